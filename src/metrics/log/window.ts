@@ -1,0 +1,86 @@
+import type {SpecDecodingStats} from '../stats/spec-decoding-stats.js';
+
+/**
+ * Sums of every `SpecDecodingStats` observed since the last printed line: what vLLM's
+ * `SpecDecodingLogging` keeps as lists and sums at log time. We keep the sums directly, in
+ * O(k) memory however many steps are observed.
+ *
+ * The window grows when it sees stats with a larger k (a live change of
+ * `num_speculative_tokens`); positions a smaller k never drafted stay 0.
+ */
+export class SpecDecodingWindow {
+	/** Number of `SpecDecodingStats` objects observed (vLLM's `len(self.num_drafts)`). */
+	numObservations = 0;
+	numDrafts = 0;
+	numDraftTokens = 0;
+	numAcceptedTokens = 0;
+	/** Largest k observed in this window (the number of per-position entries a line prints). */
+	numSpecTokens: number;
+	acceptedHistogram: Float64Array;
+	draftedHistogram: Float64Array;
+
+	constructor(numSpecTokens: number) {
+		this.numSpecTokens = numSpecTokens;
+		this.acceptedHistogram = new Float64Array(numSpecTokens + 1);
+		this.draftedHistogram = new Float64Array(numSpecTokens + 1);
+	}
+
+	observe(stats: SpecDecodingStats): void {
+		const k = stats.numSpecTokens;
+		if (k > this.numSpecTokens) this.grow(k);
+		this.numObservations += 1;
+		this.numDrafts += stats.numDrafts;
+		this.numDraftTokens += stats.numDraftTokens;
+		this.numAcceptedTokens += stats.numAcceptedTokens;
+		const accepted = stats.acceptedHistogram;
+		const drafted = stats.draftedHistogram;
+		for (let j = 0; j <= k; j++) {
+			this.acceptedHistogram[j]! += accepted[j]!;
+			this.draftedHistogram[j]! += drafted[j]!;
+		}
+	}
+
+	/** `acc_pos[i]`: drafts with more than i accepted tokens, into `out` (length >= numSpecTokens). */
+	acceptedPerPos(out: Float64Array): Float64Array {
+		return suffix(this.acceptedHistogram, this.numSpecTokens, out);
+	}
+
+	/** `drf_pos[i]`: drafts with more than i draft tokens. */
+	draftedPerPos(out: Float64Array): Float64Array {
+		return suffix(this.draftedHistogram, this.numSpecTokens, out);
+	}
+
+	reset(numSpecTokens = this.numSpecTokens): void {
+		this.numObservations = 0;
+		this.numDrafts = 0;
+		this.numDraftTokens = 0;
+		this.numAcceptedTokens = 0;
+		if (numSpecTokens === this.numSpecTokens) {
+			this.acceptedHistogram.fill(0);
+			this.draftedHistogram.fill(0);
+		} else {
+			this.numSpecTokens = numSpecTokens;
+			this.acceptedHistogram = new Float64Array(numSpecTokens + 1);
+			this.draftedHistogram = new Float64Array(numSpecTokens + 1);
+		}
+	}
+
+	private grow(k: number): void {
+		const accepted = new Float64Array(k + 1);
+		const drafted = new Float64Array(k + 1);
+		accepted.set(this.acceptedHistogram);
+		drafted.set(this.draftedHistogram);
+		this.acceptedHistogram = accepted;
+		this.draftedHistogram = drafted;
+		this.numSpecTokens = k;
+	}
+}
+
+function suffix(histogram: Float64Array, k: number, out: Float64Array): Float64Array {
+	let running = 0;
+	for (let i = k - 1; i >= 0; i--) {
+		running += histogram[i + 1]!;
+		out[i] = running;
+	}
+	return out;
+}
