@@ -7,5 +7,8 @@ export default defineConfig({
 		testTimeout: 30_000,
 		hookTimeout: 60_000,
 		pool: 'forks',
+		// The JSON report feeds the `N passed, N failed` line that .ci/run prints.
+		reporters: ['default', 'json'],
+		outputFile: {json: '.vitest-results.json'},
 	},
 });

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+import {runCli} from './program.js';
+
+const output = {
+	stdout: (text: string) => void process.stdout.write(text),
+	stderr: (text: string) => void process.stderr.write(text),
+};
+
+try {
+	process.exitCode = await runCli(process.argv.slice(2), output);
+} catch (error) {
+	// A bug, not bad input: still one line, with the stack only on request.
+	process.stderr.write(`specsim: internal error: ${(error as Error).message ?? String(error)}\n`);
+	if (process.env['SPECSIM_DEBUG']) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+	process.exitCode = 70;
+}

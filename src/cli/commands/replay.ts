@@ -1,0 +1,53 @@
+import type {Command} from 'commander';
+import {EventStreamError, parseEventLine} from '../../events/event-stream.js';
+import {renderText} from '../../metrics/prom/exposition.js';
+import {Replayer} from '../../replay/replay.js';
+import {EXIT_RUNTIME, UserError} from '../errors.js';
+import {readLines} from '../io/read-lines.js';
+import {logFormatOption, type Output} from '../options.js';
+
+type ReplayFlags = {logFormat: 'classic' | 'throughput' | 'coverage'; modelName: string; verify: boolean; exposition: boolean};
+
+export function registerReplay(program: Command, output: Output): void {
+	program
+		.command('replay')
+		.description('run a recorded event stream (events.jsonl) through the accounting: print each log message, then the Prometheus exposition')
+		.argument('<events>', 'event stream file (JSON lines), or - for standard input')
+		.addOption(logFormatOption())
+		.option('--model-name <name>', 'model_name label of the exposed series', 'specsim')
+		.option('--verify', 'fail (exit 1) if a produced message differs from the recorded line', false)
+		.option('--no-exposition', 'do not print the Prometheus exposition at the end')
+		.action(async (file: string, flags: ReplayFlags) => {
+			await replayFile(file, flags, output);
+		});
+}
+
+async function replayFile(file: string, flags: ReplayFlags, output: Output): Promise<void> {
+	const replayer = new Replayer({format: flags.logFormat, modelName: flags.modelName});
+	let lineNumber = 0;
+	let sawAny = false;
+	for await (const text of readLines(file)) {
+		lineNumber += 1;
+		if (text.trim() === '') continue;
+		let result;
+		try {
+			const event = parseEventLine(text, sawAny ? Math.max(lineNumber, 2) : 1);
+			sawAny = true;
+			result = replayer.handle(event);
+		} catch (error) {
+			if (error instanceof EventStreamError) throw new UserError(`${file}:${lineNumber}: ${error.message.replace(/^line \d+: /, '')}`);
+			if (error instanceof RangeError) throw new UserError(`${file}:${lineNumber}: ${error.message}`);
+			throw error;
+		}
+		if (result === undefined) continue;
+		if (result.message !== undefined) output.stdout(`${result.message}\n`);
+		if (flags.verify && result.message !== result.event.line) {
+			throw new UserError(
+				`${file}:${lineNumber}: replayed message differs from the recorded line\n  recorded: ${result.event.line}\n  replayed: ${result.message ?? '(nothing: no drafts in the interval)'}`,
+				EXIT_RUNTIME,
+			);
+		}
+	}
+	if (!sawAny) throw new UserError(`${file}: empty event stream (expected a "meta" record on line 1)`);
+	if (flags.exposition) output.stdout(await renderText(replayer.registry));
+}

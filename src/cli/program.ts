@@ -1,0 +1,46 @@
+import {Command, CommanderError} from 'commander';
+import {registerReplay} from './commands/replay.js';
+import {EXIT_USAGE, UserError} from './errors.js';
+import type {Output} from './options.js';
+
+export const VERSION = '0.1.0';
+
+/** Build the `specsim` command tree. Commands write through `output`; nothing here exits the process. */
+export function createProgram(output: Output): Command {
+	const program = new Command('specsim')
+		.description('A deterministic, GPU-free inference-engine simulator with vLLM-faithful speculative-decoding metrics.')
+		.version(VERSION)
+		.showSuggestionAfterError(true)
+		.exitOverride()
+		.configureOutput({
+			writeOut: text => output.stdout(text),
+			writeErr: text => output.stderr(text),
+			// Commander prints usage errors itself; we print one line of our own instead.
+			outputError: () => undefined,
+		});
+	registerReplay(program, output);
+	return program;
+}
+
+/**
+ * Run the CLI and return the exit code. Usage and input errors become one line on stderr,
+ * `specsim: <message>`, never a stack trace.
+ */
+export async function runCli(argv: readonly string[], output: Output): Promise<number> {
+	const program = createProgram(output);
+	try {
+		await program.parseAsync(argv, {from: 'user'});
+		return 0;
+	} catch (error) {
+		if (error instanceof CommanderError) {
+			if (error.exitCode === 0) return 0; // --help, --version
+			output.stderr(`specsim: ${error.message.replace(/^error: /, '')}\n`);
+			return EXIT_USAGE;
+		}
+		if (error instanceof UserError) {
+			output.stderr(`specsim: ${error.message}\n`);
+			return error.exitCode;
+		}
+		throw error;
+	}
+}

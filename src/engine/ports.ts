@@ -1,0 +1,40 @@
+import type {SimRequest} from './request.js';
+
+/**
+ * What the engine needs from its pluggable parts. The spec-decode model (src/spec) and the cost
+ * model implement these; the engine knows nothing else about them.
+ */
+
+/** Drafts: how many draft tokens the proposer offers a decoding request this step. */
+export type EngineProposer = {
+	/** Called once when a request is admitted for the first time. */
+	initRequest(request: SimRequest): void;
+	/** Draft length in [0, k] for `request` this step (0 = no draft). May draw from the proposer stream. */
+	propose(request: SimRequest, numSpecTokens: number): number;
+};
+
+/** Verification: how many of a draft's tokens the target accepts (a prefix). */
+export type EngineAcceptance = {
+	/** Draw a request's acceptance profile once, at admission. */
+	drawProfile(request: SimRequest): number;
+	/** Accepted tokens of a `numDraftTokens`-long draft given one uniform `u` in [0, 1); O(1). */
+	sampleAccepted(profile: number, numDraftTokens: number, u: number): number;
+};
+
+/** The batch a step runs, as the cost model sees it. */
+export type BatchShape = {
+	numPrefillTokens: number;
+	numDecodeRequests: number;
+	/** Draft tokens verified this step (each drafting request verifies 1 + d tokens). */
+	numScheduledSpecTokens: number;
+	numDraftingRequests: number;
+	/** Draft length the proposer ran with (k). */
+	draftLength: number;
+	/** Tokens read from the KV cache: Σ context lengths of the scheduled requests. */
+	contextTokens: number;
+};
+
+/** Step latency from the batch shape, in virtual seconds. */
+export type EngineCost = {
+	stepLatencyS(shape: BatchShape): number;
+};

@@ -1,0 +1,86 @@
+/** Where a request is in its life. */
+export type RequestStatus = 'waiting' | 'running' | 'finished';
+
+/** Why a request finished, as vLLM's `finished_reason` label says it. */
+export type FinishReason = 'stop' | 'length' | 'abort';
+
+/** What the workload asks for: one request. */
+export type RequestSpec = {
+	readonly id: number;
+	/** Virtual seconds. */
+	readonly arrivalAt: number;
+	readonly promptTokens: number;
+	/** Output tokens the request generates before its end of sequence (or its `max_tokens`). */
+	readonly maxTokens: number;
+	readonly classIndex: number;
+	readonly temperature: number;
+};
+
+/**
+ * One request inside an engine. Fields are public and mutable for speed; only the scheduler
+ * changes them. Token bookkeeping follows vLLM v1: `numTokens = promptTokens + numOutputTokens`,
+ * and `numComputedTokens` counts tokens whose KV is computed (rolled back by rejected drafts,
+ * reset to 0 by preemption, which recomputes).
+ */
+export class SimRequest {
+	readonly id: number;
+	readonly arrivalAt: number;
+	readonly promptTokens: number;
+	readonly maxTokens: number;
+	readonly classIndex: number;
+	readonly temperature: number;
+	status: RequestStatus = 'waiting';
+	numComputedTokens = 0;
+	numOutputTokens = 0;
+	/** KV blocks held. */
+	numBlocks = 0;
+	numPreemptions = 0;
+	/** Virtual time of the first output token (NaN until then). */
+	firstTokenAt = Number.NaN;
+	/** Virtual time of the latest output token (NaN until then). */
+	lastTokenAt = Number.NaN;
+	finishedAt = Number.NaN;
+	finishReason: FinishReason | undefined;
+	/** Acceptance profile id drawn once per request (see the acceptance model). */
+	acceptanceProfile = 0;
+	/** Opaque per-request proposer state. */
+	proposerState: unknown = undefined;
+	/** Spec-decode summary in the shape of vLLM's per-request metrics (PR #48915). */
+	numSpecSteps = 0;
+	numDraftTokens = 0;
+	numAcceptedDraftTokens = 0;
+	/** `acceptance_histogram[j]`: verification steps with exactly j accepted tokens (length k+1, grows with k). */
+	acceptanceHistogram: number[];
+
+	constructor(spec: RequestSpec, numSpecTokens: number) {
+		this.id = spec.id;
+		this.arrivalAt = spec.arrivalAt;
+		this.promptTokens = spec.promptTokens;
+		this.maxTokens = spec.maxTokens;
+		this.classIndex = spec.classIndex;
+		this.temperature = spec.temperature;
+		this.acceptanceHistogram = new Array<number>(numSpecTokens + 1).fill(0);
+	}
+
+	/** `num_tokens`: prompt plus generated tokens. */
+	get numTokens(): number {
+		return this.promptTokens + this.numOutputTokens;
+	}
+
+	/**
+	 * True while prompt tokens (or, after a preemption, prompt and output tokens) remain to be
+	 * computed. A decoding request has exactly one uncomputed token: the one it sampled last.
+	 */
+	get isPrefilling(): boolean {
+		return this.numOutputTokens === 0 || this.numTokens - this.numComputedTokens > 1;
+	}
+
+	/** Record one verification step of this request. */
+	recordSpecStep(numDraftTokens: number, numAccepted: number): void {
+		this.numSpecSteps += 1;
+		this.numDraftTokens += numDraftTokens;
+		this.numAcceptedDraftTokens += numAccepted;
+		while (this.acceptanceHistogram.length <= numAccepted) this.acceptanceHistogram.push(0);
+		this.acceptanceHistogram[numAccepted]! += 1;
+	}
+}
