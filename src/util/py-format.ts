@@ -57,3 +57,53 @@ function decompose(x: number): [bigint, number] {
 	if (biasedExponent === 0) return [fraction, -1074]; // zero and subnormals
 	return [fraction | (1n << 52n), biasedExponent - 1075];
 }
+
+/**
+ * CPython's `repr(x)` for a float (`float_repr_style == 'short'`): the shortest digits that
+ * round-trip, in scientific form when the decimal exponent is below -4 or at least 16
+ * (`1e+16`, `1e-05`, `1.5e-07`), otherwise positional with at least one fractional digit
+ * (`10.0`, `0.1`, `0.0001`); `inf`, `-inf`, `nan`, `-0.0`.
+ *
+ * JavaScript's `toExponential()` without an argument yields the same shortest round-trip digits.
+ */
+export function formatPythonRepr(x: number): string {
+	if (Number.isNaN(x)) return 'nan';
+	if (x === Number.POSITIVE_INFINITY) return 'inf';
+	if (x === Number.NEGATIVE_INFINITY) return '-inf';
+	if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+	const sign = x < 0 ? '-' : '';
+	const exponential = Math.abs(x).toExponential(); // "d.ddde+N" / "de-N"
+	const ePos = exponential.indexOf('e');
+	const digits = exponential.slice(0, ePos).replace('.', '');
+	const exponent = Number(exponential.slice(ePos + 1));
+	if (exponent < -4 || exponent >= 16) {
+		const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+		const expSign = exponent < 0 ? '-' : '+';
+		const expDigits = String(Math.abs(exponent)).padStart(2, '0');
+		return `${sign}${mantissa}e${expSign}${expDigits}`;
+	}
+	if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+	const intLength = exponent + 1;
+	if (digits.length <= intLength) return `${sign}${digits.padEnd(intLength, '0')}.0`;
+	return `${sign}${digits.slice(0, intLength)}.${digits.slice(intLength)}`;
+}
+
+/**
+ * prometheus_client's `floatToGoString(d)` (`prometheus_client/utils.py`), which formats every
+ * sample value and `le` label: `+Inf`, `-Inf`, `NaN`; otherwise `repr(d)`, except that a positive
+ * value whose repr has its dot at index > 6 is rewritten Go-style as `<d>.<rest>e+0<dot-1>` with
+ * trailing zeros and dots stripped from the mantissa: `1700000000.0` -> `1.7e+09`,
+ * `1000000.0` -> `1e+06`, `25.0` -> `25.0`. Like Python, `1e10` gives `1e+010`.
+ */
+export function floatToGoString(d: number): string {
+	if (d === Number.POSITIVE_INFINITY) return '+Inf';
+	if (d === Number.NEGATIVE_INFINITY) return '-Inf';
+	if (Number.isNaN(d)) return 'NaN';
+	const s = formatPythonRepr(d);
+	const dot = s.indexOf('.');
+	if (d > 0 && dot > 6) {
+		const mantissa = `${s[0]}.${s.slice(1, dot)}${s.slice(dot + 1)}`.replace(/[0.]+$/, '');
+		return `${mantissa}e+0${dot - 1}`;
+	}
+	return s;
+}

@@ -1,0 +1,106 @@
+import type {Registry} from 'prom-client';
+import {floatToGoString} from '../../util/py-format.js';
+
+/** One sample as prometheus_client's `Metric.samples` holds it (full sample name, labels, value). */
+export type PromSample = {
+	readonly name: string;
+	readonly labels: Readonly<Record<string, string>>;
+	readonly value: number;
+};
+
+/** One child (a label set) of a family and its samples, `_created` excluded. */
+export type PromSeries = {
+	/** The child's labels, without `le`. */
+	readonly labels: Readonly<Record<string, string>>;
+	/** Counter: `<family>_total`. Gauge: `<family>`. Histogram: `_bucket`s (`le` ascending, `+Inf` last), `_count`, `_sum`. */
+	readonly samples: readonly PromSample[];
+};
+
+/** The Prometheus types specsim exposes. */
+export type PromType = 'counter' | 'gauge' | 'histogram';
+
+/** A metric family as prometheus_client's `registry.collect()` yields it. */
+export type PromFamily = {
+	/** Family name; a counter's never ends in `_total` (prometheus_client strips it). */
+	readonly name: string;
+	readonly help: string;
+	readonly type: PromType;
+	/** Children in creation order. */
+	readonly series: readonly PromSeries[];
+};
+
+type JsonValue = {value: number; labels: Record<string, string | number>; metricName?: string};
+
+/**
+ * Read `registry` (through `getMetricsAsJSON`, so `collect()` hooks run) into prometheus_client's
+ * shape: families in registration order, children in creation order, sample names with their
+ * suffixes, `le` formatted by `floatToGoString`.
+ *
+ * @throws TypeError for a summary or any other type specsim does not expose.
+ */
+export async function collectFamilies(registry: Registry): Promise<PromFamily[]> {
+	const metrics = await registry.getMetricsAsJSON();
+	return metrics.map((metric) => {
+		const type = String(metric.type as unknown);
+		const values = metric.values as unknown as readonly JsonValue[];
+		switch (type) {
+			case 'counter': {
+				const name = metric.name.endsWith('_total') ? metric.name.slice(0, -'_total'.length) : metric.name;
+				return {name, help: metric.help, type, series: values.map((v) => simpleSeries(`${name}_total`, v))};
+			}
+			case 'gauge':
+				return {name: metric.name, help: metric.help, type, series: values.map((v) => simpleSeries(metric.name, v))};
+			case 'histogram':
+				return {name: metric.name, help: metric.help, type, series: histogramSeries(metric.name, values)};
+			default:
+				throw new TypeError(`Unknown metric type ${type} for ${metric.name}`);
+		}
+	});
+}
+
+function simpleSeries(sampleName: string, v: JsonValue): PromSeries {
+	const labels = stringLabels(v.labels);
+	return {labels, samples: [{name: sampleName, labels, value: v.value}]};
+}
+
+/** prom-client lists, per child, the finite buckets, `+Inf`, `_sum`, `_count`; Python has `_count` before `_sum`. */
+function histogramSeries(name: string, values: readonly JsonValue[]): PromSeries[] {
+	type Pending = {labels: Record<string, string>; buckets: PromSample[]; count?: number; sum?: number};
+	const byKey = new Map<string, Pending>();
+	for (const v of values) {
+		const {le, ...rest} = stringLabels(v.labels);
+		const key = seriesKey(rest);
+		let entry = byKey.get(key);
+		if (!entry) {
+			entry = {labels: rest, buckets: []};
+			byKey.set(key, entry);
+		}
+		if (v.metricName === `${name}_bucket`) {
+			const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+			entry.buckets.push({name: `${name}_bucket`, labels: {...rest, le: floatToGoString(bound)}, value: v.value});
+		} else if (v.metricName === `${name}_count`) {
+			entry.count = v.value;
+		} else if (v.metricName === `${name}_sum`) {
+			entry.sum = v.value;
+		}
+	}
+	return [...byKey.values()].map(({labels, buckets, count, sum}) => ({
+		labels,
+		samples: [
+			...buckets,
+			{name: `${name}_count`, labels, value: count ?? 0},
+			{name: `${name}_sum`, labels, value: sum ?? 0},
+		],
+	}));
+}
+
+function stringLabels(labels: Record<string, string | number>): Record<string, string> {
+	const out: Record<string, string> = {};
+	for (const [key, value] of Object.entries(labels)) out[key] = String(value);
+	return out;
+}
+
+/** A key identifying a label set whatever the order of its names. */
+export function seriesKey(labels: Readonly<Record<string, string>>): string {
+	return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -1,0 +1,157 @@
+import type {FinishReason} from '../engine/request.js';
+import type {StepOutcome} from '../engine/step-outcome.js';
+import {SpecDecodingWindow} from '../metrics/log/window.js';
+import {BucketHistogram, QuantileSketch} from '../metrics/stats/histogram.js';
+
+/** Bucket bounds of the vLLM histograms an engine accumulates. */
+export type HistogramBounds = {
+	readonly ttft: readonly number[];
+	readonly interTokenLatency: readonly number[];
+	readonly e2eLatency: readonly number[];
+	readonly requestGenerationTokens: readonly number[];
+};
+
+/** Counts over a span of virtual time (an interval between log ticks, or the whole run). */
+export class SpanTotals {
+	readonly spec: SpecDecodingWindow;
+	startS: number;
+	endS: number;
+	promptTokens = 0;
+	generationTokens = 0;
+	numSteps = 0;
+	/** Σ step latency (busy time) and Σ the cost of the same steps without speculation. */
+	busyS = 0;
+	noSpecBusyS = 0;
+	/** Σ requests that received tokens per step: what those steps would have emitted without speculation. */
+	tokenRequests = 0;
+	numFinished = 0;
+	numPreemptions = 0;
+
+	constructor(numSpecTokens: number, startS: number) {
+		this.spec = new SpecDecodingWindow(Math.max(1, numSpecTokens));
+		this.startS = startS;
+		this.endS = startS;
+	}
+
+	add(out: StepOutcome): void {
+		if (out.specStats !== undefined) this.spec.observe(out.specStats);
+		this.endS = out.t;
+		this.promptTokens += out.promptTokens;
+		this.generationTokens += out.generationTokens;
+		this.numSteps += 1;
+		this.busyS += out.latencyS;
+		this.noSpecBusyS += out.noSpecLatencyS;
+		this.tokenRequests += out.numTokenRequests;
+		this.numFinished += out.finished.length;
+		this.numPreemptions += out.numPreemptions;
+	}
+
+	/**
+	 * Estimated speedup over no speculation for the same batches: tokens per busy second with
+	 * drafts over tokens per busy second without (cost model), NaN without steps.
+	 */
+	get estimatedSpeedup(): number {
+		if (this.busyS <= 0 || this.tokenRequests === 0) return Number.NaN;
+		return this.generationTokens / this.busyS / (this.tokenRequests / this.noSpecBusyS);
+	}
+
+	reset(startS: number): void {
+		this.spec.reset();
+		this.startS = startS;
+		this.endS = startS;
+		this.promptTokens = 0;
+		this.generationTokens = 0;
+		this.numSteps = 0;
+		this.busyS = 0;
+		this.noSpecBusyS = 0;
+		this.tokenRequests = 0;
+		this.numFinished = 0;
+		this.numPreemptions = 0;
+	}
+}
+
+/**
+ * Everything one engine's stat loggers need, accumulated in the core from step outcomes: the
+ * `vllm:*` counters, gauges and histograms, percentile sketches, and per-interval totals. The
+ * Prometheus edge, the dashboard and summaries read it; nothing here knows about them.
+ */
+export class EngineMetrics {
+	readonly engine: number;
+	readonly lifetime: SpanTotals;
+	/** Since the last log tick. */
+	readonly interval: SpanTotals;
+	readonly finishedByReason: Record<FinishReason, number> = {stop: 0, length: 0, abort: 0};
+	readonly ttft: BucketHistogram;
+	readonly interTokenLatency: BucketHistogram;
+	readonly e2eLatency: BucketHistogram;
+	readonly requestGenerationTokens: BucketHistogram;
+	readonly ttftSketch = new QuantileSketch();
+	readonly interTokenLatencySketch = new QuantileSketch();
+	readonly e2eLatencySketch = new QuantileSketch();
+	numRunning = 0;
+	numWaiting = 0;
+	kvUsage = 0;
+	/** Batch tokens of the latest step. */
+	lastBatchTokens = 0;
+
+	constructor(engine: number, numSpecTokens: number, bounds: HistogramBounds, startS = 0) {
+		this.engine = engine;
+		this.lifetime = new SpanTotals(numSpecTokens, startS);
+		this.interval = new SpanTotals(numSpecTokens, startS);
+		this.ttft = new BucketHistogram(bounds.ttft);
+		this.interTokenLatency = new BucketHistogram(bounds.interTokenLatency);
+		this.e2eLatency = new BucketHistogram(bounds.e2eLatency);
+		this.requestGenerationTokens = new BucketHistogram(bounds.requestGenerationTokens);
+	}
+
+	observe(out: StepOutcome): void {
+		this.lifetime.add(out);
+		this.interval.add(out);
+		this.numRunning = out.numRunning;
+		this.numWaiting = out.numWaiting;
+		this.kvUsage = out.kvUsage;
+		this.lastBatchTokens = out.numScheduledTokens;
+		const ttft = out.ttft;
+		for (let i = 0; i < ttft.length; i++) {
+			this.ttft.observe(ttft.values[i]!);
+			this.ttftSketch.observe(ttft.values[i]!);
+		}
+		observeRuns(out.interTokenLatency.values, out.interTokenLatency.length, this.interTokenLatency, this.interTokenLatencySketch);
+		for (const request of out.finished) {
+			this.finishedByReason[request.finishReason ?? 'stop'] += 1;
+			const e2e = request.finishedAt - request.arrivalAt;
+			this.e2eLatency.observe(e2e);
+			this.e2eLatencySketch.observe(e2e);
+			this.requestGenerationTokens.observe(request.numOutputTokens);
+		}
+	}
+
+	/** Close the interval at a log tick. */
+	endInterval(t: number): void {
+		this.interval.reset(t);
+	}
+
+	/** Forget everything, as a restarted engine would (the dashboard's `r`). */
+	restart(t: number): void {
+		this.lifetime.reset(t);
+		this.interval.reset(t);
+		this.finishedByReason.stop = 0;
+		this.finishedByReason.length = 0;
+		this.finishedByReason.abort = 0;
+		for (const h of [this.ttft, this.interTokenLatency, this.e2eLatency, this.requestGenerationTokens]) h.reset();
+		for (const s of [this.ttftSketch, this.interTokenLatencySketch, this.e2eLatencySketch]) s.reset();
+	}
+}
+
+/** Most requests in a step share one inter-token latency (the step's): observe equal runs at once. */
+function observeRuns(values: Float64Array, length: number, histogram: BucketHistogram, sketch: QuantileSketch): void {
+	let i = 0;
+	while (i < length) {
+		const value = values[i]!;
+		let j = i + 1;
+		while (j < length && values[j] === value) j++;
+		histogram.observe(value, j - i);
+		sketch.observe(value, j - i);
+		i = j;
+	}
+}
