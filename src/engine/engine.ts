@@ -231,6 +231,15 @@ export class Engine {
 		this.#stepStartAt = startAt;
 		const latency = parts.cost.stepLatencyS(shape);
 		this.outcome.latencyS = latency;
+		// The same batch without speculation, for the live speedup estimate.
+		const {numScheduledSpecTokens, numDraftingRequests} = shape;
+		shape.numScheduledSpecTokens = 0;
+		shape.numDraftingRequests = 0;
+		shape.draftLength = 0;
+		this.outcome.noSpecLatencyS = numDraftingRequests > 0 ? parts.cost.stepLatencyS(shape) : latency;
+		shape.numScheduledSpecTokens = numScheduledSpecTokens;
+		shape.numDraftingRequests = numDraftingRequests;
+		shape.draftLength = k;
 		this.#stepEndAt = startAt + latency;
 		this.#busy = true;
 		return this.#stepEndAt;
@@ -285,6 +294,7 @@ export class Engine {
 			// Stop handling after the stats (vLLM's order): tokens past the end are dropped.
 			const room = Math.min(request.maxTokens - request.numOutputTokens, maxModelLen - request.numTokens);
 			const appended = Math.min(generated, room);
+			out.numTokenRequests += 1;
 			request.numOutputTokens += appended;
 			out.generationTokens += appended;
 			if (Number.isNaN(request.firstTokenAt)) request.firstTokenAt = t;

@@ -4,15 +4,19 @@ export type RequestStatus = 'waiting' | 'running' | 'finished';
 /** Why a request finished, as vLLM's `finished_reason` label says it. */
 export type FinishReason = 'stop' | 'length' | 'abort';
 
-/** What the workload asks for: one request. */
+/** One request as the engine receives it (vLLM: an `EngineCoreRequest` with its `SamplingParams`). */
 export type RequestSpec = {
+	/** Per-source counter from 0, in arrival order. */
 	readonly id: number;
-	/** Virtual seconds. */
+	/** Arrival time in virtual seconds. */
 	readonly arrivalAt: number;
+	/** Prompt length (`len(prompt_token_ids)`), >= 1. */
 	readonly promptTokens: number;
-	/** Output tokens the request generates before its end of sequence (or its `max_tokens`). */
+	/** Output tokens the request generates (its end of sequence), >= 1. */
 	readonly maxTokens: number;
+	/** Index into the workload's class list. */
 	readonly classIndex: number;
+	/** Sampling temperature, >= 0. */
 	readonly temperature: number;
 };
 

@@ -35,6 +35,10 @@ export class StepOutcome {
 	t = 0;
 	startedAt = 0;
 	latencyS = 0;
+	/** What the same batch would have cost without speculative decoding (cost model). */
+	noSpecLatencyS = 0;
+	/** Requests that received tokens this step (what a non-speculative step would have produced). */
+	numTokenRequests = 0;
 	numScheduledTokens = 0;
 	numPrefillTokens = 0;
 	numDecodeRequests = 0;
@@ -74,6 +78,7 @@ export class StepOutcome {
 		this.numDecodeRequests = 0;
 		this.promptTokens = 0;
 		this.generationTokens = 0;
+		this.numTokenRequests = 0;
 		this.specStats = undefined;
 		this.numDraftPairs = 0;
 		this.ttft.clear();

@@ -1,17 +1,10 @@
 import type {Engine} from '../engine/engine.js';
 import type {RequestSpec} from '../engine/request.js';
+import type {RequestSource} from '../engine/workload/request-source.js';
+
+export type {RequestSource} from '../engine/workload/request-source.js';
 import type {StepOutcome} from '../engine/step-outcome.js';
 import type {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
-
-/** Where requests come from: an open-loop arrival process, a closed loop, or a trace. */
-export type RequestSource = {
-	/** Virtual time of the next arrival; `Infinity` when none is pending. */
-	peekArrivalAt(): number;
-	/** Take the next arrival (only when `peekArrivalAt()` is finite). */
-	next(): RequestSpec;
-	/** A request finished at `t` (closed loops schedule the user's next request). */
-	requestFinished?(t: number): void;
-};
 
 /** How arrivals are spread over data-parallel engines. */
 export type RoutingPolicy = 'round-robin' | 'least-loaded';
@@ -107,7 +100,11 @@ export class Simulation {
 			if (nextCompletion === t) {
 				for (const engine of engines) if (engine.busy && engine.stepEndAt === t) this.#complete(engine);
 			}
-			while (this.#source.peekArrivalAt() <= t) this.#route(this.#source.next());
+			while (this.#source.peekArrivalAt() <= t) {
+				const spec = this.#source.next();
+				if (spec === undefined) break;
+				this.#route(spec);
+			}
 			if (this.#nextTickAt === t) this.#tick(t);
 			for (const engine of engines) if (!engine.busy && engine.hasWork) engine.beginStep(t);
 		}
@@ -121,7 +118,7 @@ export class Simulation {
 		for (const observer of this.#observers) observer.onStep?.(outcome);
 		for (let i = 0; i < outcome.finished.length; i++) {
 			this.#finished += 1;
-			this.#source.requestFinished?.(outcome.t);
+			this.#source.requestFinished(outcome.t);
 		}
 	}
 

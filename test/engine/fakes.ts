@@ -34,7 +34,10 @@ export function listSource(specs: readonly RequestSpec[]): RequestSource & {read
 	return {
 		finishedAt,
 		peekArrivalAt: () => specs[index]?.arrivalAt ?? Number.POSITIVE_INFINITY,
-		next: () => specs[index++]!,
+		next: () => specs[index++],
+		get emitted() {
+			return index;
+		},
 		requestFinished: t => void finishedAt.push(t),
 	};
 }

@@ -1,0 +1,160 @@
+import {makeDraftCost} from './cost/draft-cost.js';
+import type {DraftCostSpec, HardwareSpec, ModelCostSpec, StepCostBreakdown, StepShape} from './cost/types.js';
+import {requireNonNegative, validateHardware, validateModel} from './cost/validate.js';
+
+export type {DraftCostSpec, HardwareSpec, ModelCostSpec, StepCostBreakdown, StepShape} from './cost/types.js';
+export {BUILTIN_HARDWARE} from './cost/hardware.js';
+export type {BuiltinHardwareName} from './cost/hardware.js';
+export {BUILTIN_MODELS} from './cost/models.js';
+export type {BuiltinModelName} from './cost/models.js';
+
+/** Default achieved fraction of peak memory bandwidth (an assumption; calibrate per deployment). */
+export const DEFAULT_BANDWIDTH_EFFICIENCY = 0.85;
+/** Default achieved fraction of peak dense FLOP/s (an assumption; calibrate per deployment). */
+export const DEFAULT_FLOPS_EFFICIENCY = 0.6;
+
+export type CostModelOptions = {
+	model: ModelCostSpec;
+	hardware: HardwareSpec;
+	/** @default {kind: 'none'} */
+	draft?: DraftCostSpec;
+	/** Fixed seconds per step (scheduling, sampling, launch). @default 0 */
+	overheadS?: number;
+};
+
+/** Step latency from batch shape (vidur's execution-time predictor, as a roofline). */
+export type CostModel = {
+	/** Seconds one engine step takes. Allocation-free. */
+	stepLatencyS(shape: Readonly<StepShape>): number;
+	/** The same time split into target, draft and overhead; fills `out` when given. */
+	breakdown(shape: Readonly<StepShape>, out?: StepCostBreakdown): StepCostBreakdown;
+	/** `T1`: one target step at batch 1, one token, no context, no overhead. */
+	readonly singleTokenStepS: number;
+};
+
+/**
+ * A roofline step-latency model.
+ *
+ * With `B = hbmBandwidthBytesPerS × gpus × bandwidthEfficiency`,
+ * `F = peakFlops × gpus × flopsEfficiency`, `W = params × bytesPerParam` and
+ * `N = activeParams ?? params`, one forward pass over `t` tokens reading `C` context tokens is
+ *
+ *     pass(t, C) = max((W + C × kvBytesPerToken) / B,  t × 2 × N / F)
+ *
+ * i.e. the larger of the time to stream weights and KV from memory and the time to do the
+ * matmul FLOPs. A step costs
+ *
+ *     targetS   = pass(P + D + S, C)            (0 when P + D + S = 0)
+ *     draftS    = by draft kind, see below
+ *     overheadS = overheadS + (gpus > 1 ? interconnectOverheadS : 0)   (0 when nothing runs)
+ *     step      = targetS + draftS + overheadS
+ *
+ * where `P = numPrefillTokens`, `D = numDecodeRequests`, `S = numScheduledSpecTokens` (a request
+ * verifying `d` drafts contributes `1 + d` tokens) and `C = contextTokens`. So at batch 1 a
+ * verification of `k + 1` tokens costs the same as one token (memory-bound), while at large
+ * batch the `(k + 1)×` tokens make the step compute-bound: the crossover where speculation stops
+ * paying.
+ *
+ * Draft cost, with `k = draftLength`, `n = numDraftingRequests`, `T = P + D + S` and `passD` the
+ * formula above with the drafter's weights, KV and FLOPs:
+ * - `none`: 0.
+ * - `sequential-model`, `per-token-head`: `k >= 1 ? (T > 0 ? passD(T, C) : 0) + (n > 0 ? (k − 1) × passD(n, C) : 0) : 0`.
+ * - `parallel-heads`: `n, k >= 1 ? max(k × headParams × bytesPerParam / B, n × 2 × k × headParams / F) : 0`.
+ * - `cpu`: `n, k >= 1 ? n × (perRequestS + k × perTokenS) : 0`.
+ * - `ratio`: `n, k >= 1 ? k × c × T1` with `T1 = pass(1, 0)`, so at batch 1 a step verifying `k`
+ *   drafts takes `T1 × (1 + k·c)` and Leviathan's speedup `(1 + Σ r_i) / (1 + k·c)` follows.
+ *
+ * Ignored: attention FLOPs, activation traffic, MoE reading fewer experts at small batch
+ * (weights are always fully read), kernel-launch gaps (put them in `overheadS`).
+ *
+ * Every term is non-decreasing in every shape field, so the latency is too.
+ *
+ * @throws RangeError naming the field when a spec value is out of range.
+ */
+export function createCostModel(options: CostModelOptions): CostModel {
+	const {model, hardware} = options;
+	const draft = options.draft ?? {kind: 'none'};
+	validateModel(model);
+	validateHardware(hardware);
+	const fixedOverheadS = options.overheadS ?? 0;
+	requireNonNegative(fixedOverheadS, 'overheadS');
+
+	const bandwidth = hardware.hbmBandwidthBytesPerS * hardware.gpus * (hardware.bandwidthEfficiency ?? DEFAULT_BANDWIDTH_EFFICIENCY);
+	const flops = hardware.peakFlops * hardware.gpus * (hardware.flopsEfficiency ?? DEFAULT_FLOPS_EFFICIENCY);
+	const weightsS = (model.params * model.bytesPerParam) / bandwidth;
+	const kvPerTokenS = model.kvBytesPerToken / bandwidth;
+	const flopsPerTokenS = (2 * (model.activeParams ?? model.params)) / flops;
+	const stepOverheadS = fixedOverheadS + (hardware.gpus > 1 ? (hardware.interconnectOverheadS ?? 0) : 0);
+	const singleTokenStepS = Math.max(weightsS, flopsPerTokenS);
+	const draftCost = makeDraftCost(draft, model, bandwidth, flops, singleTokenStepS);
+
+	const targetOf = (s: Readonly<StepShape>): number => {
+		const tokens = s.numPrefillTokens + s.numDecodeRequests + s.numScheduledSpecTokens;
+		if (tokens === 0) return 0;
+		const memoryS = weightsS + s.contextTokens * kvPerTokenS;
+		const computeS = tokens * flopsPerTokenS;
+		return memoryS > computeS ? memoryS : computeS;
+	};
+
+	return {
+		singleTokenStepS,
+		stepLatencyS(shape) {
+			checkShape(shape);
+			const targetS = targetOf(shape);
+			const draftS = draftCost(shape);
+			return targetS + draftS + (targetS > 0 || draftS > 0 ? stepOverheadS : 0);
+		},
+		breakdown(shape, out = {targetS: 0, draftS: 0, overheadS: 0}) {
+			checkShape(shape);
+			out.targetS = targetOf(shape);
+			out.draftS = draftCost(shape);
+			out.overheadS = out.targetS > 0 || out.draftS > 0 ? stepOverheadS : 0;
+			return out;
+		},
+	};
+}
+
+/**
+ * KV-cache capacity in tokens: what is left of `gpuMemoryUtilization` of the group's memory after
+ * the weights (and `reservedBytes`, e.g. draft weights or activation workspace), divided by
+ * `kvBytesPerToken`. vLLM also subtracts the profiled activation peak and CUDA-graph memory;
+ * pass an estimate as `reservedBytes` to mimic that.
+ *
+ *     floor((memoryBytesPerGpu × gpus × gpuMemoryUtilization − params × bytesPerParam − reservedBytes) / kvBytesPerToken)
+ *
+ * @throws RangeError when nothing is left for the KV cache (the model does not fit).
+ */
+export function kvCapacityTokens(model: ModelCostSpec, hardware: HardwareSpec, gpuMemoryUtilization = 0.9, reservedBytes = 0): number {
+	validateModel(model);
+	validateHardware(hardware);
+	if (!(gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1)) {
+		throw new RangeError(`gpuMemoryUtilization must be in (0, 1], got ${gpuMemoryUtilization}`);
+	}
+	requireNonNegative(reservedBytes, 'reservedBytes');
+	const budget = hardware.memoryBytesPerGpu * hardware.gpus * gpuMemoryUtilization;
+	const weights = model.params * model.bytesPerParam;
+	const free = budget - weights - reservedBytes;
+	const tokens = Math.floor(free / model.kvBytesPerToken);
+	if (!(tokens > 0)) {
+		const gb = (x: number): string => (x / 1e9).toFixed(1);
+		throw new RangeError(
+			`${model.name} does not fit on ${hardware.gpus}× ${hardware.name}: ${gb(weights)} GB of weights + ${gb(reservedBytes)} GB reserved leave no KV cache in ${gb(budget)} GB (gpuMemoryUtilization ${gpuMemoryUtilization})`,
+		);
+	}
+	return tokens;
+}
+
+/** `2 × numLayers × numKvHeads × headDim × bytesPerElement`: KV bytes per token of a GQA/MHA model. */
+export function kvBytesPerTokenFromConfig(config: {numLayers: number; numKvHeads: number; headDim: number; bytesPerElement: number}): number {
+	return 2 * config.numLayers * config.numKvHeads * config.headDim * config.bytesPerElement;
+}
+
+function checkShape(s: Readonly<StepShape>): void {
+	const {numPrefillTokens: p, numDecodeRequests: d, numScheduledSpecTokens: t, numDraftingRequests: n, draftLength: k, contextTokens: c} = s;
+	// One comparison chain on the hot path (NaN fails every comparison).
+	if (!(p >= 0 && d >= 0 && t >= 0 && n >= 0 && k >= 0 && c >= 0 && p + d + t + n + k + c < Number.POSITIVE_INFINITY)) {
+		throw new RangeError(
+			`step shape fields must be finite numbers >= 0, got numPrefillTokens=${p}, numDecodeRequests=${d}, numScheduledSpecTokens=${t}, numDraftingRequests=${n}, draftLength=${k}, contextTokens=${c}`,
+		);
+	}
+}

@@ -1,0 +1,86 @@
+import {requireNonNegative, requirePositive} from './validate.js';
+import type {DraftCostSpec, ModelCostSpec, StepShape} from './types.js';
+
+/**
+ * The draft-cost term of the step latency for one proposer family, as a closure built once per
+ * cost model (the formulas are documented on `createCostModel`). `bandwidth` and `flops` are the
+ * effective group-wide rates; `t1` is the target's batch-1 single-token step.
+ *
+ * @throws RangeError/TypeError naming `draft.<field>` when the spec is invalid.
+ */
+export function makeDraftCost(draft: DraftCostSpec, model: ModelCostSpec, bandwidth: number, flops: number, t1: number): (s: Readonly<StepShape>) => number {
+	switch (draft.kind) {
+		case 'none':
+			return () => 0;
+		case 'sequential-model':
+		case 'per-token-head': {
+			let params: number;
+			let bytesPerParam: number;
+			let kvBytesPerToken: number;
+			if (draft.kind === 'sequential-model') {
+				requirePositive(draft.draftParams, 'draft.draftParams');
+				requirePositive(draft.bytesPerParam, 'draft.bytesPerParam');
+				requireNonNegative(draft.kvBytesPerToken ?? 0, 'draft.kvBytesPerToken');
+				params = draft.draftParams;
+				bytesPerParam = draft.bytesPerParam;
+				kvBytesPerToken = draft.kvBytesPerToken ?? 0;
+			} else {
+				if ((draft.headParams === undefined) === (draft.headParamsFraction === undefined)) {
+					throw new TypeError(`draft (per-token-head) needs exactly one of headParams and headParamsFraction, got ${JSON.stringify(draft)}`);
+				}
+				if (draft.headParams !== undefined) requirePositive(draft.headParams, 'draft.headParams');
+				if (draft.headParamsFraction !== undefined && !(draft.headParamsFraction > 0 && draft.headParamsFraction <= 1)) {
+					throw new RangeError(`draft.headParamsFraction must be in (0, 1], got ${draft.headParamsFraction}`);
+				}
+				const layers = draft.numLayers ?? 1;
+				if (!(Number.isInteger(layers) && layers >= 1)) throw new RangeError(`draft.numLayers must be a positive integer, got ${layers}`);
+				params = draft.headParams ?? (draft.headParamsFraction ?? 0) * model.params;
+				bytesPerParam = model.bytesPerParam;
+				kvBytesPerToken = (model.kvBytesPerToken / model.numLayers) * layers;
+			}
+			const weightsS = (params * bytesPerParam) / bandwidth;
+			const kvPerTokenS = kvBytesPerToken / bandwidth;
+			const flopsPerTokenS = (2 * params) / flops;
+			return s => {
+				const k = s.draftLength;
+				if (k < 1) return 0;
+				const memoryS = weightsS + s.contextTokens * kvPerTokenS;
+				const tokens = s.numPrefillTokens + s.numDecodeRequests + s.numScheduledSpecTokens;
+				const n = s.numDraftingRequests;
+				const first = tokens > 0 ? Math.max(memoryS, tokens * flopsPerTokenS) : 0;
+				const rest = n > 0 ? (k - 1) * Math.max(memoryS, n * flopsPerTokenS) : 0;
+				return first + rest;
+			};
+		}
+		case 'parallel-heads': {
+			requirePositive(draft.headParams, 'draft.headParams');
+			const perHeadWeightsS = (draft.headParams * model.bytesPerParam) / bandwidth;
+			const perHeadTokenS = (2 * draft.headParams) / flops;
+			return s => {
+				const k = s.draftLength;
+				const n = s.numDraftingRequests;
+				return n > 0 && k >= 1 ? Math.max(k * perHeadWeightsS, n * k * perHeadTokenS) : 0;
+			};
+		}
+		case 'cpu': {
+			requireNonNegative(draft.perTokenS, 'draft.perTokenS');
+			requireNonNegative(draft.perRequestS ?? 0, 'draft.perRequestS');
+			const {perTokenS} = draft;
+			const perRequestS = draft.perRequestS ?? 0;
+			return s => {
+				const k = s.draftLength;
+				const n = s.numDraftingRequests;
+				return n > 0 && k >= 1 ? n * (perRequestS + k * perTokenS) : 0;
+			};
+		}
+		case 'ratio': {
+			requireNonNegative(draft.c, 'draft.c');
+			const passS = draft.c * t1;
+			return s => (s.numDraftingRequests > 0 && s.draftLength >= 1 ? s.draftLength * passS : 0);
+		}
+		default: {
+			const kind: unknown = (draft as {kind: unknown}).kind;
+			throw new TypeError(`draft.kind must be one of none, sequential-model, per-token-head, parallel-heads, cpu, ratio, got ${String(kind)}`);
+		}
+	}
+}

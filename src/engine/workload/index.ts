@@ -1,0 +1,15 @@
+export {createArrivalProcess, validateArrivalSpec, withRate} from './arrivals.js';
+export type {ArrivalProcess, ArrivalSpec, ClosedLoopArrivalProcess, OpenArrivalProcess} from './arrivals.js';
+export {BUILTIN_WORKLOAD_CLASSES} from './builtin-classes.js';
+export type {BuiltinWorkloadClassName} from './builtin-classes.js';
+export {classTraits, validateWorkloadClasses} from './classes.js';
+export type {ClassTraits, WorkloadClassSpec} from './classes.js';
+export {sampleExponential, sampleGamma, sampleStandardNormal} from './distributions.js';
+export {createLengthSampler} from './lengths.js';
+export type {LengthSampler, LengthSpec} from './lengths.js';
+export {createRequestSource} from './request-source.js';
+export type {RequestSource, RequestSourceOptions, RequestSpec} from './request-source.js';
+export {createTemperatureSampler} from './temperature.js';
+export type {TemperatureSpec} from './temperature.js';
+export {TraceError, createTraceSource, parseTraceLines} from './trace.js';
+export type {TraceOptions} from './trace.js';

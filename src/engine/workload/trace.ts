@@ -1,0 +1,183 @@
+import type {Rng} from '../../rng/rng.js';
+import type {WorkloadClassSpec} from './classes.js';
+import type {RequestSource, RequestSpec} from './request-source.js';
+import {createTemperatureSampler} from './temperature.js';
+
+/**
+ * A malformed trace line. The message is one line, `file:line: what`, e.g.
+ * `trace.jsonl:7: output_tokens must be a positive integer, got -3`.
+ */
+export class TraceError extends Error {
+	readonly fileName: string;
+	/** 1-based line number. */
+	readonly line: number;
+	/** The offending JSON field, when one is to blame. */
+	readonly field: string | undefined;
+
+	constructor(fileName: string, line: number, field: string | undefined, detail: string) {
+		super(`${fileName}:${line}: ${detail}`);
+		this.name = 'TraceError';
+		this.fileName = fileName;
+		this.line = line;
+		this.field = field;
+	}
+}
+
+export type TraceOptions = {
+	/** Classes that a line's `class` is matched against by name. Lines without `class` get class 0. */
+	classes?: readonly WorkloadClassSpec[];
+	/**
+	 * Stream for temperatures of lines without a `temperature` field whose class has a random
+	 * temperature spec (forked per class as `temperature/<name>`). Not needed otherwise.
+	 */
+	rng?: Rng;
+};
+
+/**
+ * Replay a JSONL request trace. One JSON object per line:
+ *
+ * | field | type | meaning |
+ * |---|---|---|
+ * | `arrival_time` | number >= 0, non-decreasing | arrival, virtual seconds |
+ * | `prompt_tokens` | integer >= 1 | prompt length |
+ * | `output_tokens` | integer >= 1 | tokens to generate (`maxTokens`) |
+ * | `class` | string, optional | workload class name, matched against `options.classes` |
+ * | `temperature` | number >= 0, optional | overrides the class's temperature |
+ *
+ * Blank lines are skipped (but counted); unknown fields are ignored. Lines are parsed lazily, so
+ * an error surfaces when iteration reaches its line.
+ *
+ * @example
+ * // {"arrival_time": 0.25, "prompt_tokens": 812, "output_tokens": 128, "class": "chat"}
+ * for (const r of parseTraceLines(text.split('\n'), 'trace.jsonl', {classes})) engine.add(r);
+ * @throws TraceError naming the file, line and field.
+ */
+export function* parseTraceLines(lines: Iterable<string>, fileName: string, options: TraceOptions = {}): Generator<RequestSpec, void, undefined> {
+	const classes = options.classes ?? [];
+	const indexByName = new Map(classes.map((c, i) => [c.name, i]));
+	const temperatureSamplers: (() => number)[] = [];
+	const temperatureOf = (classIndex: number, line: number): number => {
+		const spec = classes[classIndex]?.temperature ?? 0;
+		if (typeof spec === 'number') return spec;
+		let sampler = temperatureSamplers[classIndex];
+		if (sampler === undefined) {
+			if (options.rng === undefined) {
+				throw new TraceError(fileName, line, 'temperature', `temperature is missing and class "${classes[classIndex]?.name}" has a random temperature, but no rng was given`);
+			}
+			sampler = createTemperatureSampler(spec, options.rng.fork('temperature').fork(classes[classIndex]?.name ?? ''), `classes[${classIndex}].temperature`);
+			temperatureSamplers[classIndex] = sampler;
+		}
+		return sampler();
+	};
+
+	let lineNumber = 0;
+	let lastArrival = 0;
+	let id = 0;
+	for (const raw of lines) {
+		lineNumber++;
+		const text = raw.trim();
+		if (text === '') continue;
+		const fail: (field: string | undefined, detail: string) => never = (field, detail) => {
+			throw new TraceError(fileName, lineNumber, field, detail);
+		};
+		let value: unknown;
+		try {
+			value = JSON.parse(text);
+		} catch (error) {
+			fail(undefined, `invalid JSON (${error instanceof Error ? error.message : String(error)})`);
+		}
+		if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+			fail(undefined, `expected a JSON object, got ${describe(value)}`);
+		}
+		const record = value as Record<string, unknown>;
+
+		const arrival = record['arrival_time'];
+		if (typeof arrival !== 'number' || !(arrival >= 0 && arrival < Number.POSITIVE_INFINITY)) {
+			fail('arrival_time', `arrival_time must be a finite number >= 0, got ${describe(arrival)}`);
+		}
+		const arrivalAt = arrival;
+		if (arrivalAt < lastArrival) {
+			fail('arrival_time', `arrival_time must be non-decreasing, got ${arrivalAt} after ${lastArrival}`);
+		}
+		const promptTokens = positiveInteger(record, 'prompt_tokens', fail);
+		const maxTokens = positiveInteger(record, 'output_tokens', fail);
+
+		let classIndex = 0;
+		const className = record['class'];
+		if (className !== undefined) {
+			if (typeof className !== 'string') fail('class', `class must be a string, got ${describe(className)}`);
+			const found = indexByName.get(className);
+			if (found === undefined) {
+				const known = classes.length > 0 ? classes.map(c => c.name).join(', ') : 'none configured';
+				fail('class', `class ${JSON.stringify(className)} is not a workload class (known: ${known})`);
+			}
+			classIndex = found;
+		}
+
+		let temperature: number;
+		const t = record['temperature'];
+		if (t === undefined) {
+			temperature = temperatureOf(classIndex, lineNumber);
+		} else if (typeof t === 'number' && t >= 0 && t < Number.POSITIVE_INFINITY) {
+			temperature = t;
+		} else {
+			temperature = fail('temperature', `temperature must be a finite number >= 0, got ${describe(t)}`);
+		}
+
+		lastArrival = arrivalAt;
+		yield {id: id++, arrivalAt, promptTokens, maxTokens, classIndex, temperature};
+	}
+}
+
+/**
+ * A trace as a {@link RequestSource} (one line of look-ahead, so O(1) memory). `requestFinished`
+ * is ignored: a trace is an open loop.
+ *
+ * @throws TraceError from `peekArrivalAt`/`next` when the look-ahead line is malformed.
+ */
+export function createTraceSource(lines: Iterable<string>, fileName: string, options: TraceOptions = {}): RequestSource {
+	const iterator = parseTraceLines(lines, fileName, options);
+	let ahead: RequestSpec | undefined;
+	let done = false;
+	let emitted = 0;
+	const fill = (): void => {
+		if (ahead !== undefined || done) return;
+		const step = iterator.next();
+		if (step.done === true) done = true;
+		else ahead = step.value;
+	};
+	return {
+		peekArrivalAt() {
+			fill();
+			return ahead?.arrivalAt ?? Number.POSITIVE_INFINITY;
+		},
+		next() {
+			fill();
+			const request = ahead;
+			ahead = undefined;
+			if (request !== undefined) emitted++;
+			return request;
+		},
+		requestFinished() {},
+		get emitted() {
+			return emitted;
+		},
+	};
+}
+
+function positiveInteger(record: Record<string, unknown>, field: string, fail: (field: string, detail: string) => never): number {
+	const v = record[field];
+	if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+		return fail(field, `${field} must be a positive integer, got ${describe(v)}`);
+	}
+	return v;
+}
+
+/** A short rendering of a JSON value for error messages: `-3`, `"abc"`, `null`, `an array`, `nothing`. */
+function describe(value: unknown): string {
+	if (value === undefined) return 'nothing (field missing)';
+	if (Array.isArray(value)) return 'an array';
+	if (typeof value === 'object' && value !== null) return 'an object';
+	const text = JSON.stringify(value);
+	return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
