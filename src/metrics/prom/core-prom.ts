@@ -4,7 +4,7 @@ import {
 	REQUEST_LATENCY_BUCKETS,
 	TIME_TO_FIRST_TOKEN_BUCKETS,
 	build125Buckets,
-} from './buckets.js';
+} from '../stats/vllm-buckets.js';
 import {
 	addCounterSlot,
 	addGaugeChild,

@@ -5,7 +5,7 @@ import {
 	REQUEST_LATENCY_BUCKETS,
 	TIME_TO_FIRST_TOKEN_BUCKETS,
 	build125Buckets,
-} from '../../../src/metrics/prom/buckets.js';
+} from '../../../src/metrics/stats/vllm-buckets.js';
 import {createCoreProm, FINISH_REASONS} from '../../../src/metrics/prom/core-prom.js';
 import {collectFamilies} from '../../../src/metrics/prom/collect.js';
 import {getMetrics, type Histogram} from '../../../src/metrics/reader.js';

@@ -1,0 +1,184 @@
+import {z} from 'zod';
+
+/**
+ * The one schema every preset file and every effective configuration passes. Objects are strict
+ * (a misspelt key is an error naming it), and any object may carry a `source` string saying where
+ * its numbers come from (paper, PR, issue). Types mirror the core's spec types
+ * (`AcceptanceSpec`, `ArrivalSpec`, `LengthSpec`, `ModelCostSpec`, ...): the config is plain JSON.
+ */
+
+const source = z.string().min(1).optional();
+const positive = z.number().positive();
+const nonNegative = z.number().nonnegative();
+const probability = z.number().min(0).max(1);
+const positiveInt = z.number().int().positive();
+const rates = z.array(probability).min(1);
+
+export const acceptanceSchema = z.union([
+	z.strictObject({kind: z.literal('unconditional'), rates, source}),
+	z.strictObject({kind: z.literal('conditional'), rates, source}),
+	z.strictObject({kind: z.literal('constant'), alpha: probability, source}),
+	z.strictObject({kind: z.literal('geometric'), first: probability, decay: nonNegative, source}),
+	z.strictObject({kind: z.literal('mean-length'), length: z.number().min(1), source}),
+	z.strictObject({kind: z.literal('synthetic'), rates, source}),
+	z.strictObject({kind: z.literal('synthetic'), length: z.number().min(1), source}),
+]);
+
+export const lengthSchema = z.union([
+	z.strictObject({kind: z.literal('fixed'), value: positiveInt}),
+	z.strictObject({kind: z.literal('uniform'), min: positiveInt, max: positiveInt}),
+	z.strictObject({kind: z.literal('lognormal'), median: positive, sigma: nonNegative, min: positiveInt, max: positiveInt}),
+	z.strictObject({kind: z.literal('histogram'), bins: z.array(z.strictObject({upTo: positiveInt, weight: nonNegative})).min(1)}),
+]);
+
+const temperatureSchema = z.union([
+	nonNegative,
+	z.strictObject({kind: z.literal('uniform'), min: nonNegative, max: nonNegative}),
+	z.strictObject({kind: z.literal('choice'), values: z.array(nonNegative).min(1), weights: z.array(nonNegative).optional()}),
+]);
+
+export const workloadClassSchema = z.strictObject({
+	name: z.string().min(1),
+	weight: nonNegative,
+	prompt: lengthSchema,
+	output: lengthSchema,
+	acceptanceFactor: positive.optional(),
+	ngramHitRate: probability.optional(),
+	repetition: probability.optional(),
+	temperature: temperatureSchema.optional(),
+	source,
+});
+
+export const arrivalSchema = z.union([
+	z.strictObject({kind: z.literal('poisson'), rate: positive}),
+	z.strictObject({kind: z.literal('constant'), rate: positive}),
+	z.strictObject({kind: z.literal('gamma'), rate: positive, cv: positive}),
+	z.strictObject({kind: z.literal('closed-loop'), users: positiveInt, thinkTimeS: nonNegative.optional()}),
+]);
+
+export const modelCostSchema = z.strictObject({
+	name: z.string().min(1),
+	params: positive,
+	activeParams: positive.optional(),
+	bytesPerParam: positive,
+	numLayers: positiveInt,
+	kvBytesPerToken: positive,
+	maxModelLen: positiveInt.optional(),
+	source,
+});
+
+export const hardwareSchema = z.strictObject({
+	name: z.string().min(1),
+	gpus: positiveInt,
+	memoryBytesPerGpu: positive,
+	hbmBandwidthBytesPerS: positive,
+	peakFlops: positive,
+	bandwidthEfficiency: z.number().gt(0).max(1).optional(),
+	flopsEfficiency: z.number().gt(0).max(1).optional(),
+	interconnectOverheadS: nonNegative.optional(),
+	source,
+});
+
+export const draftCostSchema = z.union([
+	z.strictObject({kind: z.literal('none')}),
+	z.strictObject({kind: z.literal('sequential-model'), draftParams: positive, bytesPerParam: positive, kvBytesPerToken: nonNegative.optional(), source}),
+	z.strictObject({
+		kind: z.literal('per-token-head'),
+		headParams: positive.optional(),
+		headParamsFraction: z.number().gt(0).max(1).optional(),
+		numLayers: positiveInt.optional(),
+		source,
+	}),
+	z.strictObject({kind: z.literal('parallel-heads'), headParams: positive, source}),
+	z.strictObject({kind: z.literal('cpu'), perTokenS: nonNegative, perRequestS: nonNegative.optional(), source}),
+	z.strictObject({kind: z.literal('ratio'), c: nonNegative, source}),
+]);
+
+export const proposerConfigSchema = z.strictObject({
+	promptLookupMin: positiveInt.optional(),
+	promptLookupMax: positiveInt.optional(),
+	hitRates: z.array(probability).optional(),
+	meanSpanLength: positive.optional(),
+	contextScale: positive.optional(),
+	suffixMaxTreeDepth: positiveInt.optional(),
+	suffixMaxSpecFactor: positive.optional(),
+	suffixMeanMatchLength: positive.optional(),
+	suffixContinueProbability: probability.optional(),
+});
+
+/** A figure a preset was built from, so a test can check the simulator reproduces it. */
+export const publishedSchema = z.strictObject({
+	numSpecTokens: positiveInt,
+	meanAcceptanceLength: z.number().min(1).optional(),
+	perPosition: rates.optional(),
+	draftAcceptanceRate: probability.optional(),
+	speedup: positive.optional(),
+	source: z.string().min(1),
+});
+
+export const simConfigSchema = z.strictObject({
+	name: z.string().min(1),
+	description: z.string().default(''),
+	/** The `model_name` label (vLLM's served model name). */
+	servedModelName: z.string().min(1),
+	/** A built-in model name or a full cost spec. */
+	model: z.union([z.string().min(1), modelCostSchema]),
+	/** A built-in hardware name or a full spec; `gpus` overrides the tensor-parallel size. */
+	hardware: z.union([z.string().min(1), hardwareSchema]),
+	tensorParallel: positiveInt.optional(),
+	scheduler: z
+		.strictObject({
+			maxNumSeqs: positiveInt.default(256),
+			maxNumBatchedTokens: positiveInt.default(8192),
+			maxModelLen: positiveInt.default(8192),
+			blockSize: positiveInt.default(16),
+			gpuMemoryUtilization: z.number().gt(0).max(1).default(0.9),
+			/** Overrides the KV capacity derived from memory. */
+			numKvBlocks: positiveInt.optional(),
+			chunkedPrefill: z.boolean().default(true),
+			longPrefillTokenThreshold: z.number().int().nonnegative().default(0),
+			clampAcceptedAtMaxTokens: z.boolean().default(false),
+			/** Fixed seconds per step (scheduling, sampling, launch). */
+			stepOverheadS: nonNegative.default(0.002),
+		})
+		.prefault({}),
+	speculative: z.strictObject({
+		/** vLLM `speculative_config.method` (aliases like `deepseek_mtp` are accepted). `none` turns it off. */
+		method: z.string().min(1),
+		/** `num_speculative_tokens` (k). */
+		numSpecTokens: positiveInt,
+		acceptance: acceptanceSchema,
+		heterogeneity: z.strictObject({concentration: positive, levels: positiveInt.optional(), source}).optional(),
+		temperatureSensitivity: nonNegative.default(0),
+		draftCost: draftCostSchema.optional(),
+		proposer: proposerConfigSchema.prefault({}),
+		source,
+	}),
+	workload: z.strictObject({
+		arrival: arrivalSchema,
+		/** Built-in class names (`chat`, `code`, `summarization`, `agentic`) or full class specs. */
+		classes: z.array(z.union([z.string().min(1), workloadClassSchema])).min(1),
+		/** A JSONL trace replayed instead of the arrival process (arrival_time, prompt_tokens, output_tokens, class). */
+		trace: z.string().min(1).optional(),
+		source,
+	}),
+	engines: z
+		.strictObject({
+			count: positiveInt.default(1),
+			routing: z.enum(['round-robin', 'least-loaded']).default('round-robin'),
+		})
+		.prefault({}),
+	logging: z
+		.strictObject({
+			format: z.enum(['classic', 'throughput', 'coverage']).default('classic'),
+			intervalS: positive.default(10),
+		})
+		.prefault({}),
+	published: z.array(publishedSchema).default([]),
+	sources: z.record(z.string(), z.string()).default({}),
+});
+
+/** A preset as written in a file (defaults not yet applied). */
+export type SimConfigInput = z.input<typeof simConfigSchema>;
+/** A validated configuration with every default applied. */
+export type SimConfig = z.output<typeof simConfigSchema>;

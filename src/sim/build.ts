@@ -1,0 +1,237 @@
+import type {SimConfig} from '../config/schema.js';
+import {createCostModel, kvCapacityTokens} from '../engine/cost-model.js';
+import {BUILTIN_HARDWARE} from '../engine/cost/hardware.js';
+import {BUILTIN_MODELS} from '../engine/cost/models.js';
+import type {DraftCostSpec, HardwareSpec, ModelCostSpec} from '../engine/cost/types.js';
+import {Engine} from '../engine/engine.js';
+import type {EngineAcceptance, EngineProposer} from '../engine/ports.js';
+import type {SimRequest} from '../engine/request.js';
+import {BUILTIN_WORKLOAD_CLASSES} from '../engine/workload/builtin-classes.js';
+import type {WorkloadClassSpec} from '../engine/workload/classes.js';
+import {createRequestSource, type RequestSource} from '../engine/workload/request-source.js';
+import {createTraceSource} from '../engine/workload/trace.js';
+import {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
+import {INTER_TOKEN_LATENCY_BUCKETS, REQUEST_LATENCY_BUCKETS, TIME_TO_FIRST_TOKEN_BUCKETS, build125Buckets} from '../metrics/stats/vllm-buckets.js';
+import {createRng, type Rng} from '../rng/rng.js';
+import {createAcceptanceModel} from '../spec/acceptance/model.js';
+import type {AcceptanceExpectation, AcceptanceModel} from '../spec/acceptance/model-types.js';
+import {PROPOSER_METHODS, resolveMethodName} from '../spec/proposers/methods.js';
+import {getProposerFactory} from '../spec/proposers/registry.js';
+import type {DraftMethod, DraftProposer, ProposeContext} from '../spec/proposers/types.js';
+import {EngineMetrics} from './engine-metrics.js';
+import {Simulation} from './simulation.js';
+
+/** Options of {@link buildSimulation}. */
+export type BuildOptions = {
+	/** Root seed; every random stream is forked from it by name. @default 0 */
+	readonly seed?: number;
+	/** Lines of the workload trace (`config.workload.trace`), read by the caller. */
+	readonly traceLines?: Iterable<string>;
+	/** Run without speculative decoding (k = 0): the baseline of a speedup. @default false */
+	readonly speculationOff?: boolean;
+	/** Virtual start time. @default 0 */
+	readonly startS?: number;
+};
+
+/** A simulation wired from a configuration, with handles on its parts. */
+export type BuiltSimulation = {
+	readonly config: SimConfig;
+	readonly seed: number;
+	readonly simulation: Simulation;
+	readonly engines: readonly Engine[];
+	readonly metrics: readonly EngineMetrics[];
+	readonly method: DraftMethod;
+	readonly model: ModelCostSpec;
+	readonly hardware: HardwareSpec;
+	readonly classes: readonly WorkloadClassSpec[];
+	readonly numKvBlocks: number;
+	/** The acceptance model now in force (replaced by the live controls). */
+	acceptance(): AcceptanceModel;
+	/** Closed forms of the acceptance model at the current k, over the workload's class mix. */
+	expected(): AcceptanceExpectation;
+	/** Change k on every engine from the next step. */
+	setNumSpecTokens(k: number): void;
+	/** Multiply conditional acceptance (clamped to 1) from the next step. */
+	scaleAcceptance(factor: number): void;
+};
+
+/** Wire a validated configuration into engines, loggers and metrics. Pure: no I/O, no clock. */
+export function buildSimulation(config: SimConfig, options: BuildOptions = {}): BuiltSimulation {
+	const seed = options.seed ?? 0;
+	const startS = options.startS ?? 0;
+	const root = createRng(seed);
+	const model = resolveModel(config.model);
+	const hardware = resolveHardware(config.hardware, config.tensorParallel);
+	const classes = config.workload.classes.map(resolveClass);
+	const {method} = resolveMethodName(config.speculative.method);
+	let k = options.speculationOff ? 0 : config.speculative.numSpecTokens;
+	const s = config.scheduler;
+	const numKvBlocks = s.numKvBlocks ?? Math.floor(kvCapacityTokens(model, hardware, s.gpuMemoryUtilization) / s.blockSize);
+	const cost = createCostModel({
+		model,
+		hardware,
+		draft: k === 0 ? {kind: 'none'} : (config.speculative.draftCost ?? defaultDraftCost(method, model)),
+		overheadS: s.stepOverheadS,
+	});
+	const classFactors = classes.map(c => c.acceptanceFactor ?? 1);
+	let acceptance = createAcceptanceModel({
+		spec: config.speculative.acceptance,
+		k: Math.max(1, config.speculative.numSpecTokens),
+		...(config.speculative.heterogeneity ? {heterogeneity: config.speculative.heterogeneity} : {}),
+		classFactors,
+		temperatureSensitivity: config.speculative.temperatureSensitivity,
+	});
+	const hitRates = config.speculative.proposer.hitRates ?? classes.map(c => c.ngramHitRate ?? 0.3);
+	const proposerFactory = getProposerFactory(method);
+	const engines: Engine[] = [];
+	const metrics: EngineMetrics[] = [];
+	const loggers: SpecDecodingLogging[] = [];
+	const bounds = {
+		ttft: TIME_TO_FIRST_TOKEN_BUCKETS,
+		interTokenLatency: INTER_TOKEN_LATENCY_BUCKETS,
+		e2eLatency: REQUEST_LATENCY_BUCKETS,
+		requestGenerationTokens: build125Buckets(s.maxModelLen),
+	};
+	const acceptancePorts: Array<{set(model: AcceptanceModel): void}> = [];
+	for (let i = 0; i < config.engines.count; i++) {
+		const rng = root.fork(`engine:${i}`);
+		const proposer = proposerFactory({...config.speculative.proposer, hitRates});
+		const port = acceptancePort(acceptance, rng.fork('profile'));
+		acceptancePorts.push(port);
+		engines.push(
+			new Engine(
+				i,
+				{
+					maxNumSeqs: s.maxNumSeqs,
+					maxNumBatchedTokens: s.maxNumBatchedTokens,
+					maxModelLen: s.maxModelLen,
+					numKvBlocks,
+					blockSize: s.blockSize,
+					chunkedPrefill: s.chunkedPrefill,
+					longPrefillTokenThreshold: s.longPrefillTokenThreshold,
+					clampAcceptedAtMaxTokens: s.clampAcceptedAtMaxTokens,
+				},
+				k,
+				{proposer: proposerPort(proposer, rng.fork('proposer')), acceptance: port.engine, cost, rng},
+			),
+		);
+		metrics.push(new EngineMetrics(i, Math.max(1, k), bounds, startS));
+		loggers.push(new SpecDecodingLogging({numSpecTokens: Math.max(1, k), format: config.logging.format, startS}));
+	}
+	const source: RequestSource =
+		options.traceLines !== undefined
+			? createTraceSource(options.traceLines, config.workload.trace ?? 'trace', {classes, rng: root.fork('workload')})
+			: createRequestSource({arrival: config.workload.arrival, classes, rng: root.fork('workload'), startS});
+	const simulation = new Simulation({engines, source, loggers, logIntervalS: config.logging.intervalS, routing: config.engines.routing, startS});
+	simulation.subscribe({
+		onStep: out => metrics[out.engine]!.observe(out),
+		onTick: t => {
+			for (const m of metrics) m.endInterval(t);
+		},
+	});
+	const classWeights = classes.map(c => c.weight);
+	return {
+		config,
+		seed,
+		simulation,
+		engines,
+		metrics,
+		method,
+		model,
+		hardware,
+		classes,
+		numKvBlocks,
+		acceptance: () => acceptance,
+		expected: () => acceptance.expected({classWeights}),
+		setNumSpecTokens(next: number): void {
+			if (!Number.isInteger(next) || next < 1) throw new RangeError(`numSpecTokens must be a positive integer, got ${next}`);
+			k = next;
+			acceptance = acceptance.withK(next);
+			for (const port of acceptancePorts) port.set(acceptance);
+			for (const engine of engines) engine.setNumSpecTokens(next);
+		},
+		scaleAcceptance(factor: number): void {
+			acceptance = acceptance.scaled(factor);
+			for (const port of acceptancePorts) port.set(acceptance);
+		},
+	};
+}
+
+/** The engine's proposer port over a {@link DraftProposer}: one reused context, the proposer's own stream. */
+function proposerPort(proposer: DraftProposer, rng: Rng): EngineProposer {
+	const ctx: ProposeContext = {k: 0, maxDraft: 0, classIndex: 0, promptLength: 0, numOutputTokens: 0, state: {}};
+	return {
+		initRequest(request: SimRequest): void {
+			request.proposerState = proposer.initRequest({classIndex: request.classIndex, promptLength: request.promptTokens});
+		},
+		propose(request: SimRequest, k: number): number {
+			ctx.k = k;
+			ctx.maxDraft = k;
+			ctx.classIndex = request.classIndex;
+			ctx.promptLength = request.promptTokens;
+			ctx.numOutputTokens = request.numOutputTokens;
+			ctx.state = request.proposerState as object;
+			return proposer.propose(ctx, rng);
+		},
+	};
+}
+
+/** The engine's acceptance port; the model behind it can be swapped live. */
+function acceptancePort(initial: AcceptanceModel, profileRng: Rng): {engine: EngineAcceptance; set(model: AcceptanceModel): void} {
+	let model = initial;
+	return {
+		engine: {
+			drawProfile: request => model.drawProfile(profileRng, request.classIndex, request.temperature),
+			sampleAccepted: (profile, d, u) => model.sampleAccepted(profile, d, u),
+		},
+		set(next: AcceptanceModel): void {
+			model = next;
+		},
+	};
+}
+
+function resolveModel(model: SimConfig['model']): ModelCostSpec {
+	if (typeof model !== 'string') return model;
+	const builtin = (BUILTIN_MODELS as Record<string, ModelCostSpec>)[model];
+	if (builtin === undefined) throw new RangeError(`model: unknown built-in model "${model}"; known: ${Object.keys(BUILTIN_MODELS).join(', ')}`);
+	return builtin;
+}
+
+function resolveHardware(hardware: SimConfig['hardware'], tensorParallel: number | undefined): HardwareSpec {
+	let spec: HardwareSpec;
+	if (typeof hardware === 'string') {
+		const builtin = (BUILTIN_HARDWARE as Record<string, HardwareSpec>)[hardware];
+		if (builtin === undefined) throw new RangeError(`hardware: unknown built-in hardware "${hardware}"; known: ${Object.keys(BUILTIN_HARDWARE).join(', ')}`);
+		spec = builtin;
+	} else {
+		spec = hardware;
+	}
+	return tensorParallel === undefined ? spec : {...spec, gpus: tensorParallel};
+}
+
+function resolveClass(entry: string | WorkloadClassSpec): WorkloadClassSpec {
+	if (typeof entry !== 'string') return entry;
+	const builtin = (BUILTIN_WORKLOAD_CLASSES as Record<string, WorkloadClassSpec>)[entry];
+	if (builtin === undefined) throw new RangeError(`workload.classes: unknown built-in class "${entry}"; known: ${Object.keys(BUILTIN_WORKLOAD_CLASSES).join(', ')}`);
+	return builtin;
+}
+
+/**
+ * Draft costs when a preset gives none, by how the method drafts: an EAGLE/MTP head is about one
+ * decoder layer plus the LM head (~1/32 of an 8B model's weights), Medusa heads ~2% each, a draft
+ * model ~1/20 of the target, and n-gram/suffix lookups a few microseconds on the host.
+ */
+export function defaultDraftCost(method: DraftMethod, model: ModelCostSpec): DraftCostSpec {
+	switch (PROPOSER_METHODS[method].draftCost) {
+		case 'per-token-head':
+			return {kind: 'per-token-head', headParamsFraction: 1 / 32};
+		case 'parallel-heads':
+			return {kind: 'parallel-heads', headParams: 0.02 * model.params};
+		case 'sequential-model':
+			return {kind: 'sequential-model', draftParams: model.params / 20, bytesPerParam: model.bytesPerParam};
+		case 'cpu':
+			return {kind: 'cpu', perTokenS: 2e-6, perRequestS: 5e-6};
+		case 'none':
+			return {kind: 'none'};
+	}
+}
