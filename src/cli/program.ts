@@ -1,6 +1,6 @@
 import {Command, CommanderError} from 'commander';
 import {registerReplay} from './commands/replay.js';
-import {EXIT_USAGE, UserError} from './errors.js';
+import {EXIT_USAGE, UserError} from '../util/user-error.js';
 import type {Output} from './options.js';
 
 export const VERSION = '0.1.0';

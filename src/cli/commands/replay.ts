@@ -2,7 +2,7 @@ import type {Command} from 'commander';
 import {EventStreamError, parseEventLine} from '../../events/event-stream.js';
 import {renderText} from '../../metrics/prom/exposition.js';
 import {Replayer} from '../../replay/replay.js';
-import {EXIT_RUNTIME, UserError} from '../errors.js';
+import {EXIT_RUNTIME, UserError} from '../../util/user-error.js';
 import {readLines} from '../io/read-lines.js';
 import {logFormatOption, type Output} from '../options.js';
 

@@ -1,7 +1,7 @@
 import {createReadStream} from 'node:fs';
 import {stat} from 'node:fs/promises';
 import {createInterface} from 'node:readline';
-import {UserError} from '../errors.js';
+import {UserError} from '../../util/user-error.js';
 
 /**
  * Lines of a file, or of standard input for `-`, streamed (constant memory). A missing or

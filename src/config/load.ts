@@ -1,0 +1,81 @@
+import {readdir, readFile} from 'node:fs/promises';
+import {basename, dirname, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import type {z} from 'zod';
+import {UserError} from '../util/user-error.js';
+import {describeFsError} from '../cli/io/read-lines.js';
+import {formatPath, lineOfPath, parseJsonWithLines} from './locate.js';
+import {simConfigSchema, type SimConfig, type SimConfigInput} from './schema.js';
+
+/** The shipped presets folder (`presets/` at the package root, beside `dist/` and `src/`). */
+export const PRESETS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'presets');
+
+/** The preset `npm start` runs. */
+export const DEFAULT_PRESET = 'llama-3.1-8b-eagle3';
+
+/** A loaded preset: the validated config (defaults applied), what the file said, and where it came from. */
+export type LoadedPreset = {readonly config: SimConfig; readonly input: SimConfigInput; readonly path: string};
+
+/**
+ * Load a preset by name (a file `presets/<name>.json`) or by path (anything with a `/` or ending
+ * in `.json`). Errors are one line naming the file, the line and the field.
+ */
+export async function loadPreset(nameOrPath: string): Promise<LoadedPreset> {
+	const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+	const path = isPath ? nameOrPath : join(PRESETS_DIR, `${nameOrPath}.json`);
+	let text: string;
+	try {
+		text = await readFile(path, 'utf8');
+	} catch (error) {
+		if (!isPath && (error as {code?: string}).code === 'ENOENT') {
+			throw new UserError(`unknown preset "${nameOrPath}"; known: ${(await listPresetNames()).join(', ')} (or give a file path)`);
+		}
+		throw new UserError(`${path}: ${describeFsError(error)}`);
+	}
+	return parsePresetText(text, path);
+}
+
+/** Validate preset JSON text; `path` is only used in messages. */
+export function parsePresetText(text: string, path: string): LoadedPreset {
+	const parsed = parseJsonWithLines(text);
+	if ('error' in parsed) throw new UserError(`${path}:${parsed.error.line}: ${parsed.error.message}`);
+	const result = simConfigSchema.safeParse(parsed.value);
+	if (!result.success) throw new UserError(describeIssue(text, parsed.tree, path, result.error.issues));
+	return {config: result.data, input: parsed.value as SimConfigInput, path};
+}
+
+/** Validate a configuration object built in memory (CLI overrides applied); errors name the field. */
+export function validateConfig(value: unknown, origin: string): SimConfig {
+	const result = simConfigSchema.safeParse(value);
+	if (!result.success) {
+		const issue = result.error.issues[0]!;
+		throw new UserError(`${origin}: ${formatPath(issue.path)}: ${issue.message}`);
+	}
+	return result.data;
+}
+
+/** Names of the shipped presets, sorted. */
+export async function listPresetNames(): Promise<string[]> {
+	const files = await readdir(PRESETS_DIR).catch(() => [] as string[]);
+	return files.filter(f => f.endsWith('.json')).map(f => basename(f, '.json')).sort();
+}
+
+function describeIssue(text: string, tree: ReturnType<typeof parseJsonWithLines> extends infer R ? (R extends {tree: infer T} ? T : never) : never, path: string, issues: readonly z.core.$ZodIssue[]): string {
+	// For a union, zod reports the failing alternative's issues nested: take the most specific one.
+	const issue = deepest(issues[0]!);
+	const line = lineOfPath(text, tree, issue.path);
+	return `${path}:${line}: ${formatPath(issue.path)}: ${issue.message}`;
+}
+
+function deepest(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+	if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+	// Prefer the alternative that got furthest (the longest path), e.g. the right `kind` with a bad field.
+	let best: z.core.$ZodIssue | undefined;
+	for (const alternative of issue.errors) {
+		for (const inner of alternative) {
+			const candidate = deepest({...inner, path: [...issue.path, ...inner.path]} as z.core.$ZodIssue);
+			if (best === undefined || candidate.path.length > best.path.length) best = candidate;
+		}
+	}
+	return best ?? issue;
+}
