@@ -179,9 +179,12 @@ export class Engine {
 			if (prefill) {
 				numNew = this.#prefillChunk(request, budget);
 			} else {
-				const proposed = k > 0 ? parts.proposer.propose(request, k) : 0;
-				numNew = Math.min(1 + proposed, budget, this.config.maxModelLen - 1 - request.numComputedTokens);
-				numSpec = Math.max(0, numNew - 1); // a draft trimmed to 0 is not a draft
+				// The budget and max_model_len caps go to the proposer up front (vLLM trims the draft list
+				// to them); a draft trimmed to 0 is not a draft.
+				const room = Math.min(budget, this.config.maxModelLen - 1 - request.numComputedTokens);
+				const maxDraft = Math.max(0, Math.min(k, room - 1));
+				numSpec = k > 0 && maxDraft > 0 ? parts.proposer.propose(request, k, maxDraft) : 0;
+				numNew = Math.min(1 + numSpec, room);
 			}
 			if (numNew <= 0) continue;
 			const wanted = this.kv.blocksFor(request.numComputedTokens + numNew + lookahead);

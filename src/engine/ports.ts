@@ -9,8 +9,12 @@ import type {SimRequest} from './request.js';
 export type EngineProposer = {
 	/** Called once when a request is admitted for the first time. */
 	initRequest(request: SimRequest): void;
-	/** Draft length in [0, k] for `request` this step (0 = no draft). May draw from the proposer stream. */
-	propose(request: SimRequest, numSpecTokens: number): number;
+	/**
+	 * Draft length in [0, maxDraft] for `request` this step (0 = no draft); `maxDraft` <= k is what
+	 * the token budget and `max_model_len` leave. Called only for scheduled decoding requests. May
+	 * draw from the proposer stream.
+	 */
+	propose(request: SimRequest, numSpecTokens: number, maxDraft: number): number;
 };
 
 /** Verification: how many of a draft's tokens the target accepts (a prefix). */

@@ -164,9 +164,9 @@ function proposerPort(proposer: DraftProposer, rng: Rng): EngineProposer {
 		initRequest(request: SimRequest): void {
 			request.proposerState = proposer.initRequest({classIndex: request.classIndex, promptLength: request.promptTokens});
 		},
-		propose(request: SimRequest, k: number): number {
+		propose(request: SimRequest, k: number, maxDraft: number): number {
 			ctx.k = k;
-			ctx.maxDraft = k;
+			ctx.maxDraft = maxDraft;
 			ctx.classIndex = request.classIndex;
 			ctx.promptLength = request.promptTokens;
 			ctx.numOutputTokens = request.numOutputTokens;

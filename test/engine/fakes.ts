@@ -2,8 +2,8 @@ import type {EngineAcceptance, EngineCost, EngineProposer} from '../../src/engin
 import type {RequestSpec} from '../../src/engine/request.js';
 import type {RequestSource} from '../../src/sim/simulation.js';
 
-/** Always drafts k tokens. */
-export const fullDrafts: EngineProposer = {initRequest: () => undefined, propose: (_request, k) => k};
+/** Always drafts as many tokens as allowed (k unless capped). */
+export const fullDrafts: EngineProposer = {initRequest: () => undefined, propose: (_request, _k, maxDraft) => maxDraft};
 
 /** i.i.d. acceptance with probability alpha per position, sampled by inverse CDF from one uniform. */
 export function iidAcceptance(alpha: number): EngineAcceptance {

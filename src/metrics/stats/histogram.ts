@@ -110,6 +110,25 @@ export class QuantileSketch {
 		return this.count === 0 ? Number.NaN : this.sum / this.count;
 	}
 
+	/** Add another sketch's observations (same bucket layout). */
+	merge(other: QuantileSketch): void {
+		if (other.#counts.length !== this.#counts.length || other.#growth !== this.#growth || other.#minValue !== this.#minValue) {
+			throw new RangeError('cannot merge sketches with different bucket layouts');
+		}
+		for (let i = 0; i < this.#counts.length; i++) this.#counts[i]! += other.#counts[i]!;
+		this.#zeros += other.#zeros;
+		this.count += other.count;
+		this.sum += other.sum;
+		this.min = Math.min(this.min, other.min);
+		this.max = Math.max(this.max, other.max);
+	}
+
+	clone(): QuantileSketch {
+		const copy = new QuantileSketch(this.#minValue, this.#growth, this.#counts.length);
+		copy.merge(this);
+		return copy;
+	}
+
 	reset(): void {
 		this.#counts.fill(0);
 		this.#zeros = 0;

@@ -1,0 +1,85 @@
+import {type Command, Option} from 'commander';
+import {DEFAULT_PRESET, loadPreset, validateConfig} from '../config/load.js';
+import type {SimConfig, SimConfigInput} from '../config/schema.js';
+import {parseDuration} from '../util/duration.js';
+import {UserError} from '../util/user-error.js';
+import {logFormatOption} from './options.js';
+
+/** Flags every simulating command takes. */
+export type SimFlags = {
+	preset: string;
+	seed: string;
+	k?: string;
+	method?: string;
+	qps?: string;
+	engines?: string;
+	modelName?: string;
+	logFormat?: 'classic' | 'throughput' | 'coverage';
+	logInterval?: string;
+};
+
+/** Add the common simulation flags (`--preset`, `--seed`, `--k`, ...) to a command. */
+export function addSimOptions(command: Command): Command {
+	return command
+		.option('--preset <name|file>', 'preset name (see `specsim presets`) or a preset JSON file', DEFAULT_PRESET)
+		.option('--seed <n>', 'root random seed: same preset + flags + seed gives identical output', '0')
+		.option('--k <n>', 'num_speculative_tokens (draft length)')
+		.option('--method <name>', 'speculative method (eagle, eagle3, mtp, medusa, draft_model, ngram, suffix, synthetic)')
+		.option('--qps <x>', 'arrival rate in requests per virtual second (open-loop workloads)')
+		.option('--engines <n>', 'data-parallel engines in one process (engine="0".."N-1")')
+		.option('--model-name <name>', 'served model name (the model_name label)')
+		.addOption(logFormatOption().default(undefined))
+		.option('--log-interval <duration>', 'virtual seconds between SpecDecoding log lines (VLLM_LOG_STATS_INTERVAL)');
+}
+
+/** The effective configuration: the preset with the flags applied, validated. */
+export async function resolveSimConfig(flags: SimFlags): Promise<{config: SimConfig; seed: number; presetPath: string}> {
+	const {input, path} = await loadPreset(flags.preset);
+	const seed = parseInteger(flags.seed, '--seed', 0);
+	const next = structuredClone(input) as SimConfigInput & Record<string, unknown>;
+	const speculative = {...next.speculative};
+	if (flags.k !== undefined) speculative.numSpecTokens = parseInteger(flags.k, '--k', 1);
+	if (flags.method !== undefined) speculative.method = flags.method;
+	next.speculative = speculative;
+	if (flags.modelName !== undefined) next.servedModelName = flags.modelName;
+	if (flags.engines !== undefined) next.engines = {...next.engines, count: parseInteger(flags.engines, '--engines', 1)};
+	if (flags.logFormat !== undefined || flags.logInterval !== undefined) {
+		next.logging = {
+			...next.logging,
+			...(flags.logFormat === undefined ? {} : {format: flags.logFormat}),
+			...(flags.logInterval === undefined ? {} : {intervalS: parseDurationFlag(flags.logInterval, '--log-interval')}),
+		};
+	}
+	if (flags.qps !== undefined) {
+		const qps = Number(flags.qps);
+		if (!(qps > 0) || !Number.isFinite(qps)) throw new UserError(`--qps must be a positive number, got "${flags.qps}"`);
+		const arrival = next.workload.arrival;
+		if (arrival.kind === 'closed-loop') throw new UserError(`--qps does not apply to preset ${flags.preset}: its workload is a closed loop of ${arrival.users} users`);
+		next.workload = {...next.workload, arrival: {...arrival, rate: qps}};
+	}
+	return {config: validateConfig(next, `${path} with command-line flags`), seed, presetPath: path};
+}
+
+export function parseInteger(text: string, flag: string, min: number): number {
+	const value = Number(text);
+	if (!Number.isInteger(value) || value < min) throw new UserError(`${flag} must be an integer >= ${min}, got "${text}"`);
+	return value;
+}
+
+export function parseDurationFlag(text: string, flag: string): number {
+	try {
+		return parseDuration(text);
+	} catch (error) {
+		throw new UserError(`${flag}: ${(error as Error).message}`);
+	}
+}
+
+/** `--speed` as virtual seconds per wall second, or `max`. */
+export function parseSpeed(text: string): number | 'max' {
+	if (text === 'max') return 'max';
+	const value = Number(text);
+	if (!(value > 0) || !Number.isFinite(value)) throw new UserError(`--speed must be a positive number or "max", got "${text}"`);
+	return value;
+}
+
+export const speedOption = (): Option => new Option('--speed <x|max>', 'virtual seconds per wall second, or max').default('1');

@@ -1,0 +1,19 @@
+import {describe, expect, it} from 'vitest';
+import {createRng} from '../../../src/rng/rng.js';
+import {createEagleProposer} from '../../../src/spec/proposers/eagle.js';
+import {runProposerContract} from './proposer.contract.js';
+
+describe('createEagleProposer', () => {
+	runProposerContract({create: () => createEagleProposer(), skip: []});
+
+	it('is method "eagle" and drafts exactly maxDraft without touching the Rng', () => {
+		const proposer = createEagleProposer();
+		expect(proposer.method).toBe('eagle');
+		const rng = createRng('untouched');
+		const state = proposer.initRequest({classIndex: 0, promptLength: 7});
+		for (const maxDraft of [0, 1, 3, 5]) {
+			expect(proposer.propose({k: 5, maxDraft, classIndex: 0, promptLength: 7, numOutputTokens: 2, state}, rng)).toBe(maxDraft);
+		}
+		expect(rng.next()).toBe(createRng('untouched').next());
+	});
+});
