@@ -6,8 +6,20 @@ const output = {
 	stderr: (text: string) => void process.stderr.write(text),
 };
 
+const env = {
+	isTTY: Boolean(process.stdout.isTTY),
+	onSignal(handler: () => void): () => void {
+		process.on('SIGINT', handler);
+		process.on('SIGTERM', handler);
+		return () => {
+			process.off('SIGINT', handler);
+			process.off('SIGTERM', handler);
+		};
+	},
+};
+
 try {
-	process.exitCode = await runCli(process.argv.slice(2), output);
+	process.exitCode = await runCli(process.argv.slice(2), output, env);
 } catch (error) {
 	// A bug, not bad input: still one line, with the stack only on request.
 	process.stderr.write(`specsim: internal error: ${(error as Error).message ?? String(error)}\n`);

@@ -1,12 +1,16 @@
 import {Command, CommanderError} from 'commander';
 import {registerReplay} from './commands/replay.js';
+import {registerRun, type RunEnvironment} from './commands/run.js';
 import {EXIT_USAGE, UserError} from '../util/user-error.js';
 import type {Output} from './options.js';
 
 export const VERSION = '0.1.0';
 
+/** For tests and pipes: no terminal, no signals. */
+export const NO_TERMINAL: RunEnvironment = {isTTY: false, onSignal: () => () => undefined};
+
 /** Build the `specsim` command tree. Commands write through `output`; nothing here exits the process. */
-export function createProgram(output: Output): Command {
+export function createProgram(output: Output, env: RunEnvironment = NO_TERMINAL): Command {
 	const program = new Command('specsim')
 		.description('A deterministic, GPU-free inference-engine simulator with vLLM-faithful speculative-decoding metrics.')
 		.version(VERSION)
@@ -18,6 +22,7 @@ export function createProgram(output: Output): Command {
 			// Commander prints usage errors itself; we print one line of our own instead.
 			outputError: () => undefined,
 		});
+	registerRun(program, output, env);
 	registerReplay(program, output);
 	return program;
 }
@@ -26,8 +31,8 @@ export function createProgram(output: Output): Command {
  * Run the CLI and return the exit code. Usage and input errors become one line on stderr,
  * `specsim: <message>`, never a stack trace.
  */
-export async function runCli(argv: readonly string[], output: Output): Promise<number> {
-	const program = createProgram(output);
+export async function runCli(argv: readonly string[], output: Output, env: RunEnvironment = NO_TERMINAL): Promise<number> {
+	const program = createProgram(output, env);
 	try {
 		await program.parseAsync(argv, {from: 'user'});
 		return 0;

@@ -1,0 +1,66 @@
+import {Registry} from 'prom-client';
+import type {BuiltSimulation} from '../../sim/build.js';
+import {createCoreProm, type CoreProm} from './core-prom.js';
+import {createSpecDecodingProm, type SpecDecodingProm} from './spec-decoding-prom.js';
+
+/** A simulation's Prometheus side: one registry, one `SpecDecodingProm` and one core set per engine. */
+export type SimPrometheus = {
+	readonly registry: Registry;
+	/** Create position series for a live increase of k (before the next step). */
+	ensurePositions(k: number): void;
+	/** Stop feeding the registry. */
+	detach(): void;
+};
+
+/**
+ * Feed a simulation's steps into prom-client families exactly as vLLM's `PrometheusStatLogger`
+ * records an engine's `SchedulerStats` and `IterationStats`: spec-decode counters per step,
+ * queue gauges, token counters, TTFT at a request's first token, one inter-token latency per
+ * request per step, and request success, e2e latency and generation tokens at finish.
+ */
+export function attachPrometheus(built: BuiltSimulation, registry: Registry = new Registry()): SimPrometheus {
+	const {config} = built;
+	const spec: SpecDecodingProm[] = [];
+	const core: CoreProm[] = [];
+	// vLLM creates the spec-decoding families before the core ones (family order on /metrics).
+	for (const engine of built.engines) {
+		spec.push(
+			createSpecDecodingProm({
+				registry,
+				modelName: config.servedModelName,
+				engine: engine.index,
+				numSpecTokens: Math.max(1, engine.numSpecTokens),
+				perPositionDrafted: config.logging.format === 'coverage',
+			}),
+		);
+	}
+	for (const engine of built.engines) {
+		core.push(createCoreProm({registry, modelName: config.servedModelName, engine: engine.index, maxModelLen: config.scheduler.maxModelLen}));
+	}
+	const unsubscribe = built.simulation.subscribe({
+		onStep(out) {
+			if (out.specStats !== undefined) spec[out.engine]!.observe(out.specStats);
+			const c = core[out.engine]!;
+			c.setQueue(out.numRunning, out.numWaiting, out.kvUsage);
+			c.addTokens(out.promptTokens, out.generationTokens);
+			for (let i = 0; i < out.ttft.length; i++) c.observeTimeToFirstToken(out.ttft.values[i]!);
+			const itl = out.interTokenLatency;
+			let i = 0;
+			while (i < itl.length) {
+				// Requests decoded in consecutive steps share the step's latency: observe each run once.
+				let j = i + 1;
+				while (j < itl.length && itl.values[j] === itl.values[i]) j++;
+				c.observeInterTokenLatency(itl.values[i]!, j - i);
+				i = j;
+			}
+			for (const request of out.finished) c.finishRequest(request.finishReason ?? 'stop', request.finishedAt - request.arrivalAt, request.numOutputTokens);
+		},
+	});
+	return {
+		registry,
+		ensurePositions(k: number): void {
+			for (const s of spec) s.ensurePositions(k);
+		},
+		detach: unsubscribe,
+	};
+}

@@ -1,0 +1,139 @@
+import type {Simulation} from '../sim/simulation.js';
+
+/** Virtual seconds per wall second, or as fast as possible. */
+export type Speed = number | 'max';
+
+export type RunnerOptions = {
+	/** @default 1 */
+	readonly speed?: Speed;
+	/** Stop at this virtual time (seconds since the simulation's start). @default Infinity */
+	readonly durationS?: number;
+	/** Wall milliseconds between pacing ticks at finite speed. @default 25 */
+	readonly tickMs?: number;
+	/** Virtual seconds per chunk at `max` speed, between which the event loop runs (scrapes, keys). @default 2 */
+	readonly maxChunkS?: number;
+	/** Wall clock in milliseconds (injected for tests). @default performance.now */
+	readonly wallNowMs?: () => number;
+};
+
+/**
+ * Paces a simulation against the wall clock: virtual time advances at `speed` virtual seconds
+ * per wall second, in small chunks so the event loop stays free for the dashboard, `/metrics`
+ * scrapes and keys. The simulation itself never waits on anything.
+ */
+export class Runner {
+	readonly simulation: Simulation;
+	readonly durationS: number;
+	#speed: Speed;
+	#paused = false;
+	#stopped = false;
+	#tickMs: number;
+	#maxChunkS: number;
+	#wallNowMs: () => number;
+	// Pacing anchor: virtual time `#anchorVirtualS` at wall time `#anchorWallMs`.
+	#anchorWallMs = 0;
+	#anchorVirtualS = 0;
+	#listeners: Array<() => void> = [];
+	#wake: (() => void) | undefined;
+
+	constructor(simulation: Simulation, options: RunnerOptions = {}) {
+		this.simulation = simulation;
+		this.durationS = options.durationS ?? Number.POSITIVE_INFINITY;
+		this.#speed = options.speed ?? 1;
+		this.#tickMs = options.tickMs ?? 25;
+		this.#maxChunkS = options.maxChunkS ?? 2;
+		this.#wallNowMs = options.wallNowMs ?? (() => performance.now());
+	}
+
+	get speed(): Speed {
+		return this.#speed;
+	}
+
+	get paused(): boolean {
+		return this.#paused;
+	}
+
+	/** Virtual seconds since the simulation's start. */
+	get elapsedS(): number {
+		return this.simulation.now - this.simulation.startS;
+	}
+
+	get done(): boolean {
+		return this.#stopped || this.elapsedS >= this.durationS;
+	}
+
+	/** Called after every chunk of simulated time. */
+	onAdvance(listener: () => void): () => void {
+		this.#listeners.push(listener);
+		return () => {
+			this.#listeners = this.#listeners.filter(l => l !== listener);
+		};
+	}
+
+	setSpeed(speed: Speed): void {
+		this.#reanchor();
+		this.#speed = speed;
+	}
+
+	pause(): void {
+		this.#paused = true;
+	}
+
+	resume(): void {
+		this.#reanchor();
+		this.#paused = false;
+		this.#wake?.();
+	}
+
+	togglePause(): void {
+		if (this.#paused) this.resume();
+		else this.pause();
+	}
+
+	stop(): void {
+		this.#stopped = true;
+		this.#wake?.();
+	}
+
+	/** Run until the duration is reached or `stop()` is called. */
+	async run(): Promise<void> {
+		this.#reanchor();
+		const endS = this.simulation.startS + this.durationS;
+		while (!this.done) {
+			if (this.#paused) {
+				await new Promise<void>(resolve => (this.#wake = resolve));
+				this.#wake = undefined;
+				continue;
+			}
+			let targetS: number;
+			if (this.#speed === 'max') {
+				targetS = this.simulation.now + this.#maxChunkS;
+			} else {
+				targetS = this.#anchorVirtualS + ((this.#wallNowMs() - this.#anchorWallMs) / 1000) * this.#speed;
+			}
+			targetS = Math.min(targetS, endS);
+			if (targetS > this.simulation.now) {
+				this.simulation.runUntil(targetS);
+				for (const listener of this.#listeners) listener();
+			}
+			if (this.done) break;
+			// Yield to the event loop: immediately at max speed, one tick otherwise.
+			await new Promise<void>(resolve => {
+				if (this.#speed === 'max') setImmediate(resolve);
+				else {
+					const timer = setTimeout(resolve, this.#tickMs);
+					this.#wake = () => {
+						clearTimeout(timer);
+						resolve();
+					};
+				}
+			});
+			this.#wake = undefined;
+		}
+	}
+
+	#reanchor(): void {
+		this.#anchorWallMs = this.#wallNowMs();
+		this.#anchorVirtualS = this.simulation.now;
+	}
+}
