@@ -8,6 +8,7 @@ const output = {
 
 const env = {
 	isTTY: Boolean(process.stdout.isTTY),
+	isStderrTTY: Boolean(process.stderr.isTTY),
 	onSignal(handler: () => void): () => void {
 		process.on('SIGINT', handler);
 		process.on('SIGTERM', handler);

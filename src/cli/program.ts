@@ -1,13 +1,16 @@
 import {Command, CommanderError} from 'commander';
+import {registerGenerate} from './commands/generate.js';
 import {registerReplay} from './commands/replay.js';
 import {registerRun, type RunEnvironment} from './commands/run.js';
 import {EXIT_USAGE, UserError} from '../util/user-error.js';
 import type {Output} from './options.js';
 
-export const VERSION = '0.1.0';
+import {VERSION} from './version.js';
+
+export {VERSION} from './version.js';
 
 /** For tests and pipes: no terminal, no signals. */
-export const NO_TERMINAL: RunEnvironment = {isTTY: false, onSignal: () => () => undefined};
+export const NO_TERMINAL: RunEnvironment = {isTTY: false, isStderrTTY: false, onSignal: () => () => undefined};
 
 /** Build the `specsim` command tree. Commands write through `output`; nothing here exits the process. */
 export function createProgram(output: Output, env: RunEnvironment = NO_TERMINAL): Command {
@@ -23,6 +26,7 @@ export function createProgram(output: Output, env: RunEnvironment = NO_TERMINAL)
 			outputError: () => undefined,
 		});
 	registerRun(program, output, env);
+	registerGenerate(program, output, env);
 	registerReplay(program, output);
 	return program;
 }

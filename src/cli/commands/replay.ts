@@ -1,20 +1,22 @@
 import type {Command} from 'commander';
 import {EventStreamError, parseEventLine} from '../../events/event-stream.js';
 import {renderText} from '../../metrics/prom/exposition.js';
-import {Replayer} from '../../replay/replay.js';
+import type {SimEvent} from '../../events/event-stream.js';
+import {LOG_FORMATS, type LogFormat} from '../../metrics/log/formats.js';
+import {Replayer, type ReplayOptions} from '../../replay/replay.js';
 import {EXIT_RUNTIME, UserError} from '../../util/user-error.js';
 import {readLines} from '../io/read-lines.js';
 import {logFormatOption, type Output} from '../options.js';
 
-type ReplayFlags = {logFormat: 'classic' | 'throughput' | 'coverage'; modelName: string; verify: boolean; exposition: boolean};
+type ReplayFlags = {logFormat?: LogFormat; modelName?: string; verify: boolean; exposition: boolean};
 
 export function registerReplay(program: Command, output: Output): void {
 	program
 		.command('replay')
 		.description('run a recorded event stream (events.jsonl) through the accounting: print each log message, then the Prometheus exposition')
 		.argument('<events>', 'event stream file (JSON lines), or - for standard input')
-		.addOption(logFormatOption())
-		.option('--model-name <name>', 'model_name label of the exposed series', 'specsim')
+		.addOption(logFormatOption().default(undefined, "the meta record's config, else classic"))
+		.option('--model-name <name>', "model_name label of the exposed series (default: the meta record's config, else specsim)")
 		.option('--verify', 'fail (exit 1) if a produced message differs from the recorded line', false)
 		.option('--no-exposition', 'do not print the Prometheus exposition at the end')
 		.action(async (file: string, flags: ReplayFlags) => {
@@ -23,7 +25,7 @@ export function registerReplay(program: Command, output: Output): void {
 }
 
 async function replayFile(file: string, flags: ReplayFlags, output: Output): Promise<void> {
-	const replayer = new Replayer({format: flags.logFormat, modelName: flags.modelName});
+	let replayer: Replayer | undefined;
 	let lineNumber = 0;
 	let sawAny = false;
 	for await (const text of readLines(file)) {
@@ -33,6 +35,8 @@ async function replayFile(file: string, flags: ReplayFlags, output: Output): Pro
 		try {
 			const event = parseEventLine(text, sawAny ? Math.max(lineNumber, 2) : 1);
 			sawAny = true;
+			// The meta record (first) may carry the run's config: its log format and model name are the defaults.
+			replayer ??= new Replayer(replayOptions(event, flags));
 			result = replayer.handle(event);
 		} catch (error) {
 			if (error instanceof EventStreamError) throw new UserError(`${file}:${lineNumber}: ${error.message.replace(/^line \d+: /, '')}`);
@@ -48,6 +52,14 @@ async function replayFile(file: string, flags: ReplayFlags, output: Output): Pro
 			);
 		}
 	}
-	if (!sawAny) throw new UserError(`${file}: empty event stream (expected a "meta" record on line 1)`);
+	if (replayer === undefined) throw new UserError(`${file}: empty event stream (expected a "meta" record on line 1)`);
 	if (flags.exposition) output.stdout(await renderText(replayer.registry));
+}
+
+function replayOptions(meta: SimEvent, flags: ReplayFlags): ReplayOptions {
+	const config = meta.type === 'meta' && typeof meta['config'] === 'object' && meta['config'] !== null ? (meta['config'] as Record<string, unknown>) : {};
+	const logging = typeof config['logging'] === 'object' && config['logging'] !== null ? (config['logging'] as Record<string, unknown>) : {};
+	const metaFormat = LOG_FORMATS.find(f => f === logging['format']);
+	const metaModel = typeof config['servedModelName'] === 'string' ? config['servedModelName'] : undefined;
+	return {format: flags.logFormat ?? metaFormat ?? 'classic', modelName: flags.modelName ?? metaModel ?? 'specsim'};
 }

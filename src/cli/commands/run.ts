@@ -18,6 +18,8 @@ export type RunFlags = SimFlags & {
 /** How `run` reaches the terminal: whether stdout is a TTY, and the signals that stop it. */
 export type RunEnvironment = {
 	readonly isTTY: boolean;
+	/** Whether stderr is a terminal (progress bars). */
+	readonly isStderrTTY: boolean;
 	/** Register a handler for SIGINT/SIGTERM; returns the unregister function. */
 	onSignal(handler: () => void): () => void;
 };

@@ -1,0 +1,149 @@
+import {mkdir, readdir, rm} from 'node:fs/promises';
+import {join} from 'node:path';
+import cliProgress from 'cli-progress';
+import type {Command} from 'commander';
+import {stringifyLog, stringifyStep} from '../../events/event-stream.js';
+import {formatLogLine} from '../../metrics/log/log-prefix.js';
+import {renderOpenMetricsScrape, renderText} from '../../metrics/prom/exposition.js';
+import {OpenMetricsFileWriter} from '../../output/openmetrics-file.js';
+import {requestRecord} from '../../output/request-record.js';
+import {DEFAULT_START_EPOCH_MS, Session} from '../../runtime/session.js';
+import {summarize} from '../../sim/summary.js';
+import {UserError} from '../../util/user-error.js';
+import {AtomicFileStream, writeFileAtomic} from '../io/atomic-write.js';
+import {describeFsError} from '../io/read-lines.js';
+import type {Output} from '../options.js';
+import {addSimOptions, parseDurationFlag, resolveSimConfig, type SimFlags} from '../sim-options.js';
+import {VERSION} from '../version.js';
+import type {RunEnvironment} from './run.js';
+
+type GenerateFlags = SimFlags & {out: string; duration: string; scrapeInterval: string; start?: string; force: boolean};
+
+/** What a dataset holds; `summary.json` is renamed into place last, so its presence marks a complete dataset. */
+export const DATASET_FILES = ['events.jsonl', 'requests.jsonl', 'vllm.log', 'metrics.om', 'metrics.prom', 'summary.json'] as const;
+
+/** Virtual seconds simulated between flushes to disk (bounds the memory of buffered lines). */
+const CHUNK_S = 5;
+
+export function registerGenerate(program: Command, output: Output, env: RunEnvironment): void {
+	const command = program
+		.command('generate')
+		.description('simulate as fast as possible and write a synthetic dataset: events, requests, vLLM log, OpenMetrics scrapes, final exposition, summary')
+		.requiredOption('--out <dir>', 'output directory (must be empty unless --force)')
+		.requiredOption('--duration <duration>', 'virtual time to simulate (e.g. 90s, 10m, 1h)')
+		.option('--scrape-interval <duration>', 'virtual seconds between the timestamped scrapes in metrics.om', '15s')
+		.option('--start <iso-time>', 'wall-clock time of virtual time 0 (log timestamps, scrape timestamps)', '2026-01-01T00:00:00Z')
+		.option('--force', 'overwrite a non-empty output directory', false);
+	addSimOptions(command).action(async (flags: GenerateFlags) => {
+		await generate(flags, output, env);
+	});
+}
+
+async function generate(flags: GenerateFlags, output: Output, env: RunEnvironment): Promise<void> {
+	const durationS = parseDurationFlag(flags.duration, '--duration');
+	const scrapeS = parseDurationFlag(flags.scrapeInterval, '--scrape-interval');
+	const startEpochMs = flags.start === undefined ? DEFAULT_START_EPOCH_MS : Date.parse(flags.start);
+	if (!Number.isFinite(startEpochMs)) throw new UserError(`--start must be an ISO 8601 time such as 2026-01-01T00:00:00Z, got "${flags.start}"`);
+	const {config, seed} = await resolveSimConfig(flags);
+	await prepareDirectory(flags.out, flags.force);
+
+	const session = new Session(config, {seed, startEpochMs});
+	const {built} = session;
+	const format = config.logging.format;
+	const k = Math.max(1, session.numSpecTokens);
+	const streams = {
+		events: new AtomicFileStream(join(flags.out, 'events.jsonl')),
+		requests: new AtomicFileStream(join(flags.out, 'requests.jsonl')),
+		log: new AtomicFileStream(join(flags.out, 'vllm.log')),
+		om: new AtomicFileStream(join(flags.out, 'metrics.om')),
+	};
+	const openMetrics = await OpenMetricsFileWriter.create(flags.out);
+	let interrupted = false;
+	const offSignal = env.onSignal(() => {
+		interrupted = true;
+	});
+	const progress = env.isStderrTTY ? new cliProgress.SingleBar({stream: process.stderr, format: 'generate [{bar}] {percentage}% | {value}/{total} virtual s | ETA {eta}s', hideCursor: true}, cliProgress.Presets.shades_classic) : undefined;
+	const wallStart = performance.now();
+	let progressShown = false;
+
+	// Lines are buffered per chunk of virtual time, then written with back-pressure.
+	const buffers = {events: [] as string[], requests: [] as string[], log: [] as string[]};
+	buffers.events.push(`${JSON.stringify({type: 'meta', start_t: 0, seed, version: VERSION, start: new Date(startEpochMs).toISOString(), config})}\n`);
+	built.simulation.subscribe({
+		onStep(out) {
+			if (out.specStats !== undefined) {
+				let pairs = '';
+				for (let i = 0; i < out.numDraftPairs; i++) pairs += `${i === 0 ? '' : ','}[${out.draftPairs[2 * i]},${out.draftPairs[2 * i + 1]}]`;
+				buffers.events.push(`${stringifyStep(out.t, out.engine, out.specStats.numSpecTokens, pairs)}\n`);
+			}
+			for (const request of out.finished) buffers.requests.push(`${requestRecord(request, out.engine, k)}\n`);
+		},
+		onLog(engine, t, message) {
+			buffers.events.push(`${stringifyLog(t, engine, message)}\n`);
+			buffers.log.push(`${formatLogLine(message, session.epochMsAt(t), format)}\n`);
+		},
+	});
+	const flush = async (): Promise<void> => {
+		for (const key of ['events', 'requests', 'log'] as const) {
+			const lines = buffers[key];
+			if (lines.length === 0) continue;
+			buffers[key] = [];
+			await streams[key].write(lines.join(''));
+		}
+	};
+	const scrape = async (t: number): Promise<void> => {
+		await openMetrics.add(await renderOpenMetricsScrape(session.registry, {createdS: session.createdS, timestampS: session.epochMsAt(t) / 1000}));
+	};
+
+	try {
+		await scrape(0);
+		let nextScrapeS = scrapeS;
+		for (let t = 0; t < durationS; ) {
+			if (interrupted) throw new UserError('interrupted: no dataset was written (partial files removed)', 130);
+			t = Math.min(durationS, t + CHUNK_S, nextScrapeS);
+			built.simulation.runUntil(t);
+			await flush();
+			if (t >= nextScrapeS) {
+				await scrape(t);
+				nextScrapeS += scrapeS;
+			}
+			if (progress !== undefined) {
+				if (!progressShown && performance.now() - wallStart > 1000) {
+					progress.start(Math.round(durationS), 0);
+					progressShown = true;
+				}
+				if (progressShown) progress.update(Math.round(t));
+			}
+		}
+		await flush();
+		await openMetrics.finish(streams.om);
+		for (const stream of Object.values(streams)) await stream.commit();
+		await writeFileAtomic(join(flags.out, 'metrics.prom'), await renderText(session.registry, {createdS: session.createdS}));
+		await writeFileAtomic(join(flags.out, 'summary.json'), `${JSON.stringify(summarize(built), null, 2)}\n`);
+	} catch (error) {
+		await Promise.all(Object.values(streams).map(s => s.abort()));
+		await openMetrics.discard();
+		throw error;
+	} finally {
+		offSignal();
+		if (progressShown) progress?.stop();
+	}
+	output.stderr(`specsim: wrote ${DATASET_FILES.join(', ')} to ${flags.out} (${durationS} virtual s, ${built.simulation.numFinished} requests)\n`);
+}
+
+/** Create `dir`; refuse a non-empty one without `--force`; with it, clear earlier datasets and stale temporaries. */
+async function prepareDirectory(dir: string, force: boolean): Promise<void> {
+	try {
+		await mkdir(dir, {recursive: true});
+		const entries = await readdir(dir);
+		if (entries.length === 0) return;
+		if (!force) throw new UserError(`${dir}: directory is not empty (use --force to overwrite a dataset)`);
+		const ours = entries.filter(name => (DATASET_FILES as readonly string[]).includes(name) || /^\.(.+)\.[0-9a-f]{8}\.tmp$/.test(name) || name.startsWith('.metrics-om-spool-'));
+		// summary.json first: from here on the directory no longer looks like a complete dataset.
+		ours.sort((a, b) => Number(b === 'summary.json') - Number(a === 'summary.json'));
+		for (const name of ours) await rm(join(dir, name), {recursive: true, force: true});
+	} catch (error) {
+		if (error instanceof UserError) throw error;
+		throw new UserError(`${dir}: ${describeFsError(error)}`);
+	}
+}
