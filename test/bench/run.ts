@@ -1,10 +1,16 @@
 import {benchAccounting} from './accounting.bench.js';
+import {benchEngine, benchGenerate, benchLongRunHeap} from './engine.bench.js';
 import {formatResults, type BenchResult} from './harness.js';
 
 /** `npm run bench`: every benchmark, as a Markdown table (the README quotes it). */
 const results: BenchResult[] = [];
 const only = process.argv[2];
-const sections: Array<[string, () => Promise<BenchResult[]>]> = [['accounting', () => benchAccounting(10_000_000)]];
+const sections: Array<[string, () => Promise<BenchResult[]>]> = [
+	['accounting', () => benchAccounting(10_000_000)],
+	['engine', benchEngine],
+	['generate', benchGenerate],
+	['heap', benchLongRunHeap],
+];
 for (const [name, run] of sections) {
 	if (only && only !== name) continue;
 	process.stderr.write(`bench: ${name}...\n`);

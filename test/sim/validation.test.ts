@@ -91,7 +91,7 @@ describe('determinism and independent streams', () => {
 	});
 
 	it('changing the proposer or the acceptance model never shifts the arrival sequence', () => {
-		const arrivals = (speculative: Parameters<typeof testConfig>[0]['speculative']) => {
+		const arrivals = (speculative: NonNullable<Parameters<typeof testConfig>[0]>['speculative']) => {
 			const built = buildSimulation(testConfig({speculative}), {seed: 9});
 			const times: number[] = [];
 			built.simulation.subscribe({onStep: out => void out.finished.forEach(r => times.push(r.arrivalAt))});

@@ -167,7 +167,7 @@ export function createCoreProm(options: CorePromOptions): CoreProm {
 			if (!Number.isInteger(count) || count < 0) {
 				throw new RangeError(`count must be a non-negative integer, got ${count}`);
 			}
-			for (let i = 0; i < count; i++) itlChild.observe(seconds);
+			if (count > 0) itlChild.observe(seconds, count);
 		},
 		finishRequest(reason: string, e2eS: number, numGenerationTokens: number): void {
 			const index = reasonIndex.get(reason);

@@ -1,4 +1,5 @@
-import {Counter, Gauge, Histogram, type Registry} from 'prom-client';
+import {Counter, Gauge, type Registry} from 'prom-client';
+import {BulkHistogram, type BulkHistogramChild} from './bulk-histogram.js';
 
 /** A label set in label-name order (the order vLLM passes `labelnames`). */
 export type LabelSet = Readonly<Record<string, string>>;
@@ -32,7 +33,7 @@ export type HistogramFamily = {
 	kind: 'histogram';
 	spec: FamilySpec;
 	buckets: readonly number[];
-	metric: Histogram<string>;
+	metric: BulkHistogram;
 	keys: Set<string>;
 };
 /** Any family specsim creates. */
@@ -43,8 +44,8 @@ const familiesByRegistry = new WeakMap<Registry, Map<string, Family>>();
 
 /** A gauge child: `set` hashes the label set (prom-client), so call it at most a few times per step. */
 export type GaugeChild = {set(value: number): void};
-/** A histogram child (prom-client's `labels(...)` result). */
-export type HistogramChild = {observe(value: number): void};
+/** A histogram child: `observe(value, count = 1)`, no label hashing. */
+export type HistogramChild = BulkHistogramChild;
 
 /** Get or create the counter family `spec.name` in `registry`. */
 export function counterFamily(registry: Registry, spec: FamilySpec): CounterFamily {
@@ -86,7 +87,7 @@ export function histogramFamily(registry: Registry, spec: FamilySpec, buckets: r
 		}
 		return existing;
 	}
-	const metric = new Histogram({
+	const metric = new BulkHistogram({
 		name: spec.name,
 		help: spec.help,
 		labelNames: [...spec.labelNames],
@@ -121,9 +122,8 @@ export function addGaugeChild(family: GaugeFamily, labels: LabelSet): GaugeChild
 
 /** Add a histogram child with every bucket at 0. */
 export function addHistogramChild(family: HistogramFamily, labels: LabelSet): HistogramChild {
-	claim(family, labels);
-	family.metric.zero(labels);
-	return family.metric.labels(labels);
+	const key = claim(family, labels);
+	return family.metric.child(key, {...labels});
 }
 
 function flushCounter(metric: Counter<string>, slots: readonly PendingSlot[]): void {
@@ -170,7 +170,7 @@ function remember(registry: Registry, family: Family): void {
 	families.set(family.spec.name, family);
 }
 
-function claim(family: Family, labels: LabelSet): void {
+function claim(family: Family, labels: LabelSet): string {
 	const names = Object.keys(labels);
 	if (names.join(',') !== family.spec.labelNames.join(',')) {
 		throw new RangeError(`${family.spec.name} takes labels [${family.spec.labelNames.join(', ')}], got [${names.join(', ')}]`);
@@ -180,4 +180,5 @@ function claim(family: Family, labels: LabelSet): void {
 		throw new RangeError(`${family.spec.name} already has a series with labels ${JSON.stringify(labels)} in this registry`);
 	}
 	family.keys.add(key);
+	return key;
 }

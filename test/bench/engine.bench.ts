@@ -1,0 +1,87 @@
+import {spawnSync} from 'node:child_process';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {simConfigSchema, type SimConfig} from '../../src/config/schema.js';
+import {attachPrometheus} from '../../src/metrics/prom/attach.js';
+import {buildSimulation} from '../../src/sim/build.js';
+import {loadPreset} from '../../src/config/load.js';
+import type {BenchResult} from './harness.js';
+import {measureHeap, timed} from './harness.js';
+
+/** 256 requests always in the batch (closed loop of 256 users, long outputs), k = 5, EAGLE. */
+function saturatedConfig(): SimConfig {
+	return simConfigSchema.parse({
+		name: 'bench-saturated',
+		servedModelName: 'bench',
+		model: 'llama-3.1-8b',
+		hardware: 'h100-sxm',
+		scheduler: {maxNumSeqs: 256, maxNumBatchedTokens: 8192, maxModelLen: 4096},
+		speculative: {method: 'eagle', numSpecTokens: 5, acceptance: {kind: 'geometric', first: 0.8, decay: 0.95}, heterogeneity: {concentration: 10}},
+		workload: {arrival: {kind: 'closed-loop', users: 256}, classes: [{name: 'long', weight: 1, prompt: {kind: 'fixed', value: 128}, output: {kind: 'fixed', value: 3000}}]},
+		logging: {format: 'throughput'},
+	});
+}
+
+/** Engine throughput: drafts simulated per wall second, core only and with the Prometheus registry fed. */
+export async function benchEngine(): Promise<BenchResult[]> {
+	const results: BenchResult[] = [];
+	for (const withProm of [false, true]) {
+		const built = buildSimulation(saturatedConfig(), {seed: 0});
+		if (withProm) attachPrometheus(built);
+		built.simulation.runUntil(5); // warm up: fill the batch, JIT
+		const before = built.metrics[0]!.lifetime.spec.numDrafts;
+		const {seconds} = await timed(() => built.simulation.runUntil(605));
+		const drafts = built.metrics[0]!.lifetime.spec.numDrafts - before;
+		results.push({
+			name: `engine: drafts simulated per second, saturated batch of 256, k=5${withProm ? ', Prometheus fed' : ' (scheduler, drafts, verification, stats, logging, metrics)'}`,
+			value: drafts / seconds,
+			unit: 'drafts/s',
+			note: `${(drafts / 1e6).toFixed(1)}M drafts in ${seconds.toFixed(2)} s wall`,
+		});
+	}
+	return results;
+}
+
+/** `specsim generate` for one virtual hour at 20 QPS on the default preset, as a child process (dist build). */
+export async function benchGenerate(): Promise<BenchResult[]> {
+	const out = mkdtempSync(join(tmpdir(), 'specsim-bench-generate-'));
+	try {
+		const {seconds} = await timed(() => {
+			const result = spawnSync(process.execPath, ['dist/cli/cli.js', 'generate', '--out', out, '--force', '--duration', '1h', '--qps', '20'], {encoding: 'utf8'});
+			if (result.status !== 0) throw new Error(`generate failed: ${result.stderr}`);
+		});
+		return [{name: 'generate: wall time for 1 virtual hour at 20 QPS (default preset, all six files)', value: seconds, unit: 's'}];
+	} finally {
+		rmSync(out, {recursive: true, force: true});
+	}
+}
+
+/** Heap after 1 and after 24 virtual hours of the default preset at 20 QPS (Prometheus fed): must not grow with duration. */
+export async function benchLongRunHeap(): Promise<BenchResult[]> {
+	const {config} = await loadPreset('llama-3.1-8b-eagle3');
+	const built = buildSimulation(simConfigSchema.parse({...config, workload: {...config.workload, arrival: {kind: 'poisson', rate: 20}}}), {seed: 0});
+	attachPrometheus(built);
+	const gc = (globalThis as {gc?: () => void}).gc;
+	const heapAt = (): number => {
+		gc?.();
+		return process.memoryUsage().heapUsed / 2 ** 20;
+	};
+	let afterHour = 0;
+	const {seconds, heap} = await measureHeap(() =>
+		timed(async () => {
+			for (let hour = 1; hour <= 24; hour++) {
+				for (let t = (hour - 1) * 3600; t < hour * 3600; t += 60) {
+					built.simulation.runUntil(t + 60);
+					await new Promise(resolve => setImmediate(resolve));
+				}
+				if (hour === 1) afterHour = heapAt();
+			}
+		}),
+	);
+	const after24 = heapAt();
+	return [
+		{name: 'heap after 1 virtual hour (default preset, 20 QPS)', value: afterHour, unit: 'MiB'},
+		{name: 'heap after 24 virtual hours', value: after24, unit: 'MiB', note: `peak ${heap.peakMiB.toFixed(1)} MiB; 24 h simulated in ${seconds.toFixed(1)} s wall`},
+	];
+}
