@@ -1,0 +1,40 @@
+import {describe, expect, it} from 'vitest';
+import {cli} from './run-cli.js';
+
+describe('specsim run --headless', () => {
+	it('prints vLLM log lines with logger prefix and virtual timestamps, then a summary', async () => {
+		const {code, stdout, stderr} = await cli('run', '--headless', '--no-server', '--speed', 'max', '--duration', '30s', '--log-interval', '10s', '--start', '2026-03-04T05:06:00Z');
+		expect(stderr).not.toMatch(/error/i);
+		expect(code).toBe(0);
+		const lines = stdout.trim().split('\n');
+		expect(lines.slice(0, 3).map(l => l.slice(0, 36))).toEqual(['INFO 03-04 05:06:10 [metrics.py:96] ', 'INFO 03-04 05:06:20 [metrics.py:96] ', 'INFO 03-04 05:06:30 [metrics.py:96] ']);
+		expect(lines[0]).toMatch(/\] SpecDecoding metrics: Mean acceptance length: \d\.\d\d, Accepted throughput: [\d.]+ tokens\/s, /);
+		expect(stdout).toContain('specsim summary: preset llama-3.1-8b-eagle3, seed 0, 30.0 virtual s, 1 engine(s)');
+	});
+
+	it('prints the summary as JSON with the effective configuration and the model expectation', async () => {
+		const {code, stdout} = await cli('run', '--headless', '--no-server', '--speed', 'max', '--duration', '20s', '--json', '--k', '5', '--engines', '2', '--log-format', 'classic');
+		expect(code).toBe(0);
+		const summary = JSON.parse(stdout.slice(stdout.indexOf('{\n')));
+		expect(summary.config.speculative.numSpecTokens).toBe(5);
+		expect(summary.config.engines.count).toBe(2);
+		expect(summary.expected.per_position_acceptance_rate).toHaveLength(5);
+		expect(summary.spec_decode.num_accepted_tokens_per_pos).toHaveLength(5);
+		expect(summary.engines.count).toBe(2);
+		expect(stdout.split('\n').filter(l => l.includes('SpecDecoding metrics: Draft acceptance rate:'))).toHaveLength(4); // 2 engines × 2 ticks
+	});
+
+	it.each([
+		[['--preset', 'no-such-preset'], /^specsim: unknown preset "no-such-preset"; known: .*llama-3\.1-8b-eagle3/],
+		[['--duration', 'forever'], /^specsim: --duration: invalid duration "forever"/],
+		[['--speed', 'fast'], /^specsim: --speed must be a positive number or "max", got "fast"/],
+		[['--qps', '-1'], /^specsim: --qps must be a positive number, got "-1"/],
+		[['--seed', '1.5'], /^specsim: --seed must be an integer >= 0, got "1.5"/],
+		[['--method', 'telepathy'], /^specsim: Unknown proposer "telepathy"/i],
+	])('rejects %j with one line and exit code 2', async (flags, message) => {
+		const {code, stderr} = await cli('run', '--headless', '--no-server', '--duration', '1s', ...flags);
+		expect(code).toBe(2);
+		expect(stderr).toMatch(message);
+		expect(stderr.trim().split('\n')).toHaveLength(1);
+	});
+});
