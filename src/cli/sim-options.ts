@@ -1,4 +1,7 @@
+import {readFile} from 'node:fs/promises';
+import {dirname, resolve} from 'node:path';
 import {type Command, Option} from 'commander';
+import {describeFsError} from './io/read-lines.js';
 import {DEFAULT_PRESET, loadPreset, validateConfig} from '../config/load.js';
 import type {SimConfig, SimConfigInput} from '../config/schema.js';
 import {parseDuration} from '../util/duration.js';
@@ -16,6 +19,8 @@ export type SimFlags = {
 	modelName?: string;
 	logFormat?: 'classic' | 'throughput' | 'coverage';
 	logInterval?: string;
+	routing?: 'round-robin' | 'least-loaded';
+	trace?: string;
 };
 
 /** Add the common simulation flags (`--preset`, `--seed`, `--k`, ...) to a command. */
@@ -29,11 +34,13 @@ export function addSimOptions(command: Command): Command {
 		.option('--engines <n>', 'data-parallel engines in one process (engine="0".."N-1")')
 		.option('--model-name <name>', 'served model name (the model_name label)')
 		.addOption(logFormatOption().default(undefined))
-		.option('--log-interval <duration>', 'virtual seconds between SpecDecoding log lines (VLLM_LOG_STATS_INTERVAL)');
+		.option('--log-interval <duration>', 'virtual seconds between SpecDecoding log lines (VLLM_LOG_STATS_INTERVAL)')
+		.addOption(new Option('--routing <policy>', 'how arrivals are spread over engines').choices(['round-robin', 'least-loaded']))
+		.option('--trace <file>', 'replay a JSONL workload trace (arrival_time, prompt_tokens, output_tokens, optional class) instead of the arrival process');
 }
 
-/** The effective configuration: the preset with the flags applied, validated. */
-export async function resolveSimConfig(flags: SimFlags): Promise<{config: SimConfig; seed: number; presetPath: string}> {
+/** The effective configuration: the preset with the flags applied, validated, and the trace's lines if it has one. */
+export async function resolveSimConfig(flags: SimFlags): Promise<{config: SimConfig; seed: number; presetPath: string; traceLines?: string[]}> {
 	const {input, path} = await loadPreset(flags.preset);
 	const seed = parseInteger(flags.seed, '--seed', 0);
 	const next = structuredClone(input) as SimConfigInput & Record<string, unknown>;
@@ -43,6 +50,8 @@ export async function resolveSimConfig(flags: SimFlags): Promise<{config: SimCon
 	next.speculative = speculative;
 	if (flags.modelName !== undefined) next.servedModelName = flags.modelName;
 	if (flags.engines !== undefined) next.engines = {...next.engines, count: parseInteger(flags.engines, '--engines', 1)};
+	if (flags.routing !== undefined) next.engines = {...next.engines, routing: flags.routing};
+	if (flags.trace !== undefined) next.workload = {...next.workload, trace: flags.trace};
 	if (flags.logFormat !== undefined || flags.logInterval !== undefined) {
 		next.logging = {
 			...next.logging,
@@ -57,7 +66,19 @@ export async function resolveSimConfig(flags: SimFlags): Promise<{config: SimCon
 		if (arrival.kind === 'closed-loop') throw new UserError(`--qps does not apply to preset ${flags.preset}: its workload is a closed loop of ${arrival.users} users`);
 		next.workload = {...next.workload, arrival: {...arrival, rate: qps}};
 	}
-	return {config: validateConfig(next, `${path} with command-line flags`), seed, presetPath: path};
+	const config = validateConfig(next, `${path} with command-line flags`);
+	if (config.workload.trace === undefined) return {config, seed, presetPath: path};
+	// A trace named in a preset file is relative to that file; one given with --trace to the working directory.
+	const tracePath = flags.trace ?? resolve(dirname(path), config.workload.trace);
+	let text: string;
+	try {
+		text = await readFile(tracePath, 'utf8');
+	} catch (error) {
+		throw new UserError(`${tracePath}: ${describeFsError(error)}`);
+	}
+	const traceLines = text.split('\n');
+	if (traceLines.at(-1) === '') traceLines.pop();
+	return {config: {...config, workload: {...config.workload, trace: tracePath}}, seed, presetPath: path, traceLines};
 }
 
 export function parseInteger(text: string, flag: string, min: number): number {
@@ -83,3 +104,17 @@ export function parseSpeed(text: string): number | 'max' {
 }
 
 export const speedOption = (): Option => new Option('--speed <x|max>', 'virtual seconds per wall second, or max').default('1');
+
+/**
+ * Build from a validated configuration, turning the core's RangeError/TypeError (a semantic
+ * problem such as an unknown built-in model, or a KV cache too small for max_model_len) into a
+ * one-line error naming the preset.
+ */
+export function buildChecked<T>(presetPath: string, build: () => T): T {
+	try {
+		return build();
+	} catch (error) {
+		if (error instanceof RangeError || error instanceof TypeError) throw new UserError(`${presetPath}: ${error.message}`);
+		throw error;
+	}
+}

@@ -13,7 +13,7 @@ import {UserError} from '../../util/user-error.js';
 import {AtomicFileStream, writeFileAtomic} from '../io/atomic-write.js';
 import {describeFsError} from '../io/read-lines.js';
 import type {Output} from '../options.js';
-import {addSimOptions, parseDurationFlag, resolveSimConfig, type SimFlags} from '../sim-options.js';
+import {addSimOptions, buildChecked, parseDurationFlag, resolveSimConfig, type SimFlags} from '../sim-options.js';
 import {VERSION} from '../version.js';
 import type {RunEnvironment} from './run.js';
 
@@ -44,10 +44,10 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	const scrapeS = parseDurationFlag(flags.scrapeInterval, '--scrape-interval');
 	const startEpochMs = flags.start === undefined ? DEFAULT_START_EPOCH_MS : Date.parse(flags.start);
 	if (!Number.isFinite(startEpochMs)) throw new UserError(`--start must be an ISO 8601 time such as 2026-01-01T00:00:00Z, got "${flags.start}"`);
-	const {config, seed} = await resolveSimConfig(flags);
+	const {config, seed, presetPath, traceLines} = await resolveSimConfig(flags);
+	const session = buildChecked(presetPath, () => new Session(config, {seed, startEpochMs, ...(traceLines ? {traceLines} : {})}));
 	await prepareDirectory(flags.out, flags.force);
 
-	const session = new Session(config, {seed, startEpochMs});
 	const {built} = session;
 	const format = config.logging.format;
 	const k = Math.max(1, session.numSpecTokens);
