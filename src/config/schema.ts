@@ -81,15 +81,23 @@ export const hardwareSchema = z.strictObject({
 
 export const draftCostSchema = z.union([
 	z.strictObject({kind: z.literal('none')}),
-	z.strictObject({kind: z.literal('sequential-model'), draftParams: positive, bytesPerParam: positive, kvBytesPerToken: nonNegative.optional(), source}),
+	z.strictObject({
+		kind: z.literal('sequential-model'),
+		draftParams: positive,
+		bytesPerParam: positive,
+		kvBytesPerToken: nonNegative.optional(),
+		passOverheadS: nonNegative.optional(),
+		source,
+	}),
 	z.strictObject({
 		kind: z.literal('per-token-head'),
 		headParams: positive.optional(),
 		headParamsFraction: z.number().gt(0).max(1).optional(),
 		numLayers: positiveInt.optional(),
+		passOverheadS: nonNegative.optional(),
 		source,
 	}),
-	z.strictObject({kind: z.literal('parallel-heads'), headParams: positive, source}),
+	z.strictObject({kind: z.literal('parallel-heads'), headParams: positive, passOverheadS: nonNegative.optional(), source}),
 	z.strictObject({kind: z.literal('cpu'), perTokenS: nonNegative, perRequestS: nonNegative.optional(), source}),
 	z.strictObject({kind: z.literal('ratio'), c: nonNegative, source}),
 ]);

@@ -218,17 +218,23 @@ function resolveClass(entry: string | WorkloadClassSpec): WorkloadClassSpec {
 
 /**
  * Draft costs when a preset gives none, by how the method drafts: an EAGLE/MTP head is about one
- * decoder layer plus the LM head (~1/32 of an 8B model's weights), Medusa heads ~2% each, a draft
- * model ~1/20 of the target, and n-gram/suffix lookups a few microseconds on the host.
+ * decoder layer plus a (reduced-vocabulary) LM head, ~5% of an 8B model's weights; Medusa heads
+ * ~2% each; a draft model ~1/20 of the target; n-gram/suffix lookups a few microseconds on the
+ * host. Every GPU draft pass also pays a fixed 1.15 ms (launches, sampling, proposer
+ * bookkeeping): what vLLM's batch-1 EAGLE-3 figures imply (vllm#20780, #16937; see the
+ * llama-3.1-8b-eagle3 preset).
  */
+export const DEFAULT_DRAFT_PASS_OVERHEAD_S = 0.00115;
+
 export function defaultDraftCost(method: DraftMethod, model: ModelCostSpec): DraftCostSpec {
+	const passOverheadS = DEFAULT_DRAFT_PASS_OVERHEAD_S;
 	switch (PROPOSER_METHODS[method].draftCost) {
 		case 'per-token-head':
-			return {kind: 'per-token-head', headParamsFraction: 1 / 32};
+			return {kind: 'per-token-head', headParamsFraction: 0.05, passOverheadS};
 		case 'parallel-heads':
-			return {kind: 'parallel-heads', headParams: 0.02 * model.params};
+			return {kind: 'parallel-heads', headParams: 0.02 * model.params, passOverheadS};
 		case 'sequential-model':
-			return {kind: 'sequential-model', draftParams: model.params / 20, bytesPerParam: model.bytesPerParam};
+			return {kind: 'sequential-model', draftParams: model.params / 20, bytesPerParam: model.bytesPerParam, passOverheadS};
 		case 'cpu':
 			return {kind: 'cpu', perTokenS: 2e-6, perRequestS: 5e-6};
 		case 'none':

@@ -14,6 +14,8 @@ export function makeDraftCost(draft: DraftCostSpec, model: ModelCostSpec, bandwi
 			return () => 0;
 		case 'sequential-model':
 		case 'per-token-head': {
+			const passOverheadS = draft.passOverheadS ?? 0;
+			requireNonNegative(passOverheadS, 'draft.passOverheadS');
 			let params: number;
 			let bytesPerParam: number;
 			let kvBytesPerToken: number;
@@ -47,19 +49,21 @@ export function makeDraftCost(draft: DraftCostSpec, model: ModelCostSpec, bandwi
 				const memoryS = weightsS + s.contextTokens * kvPerTokenS;
 				const tokens = s.numPrefillTokens + s.numDecodeRequests + s.numScheduledSpecTokens;
 				const n = s.numDraftingRequests;
-				const first = tokens > 0 ? Math.max(memoryS, tokens * flopsPerTokenS) : 0;
-				const rest = n > 0 ? (k - 1) * Math.max(memoryS, n * flopsPerTokenS) : 0;
+				const first = tokens > 0 ? Math.max(memoryS, tokens * flopsPerTokenS) + passOverheadS : 0;
+				const rest = n > 0 ? (k - 1) * (Math.max(memoryS, n * flopsPerTokenS) + passOverheadS) : 0;
 				return first + rest;
 			};
 		}
 		case 'parallel-heads': {
 			requirePositive(draft.headParams, 'draft.headParams');
+			const passOverheadS = draft.passOverheadS ?? 0;
+			requireNonNegative(passOverheadS, 'draft.passOverheadS');
 			const perHeadWeightsS = (draft.headParams * model.bytesPerParam) / bandwidth;
 			const perHeadTokenS = (2 * draft.headParams) / flops;
 			return s => {
 				const k = s.draftLength;
 				const n = s.numDraftingRequests;
-				return n > 0 && k >= 1 ? Math.max(k * perHeadWeightsS, n * k * perHeadTokenS) : 0;
+				return n > 0 && k >= 1 ? Math.max(k * perHeadWeightsS, n * k * perHeadTokenS) + passOverheadS : 0;
 			};
 		}
 		case 'cpu': {

@@ -48,6 +48,22 @@ export const BUILTIN_HARDWARE = {
 		source:
 			'NVIDIA Ada Lovelace architecture whitepaper (RTX 4090): 24 GB GDDR6X, 1,008 GB/s, BF16 tensor with FP32 accumulate 165.2 TFLOPS dense (330.4 with sparsity); nvidia-smi reports 24564 MiB',
 	},
+	h200: {
+		name: 'NVIDIA H200 SXM 141GB',
+		gpus: 1,
+		memoryBytesPerGpu: 143_771 * MIB,
+		hbmBandwidthBytesPerS: 4.8e12,
+		peakFlops: 989.5e12,
+		source: 'NVIDIA H200 datasheet (SXM): 141 GB HBM3e, 4.8 TB/s, BF16 tensor 1,979 TFLOPS with sparsity (989.5 dense); nvidia-smi reports 143771 MiB for "NVIDIA H200"',
+	},
+	'tpu-v4': {
+		name: 'Google Cloud TPU v4 (one chip)',
+		gpus: 1,
+		memoryBytesPerGpu: 32 * 1024 * MIB,
+		hbmBandwidthBytesPerS: 1.2e12,
+		peakFlops: 275e12,
+		source: 'Google Cloud TPU v4 documentation: 32 GiB HBM2 per chip, 1,200 GB/s, 275 TFLOPS peak bf16; Leviathan et al. 2023 Table 2 ran T5-XXL on a single TPU-v4',
+	},
 } as const satisfies Record<string, HardwareSpec>;
 
 export type BuiltinHardwareName = keyof typeof BUILTIN_HARDWARE;

@@ -57,15 +57,17 @@ export type HardwareSpec = {
  *   (default 1) whose KV is one target layer's each; same pass structure as `sequential-model`.
  * - `parallel-heads` (`medusa`): one pass over the drafting requests evaluates the first `k` heads
  *   of `headParams` parameters each (a head includes its LM head).
+ * - `passOverheadS` (model and head kinds): fixed seconds per draft pass on top of the roofline
+ *   (kernel launches, sampling, the proposer's bookkeeping), which dominates at small batch.
  * - `cpu` (`ngram`, `suffix`): host-side lookup, `perRequestS + k × perTokenS` per drafting request.
  * - `ratio`: Leviathan et al.'s cost coefficient `c` = time of one draft pass / time of one
  *   target step at batch 1. `k` passes cost `k × c × T1` whatever the batch.
  */
 export type DraftCostSpec =
 	| {kind: 'none'}
-	| {kind: 'sequential-model'; draftParams: number; bytesPerParam: number; kvBytesPerToken?: number}
-	| {kind: 'per-token-head'; headParams?: number; headParamsFraction?: number; numLayers?: number}
-	| {kind: 'parallel-heads'; headParams: number}
+	| {kind: 'sequential-model'; draftParams: number; bytesPerParam: number; kvBytesPerToken?: number; passOverheadS?: number}
+	| {kind: 'per-token-head'; headParams?: number; headParamsFraction?: number; numLayers?: number; passOverheadS?: number}
+	| {kind: 'parallel-heads'; headParams: number; passOverheadS?: number}
 	| {kind: 'cpu'; perTokenS: number; perRequestS?: number}
 	| {kind: 'ratio'; c: number};
 

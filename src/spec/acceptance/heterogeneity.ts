@@ -101,17 +101,19 @@ export function representativeLevel(conditional: ArrayLike<number>): number {
 
 /**
  * Solve per-level conditional rates `c_i(j) = σ(x_i + z_j)` (level-major output `out[j·k + i]`)
- * so that the equal-weight mixture over levels has unconditional rates `target` exactly.
- * `prefix` is scratch of length ≥ levels.
+ * so that the mixture over levels with `weights` (summing to 1; equal by default) has
+ * unconditional rates `target` exactly. `prefix` is scratch of length ≥ levels.
  */
 export function solveLevelConditionalRates(
 	target: ArrayLike<number>,
 	offsets: Float64Array,
 	out: Float64Array,
 	prefix: Float64Array,
+	weights?: Float64Array,
 ): void {
 	const k = target.length;
 	const levels = offsets.length;
+	const w = weights ?? new Float64Array(levels).fill(1 / levels);
 	for (let j = 0; j < levels; j++) prefix[j] = 1;
 	let previous = 1;
 	for (let i = 0; i < k; i++) {
@@ -122,8 +124,8 @@ export function solveLevelConditionalRates(
 		else {
 			const populationAt = (shift: number): number => {
 				let total = 0;
-				for (let j = 0; j < levels; j++) total += prefix[j]! * sigmoid(shift + offsets[j]!);
-				return total / levels;
+				for (let j = 0; j < levels; j++) total += w[j]! * prefix[j]! * sigmoid(shift + offsets[j]!);
+				return total;
 			};
 			x = bisectIncreasing(populationAt, goal);
 		}
@@ -132,9 +134,9 @@ export function solveLevelConditionalRates(
 			const c = x === Number.POSITIVE_INFINITY ? 1 : x === Number.NEGATIVE_INFINITY ? 0 : sigmoid(x + offsets[j]!);
 			out[j * k + i] = c;
 			prefix[j] = prefix[j]! * c;
-			population += prefix[j]!;
+			population += w[j]! * prefix[j]!;
 		}
-		previous = population / levels;
+		previous = population;
 	}
 }
 
@@ -151,4 +153,26 @@ function bisectIncreasing(f: (x: number) => number, goal: number): number {
 		else hi = mid;
 	}
 	return 0.5 * (lo + hi);
+}
+
+/**
+ * Per-draft weights of the levels: a request whose level accepts more finishes its output in
+ * fewer verification steps (about output / mean acceptance length), so vLLM's counters, which
+ * count drafts, weight each level by 1 / its mean acceptance length. Written into `out`
+ * (normalised to sum 1) from level-major conditional rates.
+ */
+export function perDraftLevelWeights(conditional: Float64Array, k: number, levels: number, out: Float64Array): Float64Array {
+	let total = 0;
+	for (let j = 0; j < levels; j++) {
+		let product = 1;
+		let length = 1;
+		for (let i = 0; i < k; i++) {
+			product *= conditional[j * k + i]!;
+			length += product;
+		}
+		out[j] = 1 / length;
+		total += out[j]!;
+	}
+	for (let j = 0; j < levels; j++) out[j] = out[j]! / total;
+	return out;
 }

@@ -132,12 +132,13 @@ class TableAcceptanceModel implements AcceptanceModel {
 		for (let c = 0; c < this.numClasses; c++) {
 			const weight = weights[c]!;
 			if (weight === 0) continue;
-			const {conditional} = this.block(c * this.numTemperatureBuckets + bucket);
+			// Levels weighted by their share of drafts: what vLLM's per-draft counters converge to.
+			const {conditional, draftWeights} = this.block(c * this.numTemperatureBuckets + bucket);
 			for (let j = 0; j < this.numLevels; j++) {
 				let product = 1;
 				for (let i = 0; i < k; i++) {
 					product *= conditional[j * k + i]!;
-					population[i]! += (weight * product) / this.numLevels;
+					population[i]! += weight * draftWeights[j]! * product;
 				}
 			}
 		}

@@ -3,7 +3,7 @@
  * conditional rates and the Walker alias table of the accepted-length distribution over 0..k.
  */
 import {buildAliasTable, createAliasScratch} from './alias.js';
-import {solveLevelConditionalRates} from './heterogeneity.js';
+import {perDraftLevelWeights, solveLevelConditionalRates} from './heterogeneity.js';
 
 /** Tables of one (class, temperature bucket), level-major. */
 export type ProfileBlock = {
@@ -13,6 +13,8 @@ export type ProfileBlock = {
 	readonly alias: Int32Array;
 	/** Conditional rates, `levels × k`. */
 	readonly conditional: Float64Array;
+	/** Share of drafts each level contributes (see `perDraftLevelWeights`), summing to 1. */
+	readonly draftWeights: Float64Array;
 };
 
 /** How a block's per-level conditional rates are derived. */
@@ -42,9 +44,21 @@ export function buildProfileBlock(recipe: BlockRecipe, k: number, factor: number
 		if (levels === 1) {
 			for (let i = 0; i < k; i++) conditional[i] = Math.min(1, recipe.base[i]! * factor);
 		} else {
-			solveLevelConditionalRates(target, recipe.offsets, conditional, new Float64Array(levels));
+			// The target is what vLLM's counters see: rates over drafts, not over requests. Levels that
+			// accept more make fewer drafts, so solve with per-draft weights, which depend on the
+			// solution: a fixed point that converges in a few rounds.
+			const weights = new Float64Array(levels).fill(1 / levels);
+			const scratch = new Float64Array(levels);
+			for (let round = 0; round < 12; round++) {
+				solveLevelConditionalRates(target, recipe.offsets, conditional, scratch, weights);
+				const previous = Float64Array.from(weights);
+				perDraftLevelWeights(conditional, k, levels, weights);
+				if (previous.every((w, j) => Math.abs(w - weights[j]!) < 1e-13)) break;
+			}
+			solveLevelConditionalRates(target, recipe.offsets, conditional, scratch, weights);
 		}
 	}
+	const draftWeights = perDraftLevelWeights(conditional, k, levels, new Float64Array(levels));
 	const threshold = new Float64Array(levels * n);
 	const alias = new Int32Array(levels * n);
 	const distribution = new Float64Array(n);
@@ -53,7 +67,7 @@ export function buildProfileBlock(recipe: BlockRecipe, k: number, factor: number
 		acceptedDistributionInto(conditional, j * k, k, distribution);
 		buildAliasTable(distribution, n, threshold, alias, j * n, scratch);
 	}
-	return {threshold, alias, conditional};
+	return {threshold, alias, conditional, draftWeights};
 }
 
 /** `P(N = j)` over 0..k from conditional rates `conditional[offset..offset+k-1]`. */

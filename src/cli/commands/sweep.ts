@@ -1,0 +1,124 @@
+import {availableParallelism} from 'node:os';
+import cliProgress from 'cli-progress';
+import {Command} from 'commander';
+import {expandGrid, parseKList, parseMethodList, parseQpsList} from '../../sweep/grid.js';
+import {formatSweepCsv, formatSweepTable} from '../../sweep/format.js';
+import {buildPlotSpec, renderSvg} from '../../sweep/plot.js';
+import type {SweepRow} from '../../sweep/rows.js';
+import {labelsOf, runSweep, type ResolvedPoint} from '../../sweep/sweep.js';
+import {UserError} from '../../util/user-error.js';
+import {writeFileAtomic} from '../io/atomic-write.js';
+import {describeFsError} from '../io/read-lines.js';
+import type {Output} from '../options.js';
+import {addSimOptions, parseDurationFlag, parseInteger, resolveSimConfig, type SimFlags} from '../sim-options.js';
+import type {RunEnvironment} from './run.js';
+
+type SweepFlags = Omit<SimFlags, 'k' | 'qps' | 'method'> & {
+	k: string;
+	qps?: string;
+	method?: string;
+	duration: string;
+	workers?: string;
+	json: boolean;
+	csv: boolean;
+	plot?: string;
+};
+
+/** `sweep --json`: the sweep's inputs and its rows (nothing that depends on the worker count). */
+export type SweepJson = {
+	preset: string;
+	seed: number;
+	duration_s: number;
+	rows: SweepRow[];
+};
+
+/** The common simulation flags a sweep takes as lists instead of single values. */
+const SWEPT_FLAGS = new Set(['--k', '--qps', '--method']);
+
+export function registerSweep(program: Command, output: Output, env: RunEnvironment): void {
+	const command = program
+		.command('sweep')
+		.description('run the preset over a grid of k (and load, method) and report acceptance, throughput, latency and speedup beside the closed forms')
+		.option('--k <range|list>', 'draft lengths: a range and/or list, e.g. 1..8, 2,4,6, 1..3,6', '1..8')
+		.option('--qps <list>', "arrival rates to sweep, e.g. 1,4,16,64 (default: the preset's)")
+		.option('--method <list>', "speculative methods to sweep, e.g. eagle3,ngram (default: the preset's)")
+		.option('--duration <duration>', 'virtual time per configuration (e.g. 60s, 5m)', '120s')
+		.option('--workers <n>', 'worker threads (default: the core count); the results do not depend on it')
+		.option('--json', 'print the rows as JSON', false)
+		.option('--csv', 'print the rows as CSV', false)
+		.option('--plot <file.svg>', 'also write speedup and acceptance length against k as an SVG chart');
+	// The other common flags (preset, seed, engines, model name, logging), as every simulating command has them.
+	for (const option of addSimOptions(new Command()).options) if (!SWEPT_FLAGS.has(option.long ?? '')) command.addOption(option);
+	command.action(async (flags: SweepFlags) => {
+		await sweep(flags, output, env);
+	});
+}
+
+async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Promise<void> {
+	if (flags.json && flags.csv) throw new UserError('--json and --csv exclude each other');
+	if (flags.plot !== undefined && !flags.plot.toLowerCase().endsWith('.svg')) throw new UserError(`--plot writes SVG: the file name must end in .svg, got "${flags.plot}"`);
+	const durationS = parseDurationFlag(flags.duration, '--duration');
+	const workers = flags.workers === undefined ? availableParallelism() : parseInteger(flags.workers, '--workers', 1);
+	const grid = {
+		ks: parseKList(flags.k),
+		qps: flags.qps === undefined ? [] : parseQpsList(flags.qps),
+		methods: flags.method === undefined ? [] : parseMethodList(flags.method),
+	};
+	const base: SimFlags = {preset: flags.preset, seed: flags.seed};
+	for (const key of ['engines', 'modelName', 'logFormat', 'logInterval'] as const) if (flags[key] !== undefined) Object.assign(base, {[key]: flags[key]});
+	const points: ResolvedPoint[] = [];
+	let seed = 0;
+	let presetName = '';
+	for (const point of expandGrid(grid)) {
+		const resolved = await resolveSimConfig({
+			...base,
+			k: String(point.k),
+			...(point.qps === undefined ? {} : {qps: String(point.qps)}),
+			...(point.method === undefined ? {} : {method: point.method}),
+		});
+		seed = resolved.seed;
+		presetName = resolved.config.name;
+		points.push({labels: labelsOf(resolved.config), config: resolved.config});
+	}
+
+	const progress = env.isStderrTTY
+		? new cliProgress.SingleBar({stream: process.stderr, format: 'sweep [{bar}] {value}/{total} simulations | ETA {eta}s', hideCursor: true, clearOnComplete: true}, cliProgress.Presets.shades_classic)
+		: undefined;
+	const abort = new AbortController();
+	const offSignal = env.onSignal(() => abort.abort(new UserError('interrupted: the sweep was stopped before it finished', 130)));
+	let rows: SweepRow[];
+	try {
+		rows = await runSweep(points, {
+			seed,
+			durationS,
+			workers,
+			signal: abort.signal,
+			onProgress: (done, total) => {
+				if (progress === undefined) return;
+				if (done === 0) progress.start(total, 0);
+				else progress.update(done);
+			},
+		});
+	} finally {
+		offSignal();
+		progress?.stop();
+	}
+
+	if (flags.json) {
+		const json: SweepJson = {preset: presetName, seed, duration_s: durationS, rows};
+		output.stdout(`${JSON.stringify(json, null, 2)}\n`);
+	} else if (flags.csv) {
+		output.stdout(formatSweepCsv(rows));
+	} else {
+		output.stdout(formatSweepTable(rows, {preset: presetName, seed, durationS}));
+	}
+	if (flags.plot !== undefined) {
+		const svg = await renderSvg(buildPlotSpec(rows, `specsim sweep: ${presetName}, seed ${seed}, ${durationS} virtual s per configuration`));
+		try {
+			await writeFileAtomic(flags.plot, svg);
+		} catch (error) {
+			throw new UserError(`${flags.plot}: ${describeFsError(error)}`);
+		}
+		output.stderr(`specsim: wrote ${flags.plot}\n`);
+	}
+}

@@ -1,0 +1,142 @@
+/**
+ * One sweep job: simulate one configuration for a stretch of virtual time and measure it. Pure
+ * (no I/O, no clock): the same job gives the same measurement on any thread.
+ */
+import type {SimConfig} from '../config/schema.js';
+import {createCostModel} from '../engine/cost-model.js';
+import type {StepShape} from '../engine/cost/types.js';
+import {expectedSpeedup} from '../spec/acceptance/conversions.js';
+import {buildSimulation, defaultDraftCost, type BuiltSimulation} from '../sim/build.js';
+import {summarize} from '../sim/summary.js';
+
+/** What a worker is asked to do. Plain data (structured-clonable). */
+export type RunJob = {
+	readonly config: SimConfig;
+	readonly seed: number;
+	/** Virtual seconds to simulate. */
+	readonly durationS: number;
+	/** Run without speculative decoding (the baseline of a speedup). */
+	readonly speculationOff: boolean;
+};
+
+/** Percentiles in seconds (null without observations). */
+export type Percentiles = {readonly p50: number | null; readonly p99: number | null};
+
+/** What one run measured. Plain data (structured-clonable). */
+export type RunMeasurement = {
+	readonly virtual_seconds: number;
+	readonly requests_finished: number;
+	readonly generation_tokens: number;
+	readonly output_tokens_per_s: number;
+	readonly ttft_s: Percentiles;
+	/** vLLM's `inter_token_latency_seconds`: one observation per request per step, so a step that emits several tokens counts once. */
+	readonly inter_token_latency_s: Percentiles;
+	/**
+	 * vLLM's `request_time_per_output_token_seconds`: per finished request with >= 2 output
+	 * tokens, `(last token − first token) / (output tokens − 1)`; exact percentiles.
+	 */
+	readonly tpot_s: Percentiles;
+	readonly num_drafts: number;
+	readonly num_draft_tokens: number;
+	readonly num_accepted_tokens: number;
+	readonly mean_acceptance_length: number;
+	readonly draft_acceptance_rate: number | null;
+	readonly per_position_acceptance_rate: readonly number[];
+	readonly expected_mean_acceptance_length: number;
+	readonly expected_draft_acceptance_rate: number;
+	readonly expected_per_position_acceptance_rate: readonly number[];
+	/** Leviathan's c for this configuration (see {@link costRatio}); null for the baseline. */
+	readonly cost_ratio: number | null;
+	/** `(1 + Σ r_i) / (k·c + 1)` over the expected rates; null for the baseline. */
+	readonly expected_speedup: number | null;
+};
+
+/**
+ * Run one job: build the simulation (speculation off for a baseline), run it to `durationS`,
+ * summarise. The workload is identical with speculation on and off (streams are forked per
+ * concern), so the two runs of a configuration see the same requests.
+ */
+export function runConfiguration(job: RunJob): RunMeasurement {
+	if (!(job.durationS > 0) || !Number.isFinite(job.durationS)) throw new RangeError(`durationS must be a positive finite number, got ${job.durationS}`);
+	const built = buildSimulation(job.config, {seed: job.seed, speculationOff: job.speculationOff});
+	const tpots: number[] = [];
+	built.simulation.subscribe({
+		onStep(out) {
+			for (const request of out.finished) {
+				if (request.numOutputTokens < 2) continue;
+				const tpot = (request.lastTokenAt - request.firstTokenAt) / (request.numOutputTokens - 1);
+				if (Number.isFinite(tpot)) tpots.push(tpot);
+			}
+		},
+	});
+	built.simulation.runUntil(built.simulation.startS + job.durationS);
+	const summary = summarize(built);
+	const spec = summary.spec_decode;
+	const expected = summary.expected;
+	const c = job.speculationOff ? null : costRatio(built);
+	return {
+		virtual_seconds: summary.virtual_seconds,
+		requests_finished: summary.engines.requests_finished,
+		generation_tokens: summary.engines.generation_tokens,
+		output_tokens_per_s: summary.engines.output_tokens_per_s,
+		ttft_s: {p50: summary.engines.ttft_s.p50, p99: summary.engines.ttft_s.p99},
+		inter_token_latency_s: {p50: summary.engines.inter_token_latency_s.p50, p99: summary.engines.inter_token_latency_s.p99},
+		tpot_s: {p50: quantile(tpots, 0.5), p99: quantile(tpots, 0.99)},
+		num_drafts: spec.num_drafts,
+		num_draft_tokens: spec.num_draft_tokens,
+		num_accepted_tokens: spec.num_accepted_tokens,
+		mean_acceptance_length: spec.mean_acceptance_length,
+		draft_acceptance_rate: spec.draft_acceptance_rate,
+		per_position_acceptance_rate: job.speculationOff ? [] : spec.per_position_acceptance_rate,
+		expected_mean_acceptance_length: expected.mean_acceptance_length,
+		expected_draft_acceptance_rate: expected.draft_acceptance_rate,
+		expected_per_position_acceptance_rate: expected.per_position_acceptance_rate,
+		cost_ratio: c,
+		expected_speedup: c === null ? null : expectedSpeedup(expected.per_position_acceptance_rate, c),
+	};
+}
+
+/** Batch 1, one decoding request, no context, one draft pass (draftLength 1). */
+const BATCH_ONE: Readonly<StepShape> = {
+	numPrefillTokens: 0,
+	numDecodeRequests: 1,
+	numScheduledSpecTokens: 0,
+	numDraftingRequests: 1,
+	draftLength: 1,
+	contextTokens: 0,
+};
+
+/**
+ * Leviathan's cost coefficient c for a configuration, from the simulator's own cost model:
+ *
+ *     c = draftS / (targetS + overheadS)
+ *
+ * of one step at batch 1 with one token, no context and ONE draft pass (`draftLength` 1).
+ * `targetS` is the target's single-token step (`singleTokenStepS`) and `overheadS` the fixed
+ * per-step overhead, which a step pays with and without drafting, so `targetS + overheadS` is the
+ * whole non-speculative step and `1 + k·c` is the batch-1 step-time ratio of speculation (draft
+ * passes cost k× one pass for every draft kind except `cpu`, whose per-request term makes k·c a
+ * slight overestimate). With `stepOverheadS` 0 and a `ratio` draft cost this is exactly the
+ * configured c. Draft cost: the preset's `speculative.draftCost`, else the method's default.
+ */
+export function costRatio(built: BuiltSimulation): number {
+	const s = built.config.scheduler;
+	const cost = createCostModel({
+		model: built.model,
+		hardware: built.hardware,
+		draft: built.config.speculative.draftCost ?? defaultDraftCost(built.method, built.model),
+		overheadS: s.stepOverheadS,
+	});
+	const b = cost.breakdown(BATCH_ONE);
+	return b.draftS / (b.targetS + b.overheadS);
+}
+
+/** Linear-interpolation quantile (numpy's default) of unsorted values; null when empty. Sorts in place. */
+export function quantile(values: number[], q: number): number | null {
+	if (values.length === 0) return null;
+	values.sort((a, b) => a - b);
+	const position = (values.length - 1) * q;
+	const lo = Math.floor(position);
+	const hi = Math.min(values.length - 1, lo + 1);
+	return values[lo]! + (values[hi]! - values[lo]!) * (position - lo);
+}

@@ -1,0 +1,60 @@
+/**
+ * `specsim sweep` without the CLI: run every configuration of a grid and its baseline, and
+ * assemble the rows.
+ */
+import type {SimConfig} from '../config/schema.js';
+import {runJobs} from './pool.js';
+import type {RunJob} from './run-config.js';
+import {makeRow, markBest, type RowLabels, type SweepRow} from './rows.js';
+
+/** One configuration of a sweep, resolved against the preset (flags applied, validated). */
+export type ResolvedPoint = {
+	readonly labels: RowLabels;
+	readonly config: SimConfig;
+};
+
+/** Options of {@link runSweep}. */
+export type SweepOptions = {
+	readonly seed: number;
+	/** Virtual seconds per configuration. */
+	readonly durationS: number;
+	/** Worker threads (1: in this thread). */
+	readonly workers: number;
+	/** Called after each simulation (speculative or baseline) completes. */
+	readonly onProgress?: (done: number, total: number) => void;
+	/** Abort the sweep (see `runJobs`). */
+	readonly signal?: AbortSignal;
+};
+
+/**
+ * Run each point with speculation, plus one baseline (speculation off, same seed and duration)
+ * per (qps, method) group, whose workload is identical to its points' (k does not change the
+ * baseline). Rows come back in point order with the best k per group marked; the result is the
+ * same for any worker count.
+ */
+export async function runSweep(points: readonly ResolvedPoint[], options: SweepOptions): Promise<SweepRow[]> {
+	const jobs: RunJob[] = [];
+	const baselineOf = new Map<string, number>();
+	const groupOf = (p: ResolvedPoint): string => `${p.labels.qps}\u0000${p.labels.method}`;
+	for (const point of points) {
+		const group = groupOf(point);
+		if (baselineOf.has(group)) continue;
+		baselineOf.set(group, jobs.length);
+		jobs.push({config: point.config, seed: options.seed, durationS: options.durationS, speculationOff: true});
+	}
+	const firstRun = jobs.length;
+	for (const point of points) jobs.push({config: point.config, seed: options.seed, durationS: options.durationS, speculationOff: false});
+	const results = await runJobs(jobs, {
+		workers: options.workers,
+		...(options.onProgress ? {onProgress: options.onProgress} : {}),
+		...(options.signal ? {signal: options.signal} : {}),
+	});
+	const rows = points.map((point, i) => makeRow(point.labels, results[firstRun + i]!, results[baselineOf.get(groupOf(point))!]!));
+	return markBest(rows);
+}
+
+/** The row labels of a resolved configuration: its k, its arrival rate (null for a closed loop) and its method. */
+export function labelsOf(config: SimConfig): RowLabels {
+	const arrival = config.workload.arrival;
+	return {k: config.speculative.numSpecTokens, qps: arrival.kind === 'closed-loop' ? null : arrival.rate, method: config.speculative.method};
+}
