@@ -1,3 +1,4 @@
+import type {StepShape} from './cost/types.js';
 import type {SimRequest} from './request.js';
 
 /**
@@ -25,18 +26,8 @@ export type EngineAcceptance = {
 	sampleAccepted(profile: number, numDraftTokens: number, u: number): number;
 };
 
-/** The batch a step runs, as the cost model sees it. */
-export type BatchShape = {
-	numPrefillTokens: number;
-	numDecodeRequests: number;
-	/** Draft tokens verified this step (each drafting request verifies 1 + d tokens). */
-	numScheduledSpecTokens: number;
-	numDraftingRequests: number;
-	/** Draft length the proposer ran with (k). */
-	draftLength: number;
-	/** Tokens read from the KV cache: Σ context lengths of the scheduled requests. */
-	contextTokens: number;
-};
+/** The batch a step runs, as the cost model sees it (the cost model's `StepShape`). */
+export type BatchShape = StepShape;
 
 /** Step latency from the batch shape, in virtual seconds. */
 export type EngineCost = {
