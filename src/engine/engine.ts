@@ -291,7 +291,13 @@ export class Engine {
 				anyFinished = true;
 			}
 		}
-		if (anyFinished) this.#running = this.#running.filter(r => r.status === 'running');
+		if (anyFinished) {
+			// Compact in place: no new array per step.
+			const running = this.#running;
+			let kept = 0;
+			for (let i = 0; i < running.length; i++) if (running[i]!.status === 'running') running[kept++] = running[i]!;
+			running.length = kept;
+		}
 		out.specStats = stats.numDrafts > 0 ? stats : undefined;
 		out.numRunning = this.#running.length;
 		out.numWaiting = this.#waiting.size;
