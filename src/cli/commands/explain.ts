@@ -1,0 +1,50 @@
+import type {Command} from 'commander';
+import {explainNumbersFromExpectation, explainSections, formatExplainText, kTableMax, type ExplainKRow} from '../../explain/index.js';
+import {DEFAULT_PRESET} from '../../config/load.js';
+import {buildSimulation, type BuiltSimulation} from '../../sim/build.js';
+import {UserError} from '../../util/user-error.js';
+import type {Output} from '../options.js';
+import {resolveSimConfig} from '../sim-options.js';
+
+type ExplainFlags = {preset: string; k?: string; drafts: string; json: boolean};
+
+/** `specsim explain`: the acceptance definitions with a preset's numbers. */
+export function registerExplain(program: Command, output: Output): void {
+	program
+		.command('explain')
+		.description(
+			"explain draft acceptance with a preset's numbers: per-position rates (unconditional and conditional), accepted length, bonus token, rate vs length, the k table, the log line and PromQL",
+		)
+		.option('--preset <name|file>', 'preset name (see `specsim presets`) or a preset JSON file', DEFAULT_PRESET)
+		.option('--k <n>', 'num_speculative_tokens (default: the preset\'s)')
+		.option('--drafts <n>', 'number of drafts the example counts are computed for', '1000')
+		.option('--json', 'print the numbers and sections as JSON', false)
+		.action(async (flags: ExplainFlags) => {
+			output.stdout(await explainText(flags));
+		});
+}
+
+async function explainText(flags: ExplainFlags): Promise<string> {
+	const {config, presetPath} = await resolveSimConfig({preset: flags.preset, seed: '0', ...(flags.k !== undefined ? {k: flags.k} : {})});
+	const drafts = Number(flags.drafts);
+	if (!Number.isInteger(drafts) || drafts < 1) throw new UserError(`--drafts must be an integer >= 1, got "${flags.drafts}"`);
+	let built: BuiltSimulation;
+	try {
+		built = buildSimulation(config, {seed: 0});
+	} catch (error) {
+		if (error instanceof RangeError || error instanceof TypeError) throw new UserError(`${presetPath}: ${error.message}`);
+		throw error;
+	}
+	const k = config.speculative.numSpecTokens;
+	const classWeights = built.classes.map(c => c.weight);
+	const kTable: ExplainKRow[] = [];
+	for (let kk = 1; kk <= kTableMax(k); kk++) {
+		const e = built.acceptance().withK(kk).expected({classWeights});
+		kTable.push({k: kk, meanAcceptanceLength: e.meanAcceptanceLength, acceptanceRate: e.draftAcceptanceRate, lastPositionRate: e.unconditionalRates[kk - 1]!});
+	}
+	const origin = `preset ${config.name}, k = ${k}, expected counts for ${drafts} full-length drafts`;
+	const numbers = explainNumbersFromExpectation(built.expected(), {numDrafts: drafts, kTable, logFormat: config.logging.format, logIntervalS: config.logging.intervalS, origin});
+	const sections = explainSections(numbers);
+	if (flags.json) return `${JSON.stringify({numbers, sections}, null, 2)}\n`;
+	return formatExplainText(sections, `specsim explain: ${origin}`);
+}
