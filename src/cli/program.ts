@@ -1,7 +1,12 @@
 import {Command, CommanderError} from 'commander';
+import {TraceError} from '../engine/workload/trace.js';
+import {registerCalibrate} from './commands/calibrate.js';
+import {registerExplain} from './commands/explain.js';
 import {registerGenerate} from './commands/generate.js';
 import {registerReplay} from './commands/replay.js';
+import {registerPresets} from './commands/presets.js';
 import {registerRun, type RunEnvironment} from './commands/run.js';
+import {registerSweep} from './commands/sweep.js';
 import {EXIT_USAGE, UserError} from '../util/user-error.js';
 import type {Output} from './options.js';
 
@@ -28,6 +33,10 @@ export function createProgram(output: Output, env: RunEnvironment = NO_TERMINAL)
 	registerRun(program, output, env);
 	registerGenerate(program, output, env);
 	registerReplay(program, output);
+	registerSweep(program, output, env);
+	registerPresets(program, output);
+	registerCalibrate(program, output);
+	registerExplain(program, output);
 	return program;
 }
 
@@ -46,9 +55,9 @@ export async function runCli(argv: readonly string[], output: Output, env: RunEn
 			output.stderr(`specsim: ${error.message.replace(/^error: /, '')}\n`);
 			return EXIT_USAGE;
 		}
-		if (error instanceof UserError) {
+		if (error instanceof UserError || error instanceof TraceError) {
 			output.stderr(`specsim: ${error.message}\n`);
-			return error.exitCode;
+			return error instanceof UserError ? error.exitCode : EXIT_USAGE;
 		}
 		throw error;
 	}

@@ -4,6 +4,7 @@ import {type Command, Option} from 'commander';
 import {describeFsError} from './io/read-lines.js';
 import {DEFAULT_PRESET, loadPreset, validateConfig} from '../config/load.js';
 import type {SimConfig, SimConfigInput} from '../config/schema.js';
+import {resolveMethodName} from '../spec/proposers/methods.js';
 import {parseDuration} from '../util/duration.js';
 import {UserError} from '../util/user-error.js';
 import {logFormatOption} from './options.js';
@@ -46,7 +47,14 @@ export async function resolveSimConfig(flags: SimFlags): Promise<{config: SimCon
 	const next = structuredClone(input) as SimConfigInput & Record<string, unknown>;
 	const speculative = {...next.speculative};
 	if (flags.k !== undefined) speculative.numSpecTokens = parseInteger(flags.k, '--k', 1);
-	if (flags.method !== undefined) speculative.method = flags.method;
+	if (flags.method !== undefined) {
+		try {
+			resolveMethodName(flags.method);
+		} catch (error) {
+			throw new UserError(`--method: ${(error as Error).message}`);
+		}
+		speculative.method = flags.method;
+	}
 	next.speculative = speculative;
 	if (flags.modelName !== undefined) next.servedModelName = flags.modelName;
 	if (flags.engines !== undefined) next.engines = {...next.engines, count: parseInteger(flags.engines, '--engines', 1)};

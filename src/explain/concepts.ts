@@ -137,8 +137,12 @@ export function draftTokensSection(n: ExplainNumbers): ExplainSection {
 		id: 'draft-tokens',
 		title: 'Why drafts x k is not draft tokens',
 		body: lines(
-			`drafts x k = ${count(n.numDrafts)} x ${n.k} = ${count(full)}; draft tokens = ${count(n.numDraftTokens)} (mean verification depth ${fixed(depth, 2)} of ${n.k}).`,
-			short <= 0
+			n.numDrafts > 0
+				? `drafts x k = ${count(n.numDrafts)} x ${n.k} = ${count(full)}; draft tokens = ${count(n.numDraftTokens)} (mean verification depth ${fixed(depth, 2)} of ${n.k}).`
+				: `No drafts yet (drafts x k = 0 x ${n.k} = 0; draft tokens = 0).`,
+			n.numDrafts === 0
+				? 'Once drafts arrive, these agree only if every draft had k tokens.'
+				: short <= 0
 				? 'Here they agree: every draft had k tokens, as EAGLE, MTP, draft-model and Medusa drafts do unless trimmed.'
 				: `Here ${count(short)} draft tokens are missing: some drafts were shorter than k.`,
 			'k is a maximum, not a promise:',

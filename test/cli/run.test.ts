@@ -30,7 +30,7 @@ describe('specsim run --headless', () => {
 		[['--speed', 'fast'], /^specsim: --speed must be a positive number or "max", got "fast"/],
 		[['--qps', '-1'], /^specsim: --qps must be a positive number, got "-1"/],
 		[['--seed', '1.5'], /^specsim: --seed must be an integer >= 0, got "1.5"/],
-		[['--method', 'telepathy'], /^specsim: Unknown proposer "telepathy"/i],
+		[['--method', 'telepathy'], /^specsim: --method: Unknown speculative method "telepathy"; known: eagle, eagle3, mtp, /],
 	])('rejects %j with one line and exit code 2', async (flags, message) => {
 		const {code, stderr} = await cli('run', '--headless', '--no-server', '--duration', '1s', ...flags);
 		expect(code).toBe(2);

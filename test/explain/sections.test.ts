@@ -108,3 +108,13 @@ describe('explainSections', () => {
 		expect(formatExplainText(explainSections(eagle), 'head').startsWith('head\n\n## What a draft is\n\n')).toBe(true);
 	});
 });
+
+describe('with no drafts yet', () => {
+	it('prints no NaN', async () => {
+		const {explainSections} = await import('../../src/explain/index.js');
+		const sections = explainSections({k: 3, unconditionalRates: [0, 0, 0], conditionalRates: [0, 0, 0], meanAcceptanceLength: 1, acceptanceRate: 0, numDrafts: 0, numDraftTokens: 0, numAcceptedTokens: 0, expectedMeanLength: 2.6});
+		const text = sections.map(s => s.body).join('\n');
+		expect(text).not.toMatch(/NaN|nan/);
+		expect(sections.find(s => s.id === 'draft-tokens')!.body).toContain('No drafts yet (drafts x k = 0 x 3 = 0; draft tokens = 0).');
+	});
+});

@@ -1,11 +1,14 @@
-import type {Command} from 'commander';
+import {type Command, Option} from 'commander';
+import {explainSections} from '../../explain/index.js';
 import {formatLogLine} from '../../metrics/log/log-prefix.js';
 import {Session} from '../../runtime/session.js';
+import {startMetricsServer, type MetricsServer} from '../../server/metrics-server.js';
 import {summarize} from '../../sim/summary.js';
+import {startDashboard} from '../../ui/start-dashboard.js';
 import {UserError} from '../../util/user-error.js';
 import {formatSummary} from '../format-summary.js';
 import type {Output} from '../options.js';
-import {addSimOptions, parseDurationFlag, parseSpeed, resolveSimConfig, speedOption, type SimFlags} from '../sim-options.js';
+import {addSimOptions, buildChecked, parseDurationFlag, parseSpeed, resolveSimConfig, speedOption, type SimFlags} from '../sim-options.js';
 
 export type RunFlags = SimFlags & {
 	headless: boolean;
@@ -13,6 +16,10 @@ export type RunFlags = SimFlags & {
 	duration?: string;
 	json: boolean;
 	start?: string;
+	host: string;
+	port: string;
+	/** False with `--no-server`. */
+	server: boolean;
 };
 
 /** How `run` reaches the terminal: whether stdout is a TTY, and the signals that stop it. */
@@ -22,6 +29,8 @@ export type RunEnvironment = {
 	readonly isStderrTTY: boolean;
 	/** Register a handler for SIGINT/SIGTERM; returns the unregister function. */
 	onSignal(handler: () => void): () => void;
+	/** Streams the dashboard draws on and reads keys from. @default process.stdout, process.stdin */
+	readonly terminal?: {readonly stdin: NodeJS.ReadStream; readonly stdout: NodeJS.WriteStream};
 };
 
 export function registerRun(program: Command, output: Output, env: RunEnvironment): void {
@@ -32,22 +41,40 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 		.addOption(speedOption())
 		.option('--duration <duration>', 'stop after this much virtual time (e.g. 90s, 10m, 1h); default: until interrupted')
 		.option('--json', 'print the summary as JSON', false)
-		.option('--start <iso-time>', 'wall-clock time of virtual time 0, for log timestamps (default 2026-01-01T00:00:00Z)');
+		.option('--start <iso-time>', 'wall-clock time of virtual time 0, for log timestamps (default 2026-01-01T00:00:00Z)')
+		.option('--host <host>', 'address /metrics listens on', '127.0.0.1')
+		.addOption(new Option('--port <n>', 'port of /metrics (0 picks a free port and prints it)').default('8000'))
+		.option('--no-server', 'do not serve /metrics');
 	addSimOptions(command).action(async (flags: RunFlags) => {
+		const port = parsePort(flags.port);
 		const session = await createSession(flags);
-		await runHeadless(session, flags, output, env);
+		const dashboard = env.isTTY && !flags.headless;
+		const server = flags.server ? await startMetricsServer(session, {host: flags.host, port}) : undefined;
+		try {
+			if (server !== undefined) {
+				// Headless stdout carries only log lines and the summary.
+				const line = `specsim: serving /metrics on ${server.metricsUrl}\n`;
+				if (dashboard) output.stdout(line);
+				else output.stderr(line);
+			}
+			if (dashboard) await runDashboard(session, server, env);
+			else await runHeadless(session, flags, output, env);
+		} finally {
+			await server?.close();
+		}
 	});
 }
 
 export async function createSession(flags: RunFlags): Promise<Session> {
-	const {config, seed} = await resolveSimConfig(flags);
+	const {config, seed, presetPath, traceLines} = await resolveSimConfig(flags);
 	const startEpochMs = parseStart(flags.start);
-	return new Session(config, {
+	return buildChecked(presetPath, () => new Session(config, {
 		seed,
+		...(traceLines ? {traceLines} : {}),
 		speed: parseSpeed(flags.speed),
 		...(flags.duration === undefined ? {} : {durationS: parseDurationFlag(flags.duration, '--duration')}),
 		...(startEpochMs === undefined ? {} : {startEpochMs}),
-	});
+	}));
 }
 
 async function runHeadless(session: Session, flags: RunFlags, output: Output, env: RunEnvironment): Promise<void> {
@@ -63,6 +90,38 @@ async function runHeadless(session: Session, flags: RunFlags, output: Output, en
 	}
 	const summary = summarize(session.built);
 	output.stdout(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary, session.config.name));
+}
+
+/**
+ * The dashboard until `q`, Ctrl+C, SIGINT or SIGTERM; then the runner stops and the terminal is
+ * restored before this returns (the caller closes the server).
+ */
+async function runDashboard(session: Session, server: MetricsServer | undefined, env: RunEnvironment): Promise<void> {
+	const dashboard = startDashboard(session, {
+		explain: explainSections,
+		...(server === undefined ? {} : {metricsUrl: server.metricsUrl}),
+		...(env.terminal ?? {}),
+	});
+	let failure: unknown;
+	const running = session.runner.run().catch((error: unknown) => {
+		failure = error;
+		dashboard.quit();
+	});
+	const offSignal = env.onSignal(() => dashboard.quit());
+	try {
+		await dashboard.waitUntilExit();
+	} finally {
+		offSignal();
+		session.runner.stop();
+		await running;
+	}
+	if (failure !== undefined) throw failure;
+}
+
+function parsePort(text: string): number {
+	const port = Number(text);
+	if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UserError(`--port must be an integer in 0..65535, got "${text}"`);
+	return port;
 }
 
 function parseStart(text: string | undefined): number | undefined {

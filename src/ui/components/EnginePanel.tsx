@@ -1,0 +1,51 @@
+import {Box, Text} from 'ink';
+import {fit, formatCount, formatFactor, formatLatency, formatPercent, formatRate} from '../format.js';
+import type {EngineView, Percentiles} from '../snapshot.js';
+import Panel from './Panel.js';
+
+type Props = {
+	readonly engine: EngineView;
+	/** Speedup estimates: the last interval's (undefined before the first tick) and since start. */
+	readonly speedupInterval: number | undefined;
+	readonly speedupLifetime: number;
+	readonly logIntervalS: number;
+	readonly width: number;
+};
+
+/** The scheduler's state and latency: what `vllm:num_requests_*`, KV usage and the histograms show. */
+export default function EnginePanel({engine, speedupInterval, speedupLifetime, logIntervalS, width}: Props) {
+	const latency = (label: string, p: Percentiles) => (
+		<Text>
+			{fit(label, 6)}p50 {fit(formatLatency(p.p50), 9, 'right')} p90 {fit(formatLatency(p.p90), 9, 'right')} p99 {fit(formatLatency(p.p99), 9, 'right')}
+		</Text>
+	);
+	return (
+		<Panel title="Engine" subtitle="now; latencies since start" width={width}>
+			<Box flexWrap="wrap" columnGap={2}>
+				<Text>
+					running <Text bold>{formatCount(engine.numRunning)}</Text>
+				</Text>
+				<Text>
+					waiting <Text bold>{formatCount(engine.numWaiting)}</Text>
+				</Text>
+				<Text>
+					batch <Text bold>{formatCount(engine.batchTokens)}</Text> tok
+				</Text>
+				<Text>
+					KV <Text bold>{formatPercent(engine.kvUsage)}</Text>
+				</Text>
+				<Text>
+					output <Text bold>{formatRate(engine.outputTokensPerS)}</Text> tok/s
+				</Text>
+			</Box>
+			{latency('TTFT', engine.ttft)}
+			{latency('ITL', engine.interTokenLatency)}
+			<Text wrap="truncate-end">
+				est. speedup vs no spec <Text bold color="green">{formatFactor(speedupInterval)}</Text>
+				<Text dimColor>{` last ${logIntervalS}s  `}</Text>
+				{formatFactor(speedupLifetime)}
+				<Text dimColor> since start</Text>
+			</Text>
+		</Panel>
+	);
+}

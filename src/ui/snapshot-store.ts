@@ -1,0 +1,229 @@
+import {formatLogLine} from '../metrics/log/log-prefix.js';
+import type {QuantileSketch} from '../metrics/stats/histogram.js';
+import type {Session} from '../runtime/session.js';
+import type {StepOutcome} from '../engine/step-outcome.js';
+import {deriveSpan, readLifetimeCounts, subtractCounts, type SpanCounts} from './span-counts.js';
+import type {DashboardSnapshot, LogLine, Percentiles, SnapshotSource, SpanView} from './snapshot.js';
+
+/** Options of {@link createSnapshotStore}. */
+export type SnapshotStoreOptions = {
+	/** Wall milliseconds between published snapshots while the simulation runs. @default 100 */
+	readonly publishEveryMs?: number;
+	/** Virtual seconds per sparkline point. @default 1 */
+	readonly sampleEveryS?: number;
+	/** Sparkline points kept. @default 120 */
+	readonly historyLength?: number;
+	/** Log lines kept before a new `<Static>` epoch starts. @default 500 */
+	readonly maxLogLines?: number;
+	/** Shown in the header. */
+	readonly metricsUrl?: string;
+	/** Wall clock in milliseconds (injected for tests). @default performance.now */
+	readonly wallNowMs?: () => number;
+};
+
+/** The dashboard's data source over a live {@link Session}. */
+export type SnapshotStore = SnapshotSource & {
+	/** Publish a snapshot now (after a key changed something, or for a capture). */
+	refresh(): DashboardSnapshot;
+	/** Call after `session.restart()`: intervals and sparklines start over from the reset counters. */
+	restarted(): void;
+	/** Unsubscribe from the session and cancel a pending publish. */
+	close(): void;
+};
+
+/**
+ * Build immutable {@link DashboardSnapshot}s from a session. The simulation only notifies (and the
+ * store samples a sparkline point on a virtual-second boundary, O(1) per step otherwise); building
+ * and publishing happen in a timer at most every `publishEveryMs` of wall time, never inside the
+ * simulation's chunk, so the engine never waits on rendering.
+ */
+export function createSnapshotStore(session: Session, options: SnapshotStoreOptions = {}): SnapshotStore {
+	const publishEveryMs = options.publishEveryMs ?? 100;
+	const sampleEveryS = options.sampleEveryS ?? 1;
+	const historyLength = options.historyLength ?? 120;
+	const maxLogLines = options.maxLogLines ?? 500;
+	const wallNowMs = options.wallNowMs ?? (() => performance.now());
+	if (!(sampleEveryS > 0)) throw new RangeError(`sampleEveryS must be positive, got ${sampleEveryS}`);
+	if (!Number.isInteger(historyLength) || historyLength < 1) throw new RangeError(`historyLength must be a positive integer, got ${historyLength}`);
+	if (!Number.isInteger(maxLogLines) || maxLogLines < 1) throw new RangeError(`maxLogLines must be a positive integer, got ${maxLogLines}`);
+	const {built, runner} = session;
+	const simulation = built.simulation;
+	const format = session.config.logging.format;
+
+	let listeners: Array<() => void> = [];
+	let seq = 0;
+	let lastPublishMs = Number.NEGATIVE_INFINITY;
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	let tickBase: SpanCounts;
+	let interval: SpanView | undefined;
+	let sampleBase: SpanCounts;
+	let nextSampleAt: number;
+	let acceptanceHistory: number[] = [];
+	let lengthHistory: number[] = [];
+	let outputHistory: number[] = [];
+	let logEpoch = 0;
+	let logLines: LogLine[] = [];
+	let logView: readonly LogLine[] = [];
+	let logId = 0;
+
+	const startOver = (): void => {
+		const now = simulation.now;
+		tickBase = readLifetimeCounts(built.metrics, now);
+		sampleBase = tickBase;
+		nextSampleAt = nextBoundary(now, sampleEveryS);
+		interval = undefined;
+		acceptanceHistory = [];
+		lengthHistory = [];
+		outputHistory = [];
+	};
+	startOver();
+
+	const push = (series: number[], value: number): number[] => {
+		const next = series.length >= historyLength ? series.slice(series.length - historyLength + 1) : series.slice();
+		next.push(value);
+		return next;
+	};
+
+	const sample = (t: number): void => {
+		const counts = readLifetimeCounts(built.metrics, t);
+		const span = deriveSpan(subtractCounts(counts, sampleBase), 0);
+		acceptanceHistory = push(acceptanceHistory, span.acceptanceRate);
+		lengthHistory = push(lengthHistory, span.numDrafts > 0 ? span.meanAcceptanceLength : Number.NaN);
+		outputHistory = push(outputHistory, span.outputTokensPerS);
+		sampleBase = counts;
+		nextSampleAt = nextBoundary(t, sampleEveryS);
+	};
+
+	const unsubscribe = simulation.subscribe({
+		onStep(out: StepOutcome) {
+			if (out.t >= nextSampleAt) sample(out.t);
+		},
+		onLog(_engine, t, message) {
+			const line = {id: logId++, text: formatLogLine(message, session.epochMsAt(t), format)};
+			if (logLines.length >= maxLogLines) {
+				logEpoch += 1;
+				logLines = [];
+			}
+			logLines.push(line);
+		},
+		onTick(t) {
+			const counts = readLifetimeCounts(built.metrics, t);
+			interval = deriveSpan(subtractCounts(counts, tickBase), session.numSpecTokens);
+			tickBase = counts;
+		},
+	});
+
+	const build = (): DashboardSnapshot => {
+		const now = simulation.now;
+		const k = session.numSpecTokens;
+		const expected = built.expected();
+		const metrics = built.metrics;
+		let numRunning = 0;
+		let numWaiting = 0;
+		let batchTokens = 0;
+		let kvUsage = 0;
+		for (const m of metrics) {
+			numRunning += m.numRunning;
+			numWaiting += m.numWaiting;
+			batchTokens += m.lastBatchTokens;
+			kvUsage += m.kvUsage / metrics.length;
+		}
+		seq += 1;
+		// A new array only when lines arrived: <Static> compares the list, and old snapshots stay intact.
+		if (logView.length !== logLines.length || logView[0] !== logLines[0]) logView = logLines.slice();
+		return {
+			seq,
+			header: {
+				preset: session.config.name,
+				model: session.config.servedModelName,
+				method: built.method,
+				k,
+				seed: built.seed,
+				virtualS: runner.elapsedS,
+				speed: runner.speed,
+				paused: runner.paused,
+				done: runner.done,
+				acceptanceScale: session.acceptanceScale,
+				numEngines: metrics.length,
+				logIntervalS: simulation.logIntervalS,
+				logFormat: format,
+				metricsUrl: options.metricsUrl,
+			},
+			interval,
+			lifetime: deriveSpan(readLifetimeCounts(metrics, now), k),
+			expected: {
+				unconditionalRates: [...expected.unconditionalRates],
+				conditionalRates: [...expected.conditionalRates],
+				meanAcceptanceLength: expected.meanAcceptanceLength,
+				draftAcceptanceRate: expected.draftAcceptanceRate,
+			},
+			engine: {
+				numRunning,
+				numWaiting,
+				batchTokens,
+				kvUsage,
+				outputTokensPerS: outputHistory.at(-1) ?? Number.NaN,
+				ttft: percentiles(metrics.map(m => m.ttftSketch)),
+				interTokenLatency: percentiles(metrics.map(m => m.interTokenLatencySketch)),
+			},
+			history: {sampleEveryS, acceptanceRate: acceptanceHistory, meanAcceptanceLength: lengthHistory, outputTokensPerS: outputHistory},
+			logs: {epoch: logEpoch, lines: logView},
+		};
+	};
+
+	let snapshot = build();
+
+	const publish = (): DashboardSnapshot => {
+		if (timer !== undefined) clearTimeout(timer);
+		timer = undefined;
+		lastPublishMs = wallNowMs();
+		snapshot = build();
+		for (const listener of listeners) listener();
+		return snapshot;
+	};
+
+	// Runs after each chunk of simulated time: only arm the timer.
+	const offAdvance = runner.onAdvance(() => {
+		if (timer !== undefined) return;
+		timer = setTimeout(publish, Math.max(0, lastPublishMs + publishEveryMs - wallNowMs()));
+	});
+
+	return {
+		getSnapshot: () => snapshot,
+		subscribe(listener: () => void): () => void {
+			listeners.push(listener);
+			return () => {
+				listeners = listeners.filter(l => l !== listener);
+			};
+		},
+		refresh: publish,
+		restarted(): void {
+			startOver();
+			publish();
+		},
+		close(): void {
+			if (timer !== undefined) clearTimeout(timer);
+			timer = undefined;
+			unsubscribe();
+			offAdvance();
+			listeners = [];
+		},
+	};
+}
+
+/** The first multiple of `every` strictly after `t`. */
+function nextBoundary(t: number, every: number): number {
+	return (Math.floor(t / every + 1e-9) + 1) * every;
+}
+
+/** p50/p90/p99 over engines' sketches (merged when there are several), NaN when empty. */
+function percentiles(sketches: readonly QuantileSketch[]): Percentiles {
+	const nonEmpty = sketches.filter(s => s.count > 0);
+	if (nonEmpty.length === 0) return {p50: Number.NaN, p90: Number.NaN, p99: Number.NaN};
+	let merged = nonEmpty[0]!;
+	if (nonEmpty.length > 1) {
+		merged = merged.clone();
+		for (const s of nonEmpty.slice(1)) merged.merge(s);
+	}
+	return {p50: merged.quantile(0.5), p90: merged.quantile(0.9), p99: merged.quantile(0.99)};
+}

@@ -1,0 +1,126 @@
+/**
+ * The dashboard's view of a running session: immutable plain data, built by the snapshot store
+ * on a wall-clock throttle. Components only format these numbers; they never compute rates.
+ */
+import type {LogFormat} from '../metrics/log/formats.js';
+import type {Speed} from '../runtime/runner.js';
+
+/** Spec-decode and throughput figures over a span of virtual time, all engines together. */
+export type SpanView = {
+	/** Virtual seconds covered. */
+	readonly durationS: number;
+	/** vLLM `num_drafts`. */
+	readonly numDrafts: number;
+	/** vLLM `num_draft_tokens`. */
+	readonly numDraftTokens: number;
+	/** vLLM `num_accepted_tokens`. */
+	readonly numAcceptedTokens: number;
+	/** vLLM `num_accepted_tokens_per_pos`, positions 0..k−1. */
+	readonly acceptedPerPos: readonly number[];
+	/** Drafts with a token at each position 0..k−1 (newest vLLM's `num_draft_tokens_per_pos`). */
+	readonly draftedPerPos: readonly number[];
+	/** accepted / draft tokens, 0..1; NaN with no draft tokens. */
+	readonly acceptanceRate: number;
+	/** 1 + accepted / drafts (includes the bonus token); 1 with no drafts. */
+	readonly meanAcceptanceLength: number;
+	readonly acceptedTokensPerS: number;
+	readonly draftTokensPerS: number;
+	readonly draftsPerS: number;
+	readonly outputTokensPerS: number;
+	/** Per position i < k: drafts whose token i was accepted / drafts (what vLLM reports). */
+	readonly unconditionalRates: readonly number[];
+	/** Per position i < k: accepted at i / accepted at i−1 (position 0: / drafts). NaN when undefined. */
+	readonly conditionalRates: readonly number[];
+	/** Tokens per busy second with drafts over without (cost model); NaN without steps. */
+	readonly estimatedSpeedup: number;
+};
+
+/** The acceptance model's closed forms at the current k (full-length drafts). */
+export type ExpectedView = {
+	readonly unconditionalRates: readonly number[];
+	readonly conditionalRates: readonly number[];
+	readonly meanAcceptanceLength: number;
+	readonly draftAcceptanceRate: number;
+};
+
+export type HeaderView = {
+	/** Preset name (`config.name`). */
+	readonly preset: string;
+	/** Served model name (the `model_name` label). */
+	readonly model: string;
+	/** Speculative method (`eagle3`, `ngram`, ...). */
+	readonly method: string;
+	/** `num_speculative_tokens` now in force. */
+	readonly k: number;
+	readonly seed: number;
+	/** Virtual seconds since the simulation's start. */
+	readonly virtualS: number;
+	readonly speed: Speed;
+	readonly paused: boolean;
+	/** The run reached its `--duration`. */
+	readonly done: boolean;
+	/** Cumulative multiplier on conditional acceptance (the up/down keys). */
+	readonly acceptanceScale: number;
+	readonly numEngines: number;
+	/** `VLLM_LOG_STATS_INTERVAL` in virtual seconds. */
+	readonly logIntervalS: number;
+	/** Layout of the SpecDecoding log line. */
+	readonly logFormat: LogFormat;
+	/** Where `/metrics` is served; undefined with `--no-server`. */
+	readonly metricsUrl: string | undefined;
+};
+
+export type Percentiles = {readonly p50: number; readonly p90: number; readonly p99: number};
+
+export type EngineView = {
+	readonly numRunning: number;
+	readonly numWaiting: number;
+	/** Scheduled tokens of each engine's latest step, summed. */
+	readonly batchTokens: number;
+	/** KV-cache usage 0..1, mean over engines. */
+	readonly kvUsage: number;
+	/** Output tokens per virtual second over the latest history sample. */
+	readonly outputTokensPerS: number;
+	/** Since start, seconds. */
+	readonly ttft: Percentiles;
+	/** Since start, seconds. */
+	readonly interTokenLatency: Percentiles;
+};
+
+/** Bounded series for the sparklines, oldest first; one point per `sampleEveryS` virtual seconds. */
+export type HistoryView = {
+	readonly sampleEveryS: number;
+	readonly acceptanceRate: readonly number[];
+	readonly meanAcceptanceLength: readonly number[];
+	readonly outputTokensPerS: readonly number[];
+};
+
+/** One vLLM log line with a stable id (its position in the run). */
+export type LogLine = {readonly id: number; readonly text: string};
+
+/**
+ * Log lines for `<Static>`: within one epoch `lines` only grows (Static prints items past the
+ * count it has seen). When the buffer is full the store starts a new epoch with an empty list;
+ * the dashboard remounts Static on the epoch, so memory stays bounded and no line prints twice.
+ */
+export type LogView = {readonly epoch: number; readonly lines: readonly LogLine[]};
+
+export type DashboardSnapshot = {
+	/** Increases with every published snapshot. */
+	readonly seq: number;
+	readonly header: HeaderView;
+	/** The last complete log interval (what the latest log line covers); undefined before the first. */
+	readonly interval: SpanView | undefined;
+	/** Since the engines started (or the last reset). */
+	readonly lifetime: SpanView;
+	readonly expected: ExpectedView;
+	readonly engine: EngineView;
+	readonly history: HistoryView;
+	readonly logs: LogView;
+};
+
+/** What the dashboard subscribes to (`useSyncExternalStore`). */
+export type SnapshotSource = {
+	getSnapshot(): DashboardSnapshot;
+	subscribe(listener: () => void): () => void;
+};

@@ -1,0 +1,63 @@
+import {render} from 'ink';
+import type {Session} from '../runtime/session.js';
+import App from './App.js';
+import {createDashboardControls} from './controls.js';
+import type {ExplainFn} from './explain-numbers.js';
+import {createSnapshotStore, type SnapshotStore} from './snapshot-store.js';
+
+/** Options of {@link startDashboard}. */
+export type DashboardOptions = {
+	/** Shown in the header; omit when `/metrics` is off. */
+	readonly metricsUrl?: string;
+	/** Sections of the `e` panel. */
+	readonly explain: ExplainFn;
+	/** @default process.stdin */
+	readonly stdin?: NodeJS.ReadStream;
+	/** @default process.stdout */
+	readonly stdout?: NodeJS.WriteStream;
+	/** Terminal writes per second at most (snapshots arrive about 10 per second). @default 12 */
+	readonly maxFps?: number;
+};
+
+/** A mounted dashboard. */
+export type Dashboard = {
+	readonly store: SnapshotStore;
+	/** Resolves once the dashboard has exited (`q`, Ctrl+C or {@link Dashboard.quit}) and the terminal is restored. */
+	waitUntilExit(): Promise<void>;
+	/** Exit as `q` does (for SIGTERM). */
+	quit(): void;
+};
+
+/**
+ * Mount the dashboard on a terminal over a session. The caller runs the session's runner and
+ * awaits {@link Dashboard.waitUntilExit}; the dashboard never stops the runner itself.
+ */
+export function startDashboard(session: Session, options: DashboardOptions): Dashboard {
+	const store = createSnapshotStore(session, options.metricsUrl === undefined ? {} : {metricsUrl: options.metricsUrl});
+	const controls = createDashboardControls(session, {refresh: store.refresh, onRestart: store.restarted});
+	const instance = render(<App source={store} controls={controls} explain={options.explain} />, {
+		maxFps: options.maxFps ?? 12,
+		exitOnCtrlC: true,
+		// Nothing in the simulator writes to the console while the dashboard is up.
+		patchConsole: false,
+		...(options.stdin === undefined ? {} : {stdin: options.stdin}),
+		...(options.stdout === undefined ? {} : {stdout: options.stdout}),
+	});
+	let exited: Promise<void> | undefined;
+	return {
+		store,
+		waitUntilExit(): Promise<void> {
+			exited ??= instance.waitUntilExit().then(
+				() => store.close(),
+				(error: unknown) => {
+					store.close();
+					throw error;
+				},
+			);
+			return exited;
+		},
+		quit(): void {
+			instance.unmount();
+		},
+	};
+}

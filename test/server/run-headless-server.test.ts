@@ -1,0 +1,87 @@
+import {request} from 'node:http';
+import {createServer, type AddressInfo} from 'node:net';
+import {describe, expect, it, vi} from 'vitest';
+import {runCli} from '../../src/cli/program.js';
+
+function scrape(url: string): Promise<{status: number; body: string}> {
+	return new Promise((resolve, reject) => {
+		const req = request(url, {agent: false}, res => {
+			let body = '';
+			res.setEncoding('utf8');
+			res.on('data', chunk => (body += chunk));
+			res.on('end', () => resolve({status: res.statusCode ?? 0, body}));
+		});
+		req.on('error', reject);
+		req.end();
+	});
+}
+
+function startRun(args: string[]) {
+	let stdout = '';
+	let stderr = '';
+	let signal: (() => void) | undefined;
+	const env = {
+		isTTY: false,
+		isStderrTTY: false,
+		onSignal(handler: () => void) {
+			signal = handler;
+			return () => {
+				signal = undefined;
+			};
+		},
+	};
+	const exit = runCli(['run', ...args], {stdout: t => void (stdout += t), stderr: t => void (stderr += t)}, env);
+	return {exit, stdout: () => stdout, stderr: () => stderr, signal: () => signal?.()};
+}
+
+const SERVING = /^specsim: serving \/metrics on (http:\/\/127\.0\.0\.1:(\d+)\/metrics)\n$/;
+
+describe('specsim run --headless with /metrics', () => {
+	it('prints the address on stderr (stdout stays log lines), serves while running, closes at the end', async () => {
+		const run = startRun(['--headless', '--port', '0', '--speed', 'max', '--duration', '30s']);
+		expect(await run.exit).toBe(0);
+		const match = SERVING.exec(run.stderr());
+		expect(match, run.stderr()).not.toBeNull();
+		expect(Number(match![2])).toBeGreaterThan(0);
+		expect(run.stdout().split('\n')[0]).toMatch(/^INFO 01-01 00:00:10 \[metrics\.py:\d+\] SpecDecoding metrics: /);
+		expect(run.stdout()).not.toContain('serving');
+		await expect(scrape(match![1]!)).rejects.toMatchObject({code: 'ECONNREFUSED'});
+	});
+
+	it('SIGINT/SIGTERM: the runner stops, the summary prints, the server closes, exit code 0', async () => {
+		const run = startRun(['--headless', '--port', '0', '--speed', '20']);
+		let url = '';
+		await vi.waitFor(() => {
+			const match = SERVING.exec(run.stderr());
+			expect(match).not.toBeNull();
+			url = match![1]!;
+		});
+		const reply = await scrape(url);
+		expect(reply.status).toBe(200);
+		expect(reply.body).toContain('# TYPE vllm:spec_decode_num_drafts_total counter');
+		run.signal();
+		expect(await run.exit).toBe(0);
+		expect(run.stdout()).toContain('specsim summary: preset llama-3.1-8b-eagle3, seed 0');
+		await expect(scrape(url)).rejects.toMatchObject({code: 'ECONNREFUSED'});
+	});
+
+	it('a port in use: one line on stderr, exit code 1, nothing simulated', async () => {
+		const blocker = createServer();
+		await new Promise<void>(resolve => blocker.listen(0, '127.0.0.1', resolve));
+		const {port} = blocker.address() as AddressInfo;
+		try {
+			const run = startRun(['--headless', '--port', String(port), '--speed', 'max', '--duration', '10s']);
+			expect(await run.exit).toBe(1);
+			expect(run.stderr()).toBe(`specsim: cannot listen on 127.0.0.1:${port}: address already in use\n`);
+			expect(run.stdout()).toBe('');
+		} finally {
+			await new Promise(resolve => blocker.close(resolve));
+		}
+	});
+
+	it.each(['abc', '-1', '65536', '1.5'])('rejects --port %s with exit code 2', async port => {
+		const run = startRun(['--headless', '--port', port, '--duration', '1s']);
+		expect(await run.exit).toBe(2);
+		expect(run.stderr()).toBe(`specsim: --port must be an integer in 0..65535, got "${port}"\n`);
+	});
+});

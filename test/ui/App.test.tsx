@@ -1,0 +1,247 @@
+import {renderToString} from 'ink';
+import {render} from 'ink-testing-library';
+import {afterEach, describe, expect, it, vi} from 'vitest';
+import App from '../../src/ui/App.js';
+import ExplainPanel from '../../src/ui/components/ExplainPanel.js';
+import {explainSections, type ExplainNumbers} from '../../src/explain/index.js';
+import {explainNumbersOf} from '../../src/ui/explain-numbers.js';
+import type {DashboardSnapshot, SpanView} from '../../src/ui/snapshot.js';
+import {createTestSnapshot, plain, recordingControls, staticSource} from './create-test-snapshot.js';
+
+const noExplain = (): [] => [];
+
+const emptySpan: Partial<SpanView> = {
+	durationS: 0,
+	numDrafts: 0,
+	numDraftTokens: 0,
+	numAcceptedTokens: 0,
+	acceptedPerPos: [0, 0, 0],
+	draftedPerPos: [0, 0, 0],
+	acceptanceRate: Number.NaN,
+	meanAcceptanceLength: 1,
+	unconditionalRates: [Number.NaN, Number.NaN, Number.NaN],
+	conditionalRates: [Number.NaN, Number.NaN, Number.NaN],
+};
+
+function frameAt(columns: number, snapshot: DashboardSnapshot = createTestSnapshot(), conditional = false): string {
+	return plain(
+		renderToString(
+			<App source={staticSource(snapshot)} controls={recordingControls()} explain={noExplain} columns={columns} initialConditional={conditional} />,
+			{columns},
+		),
+	);
+}
+
+/** The line that contains `needle` (the first), failing loudly when there is none. */
+function lineWith(frame: string, needle: string): string {
+	const line = frame.split('\n').find(l => l.includes(needle));
+	if (line === undefined) throw new Error(`no line contains ${JSON.stringify(needle)} in:\n${frame}`);
+	return line;
+}
+
+describe('dashboard frames from a fixed snapshot', () => {
+	it.each([80, 120])('fits %i columns', columns => {
+		for (const line of frameAt(columns).split('\n')) expect(line.length, line).toBeLessThanOrEqual(columns);
+	});
+
+	it('80 columns: header, headline table, formula, bars, trends, engine, footer', () => {
+		const frame = frameAt(80);
+		expect(frame).toContain('specsim  llama-3.1-8b-eagle3  meta-llama/Llama-3.1-8B-Instruct  eagle3 k=3');
+		expect(frame).toContain('▶ running  t=00:02:05  speed 1×  seed 0  acceptance ×1.00');
+		expect(frame).toContain('/metrics http://127.0.0.1:8000/metrics');
+		// Headline: last interval, since start, model.
+		expect(lineWith(frame, 'acceptance rate  ')).toMatch(/acceptance rate\s+53\.3%\s+53\.3%\s+53\.5%$/);
+		expect(lineWith(frame, 'mean accept. length')).toMatch(/2\.60\s+2\.60\s+2\.60$/);
+		expect(lineWith(frame, 'accepted tok/s')).toMatch(/accepted tok\/s\s+288\s+280$/);
+		expect(lineWith(frame, 'drafted tok/s')).toMatch(/drafted tok\/s\s+540\s+525$/);
+		expect(lineWith(frame, 'drafts/s')).toMatch(/drafts\/s\s+180\s+175$/);
+		// The formula with the interval's own counts.
+		expect(frame).toContain('mean acceptance length = 1 + accepted / drafts (last 10s)');
+		expect(frame).toContain('= 1 + 2,880 / 1,800 = 2.60   model 2.60');
+		// Bars: unconditional by default, the model marked with │ at round(rate × width).
+		expect(frame).toContain('Per-position acceptance: unconditional  last 10s');
+		const pos0 = lineWith(frame, 'pos 0');
+		expect(pos0).toMatch(/0\.73 {2}model 0\.73$/);
+		const barCells = pos0.slice(pos0.indexOf('pos 0') + 7).split(' ')[0]!;
+		expect(barCells).toHaveLength(53);
+		expect(barCells.indexOf('│')).toBe(Math.round(0.7296 * 53));
+		expect(barCells.lastIndexOf('█')).toBe(Math.round(0.73 * 53) - 1);
+		expect(lineWith(frame, 'pos 2')).toMatch(/0\.35 {2}model 0\.35$/);
+		expect(frame).toContain('accepted at i / drafts   │ = model');
+		// Sparklines: the latest point's value at the end.
+		expect(frame).toMatch(/\n acceptance rate +▁▄█▇▅ +53\.0%\n/);
+		expect(lineWith(frame, 'mean length')).toMatch(/▁▄█▇▆\s+2\.60$/);
+		expect(lineWith(frame, 'output tok/s')).toMatch(/▁▅█▇▇\s+470$/);
+		// Engine.
+		expect(frame).toContain('running 12  waiting 3  batch 48 tok  KV 4.2%  output 470 tok/s');
+		expect(frame).toContain('TTFT  p50   25.1 ms p90   40.2 ms p99   61.3 ms');
+		expect(frame).toContain('ITL   p50    8.2 ms p90    9.5 ms p99   12.1 ms');
+		expect(frame).toContain('est. speedup vs no spec ×1.95 last 10s  ×1.93 since start');
+		// Footer and the log line above everything.
+		expect(frame).toContain('p pause  +/- speed  [/] k  ↑/↓ acceptance  t cond./uncond.  e explain  r reset');
+		expect(frame).toContain('q quit');
+		expect(frame.split('\n')[0]).toMatch(/^INFO 01-01 00:02:00 \[metrics\.py:96\] SpecDecoding metrics: Mean acceptance$/);
+		// One column: the sparkline panel comes after the bars.
+		expect(frame.indexOf('─ Trends')).toBeGreaterThan(frame.indexOf('pos 2'));
+	});
+
+	it('120 columns: two columns side by side, header on two lines', () => {
+		const frame = frameAt(120);
+		expect(frame).toContain('▶ running  t=00:02:05  speed 1×  seed 0  acceptance ×1.00  /metrics http://127.0.0.1:8000/metrics');
+		const top = lineWith(frame, '─ Speculative decoding');
+		expect(top).toContain('─ Trends  1 point = 1s virtual');
+		expect(frame).toMatch(/\n acceptance rate +53\.3% +53\.3% +53\.5% + mean length +▁▄█▇▆ +2\.60\n/);
+		// Half of 120 columns: 59 per column, a 32-cell bar.
+		expect(lineWith(frame, 'pos 0')).toMatch(/^ pos 0 {2}[█░│]{32} {2}0\.73 {2}model 0\.73$/);
+		expect(frame).toContain('p pause  +/- speed  [/] k  ↑/↓ acceptance  t cond./uncond.  e explain  r reset  q quit');
+	});
+
+	it('before the first log tick: dashes for the interval, the formula from since-start counts', () => {
+		const frame = frameAt(80, createTestSnapshot({interval: null}));
+		expect(lineWith(frame, 'acceptance rate  ')).toMatch(/acceptance rate\s+—\s+53\.3%\s+53\.5%$/);
+		expect(frame).toContain('mean acceptance length = 1 + accepted / drafts (since start)');
+		expect(frame).toContain('= 1 + 33,600 / 21,000 = 2.60');
+		expect(frame).toContain('Per-position acceptance: unconditional  since start');
+		expect(lineWith(frame, 'pos 1')).toMatch(/0\.53 {2}model 0\.52$/);
+	});
+
+	it('shows paused, finished, a changed speed, k, acceptance scale and a disabled server', () => {
+		const paused = frameAt(80, createTestSnapshot({header: {paused: true, speed: 'max', k: 5, acceptanceScale: 1.05 ** 2, metricsUrl: undefined}}));
+		expect(paused).toContain('‖ paused  t=00:02:05  speed max  seed 0  acceptance ×1.10');
+		expect(paused).toContain('eagle3 k=5');
+		expect(paused).toContain('/metrics off (--no-server)');
+		const done = frameAt(80, createTestSnapshot({header: {done: true}}));
+		expect(done).toContain('■ finished');
+		expect(done).toContain('finished: the run reached its --duration; q quits');
+	});
+
+	it('conditional rates divide by the previous position', () => {
+		const frame = frameAt(80, createTestSnapshot(), true);
+		expect(frame).toContain('Per-position acceptance: conditional  last 10s');
+		expect(lineWith(frame, 'pos 1')).toMatch(/0\.71 {2}model 0\.71$/); // 0.52/0.73 and 0.5208/0.7296
+		expect(lineWith(frame, 'pos 2')).toMatch(/0\.67 {2}model 0\.68$/); // 0.35/0.52 and 0.3545/0.5208
+		expect(frame).toContain('accepted at i / accepted at i−1');
+	});
+});
+
+describe('dashboard keys (ink-testing-library)', () => {
+	afterEach(() => {
+		vi.restoreAllMocks();
+	});
+
+	it('maps each simulation key to its control, in order', async () => {
+		const controls = recordingControls();
+		const {stdin, unmount} = render(<App source={staticSource(createTestSnapshot())} controls={controls} explain={noExplain} />);
+		const keys = ['p', '+', '=', '-', '_', ']', '[', '\u001B[A', '\u001B[B', 'r', 'x'];
+		for (const key of keys) {
+			stdin.write(key);
+			await new Promise(resolve => setImmediate(resolve));
+		}
+		await vi.waitFor(() => expect(controls.calls).toHaveLength(10));
+		expect(controls.calls).toEqual(['togglePause', 'faster', 'faster', 'slower', 'slower', 'increaseK', 'decreaseK', 'raiseAcceptance', 'lowerAcceptance', 'reset']);
+		unmount();
+	});
+
+	it('t toggles unconditional and conditional bars', async () => {
+		const {stdin, lastFrame, unmount} = render(<App source={staticSource(createTestSnapshot())} controls={recordingControls()} explain={noExplain} />);
+		expect(plain(lastFrame())).toContain('Per-position acceptance: unconditional');
+		stdin.write('t');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('Per-position acceptance: conditional'));
+		expect(lineWith(plain(lastFrame()), 'pos 1')).toMatch(/0\.71 {2}model 0\.71$/);
+		stdin.write('t');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('Per-position acceptance: unconditional'));
+		unmount();
+	});
+
+	it('e opens the explain panel on the live numbers; ←/→ change topic; e or Esc closes it', async () => {
+		const seen: ExplainNumbers[] = [];
+		const explain = (numbers: ExplainNumbers) => {
+			seen.push(numbers);
+			return [
+				{id: 'length', title: 'Acceptance length', body: `1 + ${numbers.numAcceptedTokens} / ${numbers.numDrafts} = ${numbers.meanAcceptanceLength.toFixed(2)}`},
+				{id: 'tokens', title: 'drafts × k is not draft tokens', body: `${numbers.numDrafts} × ${numbers.k} vs ${numbers.numDraftTokens}`},
+			];
+		};
+		const source = staticSource(createTestSnapshot());
+		const {stdin, lastFrame, unmount} = render(<App source={source} controls={recordingControls()} explain={explain} />);
+		expect(plain(lastFrame())).not.toContain('─ Explain');
+		stdin.write('\u001B[C'); // → does nothing while the panel is closed
+		stdin.write('e');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/2: Acceptance length  ←/→ topic · e or Esc closes'));
+		expect(plain(lastFrame())).toContain('\n 1 + 33600 / 21000 = 2.60\n');
+		expect(plain(lastFrame())).not.toContain('─ Trends');
+		expect(seen.at(-1)).toMatchObject({
+			k: 3,
+			unconditionalRates: [0.72, 0.53, 0.35],
+			conditionalRates: [0.72, 0.53 / 0.72, 0.35 / 0.53],
+			meanAcceptanceLength: 2.6,
+			acceptanceRate: 33_600 / 63_000,
+			numDrafts: 21_000,
+			numDraftTokens: 63_000,
+			numAcceptedTokens: 33_600,
+			expectedMeanLength: 2.6049,
+			acceptedPerPos: [15_120, 11_130, 7350],
+			draftedPerPos: [21_000, 21_000, 21_000],
+			logFormat: 'throughput',
+			logIntervalS: 10,
+		});
+		stdin.write('\u001B[C');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 2/2: drafts × k is not draft tokens'));
+		expect(plain(lastFrame())).toContain('\n 21000 × 3 vs 63000\n');
+		// Live: a new snapshot re-renders the panel with its numbers.
+		source.set(createTestSnapshot({lifetime: {numDrafts: 22_000, numDraftTokens: 66_000}}));
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('22000 × 3 vs 66000'));
+		stdin.write('\u001B[D');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/2'));
+		stdin.write('\u001B');
+		await vi.waitFor(() => expect(plain(lastFrame())).not.toContain('─ Explain'));
+		stdin.write('e');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/2'));
+		stdin.write('e');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Trends'));
+		unmount();
+	});
+
+	it('the explain panel with src/explain: every topic renders within 80 columns, also before any draft', () => {
+		for (const [snapshot, live] of [
+			[createTestSnapshot(), true],
+			[createTestSnapshot({interval: null, lifetime: emptySpan}), false],
+		] as const) {
+			const sections = explainSections(explainNumbersOf(snapshot));
+			expect(sections.map(s => s.id)).toContain('bonus-token');
+			const app = plain(
+				renderToString(<App source={staticSource(snapshot)} controls={recordingControls()} explain={explainSections} columns={80} initialExplain />, {columns: 80}),
+			);
+			expect(app).toContain(`─ Explain 1/${sections.length}: What a draft is`);
+			for (let i = 0; i < sections.length; i++) {
+				const frame = plain(renderToString(<ExplainPanel sections={sections} index={i} width={80} />, {columns: 80}));
+				expect(frame.split('\n')[0]).toMatch(new RegExp(`^─ Explain ${i + 1}/${sections.length}: `));
+				// Before any draft the rates read 0 (vLLM's reader convention); src/explain itself may still print a NaN depth.
+				if (live) expect(frame).not.toMatch(/NaN/);
+				for (const line of frame.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+			}
+		}
+		const bonus = explainSections(explainNumbersOf(createTestSnapshot())).find(s => s.id === 'bonus-token')!;
+		expect(bonus.body).toContain('mean acceptance length = 1 + accepted / drafts = 1 + 33,600 / 21,000 = 2.60');
+	});
+
+	it('re-renders when the source publishes', async () => {
+		const source = staticSource(createTestSnapshot());
+		const {lastFrame, unmount} = render(<App source={source} controls={recordingControls()} explain={noExplain} />);
+		source.set(createTestSnapshot({header: {virtualS: 3725, paused: true}}));
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('‖ paused  t=01:02:05'));
+		unmount();
+	});
+
+	it('q exits the app and calls onQuit; later keys do nothing', async () => {
+		const controls = recordingControls();
+		const onQuit = vi.fn();
+		const {stdin, unmount} = render(<App source={staticSource(createTestSnapshot())} controls={controls} explain={noExplain} onQuit={onQuit} />);
+		stdin.write('q');
+		await vi.waitFor(() => expect(onQuit).toHaveBeenCalledTimes(1));
+		stdin.write('p');
+		await new Promise(resolve => setTimeout(resolve, 20));
+		expect(controls.calls).toEqual([]);
+		unmount();
+	});
+});

@@ -1,0 +1,94 @@
+import {request} from 'node:http';
+import {describe, expect, it, vi} from 'vitest';
+import {runCli} from '../../src/cli/program.js';
+import {createFakeTerminal} from './fake-terminal.js';
+
+function scrape(url: string): Promise<{status: number; body: string}> {
+	return new Promise((resolve, reject) => {
+		const req = request(url, {agent: false}, res => {
+			let body = '';
+			res.setEncoding('utf8');
+			res.on('data', chunk => (body += chunk));
+			res.on('end', () => resolve({status: res.statusCode ?? 0, body}));
+		});
+		req.on('error', reject);
+		req.end();
+	});
+}
+
+/** `specsim run` on a (fake) terminal, in process: the dashboard path of the real command. */
+function startRun(args: string[]) {
+	const terminal = createFakeTerminal(100);
+	let stdout = '';
+	let stderr = '';
+	let signal: (() => void) | undefined;
+	const env = {
+		isTTY: true,
+		isStderrTTY: false,
+		terminal: {stdin: terminal.stdin, stdout: terminal.stdout},
+		onSignal(handler: () => void) {
+			signal = handler;
+			return () => {
+				signal = undefined;
+			};
+		},
+	};
+	const exit = runCli(['run', ...args], {stdout: t => void (stdout += t), stderr: t => void (stderr += t)}, env);
+	return {terminal, exit, stdout: () => stdout, stderr: () => stderr, signal: () => signal?.()};
+}
+
+async function metricsUrl(run: ReturnType<typeof startRun>): Promise<string> {
+	let url = '';
+	await vi.waitFor(() => {
+		const match = /^specsim: serving \/metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(run.stdout());
+		expect(match).not.toBeNull();
+		url = match![1]!;
+	});
+	return url;
+}
+
+describe('specsim run on a terminal', () => {
+	it('shows the dashboard while /metrics answers; keys reach the simulation and /metrics; q exits 0 and closes the server', async () => {
+		const run = startRun(['--port', '0', '--speed', '20']);
+		const url = await metricsUrl(run);
+		expect(run.stderr()).toBe('');
+		// (With CI set, Ink writes only <Static> lines until exit: check frames after quitting.)
+		expect(run.terminal.rawMode()).toBe(true);
+		const first = await scrape(url);
+		expect(first.status).toBe(200);
+		expect(first.body).not.toContain('position="3"');
+		run.terminal.press(']');
+		await vi.waitFor(async () => expect((await scrape(url)).body).toContain('vllm:spec_decode_num_accepted_tokens_per_pos_total{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct",position="3"}'));
+		run.terminal.press('p');
+		// React commits an external-store update in a microtask: let it land before quitting.
+		await new Promise(resolve => setImmediate(resolve));
+		run.terminal.press('q');
+		await expect(run.exit).resolves.toBe(0);
+		// The last frame (Ink writes it on exit in every mode) shows the state at quit.
+		const output = run.terminal.output();
+		expect(output).toContain('eagle3 k=4');
+		expect(output).toContain('‖ paused');
+		expect(output).toContain('p pause');
+		expect(run.terminal.rawMode()).toBe(false);
+		await expect(scrape(url)).rejects.toMatchObject({code: 'ECONNREFUSED'});
+	});
+
+	it('SIGINT/SIGTERM end the dashboard cleanly with exit code 0', async () => {
+		const run = startRun(['--port', '0', '--speed', 'max']);
+		const url = await metricsUrl(run);
+		expect((await scrape(url)).status).toBe(200);
+		run.signal();
+		await expect(run.exit).resolves.toBe(0);
+		await expect(scrape(url)).rejects.toMatchObject({code: 'ECONNREFUSED'});
+	});
+
+	it('--no-server: no /metrics, the header says so', async () => {
+		const run = startRun(['--no-server', '--speed', 'max']);
+		// Log lines go through <Static>, written as they come in every mode.
+		await vi.waitFor(() => expect(run.terminal.output()).toMatch(/\] SpecDecoding metrics: Mean acceptance length: \d\.\d\d/));
+		run.terminal.press('q');
+		await expect(run.exit).resolves.toBe(0);
+		expect(run.terminal.output()).toContain('/metrics off (--no-server)');
+		expect(run.stdout()).not.toContain('serving /metrics');
+	});
+});
