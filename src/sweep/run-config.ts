@@ -17,6 +17,8 @@ export type RunJob = {
 	readonly durationS: number;
 	/** Run without speculative decoding (the baseline of a speedup). */
 	readonly speculationOff: boolean;
+	/** Lines of the workload trace, when the configuration replays one. */
+	readonly traceLines?: readonly string[];
 };
 
 /** Percentiles in seconds (null without observations). */
@@ -58,7 +60,7 @@ export type RunMeasurement = {
  */
 export function runConfiguration(job: RunJob): RunMeasurement {
 	if (!(job.durationS > 0) || !Number.isFinite(job.durationS)) throw new RangeError(`durationS must be a positive finite number, got ${job.durationS}`);
-	const built = buildSimulation(job.config, {seed: job.seed, speculationOff: job.speculationOff});
+	const built = buildSimulation(job.config, {seed: job.seed, speculationOff: job.speculationOff, ...(job.traceLines ? {traceLines: job.traceLines} : {})});
 	const tpots: number[] = [];
 	built.simulation.subscribe({
 		onStep(out) {

@@ -24,6 +24,8 @@ export type SweepOptions = {
 	readonly onProgress?: (done: number, total: number) => void;
 	/** Abort the sweep (see `runJobs`). */
 	readonly signal?: AbortSignal;
+	/** Lines of the workload trace every configuration replays (read once by the caller). */
+	readonly traceLines?: readonly string[];
 };
 
 /**
@@ -34,16 +36,17 @@ export type SweepOptions = {
  */
 export async function runSweep(points: readonly ResolvedPoint[], options: SweepOptions): Promise<SweepRow[]> {
 	const jobs: RunJob[] = [];
+	const trace = options.traceLines === undefined ? {} : {traceLines: options.traceLines};
 	const baselineOf = new Map<string, number>();
 	const groupOf = (p: ResolvedPoint): string => `${p.labels.qps}\u0000${p.labels.method}`;
 	for (const point of points) {
 		const group = groupOf(point);
 		if (baselineOf.has(group)) continue;
 		baselineOf.set(group, jobs.length);
-		jobs.push({config: point.config, seed: options.seed, durationS: options.durationS, speculationOff: true});
+		jobs.push({config: point.config, seed: options.seed, durationS: options.durationS, speculationOff: true, ...trace});
 	}
 	const firstRun = jobs.length;
-	for (const point of points) jobs.push({config: point.config, seed: options.seed, durationS: options.durationS, speculationOff: false});
+	for (const point of points) jobs.push({config: point.config, seed: options.seed, durationS: options.durationS, speculationOff: false, ...trace});
 	const results = await runJobs(jobs, {
 		workers: options.workers,
 		...(options.onProgress ? {onProgress: options.onProgress} : {}),

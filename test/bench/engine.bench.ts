@@ -31,7 +31,7 @@ export async function benchEngine(): Promise<BenchResult[]> {
 		if (withProm) attachPrometheus(built);
 		built.simulation.runUntil(5); // warm up: fill the batch, JIT
 		const before = built.metrics[0]!.lifetime.spec.numDrafts;
-		const {seconds} = await timed(() => built.simulation.runUntil(605));
+		const {seconds} = await timed(() => built.simulation.runUntil(2005));
 		const drafts = built.metrics[0]!.lifetime.spec.numDrafts - before;
 		results.push({
 			name: `engine: drafts simulated per second, saturated batch of 256, k=5${withProm ? ', Prometheus fed' : ' (scheduler, drafts, verification, stats, logging, metrics)'}`,

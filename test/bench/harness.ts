@@ -33,8 +33,8 @@ export async function measureHeap<T>(fn: () => Promise<T>): Promise<T & {heap: {
 }
 
 export function formatResults(results: readonly BenchResult[]): string {
-	const rows = results.map(r => `| ${r.name} | ${formatValue(r.value)} ${r.unit} |${r.note ? ` ${r.note}` : ''}`);
-	return ['| benchmark | result |', '|---|---|', ...rows].join('\n');
+	const rows = results.map(r => `| ${r.name} | ${formatValue(r.value)} ${r.unit} | ${r.note ?? ''} |`);
+	return ['| benchmark | result | notes |', '|---|---|---|', ...rows].join('\n');
 }
 
 function formatValue(value: number): string {

@@ -101,3 +101,18 @@ describe('specsim sweep', () => {
 		expect(row.throughput_speedup!).toBeGreaterThan(1.3);
 	});
 });
+
+describe('sweep over a trace', () => {
+	it('replays the same trace in every configuration', async () => {
+		const {mkdtempSync, writeFileSync} = await import('node:fs');
+		const {tmpdir} = await import('node:os');
+		const {join} = await import('node:path');
+		const trace = join(mkdtempSync(join(tmpdir(), 'specsim-sweep-trace-')), 'trace.jsonl');
+		writeFileSync(trace, `${Array.from({length: 12}, (_, i) => JSON.stringify({arrival_time: i, prompt_tokens: 50, output_tokens: 40})).join('\n')}\n`);
+		const {code, stdout} = await cli('sweep', '--trace', trace, '--k', '1,3', '--duration', '60s', '--workers', '1', '--json');
+		expect(code).toBe(0);
+		const rows = (JSON.parse(stdout) as SweepJson).rows;
+		// Every configuration served exactly the trace: 12 requests × 40 tokens.
+		for (const row of rows) expect(row.output_tokens_per_s * 60).toBeCloseTo(12 * 40, 6);
+	});
+});

@@ -65,10 +65,11 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 		methods: flags.method === undefined ? [] : parseMethodList(flags.method),
 	};
 	const base: SimFlags = {preset: flags.preset, seed: flags.seed};
-	for (const key of ['engines', 'modelName', 'logFormat', 'logInterval'] as const) if (flags[key] !== undefined) Object.assign(base, {[key]: flags[key]});
+	for (const key of ['engines', 'modelName', 'logFormat', 'logInterval', 'routing', 'trace'] as const) if (flags[key] !== undefined) Object.assign(base, {[key]: flags[key]});
 	const points: ResolvedPoint[] = [];
 	let seed = 0;
 	let presetName = '';
+	let traceLines: string[] | undefined;
 	for (const point of expandGrid(grid)) {
 		const resolved = await resolveSimConfig({
 			...base,
@@ -78,6 +79,7 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 		});
 		seed = resolved.seed;
 		presetName = resolved.config.name;
+		traceLines = resolved.traceLines;
 		points.push({labels: labelsOf(resolved.config), config: resolved.config});
 	}
 
@@ -93,6 +95,7 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 			durationS,
 			workers,
 			signal: abort.signal,
+			...(traceLines === undefined ? {} : {traceLines}),
 			onProgress: (done, total) => {
 				if (progress === undefined) return;
 				if (done === 0) progress.start(total, 0);
