@@ -1,7 +1,7 @@
 import type {QuantileSketch} from '../metrics/stats/histogram.js';
-import {SpecDecodingWindow} from '../metrics/log/window.js';
 import {acceptanceRate, meanAcceptanceLength} from '../metrics/stats/derived.js';
 import type {BuiltSimulation} from './build.js';
+import {readLifetimeCounts} from './span-counts.js';
 
 /** Spec-decode totals in vLLM's vocabulary (`summary.json`'s `spec_decode` and `expected`). */
 export type SpecDecodeSummary = {
@@ -50,39 +50,25 @@ export type RunSummary = {
 export function summarize(built: BuiltSimulation): RunSummary {
 	const {simulation, metrics} = built;
 	const elapsed = simulation.now - simulation.startS;
-	const k = Math.max(1, ...metrics.map(m => m.lifetime.spec.numSpecTokens));
-	const spec = new SpecDecodingWindow(k);
-	let promptTokens = 0;
-	let generationTokens = 0;
-	let preemptions = 0;
-	let busyS = 0;
-	let noSpecBusyS = 0;
-	let tokenRequests = 0;
+	const totals = readLifetimeCounts(metrics, simulation.now);
+	const k = Math.max(1, totals.acceptedPerPos.length);
+	const perPos = Array.from({length: k}, (_, i) => totals.acceptedPerPos[i] ?? 0);
+	const {numDrafts, numDraftTokens, numAcceptedTokens, generationTokens, busyS, noSpecBusyS, tokenRequests} = totals;
 	const finishedByReason: Record<string, number> = {stop: 0, length: 0, abort: 0};
-	for (const m of metrics) {
-		addWindow(spec, m.lifetime.spec);
-		promptTokens += m.lifetime.promptTokens;
-		generationTokens += m.lifetime.generationTokens;
-		preemptions += m.lifetime.numPreemptions;
-		busyS += m.lifetime.busyS;
-		noSpecBusyS += m.lifetime.noSpecBusyS;
-		tokenRequests += m.lifetime.tokenRequests;
-		for (const [reason, n] of Object.entries(m.finishedByReason)) finishedByReason[reason] = (finishedByReason[reason] ?? 0) + n;
-	}
-	const perPos = Array.from(spec.acceptedPerPos(new Float64Array(k)));
+	for (const m of metrics) for (const [reason, n] of Object.entries(m.finishedByReason)) finishedByReason[reason] = (finishedByReason[reason] ?? 0) + n;
 	const expected = built.expected();
 	return {
 		config: built.config,
 		seed: built.seed,
 		virtual_seconds: elapsed,
 		spec_decode: {
-			num_drafts: spec.numDrafts,
-			num_draft_tokens: spec.numDraftTokens,
-			num_accepted_tokens: spec.numAcceptedTokens,
+			num_drafts: numDrafts,
+			num_draft_tokens: numDraftTokens,
+			num_accepted_tokens: numAcceptedTokens,
 			num_accepted_tokens_per_pos: perPos,
-			mean_acceptance_length: meanAcceptanceLength(spec.numAcceptedTokens, spec.numDrafts),
-			draft_acceptance_rate: finiteOrNull(acceptanceRate(spec.numAcceptedTokens, spec.numDraftTokens)),
-			per_position_acceptance_rate: perPos.map(n => (spec.numDrafts > 0 ? n / spec.numDrafts : 0)),
+			mean_acceptance_length: meanAcceptanceLength(numAcceptedTokens, numDrafts),
+			draft_acceptance_rate: finiteOrNull(acceptanceRate(numAcceptedTokens, numDraftTokens)),
+			per_position_acceptance_rate: perPos.map(n => (numDrafts > 0 ? n / numDrafts : 0)),
 		},
 		expected: {
 			num_spec_tokens: expected.unconditionalRates.length,
@@ -96,28 +82,17 @@ export function summarize(built: BuiltSimulation): RunSummary {
 			requests_arrived: simulation.numArrived,
 			requests_finished: simulation.numFinished,
 			finished_by_reason: finishedByReason,
-			prompt_tokens: promptTokens,
+			prompt_tokens: totals.promptTokens,
 			generation_tokens: generationTokens,
 			output_tokens_per_s: elapsed > 0 ? generationTokens / elapsed : 0,
 			requests_per_s: elapsed > 0 ? simulation.numFinished / elapsed : 0,
-			preemptions,
+			preemptions: totals.numPreemptions,
 			estimated_speedup_vs_no_spec: busyS > 0 && tokenRequests > 0 ? finiteOrNull(generationTokens / busyS / (tokenRequests / noSpecBusyS)) : null,
 			ttft_s: latency(metrics.map(m => m.ttftSketch)),
 			inter_token_latency_s: latency(metrics.map(m => m.interTokenLatencySketch)),
 			e2e_latency_s: latency(metrics.map(m => m.e2eLatencySketch)),
 		},
 	};
-}
-
-function addWindow(into: SpecDecodingWindow, from: SpecDecodingWindow): void {
-	into.numObservations += from.numObservations;
-	into.numDrafts += from.numDrafts;
-	into.numDraftTokens += from.numDraftTokens;
-	into.numAcceptedTokens += from.numAcceptedTokens;
-	for (let j = 0; j <= from.numSpecTokens; j++) {
-		into.acceptedHistogram[j]! += from.acceptedHistogram[j]!;
-		into.draftedHistogram[j]! += from.draftedHistogram[j]!;
-	}
 }
 
 /** Percentiles over engines: exact for one engine, the engine-weighted merge otherwise. */
