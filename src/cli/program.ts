@@ -46,6 +46,12 @@ export function createProgram(output: Output, env: RunEnvironment = NO_TERMINAL)
  */
 export async function runCli(argv: readonly string[], output: Output, env: RunEnvironment = NO_TERMINAL): Promise<number> {
 	const program = createProgram(output, env);
+	// `run` is the default command, so commander would read an unknown command as an argument of it.
+	const first = argv[0];
+	if (first !== undefined && !first.startsWith('-') && !program.commands.some(c => c.name() === first || c.aliases().includes(first)) && first !== 'help') {
+		output.stderr(`specsim: unknown command '${first}' (commands: ${program.commands.map(c => c.name()).join(', ')})\n`);
+		return EXIT_USAGE;
+	}
 	try {
 		await program.parseAsync(argv, {from: 'user'});
 		return 0;

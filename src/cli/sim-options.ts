@@ -5,6 +5,7 @@ import {describeFsError} from './io/read-lines.js';
 import {DEFAULT_PRESET, loadPreset, validateConfig} from '../config/load.js';
 import type {SimConfig, SimConfigInput} from '../config/schema.js';
 import {resolveMethodName} from '../spec/proposers/methods.js';
+import {ConfigError, type ConfigPath} from '../util/config-error.js';
 import {parseDuration} from '../util/duration.js';
 import {UserError} from '../util/user-error.js';
 import {logFormatOption} from './options.js';
@@ -40,9 +41,19 @@ export function addSimOptions(command: Command): Command {
 		.option('--trace <file>', 'replay a JSONL workload trace (arrival_time, prompt_tokens, output_tokens, optional class) instead of the arrival process');
 }
 
+/** What {@link resolveSimConfig} returns. */
+export type ResolvedSimConfig = {
+	readonly config: SimConfig;
+	readonly seed: number;
+	readonly presetPath: string;
+	/** `file:line` of a field of the preset, for error messages. */
+	readonly where: (path: ConfigPath) => string;
+	readonly traceLines?: string[];
+};
+
 /** The effective configuration: the preset with the flags applied, validated, and the trace's lines if it has one. */
-export async function resolveSimConfig(flags: SimFlags): Promise<{config: SimConfig; seed: number; presetPath: string; traceLines?: string[]}> {
-	const {input, path} = await loadPreset(flags.preset);
+export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConfig> {
+	const {input, path, lineOf} = await loadPreset(flags.preset);
 	const seed = parseInteger(flags.seed, '--seed', 0);
 	const next = structuredClone(input) as SimConfigInput & Record<string, unknown>;
 	const speculative = {...next.speculative};
@@ -75,7 +86,8 @@ export async function resolveSimConfig(flags: SimFlags): Promise<{config: SimCon
 		next.workload = {...next.workload, arrival: {...arrival, rate: qps}};
 	}
 	const config = validateConfig(next, `${path} with command-line flags`);
-	if (config.workload.trace === undefined) return {config, seed, presetPath: path};
+	const where = (fieldPath: ConfigPath): string => `${path}:${lineOf(fieldPath)}`;
+	if (config.workload.trace === undefined) return {config, seed, presetPath: path, where};
 	// A trace named in a preset file is relative to that file; one given with --trace to the working directory.
 	const tracePath = flags.trace ?? resolve(dirname(path), config.workload.trace);
 	let text: string;
@@ -86,7 +98,7 @@ export async function resolveSimConfig(flags: SimFlags): Promise<{config: SimCon
 	}
 	const traceLines = text.split('\n');
 	if (traceLines.at(-1) === '') traceLines.pop();
-	return {config: {...config, workload: {...config.workload, trace: tracePath}}, seed, presetPath: path, traceLines};
+	return {config: {...config, workload: {...config.workload, trace: tracePath}}, seed, presetPath: path, where, traceLines};
 }
 
 export function parseInteger(text: string, flag: string, min: number): number {
@@ -114,15 +126,17 @@ export function parseSpeed(text: string): number | 'max' {
 export const speedOption = (): Option => new Option('--speed <x|max>', 'virtual seconds per wall second, or max').default('1');
 
 /**
- * Build from a validated configuration, turning the core's RangeError/TypeError (a semantic
- * problem such as an unknown built-in model, or a KV cache too small for max_model_len) into a
- * one-line error naming the preset.
+ * Build from a validated configuration, turning the core's errors into one line naming the
+ * preset file, the line and the field: a {@link ConfigError} (an unknown built-in name, a KV cache
+ * too small for max_model_len, non-monotone rates, ...) at its field's line; any other
+ * RangeError/TypeError at the file.
  */
-export function buildChecked<T>(presetPath: string, build: () => T): T {
+export function buildChecked<T>(resolved: Pick<ResolvedSimConfig, 'presetPath' | 'where'>, build: () => T): T {
 	try {
 		return build();
 	} catch (error) {
-		if (error instanceof RangeError || error instanceof TypeError) throw new UserError(`${presetPath}: ${error.message}`);
+		if (error instanceof ConfigError) throw new UserError(`${resolved.where(error.path)}: ${error.message}`);
+		if (error instanceof RangeError || error instanceof TypeError) throw new UserError(`${resolved.presetPath}: ${error.message}`);
 		throw error;
 	}
 }

@@ -6,6 +6,7 @@ import {UserError} from '../util/user-error.js';
 import {describeFsError} from '../cli/io/read-lines.js';
 import {formatPath, lineOfPath, parseJsonWithLines} from './locate.js';
 import {simConfigSchema, type SimConfig, type SimConfigInput} from './schema.js';
+import type {ConfigPath} from '../util/config-error.js';
 
 /** The shipped presets folder (`presets/` at the package root, beside `dist/` and `src/`). */
 export const PRESETS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'presets');
@@ -14,7 +15,13 @@ export const PRESETS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 export const DEFAULT_PRESET = 'llama-3.1-8b-eagle3';
 
 /** A loaded preset: the validated config (defaults applied), what the file said, and where it came from. */
-export type LoadedPreset = {readonly config: SimConfig; readonly input: SimConfigInput; readonly path: string};
+export type LoadedPreset = {
+	readonly config: SimConfig;
+	readonly input: SimConfigInput;
+	readonly path: string;
+	/** The line of a field in the file (or of its closest existing ancestor). */
+	lineOf(path: ConfigPath): number;
+};
 
 /**
  * Load a preset by name (a file `presets/<name>.json`) or by path (anything with a `/` or ending
@@ -41,7 +48,7 @@ export function parsePresetText(text: string, path: string): LoadedPreset {
 	if ('error' in parsed) throw new UserError(`${path}:${parsed.error.line}: ${parsed.error.message}`);
 	const result = simConfigSchema.safeParse(parsed.value);
 	if (!result.success) throw new UserError(describeIssue(text, parsed.tree, path, result.error.issues));
-	return {config: result.data, input: parsed.value as SimConfigInput, path};
+	return {config: result.data, input: parsed.value as SimConfigInput, path, lineOf: fieldPath => lineOfPath(text, parsed.tree, fieldPath)};
 }
 
 /** Validate a configuration object built in memory (CLI overrides applied); errors name the field. */
@@ -63,8 +70,10 @@ export async function listPresetNames(): Promise<string[]> {
 function describeIssue(text: string, tree: ReturnType<typeof parseJsonWithLines> extends infer R ? (R extends {tree: infer T} ? T : never) : never, path: string, issues: readonly z.core.$ZodIssue[]): string {
 	// For a union, zod reports the failing alternative's issues nested: take the most specific one.
 	const issue = deepest(issues[0]!);
-	const line = lineOfPath(text, tree, issue.path);
-	return `${path}:${line}: ${formatPath(issue.path)}: ${issue.message}`;
+	// An unknown key is reported at its object; point at the key itself.
+	const fieldPath = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : issue.path;
+	const message = issue.code === 'unrecognized_keys' ? `unknown field (misspelt?)` : issue.message;
+	return `${path}:${lineOfPath(text, tree, fieldPath)}: ${formatPath(fieldPath)}: ${message}`;
 }
 
 function deepest(issue: z.core.$ZodIssue): z.core.$ZodIssue {

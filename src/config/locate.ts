@@ -30,15 +30,7 @@ export function lineOfPath(text: string, tree: Node | undefined, path: ReadonlyA
 	return 1;
 }
 
-/** `a.b[2].c` from a zod path. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-	let out = '';
-	for (const segment of path) {
-		if (typeof segment === 'number') out += `[${segment}]`;
-		else out += out === '' ? String(segment) : `.${String(segment)}`;
-	}
-	return out === '' ? '(root)' : out;
-}
+export {formatPath} from '../util/config-error.js';
 
 function lineOf(text: string, offset: number): number {
 	let line = 1;

@@ -13,14 +13,23 @@ const nonNegative = z.number().nonnegative();
 const probability = z.number().min(0).max(1);
 const positiveInt = z.number().int().positive();
 const rates = z.array(probability).min(1);
+/** vLLM's convention: P(first i+1 tokens accepted) can only fall with i. */
+const nonIncreasingRates = rates.superRefine((values, ctx) => {
+	for (let i = 1; i < values.length; i++) {
+		if (values[i]! > values[i - 1]!) {
+			ctx.addIssue({code: 'custom', path: [i], message: `unconditional rates must be non-increasing: rates[${i}]=${values[i]} exceeds rates[${i - 1}]=${values[i - 1]}`});
+			return;
+		}
+	}
+});
 
 export const acceptanceSchema = z.union([
-	z.strictObject({kind: z.literal('unconditional'), rates, source}),
+	z.strictObject({kind: z.literal('unconditional'), rates: nonIncreasingRates, source}),
 	z.strictObject({kind: z.literal('conditional'), rates, source}),
 	z.strictObject({kind: z.literal('constant'), alpha: probability, source}),
 	z.strictObject({kind: z.literal('geometric'), first: probability, decay: nonNegative, source}),
 	z.strictObject({kind: z.literal('mean-length'), length: z.number().min(1), source}),
-	z.strictObject({kind: z.literal('synthetic'), rates, source}),
+	z.strictObject({kind: z.literal('synthetic'), rates: nonIncreasingRates, source}),
 	z.strictObject({kind: z.literal('synthetic'), length: z.number().min(1), source}),
 ]);
 

@@ -13,6 +13,7 @@ import {createTraceSource} from '../engine/workload/trace.js';
 import {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
 import {INTER_TOKEN_LATENCY_BUCKETS, REQUEST_LATENCY_BUCKETS, TIME_TO_FIRST_TOKEN_BUCKETS, build125Buckets} from '../metrics/stats/vllm-buckets.js';
 import {createRng, type Rng} from '../rng/rng.js';
+import {atPath, ConfigError} from '../util/config-error.js';
 import {createAcceptanceModel} from '../spec/acceptance/model.js';
 import type {AcceptanceExpectation, AcceptanceModel} from '../spec/acceptance/model-types.js';
 import {PROPOSER_METHODS, resolveMethodName} from '../spec/proposers/methods.js';
@@ -63,24 +64,26 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 	const model = resolveModel(config.model);
 	const hardware = resolveHardware(config.hardware, config.tensorParallel);
 	const classes = config.workload.classes.map(resolveClass);
-	const {method} = resolveMethodName(config.speculative.method);
+	const {method} = atPath(['speculative', 'method'], () => resolveMethodName(config.speculative.method));
 	let k = options.speculationOff ? 0 : config.speculative.numSpecTokens;
 	const s = config.scheduler;
-	const numKvBlocks = s.numKvBlocks ?? Math.floor(kvCapacityTokens(model, hardware, s.gpuMemoryUtilization) / s.blockSize);
-	const cost = createCostModel({
+	const numKvBlocks = s.numKvBlocks ?? atPath(['hardware'], () => Math.floor(kvCapacityTokens(model, hardware, s.gpuMemoryUtilization) / s.blockSize));
+	const cost = atPath(['speculative', 'draftCost'], () => createCostModel({
 		model,
 		hardware,
 		draft: k === 0 ? {kind: 'none'} : (config.speculative.draftCost ?? defaultDraftCost(method, model)),
 		overheadS: s.stepOverheadS,
-	});
+	}));
 	const classFactors = classes.map(c => c.acceptanceFactor ?? 1);
-	let acceptance = createAcceptanceModel({
-		spec: config.speculative.acceptance,
-		k: Math.max(1, config.speculative.numSpecTokens),
-		...(config.speculative.heterogeneity ? {heterogeneity: config.speculative.heterogeneity} : {}),
-		classFactors,
-		temperatureSensitivity: config.speculative.temperatureSensitivity,
-	});
+	let acceptance = atPath(['speculative', 'acceptance'], () =>
+		createAcceptanceModel({
+			spec: config.speculative.acceptance,
+			k: Math.max(1, config.speculative.numSpecTokens),
+			...(config.speculative.heterogeneity ? {heterogeneity: config.speculative.heterogeneity} : {}),
+			classFactors,
+			temperatureSensitivity: config.speculative.temperatureSensitivity,
+		}),
+	);
 	const hitRates = config.speculative.proposer.hitRates ?? classes.map(c => c.ngramHitRate ?? 0.3);
 	const proposerFactory = getProposerFactory(method);
 	const engines: Engine[] = [];
@@ -95,11 +98,11 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 	const acceptancePorts: Array<{set(model: AcceptanceModel): void}> = [];
 	for (let i = 0; i < config.engines.count; i++) {
 		const rng = root.fork(`engine:${i}`);
-		const proposer = proposerFactory({...config.speculative.proposer, hitRates});
+		const proposer = atPath(['speculative', 'proposer'], () => proposerFactory({...config.speculative.proposer, hitRates}));
 		const port = acceptancePort(acceptance, rng.fork('profile'));
 		acceptancePorts.push(port);
 		engines.push(
-			new Engine(
+			atPath(['scheduler'], () => new Engine(
 				i,
 				{
 					maxNumSeqs: s.maxNumSeqs,
@@ -113,15 +116,16 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 				},
 				k,
 				{proposer: proposerPort(proposer, rng.fork('proposer')), acceptance: port.engine, cost, rng},
-			),
+			)),
 		);
 		metrics.push(new EngineMetrics(i, Math.max(1, k), bounds, startS));
 		loggers.push(new SpecDecodingLogging({numSpecTokens: Math.max(1, k), format: config.logging.format, startS}));
 	}
-	const source: RequestSource =
+	const source: RequestSource = atPath(['workload'], () =>
 		options.traceLines !== undefined
 			? createTraceSource(options.traceLines, config.workload.trace ?? 'trace', {classes, rng: root.fork('workload')})
-			: createRequestSource({arrival: config.workload.arrival, classes, rng: root.fork('workload'), startS});
+			: createRequestSource({arrival: config.workload.arrival, classes, rng: root.fork('workload'), startS}),
+	);
 	const simulation = new Simulation({engines, source, loggers, logIntervalS: config.logging.intervalS, routing: config.engines.routing, startS});
 	simulation.subscribe({
 		onStep: out => metrics[out.engine]!.observe(out),
@@ -193,7 +197,7 @@ function acceptancePort(initial: AcceptanceModel, profileRng: Rng): {engine: Eng
 function resolveModel(model: SimConfig['model']): ModelCostSpec {
 	if (typeof model !== 'string') return model;
 	const builtin = (BUILTIN_MODELS as Record<string, ModelCostSpec>)[model];
-	if (builtin === undefined) throw new RangeError(`model: unknown built-in model "${model}"; known: ${Object.keys(BUILTIN_MODELS).join(', ')}`);
+	if (builtin === undefined) throw new ConfigError(['model'], `unknown built-in model "${model}"; known: ${Object.keys(BUILTIN_MODELS).join(', ')}`);
 	return builtin;
 }
 
@@ -201,7 +205,7 @@ function resolveHardware(hardware: SimConfig['hardware'], tensorParallel: number
 	let spec: HardwareSpec;
 	if (typeof hardware === 'string') {
 		const builtin = (BUILTIN_HARDWARE as Record<string, HardwareSpec>)[hardware];
-		if (builtin === undefined) throw new RangeError(`hardware: unknown built-in hardware "${hardware}"; known: ${Object.keys(BUILTIN_HARDWARE).join(', ')}`);
+		if (builtin === undefined) throw new ConfigError(['hardware'], `unknown built-in hardware "${hardware}"; known: ${Object.keys(BUILTIN_HARDWARE).join(', ')}`);
 		spec = builtin;
 	} else {
 		spec = hardware;
@@ -209,10 +213,10 @@ function resolveHardware(hardware: SimConfig['hardware'], tensorParallel: number
 	return tensorParallel === undefined ? spec : {...spec, gpus: tensorParallel};
 }
 
-function resolveClass(entry: string | WorkloadClassSpec): WorkloadClassSpec {
+function resolveClass(entry: string | WorkloadClassSpec, index: number): WorkloadClassSpec {
 	if (typeof entry !== 'string') return entry;
 	const builtin = (BUILTIN_WORKLOAD_CLASSES as Record<string, WorkloadClassSpec>)[entry];
-	if (builtin === undefined) throw new RangeError(`workload.classes: unknown built-in class "${entry}"; known: ${Object.keys(BUILTIN_WORKLOAD_CLASSES).join(', ')}`);
+	if (builtin === undefined) throw new ConfigError(['workload', 'classes', index], `unknown built-in class "${entry}"; known: ${Object.keys(BUILTIN_WORKLOAD_CLASSES).join(', ')}`);
 	return builtin;
 }
 

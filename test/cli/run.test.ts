@@ -38,3 +38,11 @@ describe('specsim run --headless', () => {
 		expect(stderr.trim().split('\n')).toHaveLength(1);
 	});
 });
+
+describe('unknown commands', () => {
+	it('names the command and lists the real ones', async () => {
+		const {code, stderr} = await cli('bogus');
+		expect(code).toBe(2);
+		expect(stderr).toBe("specsim: unknown command 'bogus' (commands: run, generate, replay, sweep, presets, calibrate, explain)\n");
+	});
+});

@@ -44,8 +44,9 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	const scrapeS = parseDurationFlag(flags.scrapeInterval, '--scrape-interval');
 	const startEpochMs = flags.start === undefined ? DEFAULT_START_EPOCH_MS : Date.parse(flags.start);
 	if (!Number.isFinite(startEpochMs)) throw new UserError(`--start must be an ISO 8601 time such as 2026-01-01T00:00:00Z, got "${flags.start}"`);
-	const {config, seed, presetPath, traceLines} = await resolveSimConfig(flags);
-	const session = buildChecked(presetPath, () => new Session(config, {seed, startEpochMs, ...(traceLines ? {traceLines} : {})}));
+	const resolved = await resolveSimConfig(flags);
+	const {config, seed, traceLines} = resolved;
+	const session = buildChecked(resolved, () => new Session(config, {seed, startEpochMs, ...(traceLines ? {traceLines} : {})}));
 	await prepareDirectory(flags.out, flags.force);
 
 	const {built} = session;

@@ -66,9 +66,10 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 }
 
 export async function createSession(flags: RunFlags): Promise<Session> {
-	const {config, seed, presetPath, traceLines} = await resolveSimConfig(flags);
+	const resolved = await resolveSimConfig(flags);
+	const {config, seed, traceLines} = resolved;
 	const startEpochMs = parseStart(flags.start);
-	return buildChecked(presetPath, () => new Session(config, {
+	return buildChecked(resolved, () => new Session(config, {
 		seed,
 		...(traceLines ? {traceLines} : {}),
 		speed: parseSpeed(flags.speed),

@@ -10,7 +10,8 @@ import {UserError} from '../../util/user-error.js';
 import {writeFileAtomic} from '../io/atomic-write.js';
 import {describeFsError} from '../io/read-lines.js';
 import type {Output} from '../options.js';
-import {addSimOptions, parseDurationFlag, parseInteger, resolveSimConfig, type SimFlags} from '../sim-options.js';
+import {buildSimulation} from '../../sim/build.js';
+import {addSimOptions, buildChecked, parseDurationFlag, parseInteger, resolveSimConfig, type SimFlags} from '../sim-options.js';
 import type {RunEnvironment} from './run.js';
 
 type SweepFlags = Omit<SimFlags, 'k' | 'qps' | 'method'> & {
@@ -80,6 +81,8 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 		seed = resolved.seed;
 		presetName = resolved.config.name;
 		traceLines = resolved.traceLines;
+		// Build once here, so a configuration that cannot run fails with one line naming the field, not in a worker.
+		buildChecked(resolved, () => buildSimulation(resolved.config, {seed, ...(traceLines === undefined ? {} : {traceLines})}));
 		points.push({labels: labelsOf(resolved.config), config: resolved.config});
 	}
 
