@@ -12,6 +12,11 @@ export type SessionOptions = BuildOptions & {
 	readonly durationS?: number;
 	/** Wall-clock time (ms since the epoch) that virtual time 0 maps to, for log timestamps and `_created`. */
 	readonly startEpochMs?: number;
+	/**
+	 * Expose `_created` companions like Python's prometheus_client in single-process mode (vLLM's
+	 * default); off mirrors vLLM with `PROMETHEUS_MULTIPROC_DIR` (api_server_count > 1). @default true
+	 */
+	readonly createdSeries?: boolean;
 };
 
 /**
@@ -27,6 +32,7 @@ export class Session {
 	#prometheus: SimPrometheus;
 	#acceptanceScale = 1;
 	#createdS: number;
+	readonly #createdSeries: boolean;
 
 	constructor(config: SimConfig, options: SessionOptions = {}) {
 		this.config = config;
@@ -34,6 +40,7 @@ export class Session {
 		this.startEpochMs = options.startEpochMs ?? DEFAULT_START_EPOCH_MS;
 		this.#prometheus = attachPrometheus(this.built);
 		this.#createdS = this.startEpochMs / 1000;
+		this.#createdSeries = options.createdSeries ?? true;
 		this.runner = new Runner(this.built.simulation, {
 			...(options.speed === undefined ? {} : {speed: options.speed}),
 			...(options.durationS === undefined ? {} : {durationS: options.durationS}),
@@ -46,8 +53,8 @@ export class Session {
 	}
 
 	/** `_created` timestamps: when the (virtual) engine started, in Unix seconds. */
-	get createdS(): number {
-		return this.#createdS;
+	get createdS(): number | undefined {
+		return this.#createdSeries ? this.#createdS : undefined;
 	}
 
 	/** Wall-clock milliseconds of a virtual time. */

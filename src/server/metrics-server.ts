@@ -11,7 +11,7 @@ import {prefersOpenMetrics} from './negotiate.js';
 export type MetricsSource = {
 	readonly registry: Registry;
 	/** `_created` of every counter and histogram child, in Unix seconds. */
-	readonly createdS: number;
+	readonly createdS: number | undefined;
 };
 
 /** Options of {@link startMetricsServer}. */
@@ -137,7 +137,7 @@ async function serveMetrics(source: MetricsSource, request: IncomingMessage, res
 	const openMetrics = prefersOpenMetrics(request.headers.accept);
 	let body: string;
 	try {
-		body = openMetrics ? await renderOpenMetrics(registry, {createdS}) : await renderText(registry, {createdS});
+		body = openMetrics ? await renderOpenMetrics(registry, createdS === undefined ? {} : {createdS}) : await renderText(registry, createdS === undefined ? {} : {createdS});
 	} catch (error) {
 		send(response, method, 500, 'text/plain; charset=utf-8', `exposition failed: ${(error as Error).message}\n`);
 		return;

@@ -109,3 +109,15 @@ describe('specsim generate', () => {
 		expect((await cli('generate', '--duration', '1m')).stderr).toBe("specsim: required option '--out <dir>' not specified\n");
 	});
 });
+
+describe('--no-created', () => {
+	it('omits the _created companions everywhere, as vLLM in multiprocess mode', async () => {
+		const dir = join(root, 'no-created');
+		expect(await cli(...args(dir, '--no-created'))).toMatchObject({code: 0});
+		const files = read(dir);
+		expect(files['metrics.prom']).not.toContain('_created');
+		expect(files['metrics.om']).not.toContain('_created');
+		expect(files['metrics.prom']).toContain('vllm:spec_decode_num_drafts_total{');
+		expect(read(join(root, 'a'))['metrics.prom']).toContain('# TYPE vllm:spec_decode_num_drafts_created gauge\n');
+	});
+});

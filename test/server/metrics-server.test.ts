@@ -102,7 +102,7 @@ describe('/metrics server', () => {
 		session.restart();
 		const after = (await get(server.metricsUrl)).body;
 		expect(after).toMatch(/^vllm:spec_decode_num_drafts_total\{[^}]*\} 0\.0$/m);
-		expect(after).toContain(`vllm:spec_decode_num_drafts_created{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct"} ${floatToGoString(session.createdS)}`);
+		expect(after).toContain(`vllm:spec_decode_num_drafts_created{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct"} ${floatToGoString(session.createdS!)}`);
 	});
 
 	it('20 concurrent scrapes of a paused simulation return identical bodies', async () => {

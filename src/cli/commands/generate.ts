@@ -17,7 +17,7 @@ import {addSimOptions, buildChecked, parseDurationFlag, resolveSimConfig, type S
 import {VERSION} from '../version.js';
 import type {RunEnvironment} from './run.js';
 
-type GenerateFlags = SimFlags & {out: string; duration: string; scrapeInterval: string; start?: string; force: boolean};
+type GenerateFlags = SimFlags & {out: string; duration: string; scrapeInterval: string; start?: string; force: boolean; created: boolean};
 
 /** What a dataset holds; `summary.json` is renamed into place last, so its presence marks a complete dataset. */
 export const DATASET_FILES = ['events.jsonl', 'requests.jsonl', 'vllm.log', 'metrics.om', 'metrics.prom', 'summary.json'] as const;
@@ -33,7 +33,8 @@ export function registerGenerate(program: Command, output: Output, env: RunEnvir
 		.requiredOption('--duration <duration>', 'virtual time to simulate (e.g. 90s, 10m, 1h)')
 		.option('--scrape-interval <duration>', 'virtual seconds between the timestamped scrapes in metrics.om', '15s')
 		.option('--start <iso-time>', 'wall-clock time of virtual time 0 (log timestamps, scrape timestamps)', '2026-01-01T00:00:00Z')
-		.option('--force', 'overwrite a non-empty output directory', false);
+		.option('--force', 'overwrite a non-empty output directory', false)
+		.option('--no-created', 'omit the _created companion series (as vLLM with PROMETHEUS_MULTIPROC_DIR)');
 	addSimOptions(command).action(async (flags: GenerateFlags) => {
 		await generate(flags, output, env);
 	});
@@ -46,7 +47,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	if (!Number.isFinite(startEpochMs)) throw new UserError(`--start must be an ISO 8601 time such as 2026-01-01T00:00:00Z, got "${flags.start}"`);
 	const resolved = await resolveSimConfig(flags);
 	const {config, seed, traceLines} = resolved;
-	const session = buildChecked(resolved, () => new Session(config, {seed, startEpochMs, ...(traceLines ? {traceLines} : {})}));
+	const session = buildChecked(resolved, () => new Session(config, {seed, startEpochMs, createdSeries: flags.created, ...(traceLines ? {traceLines} : {})}));
 	await prepareDirectory(flags.out, flags.force);
 
 	const {built} = session;
@@ -92,8 +93,9 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 			await streams[key].write(lines.join(''));
 		}
 	};
+	const created = (): {createdS?: number} => (session.createdS === undefined ? {} : {createdS: session.createdS});
 	const scrape = async (t: number): Promise<void> => {
-		await openMetrics.add(await renderOpenMetricsScrape(session.registry, {createdS: session.createdS, timestampS: session.epochMsAt(t) / 1000}));
+		await openMetrics.add(await renderOpenMetricsScrape(session.registry, {...created(), timestampS: session.epochMsAt(t) / 1000}));
 	};
 
 	try {
@@ -119,7 +121,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 		await flush();
 		await openMetrics.finish(streams.om);
 		for (const stream of Object.values(streams)) await stream.commit();
-		await writeFileAtomic(join(flags.out, 'metrics.prom'), await renderText(session.registry, {createdS: session.createdS}));
+		await writeFileAtomic(join(flags.out, 'metrics.prom'), await renderText(session.registry, created()));
 		await writeFileAtomic(join(flags.out, 'summary.json'), `${JSON.stringify(summarize(built), null, 2)}\n`);
 	} catch (error) {
 		await Promise.all(Object.values(streams).map(s => s.abort()));

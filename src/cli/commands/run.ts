@@ -20,6 +20,8 @@ export type RunFlags = SimFlags & {
 	port: string;
 	/** False with `--no-server`. */
 	server: boolean;
+	/** False with `--no-created`. */
+	created: boolean;
 };
 
 /** How `run` reaches the terminal: whether stdout is a TTY, and the signals that stop it. */
@@ -44,7 +46,8 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 		.option('--start <iso-time>', 'wall-clock time of virtual time 0, for log timestamps (default 2026-01-01T00:00:00Z)')
 		.option('--host <host>', 'address /metrics listens on', '127.0.0.1')
 		.addOption(new Option('--port <n>', 'port of /metrics (0 picks a free port and prints it)').default('8000'))
-		.option('--no-server', 'do not serve /metrics');
+		.option('--no-server', 'do not serve /metrics')
+		.option('--no-created', 'omit the _created companion series (as vLLM with PROMETHEUS_MULTIPROC_DIR)');
 	addSimOptions(command).action(async (flags: RunFlags) => {
 		const port = parsePort(flags.port);
 		const session = await createSession(flags);
@@ -71,6 +74,7 @@ export async function createSession(flags: RunFlags): Promise<Session> {
 	const startEpochMs = parseStart(flags.start);
 	return buildChecked(resolved, () => new Session(config, {
 		seed,
+		createdSeries: flags.created,
 		...(traceLines ? {traceLines} : {}),
 		speed: parseSpeed(flags.speed),
 		...(flags.duration === undefined ? {} : {durationS: parseDurationFlag(flags.duration, '--duration')}),
