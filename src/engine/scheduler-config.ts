@@ -42,4 +42,10 @@ export function validateConfig(config: Required<SchedulerConfig>): void {
 		throw new RangeError(`scheduler.longPrefillTokenThreshold must be a non-negative integer, got ${config.longPrefillTokenThreshold}`);
 	}
 	if (config.maxModelLen < 2) throw new RangeError(`scheduler.maxModelLen must be at least 2, got ${config.maxModelLen}`);
+	// vLLM's check: without chunked prefill a whole prompt must fit one step's budget.
+	if (!config.chunkedPrefill && config.maxNumBatchedTokens < config.maxModelLen) {
+		throw new RangeError(
+			`scheduler.maxNumBatchedTokens (${config.maxNumBatchedTokens}) must be at least maxModelLen (${config.maxModelLen}) when chunkedPrefill is off`,
+		);
+	}
 }

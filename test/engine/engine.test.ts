@@ -91,6 +91,9 @@ describe('Engine scheduling (vLLM v1 semantics)', () => {
 	it('rejects a KV cache that cannot hold one max-length request', () => {
 		expect(() => engine({maxNumSeqs: 1, maxNumBatchedTokens: 8, maxModelLen: 100, numKvBlocks: 2, blockSize: 16}, 3)).toThrow(/cannot hold one request/);
 		expect(() => engine({maxNumSeqs: 0, maxNumBatchedTokens: 8, maxModelLen: 100, numKvBlocks: 20}, 3)).toThrow('scheduler.maxNumSeqs must be a positive integer, got 0');
+		expect(() => engine({maxNumSeqs: 4, maxNumBatchedTokens: 64, maxModelLen: 100, numKvBlocks: 20, chunkedPrefill: false}, 3)).toThrow(
+			'scheduler.maxNumBatchedTokens (64) must be at least maxModelLen (100) when chunkedPrefill is off',
+		);
 	});
 });
 
