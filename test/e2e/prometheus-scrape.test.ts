@@ -203,7 +203,7 @@ describe('Prometheus scraping specsim', () => {
 			const drafts = await scalar(`sum(rate(${DRF}))`);
 			expect(accepted).toBeGreaterThan(0);
 			// k = 3 tokens per draft, fewer only in a request's last steps (max_tokens caps the draft).
-			expect(drafted / drafts).toBeLessThanOrEqual(3);
+			expect(drafted / drafts).toBeLessThanOrEqual(3 + 1e-9); // two rates divided: allow float rounding
 			expect(drafted / drafts).toBeGreaterThan(2.99);
 			// The stat panels are the numerator and denominator of the rate panel, at the same instant.
 			expect(accepted / drafted).toBeCloseTo(await scalar(`sum(rate(${ACC})) / (sum(rate(${DRF_T})) > 0)`), 9);
