@@ -140,3 +140,11 @@ export function buildChecked<T>(resolved: Pick<ResolvedSimConfig, 'presetPath' |
 		throw error;
 	}
 }
+
+/** `--start`: an ISO 8601 time as milliseconds since the epoch (undefined when not given). */
+export function parseStartFlag(text: string | undefined): number | undefined {
+	if (text === undefined) return undefined;
+	const ms = Date.parse(text);
+	if (!Number.isFinite(ms)) throw new UserError(`--start must be an ISO 8601 time such as 2026-01-01T00:00:00Z, got "${text}"`);
+	return ms;
+}

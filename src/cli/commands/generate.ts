@@ -13,7 +13,7 @@ import {UserError} from '../../util/user-error.js';
 import {AtomicFileStream, writeFileAtomic} from '../io/atomic-write.js';
 import {describeFsError} from '../io/read-lines.js';
 import type {Output} from '../options.js';
-import {addSimOptions, buildChecked, parseDurationFlag, resolveSimConfig, type SimFlags} from '../sim-options.js';
+import {addSimOptions, buildChecked, parseDurationFlag, parseStartFlag, resolveSimConfig, type SimFlags} from '../sim-options.js';
 import {VERSION} from '../version.js';
 import type {RunEnvironment} from './run.js';
 
@@ -43,8 +43,7 @@ export function registerGenerate(program: Command, output: Output, env: RunEnvir
 async function generate(flags: GenerateFlags, output: Output, env: RunEnvironment): Promise<void> {
 	const durationS = parseDurationFlag(flags.duration, '--duration');
 	const scrapeS = parseDurationFlag(flags.scrapeInterval, '--scrape-interval');
-	const startEpochMs = flags.start === undefined ? DEFAULT_START_EPOCH_MS : Date.parse(flags.start);
-	if (!Number.isFinite(startEpochMs)) throw new UserError(`--start must be an ISO 8601 time such as 2026-01-01T00:00:00Z, got "${flags.start}"`);
+	const startEpochMs = parseStartFlag(flags.start) ?? DEFAULT_START_EPOCH_MS;
 	const resolved = await resolveSimConfig(flags);
 	const {config, seed, traceLines} = resolved;
 	const session = buildChecked(resolved, () => new Session(config, {seed, startEpochMs, createdSeries: flags.created, ...(traceLines ? {traceLines} : {})}));

@@ -8,7 +8,7 @@ import {startDashboard} from '../../ui/start-dashboard.js';
 import {UserError} from '../../util/user-error.js';
 import {formatSummary} from '../format-summary.js';
 import type {Output} from '../options.js';
-import {addSimOptions, buildChecked, parseDurationFlag, parseSpeed, resolveSimConfig, speedOption, type SimFlags} from '../sim-options.js';
+import {addSimOptions, buildChecked, parseDurationFlag, parseSpeed, parseStartFlag, resolveSimConfig, speedOption, type SimFlags} from '../sim-options.js';
 
 export type RunFlags = SimFlags & {
 	headless: boolean;
@@ -71,7 +71,7 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 export async function createSession(flags: RunFlags): Promise<Session> {
 	const resolved = await resolveSimConfig(flags);
 	const {config, seed, traceLines} = resolved;
-	const startEpochMs = parseStart(flags.start);
+	const startEpochMs = parseStartFlag(flags.start);
 	return buildChecked(resolved, () => new Session(config, {
 		seed,
 		createdSeries: flags.created,
@@ -127,11 +127,4 @@ function parsePort(text: string): number {
 	const port = Number(text);
 	if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UserError(`--port must be an integer in 0..65535, got "${text}"`);
 	return port;
-}
-
-function parseStart(text: string | undefined): number | undefined {
-	if (text === undefined) return undefined;
-	const ms = Date.parse(text);
-	if (!Number.isFinite(ms)) throw new UserError(`--start must be an ISO 8601 time such as 2026-01-01T00:00:00Z, got "${text}"`);
-	return ms;
 }
