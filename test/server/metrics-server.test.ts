@@ -1,4 +1,3 @@
-import {request as httpRequest} from 'node:http';
 import {connect} from 'node:net';
 import {afterEach, describe, expect, it} from 'vitest';
 import {DEFAULT_PRESET, loadPreset} from '../../src/config/load.js';
@@ -8,21 +7,9 @@ import {prefersOpenMetrics} from '../../src/server/negotiate.js';
 import {startMetricsServer, type MetricsServer} from '../../src/server/metrics-server.js';
 import {floatToGoString} from '../../src/util/py-format.js';
 import {UserError} from '../../src/util/user-error.js';
+import {httpGet} from '../helpers/http.js';
 
-type Reply = {status: number; headers: Record<string, string | string[] | undefined>; body: string};
-
-function get(url: string, options: {method?: string; accept?: string} = {}): Promise<Reply> {
-	return new Promise((resolve, reject) => {
-		const req = httpRequest(url, {method: options.method ?? 'GET', headers: options.accept === undefined ? {} : {accept: options.accept}, agent: false}, res => {
-			let body = '';
-			res.setEncoding('utf8');
-			res.on('data', chunk => (body += chunk));
-			res.on('end', () => resolve({status: res.statusCode ?? 0, headers: res.headers, body}));
-		});
-		req.on('error', reject);
-		req.end();
-	});
-}
+const get = httpGet;
 
 async function createSession(): Promise<Session> {
 	const {config} = await loadPreset(DEFAULT_PRESET);

@@ -1,20 +1,9 @@
-import {request} from 'node:http';
 import {createServer, type AddressInfo} from 'node:net';
 import {describe, expect, it, vi} from 'vitest';
 import {runCli} from '../../src/cli/program.js';
+import {httpGet} from '../helpers/http.js';
 
-function scrape(url: string): Promise<{status: number; body: string}> {
-	return new Promise((resolve, reject) => {
-		const req = request(url, {agent: false}, res => {
-			let body = '';
-			res.setEncoding('utf8');
-			res.on('data', chunk => (body += chunk));
-			res.on('end', () => resolve({status: res.statusCode ?? 0, body}));
-		});
-		req.on('error', reject);
-		req.end();
-	});
-}
+const scrape = (url: string) => httpGet(url);
 
 function startRun(args: string[]) {
 	let stdout = '';

@@ -1,20 +1,9 @@
-import {request} from 'node:http';
 import {describe, expect, it, vi} from 'vitest';
 import {runCli} from '../../src/cli/program.js';
+import {httpGet} from '../helpers/http.js';
 import {createFakeTerminal} from './fake-terminal.js';
 
-function scrape(url: string): Promise<{status: number; body: string}> {
-	return new Promise((resolve, reject) => {
-		const req = request(url, {agent: false}, res => {
-			let body = '';
-			res.setEncoding('utf8');
-			res.on('data', chunk => (body += chunk));
-			res.on('end', () => resolve({status: res.statusCode ?? 0, body}));
-		});
-		req.on('error', reject);
-		req.end();
-	});
-}
+const scrape = (url: string) => httpGet(url);
 
 /** `specsim run` on a (fake) terminal, in process: the dashboard path of the real command. */
 function startRun(args: string[]) {
