@@ -148,3 +148,28 @@ describe('scheduler invariants under random configurations', () => {
 		if (c.k === 0) expect(drafts).toBe(0);
 	});
 });
+
+describe('random draws', () => {
+	it('verifies (and draws a uniform) exactly once per draft, never for a request without draft tokens', () => {
+		let calls = 0;
+		const counting = iidAcceptance(0.6);
+		const acceptance = {...counting, sampleAccepted: (p: number, d: number, u: number) => (calls++, counting.sampleAccepted(p, d, u))};
+		// Drafts on every other step per request, like an n-gram proposer that often finds no match.
+		let n = 0;
+		const sometimes = {initRequest: () => undefined, propose: (_r: unknown, _k: number, maxDraft: number) => (n++ % 2 === 0 ? maxDraft : 0)};
+		const e = new Engine(0, {maxNumSeqs: 8, maxNumBatchedTokens: 256, maxModelLen: 512, numKvBlocks: 256}, 4, {proposer: sometimes, acceptance, cost: linearCost(), rng: createRng(5)});
+		for (let i = 0; i < 6; i++) e.enqueue(spec(i, 0, 20, 80));
+		let t = 0;
+		let drafts = 0;
+		let decodeSteps = 0;
+		while (e.hasWork) {
+			t = e.beginStep(t);
+			const out = e.completeStep();
+			drafts += out.specStats?.numDrafts ?? 0;
+			decodeSteps += out.numDecodeRequests;
+		}
+		expect(drafts).toBeGreaterThan(100);
+		expect(decodeSteps).toBeGreaterThan(drafts);
+		expect(calls).toBe(drafts);
+	});
+});
