@@ -43,3 +43,15 @@ export function checkClassIndex(classIndex: number, hitRates: readonly number[])
 		throw new RangeError(`classIndex must be an integer in [0, ${hitRates.length}) (one hitRates entry per class), got ${classIndex}`);
 	}
 }
+
+/** What a proposer remembers of its previous proposal for a request. */
+export type LastProposal = {lastContext: number; lastDraft: number};
+
+/**
+ * Whether the previous draft was (partly) rejected: the context grew by less than the draft
+ * plus the bonus token since that proposal. Proposers are called only on scheduled decode
+ * steps, with the engine's caps already in `maxDraft`, so a trimmed draft is never misread.
+ */
+export function previousDraftRejected(state: LastProposal, context: number): boolean {
+	return state.lastDraft > 0 && context - state.lastContext < state.lastDraft + 1;
+}

@@ -21,7 +21,7 @@
  * // context 300 tokens, class hit rate 0.4, min = max = 5, contextScale 256:
  * // P(match) = 0.4 · (1 − e^(−296/256)) ≈ 0.274; a match with span 3 and k = 5 drafts 3 tokens.
  */
-import {checkClassIndex, checkContext, checkHitRates, checkInteger, geometricLength} from './context.js';
+import {checkClassIndex, checkContext, checkHitRates, checkInteger, geometricLength, previousDraftRejected} from './context.js';
 import type {DraftProposer, ProposeContext, ProposerConfig, ProposerRequestInit, ProposerState} from './types.js';
 import type {Rng} from '../../rng/rng.js';
 
@@ -77,7 +77,7 @@ export function createNgramProposer(config: ProposerConfig = {}): DraftProposer 
 			checkContext(ctx);
 			const state = ctx.state as NgramState;
 			const context = ctx.promptLength + ctx.numOutputTokens;
-			if (state.lastDraft > 0 && context - state.lastContext < state.lastDraft + 1) state.spanEnd = 0;
+			if (previousDraftRejected(state, context)) state.spanEnd = 0;
 			let draft = 0;
 			if (context >= promptLookupMin && ctx.maxDraft > 0) {
 				if (state.spanEnd > context) {

@@ -20,7 +20,7 @@
  * // fresh match m = 3, factor 1, k = 24: cap 3; pruning survives 5 tokens → draft 3.
  * // next step after accepting all 3 (context +4): m = 7 → cap 7.
  */
-import {checkClassIndex, checkContext, checkHitRates, checkInteger, geometricLength} from './context.js';
+import {checkClassIndex, checkContext, checkHitRates, checkInteger, geometricLength, previousDraftRejected} from './context.js';
 import type {DraftProposer, ProposeContext, ProposerConfig, ProposerRequestInit, ProposerState} from './types.js';
 import type {Rng} from '../../rng/rng.js';
 
@@ -62,7 +62,7 @@ export function createSuffixProposer(config: ProposerConfig = {}): DraftProposer
 			const context = ctx.promptLength + ctx.numOutputTokens;
 			const advanced = context - state.lastContext;
 			if (state.matchLength > 0) {
-				state.matchLength = state.lastDraft > 0 && advanced < state.lastDraft + 1 ? 0 : Math.min(maxDepth, state.matchLength + Math.max(0, advanced));
+				state.matchLength = previousDraftRejected(state, context) ? 0 : Math.min(maxDepth, state.matchLength + Math.max(0, advanced));
 			}
 			let draft = 0;
 			if (ctx.maxDraft > 0 && context > 0) {
