@@ -1,4 +1,4 @@
-import type {SpecDecodingStats} from '../stats/spec-decoding-stats.js';
+import {suffixCounts, type SpecDecodingStats} from '../stats/spec-decoding-stats.js';
 
 /**
  * Sums of every `SpecDecodingStats` observed since the last printed line: what vLLM's
@@ -42,12 +42,12 @@ export class SpecDecodingWindow {
 
 	/** `acc_pos[i]`: drafts with more than i accepted tokens, into `out` (length >= numSpecTokens). */
 	acceptedPerPos(out: Float64Array): Float64Array {
-		return suffix(this.acceptedHistogram, this.numSpecTokens, out);
+		return suffixCounts(this.acceptedHistogram, out);
 	}
 
 	/** `drf_pos[i]`: drafts with more than i draft tokens. */
 	draftedPerPos(out: Float64Array): Float64Array {
-		return suffix(this.draftedHistogram, this.numSpecTokens, out);
+		return suffixCounts(this.draftedHistogram, out);
 	}
 
 	reset(numSpecTokens = this.numSpecTokens): void {
@@ -74,13 +74,4 @@ export class SpecDecodingWindow {
 		this.draftedHistogram = drafted;
 		this.numSpecTokens = k;
 	}
-}
-
-function suffix(histogram: Float64Array, k: number, out: Float64Array): Float64Array {
-	let running = 0;
-	for (let i = k - 1; i >= 0; i--) {
-		running += histogram[i + 1]!;
-		out[i] = running;
-	}
-	return out;
 }

@@ -98,8 +98,8 @@ export class SpecDecodingStats {
 	}
 }
 
-/** `out[i] = Σ_{j > i} histogram[j]` for i = 0..k-1. */
-function suffixCounts<T extends Float64Array | number[]>(histogram: Float64Array, out: T): T {
+/** `out[i] = Σ_{j > i} histogram[j]` for i = 0..k-1, k = histogram.length - 1: per-position counts from a histogram of lengths. */
+export function suffixCounts<T extends Float64Array | number[]>(histogram: Float64Array, out: T): T {
 	const k = histogram.length - 1;
 	let running = 0;
 	for (let i = k - 1; i >= 0; i--) {
