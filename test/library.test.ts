@@ -15,6 +15,11 @@ describe('the README library example', () => {
 		const registry = new Registry();
 		createSpecDecodingProm({registry, modelName: 'm', engine: 0, numSpecTokens: 3, perPositionDrafted: false}).observe(stats);
 		expect(await renderText(registry)).toContain('vllm:spec_decode_num_drafts_total{engine="0",model_name="m"} 2.0\n');
-		expect(await getMetrics(registry)).toContainEqual({kind: 'vector', name: 'vllm:spec_decode_num_accepted_tokens_per_pos', labels: {model_name: 'm', engine: '0'}, values: [2, 1, 0]});
+		expect(await getMetrics(registry)).toContainEqual({
+			kind: 'vector',
+			name: 'vllm:spec_decode_num_accepted_tokens_per_pos',
+			labels: {model_name: 'm', engine: '0'},
+			values: [2, 1, 0],
+		});
 	});
 });

@@ -39,7 +39,7 @@ describe('formatPythonRepr (CPython repr(float))', () => {
 		expect(formatPythonRepr(Number.NaN)).toBe('nan');
 	});
 
-	fcTest.prop([fc.double({noNaN: true, noDefaultInfinity: true})])('round-trips through Number()', (x) => {
+	fcTest.prop([fc.double({noNaN: true, noDefaultInfinity: true})])('round-trips through Number()', x => {
 		const text = formatPythonRepr(x);
 		expect(Object.is(Number(text), x)).toBe(true);
 	});

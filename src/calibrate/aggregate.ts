@@ -70,7 +70,10 @@ export function aggregateObservations(observations: readonly Observation[]): {co
 	if (draftsByK.size > 1) {
 		const others = [...draftsByK.keys()].filter(x => x !== k).sort((a, b) => a - b);
 		const skipped = intervals.filter(o => o.k !== k).length;
-		warnings.push({kind: 'mixed-k', message: `the input mixes k = ${[k, ...others].join(', ')}; using k = ${k} (most drafts) and skipping ${skipped} observation(s) with k = ${others.join(', ')}`});
+		warnings.push({
+			kind: 'mixed-k',
+			message: `the input mixes k = ${[k, ...others].join(', ')}; using k = ${k} (most drafts) and skipping ${skipped} observation(s) with k = ${others.join(', ')}`,
+		});
 	}
 	const used = intervals.filter(o => o.k === k);
 	for (const o of used) checkObservation(o, warnings);
@@ -104,7 +107,11 @@ export function aggregateObservations(observations: readonly Observation[]): {co
 			}
 			if (o.draftedPerPos === undefined) draftedAssumed = true;
 		}
-		intervalCounts.push({numDrafts: o.numDrafts, numAcceptedTokens: o.numAcceptedTokens, ...(o.acceptedPerPos ? {acceptedFirst: o.acceptedPerPos[0] ?? 0} : {})});
+		intervalCounts.push({
+			numDrafts: o.numDrafts,
+			numAcceptedTokens: o.numAcceptedTokens,
+			...(o.acceptedPerPos ? {acceptedFirst: o.acceptedPerPos[0] ?? 0} : {}),
+		});
 	}
 	const counts: AggregatedCounts = {
 		k,
@@ -163,12 +170,24 @@ function uncumulate(observations: readonly Observation[], warnings: CalibrationW
 
 function checkObservation(o: Observation, warnings: CalibrationWarning[]): void {
 	if (o.numDraftTokens < TINY_SAMPLE_DRAFT_TOKENS) {
-		warnings.push({kind: 'tiny-sample', origin: o.origin, message: `only ${o.numDraftTokens} drafted tokens: too few to say much (used, with little weight)`});
+		warnings.push({
+			kind: 'tiny-sample',
+			origin: o.origin,
+			message: `only ${o.numDraftTokens} drafted tokens: too few to say much (used, with little weight)`,
+		});
 	}
 	if (o.numAcceptedTokens === 0) {
-		warnings.push({kind: 'zero-acceptance', origin: o.origin, message: `0% acceptance (0 of ${o.numDraftTokens} drafted tokens): a broken or mismatched drafter (tokenizer, wrong draft model)?`});
+		warnings.push({
+			kind: 'zero-acceptance',
+			origin: o.origin,
+			message: `0% acceptance (0 of ${o.numDraftTokens} drafted tokens): a broken or mismatched drafter (tokenizer, wrong draft model)?`,
+		});
 	} else if (o.numAcceptedTokens === o.numDraftTokens) {
-		warnings.push({kind: 'full-acceptance', origin: o.origin, message: `100% acceptance (${o.numAcceptedTokens} of ${o.numDraftTokens}): draft identical to the target, a trivial prompt, or a metrics bug?`});
+		warnings.push({
+			kind: 'full-acceptance',
+			origin: o.origin,
+			message: `100% acceptance (${o.numAcceptedTokens} of ${o.numDraftTokens}): draft identical to the target, a trivial prompt, or a metrics bug?`,
+		});
 	}
 }
 
@@ -176,13 +195,18 @@ function checkTotals(c: AggregatedCounts, warnings: CalibrationWarning[]): void 
 	if (c.numDraftTokens < TINY_SAMPLE_DRAFT_TOKENS) {
 		warnings.push({kind: 'tiny-sample', message: `only ${c.numDraftTokens} drafted tokens in total: the fit is very uncertain`});
 	}
-	if (c.numAcceptedTokens === 0) warnings.push({kind: 'zero-acceptance', message: 'no draft token was ever accepted: the calibrated preset accepts nothing'});
-	else if (c.numAcceptedTokens === c.numDraftTokens) warnings.push({kind: 'full-acceptance', message: 'every draft token was accepted: the calibrated preset accepts everything'});
+	if (c.numAcceptedTokens === 0)
+		warnings.push({kind: 'zero-acceptance', message: 'no draft token was ever accepted: the calibrated preset accepts nothing'});
+	else if (c.numAcceptedTokens === c.numDraftTokens)
+		warnings.push({kind: 'full-acceptance', message: 'every draft token was accepted: the calibrated preset accepts everything'});
 	const pp = c.perPosition;
 	if (pp !== undefined) {
 		for (let i = 1; i < c.k; i++) {
 			if (pp.acceptedPerPos[i]! > pp.acceptedPerPos[i - 1]!) {
-				warnings.push({kind: 'non-monotone', message: `summed per-position accepted counts rise at position ${i}: the input is not from vLLM's prefix counters`});
+				warnings.push({
+					kind: 'non-monotone',
+					message: `summed per-position accepted counts rise at position ${i}: the input is not from vLLM's prefix counters`,
+				});
 				break;
 			}
 		}

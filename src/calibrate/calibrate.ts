@@ -44,7 +44,10 @@ export function calibrate(collected: CollectedInput, options: CalibrateOptions):
 	const {counts, warnings: aggregateWarnings} = aggregateObservations(collected.observations);
 	warnings.push(...aggregateWarnings);
 	if (counts.kAssumed) {
-		warnings.push({kind: 'assumed-k', message: `the input does not show k; assumed k = ${counts.k}${options.assumedKSource ? ` (${options.assumedKSource})` : ''}`});
+		warnings.push({
+			kind: 'assumed-k',
+			message: `the input does not show k; assumed k = ${counts.k}${options.assumedKSource ? ` (${options.assumedKSource})` : ''}`,
+		});
 	}
 	const fit = fitAcceptance(counts);
 	if (fit.dispersion !== undefined && fit.dispersion.phi > 1.5) {

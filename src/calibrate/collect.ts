@@ -73,7 +73,11 @@ export class CalibrationCollector {
 		switch (log.kind) {
 			case 'ok': {
 				this.#logLines += 1;
-				const {observation, warnings} = reconstructLine(log.printed, origin, this.#options.assumedK === undefined ? {} : {assumedK: this.#options.assumedK});
+				const {observation, warnings} = reconstructLine(
+					log.printed,
+					origin,
+					this.#options.assumedK === undefined ? {} : {assumedK: this.#options.assumedK},
+				);
 				this.#warnings.push(...warnings);
 				if (observation !== undefined) this.#observations.push(observation);
 				return;

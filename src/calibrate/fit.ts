@@ -201,7 +201,12 @@ function fitWithoutPositions(counts: AggregatedCounts, meanAccepted: number): Ac
 		numDraftTokens,
 		numAcceptedTokens,
 		draftAcceptanceRate: rateEstimate(numAcceptedTokens, numDraftTokens, lengthSe * (numDrafts / numDraftTokens)),
-		meanAcceptanceLength: {value: 1 + meanAccepted, se: lengthSe, ci95: [1 + meanAccepted - Z95 * lengthSe, 1 + meanAccepted + Z95 * lengthSe], iid: meanLength},
+		meanAcceptanceLength: {
+			value: 1 + meanAccepted,
+			se: lengthSe,
+			ci95: [1 + meanAccepted - Z95 * lengthSe, 1 + meanAccepted + Z95 * lengthSe],
+			iid: meanLength,
+		},
 		iid: {alpha},
 		...(dispersion ? {dispersion} : {}),
 	};

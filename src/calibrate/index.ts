@@ -10,7 +10,17 @@ export {parsePromLine, ScrapeSplitter, SPEC_COUNTERS, type PromLine, type PromTe
 export {scrapeObservations, type SeriesFilter} from './prom-counts.js';
 export {CalibrationCollector, collectTexts, type CollectOptions, type CollectedInput, type IntakeStats} from './collect.js';
 export {aggregateObservations, TINY_SAMPLE_DRAFT_TOKENS, type AggregatedCounts, type IntervalCounts, type PerPositionCounts} from './aggregate.js';
-export {conditionalRatesAt, fitAcceptance, type AcceptanceFit, type DecayFit, type Dispersion, type Estimate, type IidFit, type ModelFit, type PositionEstimate} from './fit.js';
+export {
+	conditionalRatesAt,
+	fitAcceptance,
+	type AcceptanceFit,
+	type DecayFit,
+	type Dispersion,
+	type Estimate,
+	type IidFit,
+	type ModelFit,
+	type PositionEstimate,
+} from './fit.js';
 export {calibratedPreset, describeSources, type PresetOptions} from './preset.js';
 export {formatReport, formatWarning, formatWarnings, jsonReport, type CalibrationResult} from './report.js';
 export {calibrate, type CalibrateOptions} from './calibrate.js';

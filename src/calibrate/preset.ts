@@ -52,8 +52,14 @@ export function calibratedPreset(
 	const summary =
 		`${fit.numDrafts} drafts, ${fit.numAcceptedTokens} of ${fit.numDraftTokens} draft tokens accepted, k = ${fit.k}` +
 		` (${layouts}${counts.kAssumed ? `, k assumed` : ''})`;
-	const shape = fit.positions === undefined ? 'i.i.d. alpha solved from the mean acceptance length (no per-position data)' : 'ML conditional rates c_i = acc_pos[i] / acc_pos[i-1]';
-	const extrapolated = k > fit.k ? `; positions ${fit.k}..${k - 1} extrapolated by the ${fit.decay ? `geometric decay fit (decay ${fit.decay.decay.toFixed(4)})` : 'i.i.d. alpha'}` : '';
+	const shape =
+		fit.positions === undefined
+			? 'i.i.d. alpha solved from the mean acceptance length (no per-position data)'
+			: 'ML conditional rates c_i = acc_pos[i] / acc_pos[i-1]';
+	const extrapolated =
+		k > fit.k
+			? `; positions ${fit.k}..${k - 1} extrapolated by the ${fit.decay ? `geometric decay fit (decay ${fit.decay.decay.toFixed(4)})` : 'i.i.d. alpha'}`
+			: '';
 	const source = `specsim calibrate from ${from}: ${summary}; ${shape}${extrapolated}`;
 	const speculative: Record<string, unknown> = {...base.speculative, numSpecTokens: k, acceptance: {kind: 'conditional', rates, source}};
 	delete speculative['heterogeneity'];

@@ -9,12 +9,22 @@ import {checkMonotone, chooseDrafts, elapsed, fallbackFixed, intersect, ratioBou
 import type {CalibrationWarning, Origin} from './types.js';
 
 /** V1-f: per-position rates are acc_pos / drf_pos (or `-----`), coverage drf_pos / n, depth drafted / n. */
-export function reconstructCoverage(printed: PrintedLine, origin: Origin, accepted: number, drafted: number, warnings: CalibrationWarning[]): Reconstruction {
+export function reconstructCoverage(
+	printed: PrintedLine,
+	origin: Origin,
+	accepted: number,
+	drafted: number,
+	warnings: CalibrationWarning[],
+): Reconstruction {
 	const k = Number(printed.k);
 	const perPos = printed.perPos!;
 	const coverage = printed.coverage!;
 	if (!(k >= 1) || perPos.length !== k || coverage.length !== k) {
-		warnings.push({kind: 'inconsistent', origin, message: `verification depth says k = ${printed.k} but the line has ${perPos.length} per-position rates and ${coverage.length} coverage entries (skipped)`});
+		warnings.push({
+			kind: 'inconsistent',
+			origin,
+			message: `verification depth says k = ${printed.k} but the line has ${perPos.length} per-position rates and ${coverage.length} coverage entries (skipped)`,
+		});
 		return {warnings};
 	}
 	if (!printsAs((accepted / drafted) * 100, printed.rate!, 1)) {

@@ -28,7 +28,11 @@ export function fallbackFixed(
 	warnings: CalibrationWarning[],
 ): Reconstruction {
 	if (drafted % k !== 0) {
-		warnings.push({kind: 'inconsistent', origin, message: 'no number of drafts reproduces the printed mean acceptance length and per-position rates (skipped)'});
+		warnings.push({
+			kind: 'inconsistent',
+			origin,
+			message: 'no number of drafts reproduces the printed mean acceptance length and per-position rates (skipped)',
+		});
 		return {warnings};
 	}
 	const n = drafted / k;

@@ -34,7 +34,17 @@
  */
 import {printsAs} from './integer-fit.js';
 import {reconstructCoverage} from './reconstruct-coverage.js';
-import {checkMonotone, chooseDrafts, draftBounds, elapsed, fallbackFixed, intersect, perPositionCounts, ratioBounds, type Candidate} from './reconstruct-shared.js';
+import {
+	checkMonotone,
+	chooseDrafts,
+	draftBounds,
+	elapsed,
+	fallbackFixed,
+	intersect,
+	perPositionCounts,
+	ratioBounds,
+	type Candidate,
+} from './reconstruct-shared.js';
 import type {PrintedLine} from './log-line.js';
 import type {CalibrationWarning, Observation, Origin} from './types.js';
 
@@ -78,7 +88,13 @@ export function reconstructLine(printed: PrintedLine, origin: Origin, options: R
 	}
 }
 
-function reconstructV0(printed: PrintedLine, origin: Origin, acceptedAnywhere: number, drafted: number, warnings: CalibrationWarning[]): Reconstruction {
+function reconstructV0(
+	printed: PrintedLine,
+	origin: Origin,
+	acceptedAnywhere: number,
+	drafted: number,
+	warnings: CalibrationWarning[],
+): Reconstruction {
 	const k = Number(printed.k);
 	const emitted = Number(printed.emitted);
 	if (!(k >= 1)) {
@@ -91,10 +107,18 @@ function reconstructV0(printed: PrintedLine, origin: Origin, acceptedAnywhere: n
 		warnings.push({kind: 'derivation', origin, message: `draft tokens ${drafted} is not a multiple of k = ${k}; using ${n} drafts`});
 	}
 	if (!printsAs(acceptedAnywhere / drafted, printed.rate!, 3)) {
-		warnings.push({kind: 'inconsistent', origin, message: `printed draft acceptance rate ${printed.rate} differs from accepted / draft tokens = ${(acceptedAnywhere / drafted).toFixed(4)}`});
+		warnings.push({
+			kind: 'inconsistent',
+			origin,
+			message: `printed draft acceptance rate ${printed.rate} differs from accepted / draft tokens = ${(acceptedAnywhere / drafted).toFixed(4)}`,
+		});
 	}
 	if (n > 0 && !printsAs(emitted / (n * (k + 1)), printed.systemEfficiency!, 3)) {
-		warnings.push({kind: 'inconsistent', origin, message: `printed system efficiency ${printed.systemEfficiency} differs from emitted / (drafts · (k+1))`});
+		warnings.push({
+			kind: 'inconsistent',
+			origin,
+			message: `printed system efficiency ${printed.systemEfficiency} differs from emitted / (drafts · (k+1))`,
+		});
 	}
 	// Emitted = accepted prefix + one recovered/bonus token per draft (fewer if bonus tokens were disabled).
 	const prefix = Math.min(drafted, Math.max(0, emitted - n));
@@ -129,7 +153,8 @@ function reconstructRateOnly(
 		return {warnings};
 	}
 	const rateOk = printed.format === 'v1-a' ? printsAs(accepted / drafted, printed.rate!, 3) : printsAs((accepted / drafted) * 100, printed.rate!, 1);
-	if (!rateOk) warnings.push({kind: 'inconsistent', origin, message: `printed draft acceptance rate ${printed.rate} differs from accepted / drafted`});
+	if (!rateOk)
+		warnings.push({kind: 'inconsistent', origin, message: `printed draft acceptance rate ${printed.rate} differs from accepted / drafted`});
 	const n = Math.max(1, Math.round(drafted / k));
 	if (drafted % k !== 0) {
 		warnings.push({kind: 'derivation', origin, message: `drafted ${drafted} is not a multiple of the assumed k = ${k}; using ${n} drafts`});
@@ -149,11 +174,18 @@ function reconstructRateOnly(
 }
 
 /** V1-c, V1-d, V1-e: per-position rates are acc_pos / n. */
-function reconstructPerPosition(printed: PrintedLine, origin: Origin, accepted: number, drafted: number, warnings: CalibrationWarning[]): Reconstruction {
+function reconstructPerPosition(
+	printed: PrintedLine,
+	origin: Origin,
+	accepted: number,
+	drafted: number,
+	warnings: CalibrationWarning[],
+): Reconstruction {
 	const perPos = printed.perPos!;
 	const k = perPos.length;
 	const rateOk = printsAs((accepted / drafted) * 100, printed.rate!, 1);
-	if (!rateOk) warnings.push({kind: 'inconsistent', origin, message: `printed draft acceptance rate ${printed.rate}% differs from accepted / drafted`});
+	if (!rateOk)
+		warnings.push({kind: 'inconsistent', origin, message: `printed draft acceptance rate ${printed.rate}% differs from accepted / drafted`});
 	checkMonotone(perPos, origin, warnings);
 	const meanLength = printed.meanLength!;
 	const sumRates = perPos.reduce((s, r) => s + Number(r), 0);

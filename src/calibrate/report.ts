@@ -57,35 +57,48 @@ export function formatReport(result: CalibrationResult, destination: string): st
 		stats.ignoredLines > 0 ? `${stats.ignoredLines} other line${stats.ignoredLines === 1 ? '' : 's'} ignored` : undefined,
 	].filter(Boolean);
 	out.push(`specsim calibrate: ${stats.sources.length} input${stats.sources.length === 1 ? '' : 's'}; ${kinds.join(', ')}`);
-	out.push(`used ${counts.numObservations} observation${counts.numObservations === 1 ? '' : 's'} (${layouts}); k = ${fit.k}${counts.kAssumed ? ' (assumed: the input does not show it)' : ''}`);
+	out.push(
+		`used ${counts.numObservations} observation${counts.numObservations === 1 ? '' : 's'} (${layouts}); k = ${fit.k}${counts.kAssumed ? ' (assumed: the input does not show it)' : ''}`,
+	);
 	const from = Object.entries(counts.draftsFrom)
 		.map(([how, n]) => `${n} × ${DRAFTS_FROM_TEXT[how as keyof typeof DRAFTS_FROM_TEXT] ?? how}`)
 		.join('; ');
-	out.push(`drafts ${fit.numDrafts}, draft tokens ${fit.numDraftTokens}, accepted tokens ${fit.numAcceptedTokens}${counts.elapsedS ? ` over ${counts.elapsedS.toFixed(0)} s` : ''}`);
+	out.push(
+		`drafts ${fit.numDrafts}, draft tokens ${fit.numDraftTokens}, accepted tokens ${fit.numAcceptedTokens}${counts.elapsedS ? ` over ${counts.elapsedS.toFixed(0)} s` : ''}`,
+	);
 	out.push(`  drafts from: ${from}`);
-	if (counts.acceptedAnywhere !== undefined) out.push(`  v0 also counted ${counts.acceptedAnywhere} tokens accepted anywhere in the draft (not only the prefix)`);
+	if (counts.acceptedAnywhere !== undefined)
+		out.push(`  v0 also counted ${counts.acceptedAnywhere} tokens accepted anywhere in the draft (not only the prefix)`);
 	const L = fit.meanAcceptanceLength;
 	out.push('');
-	out.push(`mean acceptance length  ${L.value.toFixed(3)} ± ${L.se.toFixed(3)} (95% CI ${L.ci95[0].toFixed(3)}–${L.ci95[1].toFixed(3)})${L.fitted !== undefined ? `; decay fit ${L.fitted.toFixed(3)}` : ''}; i.i.d. fit ${L.iid.toFixed(3)}`);
+	out.push(
+		`mean acceptance length  ${L.value.toFixed(3)} ± ${L.se.toFixed(3)} (95% CI ${L.ci95[0].toFixed(3)}–${L.ci95[1].toFixed(3)})${L.fitted !== undefined ? `; decay fit ${L.fitted.toFixed(3)}` : ''}; i.i.d. fit ${L.iid.toFixed(3)}`,
+	);
 	const R = fit.draftAcceptanceRate;
 	out.push(`draft acceptance rate   ${pct(R.value)} ± ${pct(R.se)} (accepted / drafted tokens)`);
 	if (fit.positions !== undefined) {
 		out.push('');
 		out.push('position  drafts reaching  accepted  per-position rate     conditional rate [95% CI]      decay fit');
 		for (const p of fit.positions) {
-			const cond = Number.isNaN(p.conditional) ? '   n/a' : `${p.conditional.toFixed(4)} ± ${p.conditionalSe.toFixed(4)} [${p.conditionalCi95[0].toFixed(3)}, ${p.conditionalCi95[1].toFixed(3)}]`;
+			const cond = Number.isNaN(p.conditional)
+				? '   n/a'
+				: `${p.conditional.toFixed(4)} ± ${p.conditionalSe.toFixed(4)} [${p.conditionalCi95[0].toFixed(3)}, ${p.conditionalCi95[1].toFixed(3)}]`;
 			out.push(
 				`${String(p.position).padStart(8)}  ${formatCount(p.trials).padStart(15)}  ${String(p.accepted).padStart(8)}  ${p.unconditional.toFixed(4)} ± ${p.unconditionalSe.toFixed(4)}   ${cond.padEnd(29)}  ${p.fittedConditional.toFixed(4)}`,
 			);
 		}
 		if (counts.perPosition?.draftedAssumed && fit.numDraftTokens < fit.k * fit.numDrafts) {
-			out.push('  (some drafts were shorter than k and the input has no drafted-per-position counts: they count as rejections at positions they never drafted)');
+			out.push(
+				'  (some drafts were shorter than k and the input has no drafted-per-position counts: they count as rejections at positions they never drafted)',
+			);
 		}
 	}
 	out.push('');
 	if (fit.decay !== undefined) {
 		const d = fit.decay;
-		out.push(`decay fit: c_i = ${d.first.toFixed(4)} × ${d.decay.toFixed(4)}^i; deviance ${d.deviance.toFixed(2)} on ${d.dof} dof${describeP(d.pValue)}`);
+		out.push(
+			`decay fit: c_i = ${d.first.toFixed(4)} × ${d.decay.toFixed(4)}^i; deviance ${d.deviance.toFixed(2)} on ${d.dof} dof${describeP(d.pValue)}`,
+		);
 	}
 	const iid = fit.iid;
 	out.push(
@@ -95,7 +108,9 @@ export function formatReport(result: CalibrationResult, destination: string): st
 		const {phi, intervals, inflation} = fit.dispersion;
 		out.push(
 			`dispersion between intervals: φ = ${phi.toFixed(2)} over ${intervals} intervals` +
-				(phi > 1.5 ? ` (acceptance varies more than binomial sampling: standard errors above are ×${inflation.toFixed(2)})` : ' (consistent with binomial sampling)'),
+				(phi > 1.5
+					? ` (acceptance varies more than binomial sampling: standard errors above are ×${inflation.toFixed(2)})`
+					: ' (consistent with binomial sampling)'),
 		);
 	}
 	out.push('');

@@ -68,7 +68,11 @@ export function chiSquareSurvival(x: number, dof: number): number {
 }
 
 /** Minimise f over R^n from `start` with the Nelder–Mead simplex method. */
-export function nelderMead(f: (x: readonly number[]) => number, start: readonly number[], options: {step?: number; iterations?: number; tolerance?: number} = {}): {x: number[]; value: number} {
+export function nelderMead(
+	f: (x: readonly number[]) => number,
+	start: readonly number[],
+	options: {step?: number; iterations?: number; tolerance?: number} = {},
+): {x: number[]; value: number} {
 	const n = start.length;
 	const step = options.step ?? 0.5;
 	const iterations = options.iterations ?? 2000;

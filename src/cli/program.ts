@@ -48,7 +48,12 @@ export async function runCli(argv: readonly string[], output: Output, env: RunEn
 	const program = createProgram(output, env);
 	// `run` is the default command, so commander would read an unknown command as an argument of it.
 	const first = argv[0];
-	if (first !== undefined && !first.startsWith('-') && !program.commands.some(c => c.name() === first || c.aliases().includes(first)) && first !== 'help') {
+	if (
+		first !== undefined &&
+		!first.startsWith('-') &&
+		!program.commands.some(c => c.name() === first || c.aliases().includes(first)) &&
+		first !== 'help'
+	) {
 		output.stderr(`specsim: unknown command '${first}' (commands: ${program.commands.map(c => c.name()).join(', ')})\n`);
 		return EXIT_USAGE;
 	}

@@ -38,7 +38,10 @@ export function addSimOptions(command: Command): Command {
 		.addOption(logFormatOption().default(undefined))
 		.option('--log-interval <duration>', 'virtual seconds between SpecDecoding log lines (VLLM_LOG_STATS_INTERVAL)')
 		.addOption(new Option('--routing <policy>', 'how arrivals are spread over engines').choices(['round-robin', 'least-loaded']))
-		.option('--trace <file>', 'replay a JSONL workload trace (arrival_time, prompt_tokens, output_tokens, optional class) instead of the arrival process');
+		.option(
+			'--trace <file>',
+			'replay a JSONL workload trace (arrival_time, prompt_tokens, output_tokens, optional class) instead of the arrival process',
+		);
 }
 
 /** What {@link resolveSimConfig} returns. */
@@ -82,7 +85,8 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 		const qps = Number(flags.qps);
 		if (!(qps > 0) || !Number.isFinite(qps)) throw new UserError(`--qps must be a positive number, got "${flags.qps}"`);
 		const arrival = next.workload.arrival;
-		if (arrival.kind === 'closed-loop') throw new UserError(`--qps does not apply to preset ${flags.preset}: its workload is a closed loop of ${arrival.users} users`);
+		if (arrival.kind === 'closed-loop')
+			throw new UserError(`--qps does not apply to preset ${flags.preset}: its workload is a closed loop of ${arrival.users} users`);
 		next.workload = {...next.workload, arrival: {...arrival, rate: qps}};
 	}
 	const config = validateConfig(next, `${path} with command-line flags`);

@@ -64,10 +64,18 @@ export function validateConfig(value: unknown, origin: string): SimConfig {
 /** Names of the shipped presets, sorted. */
 export async function listPresetNames(): Promise<string[]> {
 	const files = await readdir(PRESETS_DIR).catch(() => [] as string[]);
-	return files.filter(f => f.endsWith('.json')).map(f => basename(f, '.json')).sort();
+	return files
+		.filter(f => f.endsWith('.json'))
+		.map(f => basename(f, '.json'))
+		.sort();
 }
 
-function describeIssue(text: string, tree: ReturnType<typeof parseJsonWithLines> extends infer R ? (R extends {tree: infer T} ? T : never) : never, path: string, issues: readonly z.core.$ZodIssue[]): string {
+function describeIssue(
+	text: string,
+	tree: ReturnType<typeof parseJsonWithLines> extends infer R ? (R extends {tree: infer T} ? T : never) : never,
+	path: string,
+	issues: readonly z.core.$ZodIssue[],
+): string {
 	// For a union, zod reports the failing alternative's issues nested: take the most specific one.
 	const issue = deepest(issues[0]!);
 	// An unknown key is reported at its object; point at the key itself.

@@ -17,7 +17,11 @@ const rates = z.array(probability).min(1);
 const nonIncreasingRates = rates.superRefine((values, ctx) => {
 	for (let i = 1; i < values.length; i++) {
 		if (values[i]! > values[i - 1]!) {
-			ctx.addIssue({code: 'custom', path: [i], message: `unconditional rates must be non-increasing: rates[${i}]=${values[i]} exceeds rates[${i - 1}]=${values[i - 1]}`});
+			ctx.addIssue({
+				code: 'custom',
+				path: [i],
+				message: `unconditional rates must be non-increasing: rates[${i}]=${values[i]} exceeds rates[${i - 1}]=${values[i - 1]}`,
+			});
 			return;
 		}
 	}

@@ -50,7 +50,14 @@ export class Engine {
 	#stepStartAt = 0;
 	#stepEndAt = 0;
 	#busy = false;
-	#shape: BatchShape = {numPrefillTokens: 0, numDecodeRequests: 0, numScheduledSpecTokens: 0, numDraftingRequests: 0, draftLength: 0, contextTokens: 0};
+	#shape: BatchShape = {
+		numPrefillTokens: 0,
+		numDecodeRequests: 0,
+		numScheduledSpecTokens: 0,
+		numDraftingRequests: 0,
+		draftLength: 0,
+		contextTokens: 0,
+	};
 
 	constructor(index: number, config: SchedulerConfig, numSpecTokens: number, parts: EngineParts) {
 		this.index = index;
@@ -206,7 +213,8 @@ export class Engine {
 		// 3. Verify drafts: one uniform per draft, in request order; none for requests without one.
 		for (let j = 0; j < n; j++) {
 			const numSpec = this.#numSpec[j]!;
-			this.#accepted[j] = numSpec > 0 ? parts.acceptance.sampleAccepted(this.#scheduled[j]!.acceptanceProfile, numSpec, this.#acceptanceRng.next()) : 0;
+			this.#accepted[j] =
+				numSpec > 0 ? parts.acceptance.sampleAccepted(this.#scheduled[j]!.acceptanceProfile, numSpec, this.#acceptanceRng.next()) : 0;
 		}
 
 		this.#numScheduled = n;

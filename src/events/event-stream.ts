@@ -49,12 +49,14 @@ export function parseEventLine(text: string, lineNumber: number): SimEvent {
 	}
 	if (!isRecord(value)) throw new EventStreamError(lineNumber, 'expected a JSON object');
 	const type = value['type'];
-	if (lineNumber === 1 && type !== 'meta') throw new EventStreamError(lineNumber, `the first record must have "type":"meta", got ${JSON.stringify(type)}`);
+	if (lineNumber === 1 && type !== 'meta')
+		throw new EventStreamError(lineNumber, `the first record must have "type":"meta", got ${JSON.stringify(type)}`);
 	switch (type) {
 		case 'meta': {
 			if (lineNumber !== 1) throw new EventStreamError(lineNumber, 'a "meta" record may only be the first line');
 			const startT = value['start_t'];
-			if (startT !== undefined && !isFiniteNumber(startT)) throw new EventStreamError(lineNumber, `"start_t" must be a finite number, got ${JSON.stringify(startT)}`);
+			if (startT !== undefined && !isFiniteNumber(startT))
+				throw new EventStreamError(lineNumber, `"start_t" must be a finite number, got ${JSON.stringify(startT)}`);
 			return value as MetaEvent;
 		}
 		case 'step': {
@@ -63,11 +65,18 @@ export function parseEventLine(text: string, lineNumber: number): SimEvent {
 			const k = value['num_spec_tokens'];
 			if (!isPositiveInteger(k)) throw new EventStreamError(lineNumber, `"num_spec_tokens" must be a positive integer, got ${JSON.stringify(k)}`);
 			const drafts = value['drafts'];
-			if (!Array.isArray(drafts)) throw new EventStreamError(lineNumber, `"drafts" must be an array of [numDraftTokens, numAcceptedTokens] pairs, got ${JSON.stringify(drafts)}`);
+			if (!Array.isArray(drafts))
+				throw new EventStreamError(
+					lineNumber,
+					`"drafts" must be an array of [numDraftTokens, numAcceptedTokens] pairs, got ${JSON.stringify(drafts)}`,
+				);
 			for (let i = 0; i < drafts.length; i++) {
 				const pair: unknown = drafts[i];
 				if (!Array.isArray(pair) || pair.length !== 2 || !Number.isInteger(pair[0]) || !Number.isInteger(pair[1])) {
-					throw new EventStreamError(lineNumber, `"drafts[${i}]" must be a pair of integers [numDraftTokens, numAcceptedTokens], got ${JSON.stringify(pair)}`);
+					throw new EventStreamError(
+						lineNumber,
+						`"drafts[${i}]" must be a pair of integers [numDraftTokens, numAcceptedTokens], got ${JSON.stringify(pair)}`,
+					);
 				}
 				const [d, a] = pair as [number, number];
 				if (d < 0 || a < 0) throw new EventStreamError(lineNumber, `"drafts[${i}]" has a negative count: ${JSON.stringify(pair)}`);
@@ -99,13 +108,15 @@ export function stringifyLog(t: number, engine: number, line: string): string {
 
 function requireTime(value: Record<string, unknown>, lineNumber: number): number {
 	const t = value['t'];
-	if (!isFiniteNumber(t) || t < 0) throw new EventStreamError(lineNumber, `"t" must be a non-negative number of virtual seconds, got ${JSON.stringify(t)}`);
+	if (!isFiniteNumber(t) || t < 0)
+		throw new EventStreamError(lineNumber, `"t" must be a non-negative number of virtual seconds, got ${JSON.stringify(t)}`);
 	return t;
 }
 
 function requireEngine(value: Record<string, unknown>, lineNumber: number): number {
 	const engine = value['engine'];
-	if (!Number.isInteger(engine) || (engine as number) < 0) throw new EventStreamError(lineNumber, `"engine" must be a non-negative integer, got ${JSON.stringify(engine)}`);
+	if (!Number.isInteger(engine) || (engine as number) < 0)
+		throw new EventStreamError(lineNumber, `"engine" must be a non-negative integer, got ${JSON.stringify(engine)}`);
 	return engine as number;
 }
 

@@ -143,8 +143,8 @@ export function draftTokensSection(n: ExplainNumbers): ExplainSection {
 			n.numDrafts === 0
 				? 'Once drafts arrive, these agree only if every draft had k tokens.'
 				: short <= 0
-				? 'Here they agree: every draft had k tokens, as EAGLE, MTP, draft-model and Medusa drafts do unless trimmed.'
-				: `Here ${count(short)} draft tokens are missing: some drafts were shorter than k.`,
+					? 'Here they agree: every draft had k tokens, as EAGLE, MTP, draft-model and Medusa drafts do unless trimmed.'
+					: `Here ${count(short)} draft tokens are missing: some drafts were shorter than k.`,
 			'k is a maximum, not a promise:',
 			'- n-gram and suffix proposers draft only what they find: a match near the end of the context gives a short draft,',
 			'  and no match gives no draft at all (not counted as a draft);',

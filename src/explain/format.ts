@@ -30,7 +30,12 @@ export function count(x: number): string {
 export function table(rows: ReadonlyArray<readonly string[]>): string {
 	const widths = rows[0]!.map((_, c) => Math.max(...rows.map(row => (row[c] ?? '').length)));
 	return rows
-		.map(row => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd())
+		.map(row =>
+			row
+				.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+				.join('  ')
+				.trimEnd(),
+		)
 		.join('\n');
 }
 

@@ -119,7 +119,8 @@ export function explainNumbersFromExpectation(expectation: AcceptanceExpectation
 /** Throw unless the numbers are usable (k >= 1, k rates each, counts non-negative). */
 export function checkExplainNumbers(n: ExplainNumbers): void {
 	if (!Number.isInteger(n.k) || n.k < 1) throw new RangeError(`k must be a positive integer, got ${n.k}`);
-	if (n.unconditionalRates.length !== n.k) throw new RangeError(`unconditionalRates must have k = ${n.k} entries, got ${n.unconditionalRates.length}`);
+	if (n.unconditionalRates.length !== n.k)
+		throw new RangeError(`unconditionalRates must have k = ${n.k} entries, got ${n.unconditionalRates.length}`);
 	if (n.conditionalRates.length !== n.k) throw new RangeError(`conditionalRates must have k = ${n.k} entries, got ${n.conditionalRates.length}`);
 	for (const [field, value] of [
 		['numDrafts', n.numDrafts],

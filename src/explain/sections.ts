@@ -1,4 +1,12 @@
-import {acceptedLengthSection, bonusSection, draftSection, draftTokensSection, fallingSection, perPositionSection, rateVersusLengthSection} from './concepts.js';
+import {
+	acceptedLengthSection,
+	bonusSection,
+	draftSection,
+	draftTokensSection,
+	fallingSection,
+	perPositionSection,
+	rateVersusLengthSection,
+} from './concepts.js';
 import type {ExplainSection} from './format.js';
 import {checkExplainNumbers, kTableFromConditional, kTableMax, type ExplainNumbers} from './numbers.js';
 import {kTableSection, logLineSection, promqlSection} from './surfaces.js';
@@ -28,7 +36,8 @@ export type ExplainSectionId = (typeof EXPLAIN_SECTION_IDS)[number];
  */
 export function explainSections(numbers: ExplainNumbers): ExplainSection[] {
 	checkExplainNumbers(numbers);
-	const n: ExplainNumbers = numbers.kTable !== undefined ? numbers : {...numbers, kTable: kTableFromConditional(numbers.conditionalRates, kTableMax(numbers.k))};
+	const n: ExplainNumbers =
+		numbers.kTable !== undefined ? numbers : {...numbers, kTable: kTableFromConditional(numbers.conditionalRates, kTableMax(numbers.k))};
 	return [
 		draftSection(n),
 		perPositionSection(n),

@@ -12,7 +12,13 @@ export function kTableSection(n: ExplainNumbers): ExplainSection {
 	const rows = n.kTable ?? kTableFromConditional(n.conditionalRates, kTableMax(n.k));
 	const cells: string[][] = [['k', 'mean acceptance length', 'acceptance rate', 'all k accepted (r_(k-1))', '']];
 	for (const row of rows) {
-		cells.push([String(row.k), fixed(row.meanAcceptanceLength, 3), percent(row.acceptanceRate), fixed(row.lastPositionRate, 3), row.k === n.k ? '<- this k' : '']);
+		cells.push([
+			String(row.k),
+			fixed(row.meanAcceptanceLength, 3),
+			percent(row.acceptanceRate),
+			fixed(row.lastPositionRate, 3),
+			row.k === n.k ? '<- this k' : '',
+		]);
 	}
 	return {
 		id: 'k-table',
@@ -21,7 +27,7 @@ export function kTableSection(n: ExplainNumbers): ExplainSection {
 			table(cells),
 			'',
 			'Length grows with k but ever more slowly (each new position adds its r_i), while the rate falls. Past the stated',
-			"positions the acceptance statement is continued the way the simulator continues it (conditional rates extended with",
+			'positions the acceptance statement is continued the way the simulator continues it (conditional rates extended with',
 			'their fitted decay). Whether a longer k pays depends on what drafting and verifying the extra tokens cost.',
 		),
 	};
@@ -102,7 +108,7 @@ export function promqlSection(n: ExplainNumbers): ExplainSection {
 			`  vllm:spec_decode_num_accepted_tokens_per_pos_total     one series per position 0..${n.k - 1}`,
 			'Ratios of their rate() over the same window give the figures; rejected tokens have no counter (drafted - accepted).',
 			'',
-			"From the SpecDecodingProm docstring (vllm/v1/spec_decode/metrics.py), with these counts:",
+			'From the SpecDecodingProm docstring (vllm/v1/spec_decode/metrics.py), with these counts:',
 			...DOCSTRING_QUERIES.flatMap(show),
 			'',
 			'From the "vLLM / Speculative Decoding" Grafana dashboard (the "> 0" guards render idle periods as "No traffic"),',

@@ -48,13 +48,13 @@ export function readFamilies(families: readonly PromFamily[]): Metric[] {
 	const collected: Metric[] = [];
 	for (const family of families) {
 		if (!family.name.startsWith('vllm:')) continue;
-		const samples = family.series.flatMap((series) => series.samples);
+		const samples = family.series.flatMap(series => series.samples);
 		switch (family.type) {
 			case 'gauge':
 				for (const s of samples) collected.push({kind: 'gauge', name: family.name, labels: s.labels, value: s.value});
 				break;
 			case 'counter': {
-				const totals = samples.filter((s) => s.name === `${family.name}_total`);
+				const totals = samples.filter(s => s.name === `${family.name}_total`);
 				if (VECTOR_FAMILIES.has(family.name)) {
 					for (const [labels, values] of digestPerPosition(totals)) {
 						collected.push({kind: 'vector', name: family.name, labels, values});

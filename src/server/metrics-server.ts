@@ -137,7 +137,9 @@ async function serveMetrics(source: MetricsSource, request: IncomingMessage, res
 	const openMetrics = prefersOpenMetrics(request.headers.accept);
 	let body: string;
 	try {
-		body = openMetrics ? await renderOpenMetrics(registry, createdS === undefined ? {} : {createdS}) : await renderText(registry, createdS === undefined ? {} : {createdS});
+		body = openMetrics
+			? await renderOpenMetrics(registry, createdS === undefined ? {} : {createdS})
+			: await renderText(registry, createdS === undefined ? {} : {createdS});
 	} catch (error) {
 		send(response, method, 500, 'text/plain; charset=utf-8', `exposition failed: ${(error as Error).message}\n`);
 		return;
@@ -145,7 +147,14 @@ async function serveMetrics(source: MetricsSource, request: IncomingMessage, res
 	send(response, method, 200, openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE, body);
 }
 
-function send(response: ServerResponse, method: string, status: number, contentType: string | undefined, body: string, extra: Record<string, string> = {}): void {
+function send(
+	response: ServerResponse,
+	method: string,
+	status: number,
+	contentType: string | undefined,
+	body: string,
+	extra: Record<string, string> = {},
+): void {
 	// The client may have gone while the exposition rendered: nothing to answer.
 	if (response.destroyed || response.writableEnded) return;
 	const bytes = Buffer.from(body, 'utf8');

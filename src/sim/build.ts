@@ -67,13 +67,16 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 	const {method} = atPath(['speculative', 'method'], () => resolveMethodName(config.speculative.method));
 	let k = options.speculationOff ? 0 : config.speculative.numSpecTokens;
 	const s = config.scheduler;
-	const numKvBlocks = s.numKvBlocks ?? atPath(['hardware'], () => Math.floor(kvCapacityTokens(model, hardware, s.gpuMemoryUtilization) / s.blockSize));
-	const cost = atPath(['speculative', 'draftCost'], () => createCostModel({
-		model,
-		hardware,
-		draft: k === 0 ? {kind: 'none'} : (config.speculative.draftCost ?? defaultDraftCost(method, model)),
-		overheadS: s.stepOverheadS,
-	}));
+	const numKvBlocks =
+		s.numKvBlocks ?? atPath(['hardware'], () => Math.floor(kvCapacityTokens(model, hardware, s.gpuMemoryUtilization) / s.blockSize));
+	const cost = atPath(['speculative', 'draftCost'], () =>
+		createCostModel({
+			model,
+			hardware,
+			draft: k === 0 ? {kind: 'none'} : (config.speculative.draftCost ?? defaultDraftCost(method, model)),
+			overheadS: s.stepOverheadS,
+		}),
+	);
 	const classFactors = classes.map(c => c.acceptanceFactor ?? 1);
 	let acceptance = atPath(['speculative', 'acceptance'], () =>
 		createAcceptanceModel({
@@ -102,21 +105,25 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 		const port = acceptancePort(acceptance, rng.fork('profile'));
 		acceptancePorts.push(port);
 		engines.push(
-			atPath(['scheduler'], () => new Engine(
-				i,
-				{
-					maxNumSeqs: s.maxNumSeqs,
-					maxNumBatchedTokens: s.maxNumBatchedTokens,
-					maxModelLen: s.maxModelLen,
-					numKvBlocks,
-					blockSize: s.blockSize,
-					chunkedPrefill: s.chunkedPrefill,
-					longPrefillTokenThreshold: s.longPrefillTokenThreshold,
-					clampAcceptedAtMaxTokens: s.clampAcceptedAtMaxTokens,
-				},
-				k,
-				{proposer: proposerPort(proposer, rng.fork('proposer')), acceptance: port.engine, cost, rng},
-			)),
+			atPath(
+				['scheduler'],
+				() =>
+					new Engine(
+						i,
+						{
+							maxNumSeqs: s.maxNumSeqs,
+							maxNumBatchedTokens: s.maxNumBatchedTokens,
+							maxModelLen: s.maxModelLen,
+							numKvBlocks,
+							blockSize: s.blockSize,
+							chunkedPrefill: s.chunkedPrefill,
+							longPrefillTokenThreshold: s.longPrefillTokenThreshold,
+							clampAcceptedAtMaxTokens: s.clampAcceptedAtMaxTokens,
+						},
+						k,
+						{proposer: proposerPort(proposer, rng.fork('proposer')), acceptance: port.engine, cost, rng},
+					),
+			),
 		);
 		metrics.push(new EngineMetrics(i, Math.max(1, k), bounds, startS));
 		loggers.push(new SpecDecodingLogging({numSpecTokens: Math.max(1, k), format: config.logging.format, startS}));
@@ -205,7 +212,8 @@ function resolveHardware(hardware: SimConfig['hardware'], tensorParallel: number
 	let spec: HardwareSpec;
 	if (typeof hardware === 'string') {
 		const builtin = (BUILTIN_HARDWARE as Record<string, HardwareSpec>)[hardware];
-		if (builtin === undefined) throw new ConfigError(['hardware'], `unknown built-in hardware "${hardware}"; known: ${Object.keys(BUILTIN_HARDWARE).join(', ')}`);
+		if (builtin === undefined)
+			throw new ConfigError(['hardware'], `unknown built-in hardware "${hardware}"; known: ${Object.keys(BUILTIN_HARDWARE).join(', ')}`);
 		spec = builtin;
 	} else {
 		spec = hardware;
@@ -216,7 +224,11 @@ function resolveHardware(hardware: SimConfig['hardware'], tensorParallel: number
 function resolveClass(entry: string | WorkloadClassSpec, index: number): WorkloadClassSpec {
 	if (typeof entry !== 'string') return entry;
 	const builtin = (BUILTIN_WORKLOAD_CLASSES as Record<string, WorkloadClassSpec>)[entry];
-	if (builtin === undefined) throw new ConfigError(['workload', 'classes', index], `unknown built-in class "${entry}"; known: ${Object.keys(BUILTIN_WORKLOAD_CLASSES).join(', ')}`);
+	if (builtin === undefined)
+		throw new ConfigError(
+			['workload', 'classes', index],
+			`unknown built-in class "${entry}"; known: ${Object.keys(BUILTIN_WORKLOAD_CLASSES).join(', ')}`,
+		);
 	return builtin;
 }
 

@@ -55,7 +55,8 @@ export class Simulation {
 
 	constructor(options: SimulationOptions) {
 		if (options.engines.length === 0) throw new RangeError('a simulation needs at least one engine');
-		if (options.loggers.length !== options.engines.length) throw new RangeError(`need one logger per engine, got ${options.loggers.length} for ${options.engines.length}`);
+		if (options.loggers.length !== options.engines.length)
+			throw new RangeError(`need one logger per engine, got ${options.loggers.length} for ${options.engines.length}`);
 		this.engines = options.engines;
 		this.loggers = options.loggers;
 		this.logIntervalS = options.logIntervalS ?? 10;

@@ -55,7 +55,8 @@ export function summarize(built: BuiltSimulation): RunSummary {
 	const perPos = Array.from({length: k}, (_, i) => totals.acceptedPerPos[i] ?? 0);
 	const {numDrafts, numDraftTokens, numAcceptedTokens, generationTokens, busyS, noSpecBusyS, tokenRequests} = totals;
 	const finishedByReason: Record<string, number> = {stop: 0, length: 0, abort: 0};
-	for (const m of metrics) for (const [reason, n] of Object.entries(m.finishedByReason)) finishedByReason[reason] = (finishedByReason[reason] ?? 0) + n;
+	for (const m of metrics)
+		for (const [reason, n] of Object.entries(m.finishedByReason)) finishedByReason[reason] = (finishedByReason[reason] ?? 0) + n;
 	const expected = built.expected();
 	return {
 		config: built.config,

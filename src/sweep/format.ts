@@ -63,7 +63,9 @@ export function formatSweepTable(rows: readonly SweepRow[], context: SweepTableC
 		const key = `${row.qps}\u0000${row.method}`;
 		if (seen.has(key)) continue;
 		seen.add(key);
-		lines.push(`baseline (no speculation, qps ${qpsText(row.qps)}, ${row.method}): ${row.baseline_output_tokens_per_s.toFixed(1)} tok/s, ITL p50 ${ms(row.baseline_itl_p50_s)} ms, TPOT p50 ${ms(row.baseline_tpot_p50_s)} ms`);
+		lines.push(
+			`baseline (no speculation, qps ${qpsText(row.qps)}, ${row.method}): ${row.baseline_output_tokens_per_s.toFixed(1)} tok/s, ITL p50 ${ms(row.baseline_itl_p50_s)} ms, TPOT p50 ${ms(row.baseline_tpot_p50_s)} ms`,
+		);
 	}
 	lines.push(
 		'latencies in ms; c = draft pass / non-speculative step at batch 1; (exp) = closed form: AL 1 + Σ r_i, speedup (1 + Σ r_i) / (k·c + 1)',

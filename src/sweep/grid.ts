@@ -67,7 +67,8 @@ export function parseQpsList(text: string): number[] {
 	const values = new Set<number>();
 	for (const part of splitList(text, '--qps')) {
 		const qps = /^[0-9.eE+-]+$/.test(part) ? Number(part) : Number.NaN;
-		if (!(qps > 0) || !Number.isFinite(qps)) throw new UserError(`--qps must be a list of positive numbers such as 1,4,16,64, got "${text}" ("${part}")`);
+		if (!(qps > 0) || !Number.isFinite(qps))
+			throw new UserError(`--qps must be a list of positive numbers such as 1,4,16,64, got "${text}" ("${part}")`);
 		values.add(qps);
 	}
 	return [...values].sort((a, b) => a - b);

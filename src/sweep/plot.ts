@@ -51,7 +51,10 @@ export function buildPlotSpec(rows: readonly SweepRow[], title: string): TopLeve
 		$schema: 'https://vega.github.io/schema/vega-lite/v5.json',
 		title,
 		data: {values},
-		hconcat: [panel('speedup', PLOT_TITLES.speedup, [{mark: {type: 'rule', color: '#999', strokeDash: [2, 2]}, encoding: {y: {datum: 1}}}]), panel('acceptance', PLOT_TITLES.acceptance)],
+		hconcat: [
+			panel('speedup', PLOT_TITLES.speedup, [{mark: {type: 'rule', color: '#999', strokeDash: [2, 2]}, encoding: {y: {datum: 1}}}]),
+			panel('acceptance', PLOT_TITLES.acceptance),
+		],
 		resolve: {scale: {color: 'shared', strokeDash: 'independent'}},
 		config: {font: 'sans-serif', legend: {labelLimit: 400}},
 	} as TopLevelSpec;

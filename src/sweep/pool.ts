@@ -45,7 +45,12 @@ export async function runJobs(jobs: readonly RunJob[], options: PoolOptions): Pr
 	return runOnThreads(jobs, Math.min(workers, jobs.length), onProgress, signal);
 }
 
-function runOnThreads(jobs: readonly RunJob[], count: number, onProgress: PoolOptions['onProgress'], signal: AbortSignal | undefined): Promise<RunMeasurement[]> {
+function runOnThreads(
+	jobs: readonly RunJob[],
+	count: number,
+	onProgress: PoolOptions['onProgress'],
+	signal: AbortSignal | undefined,
+): Promise<RunMeasurement[]> {
 	const results = new Array<RunMeasurement | undefined>(jobs.length);
 	const threads: Worker[] = [];
 	let next = 0;
@@ -102,7 +107,11 @@ function spawnWorker(): Worker {
 	const here = import.meta.url;
 	if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here));
 	const workerUrl = new URL('./worker.ts', here).href;
-	const tsxApi = pathToFileURL(createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+	const tsxApi = pathToFileURL(
+		createRequire(here)
+			.resolve('tsx/esm/api')
+			.replace(/\.cjs$/, '.mjs'),
+	).href;
 	const bootstrap = `import(${JSON.stringify(tsxApi)}).then(api => { api.register(); return import(${JSON.stringify(workerUrl)}); });`;
 	return new Worker(bootstrap, {eval: true});
 }

@@ -59,8 +59,13 @@ export type RunMeasurement = {
  * concern), so the two runs of a configuration see the same requests.
  */
 export function runConfiguration(job: RunJob): RunMeasurement {
-	if (!(job.durationS > 0) || !Number.isFinite(job.durationS)) throw new RangeError(`durationS must be a positive finite number, got ${job.durationS}`);
-	const built = buildSimulation(job.config, {seed: job.seed, speculationOff: job.speculationOff, ...(job.traceLines ? {traceLines: job.traceLines} : {})});
+	if (!(job.durationS > 0) || !Number.isFinite(job.durationS))
+		throw new RangeError(`durationS must be a positive finite number, got ${job.durationS}`);
+	const built = buildSimulation(job.config, {
+		seed: job.seed,
+		speculationOff: job.speculationOff,
+		...(job.traceLines ? {traceLines: job.traceLines} : {}),
+	});
 	const tpots: number[] = [];
 	built.simulation.subscribe({
 		onStep(out) {

@@ -6,7 +6,18 @@ import {describe, expect, it} from 'vitest';
  * The pure core: no I/O, no wall clock, no global randomness, no UI or Prometheus imports.
  * Everything else (cli, ui, server, prom, files) sits around it.
  */
-const CORE_DIRS = ['src/rng', 'src/engine', 'src/spec', 'src/sim', 'src/metrics/stats', 'src/metrics/log', 'src/events', 'src/util', 'src/calibrate', 'src/explain'];
+const CORE_DIRS = [
+	'src/rng',
+	'src/engine',
+	'src/spec',
+	'src/sim',
+	'src/metrics/stats',
+	'src/metrics/log',
+	'src/events',
+	'src/util',
+	'src/calibrate',
+	'src/explain',
+];
 
 const FORBIDDEN_IMPORTS = [/^node:/, /^(fs|path|os|child_process|http|net|worker_threads|readline|process)(\/|$)/, /^prom-client$/, /^ink/, /^react/];
 const FORBIDDEN_CALLS: Array<[RegExp, string]> = [

@@ -18,7 +18,10 @@ function saturatedConfig(): SimConfig {
 		hardware: 'h100-sxm',
 		scheduler: {maxNumSeqs: 256, maxNumBatchedTokens: 8192, maxModelLen: 4096},
 		speculative: {method: 'eagle', numSpecTokens: 5, acceptance: {kind: 'geometric', first: 0.8, decay: 0.95}, heterogeneity: {concentration: 10}},
-		workload: {arrival: {kind: 'closed-loop', users: 256}, classes: [{name: 'long', weight: 1, prompt: {kind: 'fixed', value: 128}, output: {kind: 'fixed', value: 3000}}]},
+		workload: {
+			arrival: {kind: 'closed-loop', users: 256},
+			classes: [{name: 'long', weight: 1, prompt: {kind: 'fixed', value: 128}, output: {kind: 'fixed', value: 3000}}],
+		},
 		logging: {format: 'throughput'},
 	});
 }
@@ -48,7 +51,9 @@ export async function benchGenerate(): Promise<BenchResult[]> {
 	const out = mkdtempSync(join(tmpdir(), 'specsim-bench-generate-'));
 	try {
 		const {seconds} = await timed(() => {
-			const result = spawnSync(process.execPath, ['dist/cli/cli.js', 'generate', '--out', out, '--force', '--duration', '1h', '--qps', '20'], {encoding: 'utf8'});
+			const result = spawnSync(process.execPath, ['dist/cli/cli.js', 'generate', '--out', out, '--force', '--duration', '1h', '--qps', '20'], {
+				encoding: 'utf8',
+			});
 			if (result.status !== 0) throw new Error(`generate failed: ${result.stderr}`);
 		});
 		return [{name: 'generate: wall time for 1 virtual hour at 20 QPS (default preset, all six files)', value: seconds, unit: 's'}];
@@ -82,6 +87,11 @@ export async function benchLongRunHeap(): Promise<BenchResult[]> {
 	const after24 = heapAt();
 	return [
 		{name: 'heap after 1 virtual hour (default preset, 20 QPS)', value: afterHour, unit: 'MiB'},
-		{name: 'heap after 24 virtual hours', value: after24, unit: 'MiB', note: `peak ${heap.peakMiB.toFixed(1)} MiB; 24 h simulated in ${seconds.toFixed(1)} s wall`},
+		{
+			name: 'heap after 24 virtual hours',
+			value: after24,
+			unit: 'MiB',
+			note: `peak ${heap.peakMiB.toFixed(1)} MiB; 24 h simulated in ${seconds.toFixed(1)} s wall`,
+		},
 	];
 }

@@ -17,7 +17,14 @@ describe('aggregating observations', () => {
 			['b.log', `${SAMPLE_LINES.zmarty}\n`],
 		]);
 		const {counts} = aggregateObservations(observations);
-		expect(counts).toMatchObject({k: 3, numDrafts: 129 + 2 * 203, numDraftTokens: 387 + 2 * 609, numAcceptedTokens: 150 + 2 * 206, numObservations: 3, formats: {'v1-d': 1, 'v1-e': 2}});
+		expect(counts).toMatchObject({
+			k: 3,
+			numDrafts: 129 + 2 * 203,
+			numDraftTokens: 387 + 2 * 609,
+			numAcceptedTokens: 150 + 2 * 206,
+			numObservations: 3,
+			formats: {'v1-d': 1, 'v1-e': 2},
+		});
 		expect(counts.perPosition!.acceptedPerPos).toEqual([70 + 2 * 122, 46 + 2 * 58, 34 + 2 * 26]);
 		expect(counts.intervals).toHaveLength(3);
 	});
@@ -38,28 +45,34 @@ describe('aggregating observations', () => {
 		const {counts, warnings} = aggregateObservations(observations);
 		expect(counts.k).toBe(5);
 		expect(counts.numDrafts).toBe(331);
-		expect(warnings.find(w => w.kind === 'mixed-k')?.message).toBe('the input mixes k = 5, 3; using k = 5 (most drafts) and skipping 1 observation(s) with k = 3');
+		expect(warnings.find(w => w.kind === 'mixed-k')?.message).toBe(
+			'the input mixes k = 5, 3; using k = 5 (most drafts) and skipping 1 observation(s) with k = 3',
+		);
 	});
 
 	it('flags lines that look like bugs: 0% and 100% acceptance, tiny samples', () => {
-		const lines = [
-			v1e(0, 300, '0.000, 0.000, 0.000', '1.00', '0.0'),
-			v1e(30, 30, '1.000, 1.000, 1.000', '4.00', '100.0'),
-			SAMPLE_LINES.zmarty,
-		].join('\n');
+		const lines = [v1e(0, 300, '0.000, 0.000, 0.000', '1.00', '0.0'), v1e(30, 30, '1.000, 1.000, 1.000', '4.00', '100.0'), SAMPLE_LINES.zmarty].join(
+			'\n',
+		);
 		const {observations} = collectTexts([['bugs.log', lines]]);
 		const {warnings} = aggregateObservations(observations);
 		const byLine = warnings.filter(w => w.origin !== undefined).map(w => `${w.origin!.line}:${w.kind}`);
 		expect(byLine).toEqual(['1:zero-acceptance', '2:tiny-sample', '2:full-acceptance']);
-		expect(formatWarning(warnings[0]!)).toBe('warning: bugs.log:1: 0% acceptance (0 of 300 drafted tokens): a broken or mismatched drafter (tokenizer, wrong draft model)?');
+		expect(formatWarning(warnings[0]!)).toBe(
+			'warning: bugs.log:1: 0% acceptance (0 of 300 drafted tokens): a broken or mismatched drafter (tokenizer, wrong draft model)?',
+		);
 	});
 
 	it('refuses to add log lines and Prometheus scrapes together', () => {
-		const scrape = 'vllm:spec_decode_num_drafts_total{engine="0",model_name="m"} 10.0\nvllm:spec_decode_num_draft_tokens_total{engine="0",model_name="m"} 30.0\nvllm:spec_decode_num_accepted_tokens_total{engine="0",model_name="m"} 12.0\n';
-		const {observations} = collectTexts([
-			['a.log', SAMPLE_LINES.zmarty],
-			['s.prom', scrape],
-		], {assumedK: 3});
+		const scrape =
+			'vllm:spec_decode_num_drafts_total{engine="0",model_name="m"} 10.0\nvllm:spec_decode_num_draft_tokens_total{engine="0",model_name="m"} 30.0\nvllm:spec_decode_num_accepted_tokens_total{engine="0",model_name="m"} 12.0\n';
+		const {observations} = collectTexts(
+			[
+				['a.log', SAMPLE_LINES.zmarty],
+				['s.prom', scrape],
+			],
+			{assumedK: 3},
+		);
 		expect(() => aggregateObservations(observations)).toThrow(UserError);
 		expect(() => aggregateObservations(observations)).toThrow(/either log lines or Prometheus scrapes/);
 	});
@@ -72,17 +85,27 @@ describe('calibrate: unusable input and warnings', () => {
 		expect(() => calibrate(collected, {base: input})).toThrow(
 			'nothing usable found in junk.log: 0 spec-decode log lines usable, 1 unparseable, 0 Prometheus scrapes with spec_decode counters, 2 other lines',
 		);
-		expect(collected.warnings.map(formatWarning)).toEqual(['warning: junk.log:2: unparseable spec-decode line (no "Draft acceptance rate:" field: SpecDecoding metrics: Accepted: x)']);
+		expect(collected.warnings.map(formatWarning)).toEqual([
+			'warning: junk.log:2: unparseable spec-decode line (no "Draft acceptance rate:" field: SpecDecoding metrics: Accepted: x)',
+		]);
 	});
 
 	it('reports unparseable lines by file and line number and does not use them', async () => {
 		const {input} = await loadPreset('llama-3.1-8b-eagle3');
-		const text = [SAMPLE_LINES.zmarty, 'INFO unrelated', SAMPLE_LINES.zmarty.slice(0, 150), SAMPLE_LINES.zmarty.replace('Accepted: 206', 'Accepted: 2x6')].join('\n');
+		const text = [
+			SAMPLE_LINES.zmarty,
+			'INFO unrelated',
+			SAMPLE_LINES.zmarty.slice(0, 150),
+			SAMPLE_LINES.zmarty.replace('Accepted: 206', 'Accepted: 2x6'),
+		].join('\n');
 		const result = calibrate(collectTexts([['run.log', text]]), {base: input});
 		expect(result.stats).toMatchObject({logLines: 1, unparseable: 2, ignoredLines: 1});
 		expect(result.counts.numDrafts).toBe(203);
 		const lines = formatWarnings(result.warnings).filter(l => l.includes('unparseable'));
-		expect(lines.map(l => l.slice(0, 'warning: run.log:3: unparseable'.length))).toEqual(['warning: run.log:3: unparseable', 'warning: run.log:4: unparseable']);
+		expect(lines.map(l => l.slice(0, 'warning: run.log:3: unparseable'.length))).toEqual([
+			'warning: run.log:3: unparseable',
+			'warning: run.log:4: unparseable',
+		]);
 	});
 
 	it('caps repeated warnings of one kind and counts the rest', () => {

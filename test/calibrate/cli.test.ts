@@ -51,7 +51,12 @@ describe('specsim calibrate', () => {
 	it('--json prints the report as JSON', async () => {
 		const {code, stdout} = await cli('calibrate', file('run3.log', logText), '--json');
 		expect(code).toBe(0);
-		const report = JSON.parse(stdout) as {counts: {numDrafts: number}; fit: {positions: Array<{accepted: number}>}; preset: {name: string}; input: {logLines: number; ignoredLines: number}};
+		const report = JSON.parse(stdout) as {
+			counts: {numDrafts: number};
+			fit: {positions: Array<{accepted: number}>};
+			preset: {name: string};
+			input: {logLines: number; ignoredLines: number};
+		};
 		expect(report.counts.numDrafts).toBe(406);
 		expect(report.fit.positions.map(p => p.accepted)).toEqual([244, 116, 52]);
 		expect(report.input).toMatchObject({logLines: 2, ignoredLines: 1});
@@ -59,18 +64,27 @@ describe('specsim calibrate', () => {
 	});
 
 	it('warns about unparseable and suspicious lines on stderr, one line each, and goes on', async () => {
-		const text = [SAMPLE_LINES.v1PerPosition, 'SpecDecoding metrics: Draft acceptance rate: 38.8%, Mean acceptance length: 2.16, Accepted: 150 tok', SAMPLE_LINES.v1PerPosition.replace('Accepted: 150', 'Accepted: 15O')].join('\n');
+		const text = [
+			SAMPLE_LINES.v1PerPosition,
+			'SpecDecoding metrics: Draft acceptance rate: 38.8%, Mean acceptance length: 2.16, Accepted: 150 tok',
+			SAMPLE_LINES.v1PerPosition.replace('Accepted: 150', 'Accepted: 15O'),
+		].join('\n');
 		const {code, stderr} = await cli('calibrate', file('mixed.log', text), '-o', join(dir, 'm.json'));
 		expect(code).toBe(0);
 		const warnings = stderr.split('\n').filter(l => l.startsWith('warning: '));
-		expect(warnings.filter(l => l.includes('unparseable')).map(l => l.split(': ').slice(0, 2).join(': '))).toEqual([`warning: ${join(dir, 'mixed.log')}:2`, `warning: ${join(dir, 'mixed.log')}:3`]);
+		expect(warnings.filter(l => l.includes('unparseable')).map(l => l.split(': ').slice(0, 2).join(': '))).toEqual([
+			`warning: ${join(dir, 'mixed.log')}:2`,
+			`warning: ${join(dir, 'mixed.log')}:3`,
+		]);
 	});
 
 	it('fails with one clear line when nothing is usable', async () => {
 		const {code, stdout, stderr} = await cli('calibrate', file('empty.log', 'INFO nothing here\n'));
 		expect(code).toBe(2);
 		expect(stdout).toBe('');
-		expect(stderr).toMatch(/^specsim: nothing usable found in .*empty\.log: 0 spec-decode log lines usable, 0 unparseable, 0 Prometheus scrapes with spec_decode counters, 1 other line;/);
+		expect(stderr).toMatch(
+			/^specsim: nothing usable found in .*empty\.log: 0 spec-decode log lines usable, 0 unparseable, 0 Prometheus scrapes with spec_decode counters, 1 other line;/,
+		);
 		expect((await cli('calibrate')).stderr).toContain('specsim: calibrate: no input');
 		expect((await cli('calibrate', join(dir, 'missing.log'))).stderr).toContain('missing.log: no such file or directory');
 		expect((await cli('calibrate', 'https://example.com/metrics')).stderr).toContain('https is not supported');
@@ -87,12 +101,18 @@ describe('specsim calibrate', () => {
 		observe(0, [[2, 2]]);
 		observe(1, [[2, 0]]);
 		const a = file('a.prom', await renderText(registry));
-		observe(0, Array.from({length: 100}, (_, i): [number, number] => [2, i % 4 === 0 ? 0 : i % 4 === 1 ? 1 : 2]));
+		observe(
+			0,
+			Array.from({length: 100}, (_, i): [number, number] => [2, i % 4 === 0 ? 0 : i % 4 === 1 ? 1 : 2]),
+		);
 		observe(1, [[2, 2]]);
 		const b = file('b.prom', await renderText(registry));
 		const {code, stdout} = await cli('calibrate', a, b, '--engine', '0', '--json');
 		expect(code).toBe(0);
-		const report = JSON.parse(stdout) as {counts: {numDrafts: number; numAcceptedTokens: number}; preset: {speculative: {acceptance: {rates: number[]}}}};
+		const report = JSON.parse(stdout) as {
+			counts: {numDrafts: number; numAcceptedTokens: number};
+			preset: {speculative: {acceptance: {rates: number[]}}};
+		};
 		expect(report.counts).toMatchObject({numDrafts: 100, numAcceptedTokens: 25 + 100});
 		expect(report.preset.speculative.acceptance.rates).toEqual([0.75, 0.666667]);
 	});
@@ -119,7 +139,9 @@ describe('specsim calibrate from a /metrics URL', () => {
 					`vllm:spec_decode_num_drafts_total{engine="0",model_name="m"} ${growing}.0`,
 					`vllm:spec_decode_num_draft_tokens_total{engine="0",model_name="m"} ${3 * growing}.0`,
 					`vllm:spec_decode_num_accepted_tokens_total{engine="0",model_name="m"} ${1.5 * growing}`,
-					...[0.75, 0.5, 0.25].map((r, i) => `vllm:spec_decode_num_accepted_tokens_per_pos_total{engine="0",model_name="m",position="${i}"} ${r * growing}`),
+					...[0.75, 0.5, 0.25].map(
+						(r, i) => `vllm:spec_decode_num_accepted_tokens_per_pos_total{engine="0",model_name="m",position="${i}"} ${r * growing}`,
+					),
 				];
 				response.writeHead(200).end(`${lines.join('\n')}\n`);
 				return;

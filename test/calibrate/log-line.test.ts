@@ -39,11 +39,20 @@ describe('parseLogLine', () => {
 		const result = parseLogLine(line);
 		expect(result.kind).toBe('ok');
 		if (result.kind !== 'ok') return;
-		expect(result.printed).toMatchObject({format: 'v1-f', depth: '1.50', k: '3', perPos: ['1.000', '0.000', '-----'], coverage: ['1.000', '0.500', '0.000'], rate: '66.7'});
+		expect(result.printed).toMatchObject({
+			format: 'v1-f',
+			depth: '1.50',
+			k: '3',
+			perPos: ['1.000', '0.000', '-----'],
+			coverage: ['1.000', '0.500', '0.000'],
+			rate: '66.7',
+		});
 	});
 
 	it('accepts V1-a with its trailing comma and space', () => {
-		const result = parseLogLine('INFO 04-01 10:00:00 [loggers.py:80] Speculative metrics: Draft acceptance rate: 0.625, Number of accepted tokens: 25, Number of draft tokens: 40, ');
+		const result = parseLogLine(
+			'INFO 04-01 10:00:00 [loggers.py:80] Speculative metrics: Draft acceptance rate: 0.625, Number of accepted tokens: 25, Number of draft tokens: 40, ',
+		);
 		expect(result).toMatchObject({kind: 'ok', printed: {format: 'v1-a', rate: '0.625', accepted: '25', drafted: '40'}});
 	});
 
@@ -65,10 +74,17 @@ describe('parseLogLine', () => {
 
 	it('classifies ordinary lines, diffusion lines and broken spec lines', () => {
 		expect(parseLogLine('INFO 10-26 12:36:16 [loggers.py:123] Engine 000: Avg prompt throughput: 0.0 tokens/s')).toEqual({kind: 'none'});
-		expect(parseLogLine('DiffusionDecoding metrics: Committed token throughput: 1.00 tokens/s, Mean denoising steps per canvas: 2.00, Mean tokens committed per denoising step: 1.00, Committed: 10 tokens, Denoising steps: 10, Canvas positions evaluated: 20')).toEqual({kind: 'diffusion'});
-		const truncated = parseLogLine('SpecDecoding metrics: Mean acceptance length: 2.91, Accepted throughput: 63.19 tokens/s, Drafted throughput: 165.49 tokens/s, Accepted: 632 tok');
+		expect(
+			parseLogLine(
+				'DiffusionDecoding metrics: Committed token throughput: 1.00 tokens/s, Mean denoising steps per canvas: 2.00, Mean tokens committed per denoising step: 1.00, Committed: 10 tokens, Denoising steps: 10, Canvas positions evaluated: 20',
+			),
+		).toEqual({kind: 'diffusion'});
+		const truncated = parseLogLine(
+			'SpecDecoding metrics: Mean acceptance length: 2.91, Accepted throughput: 63.19 tokens/s, Drafted throughput: 165.49 tokens/s, Accepted: 632 tok',
+		);
 		expect(truncated.kind).toBe('unparseable');
-		if (truncated.kind === 'unparseable') expect(truncated.reason).toMatch(/^no "Drafted:" field: SpecDecoding metrics: Mean acceptance length: 2\.91/);
+		if (truncated.kind === 'unparseable')
+			expect(truncated.reason).toMatch(/^no "Drafted:" field: SpecDecoding metrics: Mean acceptance length: 2\.91/);
 		const badValue = parseLogLine('SpecDecoding metrics: Draft acceptance rate: abc%, Accepted: 66 tokens, Drafted: 66 tokens');
 		expect(badValue.kind).toBe('unparseable');
 	});

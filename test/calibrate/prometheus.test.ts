@@ -22,7 +22,11 @@ function setup(perPositionDrafted = false) {
 describe('calibrating from Prometheus scrapes', () => {
 	it('one scrape: counters since start, summed over engines', async () => {
 		const {registry, observe} = setup();
-		observe(0, [[3, 3], [3, 1], [3, 0]]);
+		observe(0, [
+			[3, 3],
+			[3, 1],
+			[3, 0],
+		]);
 		observe(1, [[3, 2]]);
 		const text = await renderText(registry, {createdS: 1.7e9});
 		const {observations, stats} = collectTexts([['scrape.prom', text]]);
@@ -42,10 +46,19 @@ describe('calibrating from Prometheus scrapes', () => {
 
 	it('two scrapes, as two files or one file of two expositions: their increase', async () => {
 		const {registry, observe} = setup();
-		observe(0, [[3, 3], [3, 1]]);
+		observe(0, [
+			[3, 3],
+			[3, 1],
+		]);
 		const first = await renderText(registry);
-		observe(0, [[3, 2], [3, 0]]);
-		observe(1, [[3, 3], [2, 1]]);
+		observe(0, [
+			[3, 2],
+			[3, 0],
+		]);
+		observe(1, [
+			[3, 3],
+			[2, 1],
+		]);
 		const second = await renderText(registry);
 		const expected = {numDrafts: 4, numDraftTokens: 11, numAcceptedTokens: 6, acceptedPerPos: [3, 2, 1]};
 		const twoFiles = collectTexts([
@@ -64,16 +77,29 @@ describe('calibrating from Prometheus scrapes', () => {
 	it('keeps one engine or one model with the filters, and names what exists when nothing matches', async () => {
 		const {registry, observe} = setup();
 		observe(0, [[3, 3]]);
-		observe(1, [[3, 1], [3, 0]]);
+		observe(1, [
+			[3, 1],
+			[3, 0],
+		]);
 		const text = await renderText(registry);
-		expect(collectTexts([['s', text]], {filter: {engines: ['1']}}).observations[0]).toMatchObject({numDrafts: 2, numAcceptedTokens: 1, acceptedPerPos: [1, 0, 0]});
+		expect(collectTexts([['s', text]], {filter: {engines: ['1']}}).observations[0]).toMatchObject({
+			numDrafts: 2,
+			numAcceptedTokens: 1,
+			acceptedPerPos: [1, 0, 0],
+		});
 		expect(collectTexts([['s', text]], {filter: {modelName: 'llama', engines: ['0', '1']}}).observations[0]).toMatchObject({numDrafts: 3});
-		expect(() => collectTexts([['s', text]], {filter: {modelName: 'qwen'}})).toThrow('no vllm:spec_decode_* series with model_name="qwen"; the scrapes have model_name llama and engine 0, 1');
+		expect(() => collectTexts([['s', text]], {filter: {modelName: 'qwen'}})).toThrow(
+			'no vllm:spec_decode_* series with model_name="qwen"; the scrapes have model_name llama and engine 0, 1',
+		);
 	});
 
 	it('reads the drafted-per-position family of the newest vLLM', async () => {
 		const {registry, observe} = setup(true);
-		observe(0, [[3, 2], [1, 1], [2, 0]]);
+		observe(0, [
+			[3, 2],
+			[1, 1],
+			[2, 0],
+		]);
 		const {observations} = collectTexts([['s', await renderText(registry)]]);
 		expect(observations[0]).toMatchObject({numDrafts: 3, numDraftTokens: 6, acceptedPerPos: [2, 1, 0], draftedPerPos: [3, 2, 1]});
 	});
@@ -108,7 +134,15 @@ describe('calibrating from Prometheus scrapes', () => {
 
 	it('reports malformed spec-decode samples by line and ignores other text', () => {
 		const {warnings, stats} = collectTexts([
-			['bad.prom', ['# HELP x y', 'vllm:spec_decode_num_drafts_total{engine="0" 5.0', 'some log line', 'vllm:spec_decode_num_drafts_total{engine="0"} five'].join('\n')],
+			[
+				'bad.prom',
+				[
+					'# HELP x y',
+					'vllm:spec_decode_num_drafts_total{engine="0" 5.0',
+					'some log line',
+					'vllm:spec_decode_num_drafts_total{engine="0"} five',
+				].join('\n'),
+			],
 		]);
 		expect(warnings.map(w => [w.origin?.line, w.kind])).toEqual([
 			[2, 'unparseable'],

@@ -14,7 +14,9 @@ const DURATION_S = 300;
 function simulate(config: SimConfig, seed: number) {
 	const built = buildSimulation(config, {seed});
 	const lines: string[] = [];
-	built.simulation.subscribe({onLog: (engine, t, message) => lines.push(`(APIServer pid=${engine + 1}) ${formatLogLine(message, 1.7e12 + t * 1000, config.logging.format)}`)});
+	built.simulation.subscribe({
+		onLog: (engine, t, message) => lines.push(`(APIServer pid=${engine + 1}) ${formatLogLine(message, 1.7e12 + t * 1000, config.logging.format)}`),
+	});
 	built.simulation.runUntil(DURATION_S);
 	const spec = built.metrics[0]!.lifetime.spec;
 	const k = config.speculative.numSpecTokens;
@@ -53,8 +55,15 @@ describe('calibrating lines specsim printed reproduces them', () => {
 		expect(original.lines.length).toBeGreaterThanOrEqual(25);
 		const first = calibrateLines(original.lines, input);
 		// Totals are exact; per-position sums within the 3-decimal rounding of each line (~4000 drafts per line).
-		expect(first.counts).toMatchObject({k: 3, numDrafts: original.numDrafts, numDraftTokens: original.numDraftTokens, numAcceptedTokens: original.numAcceptedTokens});
-		first.counts.perPosition!.acceptedPerPos.forEach((a, i) => expect(Math.abs(a - original.acceptedPerPos[i]!)).toBeLessThanOrEqual(original.lines.length * 3));
+		expect(first.counts).toMatchObject({
+			k: 3,
+			numDrafts: original.numDrafts,
+			numDraftTokens: original.numDraftTokens,
+			numAcceptedTokens: original.numAcceptedTokens,
+		});
+		first.counts.perPosition!.acceptedPerPos.forEach((a, i) =>
+			expect(Math.abs(a - original.acceptedPerPos[i]!)).toBeLessThanOrEqual(original.lines.length * 3),
+		);
 		expect(first.preset.speculative.numSpecTokens).toBe(3);
 		expect(first.preset.speculative.heterogeneity).toBeUndefined();
 		expect(first.preset.logging?.format).toBe(format);
@@ -83,7 +92,13 @@ describe('calibrating lines specsim printed reproduces them', () => {
 		expect(first.fit.positions![0]!.unconditionalSe).toBeCloseTo(binomialSe * first.fit.dispersion!.inflation, 12);
 		const again = simulate(validateConfig(first.preset, 'calibrated preset'), 22);
 		const second = calibrateLines(again.lines, input);
-		expectWithin4Se(first.fit.meanAcceptanceLength.value, first.fit.meanAcceptanceLength.se, second.fit.meanAcceptanceLength.value, second.fit.meanAcceptanceLength.se, 'mean acceptance length');
+		expectWithin4Se(
+			first.fit.meanAcceptanceLength.value,
+			first.fit.meanAcceptanceLength.se,
+			second.fit.meanAcceptanceLength.value,
+			second.fit.meanAcceptanceLength.se,
+			'mean acceptance length',
+		);
 		for (let i = 0; i < 3; i++) {
 			const p1 = first.fit.positions![i]!;
 			const p2 = second.fit.positions![i]!;

@@ -24,15 +24,34 @@ function presetFile(name: string, patch: (preset: Record<string, any>) => void):
 }
 
 /** The 1-based line of the first occurrence of `text` in the file. */
-const lineOf = (path: string, text: string): number => require('node:fs').readFileSync(path, 'utf8').split('\n').findIndex((l: string) => l.includes(text)) + 1;
+const lineOf = (path: string, text: string): number =>
+	require('node:fs')
+		.readFileSync(path, 'utf8')
+		.split('\n')
+		.findIndex((l: string) => l.includes(text)) + 1;
 
 describe('bad presets: one line naming file, line and field; exit code 2; nothing written', () => {
 	it.each([
-		['non-increasing rates', (p: Record<string, any>) => void (p['speculative'].acceptance.rates = [0.5, 0.6, 0.3]), '0.6', 'speculative.acceptance.rates[1]: unconditional rates must be non-increasing: rates[1]=0.6 exceeds rates[0]=0.5'],
+		[
+			'non-increasing rates',
+			(p: Record<string, any>) => void (p['speculative'].acceptance.rates = [0.5, 0.6, 0.3]),
+			'0.6',
+			'speculative.acceptance.rates[1]: unconditional rates must be non-increasing: rates[1]=0.6 exceeds rates[0]=0.5',
+		],
 		['a misspelt key', (p: Record<string, any>) => void (p['scheduler'].maxNumSeq = 8), '"maxNumSeq"', 'scheduler.maxNumSeq: unknown field'],
 		['an unknown model', (p: Record<string, any>) => void (p['model'] = 'llama-9b'), '"model"', 'model: unknown built-in model "llama-9b"'],
-		['an unknown class', (p: Record<string, any>) => void (p['workload'].classes = ['chat', 'poetry']), '"poetry"', 'workload.classes[1]: unknown built-in class "poetry"'],
-		['a KV cache too small for max_model_len', (p: Record<string, any>) => void (p['scheduler'].numKvBlocks = 10), '"scheduler"', 'scheduler: KV cache (10 blocks × 16 tokens) cannot hold one request of maxModelLen=4096 plus 3 lookahead tokens'],
+		[
+			'an unknown class',
+			(p: Record<string, any>) => void (p['workload'].classes = ['chat', 'poetry']),
+			'"poetry"',
+			'workload.classes[1]: unknown built-in class "poetry"',
+		],
+		[
+			'a KV cache too small for max_model_len',
+			(p: Record<string, any>) => void (p['scheduler'].numKvBlocks = 10),
+			'"scheduler"',
+			'scheduler: KV cache (10 blocks × 16 tokens) cannot hold one request of maxModelLen=4096 plus 3 lookahead tokens',
+		],
 	])('%s', async (name, patch, marker, message) => {
 		const path = presetFile(name.replaceAll(' ', '-'), patch);
 		const out = join(dir, `out-${name.replaceAll(' ', '-')}`);

@@ -8,7 +8,18 @@ import {runCli} from '../../src/cli/program.js';
 import {cli} from './run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'specsim-generate-'));
-const args = (out: string, ...extra: string[]) => ['generate', '--out', out, '--duration', '2m', '--qps', '6', '--log-format', 'throughput', ...extra];
+const args = (out: string, ...extra: string[]) => [
+	'generate',
+	'--out',
+	out,
+	'--duration',
+	'2m',
+	'--qps',
+	'6',
+	'--log-format',
+	'throughput',
+	...extra,
+];
 const read = (dir: string) => Object.fromEntries(DATASET_FILES.map(f => [f, readFileSync(join(dir, f), 'utf8')]));
 
 describe('specsim generate', () => {
@@ -39,7 +50,9 @@ describe('specsim generate', () => {
 		expect(summary.seed).toBe(0);
 		expect(summary.virtual_seconds).toBe(120);
 		expect(Object.keys(summary).sort()).toEqual(['config', 'engines', 'expected', 'seed', 'spec_decode', 'virtual_seconds']);
-		const requests = files['requests.jsonl']!.trim().split('\n').map(l => JSON.parse(l));
+		const requests = files['requests.jsonl']!.trim()
+			.split('\n')
+			.map(l => JSON.parse(l));
 		expect(requests).toHaveLength(summary.engines.requests_finished);
 		// Per-request summaries add up to the counters (every request here has n = 1; vLLM PR #48915).
 		const sum = (f: (r: {speculative_decoding: Record<string, number>}) => number) => requests.reduce((s, r) => s + f(r), 0);
@@ -55,7 +68,9 @@ describe('specsim generate', () => {
 		const logLines = files['vllm.log']!.trim().split('\n');
 		expect(logLines).toHaveLength(12);
 		expect(logLines[0]).toMatch(/^INFO 01-01 00:00:10 \[metrics\.py:96\] SpecDecoding metrics: Mean acceptance length: \d\.\d\d, /);
-		expect(files['metrics.prom']).toContain(`vllm:spec_decode_num_drafts_total{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct"} ${summary.spec_decode.num_drafts}.0\n`);
+		expect(files['metrics.prom']).toContain(
+			`vllm:spec_decode_num_drafts_total{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct"} ${summary.spec_decode.num_drafts}.0\n`,
+		);
 		const om = files['metrics.om']!;
 		expect(om.endsWith('# EOF\n')).toBe(true);
 		// A scrape at t=0 and every 15 s after: 9 timestamped samples per series.
@@ -65,7 +80,10 @@ describe('specsim generate', () => {
 	it('replays to exactly the log lines and counters the run wrote', async () => {
 		const {code, stdout} = await cli('replay', join(a, 'events.jsonl'), '--verify');
 		expect(code).toBe(0);
-		const logged = readFileSync(join(a, 'vllm.log'), 'utf8').trim().split('\n').map(l => l.replace(/^INFO \S+ \S+ \[metrics\.py:\d+\] /, ''));
+		const logged = readFileSync(join(a, 'vllm.log'), 'utf8')
+			.trim()
+			.split('\n')
+			.map(l => l.replace(/^INFO \S+ \S+ \[metrics\.py:\d+\] /, ''));
 		expect(stdout.split('\n').filter(l => l.startsWith('SpecDecoding metrics:'))).toEqual(logged);
 		const specSeries = (text: string) => text.split('\n').filter(l => l.startsWith('vllm:spec_decode_') && !l.includes('_created'));
 		expect(specSeries(stdout)).toEqual(specSeries(readFileSync(join(a, 'metrics.prom'), 'utf8')));
@@ -104,8 +122,14 @@ describe('specsim generate', () => {
 	});
 
 	it('rejects bad flags with one line', async () => {
-		expect(await cli(...args(join(root, 'd'), '--scrape-interval', 'soon'))).toMatchObject({code: 2, stderr: 'specsim: --scrape-interval: invalid duration "soon" (expected e.g. 90s, 10m, 1h, 1h30m)\n'});
-		expect(await cli('generate', '--out', join(root, 'e'), '--duration', '1m', '--k', '0')).toMatchObject({code: 2, stderr: 'specsim: --k must be an integer >= 1, got "0"\n'});
+		expect(await cli(...args(join(root, 'd'), '--scrape-interval', 'soon'))).toMatchObject({
+			code: 2,
+			stderr: 'specsim: --scrape-interval: invalid duration "soon" (expected e.g. 90s, 10m, 1h, 1h30m)\n',
+		});
+		expect(await cli('generate', '--out', join(root, 'e'), '--duration', '1m', '--k', '0')).toMatchObject({
+			code: 2,
+			stderr: 'specsim: --k must be an integer >= 1, got "0"\n',
+		});
 		expect((await cli('generate', '--duration', '1m')).stderr).toBe("specsim: required option '--out <dir>' not specified\n");
 	});
 });

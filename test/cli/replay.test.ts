@@ -29,12 +29,20 @@ describe('specsim replay', () => {
 		const lines = stdout.split('\n');
 		expect(lines[0]).toBe(JSON.parse(stream[4]!).line);
 		expect(lines[1]).toBe(JSON.parse(stream[5]!).line);
-		expect(stdout).toContain('# TYPE vllm:spec_decode_num_drafts_total counter\nvllm:spec_decode_num_drafts_total{engine="0",model_name="llama"} 2.0\nvllm:spec_decode_num_drafts_total{engine="1",model_name="llama"} 1.0\n');
+		expect(stdout).toContain(
+			'# TYPE vllm:spec_decode_num_drafts_total counter\nvllm:spec_decode_num_drafts_total{engine="0",model_name="llama"} 2.0\nvllm:spec_decode_num_drafts_total{engine="1",model_name="llama"} 1.0\n',
+		);
 		expect(stdout).toContain('vllm:spec_decode_num_accepted_tokens_per_pos_total{engine="0",model_name="llama",position="1"} 1.0\n');
 	});
 
 	it('--verify fails on a recorded line that differs', async () => {
-		const {code, stderr} = await cli('replay', file('verify.jsonl', stream.slice(0, 6).concat('{"type":"log","t":30,"engine":1,"line":"x"}')), '--log-format', 'throughput', '--verify');
+		const {code, stderr} = await cli(
+			'replay',
+			file('verify.jsonl', stream.slice(0, 6).concat('{"type":"log","t":30,"engine":1,"line":"x"}')),
+			'--log-format',
+			'throughput',
+			'--verify',
+		);
 		// Engine 1 drafted nothing after t=10, so nothing is produced at t=30 but "x" was recorded.
 		expect(code).toBe(1);
 		expect(stderr).toMatch(/verify\.jsonl:7: replayed message differs from the recorded line/);
@@ -57,10 +65,12 @@ describe('specsim replay', () => {
 	});
 
 	it('rejects a stream without meta first, a missing file and an empty stream', async () => {
-		expect((await cli('replay', file('nometa.jsonl', [stream[1]!]))).stderr).toContain('nometa.jsonl:1: the first record must have "type":"meta", got "step"');
+		expect((await cli('replay', file('nometa.jsonl', [stream[1]!]))).stderr).toContain(
+			'nometa.jsonl:1: the first record must have "type":"meta", got "step"',
+		);
 		const missing = await cli('replay', join(dir, 'missing.jsonl'));
 		expect(missing).toMatchObject({code: 2, stderr: `specsim: ${join(dir, 'missing.jsonl')}: no such file or directory\n`});
-		expect((await cli('replay', file('empty.jsonl', [''])))).toMatchObject({code: 2});
+		expect(await cli('replay', file('empty.jsonl', ['']))).toMatchObject({code: 2});
 	});
 
 	it('rejects unknown options and formats as usage errors', async () => {

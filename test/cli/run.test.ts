@@ -3,17 +3,48 @@ import {cli} from './run-cli.js';
 
 describe('specsim run --headless', () => {
 	it('prints vLLM log lines with logger prefix and virtual timestamps, then a summary', async () => {
-		const {code, stdout, stderr} = await cli('run', '--headless', '--no-server', '--speed', 'max', '--duration', '30s', '--log-interval', '10s', '--start', '2026-03-04T05:06:00Z');
+		const {code, stdout, stderr} = await cli(
+			'run',
+			'--headless',
+			'--no-server',
+			'--speed',
+			'max',
+			'--duration',
+			'30s',
+			'--log-interval',
+			'10s',
+			'--start',
+			'2026-03-04T05:06:00Z',
+		);
 		expect(stderr).not.toMatch(/error/i);
 		expect(code).toBe(0);
 		const lines = stdout.trim().split('\n');
-		expect(lines.slice(0, 3).map(l => l.slice(0, 36))).toEqual(['INFO 03-04 05:06:10 [metrics.py:96] ', 'INFO 03-04 05:06:20 [metrics.py:96] ', 'INFO 03-04 05:06:30 [metrics.py:96] ']);
+		expect(lines.slice(0, 3).map(l => l.slice(0, 36))).toEqual([
+			'INFO 03-04 05:06:10 [metrics.py:96] ',
+			'INFO 03-04 05:06:20 [metrics.py:96] ',
+			'INFO 03-04 05:06:30 [metrics.py:96] ',
+		]);
 		expect(lines[0]).toMatch(/\] SpecDecoding metrics: Mean acceptance length: \d\.\d\d, Accepted throughput: [\d.]+ tokens\/s, /);
 		expect(stdout).toContain('specsim summary: preset llama-3.1-8b-eagle3, seed 0, 30.0 virtual s, 1 engine(s)');
 	});
 
 	it('prints the summary as JSON with the effective configuration and the model expectation', async () => {
-		const {code, stdout} = await cli('run', '--headless', '--no-server', '--speed', 'max', '--duration', '20s', '--json', '--k', '5', '--engines', '2', '--log-format', 'classic');
+		const {code, stdout} = await cli(
+			'run',
+			'--headless',
+			'--no-server',
+			'--speed',
+			'max',
+			'--duration',
+			'20s',
+			'--json',
+			'--k',
+			'5',
+			'--engines',
+			'2',
+			'--log-format',
+			'classic',
+		);
 		expect(code).toBe(0);
 		const summary = JSON.parse(stdout.slice(stdout.indexOf('{\n')));
 		expect(summary.config.speculative.numSpecTokens).toBe(5);

@@ -113,7 +113,9 @@ beforeAll(async () => {
 	if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` does)`);
 	dir = mkdtempSync(join(tmpdir(), 'specsim-e2e-'));
 	// coverage: also export vllm:spec_decode_num_draft_tokens_per_pos (the newest docstring's query needs it).
-	sim = spawn(process.execPath, [CLI, 'run', '--headless', '--speed', '20', '--port', '0', '--log-format', 'coverage'], {stdio: ['ignore', 'pipe', 'pipe']});
+	sim = spawn(process.execPath, [CLI, 'run', '--headless', '--speed', '20', '--port', '0', '--log-format', 'coverage'], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
 	simExit = exited(sim);
 	sim.stdout!.setEncoding('utf8').on('data', (chunk: string) => (simStdout += chunk));
 	sim.stderr!.setEncoding('utf8').on('data', (chunk: string) => (simStderr += chunk));
@@ -126,11 +128,24 @@ beforeAll(async () => {
 	promUrl = `http://127.0.0.1:${promPort}`;
 	writeFileSync(
 		join(dir, 'prometheus.yml'),
-		['global:', '  scrape_interval: 1s', '  evaluation_interval: 1s', 'scrape_configs:', '  - job_name: specsim', '    static_configs:', `      - targets: ['127.0.0.1:${simPort}']`, ''].join('\n'),
+		[
+			'global:',
+			'  scrape_interval: 1s',
+			'  evaluation_interval: 1s',
+			'scrape_configs:',
+			'  - job_name: specsim',
+			'    static_configs:',
+			`      - targets: ['127.0.0.1:${simPort}']`,
+			'',
+		].join('\n'),
 	);
-	prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], {
-		stdio: 'ignore',
-	});
+	prometheus = spawn(
+		'prometheus',
+		[`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`],
+		{
+			stdio: 'ignore',
+		},
+	);
 	await until('Prometheus to be ready', 20_000, async () => {
 		expect((await fetch(`${promUrl}/-/ready`)).status).toBe(200);
 	});
@@ -178,14 +193,18 @@ describe('Prometheus scraping specsim', () => {
 		it('per-position vector: verbatim it divides range vectors (Prometheus rejects it); as rates it matches the model', async () => {
 			const verbatim = await query('vllm:spec_decode_num_accepted_tokens_per_pos[30s] / vllm:spec_decode_num_drafts[30s]');
 			expect(verbatim).toMatchObject({status: 'error', errorType: 'bad_data'});
-			const perPos = await values('rate(vllm:spec_decode_num_accepted_tokens_per_pos_total[30s]) / ignoring(position) group_left rate(vllm:spec_decode_num_drafts_total[30s])');
+			const perPos = await values(
+				'rate(vllm:spec_decode_num_accepted_tokens_per_pos_total[30s]) / ignoring(position) group_left rate(vllm:spec_decode_num_drafts_total[30s])',
+			);
 			expectPositions(perPos);
 		});
 
 		it('per-position, newest docstring: rate(accepted per pos) / rate(draft tokens per pos)', async () => {
 			// Nearly every EAGLE-3 draft has k tokens (only a request's last steps draft fewer), so the
 			// per-position denominator is about the number of drafts.
-			expectPositions(await values('rate(vllm:spec_decode_num_accepted_tokens_per_pos_total[30s]) / rate(vllm:spec_decode_num_draft_tokens_per_pos_total[30s])'));
+			expectPositions(
+				await values('rate(vllm:spec_decode_num_accepted_tokens_per_pos_total[30s]) / rate(vllm:spec_decode_num_draft_tokens_per_pos_total[30s])'),
+			);
 		});
 	});
 
@@ -253,7 +272,9 @@ describe('Prometheus scraping specsim', () => {
 		it('Inter-token latency p50 / p95 / p99 / mean (timeseries)', async () => {
 			const q = async (p: number) => scalar(`histogram_quantile(${p}, sum by (le) (rate(vllm:inter_token_latency_seconds_bucket${F}${R})))`);
 			const [p50, p95, p99] = [await q(0.5), await q(0.95), await q(0.99)];
-			const mean = await scalar(`sum(rate(vllm:inter_token_latency_seconds_sum${F}${R})) / sum(rate(vllm:inter_token_latency_seconds_count${F}${R}))`);
+			const mean = await scalar(
+				`sum(rate(vllm:inter_token_latency_seconds_sum${F}${R})) / sum(rate(vllm:inter_token_latency_seconds_count${F}${R}))`,
+			);
 			expect(p50).toBeGreaterThan(0);
 			expect(p50).toBeLessThanOrEqual(p95);
 			expect(p95).toBeLessThanOrEqual(p99);
@@ -265,7 +286,10 @@ describe('Prometheus scraping specsim', () => {
 
 	describe('the real binary', () => {
 		it('a second instance on the same port: one line on stderr, exit code 1', () => {
-			const second = spawnSync(process.execPath, [CLI, 'run', '--headless', '--port', String(simPort), '--duration', '1s'], {encoding: 'utf8', timeout: 20_000});
+			const second = spawnSync(process.execPath, [CLI, 'run', '--headless', '--port', String(simPort), '--duration', '1s'], {
+				encoding: 'utf8',
+				timeout: 20_000,
+			});
 			expect(second.status).toBe(1);
 			expect(second.stderr).toBe(`specsim: cannot listen on 127.0.0.1:${simPort}: address already in use\n`);
 		});

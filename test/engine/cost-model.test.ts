@@ -32,8 +32,22 @@ const eagleHead: DraftCostSpec = {kind: 'per-token-head', headParamsFraction: 0.
 
 describe('built-in data', () => {
 	/** Parameters of a Llama/Qwen3-style dense decoder from its config.json shapes. */
-	const denseParams = (c: {vocab: number; hidden: number; inter: number; layers: number; heads: number; kvHeads: number; headDim: number; qkNorm: boolean}) =>
-		c.layers * (2 * c.hidden * c.heads * c.headDim + 2 * c.hidden * c.kvHeads * c.headDim + 3 * c.hidden * c.inter + 2 * c.hidden + (c.qkNorm ? 2 * c.headDim : 0)) +
+	const denseParams = (c: {
+		vocab: number;
+		hidden: number;
+		inter: number;
+		layers: number;
+		heads: number;
+		kvHeads: number;
+		headDim: number;
+		qkNorm: boolean;
+	}) =>
+		c.layers *
+			(2 * c.hidden * c.heads * c.headDim +
+				2 * c.hidden * c.kvHeads * c.headDim +
+				3 * c.hidden * c.inter +
+				2 * c.hidden +
+				(c.qkNorm ? 2 * c.headDim : 0)) +
 		2 * c.vocab * c.hidden +
 		c.hidden;
 
@@ -45,7 +59,9 @@ describe('built-in data', () => {
 		const model = BUILTIN_MODELS[name];
 		expect(model.params).toBe(denseParams(config));
 		expect(model.numLayers).toBe(config.layers);
-		expect(model.kvBytesPerToken).toBe(kvBytesPerTokenFromConfig({numLayers: config.layers, numKvHeads: config.kvHeads, headDim: config.headDim, bytesPerElement: 2}));
+		expect(model.kvBytesPerToken).toBe(
+			kvBytesPerTokenFromConfig({numLayers: config.layers, numKvHeads: config.kvHeads, headDim: config.headDim, bytesPerElement: 2}),
+		);
 	});
 
 	it('every built-in names its source', () => {
@@ -82,7 +98,7 @@ describe('createCostModel: the roofline', () => {
 	it('speculation with k = 5 and acceptance length 2.5 pays at batch 1 and loses at batch 256', () => {
 		const model = createCostModel({model: llama8b, hardware: h100, draft: eagleHead});
 		// Tokens per second with spec = L / step(spec); without = 1 / step(no spec).
-		const speedup = (batch: number) => (2.5 / model.stepLatencyS(decode(batch, 5, 512))) / (1 / model.stepLatencyS(decode(batch, 0, 512)));
+		const speedup = (batch: number) => 2.5 / model.stepLatencyS(decode(batch, 5, 512)) / (1 / model.stepLatencyS(decode(batch, 0, 512)));
 		// batch 1: 5.66 ms without; 5.66 + 1.41 ms (five head passes) with.
 		expect(speedup(1)).toBeGreaterThan(1.5);
 		expect(speedup(1)).toBeCloseTo(2.001, 3);
@@ -107,7 +123,14 @@ describe('createCostModel: the roofline', () => {
 	it('an empty step costs nothing; overhead is added once anything runs; breakdown adds up', () => {
 		const model = createCostModel({model: llama8b, hardware: h100, draft: eagleHead, overheadS: 0.002});
 		expect(model.stepLatencyS(decode(0, 0, 0))).toBe(0);
-		const shape: StepShape = {numPrefillTokens: 300, numDecodeRequests: 7, numScheduledSpecTokens: 12, numDraftingRequests: 5, draftLength: 3, contextTokens: 9000};
+		const shape: StepShape = {
+			numPrefillTokens: 300,
+			numDecodeRequests: 7,
+			numScheduledSpecTokens: 12,
+			numDraftingRequests: 5,
+			draftLength: 3,
+			contextTokens: 9000,
+		};
 		const out = {targetS: -1, draftS: -1, overheadS: -1};
 		const parts = model.breakdown(shape, out);
 		expect(parts).toBe(out);
@@ -116,14 +139,26 @@ describe('createCostModel: the roofline', () => {
 	});
 
 	it('rejects invalid specs and shapes naming the field', () => {
-		expect(() => createCostModel({model: {...llama8b, params: 0}, hardware: h100})).toThrow(new RangeError('model.params must be a positive finite number, got 0'));
-		expect(() => createCostModel({model: llama8b, hardware: {...h100, gpus: 0}})).toThrow(new RangeError('hardware.gpus must be a positive integer, got 0'));
-		expect(() => createCostModel({model: llama8b, hardware: {...h100, flopsEfficiency: 1.5}})).toThrow(new RangeError('hardware.flopsEfficiency must be in (0, 1], got 1.5'));
-		expect(() => createCostModel({model: llama8b, hardware: h100, draft: {kind: 'per-token-head', headParams: 1e8, headParamsFraction: 0.1}})).toThrow(TypeError);
-		expect(() => createCostModel({model: llama8b, hardware: h100, draft: {kind: 'ratio', c: -1}})).toThrow(new RangeError('draft.c must be a finite number >= 0, got -1'));
+		expect(() => createCostModel({model: {...llama8b, params: 0}, hardware: h100})).toThrow(
+			new RangeError('model.params must be a positive finite number, got 0'),
+		);
+		expect(() => createCostModel({model: llama8b, hardware: {...h100, gpus: 0}})).toThrow(
+			new RangeError('hardware.gpus must be a positive integer, got 0'),
+		);
+		expect(() => createCostModel({model: llama8b, hardware: {...h100, flopsEfficiency: 1.5}})).toThrow(
+			new RangeError('hardware.flopsEfficiency must be in (0, 1], got 1.5'),
+		);
+		expect(() =>
+			createCostModel({model: llama8b, hardware: h100, draft: {kind: 'per-token-head', headParams: 1e8, headParamsFraction: 0.1}}),
+		).toThrow(TypeError);
+		expect(() => createCostModel({model: llama8b, hardware: h100, draft: {kind: 'ratio', c: -1}})).toThrow(
+			new RangeError('draft.c must be a finite number >= 0, got -1'),
+		);
 		expect(() => createCostModel({model: llama8b, hardware: h100, draft: {kind: 'magic'} as unknown as DraftCostSpec})).toThrow(TypeError);
 		expect(() => plain.stepLatencyS({...decode(1, 0, 0), contextTokens: -1})).toThrow(
-			new RangeError('step shape fields must be finite numbers >= 0, got numPrefillTokens=0, numDecodeRequests=1, numScheduledSpecTokens=0, numDraftingRequests=0, draftLength=0, contextTokens=-1'),
+			new RangeError(
+				'step shape fields must be finite numbers >= 0, got numPrefillTokens=0, numDecodeRequests=1, numScheduledSpecTokens=0, numDraftingRequests=0, draftLength=0, contextTokens=-1',
+			),
 		);
 		expect(() => plain.stepLatencyS({...decode(1, 0, 0), numDecodeRequests: Number.NaN})).toThrow(RangeError);
 	});
@@ -158,7 +193,14 @@ describe('draft kinds', () => {
 		// Batch 1: every pass is memory-bound.
 		expect(model.breakdown(decode(1, 4, 0)).draftS).toBeCloseTo(4 * passMemoryS, 15);
 		// 4,000 prompt tokens and no drafting requests: one compute-bound ingest pass.
-		const prefill: StepShape = {numPrefillTokens: 4000, numDecodeRequests: 0, numScheduledSpecTokens: 0, numDraftingRequests: 0, draftLength: 4, contextTokens: 0};
+		const prefill: StepShape = {
+			numPrefillTokens: 4000,
+			numDecodeRequests: 0,
+			numScheduledSpecTokens: 0,
+			numDraftingRequests: 0,
+			draftLength: 4,
+			contextTokens: 0,
+		};
 		expect(model.breakdown(prefill).draftS).toBeCloseTo((4000 * 2 * draftParams) / F, 15);
 		expect(model.breakdown({...prefill, draftLength: 0}).draftS).toBe(0);
 	});

@@ -89,8 +89,12 @@ describe('Engine scheduling (vLLM v1 semantics)', () => {
 	});
 
 	it('rejects a KV cache that cannot hold one max-length request', () => {
-		expect(() => engine({maxNumSeqs: 1, maxNumBatchedTokens: 8, maxModelLen: 100, numKvBlocks: 2, blockSize: 16}, 3)).toThrow(/cannot hold one request/);
-		expect(() => engine({maxNumSeqs: 0, maxNumBatchedTokens: 8, maxModelLen: 100, numKvBlocks: 20}, 3)).toThrow('scheduler.maxNumSeqs must be a positive integer, got 0');
+		expect(() => engine({maxNumSeqs: 1, maxNumBatchedTokens: 8, maxModelLen: 100, numKvBlocks: 2, blockSize: 16}, 3)).toThrow(
+			/cannot hold one request/,
+		);
+		expect(() => engine({maxNumSeqs: 0, maxNumBatchedTokens: 8, maxModelLen: 100, numKvBlocks: 20}, 3)).toThrow(
+			'scheduler.maxNumSeqs must be a positive integer, got 0',
+		);
 		expect(() => engine({maxNumSeqs: 4, maxNumBatchedTokens: 64, maxModelLen: 100, numKvBlocks: 20, chunkedPrefill: false}, 3)).toThrow(
 			'scheduler.maxNumBatchedTokens (64) must be at least maxModelLen (100) when chunkedPrefill is off',
 		);
@@ -108,45 +112,58 @@ describe('scheduler invariants under random configurations', () => {
 		alpha: fc.double({min: 0, max: 1, noNaN: true}),
 		chunkedPrefill: fc.boolean(),
 	});
-	const requests = fc.array(fc.record({gap: fc.double({min: 0, max: 0.2, noNaN: true}), prompt: fc.integer({min: 1, max: 120}), output: fc.integer({min: 1, max: 60})}), {minLength: 1, maxLength: 25});
+	const requests = fc.array(
+		fc.record({gap: fc.double({min: 0, max: 0.2, noNaN: true}), prompt: fc.integer({min: 1, max: 120}), output: fc.integer({min: 1, max: 60})}),
+		{minLength: 1, maxLength: 25},
+	);
 
-	fcTest.prop([config, requests], {numRuns: 150})('every request finishes exactly once, within budget and KV capacity, without livelock', (c, reqs) => {
-		const blocksForOne = Math.ceil((c.maxModelLen + c.k) / c.blockSize);
-		const numKvBlocks = blocksForOne + c.extraBlocks;
-		const budget = c.chunkedPrefill ? c.maxNumBatchedTokens : Math.max(c.maxNumBatchedTokens, c.maxModelLen);
-		const e = new Engine(
-			0,
-			{maxNumSeqs: c.maxNumSeqs, maxNumBatchedTokens: budget, maxModelLen: c.maxModelLen, numKvBlocks, blockSize: c.blockSize, chunkedPrefill: c.chunkedPrefill},
-			c.k,
-			{proposer: fullDrafts, acceptance: iidAcceptance(c.alpha), cost: linearCost(), rng: createRng(3)},
-		);
-		let at = 0;
-		const specs = reqs.map((r, id) => spec(id, (at += r.gap), r.prompt, r.output));
-		const source = listSource(specs);
-		const sim = new Simulation({engines: [e], source, loggers: [new SpecDecodingLogging({numSpecTokens: Math.max(1, c.k)})]});
-		const finishedIds: number[] = [];
-		let drafts = 0;
-		sim.subscribe({
-			onStep: out => {
-				expect(out.numScheduledTokens).toBeLessThanOrEqual(budget);
-				expect(e.kv.usedBlocks).toBeLessThanOrEqual(numKvBlocks);
-				expect(out.numRunning).toBeLessThanOrEqual(c.maxNumSeqs);
-				for (const r of out.finished) finishedIds.push(r.id);
-				const stats = out.specStats;
-				if (stats) {
-					drafts += stats.numDrafts;
-					expect(stats.numAcceptedTokens).toBeLessThanOrEqual(stats.numDraftTokens);
-					expect(stats.numDraftTokens).toBeLessThanOrEqual(c.k * stats.numDrafts);
-				}
-			},
-		});
-		// Generous bound: every request alone needs at most maxModelLen steps of <= ~0.012 s.
-		sim.runUntil(at + 60 * specs.length);
-		expect(finishedIds.sort((a, b) => a - b)).toEqual(specs.map(s => s.id));
-		expect(e.hasWork).toBe(false);
-		expect(e.kv.usedBlocks).toBe(0);
-		if (c.k === 0) expect(drafts).toBe(0);
-	});
+	fcTest.prop([config, requests], {numRuns: 150})(
+		'every request finishes exactly once, within budget and KV capacity, without livelock',
+		(c, reqs) => {
+			const blocksForOne = Math.ceil((c.maxModelLen + c.k) / c.blockSize);
+			const numKvBlocks = blocksForOne + c.extraBlocks;
+			const budget = c.chunkedPrefill ? c.maxNumBatchedTokens : Math.max(c.maxNumBatchedTokens, c.maxModelLen);
+			const e = new Engine(
+				0,
+				{
+					maxNumSeqs: c.maxNumSeqs,
+					maxNumBatchedTokens: budget,
+					maxModelLen: c.maxModelLen,
+					numKvBlocks,
+					blockSize: c.blockSize,
+					chunkedPrefill: c.chunkedPrefill,
+				},
+				c.k,
+				{proposer: fullDrafts, acceptance: iidAcceptance(c.alpha), cost: linearCost(), rng: createRng(3)},
+			);
+			let at = 0;
+			const specs = reqs.map((r, id) => spec(id, (at += r.gap), r.prompt, r.output));
+			const source = listSource(specs);
+			const sim = new Simulation({engines: [e], source, loggers: [new SpecDecodingLogging({numSpecTokens: Math.max(1, c.k)})]});
+			const finishedIds: number[] = [];
+			let drafts = 0;
+			sim.subscribe({
+				onStep: out => {
+					expect(out.numScheduledTokens).toBeLessThanOrEqual(budget);
+					expect(e.kv.usedBlocks).toBeLessThanOrEqual(numKvBlocks);
+					expect(out.numRunning).toBeLessThanOrEqual(c.maxNumSeqs);
+					for (const r of out.finished) finishedIds.push(r.id);
+					const stats = out.specStats;
+					if (stats) {
+						drafts += stats.numDrafts;
+						expect(stats.numAcceptedTokens).toBeLessThanOrEqual(stats.numDraftTokens);
+						expect(stats.numDraftTokens).toBeLessThanOrEqual(c.k * stats.numDrafts);
+					}
+				},
+			});
+			// Generous bound: every request alone needs at most maxModelLen steps of <= ~0.012 s.
+			sim.runUntil(at + 60 * specs.length);
+			expect(finishedIds.sort((a, b) => a - b)).toEqual(specs.map(s => s.id));
+			expect(e.hasWork).toBe(false);
+			expect(e.kv.usedBlocks).toBe(0);
+			if (c.k === 0) expect(drafts).toBe(0);
+		},
+	);
 });
 
 describe('random draws', () => {
@@ -157,7 +174,12 @@ describe('random draws', () => {
 		// Drafts on every other step per request, like an n-gram proposer that often finds no match.
 		let n = 0;
 		const sometimes = {initRequest: () => undefined, propose: (_r: unknown, _k: number, maxDraft: number) => (n++ % 2 === 0 ? maxDraft : 0)};
-		const e = new Engine(0, {maxNumSeqs: 8, maxNumBatchedTokens: 256, maxModelLen: 512, numKvBlocks: 256}, 4, {proposer: sometimes, acceptance, cost: linearCost(), rng: createRng(5)});
+		const e = new Engine(0, {maxNumSeqs: 8, maxNumBatchedTokens: 256, maxModelLen: 512, numKvBlocks: 256}, 4, {
+			proposer: sometimes,
+			acceptance,
+			cost: linearCost(),
+			rng: createRng(5),
+		});
 		for (let i = 0; i < 6; i++) e.enqueue(spec(i, 0, 20, 80));
 		let t = 0;
 		let drafts = 0;

@@ -21,11 +21,15 @@ describe('specsim explain', () => {
 		const {code, stdout, stderr} = await cli('explain', '--preset', await iidPreset());
 		expect(stderr).toBe('');
 		expect(code).toBe(0);
-		expect(stdout.startsWith('specsim explain: preset iid-0.8, k = 4, expected counts for 1000 full-length drafts\n\n## What a draft is\n')).toBe(true);
+		expect(stdout.startsWith('specsim explain: preset iid-0.8, k = 4, expected counts for 1000 full-length drafts\n\n## What a draft is\n')).toBe(
+			true,
+		);
 		expect(stdout).toContain('0.800            0.800');
 		expect(stdout).toContain('3                       0.410            0.800'); // r_3 = 0.8^4 = 0.4096
 		expect(stdout).toContain('The model expects 1 + E[N] = 3.362'); // 1 + 0.8 + 0.64 + 0.512 + 0.4096
-		expect(stdout).toContain('Draft acceptance rate: 59.1%, Mean acceptance length: 3.36, Accepted: 2362 tokens, Drafted: 4000 tokens, Per-position acceptance rate: 0.800, 0.640, 0.512, 0.410');
+		expect(stdout).toContain(
+			'Draft acceptance rate: 59.1%, Mean acceptance length: 3.36, Accepted: 2362 tokens, Drafted: 4000 tokens, Per-position acceptance rate: 0.800, 0.640, 0.512, 0.410',
+		);
 		expect(stdout).toMatch(/^4 +3\.362 +59\.0% +0\.410 +<- this k$/m);
 		expect(stdout).toContain('## How Prometheus and PromQL show them');
 	});
@@ -35,7 +39,10 @@ describe('specsim explain', () => {
 		const {stdout} = await cli('explain', '--preset', preset, '--k', '2');
 		expect(stdout).toContain('k = 2, expected counts');
 		expect(stdout).toMatch(/^2 +2\.440 +72\.0% +0\.640 +<- this k$/m);
-		const json = JSON.parse((await cli('explain', '--preset', preset, '--json', '--drafts', '500')).stdout) as {numbers: {k: number; numDrafts: number}; sections: Array<{id: string}>};
+		const json = JSON.parse((await cli('explain', '--preset', preset, '--json', '--drafts', '500')).stdout) as {
+			numbers: {k: number; numDrafts: number};
+			sections: Array<{id: string}>;
+		};
 		expect(json.numbers).toMatchObject({k: 4, numDrafts: 500});
 		expect(json.sections.map(s => s.id)).toEqual([...EXPLAIN_SECTION_IDS]);
 	});

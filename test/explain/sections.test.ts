@@ -32,7 +32,13 @@ describe('explainSections', () => {
 	});
 
 	it('expected counts for 1000 drafts', () => {
-		expect(eagle).toMatchObject({k: 3, numDrafts: 1000, numDraftTokens: 3000, numAcceptedTokens: 730 + 521 + 354 + 1, acceptedPerPos: [730, 521, 355]});
+		expect(eagle).toMatchObject({
+			k: 3,
+			numDrafts: 1000,
+			numDraftTokens: 3000,
+			numAcceptedTokens: 730 + 521 + 354 + 1,
+			acceptedPerPos: [730, 521, 355],
+		});
 		expect(eagle.expectedMeanLength).toBeCloseTo(2.6049, 12);
 	});
 
@@ -82,16 +88,29 @@ describe('explainSections', () => {
 
 	it('PromQL section evaluates the docstring and dashboard queries on the counts', () => {
 		const text = body(eagle, 'promql');
-		expect(text).toContain('Acceptance rate -> 0.5353\n  rate(vllm:spec_decode_num_accepted_tokens_total[$interval]) / rate(vllm:spec_decode_num_draft_tokens_total[$interval])');
+		expect(text).toContain(
+			'Acceptance rate -> 0.5353\n  rate(vllm:spec_decode_num_accepted_tokens_total[$interval]) / rate(vllm:spec_decode_num_draft_tokens_total[$interval])',
+		);
 		expect(text).toContain('Mean acceptance length (conventionally including bonus tokens) -> 2.606');
 		expect(text).toContain('Acceptance rate by draft position (timeseries) -> 0.730, 0.521, 0.355 (one series per position)');
-		expect(text).toContain('sum(rate(vllm:spec_decode_num_accepted_tokens_total F R)) / (sum(rate(vllm:spec_decode_num_draft_tokens_total F R)) > 0)');
+		expect(text).toContain(
+			'sum(rate(vllm:spec_decode_num_accepted_tokens_total F R)) / (sum(rate(vllm:spec_decode_num_draft_tokens_total F R)) > 0)',
+		);
 		expect(text).toContain('vllm:spec_decode_num_drafts_total                      1,000');
 	});
 
 	it('live numbers with short drafts: the draft-tokens section says how many are missing', () => {
-		const live: ExplainNumbers = {...eagle, numDraftTokens: 2500, acceptanceRate: 1606 / 2500, acceptedPerPos: undefined, draftedPerPos: undefined, logFormat: 'coverage'};
-		expect(body(live, 'draft-tokens')).toContain('drafts x k = 1,000 x 3 = 3,000; draft tokens = 2,500 (mean verification depth 2.50 of 3).\nHere 500 draft tokens are missing');
+		const live: ExplainNumbers = {
+			...eagle,
+			numDraftTokens: 2500,
+			acceptanceRate: 1606 / 2500,
+			acceptedPerPos: undefined,
+			draftedPerPos: undefined,
+			logFormat: 'coverage',
+		};
+		expect(body(live, 'draft-tokens')).toContain(
+			'drafts x k = 1,000 x 3 = 3,000; draft tokens = 2,500 (mean verification depth 2.50 of 3).\nHere 500 draft tokens are missing',
+		);
 		expect(body(live, 'log-line')).toContain('Mean verification depth: 2.50/3');
 	});
 
@@ -112,7 +131,17 @@ describe('explainSections', () => {
 describe('with no drafts yet', () => {
 	it('prints no NaN', async () => {
 		const {explainSections} = await import('../../src/explain/index.js');
-		const sections = explainSections({k: 3, unconditionalRates: [0, 0, 0], conditionalRates: [0, 0, 0], meanAcceptanceLength: 1, acceptanceRate: 0, numDrafts: 0, numDraftTokens: 0, numAcceptedTokens: 0, expectedMeanLength: 2.6});
+		const sections = explainSections({
+			k: 3,
+			unconditionalRates: [0, 0, 0],
+			conditionalRates: [0, 0, 0],
+			meanAcceptanceLength: 1,
+			acceptanceRate: 0,
+			numDrafts: 0,
+			numDraftTokens: 0,
+			numAcceptedTokens: 0,
+			expectedMeanLength: 2.6,
+		});
 		const text = sections.map(s => s.body).join('\n');
 		expect(text).not.toMatch(/NaN|nan/);
 		expect(sections.find(s => s.id === 'draft-tokens')!.body).toContain('No drafts yet (drafts x k = 0 x 3 = 0; draft tokens = 0).');

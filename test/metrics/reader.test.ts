@@ -11,15 +11,15 @@ describe('getMetrics (vLLM get_metrics_snapshot)', () => {
 		const scenario = createGoldenScenario();
 		for (let i = 0; i < 3; i++) scenario.step(i);
 		const metrics = await getMetrics(scenario.registry);
-		const pick = (name: string) => metrics.filter((m) => m.name === name);
+		const pick = (name: string) => metrics.filter(m => m.name === name);
 
 		// Same numbers as test/golden/two-engines-k3.prom, without `_total`.
 		expect(pick('vllm:spec_decode_num_drafts')).toEqual([
 			{kind: 'counter', name: 'vllm:spec_decode_num_drafts', labels: LABELS0, value: 5},
 			{kind: 'counter', name: 'vllm:spec_decode_num_drafts', labels: LABELS1, value: 3},
 		]);
-		expect(pick('vllm:spec_decode_num_draft_tokens').map((m) => (m as {value: number}).value)).toEqual([14, 7]);
-		expect(pick('vllm:spec_decode_num_accepted_tokens').map((m) => (m as {value: number}).value)).toEqual([7, 4]);
+		expect(pick('vllm:spec_decode_num_draft_tokens').map(m => (m as {value: number}).value)).toEqual([14, 7]);
+		expect(pick('vllm:spec_decode_num_accepted_tokens').map(m => (m as {value: number}).value)).toEqual([7, 4]);
 		expect(pick('vllm:spec_decode_num_accepted_tokens_per_pos')).toEqual([
 			{kind: 'vector', name: 'vllm:spec_decode_num_accepted_tokens_per_pos', labels: LABELS0, values: [4, 2, 1]},
 			{kind: 'vector', name: 'vllm:spec_decode_num_accepted_tokens_per_pos', labels: LABELS1, values: [2, 1, 1]},
@@ -32,7 +32,7 @@ describe('getMetrics (vLLM get_metrics_snapshot)', () => {
 			{kind: 'gauge', name: 'vllm:kv_cache_usage_perc', labels: LABELS0, value: 0},
 			{kind: 'gauge', name: 'vllm:kv_cache_usage_perc', labels: LABELS1, value: 0.0625},
 		]);
-		expect(pick('vllm:request_success').map((m) => [m.labels['finished_reason'], m.labels['engine'], (m as {value: number}).value])).toEqual([
+		expect(pick('vllm:request_success').map(m => [m.labels['finished_reason'], m.labels['engine'], (m as {value: number}).value])).toEqual([
 			['stop', '0', 1],
 			['stop', '1', 0],
 			['length', '0', 1],
@@ -51,12 +51,12 @@ describe('getMetrics (vLLM get_metrics_snapshot)', () => {
 		});
 		expect([gen1.count, gen1.sum, gen1.buckets['2.0'], gen1.buckets['+Inf']]).toEqual([1, 2, 1, 1]);
 		const itl = pick('vllm:inter_token_latency_seconds') as Histogram[];
-		expect(itl.map((h) => [h.labels['engine'], h.count, h.buckets['0.025'], h.buckets['0.075'], h.buckets['+Inf']])).toEqual([
+		expect(itl.map(h => [h.labels['engine'], h.count, h.buckets['0.025'], h.buckets['0.075'], h.buckets['+Inf']])).toEqual([
 			['0', 3, 0, 3, 3],
 			['1', 1, 0, 1, 1],
 		]);
 		for (const h of metrics.filter((m): m is Histogram => m.kind === 'histogram')) expect(h.count).toBe(h.buckets['+Inf']);
-		expect(metrics.every((m) => !m.name.endsWith('_total') && !m.name.endsWith('_created'))).toBe(true);
+		expect(metrics.every(m => !m.name.endsWith('_total') && !m.name.endsWith('_created'))).toBe(true);
 	});
 
 	it('skips families without the vllm: prefix and rejects unknown types', async () => {
@@ -79,7 +79,7 @@ describe('getMetrics (vLLM get_metrics_snapshot)', () => {
 				name: 'vllm:spec_decode_num_accepted_tokens_per_pos',
 				help: 'h',
 				type: 'counter',
-				series: [sample('0', '0', 3.7), sample('1', '0', 1), sample('1', '3', 2)].map((s) => ({labels: s.labels, samples: [s]})),
+				series: [sample('0', '0', 3.7), sample('1', '0', 1), sample('1', '3', 2)].map(s => ({labels: s.labels, samples: [s]})),
 			},
 		]);
 		expect(metrics).toEqual([

@@ -36,8 +36,12 @@ describe('built-ins added for the presets', () => {
 
 	it('KV bytes per token: MLA latent (DeepSeek-V3), full-attention layers only (Qwen3-Next), T5 decoder', () => {
 		expect(BUILTIN_MODELS['deepseek-v3'].kvBytesPerToken).toBe((512 + 64) * 2 * 61);
-		expect(BUILTIN_MODELS['qwen3-next-80b-a3b'].kvBytesPerToken).toBe(kvBytesPerTokenFromConfig({numLayers: 48 / 4, numKvHeads: 2, headDim: 256, bytesPerElement: 2}));
-		expect(BUILTIN_MODELS['t5-xxl'].kvBytesPerToken).toBe(kvBytesPerTokenFromConfig({numLayers: 24, numKvHeads: 64, headDim: 64, bytesPerElement: 2}));
+		expect(BUILTIN_MODELS['qwen3-next-80b-a3b'].kvBytesPerToken).toBe(
+			kvBytesPerTokenFromConfig({numLayers: 48 / 4, numKvHeads: 2, headDim: 256, bytesPerElement: 2}),
+		);
+		expect(BUILTIN_MODELS['t5-xxl'].kvBytesPerToken).toBe(
+			kvBytesPerTokenFromConfig({numLayers: 24, numKvHeads: 64, headDim: 64, bytesPerElement: 2}),
+		);
 	});
 
 	it('the large models fit where the presets put them, and not on fewer GPUs', () => {

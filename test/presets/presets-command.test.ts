@@ -27,7 +27,9 @@ describe('specsim presets', () => {
 		expect(rows.map(row => row.split(' ')[0])).toEqual(names);
 		const columns = ['METHOD', 'K', 'MODEL', 'HARDWARE', 'DESCRIPTION'].map(header => lines[0]!.indexOf(header));
 		for (const row of rows) for (const at of columns) expect(row[at - 1]).toBe(' ');
-		expect(rows.find(row => row.startsWith('llama-3.1-8b-eagle3 '))).toMatch(/^llama-3\.1-8b-eagle3 +eagle3 +3 +llama-3\.1-8b +1x h100-sxm +Llama-3\.1-8B-Instruct \+ RedHatAI EAGLE-3/);
+		expect(rows.find(row => row.startsWith('llama-3.1-8b-eagle3 '))).toMatch(
+			/^llama-3\.1-8b-eagle3 +eagle3 +3 +llama-3\.1-8b +1x h100-sxm +Llama-3\.1-8B-Instruct \+ RedHatAI EAGLE-3/,
+		);
 		expect(rows.find(row => row.startsWith('llama-3.1-70b-ngram-cnndm '))).toMatch(/ ngram +5 +llama-3\.1-70b +4x h100-sxm /);
 		expect(rows.find(row => row.startsWith('deepseek-v3-mtp '))).toMatch(/ deepseek_mtp +1 +deepseek-v3 +8x h200 /);
 		expect(stdout).toContain(`${names.length} presets; default (npm start): llama-3.1-8b-eagle3.`);
@@ -39,7 +41,9 @@ describe('specsim presets', () => {
 		expect(code).toBe(0);
 		expect(stdout).toMatch(/^llama-3\.1-8b-eagle3 \(default\)\n {2}Llama-3\.1-8B-Instruct \+ RedHatAI EAGLE-3/);
 		expect(stdout).toContain('  served model  meta-llama/Llama-3.1-8B-Instruct\n');
-		expect(stdout).toContain('  model         llama-3.1-8b: meta-llama/Llama-3.1-8B-Instruct, 8.03B params, 2 bytes/param, 32 layers, 131072 KV bytes/token\n');
+		expect(stdout).toContain(
+			'  model         llama-3.1-8b: meta-llama/Llama-3.1-8B-Instruct, 8.03B params, 2 bytes/param, 32 layers, 131072 KV bytes/token\n',
+		);
 		expect(stdout).toContain('  hardware      1x h100-sxm: NVIDIA H100 SXM 80GB\n');
 		expect(stdout).toContain('  speculative   method eagle3, num_speculative_tokens 3\n');
 		expect(stdout).toContain('    per-position (unconditional)  0.7296, 0.5208, 0.3545\n');
@@ -56,11 +60,14 @@ describe('specsim presets', () => {
 		expect(stdout).toContain('  model (built-in llama-3.1-8b): config.json: hidden_size 4096');
 	});
 
-	it.each(['deepseek-v3-mtp', 'llama-3.1-70b-ngram-cnndm', 'llama-3.1-70b-suffix-agentic', 't5-xxl-t5-small-ende', 'teaching-alpha-0.8-k5'])('%s: shows every source in its file', async name => {
-		const {code, stdout} = await cli('presets', name);
-		expect(code).toBe(0);
-		for (const source of sourcesIn(JSON.parse(readFileSync(join(PRESETS_DIR, `${name}.json`), 'utf8')))) expect(stdout).toContain(source);
-	});
+	it.each(['deepseek-v3-mtp', 'llama-3.1-70b-ngram-cnndm', 'llama-3.1-70b-suffix-agentic', 't5-xxl-t5-small-ende', 'teaching-alpha-0.8-k5'])(
+		'%s: shows every source in its file',
+		async name => {
+			const {code, stdout} = await cli('presets', name);
+			expect(code).toBe(0);
+			for (const source of sourcesIn(JSON.parse(readFileSync(join(PRESETS_DIR, `${name}.json`), 'utf8')))) expect(stdout).toContain(source);
+		},
+	);
 
 	it('names the canonical method of an alias and flags variable-length drafts', async () => {
 		expect((await cli('presets', 'deepseek-v3-mtp')).stdout).toContain('  speculative   method deepseek_mtp (vLLM: mtp), num_speculative_tokens 1\n');
@@ -75,6 +82,8 @@ describe('specsim presets', () => {
 		const {code, stdout, stderr} = await cli('presets', 'no-such-preset');
 		expect(code).toBe(2);
 		expect(stdout).toBe('');
-		expect(stderr).toMatch(/^specsim: unknown preset "no-such-preset"; known: deepseek-v3-mtp, .*llama-3\.1-8b-eagle3, .*vicuna-13b-medusa \(or give a file path\)\n$/);
+		expect(stderr).toMatch(
+			/^specsim: unknown preset "no-such-preset"; known: deepseek-v3-mtp, .*llama-3\.1-8b-eagle3, .*vicuna-13b-medusa \(or give a file path\)\n$/,
+		);
 	});
 });

@@ -49,7 +49,16 @@ function atK(config: SimConfig, k: number): SimConfig {
 type Clusters = {drafts: number; d2: number; acc: number[]; acc2: number[]; accD: number[]; accepted: number; accepted2: number; acceptedD: number};
 
 function watchClusters(built: ReturnType<typeof buildSimulation>, k: number): Clusters {
-	const c: Clusters = {drafts: 0, d2: 0, acc: new Array(k).fill(0), acc2: new Array(k).fill(0), accD: new Array(k).fill(0), accepted: 0, accepted2: 0, acceptedD: 0};
+	const c: Clusters = {
+		drafts: 0,
+		d2: 0,
+		acc: new Array(k).fill(0),
+		acc2: new Array(k).fill(0),
+		accD: new Array(k).fill(0),
+		accepted: 0,
+		accepted2: 0,
+		acceptedD: 0,
+	};
 	built.simulation.subscribe({
 		onStep: out => {
 			for (const request of out.finished) {
@@ -161,12 +170,14 @@ describe.each(published.map(config => [config.name, config] as const))('%s', (_n
 		it('the closed forms equal the published figures', () => {
 			const built = buildSimulation(atK(config, k), {seed: 0});
 			const expected = built.expected();
-			if (entry.meanAcceptanceLength !== undefined) expect(Math.abs(expected.meanAcceptanceLength - entry.meanAcceptanceLength)).toBeLessThanOrEqual(AL_ROUNDING);
+			if (entry.meanAcceptanceLength !== undefined)
+				expect(Math.abs(expected.meanAcceptanceLength - entry.meanAcceptanceLength)).toBeLessThanOrEqual(AL_ROUNDING);
 			if (entry.perPosition !== undefined) {
 				expect(entry.perPosition).toHaveLength(k);
 				entry.perPosition.forEach((r, i) => expect(Math.abs(expected.unconditionalRates[i]! - r)).toBeLessThanOrEqual(POSITION_ROUNDING));
 			}
-			if (entry.draftAcceptanceRate !== undefined) expect(Math.abs(expected.draftAcceptanceRate - entry.draftAcceptanceRate)).toBeLessThanOrEqual(POSITION_ROUNDING);
+			if (entry.draftAcceptanceRate !== undefined)
+				expect(Math.abs(expected.draftAcceptanceRate - entry.draftAcceptanceRate)).toBeLessThanOrEqual(POSITION_ROUNDING);
 			const draft = config.speculative.draftCost;
 			if (entry.speedup !== undefined && draft?.kind === 'ratio') {
 				// Leviathan: S = (1 + Σ r_i) / (1 + k·c) at batch 1; c was derived from this figure.
@@ -186,7 +197,8 @@ describe.each(published.map(config => [config.name, config] as const))('%s', (_n
 			});
 			if (entry.meanAcceptanceLength !== undefined) expect(Math.abs(m.meanLength - entry.meanAcceptanceLength)).toBeLessThan(AL_TOLERANCE);
 			entry.perPosition?.forEach((r, i) => expect(Math.abs(m.perPosition[i]! - r)).toBeLessThan(POSITION_TOLERANCE));
-			if (entry.draftAcceptanceRate !== undefined) expect(Math.abs(m.draftAcceptanceRate - entry.draftAcceptanceRate)).toBeLessThan(POSITION_TOLERANCE);
+			if (entry.draftAcceptanceRate !== undefined)
+				expect(Math.abs(m.draftAcceptanceRate - entry.draftAcceptanceRate)).toBeLessThan(POSITION_TOLERANCE);
 		});
 	});
 });

@@ -17,7 +17,9 @@ const cases = presets.flatMap(config =>
 
 describe('published batch-1 speedups', () => {
 	it('has cases (the EAGLE-3 k sweep)', () => {
-		expect(cases.map(([name, k]) => `${name}@${k}`)).toEqual(expect.arrayContaining(['llama-3.1-8b-eagle3-k-sweep@2', 'llama-3.1-8b-eagle3-k-sweep@4']));
+		expect(cases.map(([name, k]) => `${name}@${k}`)).toEqual(
+			expect.arrayContaining(['llama-3.1-8b-eagle3-k-sweep@2', 'llama-3.1-8b-eagle3-k-sweep@4']),
+		);
 	});
 
 	it.each(cases)('%s at k=%i reproduces %s× within 5%%', (_name, k, published, config) => {

@@ -89,13 +89,17 @@ describe('/metrics server', () => {
 		session.restart();
 		const after = (await get(server.metricsUrl)).body;
 		expect(after).toMatch(/^vllm:spec_decode_num_drafts_total\{[^}]*\} 0\.0$/m);
-		expect(after).toContain(`vllm:spec_decode_num_drafts_created{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct"} ${floatToGoString(session.createdS!)}`);
+		expect(after).toContain(
+			`vllm:spec_decode_num_drafts_created{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct"} ${floatToGoString(session.createdS!)}`,
+		);
 	});
 
 	it('20 concurrent scrapes of a paused simulation return identical bodies', async () => {
 		const session = await createSession();
 		const server = await serve(session);
-		const replies = await Promise.all(Array.from({length: 20}, (_, i) => get(server.metricsUrl, i % 2 === 0 ? {} : {accept: 'application/openmetrics-text'})));
+		const replies = await Promise.all(
+			Array.from({length: 20}, (_, i) => get(server.metricsUrl, i % 2 === 0 ? {} : {accept: 'application/openmetrics-text'})),
+		);
 		const texts = new Set(replies.filter((_, i) => i % 2 === 0).map(r => r.body));
 		const oms = new Set(replies.filter((_, i) => i % 2 === 1).map(r => r.body));
 		expect(replies.every(r => r.status === 200)).toBe(true);

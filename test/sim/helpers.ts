@@ -1,7 +1,11 @@
 import {simConfigSchema, type SimConfig, type SimConfigInput} from '../../src/config/schema.js';
 
 /** A small valid configuration: one H100, Llama-3.1-8B, a fixed-length workload; override what a test needs. */
-export function testConfig(overrides: {speculative?: Partial<SimConfigInput['speculative']>; workload?: Partial<SimConfigInput['workload']>} & Partial<Omit<SimConfigInput, 'speculative' | 'workload'>> = {}): SimConfig {
+export function testConfig(
+	overrides: {speculative?: Partial<SimConfigInput['speculative']>; workload?: Partial<SimConfigInput['workload']>} & Partial<
+		Omit<SimConfigInput, 'speculative' | 'workload'>
+	> = {},
+): SimConfig {
 	const {speculative, workload, ...rest} = overrides;
 	return simConfigSchema.parse({
 		name: 'test',

@@ -32,10 +32,17 @@ describe('statistical validation against closed forms (fixed seeds, 4 standard e
 
 	it("reproduces vLLM's synthetic per-position rates, and a synthetic length's minimum-variance schedule", () => {
 		const rates = [0.9, 0.5, 0.2];
-		const s = run(buildSimulation(testConfig({speculative: {method: 'synthetic', numSpecTokens: 3, acceptance: {kind: 'synthetic', rates}}}), {seed: 3}), 400);
-		for (let i = 0; i < 3; i++) expect(Math.abs(s.per_position_acceptance_rate[i]! - rates[i]!)).toBeLessThan(4 * Math.sqrt((rates[i]! * (1 - rates[i]!)) / s.num_drafts));
+		const s = run(
+			buildSimulation(testConfig({speculative: {method: 'synthetic', numSpecTokens: 3, acceptance: {kind: 'synthetic', rates}}}), {seed: 3}),
+			400,
+		);
+		for (let i = 0; i < 3; i++)
+			expect(Math.abs(s.per_position_acceptance_rate[i]! - rates[i]!)).toBeLessThan(4 * Math.sqrt((rates[i]! * (1 - rates[i]!)) / s.num_drafts));
 		// Length 2.4 at k=3: rates [1, 0.4, 0]: every draft accepts 1 or 2 tokens.
-		const l = run(buildSimulation(testConfig({speculative: {method: 'synthetic', numSpecTokens: 3, acceptance: {kind: 'synthetic', length: 2.4}}}), {seed: 3}), 200);
+		const l = run(
+			buildSimulation(testConfig({speculative: {method: 'synthetic', numSpecTokens: 3, acceptance: {kind: 'synthetic', length: 2.4}}}), {seed: 3}),
+			200,
+		);
 		expect(l.per_position_acceptance_rate[0]).toBe(1);
 		expect(l.per_position_acceptance_rate[2]).toBe(0);
 		expect(Math.abs(l.per_position_acceptance_rate[1]! - 0.4)).toBeLessThan(4 * Math.sqrt(0.24 / l.num_drafts));
@@ -69,7 +76,10 @@ describe("Leviathan's speedup at concurrency 1", () => {
 	])('alpha %d, k %d, c %d: within 2%% of (1 - a^(k+1)) / ((1 - a)(kc + 1))', (alpha, k, c) => {
 		const config = testConfig({
 			speculative: {method: 'draft_model', numSpecTokens: k, acceptance: {kind: 'constant', alpha}, draftCost: {kind: 'ratio', c}},
-			workload: {arrival: {kind: 'closed-loop', users: 1}, classes: [{name: 'long', weight: 1, prompt: {kind: 'fixed', value: 1}, output: {kind: 'fixed', value: 4000}}]},
+			workload: {
+				arrival: {kind: 'closed-loop', users: 1},
+				classes: [{name: 'long', weight: 1, prompt: {kind: 'fixed', value: 1}, output: {kind: 'fixed', value: 4000}}],
+			},
 			scheduler: {stepOverheadS: 0},
 		});
 		const tokensPerS = (off: boolean): number => {
@@ -85,7 +95,8 @@ describe("Leviathan's speedup at concurrency 1", () => {
 
 describe('determinism and independent streams', () => {
 	it('same config and seed give identical results; another seed differs', () => {
-		const summary = (seed: number) => JSON.stringify(summarize(((b: BuiltSimulation) => (b.simulation.runUntil(60), b))(buildSimulation(testConfig(), {seed}))));
+		const summary = (seed: number) =>
+			JSON.stringify(summarize(((b: BuiltSimulation) => (b.simulation.runUntil(60), b))(buildSimulation(testConfig(), {seed}))));
 		expect(summary(4)).toBe(summary(4));
 		expect(summary(5)).not.toBe(summary(4));
 	});

@@ -16,7 +16,10 @@ writeFileSync(
 		model: 'llama-3.1-8b',
 		hardware: 'h100-sxm',
 		speculative: {method: 'eagle3', numSpecTokens: 2, acceptance: {kind: 'constant', alpha: 0.8}},
-		workload: {arrival: {kind: 'closed-loop', users: 1}, classes: [{name: 'c', weight: 1, prompt: {kind: 'fixed', value: 32}, output: {kind: 'fixed', value: 64}}]},
+		workload: {
+			arrival: {kind: 'closed-loop', users: 1},
+			classes: [{name: 'c', weight: 1, prompt: {kind: 'fixed', value: 32}, output: {kind: 'fixed', value: 64}}],
+		},
 	}),
 );
 
@@ -45,7 +48,9 @@ describe('specsim sweep', () => {
 		const lines = stdout.trimEnd().split('\n');
 		expect(lines).toHaveLength(3);
 		expect(lines[0]!.startsWith('k,qps,method,cost_ratio,')).toBe(true);
-		expect(lines[0]!.endsWith(',per_position_4,expected_per_position_1,expected_per_position_2,expected_per_position_3,expected_per_position_4')).toBe(true);
+		expect(
+			lines[0]!.endsWith(',per_position_4,expected_per_position_1,expected_per_position_2,expected_per_position_3,expected_per_position_4'),
+		).toBe(true);
 		expect(lines[1]!.startsWith('2,4,eagle3,')).toBe(true);
 		expect(lines[2]!.startsWith('4,4,eagle3,')).toBe(true);
 		const width = lines[0]!.split(',').length;
@@ -108,7 +113,10 @@ describe('sweep over a trace', () => {
 		const {tmpdir} = await import('node:os');
 		const {join} = await import('node:path');
 		const trace = join(mkdtempSync(join(tmpdir(), 'specsim-sweep-trace-')), 'trace.jsonl');
-		writeFileSync(trace, `${Array.from({length: 12}, (_, i) => JSON.stringify({arrival_time: i, prompt_tokens: 50, output_tokens: 40})).join('\n')}\n`);
+		writeFileSync(
+			trace,
+			`${Array.from({length: 12}, (_, i) => JSON.stringify({arrival_time: i, prompt_tokens: 50, output_tokens: 40})).join('\n')}\n`,
+		);
 		const {code, stdout} = await cli('sweep', '--trace', trace, '--k', '1,3', '--duration', '60s', '--workers', '1', '--json');
 		expect(code).toBe(0);
 		const rows = (JSON.parse(stdout) as SweepJson).rows;

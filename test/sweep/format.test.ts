@@ -5,9 +5,17 @@ import {measurement} from './helpers.js';
 
 const baseline = measurement({output_tokens_per_s: 800, tpot_s: {p50: 0.008, p99: 0.009}, cost_ratio: null, expected_speedup: null});
 const rows = markBest([
-	makeRow({k: 1, qps: 4, method: 'eagle3'}, measurement({per_position_acceptance_rate: [0.7], expected_per_position_acceptance_rate: [0.7], tpot_s: {p50: 0.005, p99: 0.006}}), baseline),
+	makeRow(
+		{k: 1, qps: 4, method: 'eagle3'},
+		measurement({per_position_acceptance_rate: [0.7], expected_per_position_acceptance_rate: [0.7], tpot_s: {p50: 0.005, p99: 0.006}}),
+		baseline,
+	),
 	makeRow({k: 2, qps: 4, method: 'eagle3'}, measurement(), baseline),
-	makeRow({k: 1, qps: null, method: 'my,method'}, measurement({ttft_s: {p50: null, p99: null}, per_position_acceptance_rate: [0.7], expected_per_position_acceptance_rate: [0.7]}), baseline),
+	makeRow(
+		{k: 1, qps: null, method: 'my,method'},
+		measurement({ttft_s: {p50: null, p99: null}, per_position_acceptance_rate: [0.7], expected_per_position_acceptance_rate: [0.7]}),
+		baseline,
+	),
 ]);
 
 describe('formatSweepCsv', () => {
@@ -16,7 +24,17 @@ describe('formatSweepCsv', () => {
 
 	it('has a header of the row fields and per-position columns up to the largest k', () => {
 		expect(header.slice(0, 4)).toEqual(['k', 'qps', 'method', 'cost_ratio']);
-		expect(header).toEqual(expect.arrayContaining(['expected_speedup', 'throughput_speedup', 'latency_speedup', 'tpot_p50_s', 'itl_p99_s', 'best_throughput', 'best_latency']));
+		expect(header).toEqual(
+			expect.arrayContaining([
+				'expected_speedup',
+				'throughput_speedup',
+				'latency_speedup',
+				'tpot_p50_s',
+				'itl_p99_s',
+				'best_throughput',
+				'best_latency',
+			]),
+		);
 		expect(header.slice(-4)).toEqual(['per_position_1', 'per_position_2', 'expected_per_position_1', 'expected_per_position_2']);
 		expect(lines).toHaveLength(4);
 	});
@@ -48,7 +66,9 @@ describe('formatSweepTable', () => {
 		const header = lines[2]!;
 		expect(header).toMatch(/^k\s+qps\s+method\s+c\s+accept%\s+\(exp\)\s+AL\s+\(exp\)\s+tok\/s\s+TTFT p50/);
 		const body = lines.slice(3, 6);
-		expect(body[0]).toMatch(/^1\s+4\s+eagle3\s+0\.050\s+50\.0\s+50\.0\s+2\.000\s+2\.000\s+1000\.0\s+12\.00\s+20\.00\s+8\.00\s+9\.00\s+5\.00\s+1\.25x\s+1\.60x\s+1\.82x\s+T\s+0\.700$/);
+		expect(body[0]).toMatch(
+			/^1\s+4\s+eagle3\s+0\.050\s+50\.0\s+50\.0\s+2\.000\s+2\.000\s+1000\.0\s+12\.00\s+20\.00\s+8\.00\s+9\.00\s+5\.00\s+1\.25x\s+1\.60x\s+1\.82x\s+T\s+0\.700$/,
+		);
 		expect(body[1]).toMatch(/\s2\.00x\s+1\.82x\s+L\s+0\.600 0\.400$/);
 		expect(body[2]).toMatch(/^1\s+closed\s+my,method\s.*\sn\/a\s+n\/a\s/);
 		// Aligned: the tok/s column ends at the same offset on every line.

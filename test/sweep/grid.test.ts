@@ -25,16 +25,22 @@ describe('parseKList', () => {
 		expect(parseKList(`1..${MAX_SWEEP_K}`)).toHaveLength(MAX_SWEEP_K);
 	});
 
-	it.each(['0', '3..1', 'a', '', '1,,2', '1..', '..3', '1.5', '-1', `1..${MAX_SWEEP_K + 1}`, '1...3', '2-4'])('rejects "%s" with a one-line error naming --k', text => {
-		const error = userError(() => parseKList(text));
-		expect(error.message).toMatch(/^--k/);
-		expect(error.message).not.toContain('\n');
-		expect(error.exitCode).toBe(2);
-	});
+	it.each(['0', '3..1', 'a', '', '1,,2', '1..', '..3', '1.5', '-1', `1..${MAX_SWEEP_K + 1}`, '1...3', '2-4'])(
+		'rejects "%s" with a one-line error naming --k',
+		text => {
+			const error = userError(() => parseKList(text));
+			expect(error.message).toMatch(/^--k/);
+			expect(error.message).not.toContain('\n');
+			expect(error.exitCode).toBe(2);
+		},
+	);
 
-	test.prop([fc.array(fc.integer({min: 1, max: MAX_SWEEP_K}), {minLength: 1, maxLength: 20})])('a list gives its distinct values in ascending order', ks => {
-		expect(parseKList(ks.join(','))).toEqual([...new Set(ks)].sort((a, b) => a - b));
-	});
+	test.prop([fc.array(fc.integer({min: 1, max: MAX_SWEEP_K}), {minLength: 1, maxLength: 20})])(
+		'a list gives its distinct values in ascending order',
+		ks => {
+			expect(parseKList(ks.join(','))).toEqual([...new Set(ks)].sort((a, b) => a - b));
+		},
+	);
 
 	test.prop([fc.integer({min: 1, max: MAX_SWEEP_K}), fc.integer({min: 0, max: 20})])('a range a..b gives a, a+1, ..., b', (from, span) => {
 		const to = Math.min(MAX_SWEEP_K, from + span);

@@ -6,7 +6,9 @@ import {simConfigSchema, type SimConfig, type SimConfigInput} from '../../src/co
  * heterogeneity), Poisson arrivals, fixed 64-token prompts and 200-token outputs.
  */
 export function sweepConfig(
-	overrides: {speculative?: Partial<SimConfigInput['speculative']>; workload?: Partial<SimConfigInput['workload']>} & Partial<Omit<SimConfigInput, 'speculative' | 'workload'>> = {},
+	overrides: {speculative?: Partial<SimConfigInput['speculative']>; workload?: Partial<SimConfigInput['workload']>} & Partial<
+		Omit<SimConfigInput, 'speculative' | 'workload'>
+	> = {},
 ): SimConfig {
 	const {speculative, workload, ...rest} = overrides;
 	return simConfigSchema.parse({

@@ -4,7 +4,13 @@ import {makeRow} from '../../src/sweep/rows.js';
 import {measurement} from './helpers.js';
 
 const baseline = measurement({cost_ratio: null, expected_speedup: null, tpot_s: {p50: 0.008, p99: 0.009}});
-const rows = [1, 2, 3].map(k => makeRow({k, qps: 4, method: 'eagle3'}, measurement({mean_acceptance_length: 1 + 0.6 * k, tpot_s: {p50: 0.008 / (1 + 0.4 * k), p99: 0.01}}), baseline));
+const rows = [1, 2, 3].map(k =>
+	makeRow(
+		{k, qps: 4, method: 'eagle3'},
+		measurement({mean_acceptance_length: 1 + 0.6 * k, tpot_s: {p50: 0.008 / (1 + 0.4 * k), p99: 0.01}}),
+		baseline,
+	),
+);
 
 describe('buildPlotSpec', () => {
 	it('plots speedup (simulated and expected) and acceptance length against k, one colour per group', () => {
@@ -18,7 +24,9 @@ describe('buildPlotSpec', () => {
 			[3, 2.8],
 		]);
 		expect(new Set(values.map(v => v['group']))).toEqual(new Set(['qps 4, eagle3']));
-		expect(new Set(values.filter(v => v['panel'] === 'speedup').map(v => v['series']))).toEqual(new Set(['simulated (TPOT)', 'simulated (tok/s)', 'expected (Leviathan)']));
+		expect(new Set(values.filter(v => v['panel'] === 'speedup').map(v => v['series']))).toEqual(
+			new Set(['simulated (TPOT)', 'simulated (tok/s)', 'expected (Leviathan)']),
+		);
 	});
 
 	it('orders the colour legend as the sweep does (qps numerically), not alphabetically', () => {

@@ -2,7 +2,14 @@ import {describe, expect, it} from 'vitest';
 import {makeRow, markBest, type SweepRow} from '../../src/sweep/rows.js';
 import {measurement} from './helpers.js';
 
-const baseline = measurement({output_tokens_per_s: 800, tpot_s: {p50: 0.008, p99: 0.009}, num_drafts: 0, cost_ratio: null, expected_speedup: null, per_position_acceptance_rate: []});
+const baseline = measurement({
+	output_tokens_per_s: 800,
+	tpot_s: {p50: 0.008, p99: 0.009},
+	num_drafts: 0,
+	cost_ratio: null,
+	expected_speedup: null,
+	per_position_acceptance_rate: [],
+});
 
 describe('makeRow', () => {
 	it('puts the run beside its baseline: speedups are ratios of tok/s and of TPOT p50', () => {

@@ -40,7 +40,10 @@ describe('runConfiguration', () => {
 			[0.8, 8, 0.05],
 			[0.6, 3, 0.1],
 		] as const) {
-			const config = sweepConfig({scheduler: {stepOverheadS: 0}, speculative: {numSpecTokens: k, acceptance: {kind: 'constant', alpha}, draftCost: {kind: 'ratio', c}}});
+			const config = sweepConfig({
+				scheduler: {stepOverheadS: 0},
+				speculative: {numSpecTokens: k, acceptance: {kind: 'constant', alpha}, draftCost: {kind: 'ratio', c}},
+			});
 			const run = runConfiguration({config, seed: 0, durationS: 1, speculationOff: false});
 			expect(run.cost_ratio).toBeCloseTo(c, 14);
 			expect(run.expected_speedup).toBeCloseTo(leviathan(alpha, k, c), 12);

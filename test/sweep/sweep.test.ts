@@ -51,7 +51,11 @@ describe('runSweep', () => {
 
 	it('stops paying at very high load: speedup below 1 with a heavy draft model at qps 200', async () => {
 		const heavy = sweepConfig({
-			speculative: {method: 'draft_model', acceptance: {kind: 'constant', alpha: ALPHA}, draftCost: {kind: 'sequential-model', draftParams: 1e9, bytesPerParam: 2}},
+			speculative: {
+				method: 'draft_model',
+				acceptance: {kind: 'constant', alpha: ALPHA},
+				draftCost: {kind: 'sequential-model', draftParams: 1e9, bytesPerParam: 2},
+			},
 			workload: {arrival: {kind: 'poisson', rate: 200}},
 		});
 		const light = {...heavy, workload: {...heavy.workload, arrival: {kind: 'poisson' as const, rate: 1}}};

@@ -138,12 +138,25 @@ describe('dashboard keys (ink-testing-library)', () => {
 			await new Promise(resolve => setImmediate(resolve));
 		}
 		await vi.waitFor(() => expect(controls.calls).toHaveLength(10));
-		expect(controls.calls).toEqual(['togglePause', 'faster', 'faster', 'slower', 'slower', 'increaseK', 'decreaseK', 'raiseAcceptance', 'lowerAcceptance', 'reset']);
+		expect(controls.calls).toEqual([
+			'togglePause',
+			'faster',
+			'faster',
+			'slower',
+			'slower',
+			'increaseK',
+			'decreaseK',
+			'raiseAcceptance',
+			'lowerAcceptance',
+			'reset',
+		]);
 		unmount();
 	});
 
 	it('t toggles unconditional and conditional bars', async () => {
-		const {stdin, lastFrame, unmount} = render(<App source={staticSource(createTestSnapshot())} controls={recordingControls()} explain={noExplain} />);
+		const {stdin, lastFrame, unmount} = render(
+			<App source={staticSource(createTestSnapshot())} controls={recordingControls()} explain={noExplain} />,
+		);
 		expect(plain(lastFrame())).toContain('Per-position acceptance: unconditional');
 		stdin.write('t');
 		await vi.waitFor(() => expect(plain(lastFrame())).toContain('Per-position acceptance: conditional'));
@@ -158,7 +171,11 @@ describe('dashboard keys (ink-testing-library)', () => {
 		const explain = (numbers: ExplainNumbers) => {
 			seen.push(numbers);
 			return [
-				{id: 'length', title: 'Acceptance length', body: `1 + ${numbers.numAcceptedTokens} / ${numbers.numDrafts} = ${numbers.meanAcceptanceLength.toFixed(2)}`},
+				{
+					id: 'length',
+					title: 'Acceptance length',
+					body: `1 + ${numbers.numAcceptedTokens} / ${numbers.numDrafts} = ${numbers.meanAcceptanceLength.toFixed(2)}`,
+				},
 				{id: 'tokens', title: 'drafts × k is not draft tokens', body: `${numbers.numDrafts} × ${numbers.k} vs ${numbers.numDraftTokens}`},
 			];
 		};
@@ -210,7 +227,9 @@ describe('dashboard keys (ink-testing-library)', () => {
 			const sections = explainSections(explainNumbersOf(snapshot));
 			expect(sections.map(s => s.id)).toContain('bonus-token');
 			const app = plain(
-				renderToString(<App source={staticSource(snapshot)} controls={recordingControls()} explain={explainSections} columns={80} initialExplain />, {columns: 80}),
+				renderToString(<App source={staticSource(snapshot)} controls={recordingControls()} explain={explainSections} columns={80} initialExplain />, {
+					columns: 80,
+				}),
 			);
 			expect(app).toContain(`─ Explain 1/${sections.length}: What a draft is`);
 			for (let i = 0; i < sections.length; i++) {

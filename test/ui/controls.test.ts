@@ -60,7 +60,9 @@ describe('dashboard controls on a real session', () => {
 		expect(store.getSnapshot().header.k).toBe(4);
 		expect(store.getSnapshot().expected.unconditionalRates).toHaveLength(4);
 		const text = await renderText(session.registry, {createdS: session.createdS});
-		expect(text).toContain('vllm:spec_decode_num_accepted_tokens_per_pos_total{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct",position="3"} 0.0');
+		expect(text).toContain(
+			'vllm:spec_decode_num_accepted_tokens_per_pos_total{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct",position="3"} 0.0',
+		);
 		// Drafts after the change are 4 tokens long.
 		const before = store.getSnapshot().lifetime;
 		session.built.simulation.runUntil(15);

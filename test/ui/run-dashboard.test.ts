@@ -47,7 +47,11 @@ describe('specsim run on a terminal', () => {
 		expect(first.status).toBe(200);
 		expect(first.body).not.toContain('position="3"');
 		run.terminal.press(']');
-		await vi.waitFor(async () => expect((await scrape(url)).body).toContain('vllm:spec_decode_num_accepted_tokens_per_pos_total{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct",position="3"}'));
+		await vi.waitFor(async () =>
+			expect((await scrape(url)).body).toContain(
+				'vllm:spec_decode_num_accepted_tokens_per_pos_total{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct",position="3"}',
+			),
+		);
 		run.terminal.press('p');
 		// React commits an external-store update in a microtask: let it land before quitting.
 		await new Promise(resolve => setImmediate(resolve));

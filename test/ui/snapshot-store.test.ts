@@ -89,7 +89,16 @@ describe('createSnapshotStore over a real session', () => {
 		for (const r of snap.history.acceptanceRate.slice(5)) expect(r).toBeGreaterThan(0.3);
 		expect(snap.engine.outputTokensPerS).toBe(snap.history.outputTokensPerS.at(-1));
 		expect(snap.engine.ttft.p50).toBeLessThanOrEqual(snap.engine.ttft.p99);
-		expect(snap.header).toMatchObject({preset: 'llama-3.1-8b-eagle3', model: 'meta-llama/Llama-3.1-8B-Instruct', method: 'eagle3', k: 3, seed: 0, virtualS: 60, paused: false, metricsUrl: 'http://127.0.0.1:1/metrics'});
+		expect(snap.header).toMatchObject({
+			preset: 'llama-3.1-8b-eagle3',
+			model: 'meta-llama/Llama-3.1-8B-Instruct',
+			method: 'eagle3',
+			k: 3,
+			seed: 0,
+			virtualS: 60,
+			paused: false,
+			metricsUrl: 'http://127.0.0.1:1/metrics',
+		});
 		store.close();
 	});
 

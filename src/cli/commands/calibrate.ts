@@ -32,23 +32,33 @@ export function registerCalibrate(program: Command, output: Output): void {
 		.option('--preset <name|file>', 'base preset: everything but acceptance comes from it', DEFAULT_PRESET)
 		.option('-o, --output <file>', 'write the calibrated preset here (atomically) instead of standard output')
 		.option('--k <n>', 'num_speculative_tokens of the preset (default: the observed k; larger k is extrapolated by the decay fit)')
-		.option('--observed-k <n>', 'k of the vLLM run, for inputs that do not show it (V1-a/V1-b lines; default: the base preset\'s k)')
+		.option('--observed-k <n>', "k of the vLLM run, for inputs that do not show it (V1-a/V1-b lines; default: the base preset's k)")
 		.option('--model-name <name>', 'Prometheus input: keep only series with this model_name label')
 		.option('--engine <index>', 'Prometheus input: keep only this engine (repeatable, or comma-separated)', collectList, [] as string[])
 		.option('--json', 'print a JSON report (fit, counts, warnings and the preset) instead of the preset', false)
 		.option('--timeout <duration>', 'URL input: give up on a /metrics request after this long', '10s')
-		.option('--scrape-interval <duration>', 'URL input: scrape twice this far apart and calibrate from the increase (default: one scrape, counters since start)')
+		.option(
+			'--scrape-interval <duration>',
+			'URL input: scrape twice this far apart and calibrate from the increase (default: one scrape, counters since start)',
+		)
 		.action(async (inputs: string[], flags: CalibrateFlags) => {
 			await runCalibrate(inputs, flags, output);
 		});
 }
 
 function collectList(value: string, previous: string[]): string[] {
-	return [...previous, ...value.split(',').map(v => v.trim()).filter(v => v !== '')];
+	return [
+		...previous,
+		...value
+			.split(',')
+			.map(v => v.trim())
+			.filter(v => v !== ''),
+	];
 }
 
 async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Output): Promise<void> {
-	if (inputs.length === 0) throw new UserError('calibrate: no input; give vLLM log files, scrape files, - for standard input, or an http:// /metrics URL');
+	if (inputs.length === 0)
+		throw new UserError('calibrate: no input; give vLLM log files, scrape files, - for standard input, or an http:// /metrics URL');
 	const base = await loadPreset(flags.preset);
 	const k = flags.k === undefined ? undefined : parseInteger(flags.k, '--k', 1);
 	const observedK = flags.observedK === undefined ? undefined : parseInteger(flags.observedK, '--observed-k', 1);
@@ -59,7 +69,8 @@ async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Out
 		filter: {...(flags.modelName !== undefined ? {modelName: flags.modelName} : {}), ...(flags.engine.length > 0 ? {engines: flags.engine} : {})},
 	});
 	for (const input of inputs) {
-		if (/^https:\/\//i.test(input)) throw new UserError(`${input}: https is not supported; use an http:// URL or save the scrape to a file (curl -s URL > scrape.txt)`);
+		if (/^https:\/\//i.test(input))
+			throw new UserError(`${input}: https is not supported; use an http:// URL or save the scrape to a file (curl -s URL > scrape.txt)`);
 		if (/^http:\/\//i.test(input)) {
 			await readUrl(collector, input, timeoutS, intervalS);
 			continue;

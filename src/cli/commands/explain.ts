@@ -16,7 +16,7 @@ export function registerExplain(program: Command, output: Output): void {
 			"explain draft acceptance with a preset's numbers: per-position rates (unconditional and conditional), accepted length, bonus token, rate vs length, the k table, the log line and PromQL",
 		)
 		.option('--preset <name|file>', 'preset name (see `specsim presets`) or a preset JSON file', DEFAULT_PRESET)
-		.option('--k <n>', 'num_speculative_tokens (default: the preset\'s)')
+		.option('--k <n>', "num_speculative_tokens (default: the preset's)")
 		.option('--drafts <n>', 'number of drafts the example counts are computed for', '1000')
 		.option('--json', 'print the numbers and sections as JSON', false)
 		.action(async (flags: ExplainFlags) => {
@@ -40,10 +40,21 @@ async function explainText(flags: ExplainFlags): Promise<string> {
 	const kTable: ExplainKRow[] = [];
 	for (let kk = 1; kk <= kTableMax(k); kk++) {
 		const e = built.acceptance().withK(kk).expected({classWeights});
-		kTable.push({k: kk, meanAcceptanceLength: e.meanAcceptanceLength, acceptanceRate: e.draftAcceptanceRate, lastPositionRate: e.unconditionalRates[kk - 1]!});
+		kTable.push({
+			k: kk,
+			meanAcceptanceLength: e.meanAcceptanceLength,
+			acceptanceRate: e.draftAcceptanceRate,
+			lastPositionRate: e.unconditionalRates[kk - 1]!,
+		});
 	}
 	const origin = `preset ${config.name}, k = ${k}, expected counts for ${drafts} full-length drafts`;
-	const numbers = explainNumbersFromExpectation(built.expected(), {numDrafts: drafts, kTable, logFormat: config.logging.format, logIntervalS: config.logging.intervalS, origin});
+	const numbers = explainNumbersFromExpectation(built.expected(), {
+		numDrafts: drafts,
+		kTable,
+		logFormat: config.logging.format,
+		logIntervalS: config.logging.intervalS,
+		origin,
+	});
 	const sections = explainSections(numbers);
 	if (flags.json) return `${JSON.stringify({numbers, sections}, null, 2)}\n`;
 	return formatExplainText(sections, `specsim explain: ${origin}`);

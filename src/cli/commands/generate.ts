@@ -28,7 +28,9 @@ const CHUNK_S = 5;
 export function registerGenerate(program: Command, output: Output, env: RunEnvironment): void {
 	const command = program
 		.command('generate')
-		.description('simulate as fast as possible and write a synthetic dataset: events, requests, vLLM log, OpenMetrics scrapes, final exposition, summary')
+		.description(
+			'simulate as fast as possible and write a synthetic dataset: events, requests, vLLM log, OpenMetrics scrapes, final exposition, summary',
+		)
 		.requiredOption('--out <dir>', 'output directory (must be empty unless --force)')
 		.requiredOption('--duration <duration>', 'virtual time to simulate (e.g. 90s, 10m, 1h)')
 		.option('--scrape-interval <duration>', 'virtual seconds between the timestamped scrapes in metrics.om', '15s')
@@ -46,7 +48,10 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	const startEpochMs = parseStartFlag(flags.start) ?? DEFAULT_START_EPOCH_MS;
 	const resolved = await resolveSimConfig(flags);
 	const {config, seed, traceLines} = resolved;
-	const session = buildChecked(resolved, () => new Session(config, {seed, startEpochMs, createdSeries: flags.created, ...(traceLines ? {traceLines} : {})}));
+	const session = buildChecked(
+		resolved,
+		() => new Session(config, {seed, startEpochMs, createdSeries: flags.created, ...(traceLines ? {traceLines} : {})}),
+	);
 	await prepareDirectory(flags.out, flags.force);
 
 	const {built} = session;
@@ -63,7 +68,12 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	const offSignal = env.onSignal(() => {
 		interrupted = true;
 	});
-	const progress = env.isStderrTTY ? new cliProgress.SingleBar({stream: process.stderr, format: 'generate [{bar}] {percentage}% | {value}/{total} virtual s | ETA {eta}s', hideCursor: true}, cliProgress.Presets.shades_classic) : undefined;
+	const progress = env.isStderrTTY
+		? new cliProgress.SingleBar(
+				{stream: process.stderr, format: 'generate [{bar}] {percentage}% | {value}/{total} virtual s | ETA {eta}s', hideCursor: true},
+				cliProgress.Presets.shades_classic,
+			)
+		: undefined;
 	const wallStart = performance.now();
 	let progressShown = false;
 
@@ -140,7 +150,9 @@ async function prepareDirectory(dir: string, force: boolean): Promise<void> {
 		const entries = await readdir(dir);
 		if (entries.length === 0) return;
 		if (!force) throw new UserError(`${dir}: directory is not empty (use --force to overwrite a dataset)`);
-		const ours = entries.filter(name => (DATASET_FILES as readonly string[]).includes(name) || /^\.(.+)\.[0-9a-f]{8}\.tmp$/.test(name) || name.startsWith('.metrics-om-spool-'));
+		const ours = entries.filter(
+			name => (DATASET_FILES as readonly string[]).includes(name) || /^\.(.+)\.[0-9a-f]{8}\.tmp$/.test(name) || name.startsWith('.metrics-om-spool-'),
+		);
 		// summary.json first: from here on the directory no longer looks like a complete dataset.
 		ours.sort((a, b) => Number(b === 'summary.json') - Number(a === 'summary.json'));
 		for (const name of ours) await rm(join(dir, name), {recursive: true, force: true});

@@ -12,7 +12,9 @@ import type {Output} from '../options.js';
 export function registerPresets(program: Command, output: Output): void {
 	program
 		.command('presets')
-		.description('list the shipped presets (one line each), or show one preset: its model, acceptance closed forms, workload, published figures and sources')
+		.description(
+			'list the shipped presets (one line each), or show one preset: its model, acceptance closed forms, workload, published figures and sources',
+		)
 		.argument('[name]', 'a preset name (or a preset file path) to show in full')
 		.action(async (name: string | undefined) => {
 			output.stdout(name === undefined ? await listingText() : detailText(await loadPreset(name)));
@@ -25,10 +27,22 @@ export async function listingText(): Promise<string> {
 	const rows: string[][] = [['NAME', 'METHOD', 'K', 'MODEL', 'HARDWARE', 'DESCRIPTION']];
 	for (const name of names) {
 		const {config} = await loadPreset(name);
-		rows.push([name, config.speculative.method, String(config.speculative.numSpecTokens), modelLabel(config), hardwareLabel(config), shortDescription(config.description)]);
+		rows.push([
+			name,
+			config.speculative.method,
+			String(config.speculative.numSpecTokens),
+			modelLabel(config),
+			hardwareLabel(config),
+			shortDescription(config.description),
+		]);
 	}
 	const widths = rows[0]!.map((_, column) => Math.max(...rows.map(row => row[column]!.length)));
-	const lines = rows.map(row => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd());
+	const lines = rows.map(row =>
+		row
+			.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+			.join('  ')
+			.trimEnd(),
+	);
 	return `${lines.join('\n')}\n\n${names.length} presets; default (npm start): ${DEFAULT_PRESET}. Show one with: specsim presets NAME\n`;
 }
 
@@ -53,13 +67,26 @@ export function detailText(preset: LoadedPreset): string {
 	field('served model', config.servedModelName);
 	const m = built.model;
 	const active = m.activeParams === undefined ? '' : `, ${billions(m.activeParams)} active`;
-	field('model', `${modelLabel(config)}: ${m.name}, ${billions(m.params)} params${active}, ${m.bytesPerParam} bytes/param, ${m.numLayers} layers, ${m.kvBytesPerToken} KV bytes/token`);
+	field(
+		'model',
+		`${modelLabel(config)}: ${m.name}, ${billions(m.params)} params${active}, ${m.bytesPerParam} bytes/param, ${m.numLayers} layers, ${m.kvBytesPerToken} KV bytes/token`,
+	);
 	field('hardware', `${hardwareLabel(config)}: ${built.hardware.name}`);
-	field('speculative', `method ${spec.method}${spec.method === built.method ? '' : ` (vLLM: ${built.method})`}, num_speculative_tokens ${k}${info.fixedLength ? '' : ' (a maximum: drafts are variable-length)'}`);
+	field(
+		'speculative',
+		`method ${spec.method}${spec.method === built.method ? '' : ` (vLLM: ${built.method})`}, num_speculative_tokens ${k}${info.fixedLength ? '' : ' (a maximum: drafts are variable-length)'}`,
+	);
 	field('acceptance', describeAcceptance(spec.acceptance));
-	field('heterogeneity', spec.heterogeneity === undefined ? 'none (every request follows the acceptance above)' : `Beta concentration ${spec.heterogeneity.concentration}, ${spec.heterogeneity.levels ?? 32} levels`);
+	field(
+		'heterogeneity',
+		spec.heterogeneity === undefined
+			? 'none (every request follows the acceptance above)'
+			: `Beta concentration ${spec.heterogeneity.concentration}, ${spec.heterogeneity.levels ?? 32} levels`,
+	);
 	field('draft cost', spec.draftCost === undefined ? `${info.draftCost} (the default for ${built.method})` : describeFields(spec.draftCost));
-	out.push(`  closed forms at k=${k}${info.fixedLength ? '' : ' (for full-length drafts; shorter drafts accept fewer tokens, so the logged AL is lower)'}:`);
+	out.push(
+		`  closed forms at k=${k}${info.fixedLength ? '' : ' (for full-length drafts; shorter drafts accept fewer tokens, so the logged AL is lower)'}:`,
+	);
 	const sub = (label: string, value: string): void => void out.push(`    ${label.padEnd(30)}${value}`);
 	sub('per-position (unconditional)', rates(expected.unconditionalRates));
 	sub('conditional', rates(expected.conditionalRates));

@@ -57,7 +57,8 @@ async function replayFile(file: string, flags: ReplayFlags, output: Output): Pro
 }
 
 function replayOptions(meta: SimEvent, flags: ReplayFlags): ReplayOptions {
-	const config = meta.type === 'meta' && typeof meta['config'] === 'object' && meta['config'] !== null ? (meta['config'] as Record<string, unknown>) : {};
+	const config =
+		meta.type === 'meta' && typeof meta['config'] === 'object' && meta['config'] !== null ? (meta['config'] as Record<string, unknown>) : {};
 	const logging = typeof config['logging'] === 'object' && config['logging'] !== null ? (config['logging'] as Record<string, unknown>) : {};
 	const metaFormat = LOG_FORMATS.find(f => f === logging['format']);
 	const metaModel = typeof config['servedModelName'] === 'string' ? config['servedModelName'] : undefined;

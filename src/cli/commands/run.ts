@@ -8,7 +8,16 @@ import {startDashboard} from '../../ui/start-dashboard.js';
 import {UserError} from '../../util/user-error.js';
 import {formatSummary} from '../format-summary.js';
 import type {Output} from '../options.js';
-import {addSimOptions, buildChecked, parseDurationFlag, parseSpeed, parseStartFlag, resolveSimConfig, speedOption, type SimFlags} from '../sim-options.js';
+import {
+	addSimOptions,
+	buildChecked,
+	parseDurationFlag,
+	parseSpeed,
+	parseStartFlag,
+	resolveSimConfig,
+	speedOption,
+	type SimFlags,
+} from '../sim-options.js';
 
 export type RunFlags = SimFlags & {
 	headless: boolean;
@@ -72,14 +81,18 @@ export async function createSession(flags: RunFlags): Promise<Session> {
 	const resolved = await resolveSimConfig(flags);
 	const {config, seed, traceLines} = resolved;
 	const startEpochMs = parseStartFlag(flags.start);
-	return buildChecked(resolved, () => new Session(config, {
-		seed,
-		createdSeries: flags.created,
-		...(traceLines ? {traceLines} : {}),
-		speed: parseSpeed(flags.speed),
-		...(flags.duration === undefined ? {} : {durationS: parseDurationFlag(flags.duration, '--duration')}),
-		...(startEpochMs === undefined ? {} : {startEpochMs}),
-	}));
+	return buildChecked(
+		resolved,
+		() =>
+			new Session(config, {
+				seed,
+				createdSeries: flags.created,
+				...(traceLines ? {traceLines} : {}),
+				speed: parseSpeed(flags.speed),
+				...(flags.duration === undefined ? {} : {durationS: parseDurationFlag(flags.duration, '--duration')}),
+				...(startEpochMs === undefined ? {} : {startEpochMs}),
+			}),
+	);
 }
 
 async function runHeadless(session: Session, flags: RunFlags, output: Output, env: RunEnvironment): Promise<void> {

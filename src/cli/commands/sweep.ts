@@ -57,7 +57,8 @@ export function registerSweep(program: Command, output: Output, env: RunEnvironm
 
 async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Promise<void> {
 	if (flags.json && flags.csv) throw new UserError('--json and --csv exclude each other');
-	if (flags.plot !== undefined && !flags.plot.toLowerCase().endsWith('.svg')) throw new UserError(`--plot writes SVG: the file name must end in .svg, got "${flags.plot}"`);
+	if (flags.plot !== undefined && !flags.plot.toLowerCase().endsWith('.svg'))
+		throw new UserError(`--plot writes SVG: the file name must end in .svg, got "${flags.plot}"`);
 	const durationS = parseDurationFlag(flags.duration, '--duration');
 	const workers = flags.workers === undefined ? availableParallelism() : parseInteger(flags.workers, '--workers', 1);
 	const grid = {
@@ -66,7 +67,8 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 		methods: flags.method === undefined ? [] : parseMethodList(flags.method),
 	};
 	const base: SimFlags = {preset: flags.preset, seed: flags.seed};
-	for (const key of ['engines', 'modelName', 'logFormat', 'logInterval', 'routing', 'trace'] as const) if (flags[key] !== undefined) Object.assign(base, {[key]: flags[key]});
+	for (const key of ['engines', 'modelName', 'logFormat', 'logInterval', 'routing', 'trace'] as const)
+		if (flags[key] !== undefined) Object.assign(base, {[key]: flags[key]});
 	const points: ResolvedPoint[] = [];
 	let seed = 0;
 	let presetName = '';
@@ -87,7 +89,10 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 	}
 
 	const progress = env.isStderrTTY
-		? new cliProgress.SingleBar({stream: process.stderr, format: 'sweep [{bar}] {value}/{total} simulations | ETA {eta}s', hideCursor: true, clearOnComplete: true}, cliProgress.Presets.shades_classic)
+		? new cliProgress.SingleBar(
+				{stream: process.stderr, format: 'sweep [{bar}] {value}/{total} simulations | ETA {eta}s', hideCursor: true, clearOnComplete: true},
+				cliProgress.Presets.shades_classic,
+			)
 		: undefined;
 	const abort = new AbortController();
 	const offSignal = env.onSignal(() => abort.abort(new UserError('interrupted: the sweep was stopped before it finished', 130)));

@@ -8,7 +8,13 @@ import type {DraftCostSpec, ModelCostSpec, StepShape} from './types.js';
  *
  * @throws RangeError/TypeError naming `draft.<field>` when the spec is invalid.
  */
-export function makeDraftCost(draft: DraftCostSpec, model: ModelCostSpec, bandwidth: number, flops: number, t1: number): (s: Readonly<StepShape>) => number {
+export function makeDraftCost(
+	draft: DraftCostSpec,
+	model: ModelCostSpec,
+	bandwidth: number,
+	flops: number,
+	t1: number,
+): (s: Readonly<StepShape>) => number {
 	switch (draft.kind) {
 		case 'none':
 			return () => 0;

@@ -54,7 +54,8 @@ export const BUILTIN_HARDWARE = {
 		memoryBytesPerGpu: 143_771 * MIB,
 		hbmBandwidthBytesPerS: 4.8e12,
 		peakFlops: 989.5e12,
-		source: 'NVIDIA H200 datasheet (SXM): 141 GB HBM3e, 4.8 TB/s, BF16 tensor 1,979 TFLOPS with sparsity (989.5 dense); nvidia-smi reports 143771 MiB for "NVIDIA H200"',
+		source:
+			'NVIDIA H200 datasheet (SXM): 141 GB HBM3e, 4.8 TB/s, BF16 tensor 1,979 TFLOPS with sparsity (989.5 dense); nvidia-smi reports 143771 MiB for "NVIDIA H200"',
 	},
 	'tpu-v4': {
 		name: 'Google Cloud TPU v4 (one chip)',
@@ -62,7 +63,8 @@ export const BUILTIN_HARDWARE = {
 		memoryBytesPerGpu: 32 * 1024 * MIB,
 		hbmBandwidthBytesPerS: 1.2e12,
 		peakFlops: 275e12,
-		source: 'Google Cloud TPU v4 documentation: 32 GiB HBM2 per chip, 1,200 GB/s, 275 TFLOPS peak bf16; Leviathan et al. 2023 Table 2 ran T5-XXL on a single TPU-v4',
+		source:
+			'Google Cloud TPU v4 documentation: 32 GiB HBM2 per chip, 1,200 GB/s, 275 TFLOPS peak bf16; Leviathan et al. 2023 Table 2 ran T5-XXL on a single TPU-v4',
 	},
 } as const satisfies Record<string, HardwareSpec>;
 

@@ -61,7 +61,8 @@ export function validateWorkloadClasses(classes: readonly WorkloadClassSpec[]): 
 		if (!(c.weight >= 0 && c.weight < Number.POSITIVE_INFINITY)) throw new RangeError(`${at}.weight must be a finite number >= 0, got ${c.weight}`);
 		total += c.weight;
 		const {acceptanceFactor: a, ngramHitRate: h, repetition: r} = c;
-		if (a !== undefined && !(a >= 0 && a < Number.POSITIVE_INFINITY)) throw new RangeError(`${at}.acceptanceFactor must be a finite number >= 0, got ${a}`);
+		if (a !== undefined && !(a >= 0 && a < Number.POSITIVE_INFINITY))
+			throw new RangeError(`${at}.acceptanceFactor must be a finite number >= 0, got ${a}`);
 		if (h !== undefined && !(h >= 0 && h <= 1)) throw new RangeError(`${at}.ngramHitRate must be in [0, 1], got ${h}`);
 		if (r !== undefined && !(r >= 0 && r <= 1)) throw new RangeError(`${at}.repetition must be in [0, 1], got ${r}`);
 	});

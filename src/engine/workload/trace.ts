@@ -62,9 +62,18 @@ export function* parseTraceLines(lines: Iterable<string>, fileName: string, opti
 		let sampler = temperatureSamplers[classIndex];
 		if (sampler === undefined) {
 			if (options.rng === undefined) {
-				throw new TraceError(fileName, line, 'temperature', `temperature is missing and class "${classes[classIndex]?.name}" has a random temperature, but no rng was given`);
+				throw new TraceError(
+					fileName,
+					line,
+					'temperature',
+					`temperature is missing and class "${classes[classIndex]?.name}" has a random temperature, but no rng was given`,
+				);
 			}
-			sampler = createTemperatureSampler(spec, options.rng.fork('temperature').fork(classes[classIndex]?.name ?? ''), `classes[${classIndex}].temperature`);
+			sampler = createTemperatureSampler(
+				spec,
+				options.rng.fork('temperature').fork(classes[classIndex]?.name ?? ''),
+				`classes[${classIndex}].temperature`,
+			);
 			temperatureSamplers[classIndex] = sampler;
 		}
 		return sampler();

@@ -46,8 +46,7 @@ export function formatSpecDecodingMessage(
 	const accThroughput = elapsedS > 0 ? accepted / elapsedS : 0;
 	const drfThroughput = elapsedS > 0 ? drafted / elapsedS : 0;
 	const throughputs =
-		`Accepted throughput: ${formatFixed(accThroughput, 2)} tokens/s, ` +
-		`Drafted throughput: ${formatFixed(drfThroughput, 2)} tokens/s`;
+		`Accepted throughput: ${formatFixed(accThroughput, 2)} tokens/s, ` + `Drafted throughput: ${formatFixed(drfThroughput, 2)} tokens/s`;
 	if (format === 'throughput') {
 		return (
 			`SpecDecoding metrics: Mean acceptance length: ${formatFixed(meanLength, 2)}, ${throughputs}, ${common}, ` +

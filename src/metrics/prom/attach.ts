@@ -53,7 +53,8 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 				c.observeInterTokenLatency(itl.values[i]!, j - i);
 				i = j;
 			}
-			for (const request of out.finished) c.finishRequest(request.finishReason ?? 'stop', request.finishedAt - request.arrivalAt, request.numOutputTokens);
+			for (const request of out.finished)
+				c.finishRequest(request.finishReason ?? 'stop', request.finishedAt - request.arrivalAt, request.numOutputTokens);
 		},
 	});
 	return {

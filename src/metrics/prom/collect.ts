@@ -40,16 +40,16 @@ type JsonValue = {value: number; labels: Record<string, string | number>; metric
  */
 export async function collectFamilies(registry: Registry): Promise<PromFamily[]> {
 	const metrics = await registry.getMetricsAsJSON();
-	return metrics.map((metric) => {
+	return metrics.map(metric => {
 		const type = String(metric.type as unknown);
 		const values = metric.values as unknown as readonly JsonValue[];
 		switch (type) {
 			case 'counter': {
 				const name = metric.name.endsWith('_total') ? metric.name.slice(0, -'_total'.length) : metric.name;
-				return {name, help: metric.help, type, series: values.map((v) => simpleSeries(`${name}_total`, v))};
+				return {name, help: metric.help, type, series: values.map(v => simpleSeries(`${name}_total`, v))};
 			}
 			case 'gauge':
-				return {name: metric.name, help: metric.help, type, series: values.map((v) => simpleSeries(metric.name, v))};
+				return {name: metric.name, help: metric.help, type, series: values.map(v => simpleSeries(metric.name, v))};
 			case 'histogram':
 				return {name: metric.name, help: metric.help, type, series: histogramSeries(metric.name, values)};
 			default:
@@ -86,11 +86,7 @@ function histogramSeries(name: string, values: readonly JsonValue[]): PromSeries
 	}
 	return [...byKey.values()].map(({labels, buckets, count, sum}) => ({
 		labels,
-		samples: [
-			...buckets,
-			{name: `${name}_count`, labels, value: count ?? 0},
-			{name: `${name}_sum`, labels, value: sum ?? 0},
-		],
+		samples: [...buckets, {name: `${name}_count`, labels, value: count ?? 0}, {name: `${name}_sum`, labels, value: sum ?? 0}],
 	}));
 }
 

@@ -1,19 +1,6 @@
 import type {Registry} from 'prom-client';
-import {
-	INTER_TOKEN_LATENCY_BUCKETS,
-	REQUEST_LATENCY_BUCKETS,
-	TIME_TO_FIRST_TOKEN_BUCKETS,
-	build125Buckets,
-} from '../stats/vllm-buckets.js';
-import {
-	addCounterSlot,
-	addGaugeChild,
-	addHistogramChild,
-	counterFamily,
-	gaugeFamily,
-	histogramFamily,
-	type FamilySpec,
-} from './registry-families.js';
+import {INTER_TOKEN_LATENCY_BUCKETS, REQUEST_LATENCY_BUCKETS, TIME_TO_FIRST_TOKEN_BUCKETS, build125Buckets} from '../stats/vllm-buckets.js';
+import {addCounterSlot, addGaugeChild, addHistogramChild, counterFamily, gaugeFamily, histogramFamily, type FamilySpec} from './registry-families.js';
 
 const ENGINE_LABELS = ['model_name', 'engine'] as const;
 

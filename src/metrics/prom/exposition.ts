@@ -163,7 +163,7 @@ export class OpenMetricsAccumulator {
 /** `name{k="v",...} value[ timestamp]\n`, label names sorted, values escaped, value by floatToGoString. */
 function sampleLine(sample: PromSample, timestamp: string): string {
 	const names = Object.keys(sample.labels).sort();
-	const labels = names.length === 0 ? '' : `{${names.map((name) => `${name}="${escapeValue(sample.labels[name]!)}"`).join(',')}}`;
+	const labels = names.length === 0 ? '' : `{${names.map(name => `${name}="${escapeValue(sample.labels[name]!)}"`).join(',')}}`;
 	return `${sample.name}${labels} ${floatToGoString(sample.value)}${timestamp}\n`;
 }
 

@@ -175,7 +175,7 @@ function claim(family: Family, labels: LabelSet): string {
 	if (names.join(',') !== family.spec.labelNames.join(',')) {
 		throw new RangeError(`${family.spec.name} takes labels [${family.spec.labelNames.join(', ')}], got [${names.join(', ')}]`);
 	}
-	const key = JSON.stringify(family.spec.labelNames.map((name) => labels[name]));
+	const key = JSON.stringify(family.spec.labelNames.map(name => labels[name]));
 	if (family.keys.has(key)) {
 		throw new RangeError(`${family.spec.name} already has a series with labels ${JSON.stringify(labels)} in this registry`);
 	}

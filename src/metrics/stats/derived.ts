@@ -11,5 +11,4 @@ export const acceptanceRate = (numAcceptedTokens: number, numDraftTokens: number
  * Mean acceptance length, which by convention includes the bonus token: 1 + accepted / drafts,
  * and 1 with no drafts (vLLM's `compute_acceptance_len`).
  */
-export const meanAcceptanceLength = (numAcceptedTokens: number, numDrafts: number): number =>
-	numDrafts > 0 ? 1 + numAcceptedTokens / numDrafts : 1;
+export const meanAcceptanceLength = (numAcceptedTokens: number, numDrafts: number): number => (numDrafts > 0 ? 1 + numAcceptedTokens / numDrafts : 1);

@@ -15,13 +15,7 @@
 import type {Rng} from '../../rng/rng.js';
 import {acceptedLengthDistribution, unconditionalToConditional} from './conversions.js';
 import {acceptanceLevels, logit, representativeLevel, validateHeterogeneity} from './heterogeneity.js';
-import type {
-	AcceptanceExpectation,
-	AcceptanceModel,
-	AcceptanceModelOptions,
-	ExpectedOptions,
-	ProfileCoordinates,
-} from './model-types.js';
+import type {AcceptanceExpectation, AcceptanceModel, AcceptanceModelOptions, ExpectedOptions, ProfileCoordinates} from './model-types.js';
 import {
 	checkNonNegative,
 	checkTemperature,
@@ -75,7 +69,8 @@ class TableAcceptanceModel implements AcceptanceModel {
 		const heterogeneity = options.heterogeneity;
 		this.numLevels = heterogeneity === undefined ? 1 : validateHeterogeneity(heterogeneity);
 		if (spec.kind === 'constant') {
-			const levelValues = heterogeneity === undefined ? new Float64Array([spec.alpha]) : acceptanceLevels(spec.alpha, heterogeneity.concentration, this.numLevels);
+			const levelValues =
+				heterogeneity === undefined ? new Float64Array([spec.alpha]) : acceptanceLevels(spec.alpha, heterogeneity.concentration, this.numLevels);
 			this.recipe = {kind: 'levels', levelValues};
 		} else {
 			const offsets = new Float64Array(this.numLevels);
@@ -204,7 +199,8 @@ class TableAcceptanceModel implements AcceptanceModel {
 			return weights;
 		}
 		const given = options.classWeights;
-		if (given.length !== this.numClasses) throw new RangeError(`classWeights must have ${this.numClasses} entries (one per class), got ${given.length}`);
+		if (given.length !== this.numClasses)
+			throw new RangeError(`classWeights must have ${this.numClasses} entries (one per class), got ${given.length}`);
 		let total = 0;
 		for (let c = 0; c < given.length; c++) {
 			const w = given[c]!;

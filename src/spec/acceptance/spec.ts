@@ -2,12 +2,7 @@
  * How a preset states acceptance, and how any statement is resolved into k conditional
  * per-position rates at ANY draft length k (the user can change k live).
  */
-import {
-	alphaForMeanLength,
-	geometricConditionalRates,
-	minimumVarianceRates,
-	unconditionalToConditional,
-} from './conversions.js';
+import {alphaForMeanLength, geometricConditionalRates, minimumVarianceRates, unconditionalToConditional} from './conversions.js';
 import {checkConditionalRates, checkDraftLength, checkProbability, checkUnconditionalRates} from './validate.js';
 
 /** Per-position *unconditional* rates `r_i = P(N >= i+1)`, vLLM's reported convention (non-increasing). */
@@ -82,7 +77,9 @@ export function validateAcceptanceSpec(spec: AcceptanceSpec): void {
 			return;
 		}
 		default:
-			throw new TypeError(`Unknown acceptance spec kind "${(spec as {kind: unknown}).kind}"; known: unconditional, conditional, constant, geometric, mean-length, synthetic`);
+			throw new TypeError(
+				`Unknown acceptance spec kind "${(spec as {kind: unknown}).kind}"; known: unconditional, conditional, constant, geometric, mean-length, synthetic`,
+			);
 	}
 }
 

@@ -61,7 +61,8 @@ export function createNgramProposer(config: ProposerConfig = {}): DraftProposer 
 	const {promptLookupMin} = resolvePromptLookup(config.promptLookupMin, config.promptLookupMax);
 	const hitRates = checkHitRates(config.hitRates ?? [0.3]);
 	const meanSpanLength = config.meanSpanLength ?? 12;
-	if (!(meanSpanLength >= 1 && Number.isFinite(meanSpanLength))) throw new RangeError(`meanSpanLength must be a finite number >= 1, got ${meanSpanLength}`);
+	if (!(meanSpanLength >= 1 && Number.isFinite(meanSpanLength)))
+		throw new RangeError(`meanSpanLength must be a finite number >= 1, got ${meanSpanLength}`);
 	const contextScale = config.contextScale ?? 256;
 	if (!(contextScale > 0 && Number.isFinite(contextScale))) throw new RangeError(`contextScale must be a finite number > 0, got ${contextScale}`);
 	const lookupFactor = Math.pow(MIN_LENGTH_DECAY, promptLookupMin - DEFAULT_PROMPT_LOOKUP);

@@ -16,7 +16,8 @@ type Props = {
 export default function EnginePanel({engine, speedupInterval, speedupLifetime, logIntervalS, width}: Props) {
 	const latency = (label: string, p: Percentiles) => (
 		<Text>
-			{fit(label, 6)}p50 {fit(formatLatency(p.p50), 9, 'right')} p90 {fit(formatLatency(p.p90), 9, 'right')} p99 {fit(formatLatency(p.p99), 9, 'right')}
+			{fit(label, 6)}p50 {fit(formatLatency(p.p50), 9, 'right')} p90 {fit(formatLatency(p.p90), 9, 'right')} p99{' '}
+			{fit(formatLatency(p.p99), 9, 'right')}
 		</Text>
 	);
 	return (
@@ -41,7 +42,10 @@ export default function EnginePanel({engine, speedupInterval, speedupLifetime, l
 			{latency('TTFT', engine.ttft)}
 			{latency('ITL', engine.interTokenLatency)}
 			<Text wrap="truncate-end">
-				est. speedup vs no spec <Text bold color="green">{formatFactor(speedupInterval)}</Text>
+				est. speedup vs no spec{' '}
+				<Text bold color="green">
+					{formatFactor(speedupInterval)}
+				</Text>
 				<Text dimColor>{` last ${logIntervalS}s  `}</Text>
 				{formatFactor(speedupLifetime)}
 				<Text dimColor> since start</Text>

@@ -24,7 +24,12 @@ export default function Headline({interval, lifetime, expected, logIntervalS, wi
 	const labelWidth = inner - 3 * valueWidth;
 	const lastLabel = `last ${logIntervalS}s`;
 	const rows: Row[] = [
-		{label: 'acceptance rate', interval: formatPercent(interval?.acceptanceRate), lifetime: formatPercent(lifetime.acceptanceRate), model: formatPercent(expected.draftAcceptanceRate)},
+		{
+			label: 'acceptance rate',
+			interval: formatPercent(interval?.acceptanceRate),
+			lifetime: formatPercent(lifetime.acceptanceRate),
+			model: formatPercent(expected.draftAcceptanceRate),
+		},
 		{
 			label: 'mean accept. length',
 			interval: formatFixed(interval?.meanAcceptanceLength),
@@ -58,7 +63,8 @@ export default function Headline({interval, lifetime, expected, logIntervalS, wi
 			</Text>
 			<Text wrap="truncate-end">
 				{'  = 1 + '}
-				{formatCount(formulaSpan.numAcceptedTokens)} / {formatCount(formulaSpan.numDrafts)} = <Text bold>{formatFixed(formulaSpan.meanAcceptanceLength)}</Text>
+				{formatCount(formulaSpan.numAcceptedTokens)} / {formatCount(formulaSpan.numDrafts)} ={' '}
+				<Text bold>{formatFixed(formulaSpan.meanAcceptanceLength)}</Text>
 				<Text color="yellow">{`   model ${formatFixed(expected.meanAcceptanceLength)}`}</Text>
 			</Text>
 		</Panel>

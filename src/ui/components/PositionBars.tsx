@@ -34,7 +34,8 @@ export default function PositionBars({rates, expected, conditional, spanLabel, w
 				</Text>
 			))}
 			<Text dimColor wrap="truncate-end">
-				{formula}{'   │ = model'}
+				{formula}
+				{'   │ = model'}
 			</Text>
 		</Panel>
 	);

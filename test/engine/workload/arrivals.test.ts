@@ -61,10 +61,16 @@ describe('createArrivalProcess', () => {
 
 	it('rejects bad specs naming the field', () => {
 		const rng = createRng(0);
-		expect(() => createArrivalProcess({kind: 'poisson', rate: 0}, rng)).toThrow(new RangeError('arrival.rate must be a positive number (or Infinity), got 0'));
+		expect(() => createArrivalProcess({kind: 'poisson', rate: 0}, rng)).toThrow(
+			new RangeError('arrival.rate must be a positive number (or Infinity), got 0'),
+		);
 		expect(() => createArrivalProcess({kind: 'gamma', rate: 1, cv: 0}, rng)).toThrow(/arrival\.cv must be a positive finite number/);
-		expect(() => createArrivalProcess({kind: 'closed-loop', users: 2.5}, rng)).toThrow(new RangeError('arrival.users must be a positive integer, got 2.5'));
-		expect(() => createArrivalProcess({kind: 'closed-loop', users: 2, thinkTimeS: -1}, rng)).toThrow(new RangeError('arrival.thinkTimeS must be a finite number >= 0, got -1'));
+		expect(() => createArrivalProcess({kind: 'closed-loop', users: 2.5}, rng)).toThrow(
+			new RangeError('arrival.users must be a positive integer, got 2.5'),
+		);
+		expect(() => createArrivalProcess({kind: 'closed-loop', users: 2, thinkTimeS: -1}, rng)).toThrow(
+			new RangeError('arrival.thinkTimeS must be a finite number >= 0, got -1'),
+		);
 		expect(() => createArrivalProcess({kind: 'burst'} as unknown as ArrivalSpec, rng)).toThrow(TypeError);
 	});
 });
@@ -77,7 +83,9 @@ describe('withRate', () => {
 	});
 
 	it('rejects closed loops and non-positive rates', () => {
-		expect(() => withRate({kind: 'closed-loop', users: 4}, 2)).toThrow(new TypeError('qps cannot be applied to closed-loop arrivals (users=4); set users instead'));
+		expect(() => withRate({kind: 'closed-loop', users: 4}, 2)).toThrow(
+			new TypeError('qps cannot be applied to closed-loop arrivals (users=4); set users instead'),
+		);
 		expect(() => withRate({kind: 'poisson', rate: 1}, -1)).toThrow(new RangeError('qps must be a positive number (or Infinity), got -1'));
 		expect(() => withRate({kind: 'poisson', rate: 1}, Number.NaN)).toThrow(RangeError);
 	});

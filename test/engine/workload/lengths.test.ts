@@ -44,7 +44,14 @@ describe('createLengthSampler', () => {
 	});
 
 	it('histogram picks bins by weight and is uniform inside a bin', () => {
-		const spec: LengthSpec = {kind: 'histogram', bins: [{upTo: 10, weight: 1}, {upTo: 20, weight: 0}, {upTo: 100, weight: 3}]};
+		const spec: LengthSpec = {
+			kind: 'histogram',
+			bins: [
+				{upTo: 10, weight: 1},
+				{upTo: 20, weight: 0},
+				{upTo: 100, weight: 3},
+			],
+		};
 		const xs = sample(spec, 'hist');
 		expect(Math.abs(fraction(xs, x => x >= 1 && x <= 10) - 0.25)).toBeLessThan(fourSeProportion(0.25, N));
 		expect(fraction(xs, x => x >= 11 && x <= 20)).toBe(0);
@@ -61,13 +68,28 @@ describe('createLengthSampler', () => {
 
 	it('rejects bad specs naming the field', () => {
 		const rng = createRng(0);
-		expect(() => createLengthSampler({kind: 'fixed', value: 0}, rng, 'classes[0].prompt')).toThrow(new RangeError('classes[0].prompt.value must be a positive integer, got 0'));
-		expect(() => createLengthSampler({kind: 'uniform', min: 5, max: 4}, rng)).toThrow(new RangeError('length.max must be >= length.min (5), got 4'));
-		expect(() => createLengthSampler({kind: 'lognormal', median: 0, sigma: 1, min: 1, max: 2}, rng)).toThrow(/length\.median must be a positive finite number, got 0/);
-		expect(() => createLengthSampler({kind: 'histogram', bins: [{upTo: 10, weight: 1}, {upTo: 10, weight: 1}]}, rng)).toThrow(
-			new RangeError('length.bins[1].upTo must be an integer greater than 10, got 10'),
+		expect(() => createLengthSampler({kind: 'fixed', value: 0}, rng, 'classes[0].prompt')).toThrow(
+			new RangeError('classes[0].prompt.value must be a positive integer, got 0'),
 		);
-		expect(() => createLengthSampler({kind: 'histogram', bins: [{upTo: 10, weight: -1}]}, rng)).toThrow(new RangeError('length.bins[0].weight must be a finite number >= 0, got -1'));
+		expect(() => createLengthSampler({kind: 'uniform', min: 5, max: 4}, rng)).toThrow(new RangeError('length.max must be >= length.min (5), got 4'));
+		expect(() => createLengthSampler({kind: 'lognormal', median: 0, sigma: 1, min: 1, max: 2}, rng)).toThrow(
+			/length\.median must be a positive finite number, got 0/,
+		);
+		expect(() =>
+			createLengthSampler(
+				{
+					kind: 'histogram',
+					bins: [
+						{upTo: 10, weight: 1},
+						{upTo: 10, weight: 1},
+					],
+				},
+				rng,
+			),
+		).toThrow(new RangeError('length.bins[1].upTo must be an integer greater than 10, got 10'));
+		expect(() => createLengthSampler({kind: 'histogram', bins: [{upTo: 10, weight: -1}]}, rng)).toThrow(
+			new RangeError('length.bins[0].weight must be a finite number >= 0, got -1'),
+		);
 		expect(() => createLengthSampler({kind: 'histogram', bins: []}, rng)).toThrow(RangeError);
 		expect(() => createLengthSampler({kind: 'zipf'} as unknown as LengthSpec, rng)).toThrow(TypeError);
 	});
@@ -75,27 +97,30 @@ describe('createLengthSampler', () => {
 
 const lengthSpec: fc.Arbitrary<LengthSpec> = fc.oneof(
 	fc.integer({min: 1, max: 10_000}).map(value => ({kind: 'fixed', value}) as const),
-	fc.tuple(fc.integer({min: 1, max: 5000}), fc.integer({min: 0, max: 5000})).map(([min, extra]) => ({kind: 'uniform', min, max: min + extra}) as const),
 	fc
-		.tuple(fc.double({min: 0.5, max: 1e5, noNaN: true}), fc.double({min: 0, max: 4, noNaN: true}), fc.integer({min: 1, max: 100}), fc.integer({min: 0, max: 1e5}))
+		.tuple(fc.integer({min: 1, max: 5000}), fc.integer({min: 0, max: 5000}))
+		.map(([min, extra]) => ({kind: 'uniform', min, max: min + extra}) as const),
+	fc
+		.tuple(
+			fc.double({min: 0.5, max: 1e5, noNaN: true}),
+			fc.double({min: 0, max: 4, noNaN: true}),
+			fc.integer({min: 1, max: 100}),
+			fc.integer({min: 0, max: 1e5}),
+		)
 		.map(([median, sigma, min, extra]) => ({kind: 'lognormal', median, sigma, min, max: min + extra}) as const),
-	fc
-		.uniqueArray(fc.integer({min: 1, max: 100_000}), {minLength: 1, maxLength: 8})
-		.chain(ups =>
-			fc.array(fc.double({min: 0.01, max: 10, noNaN: true}), {minLength: ups.length, maxLength: ups.length}).map(ws => ({
-				kind: 'histogram' as const,
-				bins: [...ups].sort((a, b) => a - b).map((upTo, i) => ({upTo, weight: ws[i] ?? 1})),
-			})),
-		),
+	fc.uniqueArray(fc.integer({min: 1, max: 100_000}), {minLength: 1, maxLength: 8}).chain(ups =>
+		fc.array(fc.double({min: 0.01, max: 10, noNaN: true}), {minLength: ups.length, maxLength: ups.length}).map(ws => ({
+			kind: 'histogram' as const,
+			bins: [...ups].sort((a, b) => a - b).map((upTo, i) => ({upTo, weight: ws[i] ?? 1})),
+		})),
+	),
 );
 
 describe('length sampler properties', () => {
 	test.prop([lengthSpec, fc.integer()])('always returns integers >= 1 within the spec bounds', (spec, seed) => {
 		const next = createLengthSampler(spec, createRng(seed));
 		const [lo, hi] =
-			spec.kind === 'fixed' ? [spec.value, spec.value]
-			: spec.kind === 'histogram' ? [1, spec.bins.at(-1)?.upTo ?? 1]
-			: [spec.min, spec.max];
+			spec.kind === 'fixed' ? [spec.value, spec.value] : spec.kind === 'histogram' ? [1, spec.bins.at(-1)?.upTo ?? 1] : [spec.min, spec.max];
 		for (let i = 0; i < 50; i++) {
 			const x = next();
 			expect(Number.isInteger(x)).toBe(true);

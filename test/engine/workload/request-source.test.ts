@@ -50,7 +50,8 @@ describe('createRequestSource (open loop)', () => {
 	});
 
 	it('is deterministic per seed and differs across seeds', () => {
-		const make = (seed: number) => take(createRequestSource({arrival: {kind: 'gamma', rate: 3, cv: 2}, classes: [chat, code], rng: createRng(seed)}), 200);
+		const make = (seed: number) =>
+			take(createRequestSource({arrival: {kind: 'gamma', rate: 3, cv: 2}, classes: [chat, code], rng: createRng(seed)}), 200);
 		expect(make(7)).toEqual(make(7));
 		expect(make(7)).not.toEqual(make(8));
 	});
@@ -89,7 +90,9 @@ describe('createRequestSource (open loop)', () => {
 
 	it('rejects bad options naming the field', () => {
 		const rng = createRng(0);
-		expect(() => createRequestSource({arrival: {kind: 'poisson', rate: 1}, classes: [], rng})).toThrow(new RangeError('classes must be a non-empty array'));
+		expect(() => createRequestSource({arrival: {kind: 'poisson', rate: 1}, classes: [], rng})).toThrow(
+			new RangeError('classes must be a non-empty array'),
+		);
 		expect(() => createRequestSource({arrival: {kind: 'poisson', rate: 1}, classes: [chat, {...code, name: 'chat'}], rng})).toThrow(
 			new RangeError('classes[1].name must be unique, got duplicate "chat"'),
 		);
@@ -158,8 +161,12 @@ describe('built-in workload classes', () => {
 	});
 
 	it('rejects bad class fields naming them', () => {
-		expect(() => validateWorkloadClasses([{...chat, ngramHitRate: 1.5}])).toThrow(new RangeError('classes[0].ngramHitRate must be in [0, 1], got 1.5'));
-		expect(() => validateWorkloadClasses([{...chat, acceptanceFactor: -1}])).toThrow(new RangeError('classes[0].acceptanceFactor must be a finite number >= 0, got -1'));
+		expect(() => validateWorkloadClasses([{...chat, ngramHitRate: 1.5}])).toThrow(
+			new RangeError('classes[0].ngramHitRate must be in [0, 1], got 1.5'),
+		);
+		expect(() => validateWorkloadClasses([{...chat, acceptanceFactor: -1}])).toThrow(
+			new RangeError('classes[0].acceptanceFactor must be a finite number >= 0, got -1'),
+		);
 		expect(() => validateWorkloadClasses([{...chat, weight: 0}])).toThrow(new RangeError('classes must have a positive total weight, got 0'));
 	});
 });

@@ -41,18 +41,48 @@ describe('parseTraceLines', () => {
 		expect(a).toBeGreaterThanOrEqual(0);
 		expect(a).toBeLessThan(1);
 		expect(parseAll(lines, {classes, rng: createRng(3)})[0]?.temperature).toBe(a);
-		expect(errorOf(lines, {classes}).message).toBe('trace.jsonl:1: temperature is missing and class "code" has a random temperature, but no rng was given');
+		expect(errorOf(lines, {classes}).message).toBe(
+			'trace.jsonl:1: temperature is missing and class "code" has a random temperature, but no rng was given',
+		);
 	});
 
 	it.each([
-		['{"arrival_time": 3, "prompt_tokens": 4, "output_tokens": -3}', 'output_tokens', 'trace.jsonl:7: output_tokens must be a positive integer, got -3'],
-		['{"arrival_time": 3, "prompt_tokens": 4.5, "output_tokens": 3}', 'prompt_tokens', 'trace.jsonl:7: prompt_tokens must be a positive integer, got 4.5'],
-		['{"arrival_time": 3, "output_tokens": 3}', 'prompt_tokens', 'trace.jsonl:7: prompt_tokens must be a positive integer, got nothing (field missing)'],
-		['{"arrival_time": "1", "prompt_tokens": 4, "output_tokens": 3}', 'arrival_time', 'trace.jsonl:7: arrival_time must be a finite number >= 0, got "1"'],
-		['{"arrival_time": 0.5, "prompt_tokens": 4, "output_tokens": 3}', 'arrival_time', 'trace.jsonl:7: arrival_time must be non-decreasing, got 0.5 after 2'],
-		['{"arrival_time": 3, "prompt_tokens": 4, "output_tokens": 3, "class": "math"}', 'class', 'trace.jsonl:7: class "math" is not a workload class (known: chat, code)'],
+		[
+			'{"arrival_time": 3, "prompt_tokens": 4, "output_tokens": -3}',
+			'output_tokens',
+			'trace.jsonl:7: output_tokens must be a positive integer, got -3',
+		],
+		[
+			'{"arrival_time": 3, "prompt_tokens": 4.5, "output_tokens": 3}',
+			'prompt_tokens',
+			'trace.jsonl:7: prompt_tokens must be a positive integer, got 4.5',
+		],
+		[
+			'{"arrival_time": 3, "output_tokens": 3}',
+			'prompt_tokens',
+			'trace.jsonl:7: prompt_tokens must be a positive integer, got nothing (field missing)',
+		],
+		[
+			'{"arrival_time": "1", "prompt_tokens": 4, "output_tokens": 3}',
+			'arrival_time',
+			'trace.jsonl:7: arrival_time must be a finite number >= 0, got "1"',
+		],
+		[
+			'{"arrival_time": 0.5, "prompt_tokens": 4, "output_tokens": 3}',
+			'arrival_time',
+			'trace.jsonl:7: arrival_time must be non-decreasing, got 0.5 after 2',
+		],
+		[
+			'{"arrival_time": 3, "prompt_tokens": 4, "output_tokens": 3, "class": "math"}',
+			'class',
+			'trace.jsonl:7: class "math" is not a workload class (known: chat, code)',
+		],
 		['{"arrival_time": 3, "prompt_tokens": 4, "output_tokens": 3, "class": 2}', 'class', 'trace.jsonl:7: class must be a string, got 2'],
-		['{"arrival_time": 3, "prompt_tokens": 4, "output_tokens": 3, "temperature": -1}', 'temperature', 'trace.jsonl:7: temperature must be a finite number >= 0, got -1'],
+		[
+			'{"arrival_time": 3, "prompt_tokens": 4, "output_tokens": 3, "temperature": -1}',
+			'temperature',
+			'trace.jsonl:7: temperature must be a finite number >= 0, got -1',
+		],
 		['[1, 2]', undefined, 'trace.jsonl:7: expected a JSON object, got an array'],
 	])('reports %s with file, line and field', (bad, field, message) => {
 		const good = (t: number) => `{"arrival_time": ${t}, "prompt_tokens": 1, "output_tokens": 1}`;

@@ -20,8 +20,18 @@ describe('SpecDecodingLogging reproduces real vLLM log lines byte for byte', () 
 	it('classic (V1-d): vllm-project/vllm#19254, ngram k=3', () => {
 		const log = logger('classic', 3);
 		// 129 drafts of 3 tokens: 34 accept 3, 12 accept 2, 24 accept 1, 59 accept 0.
-		log.observe(step(3, [[3, 3, 34], [3, 2, 12]]));
-		log.observe(step(3, [[3, 1, 24], [3, 0, 59]]));
+		log.observe(
+			step(3, [
+				[3, 3, 34],
+				[3, 2, 12],
+			]),
+		);
+		log.observe(
+			step(3, [
+				[3, 1, 24],
+				[3, 0, 59],
+			]),
+		);
 		expect(log.log(10)).toBe(
 			'SpecDecoding metrics: Draft acceptance rate: 38.8%, Mean acceptance length: 2.16, Accepted: 150 tokens, Drafted: 387 tokens, Per-position acceptance rate: 0.543, 0.357, 0.264',
 		);
@@ -30,7 +40,16 @@ describe('SpecDecodingLogging reproduces real vLLM log lines byte for byte', () 
 	it('throughput (V1-e): noonghunna/club-3090#46, k=5', () => {
 		const log = logger('throughput', 5, 100);
 		// 331 drafts of 5: per-position counts 255, 173, 109, 60, 35.
-		log.observe(step(5, [[5, 5, 35], [5, 4, 25], [5, 3, 49], [5, 2, 64], [5, 1, 82], [5, 0, 76]]));
+		log.observe(
+			step(5, [
+				[5, 5, 35],
+				[5, 4, 25],
+				[5, 3, 49],
+				[5, 2, 64],
+				[5, 1, 82],
+				[5, 0, 76],
+			]),
+		);
 		expect(log.log(110.0009)).toBe(
 			'SpecDecoding metrics: Mean acceptance length: 2.91, Accepted throughput: 63.19 tokens/s, Drafted throughput: 165.49 tokens/s, Accepted: 632 tokens, Drafted: 1655 tokens, Per-position acceptance rate: 0.770, 0.523, 0.329, 0.181, 0.106, Avg Draft acceptance rate: 38.2%',
 		);
@@ -39,7 +58,14 @@ describe('SpecDecodingLogging reproduces real vLLM log lines byte for byte', () 
 	it('throughput (V1-e): zmarty blog, EAGLE-3 k=3', () => {
 		const log = logger('throughput', 3);
 		// 203 drafts of 3: per-position counts 122, 58, 26.
-		log.observe(step(3, [[3, 3, 26], [3, 2, 32], [3, 1, 64], [3, 0, 81]]));
+		log.observe(
+			step(3, [
+				[3, 3, 26],
+				[3, 2, 32],
+				[3, 1, 64],
+				[3, 0, 81],
+			]),
+		);
 		expect(log.log(10)).toBe(
 			'SpecDecoding metrics: Mean acceptance length: 2.01, Accepted throughput: 20.60 tokens/s, Drafted throughput: 60.90 tokens/s, Accepted: 206 tokens, Drafted: 609 tokens, Per-position acceptance rate: 0.601, 0.286, 0.128, Avg Draft acceptance rate: 33.8%',
 		);
@@ -47,7 +73,12 @@ describe('SpecDecodingLogging reproduces real vLLM log lines byte for byte', () 
 
 	it('throughput (V1-e): the last scheduler golden vector, observed alone', () => {
 		const log = logger('throughput', 3);
-		log.observe(step(3, [[3, 2], [3, 1]]));
+		log.observe(
+			step(3, [
+				[3, 2],
+				[3, 1],
+			]),
+		);
 		expect(log.log(2)).toBe(
 			'SpecDecoding metrics: Mean acceptance length: 2.50, Accepted throughput: 1.50 tokens/s, Drafted throughput: 3.00 tokens/s, Accepted: 3 tokens, Drafted: 6 tokens, Per-position acceptance rate: 1.000, 0.500, 0.000, Avg Draft acceptance rate: 50.0%',
 		);
@@ -55,7 +86,12 @@ describe('SpecDecodingLogging reproduces real vLLM log lines byte for byte', () 
 
 	it('coverage (V1-f): the upstream-style unit test', () => {
 		const log = logger('coverage', 3);
-		log.observe(step(3, [[1, 1], [2, 1]]));
+		log.observe(
+			step(3, [
+				[1, 1],
+				[2, 1],
+			]),
+		);
 		expect(log.log(1)).toBe(
 			'SpecDecoding metrics: Mean acceptance length: 2.00, Mean verification depth: 1.50/3, Accepted throughput: 2.00 tokens/s, Drafted throughput: 3.00 tokens/s, Accepted: 2 tokens, Drafted: 3 tokens, Per-position acceptance rate: 1.000, 0.000, -----, Per-position verification coverage: 1.000, 0.500, 0.000, Avg Draft acceptance rate: 66.7%',
 		);
@@ -67,7 +103,12 @@ describe('Python rounding in the log line', () => {
 		const log = logger('classic', 2);
 		// 16 drafts of 2 tokens, 2 accepted in all: rate 2/32*100 = 6.25 -> "6.2";
 		// mean length 1 + 2/16 = 1.125 -> "1.12"; position 0: 2/16 = 0.125 -> "0.125", position 1: 0.
-		log.observe(step(2, [[2, 1, 2], [2, 0, 14]]));
+		log.observe(
+			step(2, [
+				[2, 1, 2],
+				[2, 0, 14],
+			]),
+		);
 		const line = log.log(10)!;
 		expect((6.25).toFixed(1)).toBe('6.3');
 		expect((1.125).toFixed(2)).toBe('1.13');
@@ -79,7 +120,12 @@ describe('Python rounding in the log line', () => {
 	it('rounds a 3-decimal tie of a per-position rate half to even', () => {
 		const log = logger('classic', 1);
 		// 1/16 = 0.0625 -> "0.062" in Python, "0.063" with toFixed.
-		log.observe(step(1, [[1, 1, 1], [1, 0, 15]]));
+		log.observe(
+			step(1, [
+				[1, 1, 1],
+				[1, 0, 15],
+			]),
+		);
 		expect(log.log(1)).toContain('Per-position acceptance rate: 0.062');
 	});
 
@@ -117,7 +163,13 @@ describe('interval rules', () => {
 
 	it('sums every step since the last printed line, then resets', () => {
 		const log = logger('classic', 2);
-		for (let i = 0; i < 1000; i++) log.observe(step(2, [[2, 2], [2, 0]]));
+		for (let i = 0; i < 1000; i++)
+			log.observe(
+				step(2, [
+					[2, 2],
+					[2, 0],
+				]),
+			);
 		expect(log.log(10)).toBe(
 			'SpecDecoding metrics: Draft acceptance rate: 50.0%, Mean acceptance length: 2.00, Accepted: 2000 tokens, Drafted: 4000 tokens, Per-position acceptance rate: 0.500, 0.500',
 		);

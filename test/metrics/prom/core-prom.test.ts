@@ -23,7 +23,7 @@ describe('build125Buckets (vLLM build_1_2_5_buckets)', () => {
 		expect(() => build125Buckets(2.5)).toThrow(RangeError);
 	});
 
-	it('keeps vLLM\'s latency bucket lists', () => {
+	it("keeps vLLM's latency bucket lists", () => {
 		expect(TIME_TO_FIRST_TOKEN_BUCKETS).toHaveLength(22);
 		expect(TIME_TO_FIRST_TOKEN_BUCKETS.at(-1)).toBe(2560);
 		expect(INTER_TOKEN_LATENCY_BUCKETS).toHaveLength(19);
@@ -34,11 +34,11 @@ describe('build125Buckets (vLLM build_1_2_5_buckets)', () => {
 });
 
 describe('createCoreProm', () => {
-	it('declares vLLM\'s core families in vLLM\'s order, all series at 0', async () => {
+	it("declares vLLM's core families in vLLM's order, all series at 0", async () => {
 		const registry = new Registry();
 		createCoreProm({registry, modelName: 'm', engine: 0, maxModelLen: 100});
 		const families = await collectFamilies(registry);
-		expect(families.map((f) => [f.name, f.type, f.help])).toEqual([
+		expect(families.map(f => [f.name, f.type, f.help])).toEqual([
 			['vllm:num_requests_running', 'gauge', 'Number of requests in model execution batches.'],
 			['vllm:num_requests_waiting', 'gauge', 'Number of requests waiting to be processed.'],
 			['vllm:kv_cache_usage_perc', 'gauge', 'KV-cache usage. 1 means 100 percent usage.'],
@@ -53,16 +53,16 @@ describe('createCoreProm', () => {
 		for (const family of families) {
 			for (const series of family.series) for (const sample of series.samples) expect(sample.value).toBe(0);
 		}
-		const buckets = families[6]!.series[0]!.samples.filter((s) => s.name.endsWith('_bucket')).map((s) => s.labels['le']);
+		const buckets = families[6]!.series[0]!.samples.filter(s => s.name.endsWith('_bucket')).map(s => s.labels['le']);
 		expect(buckets).toEqual(['1.0', '2.0', '5.0', '10.0', '20.0', '50.0', '100.0', '+Inf']);
 	});
 
-	it('pre-creates request_success reason-major across engines, like vLLM\'s loop', async () => {
+	it("pre-creates request_success reason-major across engines, like vLLM's loop", async () => {
 		const registry = new Registry();
 		createCoreProm({registry, modelName: 'm', engine: 0, maxModelLen: 10});
 		createCoreProm({registry, modelName: 'm', engine: 1, maxModelLen: 10});
-		const success = (await collectFamilies(registry)).find((f) => f.name === 'vllm:request_success')!;
-		expect(success.series.map((s) => `${s.labels['finished_reason']}/${s.labels['engine']}`)).toEqual([
+		const success = (await collectFamilies(registry)).find(f => f.name === 'vllm:request_success')!;
+		expect(success.series.map(s => `${s.labels['finished_reason']}/${s.labels['engine']}`)).toEqual([
 			'stop/0',
 			'stop/1',
 			'length/0',
@@ -89,9 +89,7 @@ describe('createCoreProm', () => {
 
 		const metrics = await getMetrics(registry);
 		const value = (name: string, engine: string, reason?: string) =>
-			metrics.find(
-				(m) => m.name === name && m.labels['engine'] === engine && (reason === undefined || m.labels['finished_reason'] === reason),
-			);
+			metrics.find(m => m.name === name && m.labels['engine'] === engine && (reason === undefined || m.labels['finished_reason'] === reason));
 		expect(value('vllm:num_requests_running', '0')).toMatchObject({kind: 'gauge', value: 4});
 		expect(value('vllm:num_requests_waiting', '0')).toMatchObject({kind: 'gauge', value: 1});
 		expect(value('vllm:kv_cache_usage_perc', '0')).toMatchObject({kind: 'gauge', value: 0.75});
@@ -135,8 +133,6 @@ describe('createCoreProm', () => {
 		expect(() => createCoreProm({registry, modelName: 'm', engine: 1, maxModelLen: 20, finishReasons: ['stop', 'error']})).toThrow(
 			/vllm:request_generation_tokens is already registered in this registry with buckets/,
 		);
-		expect(() => createCoreProm({registry: new Registry(), modelName: 'm', engine: 0, maxModelLen: 10, finishReasons: []})).toThrow(
-			RangeError,
-		);
+		expect(() => createCoreProm({registry: new Registry(), modelName: 'm', engine: 0, maxModelLen: 10, finishReasons: []})).toThrow(RangeError);
 	});
 });

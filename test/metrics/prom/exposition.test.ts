@@ -27,14 +27,16 @@ describe('renderText (prometheus_client generate_latest)', () => {
 		stats.observeDraft(2, 0);
 		prom.observe(stats);
 		const text = await renderText(registry, {createdS: 1.7e9});
-		expect(text.startsWith(
-			'# HELP vllm:spec_decode_num_drafts_total Number of spec decoding drafts.\n' +
-				'# TYPE vllm:spec_decode_num_drafts_total counter\n' +
-				'vllm:spec_decode_num_drafts_total{engine="0",model_name="m"} 10.0\n' +
-				'# HELP vllm:spec_decode_num_drafts_created Number of spec decoding drafts.\n' +
-				'# TYPE vllm:spec_decode_num_drafts_created gauge\n' +
-				'vllm:spec_decode_num_drafts_created{engine="0",model_name="m"} 1.7e+09\n',
-		)).toBe(true);
+		expect(
+			text.startsWith(
+				'# HELP vllm:spec_decode_num_drafts_total Number of spec decoding drafts.\n' +
+					'# TYPE vllm:spec_decode_num_drafts_total counter\n' +
+					'vllm:spec_decode_num_drafts_total{engine="0",model_name="m"} 10.0\n' +
+					'# HELP vllm:spec_decode_num_drafts_created Number of spec decoding drafts.\n' +
+					'# TYPE vllm:spec_decode_num_drafts_created gauge\n' +
+					'vllm:spec_decode_num_drafts_created{engine="0",model_name="m"} 1.7e+09\n',
+			),
+		).toBe(true);
 		expect(text).toContain(
 			'# HELP vllm:spec_decode_num_accepted_tokens_per_pos_total Accepted tokens per draft position.\n' +
 				'# TYPE vllm:spec_decode_num_accepted_tokens_per_pos_total counter\n' +
@@ -55,8 +57,8 @@ describe('renderText (prometheus_client generate_latest)', () => {
 		expect(text).not.toContain('_created');
 		const withCreated = golden('two-engines-k3.prom').split('\n');
 		// Same lines as the golden file minus the _created blocks (values aside: no step was run here).
-		expect(text.split('\n').filter((line) => line.startsWith('#'))).toEqual(
-			withCreated.filter((line) => line.startsWith('#') && !line.includes('_created ')),
+		expect(text.split('\n').filter(line => line.startsWith('#'))).toEqual(
+			withCreated.filter(line => line.startsWith('#') && !line.includes('_created ')),
 		);
 	});
 
@@ -86,7 +88,7 @@ describe('renderText (prometheus_client generate_latest)', () => {
 		);
 	});
 
-	it('exports Python\'s content types', () => {
+	it("exports Python's content types", () => {
 		expect(TEXT_CONTENT_TYPE).toBe('text/plain; version=0.0.4; charset=utf-8');
 		expect(OPENMETRICS_CONTENT_TYPE).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
 	});
@@ -114,19 +116,19 @@ describe('renderOpenMetrics (prometheus_client.openmetrics generate_latest)', ()
 describe('multi-scrape OpenMetrics', () => {
 	it('matches the golden file: families once, each series contiguous, scrapes in order', async () => {
 		const accumulator = new OpenMetricsAccumulator();
-		await runSpecScrapes((chunks) => accumulator.add(chunks));
+		await runSpecScrapes(chunks => accumulator.add(chunks));
 		const text = accumulator.toString();
 		expect(text).toBe(golden('spec-k3-scrapes.om'));
 
-		const lines = text.split('\n').filter((line) => line !== '');
-		expect(lines.filter((line) => line === '# EOF')).toHaveLength(1);
-		const types = lines.filter((line) => line.startsWith('# TYPE ')).map((line) => line.split(' ')[2]);
+		const lines = text.split('\n').filter(line => line !== '');
+		expect(lines.filter(line => line === '# EOF')).toHaveLength(1);
+		const types = lines.filter(line => line.startsWith('# TYPE ')).map(line => line.split(' ')[2]);
 		expect(new Set(types).size).toBe(types.length);
 		// Each series (sample name without suffix + labels) is one contiguous run with rising timestamps.
 		const seen = new Set<string>();
 		let previous = '';
 		let lastTimestamp = 0;
-		for (const line of lines.filter((l) => !l.startsWith('#'))) {
+		for (const line of lines.filter(l => !l.startsWith('#'))) {
 			const [nameAndLabels, , timestamp] = line.split(' ');
 			const series = nameAndLabels!.replace(/_(total|created)\{/, '{');
 			if (series !== previous) {

@@ -7,8 +7,7 @@ import {OpenMetricsAccumulator, renderText} from '../../../src/metrics/prom/expo
 import {GOLDEN_CREATED_S, createGoldenScenario} from './scenario.js';
 import {runSpecScrapes} from './scrapes.js';
 
-const INSTALL_HINT =
-	"promtool was not found: install Debian's prometheus package (apt-get update && apt-get install -y prometheus)";
+const INSTALL_HINT = "promtool was not found: install Debian's prometheus package (apt-get update && apt-get install -y prometheus)";
 
 function promtool(args: readonly string[], input?: string): SpawnSyncReturns<string> {
 	const result = spawnSync('promtool', args, {input, encoding: 'utf8', timeout: 20_000});
@@ -23,7 +22,7 @@ describe('promtool', () => {
 		for (let i = 0; i < 3; i++) scenario.step(i);
 		const text = await renderText(scenario.registry, {createdS: GOLDEN_CREATED_S});
 		const result = promtool(['check', 'metrics'], text);
-		const problems = `${result.stdout}\n${result.stderr}`.split('\n').filter((line) => line.trim() !== '');
+		const problems = `${result.stdout}\n${result.stderr}`.split('\n').filter(line => line.trim() !== '');
 		// Exit 0: clean. Exit 3: lint problems only (exit 1 would be a parse error).
 		expect([0, 3], `promtool exited ${result.status}:\n${problems.join('\n')}`).toContain(result.status);
 		if (result.status === 3) {
@@ -34,7 +33,7 @@ describe('promtool', () => {
 
 	it('backfills our multi-scrape OpenMetrics file (tsdb create-blocks-from openmetrics)', async () => {
 		const accumulator = new OpenMetricsAccumulator();
-		await runSpecScrapes((chunks) => accumulator.add(chunks));
+		await runSpecScrapes(chunks => accumulator.add(chunks));
 		const dir = mkdtempSync(join(tmpdir(), 'specsim-promtool-'));
 		try {
 			const file = join(dir, 'scrapes.om');
@@ -42,9 +41,12 @@ describe('promtool', () => {
 			const result = promtool(['tsdb', 'create-blocks-from', 'openmetrics', file, join(dir, 'blocks')]);
 			expect(result.status, result.stderr).toBe(0);
 			// 2 engines × (3 counters + 3 positions) series, each with _total and _created, × 3 scrapes.
-			const header = result.stdout.split('\n').findIndex((line) => line.includes('NUM SAMPLES'));
+			const header = result.stdout.split('\n').findIndex(line => line.includes('NUM SAMPLES'));
 			expect(header).toBeGreaterThanOrEqual(0);
-			const columns = result.stdout.split('\n')[header]!.trim().split(/\s{2,}/);
+			const columns = result.stdout
+				.split('\n')
+				[header]!.trim()
+				.split(/\s{2,}/);
 			const row = result.stdout.split('\n')[header + 1]!.trim().split(/\s+/);
 			// Column titles have spaces, values do not: count columns up to NUM SAMPLES / NUM SERIES.
 			expect(Number(row[columns.indexOf('NUM SAMPLES')])).toBe(72);

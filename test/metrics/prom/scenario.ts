@@ -22,10 +22,8 @@ export type GoldenScenario = {
 export function createGoldenScenario(): GoldenScenario {
 	const registry = new Registry();
 	const modelName = 'sim-model';
-	const spec = [0, 1].map((engine) =>
-		createSpecDecodingProm({registry, modelName, engine, numSpecTokens: 3, perPositionDrafted: true}),
-	);
-	const core = [0, 1].map((engine) => createCoreProm({registry, modelName, engine, maxModelLen: 1000}));
+	const spec = [0, 1].map(engine => createSpecDecodingProm({registry, modelName, engine, numSpecTokens: 3, perPositionDrafted: true}));
+	const core = [0, 1].map(engine => createCoreProm({registry, modelName, engine, maxModelLen: 1000}));
 	const stats = new SpecDecodingStats(3);
 	const observe = (engine: number, drafts: ReadonlyArray<readonly [number, number]>) => {
 		stats.reset();
@@ -35,7 +33,10 @@ export function createGoldenScenario(): GoldenScenario {
 	const [e0, e1] = core as [CoreProm, CoreProm];
 	const steps: Array<() => void> = [
 		() => {
-			observe(0, [[3, 2], [3, 0]]);
+			observe(0, [
+				[3, 2],
+				[3, 0],
+			]);
 			observe(1, [[3, 1]]);
 			e0.setQueue(2, 1, 0.25);
 			e0.addTokens(120, 4);
@@ -45,7 +46,10 @@ export function createGoldenScenario(): GoldenScenario {
 			e1.observeTimeToFirstToken(0.3);
 		},
 		() => {
-			observe(0, [[3, 3], [2, 1]]);
+			observe(0, [
+				[3, 3],
+				[2, 1],
+			]);
 			e0.setQueue(2, 0, 0.3);
 			e0.addTokens(0, 6);
 			e0.observeInterTokenLatency(0.03, 3);
@@ -54,7 +58,10 @@ export function createGoldenScenario(): GoldenScenario {
 		},
 		() => {
 			observe(0, [[3, 1]]);
-			observe(1, [[3, 3], [1, 0]]);
+			observe(1, [
+				[3, 3],
+				[1, 0],
+			]);
 			e0.setQueue(0, 0, 0);
 			e0.addTokens(0, 2);
 			e0.finishRequest('stop', 1.25, 9);

@@ -9,17 +9,27 @@ import {renderOpenMetricsScrape, type OpenMetricsChunk} from '../../../src/metri
  * `PLAN[scrape][engine]` lists the [drafted, accepted] drafts observed before that scrape.
  */
 const PLAN: ReadonlyArray<ReadonlyArray<ReadonlyArray<readonly [number, number]>>> = [
-	[[[3, 2]], [[3, 0], [3, 3]]],
-	[[[3, 1], [2, 2]], []],
+	[
+		[[3, 2]],
+		[
+			[3, 0],
+			[3, 3],
+		],
+	],
+	[
+		[
+			[3, 1],
+			[2, 2],
+		],
+		[],
+	],
 	[[[3, 0]], [[3, 1]]],
 ];
 
 /** Run the scenario, handing each scrape's chunks to `onScrape`. */
 export async function runSpecScrapes(onScrape: (chunks: OpenMetricsChunk[]) => void): Promise<void> {
 	const registry = new Registry();
-	const engines = [0, 1].map((engine) =>
-		createSpecDecodingProm({registry, modelName: 'm', engine, numSpecTokens: 3, perPositionDrafted: false}),
-	);
+	const engines = [0, 1].map(engine => createSpecDecodingProm({registry, modelName: 'm', engine, numSpecTokens: 3, perPositionDrafted: false}));
 	const stats = new SpecDecodingStats(3);
 	for (const [scrape, perEngine] of PLAN.entries()) {
 		perEngine.forEach((drafts, engine) => {

@@ -18,21 +18,19 @@ const vectorValues = (metrics: Awaited<ReturnType<typeof getMetrics>>, name: str
 };
 
 describe('createSpecDecodingProm', () => {
-	it('creates vLLM\'s four families (V1-e) with every position series at 0', async () => {
+	it("creates vLLM's four families (V1-e) with every position series at 0", async () => {
 		const registry = new Registry();
 		createSpecDecodingProm({registry, modelName: 'm', engine: 0, numSpecTokens: 4, perPositionDrafted: false});
 		const families = await collectFamilies(registry);
-		expect(families.map((f) => [f.name, f.type, f.help])).toEqual([
+		expect(families.map(f => [f.name, f.type, f.help])).toEqual([
 			['vllm:spec_decode_num_drafts', 'counter', 'Number of spec decoding drafts.'],
 			['vllm:spec_decode_num_draft_tokens', 'counter', 'Number of draft tokens.'],
 			['vllm:spec_decode_num_accepted_tokens', 'counter', 'Number of accepted tokens.'],
 			['vllm:spec_decode_num_accepted_tokens_per_pos', 'counter', 'Accepted tokens per draft position.'],
 		]);
 		const perPos = families[3]!;
-		expect(perPos.series.map((s) => s.labels)).toEqual(
-			[0, 1, 2, 3].map((p) => ({model_name: 'm', engine: '0', position: String(p)})),
-		);
-		expect(perPos.series.flatMap((s) => s.samples.map((x) => [x.name, x.value]))).toEqual(
+		expect(perPos.series.map(s => s.labels)).toEqual([0, 1, 2, 3].map(p => ({model_name: 'm', engine: '0', position: String(p)})));
+		expect(perPos.series.flatMap(s => s.samples.map(x => [x.name, x.value]))).toEqual(
 			[0, 1, 2, 3].map(() => ['vllm:spec_decode_num_accepted_tokens_per_pos_total', 0]),
 		);
 	});
@@ -41,7 +39,7 @@ describe('createSpecDecodingProm', () => {
 		const registry = new Registry();
 		createSpecDecodingProm({registry, modelName: 'm', engine: '0', numSpecTokens: 2, perPositionDrafted: true});
 		const families = await collectFamilies(registry);
-		expect(families.map((f) => [f.name, f.help])).toEqual([
+		expect(families.map(f => [f.name, f.help])).toEqual([
 			['vllm:spec_decode_num_drafts', 'Number of spec decoding drafts.'],
 			['vllm:spec_decode_num_draft_tokens', 'Number of verified draft tokens.'],
 			['vllm:spec_decode_num_accepted_tokens', 'Number of accepted tokens.'],
@@ -87,9 +85,7 @@ describe('createSpecDecodingProm', () => {
 			new RangeError('stats.numSpecTokens must be at most 3 for engine 0, got 4 (call ensurePositions first)'),
 		);
 		expect(() => prom.observe(new SpecDecodingStats(2))).not.toThrow(); // a live decrease of k
-		expect(() => createSpecDecodingProm({registry, modelName: 'm', engine: '0', numSpecTokens: 3, perPositionDrafted: false})).toThrow(
-			RangeError,
-		);
+		expect(() => createSpecDecodingProm({registry, modelName: 'm', engine: '0', numSpecTokens: 3, perPositionDrafted: false})).toThrow(RangeError);
 		expect(() => createSpecDecodingProm({registry, modelName: 'm', engine: 1, numSpecTokens: 0, perPositionDrafted: false})).toThrow(
 			new RangeError('numSpecTokens must be a positive integer, got 0'),
 		);
@@ -108,7 +104,7 @@ describe('createSpecDecodingProm', () => {
 		);
 	});
 
-	it('never registers into prom-client\'s global registry', async () => {
+	it("never registers into prom-client's global registry", async () => {
 		const {register} = await import('prom-client');
 		createSpecDecodingProm({registry: new Registry(), modelName: 'm', engine: 0, numSpecTokens: 2, perPositionDrafted: true});
 		expect(register.getSingleMetric(SPEC_DECODE_FAMILIES.numDrafts.name)).toBeUndefined();
@@ -116,8 +112,8 @@ describe('createSpecDecodingProm', () => {
 });
 
 // One draft: [drafted, accepted] with 0 <= accepted <= drafted <= k (drafted = 0 is not observed: not a draft).
-const draftArb = (k: number) => fc.integer({min: 1, max: k}).chain((d) => fc.tuple(fc.constant(d), fc.integer({min: 0, max: d})));
-const scenarioArb = fc.integer({min: 1, max: 6}).chain((k) =>
+const draftArb = (k: number) => fc.integer({min: 1, max: k}).chain(d => fc.tuple(fc.constant(d), fc.integer({min: 0, max: d})));
+const scenarioArb = fc.integer({min: 1, max: 6}).chain(k =>
 	fc.tuple(
 		fc.constant(k),
 		// steps × engines × drafts, with scrapes interleaved at random steps
@@ -130,9 +126,15 @@ describe('SpecDecodingProm counters (property)', () => {
 		'exposed counters equal the sums of the observed stats, per-position counts non-increasing',
 		async ([k, steps], perPositionDrafted) => {
 			const registry = new Registry();
-			const engines = [0, 1].map((engine) => createSpecDecodingProm({registry, modelName: 'm', engine, numSpecTokens: k, perPositionDrafted}));
+			const engines = [0, 1].map(engine => createSpecDecodingProm({registry, modelName: 'm', engine, numSpecTokens: k, perPositionDrafted}));
 			const stats = new SpecDecodingStats(k);
-			const expected = [0, 1].map(() => ({drafts: 0, draftTokens: 0, accepted: 0, acceptedPerPos: new Array<number>(k).fill(0), draftPerPos: new Array<number>(k).fill(0)}));
+			const expected = [0, 1].map(() => ({
+				drafts: 0,
+				draftTokens: 0,
+				accepted: 0,
+				acceptedPerPos: new Array<number>(k).fill(0),
+				draftPerPos: new Array<number>(k).fill(0),
+			}));
 			for (const [perEngine, scrape] of steps) {
 				perEngine.forEach((drafts, engine) => {
 					stats.reset();
@@ -171,7 +173,7 @@ describe('SpecDecodingProm counters (property)', () => {
 					expect(drafted.reduce((s, x) => s + x, 0)).toBe(e.draftTokens);
 					expect(drafted[0]).toBe(e.drafts);
 				} else {
-					expect(metrics.some((m) => m.name === 'vllm:spec_decode_num_draft_tokens_per_pos')).toBe(false);
+					expect(metrics.some(m => m.name === 'vllm:spec_decode_num_draft_tokens_per_pos')).toBe(false);
 				}
 			}
 		},

@@ -18,10 +18,33 @@ const goldenVectors: Array<{
 }> = [
 	{spec: [[1, 2, 3]], output: [[1, 2, 3, 4]], numDrafts: 1, numDraftTokens: 3, numAccepted: 3, perPos: [1, 1, 1]},
 	{spec: [[1, 2, 3]], output: [[1, 5]], numDrafts: 1, numDraftTokens: 3, numAccepted: 1, perPos: [1, 0, 0]},
-	{spec: [[1, 2], [3]], output: [[1, 2, 5], [3, 4]], numDrafts: 2, numDraftTokens: 3, numAccepted: 3, perPos: [2, 1]},
+	{
+		spec: [[1, 2], [3]],
+		output: [
+			[1, 2, 5],
+			[3, 4],
+		],
+		numDrafts: 2,
+		numDraftTokens: 3,
+		numAccepted: 3,
+		perPos: [2, 1],
+	},
 	{spec: [[1]], output: [[1, 2]], numDrafts: 1, numDraftTokens: 1, numAccepted: 1, perPos: [1]},
 	{spec: [[]], output: [[5]], numDrafts: 0, numDraftTokens: 0, numAccepted: 0, perPos: [0]},
-	{spec: [[1, 2, 3], [4, 5, 6]], output: [[1, 2, 7], [4, 8]], numDrafts: 2, numDraftTokens: 6, numAccepted: 3, perPos: [2, 1, 0]},
+	{
+		spec: [
+			[1, 2, 3],
+			[4, 5, 6],
+		],
+		output: [
+			[1, 2, 7],
+			[4, 8],
+		],
+		numDrafts: 2,
+		numDraftTokens: 6,
+		numAccepted: 3,
+		perPos: [2, 1, 0],
+	},
 ];
 
 describe('SpecDecodingStats', () => {
@@ -55,7 +78,9 @@ describe('SpecDecodingStats', () => {
 	])('rejects drafted=%d accepted=%d with a RangeError naming the values, changing nothing', (d, a, message) => {
 		const stats = new SpecDecodingStats(3);
 		stats.observeDraft(3, 2);
-		expect(() => stats.observeDraft(d, a)).toThrow(new RangeError(`observeDraft requires integers 0 <= numAcceptedTokens <= numDraftTokens <= numSpecTokens, got ${message}`));
+		expect(() => stats.observeDraft(d, a)).toThrow(
+			new RangeError(`observeDraft requires integers 0 <= numAcceptedTokens <= numDraftTokens <= numSpecTokens, got ${message}`),
+		);
 		expect([stats.numDrafts, stats.numDraftTokens, stats.numAcceptedTokens]).toEqual([1, 3, 2]);
 	});
 
@@ -77,7 +102,11 @@ describe('SpecDecodingStats', () => {
 		expect(() => a.add(new SpecDecodingStats(3))).toThrow(RangeError);
 	});
 
-	const drafts = (k: number) => fc.array(fc.integer({min: 0, max: k}).chain(d => fc.tuple(fc.constant(d), fc.integer({min: 0, max: d}))), {maxLength: 200});
+	const drafts = (k: number) =>
+		fc.array(
+			fc.integer({min: 0, max: k}).chain(d => fc.tuple(fc.constant(d), fc.integer({min: 0, max: d}))),
+			{maxLength: 200},
+		);
 
 	fcTest.prop([fc.integer({min: 1, max: 8}).chain(k => fc.tuple(fc.constant(k), drafts(k)))])(
 		'satisfies the aggregate invariants of vLLM (reference §9)',

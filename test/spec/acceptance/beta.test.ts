@@ -44,7 +44,15 @@ describe('lnGamma', () => {
 
 describe('regularizedIncompleteBeta', () => {
 	it('equals the binomial tail for integer shapes', () => {
-		for (const [a, b] of [[1, 1], [2, 5], [5, 2], [3, 3], [10, 4], [1, 20], [30, 30]] as const) {
+		for (const [a, b] of [
+			[1, 1],
+			[2, 5],
+			[5, 2],
+			[3, 3],
+			[10, 4],
+			[1, 20],
+			[30, 30],
+		] as const) {
 			for (const x of [0.01, 0.1, 0.25, 0.5, 0.73, 0.9, 0.99]) {
 				expect(Math.abs(regularizedIncompleteBeta(x, a, b) - binomialTail(x, a, b))).toBeLessThan(1e-13);
 			}
@@ -101,21 +109,22 @@ describe('betaQuantile', () => {
 		for (const [p, a, b, expected] of golden) expect(relativeError(betaQuantile(p, a, b), expected)).toBeLessThan(1e-12);
 	});
 
-	test.prop([fc.double({min: 1e-6, max: 1 - 1e-6, noNaN: true}), fc.double({min: 0.05, max: 500, noNaN: true}), fc.double({min: 0.05, max: 500, noNaN: true})])(
-		'inverts the CDF and is symmetric: q(p; a, b) = 1 − q(1 − p; b, a)',
-		(p, a, b) => {
-			const x = betaQuantile(p, a, b);
-			expect(x).toBeGreaterThanOrEqual(0);
-			expect(x).toBeLessThanOrEqual(1);
-			// Where the density is huge (near 0 or 1 with small shapes), 1 ulp of x moves the CDF by
-			// more than 1e-9, so check that p is bracketed by the CDF a hair either side of x.
-			const below = Math.max(0, x - Math.max(1e-12 * x, 4e-16));
-			const above = Math.min(1, x + Math.max(1e-12 * (1 - x), 4e-16));
-			expect(regularizedIncompleteBeta(below, a, b)).toBeLessThanOrEqual(p + 1e-12);
-			expect(regularizedIncompleteBeta(above, a, b)).toBeGreaterThanOrEqual(p - 1e-12);
-			expect(Math.abs(x - (1 - betaQuantile(1 - p, b, a)))).toBeLessThan(1e-9);
-		},
-	);
+	test.prop([
+		fc.double({min: 1e-6, max: 1 - 1e-6, noNaN: true}),
+		fc.double({min: 0.05, max: 500, noNaN: true}),
+		fc.double({min: 0.05, max: 500, noNaN: true}),
+	])('inverts the CDF and is symmetric: q(p; a, b) = 1 − q(1 − p; b, a)', (p, a, b) => {
+		const x = betaQuantile(p, a, b);
+		expect(x).toBeGreaterThanOrEqual(0);
+		expect(x).toBeLessThanOrEqual(1);
+		// Where the density is huge (near 0 or 1 with small shapes), 1 ulp of x moves the CDF by
+		// more than 1e-9, so check that p is bracketed by the CDF a hair either side of x.
+		const below = Math.max(0, x - Math.max(1e-12 * x, 4e-16));
+		const above = Math.min(1, x + Math.max(1e-12 * (1 - x), 4e-16));
+		expect(regularizedIncompleteBeta(below, a, b)).toBeLessThanOrEqual(p + 1e-12);
+		expect(regularizedIncompleteBeta(above, a, b)).toBeGreaterThanOrEqual(p - 1e-12);
+		expect(Math.abs(x - (1 - betaQuantile(1 - p, b, a)))).toBeLessThan(1e-9);
+	});
 
 	it('returns the endpoints and validates p', () => {
 		expect(betaQuantile(0, 2, 3)).toBe(0);

@@ -17,9 +17,7 @@ import {
 } from '../../../src/spec/acceptance/conversions.js';
 
 const close = (values: readonly number[], digits = 14) => values.map(v => expect.closeTo(v, digits));
-const nonIncreasing = fc
-	.array(fc.double({min: 0, max: 1, noNaN: true}), {minLength: 1, maxLength: 12})
-	.map(xs => xs.sort((a, b) => b - a));
+const nonIncreasing = fc.array(fc.double({min: 0, max: 1, noNaN: true}), {minLength: 1, maxLength: 12}).map(xs => xs.sort((a, b) => b - a));
 
 describe('unconditionalToConditional (vLLM unconditional_to_conditional_rates)', () => {
 	it.each([
@@ -34,7 +32,9 @@ describe('unconditionalToConditional (vLLM unconditional_to_conditional_rates)',
 
 	it('rejects increasing rates, naming the index and values', () => {
 		expect(() => unconditionalToConditional([0.5, 0.6])).toThrow(RangeError);
-		expect(() => unconditionalToConditional([0.5, 0.6])).toThrow('rates[1]=0.6 exceeds rates[0]=0.5: unconditional acceptance rates must be non-increasing');
+		expect(() => unconditionalToConditional([0.5, 0.6])).toThrow(
+			'rates[1]=0.6 exceeds rates[0]=0.5: unconditional acceptance rates must be non-increasing',
+		);
 		expect(() => unconditionalToConditional([1.2])).toThrow('rates[0] must be a number in [0, 1], got 1.2');
 		expect(() => unconditionalToConditional([Number.NaN])).toThrow(/got NaN/);
 	});
@@ -93,7 +93,12 @@ describe('schedules', () => {
 	});
 
 	it('alphaForMeanLength inverts (1 − a^(k+1)) / (1 − a)', () => {
-		for (const [alpha, k] of [[0.6, 3], [0.8, 5], [0.9, 7], [0.05, 2]] as const) {
+		for (const [alpha, k] of [
+			[0.6, 3],
+			[0.8, 5],
+			[0.9, 7],
+			[0.05, 2],
+		] as const) {
 			const length = (1 - alpha ** (k + 1)) / (1 - alpha);
 			expect(iidMeanLength(alpha, k)).toBeCloseTo(length, 13);
 			expect(alphaForMeanLength(length, k)).toBeCloseTo(alpha, 12);
@@ -132,7 +137,11 @@ describe('closed forms', () => {
 	});
 
 	it('expectedSpeedup generalises Leviathan S(α, γ, c)', () => {
-		for (const [a, k, c] of [[0.8, 4, 0.05], [0.6, 3, 0.1], [0.9, 7, 0.2]] as const) {
+		for (const [a, k, c] of [
+			[0.8, 4, 0.05],
+			[0.6, 3, 0.1],
+			[0.9, 7, 0.2],
+		] as const) {
 			expect(expectedSpeedup(iidRates(a, k), c)).toBeCloseTo((1 - a ** (k + 1)) / ((1 - a) * (k * c + 1)), 13);
 		}
 		expect(expectedSpeedup([1, 0.5], 0.25)).toBeCloseTo(2.5 / 1.5, 14);

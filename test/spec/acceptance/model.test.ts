@@ -148,7 +148,10 @@ describe('AcceptanceModel sampling (seeded, within 4 standard errors)', () => {
 		const totalWeight = weights.reduce((s, w) => s + w, 0);
 		const expected = model.expected();
 		expected.unconditionalRates.forEach((r, i) => {
-			expect(r).toBeCloseTo(levels.reduce((s, l, j) => s + (weights[j]! / totalWeight) * l ** (i + 1), 0), 13);
+			expect(r).toBeCloseTo(
+				levels.reduce((s, l, j) => s + (weights[j]! / totalWeight) * l ** (i + 1), 0),
+				13,
+			);
 		});
 		expect(expected.unconditionalRates[0]!).toBeLessThan(0.7);
 		const observed = simulateRequests(model, 600, 400, 'constant-hetero');
@@ -216,7 +219,12 @@ describe('modifiers', () => {
 		const model = createAcceptanceModel({spec: base, k: 3});
 		expect(model.scaled(1.2).expected().conditionalRates).toEqual([0.96, 0.84, 0.72].map(c => expect.closeTo(c, 13)));
 		expect(model.scaled(1.5).expected().conditionalRates).toEqual([1, 1, 0.9].map(c => expect.closeTo(c, 13)));
-		expect(model.scaled(1.5).scaled(1 / 1.5).expected().conditionalRates).toEqual([0.8, 0.7, 0.6].map(c => expect.closeTo(c, 13)));
+		expect(
+			model
+				.scaled(1.5)
+				.scaled(1 / 1.5)
+				.expected().conditionalRates,
+		).toEqual([0.8, 0.7, 0.6].map(c => expect.closeTo(c, 13)));
 		expect(() => model.scaled(0)).toThrow('scale factor must be a finite number > 0, got 0');
 	});
 
@@ -229,7 +237,12 @@ describe('modifiers', () => {
 
 describe('live changes and profiles', () => {
 	it('withK extends or truncates and keeps profiles valid', () => {
-		const model = createAcceptanceModel({spec: {kind: 'conditional', rates: [0.8, 0.7, 0.6]}, k: 3, heterogeneity: {concentration: 10, levels: 8}, classFactors: [1, 0.9]});
+		const model = createAcceptanceModel({
+			spec: {kind: 'conditional', rates: [0.8, 0.7, 0.6]},
+			k: 3,
+			heterogeneity: {concentration: 10, levels: 8},
+			classFactors: [1, 0.9],
+		});
 		const profile = model.drawProfile(createRng('live'), 1, 0);
 		const longer = model.withK(5);
 		expect(longer.k).toBe(5);
@@ -243,7 +256,13 @@ describe('live changes and profiles', () => {
 	});
 
 	it('drawProfile consumes exactly one uniform and decodes to its coordinates', () => {
-		const model = createAcceptanceModel({spec: {kind: 'constant', alpha: 0.6}, k: 2, heterogeneity: {concentration: 4, levels: 10}, classFactors: [1, 1, 1], temperatureSensitivity: 0.1});
+		const model = createAcceptanceModel({
+			spec: {kind: 'constant', alpha: 0.6},
+			k: 2,
+			heterogeneity: {concentration: 4, levels: 10},
+			classFactors: [1, 1, 1],
+			temperatureSensitivity: 0.1,
+		});
 		const rng = createRng('one');
 		const reference = createRng('one');
 		const u = reference.next();
@@ -267,6 +286,8 @@ describe('live changes and profiles', () => {
 		expect(() => model.sampleAccepted(-1, 2, 0.5)).toThrow(RangeError);
 		expect(() => model.expected({classWeights: [1, 2]})).toThrow('classWeights must have 1 entries (one per class), got 2');
 		expect(() => createAcceptanceModel({spec: {kind: 'constant', alpha: 0.6}, k: 0})).toThrow('k (num_speculative_tokens) must be >= 1, got 0');
-		expect(() => createAcceptanceModel({spec: {kind: 'constant', alpha: 0.6}, k: 3, scale: -1})).toThrow('scale must be a finite number >= 0, got -1');
+		expect(() => createAcceptanceModel({spec: {kind: 'constant', alpha: 0.6}, k: 3, scale: -1})).toThrow(
+			'scale must be a finite number >= 0, got -1',
+		);
 	});
 });

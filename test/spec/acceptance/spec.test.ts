@@ -1,6 +1,12 @@
 import {describe, expect, it} from 'vitest';
 import {conditionalToUnconditional, iidRates, meanAcceptanceLength} from '../../../src/spec/acceptance/conversions.js';
-import {extendConditionalRates, fittedDecay, resolveConditionalRates, validateAcceptanceSpec, type AcceptanceSpec} from '../../../src/spec/acceptance/spec.js';
+import {
+	extendConditionalRates,
+	fittedDecay,
+	resolveConditionalRates,
+	validateAcceptanceSpec,
+	type AcceptanceSpec,
+} from '../../../src/spec/acceptance/spec.js';
 
 const resolve = (spec: AcceptanceSpec, k: number) => Array.from(resolveConditionalRates(spec, k));
 const close = (values: readonly number[], digits = 12) => values.map(v => expect.closeTo(v, digits));
@@ -70,6 +76,8 @@ describe('validateAcceptanceSpec', () => {
 
 	it('rejects an unknown kind with a TypeError listing the known ones', () => {
 		expect(() => validateAcceptanceSpec({kind: 'magic'} as unknown as AcceptanceSpec)).toThrow(TypeError);
-		expect(() => validateAcceptanceSpec({kind: 'magic'} as unknown as AcceptanceSpec)).toThrow('known: unconditional, conditional, constant, geometric, mean-length, synthetic');
+		expect(() => validateAcceptanceSpec({kind: 'magic'} as unknown as AcceptanceSpec)).toThrow(
+			'known: unconditional, conditional, constant, geometric, mean-length, synthetic',
+		);
 	});
 });

@@ -4,7 +4,7 @@ import {acceptedLengthDistribution, conditionalToUnconditional} from '../../../s
 import {buildProfileBlock} from '../../../src/spec/acceptance/tables.js';
 
 describe('buildProfileBlock', () => {
-	it('encodes each level\'s accepted-length distribution exactly', () => {
+	it("encodes each level's accepted-length distribution exactly", () => {
 		const block = buildProfileBlock({kind: 'levels', levelValues: Float64Array.from([0.5, 0.9])}, 3, 1);
 		expect(Array.from(block.conditional)).toEqual([0.5, 0.5, 0.5, 0.9, 0.9, 0.9]);
 		[0.5, 0.9].forEach((alpha, j) => {

@@ -19,8 +19,11 @@ describe('method table', () => {
 });
 
 describe('resolveMethodName', () => {
-	it('rewrites *_mtp to mtp with vLLM\'s deprecation warning', () => {
-		expect(resolveMethodName('deepseek_mtp')).toEqual({method: 'mtp', deprecationWarning: 'method `deepseek_mtp` is deprecated and replaced with mtp.'});
+	it("rewrites *_mtp to mtp with vLLM's deprecation warning", () => {
+		expect(resolveMethodName('deepseek_mtp')).toEqual({
+			method: 'mtp',
+			deprecationWarning: 'method `deepseek_mtp` is deprecated and replaced with mtp.',
+		});
 		for (const alias of MTP_ALIASES) expect(resolveMethodName(alias).method).toBe('mtp');
 		expect(resolveMethodName('future_model_mtp').method).toBe('mtp');
 		expect(resolveMethodName('mtp')).toEqual({method: 'mtp'});

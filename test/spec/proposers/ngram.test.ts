@@ -35,7 +35,14 @@ describe('createNgramProposer', () => {
 	it('never matches a context shorter than prompt_lookup_min', () => {
 		const proposer = createNgramProposer({hitRates: [1], contextScale: 1e-9, promptLookupMin: 5});
 		const rng = createRng('short-context');
-		const ctx: ProposeContext = {k: 4, maxDraft: 4, classIndex: 0, promptLength: 2, numOutputTokens: 0, state: proposer.initRequest({classIndex: 0, promptLength: 2})};
+		const ctx: ProposeContext = {
+			k: 4,
+			maxDraft: 4,
+			classIndex: 0,
+			promptLength: 2,
+			numOutputTokens: 0,
+			state: proposer.initRequest({classIndex: 0, promptLength: 2}),
+		};
 		const drafts: number[] = [];
 		for (let out = 0; out <= 2; out++) {
 			ctx.numOutputTokens = out;
@@ -51,7 +58,14 @@ describe('createNgramProposer', () => {
 		const rng = createRng('ngram-short');
 		const acceptance = createRng('ngram-acceptance');
 		const k = 5;
-		const ctx: ProposeContext = {k, maxDraft: k, classIndex: 0, promptLength: 800, numOutputTokens: 0, state: proposer.initRequest({classIndex: 0, promptLength: 800})};
+		const ctx: ProposeContext = {
+			k,
+			maxDraft: k,
+			classIndex: 0,
+			promptLength: 800,
+			numOutputTokens: 0,
+			state: proposer.initRequest({classIndex: 0, promptLength: 800}),
+		};
 		let drafts = 0;
 		let draftTokens = 0;
 		let empty = 0;
@@ -75,10 +89,21 @@ describe('createNgramProposer', () => {
 	});
 
 	it('matches with probability hitRate · 0.85^(min−5) · (1 − e^(−(context − min + 1)/scale)) (within 4 SE)', () => {
-		for (const [min, hitRate] of [[5, 0.4], [7, 0.6], [3, 0.9]] as const) {
+		for (const [min, hitRate] of [
+			[5, 0.4],
+			[7, 0.6],
+			[3, 0.9],
+		] as const) {
 			const proposer = createNgramProposer({hitRates: [hitRate], promptLookupMin: min, promptLookupMax: 8, meanSpanLength: 1, contextScale: 256});
 			const rng = createRng(`p-${min}`);
-			const ctx: ProposeContext = {k: 4, maxDraft: 4, classIndex: 0, promptLength: 300, numOutputTokens: 0, state: proposer.initRequest({classIndex: 0, promptLength: 300})};
+			const ctx: ProposeContext = {
+				k: 4,
+				maxDraft: 4,
+				classIndex: 0,
+				promptLength: 300,
+				numOutputTokens: 0,
+				state: proposer.initRequest({classIndex: 0, promptLength: 300}),
+			};
 			const n = 20_000;
 			let hits = 0;
 			// Same context every call: a previous draft counts as rejected, so every call is a fresh lookup.
@@ -91,7 +116,14 @@ describe('createNgramProposer', () => {
 	it('continues a matched span without drawing while drafts are accepted, and a rejection ends it', () => {
 		const proposer = createNgramProposer({hitRates: [1], contextScale: 1e-9, meanSpanLength: 1e6});
 		const rng = countingRng('span');
-		const ctx: ProposeContext = {k: 4, maxDraft: 4, classIndex: 0, promptLength: 100, numOutputTokens: 0, state: proposer.initRequest({classIndex: 0, promptLength: 100})};
+		const ctx: ProposeContext = {
+			k: 4,
+			maxDraft: 4,
+			classIndex: 0,
+			promptLength: 100,
+			numOutputTokens: 0,
+			state: proposer.initRequest({classIndex: 0, promptLength: 100}),
+		};
 		expect(proposer.propose(ctx, rng)).toBe(4); // fresh match: two draws (hit, span length)
 		expect(rng.draws).toBe(2);
 		ctx.numOutputTokens += 5; // all 4 accepted + bonus
@@ -104,13 +136,22 @@ describe('createNgramProposer', () => {
 
 	it('drafts the end of a span short', () => {
 		const proposer = createNgramProposer({hitRates: [1], contextScale: 1e-9, meanSpanLength: 1});
-		const ctx: ProposeContext = {k: 4, maxDraft: 4, classIndex: 0, promptLength: 100, numOutputTokens: 0, state: proposer.initRequest({classIndex: 0, promptLength: 100})};
+		const ctx: ProposeContext = {
+			k: 4,
+			maxDraft: 4,
+			classIndex: 0,
+			promptLength: 100,
+			numOutputTokens: 0,
+			state: proposer.initRequest({classIndex: 0, promptLength: 100}),
+		};
 		expect(proposer.propose(ctx, createRng(1))).toBe(1); // span length is always 1 when the mean is 1
 	});
 
 	it('rejects a class without a hit rate', () => {
 		const proposer = createNgramProposer({hitRates: [0.2]});
-		expect(() => proposer.initRequest({classIndex: 1, promptLength: 5})).toThrow('classIndex must be an integer in [0, 1) (one hitRates entry per class), got 1');
+		expect(() => proposer.initRequest({classIndex: 1, promptLength: 5})).toThrow(
+			'classIndex must be an integer in [0, 1) (one hitRates entry per class), got 1',
+		);
 		expect(() => createNgramProposer({hitRates: [1.5]})).toThrow('hitRates[0] must be a number in [0, 1], got 1.5');
 	});
 });

@@ -21,7 +21,15 @@ export type ProposerContractOptions = {
 };
 
 /** One simulated request: propose, accept a random prefix, advance the output, repeat. */
-function runRequest(proposer: DraftProposer, seed: string, k: number, promptLength: number, classIndex: number, steps: number, budgets: readonly number[]): number[] {
+function runRequest(
+	proposer: DraftProposer,
+	seed: string,
+	k: number,
+	promptLength: number,
+	classIndex: number,
+	steps: number,
+	budgets: readonly number[],
+): number[] {
 	const rng = createRng(seed);
 	const acceptance = createRng(`${seed}/acceptance`);
 	const ctx: ProposeContext = {k, maxDraft: k, classIndex, promptLength, numOutputTokens: 0, state: proposer.initRequest({classIndex, promptLength})};
@@ -53,7 +61,14 @@ export function runProposerContract({create, skip = [], numClasses = 1}: Propose
 			test.prop([request])('draft length is an integer in [0, maxDraft]', r => {
 				const proposer = create();
 				const rng = createRng(r.seed);
-				const ctx: ProposeContext = {k: r.k, maxDraft: r.k, classIndex: r.classIndex, promptLength: r.promptLength, numOutputTokens: 0, state: proposer.initRequest(r)};
+				const ctx: ProposeContext = {
+					k: r.k,
+					maxDraft: r.k,
+					classIndex: r.classIndex,
+					promptLength: r.promptLength,
+					numOutputTokens: 0,
+					state: proposer.initRequest(r),
+				};
 				for (let step = 0; step < r.steps; step++) {
 					ctx.maxDraft = Math.min(r.k, r.budgets[step % r.budgets.length]!);
 					const draft = proposer.propose(ctx, rng);
@@ -100,7 +115,14 @@ export function runProposerContract({create, skip = [], numClasses = 1}: Propose
 		if (!skipped.has('validation')) {
 			it('rejects maxDraft outside [0, k]', () => {
 				const proposer = create();
-				const ctx: ProposeContext = {k: 4, maxDraft: 5, classIndex: 0, promptLength: 10, numOutputTokens: 0, state: proposer.initRequest({classIndex: 0, promptLength: 10})};
+				const ctx: ProposeContext = {
+					k: 4,
+					maxDraft: 5,
+					classIndex: 0,
+					promptLength: 10,
+					numOutputTokens: 0,
+					state: proposer.initRequest({classIndex: 0, promptLength: 10}),
+				};
 				expect(() => proposer.propose(ctx, createRng(0))).toThrow('propose needs integers 0 <= maxDraft <= k, got maxDraft=5, k=4');
 				ctx.maxDraft = -1;
 				expect(() => proposer.propose(ctx, createRng(0))).toThrow(RangeError);
