@@ -31,10 +31,10 @@ export {
 	draftAcceptanceRate as expectedDraftAcceptanceRate,
 	acceptedLengthDistribution,
 	expectedSpeedup,
-} from './spec/acceptance/conversions.js';
-export {createAcceptanceModel} from './spec/acceptance/model.js';
-export type {AcceptanceModel, AcceptanceExpectation} from './spec/acceptance/model-types.js';
-export type {AcceptanceSpec} from './spec/acceptance/spec.js';
-export {getProposerFactory} from './spec/proposers/registry.js';
+} from './speculative/acceptance/conversions.js';
+export {createAcceptanceModel} from './speculative/acceptance/model.js';
+export type {AcceptanceModel, AcceptanceExpectation} from './speculative/acceptance/model-types.js';
+export type {AcceptanceSpec} from './speculative/acceptance/spec.js';
+export {getProposerFactory} from './speculative/proposers/registry.js';
 export {Session} from './runtime/session.js';
 export {parseDuration} from './util/duration.js';

@@ -26,7 +26,7 @@
  * Without per-position data (v0, V1-a, V1-b) only the mean acceptance length is known; the fit is
  * the i.i.d. alpha that reproduces it at the observed k.
  */
-import {alphaForMeanLength} from '../spec/acceptance/conversions.js';
+import {alphaForMeanLength} from '../speculative/acceptance/conversions.js';
 import type {AggregatedCounts} from './aggregate.js';
 import {fitDecay, fitIid, type DecayFit, type IidFit} from './fit-models.js';
 import {wilsonInterval, Z95} from './stats.js';

@@ -2,7 +2,7 @@
  * Small statistics the fit needs: binomial intervals, the chi-square tail, and a Nelder–Mead
  * minimiser (two parameters, so a simplex is plenty).
  */
-import {lnGamma} from '../spec/acceptance/beta.js';
+import {lnGamma} from '../speculative/acceptance/beta.js';
 
 /** z for a two-sided 95% interval. */
 export const Z95 = 1.959963984540054;

@@ -4,7 +4,7 @@ import {type Command, Option} from 'commander';
 import {describeFsError} from './io/read-lines.js';
 import {DEFAULT_PRESET, loadPreset, validateConfig} from '../config/load.js';
 import type {SimConfig, SimConfigInput} from '../config/schema.js';
-import {resolveMethodName} from '../spec/proposers/methods.js';
+import {resolveMethodName} from '../speculative/proposers/methods.js';
 import {ConfigError, type ConfigPath} from '../util/config-error.js';
 import {parseDuration} from '../util/duration.js';
 import {UserError} from '../util/user-error.js';

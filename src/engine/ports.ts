@@ -2,7 +2,7 @@ import type {StepShape} from './cost/types.js';
 import type {SimRequest} from './request.js';
 
 /**
- * What the engine needs from its pluggable parts. The spec-decode model (src/spec) and the cost
+ * What the engine needs from its pluggable parts. The spec-decode model (src/speculative) and the cost
  * model implement these; the engine knows nothing else about them.
  */
 

@@ -4,8 +4,8 @@
  * counters and the model's expectation.
  */
 import type {LogFormat} from '../metrics/log/formats.js';
-import type {AcceptanceExpectation} from '../spec/acceptance/model-types.js';
-import {extendConditionalRates} from '../spec/acceptance/spec.js';
+import type {AcceptanceExpectation} from '../speculative/acceptance/model-types.js';
+import {extendConditionalRates} from '../speculative/acceptance/spec.js';
 
 /** One row of the "acceptance at each k" table. */
 export type ExplainKRow = {

@@ -14,11 +14,11 @@ import {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
 import {INTER_TOKEN_LATENCY_BUCKETS, REQUEST_LATENCY_BUCKETS, TIME_TO_FIRST_TOKEN_BUCKETS, build125Buckets} from '../metrics/stats/vllm-buckets.js';
 import {createRng, type Rng} from '../rng/rng.js';
 import {atPath, ConfigError} from '../util/config-error.js';
-import {createAcceptanceModel} from '../spec/acceptance/model.js';
-import type {AcceptanceExpectation, AcceptanceModel} from '../spec/acceptance/model-types.js';
-import {PROPOSER_METHODS, resolveMethodName} from '../spec/proposers/methods.js';
-import {getProposerFactory} from '../spec/proposers/registry.js';
-import type {DraftMethod, DraftProposer, ProposeContext} from '../spec/proposers/types.js';
+import {createAcceptanceModel} from '../speculative/acceptance/model.js';
+import type {AcceptanceExpectation, AcceptanceModel} from '../speculative/acceptance/model-types.js';
+import {PROPOSER_METHODS, resolveMethodName} from '../speculative/proposers/methods.js';
+import {getProposerFactory} from '../speculative/proposers/registry.js';
+import type {DraftMethod, DraftProposer, ProposeContext} from '../speculative/proposers/types.js';
 import {EngineMetrics} from './engine-metrics.js';
 import {Simulation} from './simulation.js';
 

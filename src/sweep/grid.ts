@@ -2,7 +2,7 @@
  * The sweep grid: parsing `--k`, `--qps` and `--method` lists and expanding them into points.
  * Pure: no I/O. Errors are one-line {@link UserError}s naming the flag and the bad text.
  */
-import {resolveMethodName} from '../spec/proposers/methods.js';
+import {resolveMethodName} from '../speculative/proposers/methods.js';
 import {UserError} from '../util/user-error.js';
 
 /** Largest k a sweep accepts (vLLM has no hard cap; this keeps a typo like `1..800` from running for hours). */

@@ -5,7 +5,7 @@
 import type {SimConfig} from '../config/schema.js';
 import {createCostModel} from '../engine/cost-model.js';
 import type {StepShape} from '../engine/cost/types.js';
-import {expectedSpeedup} from '../spec/acceptance/conversions.js';
+import {expectedSpeedup} from '../speculative/acceptance/conversions.js';
 import {buildSimulation, defaultDraftCost, type BuiltSimulation} from '../sim/build.js';
 import {summarize} from '../sim/summary.js';
 

@@ -9,7 +9,7 @@ import {describe, expect, it} from 'vitest';
 const CORE_DIRS = [
 	'src/rng',
 	'src/engine',
-	'src/spec',
+	'src/speculative',
 	'src/sim',
 	'src/metrics/stats',
 	'src/metrics/log',

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import type {AggregatedCounts} from '../../src/calibrate/aggregate.js';
 import {conditionalRatesAt, fitAcceptance} from '../../src/calibrate/fit.js';
 import {chiSquareSurvival, nelderMead, regularizedUpperGamma, wilsonInterval} from '../../src/calibrate/stats.js';
-import {alphaForMeanLength} from '../../src/spec/acceptance/conversions.js';
+import {alphaForMeanLength} from '../../src/speculative/acceptance/conversions.js';
 
 /** Fixed-length counts: n drafts, acc_pos, one interval unless given. */
 function counts(k: number, n: number, acceptedPerPos: number[], intervals?: AggregatedCounts['intervals']): AggregatedCounts {

@@ -9,7 +9,7 @@ import {
 	kTableFromConditional,
 	type ExplainNumbers,
 } from '../../src/explain/index.js';
-import {createAcceptanceModel} from '../../src/spec/acceptance/model.js';
+import {createAcceptanceModel} from '../../src/speculative/acceptance/model.js';
 
 /** vLLM's EAGLE-3 Llama-3.1-8B golden rates, as the default preset states them. */
 const eagle = explainNumbersFromExpectation(createAcceptanceModel({spec: {kind: 'unconditional', rates: [0.7296, 0.5208, 0.3545]}, k: 3}).expected());

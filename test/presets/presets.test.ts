@@ -4,7 +4,7 @@ import {describe, expect, it} from 'vitest';
 import {DEFAULT_PRESET, PRESETS_DIR, listPresetNames, loadPreset} from '../../src/config/load.js';
 import {simConfigSchema} from '../../src/config/schema.js';
 import {buildSimulation} from '../../src/sim/build.js';
-import {resolveMethodName} from '../../src/spec/proposers/methods.js';
+import {resolveMethodName} from '../../src/speculative/proposers/methods.js';
 
 const names = await listPresetNames();
 const loaded = await Promise.all(names.map(name => loadPreset(name)));

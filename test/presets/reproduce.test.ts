@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {listPresetNames, loadPreset} from '../../src/config/load.js';
 import type {SimConfig} from '../../src/config/schema.js';
 import {buildSimulation} from '../../src/sim/build.js';
-import {PROPOSER_METHODS} from '../../src/spec/proposers/methods.js';
+import {PROPOSER_METHODS} from '../../src/speculative/proposers/methods.js';
 
 /**
  * Every preset with `published` figures reproduces them at the published k:

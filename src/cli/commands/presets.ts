@@ -4,7 +4,7 @@ import type {SimConfig} from '../../config/schema.js';
 import {BUILTIN_HARDWARE} from '../../engine/cost/hardware.js';
 import {BUILTIN_MODELS} from '../../engine/cost/models.js';
 import {buildSimulation, type BuiltSimulation} from '../../sim/build.js';
-import {PROPOSER_METHODS} from '../../spec/proposers/methods.js';
+import {PROPOSER_METHODS} from '../../speculative/proposers/methods.js';
 import {UserError} from '../../util/user-error.js';
 import type {Output} from '../options.js';
 

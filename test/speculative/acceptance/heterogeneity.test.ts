@@ -7,7 +7,7 @@ import {
 	sigmoid,
 	solveLevelConditionalRates,
 	validateHeterogeneity,
-} from '../../../src/spec/acceptance/heterogeneity.js';
+} from '../../../src/speculative/acceptance/heterogeneity.js';
 
 const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((s, x) => s + x, 0) / xs.length;
 const variance = (xs: ArrayLike<number>) => {

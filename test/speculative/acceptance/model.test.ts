@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest';
 import {createRng} from '../../../src/rng/rng.js';
-import {acceptedLengthDistribution, conditionalToUnconditional, iidRates} from '../../../src/spec/acceptance/conversions.js';
-import {createAcceptanceModel} from '../../../src/spec/acceptance/model.js';
-import type {AcceptanceModel} from '../../../src/spec/acceptance/model-types.js';
+import {acceptedLengthDistribution, conditionalToUnconditional, iidRates} from '../../../src/speculative/acceptance/conversions.js';
+import {createAcceptanceModel} from '../../../src/speculative/acceptance/model.js';
+import type {AcceptanceModel} from '../../../src/speculative/acceptance/model-types.js';
 
 /** Per-position acceptance counts over full-length drafts, each from a fresh request profile. */
 function simulate(model: AcceptanceModel, numDrafts: number, seed: string, classIndex = 0, temperature = 0) {

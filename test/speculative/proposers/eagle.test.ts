@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {createRng} from '../../../src/rng/rng.js';
-import {createEagleProposer} from '../../../src/spec/proposers/eagle.js';
+import {createEagleProposer} from '../../../src/speculative/proposers/eagle.js';
 import {runProposerContract} from './proposer.contract.js';
 
 describe('createEagleProposer', () => {

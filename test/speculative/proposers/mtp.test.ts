@@ -1,14 +1,14 @@
 import {describe, expect, it} from 'vitest';
 import {createRng} from '../../../src/rng/rng.js';
-import {createSyntheticProposer} from '../../../src/spec/proposers/synthetic.js';
+import {createMtpProposer} from '../../../src/speculative/proposers/mtp.js';
 import {runProposerContract} from './proposer.contract.js';
 
-describe('createSyntheticProposer', () => {
-	runProposerContract({create: () => createSyntheticProposer(), skip: []});
+describe('createMtpProposer', () => {
+	runProposerContract({create: () => createMtpProposer(), skip: []});
 
-	it('is method "synthetic" and drafts exactly maxDraft without touching the Rng', () => {
-		const proposer = createSyntheticProposer();
-		expect(proposer.method).toBe('synthetic');
+	it('is method "mtp" and drafts exactly maxDraft without touching the Rng', () => {
+		const proposer = createMtpProposer();
+		expect(proposer.method).toBe('mtp');
 		const rng = createRng('untouched');
 		const state = proposer.initRequest({classIndex: 0, promptLength: 7});
 		for (const maxDraft of [0, 1, 3, 5]) {

@@ -1,14 +1,14 @@
 import {describe, expect, it} from 'vitest';
 import {createRng} from '../../../src/rng/rng.js';
-import {createMtpProposer} from '../../../src/spec/proposers/mtp.js';
+import {createDraftModelProposer} from '../../../src/speculative/proposers/draft-model.js';
 import {runProposerContract} from './proposer.contract.js';
 
-describe('createMtpProposer', () => {
-	runProposerContract({create: () => createMtpProposer(), skip: []});
+describe('createDraftModelProposer', () => {
+	runProposerContract({create: () => createDraftModelProposer(), skip: []});
 
-	it('is method "mtp" and drafts exactly maxDraft without touching the Rng', () => {
-		const proposer = createMtpProposer();
-		expect(proposer.method).toBe('mtp');
+	it('is method "draft_model" and drafts exactly maxDraft without touching the Rng', () => {
+		const proposer = createDraftModelProposer();
+		expect(proposer.method).toBe('draft_model');
 		const rng = createRng('untouched');
 		const state = proposer.initRequest({classIndex: 0, promptLength: 7});
 		for (const maxDraft of [0, 1, 3, 5]) {

@@ -1,6 +1,6 @@
 import {fc, test} from '@fast-check/vitest';
 import {describe, expect, it} from 'vitest';
-import {betaQuantile, betaQuantileMidpoints, lnBeta, lnGamma, regularizedIncompleteBeta} from '../../../src/spec/acceptance/beta.js';
+import {betaQuantile, betaQuantileMidpoints, lnBeta, lnGamma, regularizedIncompleteBeta} from '../../../src/speculative/acceptance/beta.js';
 
 const relativeError = (actual: number, expected: number): number => Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
 

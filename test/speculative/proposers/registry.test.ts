@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {getProposerFactory} from '../../../src/spec/proposers/registry.js';
+import {getProposerFactory} from '../../../src/speculative/proposers/registry.js';
 
 describe('getProposerFactory', () => {
 	it.each([

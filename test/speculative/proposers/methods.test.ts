@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {DRAFT_METHODS, knownMethodNames, MTP_ALIASES, PROPOSER_METHODS, resolveMethodName} from '../../../src/spec/proposers/methods.js';
+import {DRAFT_METHODS, knownMethodNames, MTP_ALIASES, PROPOSER_METHODS, resolveMethodName} from '../../../src/speculative/proposers/methods.js';
 
 describe('method table', () => {
 	it('records fixed length and drafting cost per method', () => {

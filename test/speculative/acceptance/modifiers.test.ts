@@ -5,7 +5,7 @@ import {
 	temperatureBucket,
 	temperatureFactor,
 	validateClassFactors,
-} from '../../../src/spec/acceptance/modifiers.js';
+} from '../../../src/speculative/acceptance/modifiers.js';
 
 describe('modifiers', () => {
 	it('temperatureFactor is max(0, 1 − s·T)', () => {

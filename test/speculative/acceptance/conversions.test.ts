@@ -14,7 +14,7 @@ import {
 	minimumVarianceRates,
 	optimalIidK,
 	unconditionalToConditional,
-} from '../../../src/spec/acceptance/conversions.js';
+} from '../../../src/speculative/acceptance/conversions.js';
 
 const close = (values: readonly number[], digits = 14) => values.map(v => expect.closeTo(v, digits));
 const nonIncreasing = fc.array(fc.double({min: 0, max: 1, noNaN: true}), {minLength: 1, maxLength: 12}).map(xs => xs.sort((a, b) => b - a));

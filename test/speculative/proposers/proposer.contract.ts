@@ -6,8 +6,8 @@
 import {fc, test} from '@fast-check/vitest';
 import {describe, expect, it} from 'vitest';
 import {createRng} from '../../../src/rng/rng.js';
-import {DRAFT_METHODS, PROPOSER_METHODS} from '../../../src/spec/proposers/methods.js';
-import type {DraftProposer, ProposeContext} from '../../../src/spec/proposers/types.js';
+import {DRAFT_METHODS, PROPOSER_METHODS} from '../../../src/speculative/proposers/methods.js';
+import type {DraftProposer, ProposeContext} from '../../../src/speculative/proposers/types.js';
 
 export type ContractCase = 'range' | 'deterministic' | 'zero-budget' | 'method' | 'fixed-length' | 'validation';
 

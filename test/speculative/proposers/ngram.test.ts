@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {createRng, type Rng} from '../../../src/rng/rng.js';
-import {createNgramProposer, resolvePromptLookup} from '../../../src/spec/proposers/ngram.js';
-import type {ProposeContext} from '../../../src/spec/proposers/types.js';
+import {createNgramProposer, resolvePromptLookup} from '../../../src/speculative/proposers/ngram.js';
+import type {ProposeContext} from '../../../src/speculative/proposers/types.js';
 import {runProposerContract} from './proposer.contract.js';
 
 /** An Rng that counts its draws. */

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
-import {aliasTableDistribution} from '../../../src/spec/acceptance/alias.js';
-import {acceptedLengthDistribution, conditionalToUnconditional} from '../../../src/spec/acceptance/conversions.js';
-import {buildProfileBlock} from '../../../src/spec/acceptance/tables.js';
+import {aliasTableDistribution} from '../../../src/speculative/acceptance/alias.js';
+import {acceptedLengthDistribution, conditionalToUnconditional} from '../../../src/speculative/acceptance/conversions.js';
+import {buildProfileBlock} from '../../../src/speculative/acceptance/tables.js';
 
 describe('buildProfileBlock', () => {
 	it("encodes each level's accepted-length distribution exactly", () => {

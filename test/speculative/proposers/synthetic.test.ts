@@ -1,14 +1,14 @@
 import {describe, expect, it} from 'vitest';
 import {createRng} from '../../../src/rng/rng.js';
-import {createEagle3Proposer} from '../../../src/spec/proposers/eagle3.js';
+import {createSyntheticProposer} from '../../../src/speculative/proposers/synthetic.js';
 import {runProposerContract} from './proposer.contract.js';
 
-describe('createEagle3Proposer', () => {
-	runProposerContract({create: () => createEagle3Proposer(), skip: []});
+describe('createSyntheticProposer', () => {
+	runProposerContract({create: () => createSyntheticProposer(), skip: []});
 
-	it('is method "eagle3" and drafts exactly maxDraft without touching the Rng', () => {
-		const proposer = createEagle3Proposer();
-		expect(proposer.method).toBe('eagle3');
+	it('is method "synthetic" and drafts exactly maxDraft without touching the Rng', () => {
+		const proposer = createSyntheticProposer();
+		expect(proposer.method).toBe('synthetic');
 		const rng = createRng('untouched');
 		const state = proposer.initRequest({classIndex: 0, promptLength: 7});
 		for (const maxDraft of [0, 1, 3, 5]) {

@@ -1,6 +1,6 @@
 import {fc, test} from '@fast-check/vitest';
 import {describe, expect, it} from 'vitest';
-import {aliasTableDistribution, buildAliasTable, createAliasScratch, sampleAlias} from '../../../src/spec/acceptance/alias.js';
+import {aliasTableDistribution, buildAliasTable, createAliasScratch, sampleAlias} from '../../../src/speculative/acceptance/alias.js';
 import {createRng} from '../../../src/rng/rng.js';
 
 function build(probabilities: readonly number[], offset = 0) {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {createRng} from '../../../src/rng/rng.js';
-import {createMedusaProposer} from '../../../src/spec/proposers/medusa.js';
+import {createMedusaProposer} from '../../../src/speculative/proposers/medusa.js';
 import {runProposerContract} from './proposer.contract.js';
 
 describe('createMedusaProposer', () => {

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {createRng} from '../../../src/rng/rng.js';
-import {createSuffixProposer} from '../../../src/spec/proposers/suffix.js';
-import type {ProposeContext} from '../../../src/spec/proposers/types.js';
+import {createSuffixProposer} from '../../../src/speculative/proposers/suffix.js';
+import type {ProposeContext} from '../../../src/speculative/proposers/types.js';
 import {runProposerContract} from './proposer.contract.js';
 
 const context = (proposer: ReturnType<typeof createSuffixProposer>, k: number): ProposeContext => ({

@@ -1,12 +1,12 @@
 import {describe, expect, it} from 'vitest';
-import {conditionalToUnconditional, iidRates, meanAcceptanceLength} from '../../../src/spec/acceptance/conversions.js';
+import {conditionalToUnconditional, iidRates, meanAcceptanceLength} from '../../../src/speculative/acceptance/conversions.js';
 import {
 	extendConditionalRates,
 	fittedDecay,
 	resolveConditionalRates,
 	validateAcceptanceSpec,
 	type AcceptanceSpec,
-} from '../../../src/spec/acceptance/spec.js';
+} from '../../../src/speculative/acceptance/spec.js';
 
 const resolve = (spec: AcceptanceSpec, k: number) => Array.from(resolveConditionalRates(spec, k));
 const close = (values: readonly number[], digits = 12) => values.map(v => expect.closeTo(v, digits));
