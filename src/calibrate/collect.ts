@@ -141,7 +141,7 @@ export function collectTexts(texts: ReadonlyArray<readonly [string, string]>, op
 		collector.beginSource(name);
 		const lines = text.split(/\r?\n/);
 		if (lines.at(-1) === '') lines.pop();
-		lines.forEach((line, i) => collector.addLine(line, i + 1));
+		for (const [i, line] of lines.entries()) collector.addLine(line, i + 1);
 		collector.endSource();
 	}
 	return collector.finish();

@@ -46,6 +46,7 @@ export type LogLineResult =
 	| {readonly kind: 'ok'; readonly printed: PrintedLine};
 
 // CSI sequences (colours, cursor) and OSC sequences, plus a stray ESC.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC and BEL are what these sequences are made of.
 const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b/g;
 const MARKER = /(Speculative metrics|SpecDecoding metrics|DiffusionDecoding metrics): /;
 

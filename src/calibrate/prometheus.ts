@@ -184,7 +184,7 @@ export class ScrapeSplitter {
 			}
 			scrape = existing;
 		} else {
-			if (this.#current !== undefined && this.#current.seen.has(key)) this.#closeCurrent();
+			if (this.#current?.seen.has(key)) this.#closeCurrent();
 			if (this.#current === undefined) {
 				this.#current = {scrape: {origin: {source: this.#source, line: start}, samples: new Map()}, seen: new Set()};
 			}

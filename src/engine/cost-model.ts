@@ -93,7 +93,7 @@ export function createCostModel(options: CostModelOptions): CostModel {
 		if (tokens === 0) return 0;
 		const memoryS = weightsS + s.contextTokens * kvPerTokenS;
 		const computeS = tokens * flopsPerTokenS;
-		return memoryS > computeS ? memoryS : computeS;
+		return Math.max(memoryS, computeS);
 	};
 
 	return {

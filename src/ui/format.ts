@@ -106,5 +106,5 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
 }
 
 function clamp01(x: number): number {
-	return x < 0 ? 0 : x > 1 ? 1 : x;
+	return Math.min(Math.max(x, 0), 1);
 }

@@ -82,7 +82,7 @@ async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Out
 		collector.endSource();
 	}
 	const collected = collector.finish();
-	let result;
+	let result: ReturnType<typeof calibrate>;
 	try {
 		result = calibrate(collected, {
 			base: base.input,
@@ -118,7 +118,7 @@ async function readUrl(collector: CalibrationCollector, url: string, timeoutS: n
 		if (i > 0) await new Promise(resolve => setTimeout(resolve, intervalS! * 1000));
 		const body = await fetchText(url, timeoutS);
 		collector.beginSource(scrapes === 1 ? url : `${url} (scrape ${i + 1})`);
-		body.split(/\r?\n/).forEach((line, index) => collector.addLine(line, index + 1));
+		for (const [index, line] of body.split(/\r?\n/).entries()) collector.addLine(line, index + 1);
 		collector.endSource();
 	}
 }

@@ -118,7 +118,7 @@ export function collectSources(input: unknown, config: SimConfig): Array<[string
 	const found: Array<[string, string]> = [];
 	const walk = (value: unknown, path: string): void => {
 		if (Array.isArray(value)) {
-			value.forEach((item, i) => walk(item, `${path}[${i}]`));
+			for (const [i, item] of value.entries()) walk(item, `${path}[${i}]`);
 			return;
 		}
 		if (value === null || typeof value !== 'object') return;

@@ -31,7 +31,7 @@ async function replayFile(file: string, flags: ReplayFlags, output: Output): Pro
 	for await (const text of readLines(file)) {
 		lineNumber += 1;
 		if (text.trim() === '') continue;
-		let result;
+		let result: ReturnType<Replayer['handle']>;
 		try {
 			const event = parseEventLine(text, sawAny ? Math.max(lineNumber, 2) : 1);
 			sawAny = true;

@@ -55,7 +55,7 @@ export function createLengthSampler(spec: LengthSpec, rng: Rng, field = 'length'
 			const {median, sigma, min, max} = spec;
 			return () => {
 				const x = Math.round(median * Math.exp(sigma * sampleStandardNormal(rng)));
-				return x < min ? min : x > max ? max : x;
+				return Math.min(Math.max(x, min), max);
 			};
 		}
 		case 'histogram': {

@@ -33,7 +33,7 @@ export function createTemperatureSampler(spec: TemperatureSpec, rng: Rng, field 
 		case 'choice': {
 			const {values} = spec;
 			if (!Array.isArray(values) || values.length === 0) throw new RangeError(`${field}.values must be a non-empty array`);
-			values.forEach((v, i) => requireTemperature(v, `${field}.values[${i}]`));
+			for (const [i, v] of values.entries()) requireTemperature(v, `${field}.values[${i}]`);
 			const weights = spec.weights ?? values.map(() => 1);
 			if (weights.length !== values.length) {
 				throw new RangeError(`${field}.weights must have ${values.length} entries like values, got ${weights.length}`);

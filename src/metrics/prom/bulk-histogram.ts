@@ -37,7 +37,7 @@ export class BulkHistogram extends Histogram<string> {
 		const bucketName = `${this.metricName}_bucket`;
 		for (const {labels, histogram} of this.children.values()) {
 			const cumulative = histogram.cumulative();
-			this.bounds.forEach((le, i) => values.push({labels: {...labels, le}, value: cumulative[i]!, metricName: bucketName}));
+			for (const [i, le] of this.bounds.entries()) values.push({labels: {...labels, le}, value: cumulative[i]!, metricName: bucketName});
 			values.push({labels: {...labels, le: '+Inf'}, value: histogram.count, metricName: bucketName});
 			values.push({labels, value: histogram.sum, metricName: `${this.metricName}_sum`});
 			values.push({labels, value: histogram.count, metricName: `${this.metricName}_count`});

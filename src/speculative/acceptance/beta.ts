@@ -105,7 +105,7 @@ function initialGuess(p: number, a: number, b: number): number {
 	const t = Math.exp(a * lna) / a;
 	const u = Math.exp(b * lnb) / b;
 	const w = t + u;
-	return p < t / w ? Math.pow(a * w * p, 1 / a) : 1 - Math.pow(b * w * (1 - p), 1 / b);
+	return p < t / w ? (a * w * p) ** (1 / a) : 1 - (b * w * (1 - p)) ** (1 / b);
 }
 
 /**

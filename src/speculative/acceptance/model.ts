@@ -114,7 +114,7 @@ class TableAcceptanceModel implements AcceptanceModel {
 		if (column > k) column = k;
 		const index = (profile - blockIndex * levels) * n + column;
 		const accepted = x - column < block.threshold[index]! ? column : block.alias[index]!;
-		return accepted < draftLength ? accepted : draftLength;
+		return Math.min(accepted, draftLength);
 	}
 
 	expected(options: ExpectedOptions = {}): AcceptanceExpectation {

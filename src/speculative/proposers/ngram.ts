@@ -65,7 +65,7 @@ export function createNgramProposer(config: ProposerConfig = {}): DraftProposer 
 		throw new RangeError(`meanSpanLength must be a finite number >= 1, got ${meanSpanLength}`);
 	const contextScale = config.contextScale ?? 256;
 	if (!(contextScale > 0 && Number.isFinite(contextScale))) throw new RangeError(`contextScale must be a finite number > 0, got ${contextScale}`);
-	const lookupFactor = Math.pow(MIN_LENGTH_DECAY, promptLookupMin - DEFAULT_PROMPT_LOOKUP);
+	const lookupFactor = MIN_LENGTH_DECAY ** (promptLookupMin - DEFAULT_PROMPT_LOOKUP);
 
 	return {
 		method: 'ngram',

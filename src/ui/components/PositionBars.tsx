@@ -26,6 +26,7 @@ export default function PositionBars({rates, expected, conditional, spanLabel, w
 	return (
 		<Panel title={`Per-position acceptance: ${kind}`} subtitle={spanLabel} width={width}>
 			{rates.map((rate, i) => (
+				// biome-ignore lint/suspicious/noArrayIndexKey: the row is draft position i; the index is its identity.
 				<Text key={i}>
 					{fit(`pos ${i}`, 7)}
 					<Text color="green">{bar(rate, barWidth, expected[i])}</Text>

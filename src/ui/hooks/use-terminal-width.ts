@@ -9,15 +9,18 @@ export const FALLBACK_COLUMNS = 80;
  */
 export default function useTerminalWidth(override?: number): number {
 	const {stdout} = useStdout();
-	const read = (): number => (stdout.columns > 0 ? stdout.columns : FALLBACK_COLUMNS);
-	const [columns, setColumns] = useState(read);
+	const [columns, setColumns] = useState(() => columnsOf(stdout));
 	useEffect(() => {
 		if (override !== undefined) return undefined;
-		const onResize = (): void => setColumns(read());
+		const onResize = (): void => setColumns(columnsOf(stdout));
 		stdout.on('resize', onResize);
 		return () => {
 			stdout.off('resize', onResize);
 		};
 	}, [stdout, override]);
 	return override ?? columns;
+}
+
+function columnsOf(stdout: NodeJS.WriteStream): number {
+	return stdout.columns > 0 ? stdout.columns : FALLBACK_COLUMNS;
 }
