@@ -210,7 +210,9 @@ describe('round trip: lines specsim formats reconstruct to their counts', () => 
 			const {observation: o} = reconstruct(line);
 			expect(o.numDrafts).toBe(numDrafts);
 			expect(o.acceptedPerPos!.reduce((a, b) => a + b, 0)).toBe(counts.numAcceptedTokens);
-			o.acceptedPerPos!.forEach((a, i) => expect(Math.abs(a - counts.acceptedPerPos[i]!)).toBeLessThanOrEqual(Math.ceil(numDrafts / 1000)));
+			o.acceptedPerPos!.forEach((a, i) => {
+				expect(Math.abs(a - counts.acceptedPerPos[i]!)).toBeLessThanOrEqual(Math.ceil(numDrafts / 1000));
+			});
 			expect(formatCounts(format, {...counts, acceptedPerPos: o.acceptedPerPos!})).toBe(line);
 		},
 	);

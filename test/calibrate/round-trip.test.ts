@@ -61,9 +61,9 @@ describe('calibrating lines specsim printed reproduces them', () => {
 			numDraftTokens: original.numDraftTokens,
 			numAcceptedTokens: original.numAcceptedTokens,
 		});
-		first.counts.perPosition!.acceptedPerPos.forEach((a, i) =>
-			expect(Math.abs(a - original.acceptedPerPos[i]!)).toBeLessThanOrEqual(original.lines.length * 3),
-		);
+		first.counts.perPosition!.acceptedPerPos.forEach((a, i) => {
+			expect(Math.abs(a - original.acceptedPerPos[i]!)).toBeLessThanOrEqual(original.lines.length * 3);
+		});
 		expect(first.preset.speculative.numSpecTokens).toBe(3);
 		expect(first.preset.speculative.heterogeneity).toBeUndefined();
 		expect(first.preset.logging?.format).toBe(format);

@@ -6,9 +6,17 @@ import {cli} from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'specsim-config-errors-'));
 
+/** The preset fields the cases below break; the rest are left as they are. */
+interface Preset {
+	model: string;
+	scheduler: Record<string, unknown>;
+	speculative: {acceptance: Record<string, unknown>};
+	workload: Record<string, unknown>;
+}
+
 /** A valid preset, one field per line, with `patch` applied to the object first. */
-function presetFile(name: string, patch: (preset: Record<string, any>) => void): string {
-	const preset: Record<string, any> = {
+function presetFile(name: string, patch: (preset: Preset) => void): string {
+	const preset = {
 		name: 'broken',
 		servedModelName: 'm',
 		model: 'llama-3.1-8b',
@@ -34,21 +42,41 @@ describe('bad presets: one line naming file, line and field; exit code 2; nothin
 	it.each([
 		[
 			'non-increasing rates',
-			(p: Record<string, any>) => void (p['speculative'].acceptance.rates = [0.5, 0.6, 0.3]),
+			(p: Preset) => {
+				p.speculative.acceptance['rates'] = [0.5, 0.6, 0.3];
+			},
 			'0.6',
 			'speculative.acceptance.rates[1]: unconditional rates must be non-increasing: rates[1]=0.6 exceeds rates[0]=0.5',
 		],
-		['a misspelt key', (p: Record<string, any>) => void (p['scheduler'].maxNumSeq = 8), '"maxNumSeq"', 'scheduler.maxNumSeq: unknown field'],
-		['an unknown model', (p: Record<string, any>) => void (p['model'] = 'llama-9b'), '"model"', 'model: unknown built-in model "llama-9b"'],
+		[
+			'a misspelt key',
+			(p: Preset) => {
+				p.scheduler['maxNumSeq'] = 8;
+			},
+			'"maxNumSeq"',
+			'scheduler.maxNumSeq: unknown field',
+		],
+		[
+			'an unknown model',
+			(p: Preset) => {
+				p.model = 'llama-9b';
+			},
+			'"model"',
+			'model: unknown built-in model "llama-9b"',
+		],
 		[
 			'an unknown class',
-			(p: Record<string, any>) => void (p['workload'].classes = ['chat', 'poetry']),
+			(p: Preset) => {
+				p.workload['classes'] = ['chat', 'poetry'];
+			},
 			'"poetry"',
 			'workload.classes[1]: unknown built-in class "poetry"',
 		],
 		[
 			'a KV cache too small for max_model_len',
-			(p: Record<string, any>) => void (p['scheduler'].numKvBlocks = 10),
+			(p: Preset) => {
+				p.scheduler['numKvBlocks'] = 10;
+			},
 			'"scheduler"',
 			'scheduler: KV cache (10 blocks × 16 tokens) cannot hold one request of maxModelLen=4096 plus 3 lookahead tokens',
 		],

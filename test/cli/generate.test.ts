@@ -114,8 +114,24 @@ describe('specsim generate', () => {
 		const dir = join(root, 'interrupted');
 		let stderr = '';
 		// SIGINT arrives as soon as the run starts.
-		const env = {isTTY: false, isStderrTTY: false, onSignal: (handler: () => void) => (handler(), () => undefined)};
-		const code = await runCli(args(dir), {stdout: () => undefined, stderr: text => void (stderr += text)}, env);
+		const env = {
+			isTTY: false,
+			isStderrTTY: false,
+			onSignal: (handler: () => void) => {
+				handler();
+				return () => undefined;
+			},
+		};
+		const code = await runCli(
+			args(dir),
+			{
+				stdout: () => undefined,
+				stderr: text => {
+					stderr += text;
+				},
+			},
+			env,
+		);
 		expect(code).toBe(130);
 		expect(stderr).toBe('specsim: interrupted: no dataset was written (partial files removed)\n');
 		expect(readdirSync(dir)).toEqual([]);

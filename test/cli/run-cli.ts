@@ -4,6 +4,13 @@ import {runCli} from '../../src/cli/program.js';
 export async function cli(...argv: string[]): Promise<{code: number; stdout: string; stderr: string}> {
 	let stdout = '';
 	let stderr = '';
-	const code = await runCli(argv, {stdout: text => void (stdout += text), stderr: text => void (stderr += text)});
+	const code = await runCli(argv, {
+		stdout: text => {
+			stdout += text;
+		},
+		stderr: text => {
+			stderr += text;
+		},
+	});
 	return {code, stdout, stderr};
 }

@@ -137,7 +137,10 @@ describe('scheduler invariants under random configurations', () => {
 				{proposer: fullDrafts, acceptance: iidAcceptance(c.alpha), cost: linearCost(), rng: createRng(3)},
 			);
 			let at = 0;
-			const specs = reqs.map((r, id) => spec(id, (at += r.gap), r.prompt, r.output));
+			const specs = reqs.map((r, id) => {
+				at += r.gap;
+				return spec(id, at, r.prompt, r.output);
+			});
 			const source = listSource(specs);
 			const sim = new Simulation({engines: [e], source, loggers: [new SpecDecodingLogging({numSpecTokens: Math.max(1, c.k)})]});
 			const finishedIds: number[] = [];
@@ -170,7 +173,13 @@ describe('random draws', () => {
 	it('verifies (and draws a uniform) exactly once per draft, never for a request without draft tokens', () => {
 		let calls = 0;
 		const counting = iidAcceptance(0.6);
-		const acceptance = {...counting, sampleAccepted: (p: number, d: number, u: number) => (calls++, counting.sampleAccepted(p, d, u))};
+		const acceptance = {
+			...counting,
+			sampleAccepted: (p: number, d: number, u: number) => {
+				calls++;
+				return counting.sampleAccepted(p, d, u);
+			},
+		};
 		// Drafts on every other step per request, like an n-gram proposer that often finds no match.
 		let n = 0;
 		const sometimes = {initRequest: () => undefined, propose: (_r: unknown, _k: number, maxDraft: number) => (n++ % 2 === 0 ? maxDraft : 0)};

@@ -162,7 +162,10 @@ describe.each(published.map(config => [config.name, config] as const))('%s', (_n
 			// per-draft weights, so the closed forms are what vLLM's per-draft counters converge to.
 			const expected = buildSimulation(config, {seed: 0}).expected();
 			const spec = config.speculative.acceptance;
-			if (spec.kind === 'unconditional') spec.rates.forEach((r, i) => expect(expected.unconditionalRates[i]!).toBeCloseTo(r, 10));
+			if (spec.kind === 'unconditional')
+				spec.rates.forEach((r, i) => {
+					expect(expected.unconditionalRates[i]!).toBeCloseTo(r, 10);
+				});
 		});
 	}
 
@@ -174,7 +177,9 @@ describe.each(published.map(config => [config.name, config] as const))('%s', (_n
 				expect(Math.abs(expected.meanAcceptanceLength - entry.meanAcceptanceLength)).toBeLessThanOrEqual(AL_ROUNDING);
 			if (entry.perPosition !== undefined) {
 				expect(entry.perPosition).toHaveLength(k);
-				entry.perPosition.forEach((r, i) => expect(Math.abs(expected.unconditionalRates[i]! - r)).toBeLessThanOrEqual(POSITION_ROUNDING));
+				entry.perPosition.forEach((r, i) => {
+					expect(Math.abs(expected.unconditionalRates[i]! - r)).toBeLessThanOrEqual(POSITION_ROUNDING);
+				});
 			}
 			if (entry.draftAcceptanceRate !== undefined)
 				expect(Math.abs(expected.draftAcceptanceRate - entry.draftAcceptanceRate)).toBeLessThanOrEqual(POSITION_ROUNDING);
@@ -196,7 +201,9 @@ describe.each(published.map(config => [config.name, config] as const))('%s', (_n
 				expect(Math.abs(r - expected.unconditionalRates[i]!)).toBeLessThan(4 * m.sePerPosition[i]!);
 			});
 			if (entry.meanAcceptanceLength !== undefined) expect(Math.abs(m.meanLength - entry.meanAcceptanceLength)).toBeLessThan(AL_TOLERANCE);
-			entry.perPosition?.forEach((r, i) => expect(Math.abs(m.perPosition[i]! - r)).toBeLessThan(POSITION_TOLERANCE));
+			entry.perPosition?.forEach((r, i) => {
+				expect(Math.abs(m.perPosition[i]! - r)).toBeLessThan(POSITION_TOLERANCE);
+			});
 			if (entry.draftAcceptanceRate !== undefined)
 				expect(Math.abs(m.draftAcceptanceRate - entry.draftAcceptanceRate)).toBeLessThan(POSITION_TOLERANCE);
 		});

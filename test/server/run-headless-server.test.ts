@@ -19,7 +19,18 @@ function startRun(args: string[]) {
 			};
 		},
 	};
-	const exit = runCli(['run', ...args], {stdout: t => void (stdout += t), stderr: t => void (stderr += t)}, env);
+	const exit = runCli(
+		['run', ...args],
+		{
+			stdout: t => {
+				stdout += t;
+			},
+			stderr: t => {
+				stderr += t;
+			},
+		},
+		env,
+	);
 	return {exit, stdout: () => stdout, stderr: () => stderr, signal: () => signal?.()};
 }
 

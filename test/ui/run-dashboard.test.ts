@@ -22,7 +22,18 @@ function startRun(args: string[]) {
 			};
 		},
 	};
-	const exit = runCli(['run', ...args], {stdout: t => void (stdout += t), stderr: t => void (stderr += t)}, env);
+	const exit = runCli(
+		['run', ...args],
+		{
+			stdout: t => {
+				stdout += t;
+			},
+			stderr: t => {
+				stderr += t;
+			},
+		},
+		env,
+	);
 	return {terminal, exit, stdout: () => stdout, stderr: () => stderr, signal: () => signal?.()};
 }
 

@@ -135,7 +135,8 @@ describe('createSnapshotStore over a real session', () => {
 		const store = createSnapshotStore(session);
 		session.built.simulation.runUntil(30);
 		session.restart();
-		const snap = (store.restarted(), store.getSnapshot());
+		store.restarted();
+		const snap = store.getSnapshot();
 		expect(snap.lifetime.numDrafts).toBe(0);
 		expect(snap.interval).toBeUndefined();
 		expect(snap.history.acceptanceRate).toEqual([]);

@@ -25,7 +25,9 @@ describe('buildAliasTable', () => {
 			const total = weights.reduce((s, w) => s + w, 0);
 			const {threshold, alias} = build(weights, offset);
 			const encoded = aliasTableDistribution(threshold, alias, offset, weights.length);
-			encoded.forEach((p, i) => expect(Math.abs(p - weights[i]! / total)).toBeLessThan(1e-12));
+			encoded.forEach((p, i) => {
+				expect(Math.abs(p - weights[i]! / total)).toBeLessThan(1e-12);
+			});
 		},
 	);
 
@@ -43,7 +45,9 @@ describe('buildAliasTable', () => {
 		const counts = new Array<number>(5).fill(0);
 		const n = 100_000;
 		for (let i = 0; i < n; i++) counts[sampleAlias(threshold, alias, 0, 5, rng.next())]! += 1;
-		probabilities.forEach((p, i) => expect(Math.abs(counts[i]! / n - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / n)));
+		probabilities.forEach((p, i) => {
+			expect(Math.abs(counts[i]! / n - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / n));
+		});
 	});
 
 	it('rejects invalid weights', () => {

@@ -41,7 +41,9 @@ describe('unconditionalToConditional (vLLM unconditional_to_conditional_rates)',
 
 	test.prop([nonIncreasing])('round-trips through conditionalToUnconditional', rates => {
 		const back = conditionalToUnconditional(unconditionalToConditional(rates));
-		back.forEach((r, i) => expect(Math.abs(r - rates[i]!)).toBeLessThan(1e-15));
+		back.forEach((r, i) => {
+			expect(Math.abs(r - rates[i]!)).toBeLessThan(1e-15);
+		});
 	});
 
 	const conditionalRate = fc.oneof(fc.constant(0), fc.constant(1), fc.double({min: 1e-3, max: 1, noNaN: true}));

@@ -73,12 +73,17 @@ describe('solveLevelConditionalRates', () => {
 		const k = conditional.length;
 		const target: number[] = [];
 		let product = 1;
-		for (const c of conditional) target.push((product *= c));
+		for (const c of conditional) {
+			product *= c;
+			target.push(product);
+		}
 		const levels = 16;
 		const out = new Float64Array(levels * k);
 		solveLevelConditionalRates(target, offsetsFor(m, kappa, levels), out, new Float64Array(levels));
 		const population = populationRates(out, k, levels);
-		population.forEach((r, i) => expect(Math.abs(r - target[i]!)).toBeLessThan(1e-12));
+		population.forEach((r, i) => {
+			expect(Math.abs(r - target[i]!)).toBeLessThan(1e-12);
+		});
 		for (const c of out) {
 			expect(c).toBeGreaterThanOrEqual(0);
 			expect(c).toBeLessThanOrEqual(1);
@@ -94,7 +99,9 @@ describe('solveLevelConditionalRates', () => {
 			expect([out[j * 6], out[j * 6 + 1], out[j * 6 + 4], out[j * 6 + 5]]).toEqual([1, 1, 0, 0]);
 			if (j > 0) expect(out[j * 6 + 2]!).toBeGreaterThan(out[(j - 1) * 6 + 2]!);
 		}
-		populationRates(out, 6, levels).forEach((r, i) => expect(r).toBeCloseTo(target[i]!, 13));
+		populationRates(out, 6, levels).forEach((r, i) => {
+			expect(r).toBeCloseTo(target[i]!, 13);
+		});
 	});
 
 	it('gives a position whose population rate equals m exactly the level values', () => {
@@ -102,7 +109,9 @@ describe('solveLevelConditionalRates', () => {
 		const m = 0.7;
 		const out = new Float64Array(levels);
 		solveLevelConditionalRates([m], offsetsFor(m, 20, levels), out, new Float64Array(levels));
-		Array.from(acceptanceLevels(m, 20, levels)).forEach((l, j) => expect(out[j]).toBeCloseTo(l, 12));
+		Array.from(acceptanceLevels(m, 20, levels)).forEach((l, j) => {
+			expect(out[j]).toBeCloseTo(l, 12);
+		});
 	});
 });
 

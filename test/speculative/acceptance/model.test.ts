@@ -21,7 +21,9 @@ function simulate(model: AcceptanceModel, numDrafts: number, seed: string, class
 
 /** |observed − expected| < 4 standard errors for each per-position rate and the mean length. */
 function expectWithin4Se(observed: {rates: number[]; meanLength: number}, rates: readonly number[], n: number) {
-	rates.forEach((r, i) => expect(Math.abs(observed.rates[i]! - r)).toBeLessThan(4 * Math.sqrt((r * (1 - r)) / n) + 1e-12));
+	rates.forEach((r, i) => {
+		expect(Math.abs(observed.rates[i]! - r)).toBeLessThan(4 * Math.sqrt((r * (1 - r)) / n) + 1e-12);
+	});
 	const distribution = acceptedLengthDistribution(rates);
 	const mean = distribution.reduce((s, p, j) => s + j * p, 0);
 	const variance = distribution.reduce((s, p, j) => s + p * (j - mean) ** 2, 0);
@@ -99,10 +101,14 @@ describe('AcceptanceModel sampling (seeded, within 4 standard errors)', () => {
 		const rates = [0.8, 0.6, 0.45, 0.3];
 		const model = createAcceptanceModel({spec: {kind: 'unconditional', rates}, k: 4, heterogeneity: {concentration: 8}});
 		expect(model.numLevels).toBe(32);
-		model.expected().unconditionalRates.forEach((r, i) => expect(Math.abs(r - rates[i]!)).toBeLessThan(1e-12));
+		model.expected().unconditionalRates.forEach((r, i) => {
+			expect(Math.abs(r - rates[i]!)).toBeLessThan(1e-12);
+		});
 		// Counted per draft, as vLLM counts, the rates are the spec's: levels are solved with per-draft weights.
 		const observed = simulateRequests(model, 600, 400, 'hetero');
-		rates.forEach((r, i) => expect(Math.abs(observed.rates[i]! - r)).toBeLessThan(4 * observed.standardErrors[i]!));
+		rates.forEach((r, i) => {
+			expect(Math.abs(observed.rates[i]! - r)).toBeLessThan(4 * observed.standardErrors[i]!);
+		});
 		// Counted per request (every request weighted equally), acceptance is higher: better requests make fewer drafts.
 		const perRequest = simulate(model, n, 'hetero');
 		expect(perRequest.rates[0]!).toBeGreaterThan(rates[0]! + 4 * Math.sqrt((rates[0]! * (1 - rates[0]!)) / n));
@@ -155,7 +161,9 @@ describe('AcceptanceModel sampling (seeded, within 4 standard errors)', () => {
 		});
 		expect(expected.unconditionalRates[0]!).toBeLessThan(0.7);
 		const observed = simulateRequests(model, 600, 400, 'constant-hetero');
-		expected.unconditionalRates.forEach((r, i) => expect(Math.abs(observed.rates[i]! - r)).toBeLessThan(4 * observed.standardErrors[i]!));
+		expected.unconditionalRates.forEach((r, i) => {
+			expect(Math.abs(observed.rates[i]! - r)).toBeLessThan(4 * observed.standardErrors[i]!);
+		});
 	});
 
 	it('mean-length with heterogeneity keeps the population mean length', () => {
@@ -180,7 +188,9 @@ describe('short drafts (prefix semantics)', () => {
 				for (let i = 0; i < a; i++) atLeast[i]! += 1;
 			}
 			expect(outOfRange).toBe(0);
-			atLeast.forEach((c, i) => expect(Math.abs(c / n - rates[i]!)).toBeLessThan(4 * Math.sqrt((rates[i]! * (1 - rates[i]!)) / n)));
+			atLeast.forEach((c, i) => {
+				expect(Math.abs(c / n - rates[i]!)).toBeLessThan(4 * Math.sqrt((rates[i]! * (1 - rates[i]!)) / n));
+			});
 		}
 	});
 
@@ -205,7 +215,9 @@ describe('modifiers', () => {
 		expect(conditional(1, 0.71)).toEqual([0.8, 0.7, 0.6].map(c => expect.closeTo(c * 0.5 * 0.86, 13)));
 		const mixed = model.expected({classWeights: [1, 1, 2]}).unconditionalRates;
 		const perClass = [0, 1, 2].map(c => model.expected({classIndex: c}).unconditionalRates);
-		mixed.forEach((r, i) => expect(r).toBeCloseTo((perClass[0]![i]! + perClass[1]![i]! + 2 * perClass[2]![i]!) / 4, 13));
+		mixed.forEach((r, i) => {
+			expect(r).toBeCloseTo((perClass[0]![i]! + perClass[1]![i]! + 2 * perClass[2]![i]!) / 4, 13);
+		});
 	});
 
 	it('sampling follows the class and temperature tables', () => {
@@ -231,7 +243,9 @@ describe('modifiers', () => {
 	it('a heterogeneous model keeps exact population rates per class and temperature', () => {
 		const model = createAcceptanceModel({spec: base, k: 3, classFactors: [1, 0.6], temperatureSensitivity: 0.1, heterogeneity: {concentration: 5}});
 		const expected = model.expected({classIndex: 1, temperature: 0.5}).conditionalRates;
-		expected.forEach((c, i) => expect(c).toBeCloseTo([0.8, 0.7, 0.6][i]! * 0.6 * 0.95, 11));
+		expected.forEach((c, i) => {
+			expect(c).toBeCloseTo([0.8, 0.7, 0.6][i]! * 0.6 * 0.95, 11);
+		});
 	});
 });
 

@@ -10,7 +10,9 @@ describe('buildProfileBlock', () => {
 		[0.5, 0.9].forEach((alpha, j) => {
 			const encoded = aliasTableDistribution(block.threshold, block.alias, j * 4, 4);
 			const expected = acceptedLengthDistribution(conditionalToUnconditional([alpha, alpha, alpha]));
-			encoded.forEach((p, i) => expect(p).toBeCloseTo(expected[i]!, 14));
+			encoded.forEach((p, i) => {
+				expect(p).toBeCloseTo(expected[i]!, 14);
+			});
 		});
 	});
 
