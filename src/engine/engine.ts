@@ -93,11 +93,18 @@ export class Engine {
 		return this.#numSpecTokens;
 	}
 
-	/** Change k from the next step (live teaching control). */
+	/**
+	 * Change k from the next step (live teaching control). A step in flight was drafted under the
+	 * old k and is accounted under it: its stats keep the old size until the next `beginStep`.
+	 */
 	setNumSpecTokens(k: number): void {
 		if (!Number.isInteger(k) || k < 0) throw new RangeError(`numSpecTokens must be a non-negative integer, got ${k}`);
 		this.#numSpecTokens = k;
-		if (k > 0 && k !== this.#stats.numSpecTokens) this.#stats = new SpecDecodingStats(k);
+	}
+
+	/** k of the step in flight when busy (a live change applies from the next step), else {@link numSpecTokens}. */
+	get inFlightNumSpecTokens(): number {
+		return this.#busy ? this.#shape.draftLength : this.#numSpecTokens;
 	}
 
 	/** Swap the acceptance model from the next step (profiles already drawn stay valid). */
@@ -142,6 +149,8 @@ export class Engine {
 	beginStep(startAt: number): number {
 		if (this.#busy) throw new Error(`engine ${this.index} is already running a step`);
 		const k = this.#numSpecTokens;
+		// The step's stats are sized for the k it drafts with (a live change applies here, at a step boundary).
+		if (k > 0 && k !== this.#stats.numSpecTokens) this.#stats = new SpecDecodingStats(k);
 		const lookahead = k; // vLLM reserves num_lookahead_tokens = k KV slots per request
 		const parts = this.#parts;
 		const shape = this.#shape;

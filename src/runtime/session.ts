@@ -90,7 +90,8 @@ export class Session {
 		const now = this.built.simulation.now;
 		this.#prometheus.detach();
 		this.#prometheus = attachPrometheus(this.built, new Registry());
-		this.#prometheus.ensurePositions(Math.max(1, this.numSpecTokens));
+		// A step drafted under a larger k may still be in flight: it completes into the fresh registry.
+		this.#prometheus.ensurePositions(Math.max(1, ...this.built.engines.map(e => e.inFlightNumSpecTokens)));
 		this.#createdS = this.epochMsAt(now) / 1000;
 		for (const logger of this.built.simulation.loggers) logger.restart(now);
 		for (const m of this.built.metrics) m.restart(now);
