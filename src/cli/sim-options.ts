@@ -4,6 +4,8 @@ import {type Command, Option} from 'commander';
 import {describeFsError} from './io/read-lines.js';
 import {DEFAULT_PRESET, loadPreset, validateConfig} from '../config/load.js';
 import type {SimConfig, SimConfigInput} from '../config/schema.js';
+import {BUILTIN_WORKLOAD_CLASSES} from '../engine/workload/builtin-classes.js';
+import type {WorkloadClassSpec} from '../engine/workload/classes.js';
 import {resolveMethodName} from '../speculative/proposers/methods.js';
 import {ConfigError, type ConfigPath} from '../util/config-error.js';
 import {parseDuration} from '../util/duration.js';
@@ -23,6 +25,10 @@ export type SimFlags = {
 	logInterval?: string;
 	routing?: 'round-robin' | 'least-loaded';
 	trace?: string;
+	concurrency?: string;
+	inputLen?: string;
+	outputLen?: string;
+	rangeRatio?: string;
 };
 
 /** Add the common simulation flags (`--preset`, `--seed`, `--k`, ...) to a command. */
@@ -30,9 +36,16 @@ export function addSimOptions(command: Command): Command {
 	return command
 		.option('--preset <name|file>', 'preset name (see `specsim presets`) or a preset JSON file', DEFAULT_PRESET)
 		.option('--seed <n>', 'root random seed: same preset + flags + seed gives identical output', '0')
-		.option('--k <n>', 'num_speculative_tokens (draft length)')
-		.option('--method <name>', 'speculative method (eagle, eagle3, mtp, medusa, draft_model, ngram, suffix, synthetic)')
+		.option('--k <n>', 'num_speculative_tokens (draft length); 0 turns speculation off')
+		.option('--method <name>', 'speculative method (eagle, eagle3, mtp, medusa, draft_model, ngram, suffix, synthetic), or none')
 		.option('--qps <x>', 'arrival rate in requests per virtual second (open-loop workloads)')
+		.option(
+			'--concurrency <n>',
+			'closed loop of N clients, each sending its next request when the previous finishes (vllm bench serve --max-concurrency)',
+		)
+		.option('--input-len <n>', 'prompt tokens of every request (vllm bench serve --random-input-len)')
+		.option('--output-len <n>', 'output tokens of every request (vllm bench serve --random-output-len)')
+		.option('--range-ratio <r>', 'spread lengths uniformly over [len·(1−r), len·(1+r)], 0 <= r < 1 (--random-range-ratio)')
 		.option('--engines <n>', 'data-parallel engines in one process (engine="0".."N-1")')
 		.option('--model-name <name>', 'served model name (the model_name label)')
 		.addOption(logFormatOption().default(undefined))
@@ -60,12 +73,12 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 	const seed = parseInteger(flags.seed, '--seed', 0);
 	const next = structuredClone(input) as SimConfigInput & Record<string, unknown>;
 	const speculative = {...next.speculative};
-	if (flags.k !== undefined) speculative.numSpecTokens = parseInteger(flags.k, '--k', 1);
+	if (flags.k !== undefined) speculative.numSpecTokens = parseInteger(flags.k, '--k', 0);
 	if (flags.method !== undefined) {
 		try {
-			resolveMethodName(flags.method);
+			if (flags.method !== 'none') resolveMethodName(flags.method);
 		} catch (error) {
-			throw new UserError(`--method: ${(error as Error).message}`);
+			throw new UserError(`--method: ${(error as Error).message} (or none)`);
 		}
 		speculative.method = flags.method;
 	}
@@ -89,6 +102,7 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 			throw new UserError(`--qps does not apply to preset ${flags.preset}: its workload is a closed loop of ${arrival.users} users`);
 		next.workload = {...next.workload, arrival: {...arrival, rate: qps}};
 	}
+	next.workload = applyLoadFlags(next.workload, flags);
 	const config = validateConfig(next, `${path} with command-line flags`);
 	const where = (fieldPath: ConfigPath): string => `${path}:${lineOf(fieldPath)}`;
 	if (config.workload.trace === undefined) return {config, seed, presetPath: path, where};
@@ -103,6 +117,45 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 	const traceLines = text.split('\n');
 	if (traceLines.at(-1) === '') traceLines.pop();
 	return {config: {...config, workload: {...config.workload, trace: tracePath}}, seed, presetPath: path, where, traceLines};
+}
+
+/**
+ * `--concurrency`, `--input-len`, `--output-len` and `--range-ratio` applied to a workload: a
+ * closed loop of N clients without think time (vLLM bench's `--max-concurrency` with every request
+ * ready), and every class's prompt and output lengths drawn as vLLM bench's random dataset draws
+ * them: integers uniform in `[floor(len·(1−r)), ceil(len·(1+r))]` (output at least 1). vLLM also
+ * subtracts the tokenizer's special tokens from the input length; specsim does not tokenize.
+ */
+export function applyLoadFlags(workload: SimConfigInput['workload'], flags: SimFlags): SimConfigInput['workload'] {
+	let next = workload;
+	if (flags.concurrency !== undefined) {
+		if (flags.qps !== undefined) throw new UserError('--concurrency and --qps exclude each other: a closed loop sets its own rate');
+		if (flags.trace !== undefined) throw new UserError('--concurrency and --trace exclude each other: a trace sets its own arrival times');
+		next = {...next, arrival: {kind: 'closed-loop', users: parseInteger(flags.concurrency, '--concurrency', 1)}};
+	}
+	if (flags.rangeRatio !== undefined && flags.inputLen === undefined && flags.outputLen === undefined)
+		throw new UserError('--range-ratio needs --input-len or --output-len');
+	if (flags.inputLen === undefined && flags.outputLen === undefined) return next;
+	const ratio = flags.rangeRatio === undefined ? 0 : Number(flags.rangeRatio);
+	if (!(ratio >= 0 && ratio < 1)) throw new UserError(`--range-ratio must be a number in [0, 1), got "${flags.rangeRatio}"`);
+	type LengthInput = Exclude<SimConfigInput['workload']['classes'][number], string>['prompt'];
+	const length = (text: string, flag: string, minimum: number): LengthInput => {
+		const value = parseInteger(text, flag, 1);
+		const min = Math.max(minimum, Math.floor(value * (1 - ratio)));
+		const max = Math.ceil(value * (1 + ratio));
+		return min === max ? {kind: 'fixed', value} : {kind: 'uniform', min, max};
+	};
+	const prompt = flags.inputLen === undefined ? undefined : length(flags.inputLen, '--input-len', 1);
+	const output = flags.outputLen === undefined ? undefined : length(flags.outputLen, '--output-len', 1);
+	type ClassInput = SimConfigInput['workload']['classes'][number];
+	const classes = next.classes.map((entry): ClassInput => {
+		const builtin = typeof entry === 'string' ? (BUILTIN_WORKLOAD_CLASSES as Record<string, WorkloadClassSpec>)[entry] : undefined;
+		// An unknown built-in name is reported by the builder at its line.
+		if (typeof entry === 'string' && builtin === undefined) return entry;
+		const spec = structuredClone(builtin ?? entry) as Exclude<ClassInput, string>;
+		return {...spec, ...(prompt === undefined ? {} : {prompt}), ...(output === undefined ? {} : {output})};
+	});
+	return {...next, classes};
 }
 
 export function parseInteger(text: string, flag: string, min: number): number {

@@ -166,9 +166,10 @@ export const simConfigSchema = z.strictObject({
 	speculative: z.strictObject({
 		/** vLLM `speculative_config.method` (aliases like `deepseek_mtp` are accepted). `none` turns it off. */
 		method: z.string().min(1),
-		/** `num_speculative_tokens` (k). */
-		numSpecTokens: positiveInt,
-		acceptance: acceptanceSchema,
+		/** `num_speculative_tokens` (k); 0 turns speculation off, like `method: "none"`. */
+		numSpecTokens: z.number().int().nonnegative(),
+		/** Required while speculation is on (checked when the simulation is built). */
+		acceptance: acceptanceSchema.optional(),
 		heterogeneity: z.strictObject({concentration: positive, levels: positiveInt.optional(), source}).optional(),
 		temperatureSensitivity: nonNegative.default(0),
 		draftCost: draftCostSchema.optional(),

@@ -41,7 +41,8 @@ export type BuiltSimulation = {
 	readonly simulation: Simulation;
 	readonly engines: readonly Engine[];
 	readonly metrics: readonly EngineMetrics[];
-	readonly method: DraftMethod;
+	/** The resolved method, or `none` when the configuration turns speculation off. */
+	readonly method: DraftMethod | 'none';
 	readonly model: ModelCostSpec;
 	readonly hardware: HardwareSpec;
 	readonly classes: readonly WorkloadClassSpec[];
@@ -64,8 +65,10 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 	const model = resolveModel(config.model);
 	const hardware = resolveHardware(config.hardware, config.tensorParallel);
 	const classes = config.workload.classes.map(resolveClass);
-	const {method} = atPath(['speculative', 'method'], () => resolveMethodName(config.speculative.method));
-	let k = options.speculationOff ? 0 : config.speculative.numSpecTokens;
+	const configuredOff = isSpeculationOff(config);
+	const method: DraftMethod | 'none' =
+		config.speculative.method === 'none' ? 'none' : atPath(['speculative', 'method'], () => resolveMethodName(config.speculative.method)).method;
+	let k = options.speculationOff || configuredOff ? 0 : config.speculative.numSpecTokens;
 	const s = config.scheduler;
 	const numKvBlocks =
 		s.numKvBlocks ?? atPath(['hardware'], () => Math.floor(kvCapacityTokens(model, hardware, s.gpuMemoryUtilization) / s.blockSize));
@@ -73,14 +76,17 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 		createCostModel({
 			model,
 			hardware,
-			draft: k === 0 ? {kind: 'none'} : (config.speculative.draftCost ?? defaultDraftCost(method, model)),
+			draft: k === 0 || method === 'none' ? {kind: 'none'} : (config.speculative.draftCost ?? defaultDraftCost(method, model)),
 			overheadS: s.stepOverheadS,
 		}),
 	);
 	const classFactors = classes.map(c => c.acceptanceFactor ?? 1);
+	const acceptanceSpec = config.speculative.acceptance ?? (configuredOff ? NO_ACCEPTANCE : undefined);
+	if (acceptanceSpec === undefined)
+		throw new ConfigError(['speculative', 'acceptance'], 'required while speculation is on (method "none" or numSpecTokens 0 turn it off)');
 	let acceptance = atPath(['speculative', 'acceptance'], () =>
 		createAcceptanceModel({
-			spec: config.speculative.acceptance,
+			spec: acceptanceSpec,
 			k: Math.max(1, config.speculative.numSpecTokens),
 			...(config.speculative.heterogeneity ? {heterogeneity: config.speculative.heterogeneity} : {}),
 			classFactors,
@@ -88,7 +94,8 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 		}),
 	);
 	const hitRates = config.speculative.proposer.hitRates ?? classes.map(c => c.ngramHitRate ?? 0.3);
-	const proposerFactory = getProposerFactory(method);
+	// With speculation off the proposer is never asked for a draft; `synthetic` stands in for `none`.
+	const proposerFactory = getProposerFactory(method === 'none' ? 'synthetic' : method);
 	const engines: Engine[] = [];
 	const metrics: EngineMetrics[] = [];
 	const loggers: SpecDecodingLogging[] = [];
@@ -156,6 +163,8 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 		expected: () => acceptance.expected({classWeights}),
 		setNumSpecTokens(next: number): void {
 			if (!Number.isInteger(next) || next < 1) throw new RangeError(`numSpecTokens must be a positive integer, got ${next}`);
+			// Nothing to draft with: a configuration without a method stays without speculation.
+			if (method === 'none') return;
 			k = next;
 			acceptance = acceptance.withK(next);
 			for (const port of acceptancePorts) port.set(acceptance);
@@ -166,6 +175,17 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 			for (const port of acceptancePorts) port.set(acceptance);
 		},
 	};
+}
+
+/** An acceptance model for configurations that never draft (it is never sampled). */
+const NO_ACCEPTANCE = {kind: 'constant', alpha: 0} as const;
+
+/**
+ * True when the configuration itself turns speculative decoding off: `speculative.method` is
+ * `none` or `numSpecTokens` is 0 (`--method none`, `--k 0`).
+ */
+export function isSpeculationOff(config: SimConfig): boolean {
+	return config.speculative.method === 'none' || config.speculative.numSpecTokens === 0;
 }
 
 /** The engine's proposer port over a {@link DraftProposer}: one reused context, the proposer's own stream. */

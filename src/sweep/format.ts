@@ -1,7 +1,13 @@
 /**
  * Sweep output for people (a table) and for spreadsheets (CSV). Pure.
  */
-import type {SweepRow} from './rows.js';
+import {groupKey, type SweepRow} from './rows.js';
+
+/** A row's load as people write it: `qps 4` or `concurrency 64`. */
+export function loadText(row: Pick<SweepRow, 'qps' | 'concurrency'>): string {
+	if (row.concurrency !== null) return `concurrency ${row.concurrency}`;
+	return row.qps === null ? 'preset load' : `qps ${row.qps}`;
+}
 
 /** What the table's title line says. */
 export type SweepTableContext = {
@@ -13,13 +19,15 @@ export type SweepTableContext = {
 const ms = (x: number | null): string => (x === null ? 'n/a' : (x * 1000).toFixed(2));
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}`);
 const times = (x: number | null): string => (x === null ? 'n/a' : `${x.toFixed(2)}x`);
-const qpsText = (x: number | null): string => (x === null ? 'closed' : String(x));
+const qpsText = (x: number | null): string => (x === null ? '-' : String(x));
+const concurrencyText = (x: number | null): string => (x === null ? '-' : String(x));
 
 type Column = {readonly title: string; readonly left?: boolean; readonly cell: (row: SweepRow) => string};
 
 const COLUMNS: readonly Column[] = [
 	{title: 'k', cell: r => String(r.k)},
 	{title: 'qps', cell: r => qpsText(r.qps)},
+	{title: 'conc', cell: r => concurrencyText(r.concurrency)},
 	{title: 'method', left: true, cell: r => r.method},
 	{title: 'c', cell: r => r.cost_ratio.toFixed(3)},
 	{title: 'accept%', cell: r => pct(r.draft_acceptance_rate)},
@@ -60,17 +68,17 @@ export function formatSweepTable(rows: readonly SweepRow[], context: SweepTableC
 	];
 	const seen = new Set<string>();
 	for (const row of rows) {
-		const key = `${row.qps}\u0000${row.method}`;
+		const key = groupKey(row);
 		if (seen.has(key)) continue;
 		seen.add(key);
 		lines.push(
-			`baseline (no speculation, qps ${qpsText(row.qps)}, ${row.method}): ${row.baseline_output_tokens_per_s.toFixed(1)} tok/s, ITL p50 ${ms(row.baseline_itl_p50_s)} ms, TPOT p50 ${ms(row.baseline_tpot_p50_s)} ms`,
+			`baseline (no speculation, ${loadText(row)}, ${row.method}): ${row.baseline_output_tokens_per_s.toFixed(1)} tok/s, ITL p50 ${ms(row.baseline_itl_p50_s)} ms, TPOT p50 ${ms(row.baseline_tpot_p50_s)} ms`,
 		);
 	}
 	lines.push(
 		'latencies in ms; c = draft pass / non-speculative step at batch 1; (exp) = closed form: AL 1 + Σ r_i, speedup (1 + Σ r_i) / (k·c + 1)',
 		'speedup tok/s = output tokens/s over the baseline (1 below capacity); TPOT = baseline TPOT p50 / TPOT p50; ITL counts once per step, not per token',
-		'best: T = highest tok/s, L = lowest TPOT p50 in its (qps, method) group',
+		'best: T = highest tok/s, L = lowest TPOT p50 in its (load, method) group; conc = closed-loop clients (--concurrency)',
 		'',
 	);
 	return lines.join('\n');
@@ -79,6 +87,7 @@ export function formatSweepTable(rows: readonly SweepRow[], context: SweepTableC
 const SCALAR_FIELDS = [
 	'k',
 	'qps',
+	'concurrency',
 	'method',
 	'cost_ratio',
 	'num_drafts',

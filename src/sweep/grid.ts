@@ -16,6 +16,8 @@ export type SweepPoint = {
 	readonly k: number;
 	/** Arrival rate override (`--qps`), or undefined to keep the preset's. */
 	readonly qps: number | undefined;
+	/** Closed-loop clients (`--concurrency`), or undefined; never set together with `qps`. */
+	readonly concurrency?: number | undefined;
 	/** Method override (`--method`), or undefined to keep the preset's. */
 	readonly method: string | undefined;
 };
@@ -23,8 +25,10 @@ export type SweepPoint = {
 /** The axes of a sweep. */
 export type SweepGrid = {
 	readonly ks: readonly number[];
-	/** Empty: the preset's load only. */
+	/** Empty (and no concurrency): the preset's load only. */
 	readonly qps: readonly number[];
+	/** Closed-loop client counts, swept after the arrival rates. */
+	readonly concurrency?: readonly number[];
 	/** Empty: the preset's method only. */
 	readonly methods: readonly string[];
 };
@@ -75,6 +79,23 @@ export function parseQpsList(text: string): number[] {
 }
 
 /**
+ * Parse `--concurrency`: a comma list of closed-loop client counts, e.g. `1,16,64,128`. Returns
+ * the distinct values in ascending order.
+ *
+ * @throws UserError naming `--concurrency` for a value that is not an integer >= 1.
+ */
+export function parseConcurrencyList(text: string): number[] {
+	const values = new Set<number>();
+	for (const part of splitList(text, '--concurrency')) {
+		const n = /^\d+$/.test(part) ? Number(part) : Number.NaN;
+		if (!(Number.isSafeInteger(n) && n >= 1))
+			throw new UserError(`--concurrency must be a list of integers >= 1 such as 1,16,64,128, got "${text}" ("${part}")`);
+		values.add(n);
+	}
+	return [...values].sort((a, b) => a - b);
+}
+
+/**
  * Parse `--method`: a comma list of speculative methods as vLLM names them (`eagle3`, `mtp`,
  * `ngram`, `deepseek_mtp`, ...). Keeps the given order, drops repeats.
  *
@@ -94,17 +115,23 @@ export function parseMethodList(text: string): string[] {
 }
 
 /**
- * Every combination of the axes, in the order results are reported: by qps, then method, then k
- * (so each (qps, method) group lists its k values together).
+ * Every combination of the axes, in the order results are reported: by load (the arrival rates,
+ * then the concurrencies), then method, then k (so each (load, method) group lists its k values
+ * together).
  */
 export function expandGrid(grid: SweepGrid): SweepPoint[] {
 	if (grid.ks.length === 0) throw new RangeError('grid.ks must not be empty');
-	const qpsAxis: Array<number | undefined> = grid.qps.length > 0 ? [...grid.qps] : [undefined];
+	const concurrency = grid.concurrency ?? [];
+	const loadAxis: Array<{qps: number | undefined; concurrency?: number}> = [
+		...grid.qps.map(qps => ({qps})),
+		...concurrency.map(n => ({qps: undefined, concurrency: n})),
+	];
+	if (loadAxis.length === 0) loadAxis.push({qps: undefined});
 	const methodAxis: Array<string | undefined> = grid.methods.length > 0 ? [...grid.methods] : [undefined];
 	const points: SweepPoint[] = [];
-	for (const qps of qpsAxis) {
+	for (const load of loadAxis) {
 		for (const method of methodAxis) {
-			for (const k of grid.ks) points.push({index: points.length, k, qps, method});
+			for (const k of grid.ks) points.push({index: points.length, k, ...load, method});
 		}
 	}
 	return points;

@@ -3,6 +3,7 @@
  * forms, one colour per (qps, method) group, as a Vega-Lite spec rendered to SVG headlessly.
  */
 import type {TopLevelSpec} from 'vega-lite';
+import {loadText} from './format.js';
 import type {SweepRow} from './rows.js';
 
 /** Axis titles of the chart (tests look for them in the SVG). */
@@ -72,5 +73,5 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 function groupLabel(row: SweepRow): string {
-	return `${row.qps === null ? 'closed loop' : `qps ${row.qps}`}, ${row.method}`;
+	return `${loadText(row)}, ${row.method}`;
 }

@@ -10,6 +10,8 @@ export type SweepRow = {
 	k: number;
 	/** Arrival rate in requests per virtual second; null for a closed-loop workload. */
 	qps: number | null;
+	/** Closed-loop clients (`--concurrency`); null for an open-loop (QPS) workload. */
+	concurrency: number | null;
 	/** `speculative_config.method` as configured. */
 	method: string;
 	/** Leviathan's cost coefficient c (draft pass / non-speculative step at batch 1). */
@@ -46,7 +48,12 @@ export type SweepRow = {
 };
 
 /** Labels of a row, as resolved against the preset. */
-export type RowLabels = {readonly k: number; readonly qps: number | null; readonly method: string};
+export type RowLabels = {readonly k: number; readonly qps: number | null; readonly concurrency: number | null; readonly method: string};
+
+/** The key of a row's (load, method) group: its baseline and its best-k marks are per group. */
+export function groupKey(labels: Pick<RowLabels, 'qps' | 'concurrency' | 'method'>): string {
+	return `${labels.qps}\u0000${labels.concurrency}\u0000${labels.method}`;
+}
 
 /** Combine a speculative run with its baseline into a row (best marks unset). */
 export function makeRow(labels: RowLabels, run: RunMeasurement, baseline: RunMeasurement): SweepRow {
@@ -54,6 +61,7 @@ export function makeRow(labels: RowLabels, run: RunMeasurement, baseline: RunMea
 	return {
 		k: labels.k,
 		qps: labels.qps,
+		concurrency: labels.concurrency,
 		method: labels.method,
 		cost_ratio: run.cost_ratio,
 		num_drafts: run.num_drafts,
@@ -89,7 +97,7 @@ export function makeRow(labels: RowLabels, run: RunMeasurement, baseline: RunMea
 export function markBest(rows: SweepRow[]): SweepRow[] {
 	const groups = new Map<string, SweepRow[]>();
 	for (const row of rows) {
-		const key = `${row.qps}\u0000${row.method}`;
+		const key = groupKey(row);
 		const group = groups.get(key);
 		if (group === undefined) groups.set(key, [row]);
 		else group.push(row);

@@ -131,7 +131,7 @@ export function costRatio(built: BuiltSimulation): number {
 	const cost = createCostModel({
 		model: built.model,
 		hardware: built.hardware,
-		draft: built.config.speculative.draftCost ?? defaultDraftCost(built.method, built.model),
+		draft: built.method === 'none' ? {kind: 'none'} : (built.config.speculative.draftCost ?? defaultDraftCost(built.method, built.model)),
 		overheadS: s.stepOverheadS,
 	});
 	const b = cost.breakdown(BATCH_ONE);

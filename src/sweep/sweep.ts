@@ -5,7 +5,7 @@
 import type {SimConfig} from '../config/schema.js';
 import {runJobs} from './pool.js';
 import type {RunJob} from './run-config.js';
-import {makeRow, markBest, type RowLabels, type SweepRow} from './rows.js';
+import {groupKey, makeRow, markBest, type RowLabels, type SweepRow} from './rows.js';
 
 /** One configuration of a sweep, resolved against the preset (flags applied, validated). */
 export type ResolvedPoint = {
@@ -38,7 +38,7 @@ export async function runSweep(points: readonly ResolvedPoint[], options: SweepO
 	const jobs: RunJob[] = [];
 	const trace = options.traceLines === undefined ? {} : {traceLines: options.traceLines};
 	const baselineOf = new Map<string, number>();
-	const groupOf = (p: ResolvedPoint): string => `${p.labels.qps}\u0000${p.labels.method}`;
+	const groupOf = (p: ResolvedPoint): string => groupKey(p.labels);
 	for (const point of points) {
 		const group = groupOf(point);
 		if (baselineOf.has(group)) continue;
@@ -56,8 +56,14 @@ export async function runSweep(points: readonly ResolvedPoint[], options: SweepO
 	return markBest(rows);
 }
 
-/** The row labels of a resolved configuration: its k, its arrival rate (null for a closed loop) and its method. */
+/** The row labels of a resolved configuration: its k, its arrival rate or its clients (whichever loop it is) and its method. */
 export function labelsOf(config: SimConfig): RowLabels {
 	const arrival = config.workload.arrival;
-	return {k: config.speculative.numSpecTokens, qps: arrival.kind === 'closed-loop' ? null : arrival.rate, method: config.speculative.method};
+	const closed = arrival.kind === 'closed-loop';
+	return {
+		k: config.speculative.numSpecTokens,
+		qps: closed ? null : arrival.rate,
+		concurrency: closed ? arrival.users : null,
+		method: config.speculative.method,
+	};
 }

@@ -142,9 +142,9 @@ describe('specsim generate', () => {
 			code: 2,
 			stderr: 'specsim: --scrape-interval: invalid duration "soon" (expected e.g. 90s, 10m, 1h, 1h30m)\n',
 		});
-		expect(await cli('generate', '--out', join(root, 'e'), '--duration', '1m', '--k', '0')).toMatchObject({
+		expect(await cli('generate', '--out', join(root, 'e'), '--duration', '1m', '--k', 'x')).toMatchObject({
 			code: 2,
-			stderr: 'specsim: --k must be an integer >= 1, got "0"\n',
+			stderr: 'specsim: --k must be an integer >= 0, got "x"\n',
 		});
 		expect((await cli('generate', '--duration', '1m')).stderr).toBe("specsim: required option '--out <dir>' not specified\n");
 	});

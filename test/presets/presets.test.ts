@@ -53,7 +53,7 @@ describe.each(loaded.map(preset => [preset.config.name, preset] as const))('%s',
 
 	it('says where every number comes from', () => {
 		const spec = input.speculative;
-		expect(spec.acceptance.source?.length ?? 0).toBeGreaterThan(20);
+		expect(spec.acceptance?.source?.length ?? 0).toBeGreaterThan(20);
 		if (spec.heterogeneity !== undefined) expect(spec.heterogeneity.source?.length ?? 0).toBeGreaterThan(20);
 		if (spec.draftCost !== undefined && spec.draftCost.kind !== 'none') expect(spec.draftCost.source?.length ?? 0).toBeGreaterThan(20);
 		if (typeof input.model !== 'string') expect(input.model.source?.length ?? 0).toBeGreaterThan(20);

@@ -47,12 +47,12 @@ describe('specsim sweep', () => {
 		expect(code).toBe(0);
 		const lines = stdout.trimEnd().split('\n');
 		expect(lines).toHaveLength(3);
-		expect(lines[0]!.startsWith('k,qps,method,cost_ratio,')).toBe(true);
+		expect(lines[0]!.startsWith('k,qps,concurrency,method,cost_ratio,')).toBe(true);
 		expect(
 			lines[0]!.endsWith(',per_position_4,expected_per_position_1,expected_per_position_2,expected_per_position_3,expected_per_position_4'),
 		).toBe(true);
-		expect(lines[1]!.startsWith('2,4,eagle3,')).toBe(true);
-		expect(lines[2]!.startsWith('4,4,eagle3,')).toBe(true);
+		expect(lines[1]!.startsWith('2,4,,eagle3,')).toBe(true);
+		expect(lines[2]!.startsWith('4,4,,eagle3,')).toBe(true);
 		const width = lines[0]!.split(',').length;
 		for (const line of lines) expect(line.split(',')).toHaveLength(width);
 	});
@@ -64,8 +64,8 @@ describe('specsim sweep', () => {
 		expect(stderr).toBe(`specsim: wrote ${plot}\n`);
 		const lines = stdout.split('\n');
 		expect(lines[0]).toBe('specsim sweep: preset llama-3.1-8b-eagle3, seed 0, 5 virtual s per configuration, 8 configuration(s)');
-		const body = lines.slice(3, 11).map(line => line.split(/\s+/).slice(0, 3).join(' '));
-		expect(body).toEqual(['1 2 eagle3', '2 2 eagle3', '1 2 mtp', '2 2 mtp', '1 64 eagle3', '2 64 eagle3', '1 64 mtp', '2 64 mtp']);
+		const body = lines.slice(3, 11).map(line => line.split(/\s+/).slice(0, 4).join(' '));
+		expect(body).toEqual(['1 2 - eagle3', '2 2 - eagle3', '1 2 - mtp', '2 2 - mtp', '1 64 - eagle3', '2 64 - eagle3', '1 64 - mtp', '2 64 - mtp']);
 		expect(stdout.match(/^baseline \(no speculation/gm)).toHaveLength(4);
 		const svg = readFileSync(plot, 'utf8');
 		expect(svg.startsWith('<svg')).toBe(true);
@@ -99,7 +99,7 @@ describe('specsim sweep', () => {
 		const {code, stdout} = await cli('sweep', '--preset', closedLoopPreset, '--k', '1', '--duration', '5s', '--json');
 		expect(code).toBe(0);
 		const row = (JSON.parse(stdout) as SweepJson).rows[0]!;
-		expect(row).toMatchObject({k: 1, qps: null, method: 'eagle3', best_throughput: true, best_latency: true});
+		expect(row).toMatchObject({k: 1, qps: null, concurrency: 1, method: 'eagle3', best_throughput: true, best_latency: true});
 		// Batch 1: the request streams faster, close to Leviathan's closed form (k=1, AL 1.78, c ≈ 0.2).
 		expect(row.latency_speedup!).toBeGreaterThan(1.3);
 		expect(Math.abs(row.latency_speedup! / row.expected_speedup - 1)).toBeLessThan(0.05);

@@ -6,13 +6,13 @@ import {measurement} from './helpers.js';
 const baseline = measurement({output_tokens_per_s: 800, tpot_s: {p50: 0.008, p99: 0.009}, cost_ratio: null, expected_speedup: null});
 const rows = markBest([
 	makeRow(
-		{k: 1, qps: 4, method: 'eagle3'},
+		{k: 1, qps: 4, concurrency: null, method: 'eagle3'},
 		measurement({per_position_acceptance_rate: [0.7], expected_per_position_acceptance_rate: [0.7], tpot_s: {p50: 0.005, p99: 0.006}}),
 		baseline,
 	),
-	makeRow({k: 2, qps: 4, method: 'eagle3'}, measurement(), baseline),
+	makeRow({k: 2, qps: 4, concurrency: null, method: 'eagle3'}, measurement(), baseline),
 	makeRow(
-		{k: 1, qps: null, method: 'my,method'},
+		{k: 1, qps: null, concurrency: 1, method: 'my,method'},
 		measurement({ttft_s: {p50: null, p99: null}, per_position_acceptance_rate: [0.7], expected_per_position_acceptance_rate: [0.7]}),
 		baseline,
 	),
@@ -23,7 +23,7 @@ describe('formatSweepCsv', () => {
 	const header = lines[0]!.split(',');
 
 	it('has a header of the row fields and per-position columns up to the largest k', () => {
-		expect(header.slice(0, 4)).toEqual(['k', 'qps', 'method', 'cost_ratio']);
+		expect(header.slice(0, 5)).toEqual(['k', 'qps', 'concurrency', 'method', 'cost_ratio']);
 		expect(header).toEqual(
 			expect.arrayContaining([
 				'expected_speedup',
@@ -64,18 +64,18 @@ describe('formatSweepTable', () => {
 	it('prints a title, aligned columns, one line per configuration and the baselines', () => {
 		expect(lines[0]).toBe('specsim sweep: preset p, seed 3, 60 virtual s per configuration, 3 configuration(s)');
 		const header = lines[2]!;
-		expect(header).toMatch(/^k\s+qps\s+method\s+c\s+accept%\s+\(exp\)\s+AL\s+\(exp\)\s+tok\/s\s+TTFT p50/);
+		expect(header).toMatch(/^k\s+qps\s+conc\s+method\s+c\s+accept%\s+\(exp\)\s+AL\s+\(exp\)\s+tok\/s\s+TTFT p50/);
 		const body = lines.slice(3, 6);
 		expect(body[0]).toMatch(
-			/^1\s+4\s+eagle3\s+0\.050\s+50\.0\s+50\.0\s+2\.000\s+2\.000\s+1000\.0\s+12\.00\s+20\.00\s+8\.00\s+9\.00\s+5\.00\s+1\.25x\s+1\.60x\s+1\.82x\s+T\s+0\.700$/,
+			/^1\s+4\s+-\s+eagle3\s+0\.050\s+50\.0\s+50\.0\s+2\.000\s+2\.000\s+1000\.0\s+12\.00\s+20\.00\s+8\.00\s+9\.00\s+5\.00\s+1\.25x\s+1\.60x\s+1\.82x\s+T\s+0\.700$/,
 		);
 		expect(body[1]).toMatch(/\s2\.00x\s+1\.82x\s+L\s+0\.600 0\.400$/);
-		expect(body[2]).toMatch(/^1\s+closed\s+my,method\s.*\sn\/a\s+n\/a\s/);
+		expect(body[2]).toMatch(/^1\s+-\s+1\s+my,method\s.*\sn\/a\s+n\/a\s/);
 		// Aligned: the tok/s column ends at the same offset on every line.
 		const end = header.indexOf('tok/s') + 'tok/s'.length;
 		for (const line of body) expect(line.slice(end - 6, end)).toBe('1000.0');
 		expect(text).toContain('baseline (no speculation, qps 4, eagle3): 800.0 tok/s, ITL p50 8.00 ms, TPOT p50 8.00 ms');
-		expect(text).toContain('baseline (no speculation, qps closed, my,method)');
+		expect(text).toContain('baseline (no speculation, concurrency 1, my,method)');
 		expect(text).toContain('best: T = highest tok/s, L = lowest TPOT p50');
 	});
 });

@@ -6,7 +6,7 @@ import {measurement} from './helpers.js';
 const baseline = measurement({cost_ratio: null, expected_speedup: null, tpot_s: {p50: 0.008, p99: 0.009}});
 const rows = [1, 2, 3].map(k =>
 	makeRow(
-		{k, qps: 4, method: 'eagle3'},
+		{k, qps: 4, concurrency: null, method: 'eagle3'},
 		measurement({mean_acceptance_length: 1 + 0.6 * k, tpot_s: {p50: 0.008 / (1 + 0.4 * k), p99: 0.01}}),
 		baseline,
 	),
@@ -30,16 +30,16 @@ describe('buildPlotSpec', () => {
 	});
 
 	it('orders the colour legend as the sweep does (qps numerically), not alphabetically', () => {
-		const mixed = [16, 4].map(qps => makeRow({k: 1, qps, method: 'eagle3'}, measurement(), baseline));
+		const mixed = [16, 4].map(qps => makeRow({k: 1, qps, concurrency: null, method: 'eagle3'}, measurement(), baseline));
 		const spec = buildPlotSpec(mixed, 't') as {hconcat: Array<{layer: Array<{encoding?: {color?: {scale: {domain: string[]}}}}>}>};
 		expect(spec.hconcat[1]!.layer[0]!.encoding!.color!.scale.domain).toEqual(['qps 16, eagle3', 'qps 4, eagle3']);
 	});
 
 	it('leaves out null values', () => {
-		const row = makeRow({k: 1, qps: null, method: 'ngram'}, measurement({tpot_s: {p50: null, p99: null}}), baseline);
+		const row = makeRow({k: 1, qps: null, concurrency: 1, method: 'ngram'}, measurement({tpot_s: {p50: null, p99: null}}), baseline);
 		const spec = buildPlotSpec([row], 't') as {data: {values: Array<Record<string, unknown>>}};
 		expect(spec.data.values.map(v => v['series'])).not.toContain('simulated (TPOT)');
-		expect(spec.data.values[0]!['group']).toBe('closed loop, ngram');
+		expect(spec.data.values[0]!['group']).toBe('concurrency 1, ngram');
 	});
 });
 

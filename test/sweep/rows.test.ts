@@ -13,7 +13,7 @@ const baseline = measurement({
 
 describe('makeRow', () => {
 	it('puts the run beside its baseline: speedups are ratios of tok/s and of TPOT p50', () => {
-		const row = makeRow({k: 2, qps: 4, method: 'eagle3'}, measurement(), baseline);
+		const row = makeRow({k: 2, qps: 4, concurrency: null, method: 'eagle3'}, measurement(), baseline);
 		expect(row).toMatchObject({
 			k: 2,
 			qps: 4,
@@ -35,16 +35,20 @@ describe('makeRow', () => {
 	});
 
 	it('gives null speedups when a side has nothing to compare, and refuses a baseline as the run', () => {
-		const row = makeRow({k: 1, qps: null, method: 'ngram'}, measurement({tpot_s: {p50: null, p99: null}}), measurement({output_tokens_per_s: 0}));
+		const row = makeRow(
+			{k: 1, qps: null, concurrency: 1, method: 'ngram'},
+			measurement({tpot_s: {p50: null, p99: null}}),
+			measurement({output_tokens_per_s: 0}),
+		);
 		expect(row.latency_speedup).toBeNull();
 		expect(row.throughput_speedup).toBeNull();
-		expect(() => makeRow({k: 1, qps: null, method: 'x'}, baseline, baseline)).toThrow(RangeError);
+		expect(() => makeRow({k: 1, qps: null, concurrency: 1, method: 'x'}, baseline, baseline)).toThrow(RangeError);
 	});
 });
 
 describe('markBest', () => {
 	const row = (k: number, qps: number, tokS: number, tpot: number | null): SweepRow =>
-		makeRow({k, qps, method: 'eagle3'}, measurement({output_tokens_per_s: tokS, tpot_s: {p50: tpot, p99: tpot}}), baseline);
+		makeRow({k, qps, concurrency: null, method: 'eagle3'}, measurement({output_tokens_per_s: tokS, tpot_s: {p50: tpot, p99: tpot}}), baseline);
 
 	it('marks the highest tok/s and the lowest TPOT p50 in each (qps, method) group; ties go to the smaller k', () => {
 		const rows = markBest([row(1, 4, 900, 0.005), row(2, 4, 950, 0.004), row(3, 4, 950, 0.0045), row(1, 64, 5000, null), row(2, 64, 4000, 0.02)]);

@@ -4,7 +4,7 @@ import {DEFAULT_PRESET} from '../../config/load.js';
 import {buildSimulation, type BuiltSimulation} from '../../sim/build.js';
 import {UserError} from '../../util/user-error.js';
 import type {Output} from '../options.js';
-import {resolveSimConfig} from '../sim-options.js';
+import {parseInteger, resolveSimConfig} from '../sim-options.js';
 
 type ExplainFlags = {preset: string; k?: string; drafts: string; json: boolean};
 
@@ -25,6 +25,8 @@ export function registerExplain(program: Command, output: Output): void {
 }
 
 async function explainText(flags: ExplainFlags): Promise<string> {
+	// Explaining drafts needs drafts: k 0 (no speculation) is valid elsewhere but not here.
+	if (flags.k !== undefined) parseInteger(flags.k, '--k', 1);
 	const {config, presetPath} = await resolveSimConfig({preset: flags.preset, seed: '0', ...(flags.k !== undefined ? {k: flags.k} : {})});
 	const drafts = Number(flags.drafts);
 	if (!Number.isInteger(drafts) || drafts < 1) throw new UserError(`--drafts must be an integer >= 1, got "${flags.drafts}"`);

@@ -58,7 +58,7 @@ export function detailText(preset: LoadedPreset): string {
 	}
 	const spec = config.speculative;
 	const k = spec.numSpecTokens;
-	const info = PROPOSER_METHODS[built.method];
+	const info = PROPOSER_METHODS[built.method === 'none' ? 'synthetic' : built.method];
 	const expected = built.expected();
 	const out: string[] = [];
 	out.push(`${config.name}${config.name === DEFAULT_PRESET ? ' (default)' : ''}`, `  ${config.description}`, '');
@@ -158,6 +158,7 @@ function shortDescription(description: string): string {
 }
 
 function describeAcceptance(acceptance: SimConfig['speculative']['acceptance']): string {
+	if (acceptance === undefined) return 'none (speculation off)';
 	switch (acceptance.kind) {
 		case 'unconditional':
 		case 'conditional':

@@ -1,7 +1,7 @@
 import {availableParallelism} from 'node:os';
 import cliProgress from 'cli-progress';
 import {Command} from 'commander';
-import {expandGrid, parseKList, parseMethodList, parseQpsList} from '../../sweep/grid.js';
+import {expandGrid, parseConcurrencyList, parseKList, parseMethodList, parseQpsList} from '../../sweep/grid.js';
 import {formatSweepCsv, formatSweepTable} from '../../sweep/format.js';
 import {buildPlotSpec, renderSvg} from '../../sweep/plot.js';
 import type {SweepRow} from '../../sweep/rows.js';
@@ -10,13 +10,14 @@ import {UserError} from '../../util/user-error.js';
 import {writeFileAtomic} from '../io/atomic-write.js';
 import {describeFsError} from '../io/read-lines.js';
 import type {Output} from '../options.js';
-import {buildSimulation} from '../../sim/build.js';
+import {buildSimulation, isSpeculationOff} from '../../sim/build.js';
 import {addSimOptions, buildChecked, parseDurationFlag, parseInteger, resolveSimConfig, type SimFlags} from '../sim-options.js';
 import type {RunEnvironment} from './run.js';
 
-type SweepFlags = Omit<SimFlags, 'k' | 'qps' | 'method'> & {
+type SweepFlags = Omit<SimFlags, 'k' | 'qps' | 'method' | 'concurrency'> & {
 	k: string;
 	qps?: string;
+	concurrency?: string;
 	method?: string;
 	duration: string;
 	workers?: string;
@@ -34,7 +35,7 @@ export type SweepJson = {
 };
 
 /** The common simulation flags a sweep takes as lists instead of single values. */
-const SWEPT_FLAGS = new Set(['--k', '--qps', '--method']);
+const SWEPT_FLAGS = new Set(['--k', '--qps', '--method', '--concurrency']);
 
 export function registerSweep(program: Command, output: Output, env: RunEnvironment): void {
 	const command = program
@@ -42,6 +43,7 @@ export function registerSweep(program: Command, output: Output, env: RunEnvironm
 		.description('run the preset over a grid of k (and load, method) and report acceptance, throughput, latency and speedup beside the closed forms')
 		.option('--k <range|list>', 'draft lengths: a range and/or list, e.g. 1..8, 2,4,6, 1..3,6', '1..8')
 		.option('--qps <list>', "arrival rates to sweep, e.g. 1,4,16,64 (default: the preset's)")
+		.option('--concurrency <list>', 'closed-loop client counts to sweep (vllm bench serve --max-concurrency), e.g. 1,16,64,128')
 		.option('--method <list>', "speculative methods to sweep, e.g. eagle3,ngram (default: the preset's)")
 		.option('--duration <duration>', 'virtual time per configuration (e.g. 60s, 5m)', '120s')
 		.option('--workers <n>', 'worker threads (default: the core count); the results do not depend on it')
@@ -64,10 +66,13 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 	const grid = {
 		ks: parseKList(flags.k),
 		qps: flags.qps === undefined ? [] : parseQpsList(flags.qps),
+		concurrency: flags.concurrency === undefined ? [] : parseConcurrencyList(flags.concurrency),
 		methods: flags.method === undefined ? [] : parseMethodList(flags.method),
 	};
 	const base: SimFlags = {preset: flags.preset, seed: flags.seed};
-	for (const key of ['engines', 'modelName', 'logFormat', 'logInterval', 'routing', 'trace'] as const)
+	if (grid.concurrency.length > 0 && flags.trace !== undefined)
+		throw new UserError('--concurrency and --trace exclude each other: a trace sets its own arrival times');
+	for (const key of ['engines', 'modelName', 'logFormat', 'logInterval', 'routing', 'trace', 'inputLen', 'outputLen', 'rangeRatio'] as const)
 		if (flags[key] !== undefined) Object.assign(base, {[key]: flags[key]});
 	const points: ResolvedPoint[] = [];
 	let seed = 0;
@@ -78,8 +83,11 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 			...base,
 			k: String(point.k),
 			...(point.qps === undefined ? {} : {qps: String(point.qps)}),
+			...(point.concurrency === undefined ? {} : {concurrency: String(point.concurrency)}),
 			...(point.method === undefined ? {} : {method: point.method}),
 		});
+		if (isSpeculationOff(resolved.config))
+			throw new UserError(`a sweep compares speculation with none, but ${resolved.presetPath} turns it off (method "none" or k 0); pass --method`);
 		seed = resolved.seed;
 		presetName = resolved.config.name;
 		traceLines = resolved.traceLines;
