@@ -2,6 +2,11 @@ import {Registry} from 'prom-client';
 import type {SimConfig} from '../config/schema.js';
 import {attachPrometheus, type SimPrometheus} from '../metrics/prom/attach.js';
 import {buildSimulation, type BuildOptions, type BuiltSimulation} from '../sim/build.js';
+import type {EngineMetrics} from '../sim/engine-metrics.js';
+import type {SimObserver} from '../sim/simulation.js';
+import type {AcceptanceExpectation} from '../speculative/acceptance/model-types.js';
+import {MAX_NUM_SPEC_TOKENS} from '../speculative/limits.js';
+import type {LiveSession, SessionInfo} from './live-session.js';
 import {Runner, type Speed} from './runner.js';
 
 /** The virtual clock's wall-clock origin when no `--start` is given: fixed, so output is reproducible. */
@@ -21,14 +26,15 @@ export type SessionOptions = BuildOptions & {
 
 /**
  * A running simulation with everything around it: the built engines, its Prometheus registry
- * and the wall-clock runner. The dashboard's keys, the headless runner and the `/metrics` server
- * all act through it.
+ * and the wall-clock runner. The headless runner and the `/metrics` server act through it; the
+ * dashboard sees it only as a {@link LiveSession}.
  */
-export class Session {
+export class Session implements LiveSession {
 	readonly config: SimConfig;
 	readonly built: BuiltSimulation;
 	readonly runner: Runner;
 	readonly startEpochMs: number;
+	readonly info: SessionInfo;
 	#prometheus: SimPrometheus;
 	#acceptanceScale = 1;
 	#createdS: number;
@@ -45,6 +51,66 @@ export class Session {
 			...(options.speed === undefined ? {} : {speed: options.speed}),
 			...(options.durationS === undefined ? {} : {durationS: options.durationS}),
 		});
+		const s = config.scheduler;
+		this.info = {
+			preset: config.name,
+			model: config.servedModelName,
+			method: this.built.method,
+			seed: this.built.seed,
+			numEngines: this.built.engines.length,
+			logIntervalS: this.built.simulation.logIntervalS,
+			logFormat: config.logging.format,
+			// A draft and its verified token must fit one step's budget, and one full-length request plus
+			// k lookahead slots the KV cache (the engine's start-up check).
+			maxNumSpecTokens: Math.max(
+				this.built.engines[0]!.numSpecTokens,
+				Math.min(MAX_NUM_SPEC_TOKENS, s.maxNumBatchedTokens - 1, this.built.numKvBlocks * s.blockSize - s.maxModelLen),
+			),
+		};
+	}
+
+	get now(): number {
+		return this.built.simulation.now;
+	}
+
+	get elapsedS(): number {
+		return this.runner.elapsedS;
+	}
+
+	get speed(): Speed {
+		return this.runner.speed;
+	}
+
+	get paused(): boolean {
+		return this.runner.paused;
+	}
+
+	get done(): boolean {
+		return this.runner.done;
+	}
+
+	get metrics(): readonly EngineMetrics[] {
+		return this.built.metrics;
+	}
+
+	expected(): AcceptanceExpectation {
+		return this.built.expected();
+	}
+
+	subscribe(observer: SimObserver): () => void {
+		return this.built.simulation.subscribe(observer);
+	}
+
+	onAdvance(listener: () => void): () => void {
+		return this.runner.onAdvance(listener);
+	}
+
+	togglePause(): void {
+		this.runner.togglePause();
+	}
+
+	setSpeed(speed: Speed): void {
+		this.runner.setSpeed(speed);
 	}
 
 	/** The registry `/metrics` serves (replaced by `restart`). */
@@ -70,16 +136,20 @@ export class Session {
 		return this.#acceptanceScale;
 	}
 
-	/** Change k from the next step; new position series appear on `/metrics` at 0. */
+	/** Change k from each engine's next step; new position series appear on `/metrics` at 0. */
 	setNumSpecTokens(k: number): void {
+		if (!Number.isInteger(k) || k < 1 || k > this.info.maxNumSpecTokens)
+			throw new RangeError(`numSpecTokens must be an integer in 1..${this.info.maxNumSpecTokens}, got ${k}`);
 		this.#prometheus.ensurePositions(k);
 		this.built.setNumSpecTokens(k);
 	}
 
-	/** Multiply conditional acceptance by `factor` from the next step. */
-	scaleAcceptance(factor: number): void {
-		this.#acceptanceScale *= factor;
-		this.built.scaleAcceptance(factor);
+	/** Set the multiplier on conditional acceptance (relative to the preset's model) from the next step. */
+	setAcceptanceScale(scale: number): void {
+		if (!(scale > 0 && Number.isFinite(scale))) throw new RangeError(`acceptance scale must be a finite number > 0, got ${scale}`);
+		if (scale === this.#acceptanceScale) return;
+		this.built.scaleAcceptance(scale / this.#acceptanceScale);
+		this.#acceptanceScale = scale;
 	}
 
 	/**

@@ -1,5 +1,4 @@
-import type {Speed} from '../runtime/runner.js';
-import type {Session} from '../runtime/session.js';
+import type {LiveSession, Speed} from '../runtime/live-session.js';
 
 /** The dashboard's teaching controls; each applies from the simulation's next step. */
 export type DashboardControls = {
@@ -48,24 +47,26 @@ export function nextSpeed(speed: Speed, direction: 1 | -1): Speed {
  * (also while paused, when no simulated time passes). `r` calls `onRestart` after the session's
  * restart, for the snapshot store to start its intervals and sparklines over.
  */
-export function createDashboardControls(session: Session, hooks: {readonly refresh: () => void; readonly onRestart?: () => void}): DashboardControls {
-	const {runner} = session;
+export function createDashboardControls(
+	session: LiveSession,
+	hooks: {readonly refresh: () => void; readonly onRestart?: () => void},
+): DashboardControls {
 	const then = (action: () => void) => (): void => {
 		action();
 		hooks.refresh();
 	};
 	return {
-		togglePause: then(() => runner.togglePause()),
-		faster: then(() => runner.setSpeed(nextSpeed(runner.speed, 1))),
-		slower: then(() => runner.setSpeed(nextSpeed(runner.speed, -1))),
+		togglePause: then(() => session.togglePause()),
+		faster: then(() => session.setSpeed(nextSpeed(session.speed, 1))),
+		slower: then(() => session.setSpeed(nextSpeed(session.speed, -1))),
 		increaseK: then(() => {
 			if (session.numSpecTokens < MAX_K) session.setNumSpecTokens(session.numSpecTokens + 1);
 		}),
 		decreaseK: then(() => {
 			if (session.numSpecTokens > 1) session.setNumSpecTokens(session.numSpecTokens - 1);
 		}),
-		raiseAcceptance: then(() => session.scaleAcceptance(ACCEPTANCE_STEP)),
-		lowerAcceptance: then(() => session.scaleAcceptance(1 / ACCEPTANCE_STEP)),
+		raiseAcceptance: then(() => session.setAcceptanceScale(session.acceptanceScale * ACCEPTANCE_STEP)),
+		lowerAcceptance: then(() => session.setAcceptanceScale(session.acceptanceScale / ACCEPTANCE_STEP)),
 		reset: () => {
 			session.restart();
 			hooks.onRestart?.();

@@ -2,7 +2,7 @@
  * Pure formatting for the dashboard: numbers in, fixed-width strings out. Every function maps a
  * missing value (NaN, undefined) to an em dash, so a panel never shows `NaN`.
  */
-import type {Speed} from '../runtime/runner.js';
+import type {Speed} from '../runtime/live-session.js';
 
 /** What a panel prints for a value that does not exist yet (no drafts, no interval). */
 export const MISSING = '—';

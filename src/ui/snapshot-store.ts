@@ -1,6 +1,6 @@
 import {formatLogLine} from '../metrics/log/log-prefix.js';
 import type {QuantileSketch} from '../metrics/stats/histogram.js';
-import type {Session} from '../runtime/session.js';
+import type {LiveSession} from '../runtime/live-session.js';
 import type {StepOutcome} from '../engine/step-outcome.js';
 import {deriveSpan, readLifetimeCounts, subtractCounts, type SpanCounts} from './span-counts.js';
 import type {DashboardSnapshot, LogLine, Percentiles, SnapshotSource, SpanView} from './snapshot.js';
@@ -21,11 +21,11 @@ export type SnapshotStoreOptions = {
 	readonly wallNowMs?: () => number;
 };
 
-/** The dashboard's data source over a live {@link Session}. */
+/** The dashboard's data source over a {@link LiveSession}. */
 export type SnapshotStore = SnapshotSource & {
 	/** Publish a snapshot now (after a key changed something, or for a capture). */
 	refresh(): DashboardSnapshot;
-	/** Call after `session.restart()`: intervals and sparklines start over from the reset counters. */
+	/** Call after the session's `restart()`: intervals and sparklines start over from the reset counters. */
 	restarted(): void;
 	/** Unsubscribe from the session and cancel a pending publish. */
 	close(): void;
@@ -37,7 +37,7 @@ export type SnapshotStore = SnapshotSource & {
  * and publishing happen in a timer at most every `publishEveryMs` of wall time, never inside the
  * simulation's chunk, so the engine never waits on rendering.
  */
-export function createSnapshotStore(session: Session, options: SnapshotStoreOptions = {}): SnapshotStore {
+export function createSnapshotStore(session: LiveSession, options: SnapshotStoreOptions = {}): SnapshotStore {
 	const publishEveryMs = options.publishEveryMs ?? 100;
 	const sampleEveryS = options.sampleEveryS ?? 1;
 	const historyLength = options.historyLength ?? 120;
@@ -46,9 +46,8 @@ export function createSnapshotStore(session: Session, options: SnapshotStoreOpti
 	if (!(sampleEveryS > 0)) throw new RangeError(`sampleEveryS must be positive, got ${sampleEveryS}`);
 	if (!Number.isInteger(historyLength) || historyLength < 1) throw new RangeError(`historyLength must be a positive integer, got ${historyLength}`);
 	if (!Number.isInteger(maxLogLines) || maxLogLines < 1) throw new RangeError(`maxLogLines must be a positive integer, got ${maxLogLines}`);
-	const {built, runner} = session;
-	const simulation = built.simulation;
-	const format = session.config.logging.format;
+	const {info} = session;
+	const format = info.logFormat;
 
 	let listeners: Array<() => void> = [];
 	let seq = 0;
@@ -67,8 +66,8 @@ export function createSnapshotStore(session: Session, options: SnapshotStoreOpti
 	let logId = 0;
 
 	const startOver = (): void => {
-		const now = simulation.now;
-		tickBase = readLifetimeCounts(built.metrics, now);
+		const now = session.now;
+		tickBase = readLifetimeCounts(session.metrics, now);
 		sampleBase = tickBase;
 		nextSampleAt = nextBoundary(now, sampleEveryS);
 		interval = undefined;
@@ -85,7 +84,7 @@ export function createSnapshotStore(session: Session, options: SnapshotStoreOpti
 	};
 
 	const sample = (t: number): void => {
-		const counts = readLifetimeCounts(built.metrics, t);
+		const counts = readLifetimeCounts(session.metrics, t);
 		const span = deriveSpan(subtractCounts(counts, sampleBase), 0);
 		acceptanceHistory = push(acceptanceHistory, span.acceptanceRate);
 		lengthHistory = push(lengthHistory, span.numDrafts > 0 ? span.meanAcceptanceLength : Number.NaN);
@@ -94,7 +93,7 @@ export function createSnapshotStore(session: Session, options: SnapshotStoreOpti
 		nextSampleAt = nextBoundary(t, sampleEveryS);
 	};
 
-	const unsubscribe = simulation.subscribe({
+	const unsubscribe = session.subscribe({
 		onStep(out: StepOutcome) {
 			if (out.t >= nextSampleAt) sample(out.t);
 		},
@@ -107,17 +106,17 @@ export function createSnapshotStore(session: Session, options: SnapshotStoreOpti
 			logLines.push(line);
 		},
 		onTick(t) {
-			const counts = readLifetimeCounts(built.metrics, t);
+			const counts = readLifetimeCounts(session.metrics, t);
 			interval = deriveSpan(subtractCounts(counts, tickBase), session.numSpecTokens);
 			tickBase = counts;
 		},
 	});
 
 	const build = (): DashboardSnapshot => {
-		const now = simulation.now;
+		const now = session.now;
 		const k = session.numSpecTokens;
-		const expected = built.expected();
-		const metrics = built.metrics;
+		const expected = session.expected();
+		const metrics = session.metrics;
 		let numRunning = 0;
 		let numWaiting = 0;
 		let batchTokens = 0;
@@ -134,18 +133,18 @@ export function createSnapshotStore(session: Session, options: SnapshotStoreOpti
 		return {
 			seq,
 			header: {
-				preset: session.config.name,
-				model: session.config.servedModelName,
-				method: built.method,
+				preset: info.preset,
+				model: info.model,
+				method: info.method,
 				k,
-				seed: built.seed,
-				virtualS: runner.elapsedS,
-				speed: runner.speed,
-				paused: runner.paused,
-				done: runner.done,
+				seed: info.seed,
+				virtualS: session.elapsedS,
+				speed: session.speed,
+				paused: session.paused,
+				done: session.done,
 				acceptanceScale: session.acceptanceScale,
-				numEngines: metrics.length,
-				logIntervalS: simulation.logIntervalS,
+				numEngines: info.numEngines,
+				logIntervalS: info.logIntervalS,
 				logFormat: format,
 				metricsUrl: options.metricsUrl,
 			},
@@ -183,7 +182,7 @@ export function createSnapshotStore(session: Session, options: SnapshotStoreOpti
 	};
 
 	// Runs after each chunk of simulated time: only arm the timer.
-	const offAdvance = runner.onAdvance(() => {
+	const offAdvance = session.onAdvance(() => {
 		if (timer !== undefined) return;
 		timer = setTimeout(publish, Math.max(0, lastPublishMs + publishEveryMs - wallNowMs()));
 	});

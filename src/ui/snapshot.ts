@@ -3,7 +3,7 @@
  * on a wall-clock throttle. Components only format these numbers; they never compute rates.
  */
 import type {LogFormat} from '../metrics/log/formats.js';
-import type {Speed} from '../runtime/runner.js';
+import type {Speed} from '../runtime/live-session.js';
 
 /** Spec-decode and throughput figures over a span of virtual time, all engines together. */
 export type SpanView = {

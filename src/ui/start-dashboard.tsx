@@ -1,5 +1,5 @@
 import {render} from 'ink';
-import type {Session} from '../runtime/session.js';
+import type {LiveSession} from '../runtime/live-session.js';
 import App from './App.js';
 import {createDashboardControls} from './controls.js';
 import type {ExplainFn} from './explain-numbers.js';
@@ -32,7 +32,7 @@ export type Dashboard = {
  * Mount the dashboard on a terminal over a session. The caller runs the session's runner and
  * awaits {@link Dashboard.waitUntilExit}; the dashboard never stops the runner itself.
  */
-export function startDashboard(session: Session, options: DashboardOptions): Dashboard {
+export function startDashboard(session: LiveSession, options: DashboardOptions): Dashboard {
 	const store = createSnapshotStore(session, options.metricsUrl === undefined ? {} : {metricsUrl: options.metricsUrl});
 	const controls = createDashboardControls(session, {refresh: store.refresh, onRestart: store.restarted});
 	const instance = render(<App source={store} controls={controls} explain={options.explain} />, {
