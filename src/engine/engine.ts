@@ -210,6 +210,7 @@ export class Engine {
 			this.#waiting.popFront();
 			request.numBlocks = wanted;
 			request.status = 'running';
+			if (Number.isNaN(request.scheduledAt)) request.scheduledAt = startAt;
 			if (request.numPreemptions === 0 && request.numOutputTokens === 0) {
 				request.acceptanceProfile = parts.acceptance.drawProfile(request);
 				parts.proposer.initRequest(request);

@@ -39,6 +39,8 @@ export class SimRequest {
 	/** KV blocks held. */
 	numBlocks = 0;
 	numPreemptions = 0;
+	/** Virtual time of the step that first scheduled the request (vLLM's first SCHEDULED event; NaN until then). */
+	scheduledAt = Number.NaN;
 	/** Virtual time of the first output token (NaN until then). */
 	firstTokenAt = Number.NaN;
 	/** Virtual time of the latest output token (NaN until then). */

@@ -22,6 +22,8 @@ export type SessionOptions = BuildOptions & {
 	 * default); off mirrors vLLM with `PROMETHEUS_MULTIPROC_DIR` (api_server_count > 1). @default true
 	 */
 	readonly createdSeries?: boolean;
+	/** Also expose vLLM's deprecated families (`--show-hidden-metrics`). @default false */
+	readonly showHiddenMetrics?: boolean;
 };
 
 /**
@@ -39,12 +41,14 @@ export class Session implements LiveSession {
 	#acceptanceScale = 1;
 	#createdS: number;
 	readonly #createdSeries: boolean;
+	readonly #showHiddenMetrics: boolean;
 
 	constructor(config: SimConfig, options: SessionOptions = {}) {
 		this.config = config;
 		this.built = buildSimulation(config, options);
 		this.startEpochMs = options.startEpochMs ?? DEFAULT_START_EPOCH_MS;
-		this.#prometheus = attachPrometheus(this.built);
+		this.#showHiddenMetrics = options.showHiddenMetrics ?? false;
+		this.#prometheus = attachPrometheus(this.built, new Registry(), {showHiddenMetrics: this.#showHiddenMetrics});
 		this.#createdS = this.startEpochMs / 1000;
 		this.#createdSeries = options.createdSeries ?? true;
 		this.runner = new Runner(this.built.simulation, {
@@ -159,7 +163,7 @@ export class Session implements LiveSession {
 	restart(): void {
 		const now = this.built.simulation.now;
 		this.#prometheus.detach();
-		this.#prometheus = attachPrometheus(this.built, new Registry());
+		this.#prometheus = attachPrometheus(this.built, new Registry(), {showHiddenMetrics: this.#showHiddenMetrics});
 		// A step drafted under a larger k may still be in flight: it completes into the fresh registry.
 		this.#prometheus.ensurePositions(Math.max(1, ...this.built.engines.map(e => e.inFlightNumSpecTokens)));
 		this.#createdS = this.epochMsAt(now) / 1000;

@@ -1,6 +1,6 @@
-import type {FinishReason} from '../engine/request.js';
 import type {StepOutcome} from '../engine/step-outcome.js';
 import {SpecDecodingWindow} from '../metrics/log/window.js';
+import {FINISH_REASONS} from '../metrics/stats/finished-request.js';
 import {BucketHistogram, QuantileSketch} from '../metrics/stats/histogram.js';
 
 /** Bucket bounds of the vLLM histograms an engine accumulates. */
@@ -80,7 +80,8 @@ export class EngineMetrics {
 	readonly lifetime: SpanTotals;
 	/** Since the last log tick. */
 	readonly interval: SpanTotals;
-	readonly finishedByReason: Record<FinishReason, number> = {stop: 0, length: 0, abort: 0};
+	/** Finished requests by `finished_reason`, every vLLM reason present (at 0 until one finishes so). */
+	readonly finishedByReason: Record<string, number> = Object.fromEntries(FINISH_REASONS.map(reason => [reason, 0]));
 	readonly ttft: BucketHistogram;
 	readonly interTokenLatency: BucketHistogram;
 	readonly e2eLatency: BucketHistogram;
@@ -118,7 +119,8 @@ export class EngineMetrics {
 		}
 		observeRuns(out.interTokenLatency.values, out.interTokenLatency.length, this.interTokenLatency, this.interTokenLatencySketch);
 		for (const request of out.finished) {
-			this.finishedByReason[request.finishReason ?? 'stop'] += 1;
+			const reason = request.finishReason ?? 'stop';
+			this.finishedByReason[reason] = (this.finishedByReason[reason] ?? 0) + 1;
 			const e2e = request.finishedAt - request.arrivalAt;
 			this.e2eLatency.observe(e2e);
 			this.e2eLatencySketch.observe(e2e);
@@ -135,9 +137,7 @@ export class EngineMetrics {
 	restart(t: number): void {
 		this.lifetime.reset(t);
 		this.interval.reset(t);
-		this.finishedByReason.stop = 0;
-		this.finishedByReason.length = 0;
-		this.finishedByReason.abort = 0;
+		for (const reason of Object.keys(this.finishedByReason)) this.finishedByReason[reason] = 0;
 		for (const h of [this.ttft, this.interTokenLatency, this.e2eLatency, this.requestGenerationTokens]) h.reset();
 		for (const s of [this.ttftSketch, this.interTokenLatencySketch, this.e2eLatencySketch]) s.reset();
 	}

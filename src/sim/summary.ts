@@ -1,5 +1,6 @@
 import type {QuantileSketch} from '../metrics/stats/histogram.js';
 import {acceptanceRate, meanAcceptanceLength} from '../metrics/stats/derived.js';
+import {FINISH_REASONS} from '../metrics/stats/finished-request.js';
 import type {BuiltSimulation} from './build.js';
 import {readLifetimeCounts} from './span-counts.js';
 
@@ -54,7 +55,7 @@ export function summarize(built: BuiltSimulation): RunSummary {
 	const k = Math.max(1, totals.acceptedPerPos.length);
 	const perPos = Array.from({length: k}, (_, i) => totals.acceptedPerPos[i] ?? 0);
 	const {numDrafts, numDraftTokens, numAcceptedTokens, generationTokens, busyS, noSpecBusyS, tokenRequests} = totals;
-	const finishedByReason: Record<string, number> = {stop: 0, length: 0, abort: 0};
+	const finishedByReason: Record<string, number> = Object.fromEntries(FINISH_REASONS.map(reason => [reason, 0]));
 	for (const m of metrics)
 		for (const [reason, n] of Object.entries(m.finishedByReason)) finishedByReason[reason] = (finishedByReason[reason] ?? 0) + n;
 	const expected = built.expected();

@@ -35,10 +35,14 @@ describe('getMetrics (vLLM get_metrics_snapshot)', () => {
 		expect(pick('vllm:request_success').map(m => [m.labels['finished_reason'], m.labels['engine'], (m as {value: number}).value])).toEqual([
 			['stop', '0', 1],
 			['stop', '1', 0],
-			['length', '0', 1],
+			['length', '0', 0],
 			['length', '1', 0],
 			['abort', '0', 0],
 			['abort', '1', 1],
+			['error', '0', 1],
+			['error', '1', 0],
+			['repetition', '0', 0],
+			['repetition', '1', 0],
 		]);
 		const [gen0, gen1] = pick('vllm:request_generation_tokens') as [Histogram, Histogram];
 		expect(gen0).toEqual({
@@ -49,14 +53,16 @@ describe('getMetrics (vLLM get_metrics_snapshot)', () => {
 			sum: 73,
 			buckets: {'1.0': 0, '2.0': 0, '5.0': 0, '10.0': 1, '20.0': 1, '50.0': 1, '100.0': 2, '200.0': 2, '500.0': 2, '1000.0': 2, '+Inf': 2},
 		});
-		expect([gen1.count, gen1.sum, gen1.buckets['2.0'], gen1.buckets['+Inf']]).toEqual([1, 2, 1, 1]);
+		expect([gen1.count, gen1.sum, gen1.buckets['1.0'], gen1.buckets['+Inf']]).toEqual([1, 0, 1, 1]);
 		const itl = pick('vllm:inter_token_latency_seconds') as Histogram[];
 		expect(itl.map(h => [h.labels['engine'], h.count, h.buckets['0.025'], h.buckets['0.075'], h.buckets['+Inf']])).toEqual([
 			['0', 3, 0, 3, 3],
 			['1', 1, 0, 1, 1],
 		]);
 		for (const h of metrics.filter((m): m is Histogram => m.kind === 'histogram')) expect(h.count).toBe(h.buckets['+Inf']);
-		expect(metrics.every(m => !m.name.endsWith('_total') && !m.name.endsWith('_created'))).toBe(true);
+		// Counter names lose `_total`; vLLM's histogram vllm:iteration_tokens_total keeps its name.
+		expect(metrics.every(m => (m.kind === 'histogram' || !m.name.endsWith('_total')) && !m.name.endsWith('_created'))).toBe(true);
+		expect(metrics.filter(m => m.name === 'vllm:iteration_tokens_total').map(m => m.kind)).toEqual(['histogram', 'histogram']);
 	});
 
 	it('skips families without the vllm: prefix and rejects unknown types', async () => {

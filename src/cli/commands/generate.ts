@@ -17,7 +17,15 @@ import {addSimOptions, buildChecked, parseDurationFlag, parseStartFlag, resolveS
 import {VERSION} from '../version.js';
 import type {RunEnvironment} from './run.js';
 
-type GenerateFlags = SimFlags & {out: string; duration: string; scrapeInterval: string; start?: string; force: boolean; created: boolean};
+type GenerateFlags = SimFlags & {
+	out: string;
+	duration: string;
+	scrapeInterval: string;
+	start?: string;
+	force: boolean;
+	created: boolean;
+	showHiddenMetrics?: boolean;
+};
 
 /** What a dataset holds; `summary.json` is renamed into place last, so its presence marks a complete dataset. */
 export const DATASET_FILES = ['events.jsonl', 'requests.jsonl', 'vllm.log', 'metrics.om', 'metrics.prom', 'summary.json'] as const;
@@ -36,7 +44,8 @@ export function registerGenerate(program: Command, output: Output, env: RunEnvir
 		.option('--scrape-interval <duration>', 'virtual seconds between the timestamped scrapes in metrics.om', '15s')
 		.option('--start <iso-time>', 'wall-clock time of virtual time 0 (log timestamps, scrape timestamps)', '2026-01-01T00:00:00Z')
 		.option('--force', 'overwrite a non-empty output directory', false)
-		.option('--no-created', 'omit the _created companion series (as vLLM with PROMETHEUS_MULTIPROC_DIR)');
+		.option('--no-created', 'omit the _created companion series (as vLLM with PROMETHEUS_MULTIPROC_DIR)')
+		.option('--show-hidden-metrics', "also expose vLLM's deprecated metric families (--show-hidden-metrics-for-version)");
 	addSimOptions(command).action(async (flags: GenerateFlags) => {
 		await generate(flags, output, env);
 	});
@@ -50,7 +59,14 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	const {config, seed, traceLines} = resolved;
 	const session = buildChecked(
 		resolved,
-		() => new Session(config, {seed, startEpochMs, createdSeries: flags.created, ...(traceLines ? {traceLines} : {})}),
+		() =>
+			new Session(config, {
+				seed,
+				startEpochMs,
+				createdSeries: flags.created,
+				showHiddenMetrics: flags.showHiddenMetrics === true,
+				...(traceLines ? {traceLines} : {}),
+			}),
 	);
 	await prepareDirectory(flags.out, flags.force);
 

@@ -31,6 +31,8 @@ export type RunFlags = SimFlags & {
 	server: boolean;
 	/** False with `--no-created`. */
 	created: boolean;
+	/** `--show-hidden-metrics`. */
+	showHiddenMetrics?: boolean;
 };
 
 /** How `run` reaches the terminal: whether stdout is a TTY, and the signals that stop it. */
@@ -56,7 +58,8 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 		.option('--host <host>', 'address /metrics listens on', '127.0.0.1')
 		.addOption(new Option('--port <n>', 'port of /metrics (0 picks a free port and prints it)').default('8000'))
 		.option('--no-server', 'do not serve /metrics')
-		.option('--no-created', 'omit the _created companion series (as vLLM with PROMETHEUS_MULTIPROC_DIR)');
+		.option('--no-created', 'omit the _created companion series (as vLLM with PROMETHEUS_MULTIPROC_DIR)')
+		.option('--show-hidden-metrics', "also expose vLLM's deprecated metric families (--show-hidden-metrics-for-version)");
 	addSimOptions(command).action(async (flags: RunFlags) => {
 		const port = parsePort(flags.port);
 		const session = await createSession(flags);
@@ -87,6 +90,7 @@ export async function createSession(flags: RunFlags): Promise<Session> {
 			new Session(config, {
 				seed,
 				createdSeries: flags.created,
+				showHiddenMetrics: flags.showHiddenMetrics === true,
 				...(traceLines ? {traceLines} : {}),
 				speed: parseSpeed(flags.speed),
 				...(flags.duration === undefined ? {} : {durationS: parseDurationFlag(flags.duration, '--duration')}),

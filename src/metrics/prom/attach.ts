@@ -1,5 +1,8 @@
 import {Registry} from 'prom-client';
 import type {BuiltSimulation} from '../../sim/build.js';
+import {cacheConfigInfo} from '../../sim/cache-config-info.js';
+import {fillFinishedRequestStats} from '../../sim/finished-request.js';
+import {newFinishedRequestStats} from '../stats/finished-request.js';
 import {createCoreProm, type CoreProm} from './core-prom.js';
 import {createSpecDecodingProm, type SpecDecodingProm} from './spec-decoding-prom.js';
 
@@ -12,14 +15,22 @@ export type SimPrometheus = {
 	detach(): void;
 };
 
+/** Options of {@link attachPrometheus}. */
+export type AttachOptions = {
+	/** Expose the deprecated families too (vLLM's `--show-hidden-metrics-for-version`). @default false */
+	readonly showHiddenMetrics?: boolean;
+};
+
 /**
  * Feed a simulation's steps into prom-client families exactly as vLLM's `PrometheusStatLogger`
  * records an engine's `SchedulerStats` and `IterationStats`: spec-decode counters per step,
- * queue gauges, token counters, TTFT at a request's first token, one inter-token latency per
- * request per step, and request success, e2e latency and generation tokens at finish.
+ * queue gauges, token, preemption and prompt-source counters, tokens per step, TTFT at a
+ * request's first token, one inter-token latency per request per step, and at finish the request
+ * counters and histograms (latency phases, sizes, parameters).
  */
-export function attachPrometheus(built: BuiltSimulation, registry: Registry = new Registry()): SimPrometheus {
+export function attachPrometheus(built: BuiltSimulation, registry: Registry = new Registry(), options: AttachOptions = {}): SimPrometheus {
 	const {config} = built;
+	const maxModelLen = config.scheduler.maxModelLen;
 	const spec: SpecDecodingProm[] = [];
 	const core: CoreProm[] = [];
 	// vLLM creates the spec-decoding families before the core ones (family order on /metrics).
@@ -34,15 +45,29 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 			}),
 		);
 	}
+	const info = cacheConfigInfo(config, built.numKvBlocks);
 	for (const engine of built.engines) {
-		core.push(createCoreProm({registry, modelName: config.servedModelName, engine: engine.index, maxModelLen: config.scheduler.maxModelLen}));
+		core.push(
+			createCoreProm({
+				registry,
+				modelName: config.servedModelName,
+				engine: engine.index,
+				maxModelLen,
+				showHiddenMetrics: options.showHiddenMetrics ?? false,
+				cacheConfigInfo: info,
+			}),
+		);
 	}
+	const finished = newFinishedRequestStats();
 	const unsubscribe = built.simulation.subscribe({
 		onStep(out) {
 			if (out.specStats !== undefined) spec[out.engine]!.observe(out.specStats);
 			const c = core[out.engine]!;
 			c.setQueue(out.numRunning, out.numWaiting, out.kvUsage);
 			c.addTokens(out.promptTokens, out.generationTokens);
+			c.addPromptTokenSources(out.promptTokens, 0, 0);
+			if (out.numPreemptions > 0) c.addPreemptions(out.numPreemptions);
+			c.observeIterationTokens(out.promptTokens + out.generationTokens);
 			for (let i = 0; i < out.ttft.length; i++) c.observeTimeToFirstToken(out.ttft.values[i]!);
 			const itl = out.interTokenLatency;
 			let i = 0;
@@ -53,8 +78,7 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 				c.observeInterTokenLatency(itl.values[i]!, j - i);
 				i = j;
 			}
-			for (const request of out.finished)
-				c.finishRequest(request.finishReason ?? 'stop', request.finishedAt - request.arrivalAt, request.numOutputTokens);
+			for (const request of out.finished) c.finishRequest(fillFinishedRequestStats(finished, request, maxModelLen));
 		},
 	});
 	return {

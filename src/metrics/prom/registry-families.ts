@@ -26,8 +26,8 @@ export type PendingSlot = {
 
 /** A counter family and its pending children. */
 export type CounterFamily = {kind: 'counter'; spec: FamilySpec; metric: Counter<string>; slots: PendingSlot[]; keys: Set<string>};
-/** A gauge family. */
-export type GaugeFamily = {kind: 'gauge'; spec: FamilySpec; metric: Gauge<string>; keys: Set<string>};
+/** A gauge family and its children, each reading its value from a buffer slot at collection. */
+export type GaugeFamily = {kind: 'gauge'; spec: FamilySpec; metric: Gauge<string>; slots: PendingSlot[]; keys: Set<string>};
 /** A histogram family and its bucket bounds. */
 export type HistogramFamily = {
 	kind: 'histogram';
@@ -42,8 +42,6 @@ export type Family = CounterFamily | GaugeFamily | HistogramFamily;
 /** Families specsim created, per registry: several engines get-or-create the same family. */
 const familiesByRegistry = new WeakMap<Registry, Map<string, Family>>();
 
-/** A gauge child: `set` hashes the label set (prom-client), so call it at most a few times per step. */
-export type GaugeChild = {set(value: number): void};
 /** A histogram child: `observe(value, count = 1)`, no label hashing. */
 export type HistogramChild = BulkHistogramChild;
 
@@ -70,8 +68,17 @@ export function counterFamily(registry: Registry, spec: FamilySpec): CounterFami
 export function gaugeFamily(registry: Registry, spec: FamilySpec): GaugeFamily {
 	const existing = lookup(registry, spec, 'gauge');
 	if (existing) return existing as GaugeFamily;
-	const metric = new Gauge({name: spec.name, help: spec.help, labelNames: [...spec.labelNames], registers: [registry]});
-	const family: GaugeFamily = {kind: 'gauge', spec, metric, keys: new Set()};
+	const slots: PendingSlot[] = [];
+	const metric: Gauge<string> = new Gauge({
+		name: spec.name,
+		help: spec.help,
+		labelNames: [...spec.labelNames],
+		registers: [registry],
+		collect() {
+			for (const slot of slots) metric.set(slot.labels, slot.buffer[slot.index]!);
+		},
+	});
+	const family: GaugeFamily = {kind: 'gauge', spec, metric, slots, keys: new Set()};
 	remember(registry, family);
 	return family;
 }
@@ -107,17 +114,25 @@ export function histogramFamily(registry: Registry, spec: FamilySpec, buckets: r
  */
 export function addCounterSlot(family: CounterFamily, labels: LabelSet, buffer: Float64Array, index: number, group = 0): void {
 	claim(family, labels);
-	const slot: PendingSlot = {labels, buffer, index, group};
-	let at = family.slots.length;
-	while (at > 0 && family.slots[at - 1]!.group > group) at--;
-	family.slots.splice(at, 0, slot);
+	insertSlot(family.slots, {labels, buffer, index, group});
 }
 
-/** Add a gauge child, set to 0 like a fresh prometheus_client child. */
-export function addGaugeChild(family: GaugeFamily, labels: LabelSet): GaugeChild {
+/**
+ * Add a gauge child whose value is `buffer[index]` at each collection (the caller writes it; a
+ * write costs one Float64Array store, no label hashing). Children appear ordered by `group`, then
+ * registration, like counter slots: vLLM creates labelled gauges reason-major across engines.
+ *
+ * @throws RangeError if the family already has a child with these labels.
+ */
+export function addGaugeSlot(family: GaugeFamily, labels: LabelSet, buffer: Float64Array, index: number, group = 0): void {
 	claim(family, labels);
-	family.metric.set(labels, 0);
-	return family.metric.labels(labels);
+	insertSlot(family.slots, {labels, buffer, index, group});
+}
+
+function insertSlot(slots: PendingSlot[], slot: PendingSlot): void {
+	let at = slots.length;
+	while (at > 0 && slots[at - 1]!.group > slot.group) at--;
+	slots.splice(at, 0, slot);
 }
 
 /** Add a histogram child with every bucket at 0. */

@@ -37,3 +37,9 @@ export function build125Buckets(maxValue: number): number[] {
 		}
 	}
 }
+
+/** `vllm:iteration_tokens_total`: tokens per engine step (a fixed list in the newest vLLM). */
+export const ITERATION_TOKENS_BUCKETS: readonly number[] = Object.freeze([1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384]);
+
+/** `vllm:request_params_n`. */
+export const REQUEST_PARAMS_N_BUCKETS: readonly number[] = Object.freeze([1, 2, 5, 10, 20]);

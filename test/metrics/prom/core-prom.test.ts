@@ -6,7 +6,8 @@ import {
 	TIME_TO_FIRST_TOKEN_BUCKETS,
 	build125Buckets,
 } from '../../../src/metrics/stats/vllm-buckets.js';
-import {createCoreProm, FINISH_REASONS} from '../../../src/metrics/prom/core-prom.js';
+import {CORE_FAMILIES, createCoreProm, FINISH_REASONS} from '../../../src/metrics/prom/core-prom.js';
+import {finished} from './scenario.js';
 import {collectFamilies} from '../../../src/metrics/prom/collect.js';
 import {getMetrics, type Histogram} from '../../../src/metrics/reader.js';
 
@@ -34,27 +35,77 @@ describe('build125Buckets (vLLM build_1_2_5_buckets)', () => {
 });
 
 describe('createCoreProm', () => {
-	it("declares vLLM's core families in vLLM's order, all series at 0", async () => {
+	it("declares vLLM's families in vLLM's order, all series at 0 but the awake state", async () => {
 		const registry = new Registry();
 		createCoreProm({registry, modelName: 'm', engine: 0, maxModelLen: 100});
 		const families = await collectFamilies(registry);
-		expect(families.map(f => [f.name, f.type, f.help])).toEqual([
-			['vllm:num_requests_running', 'gauge', 'Number of requests in model execution batches.'],
-			['vllm:num_requests_waiting', 'gauge', 'Number of requests waiting to be processed.'],
-			['vllm:kv_cache_usage_perc', 'gauge', 'KV-cache usage. 1 means 100 percent usage.'],
-			['vllm:prompt_tokens', 'counter', 'Number of prefill tokens processed.'],
-			['vllm:generation_tokens', 'counter', 'Number of generation tokens processed.'],
-			['vllm:request_success', 'counter', 'Count of successfully processed requests.'],
-			['vllm:request_generation_tokens', 'histogram', 'Number of generation tokens processed.'],
-			['vllm:time_to_first_token_seconds', 'histogram', 'Histogram of time to first token in seconds.'],
-			['vllm:inter_token_latency_seconds', 'histogram', 'Histogram of inter-token latency in seconds.'],
-			['vllm:e2e_request_latency_seconds', 'histogram', 'Histogram of e2e request latency in seconds.'],
+		expect(families.map(f => `${f.name} ${f.type}`)).toEqual([
+			'vllm:num_requests_running gauge',
+			'vllm:num_requests_waiting gauge',
+			'vllm:num_requests_waiting_by_reason gauge',
+			'vllm:engine_sleep_state gauge',
+			'vllm:kv_cache_usage_perc gauge',
+			'vllm:prefix_cache_queries counter',
+			'vllm:prefix_cache_hits counter',
+			'vllm:external_prefix_cache_queries counter',
+			'vllm:external_prefix_cache_hits counter',
+			'vllm:mm_cache_queries counter',
+			'vllm:mm_cache_hits counter',
+			'vllm:num_preemptions counter',
+			'vllm:prompt_tokens counter',
+			'vllm:prompt_tokens_by_source counter',
+			'vllm:prompt_tokens_cached counter',
+			'vllm:generation_tokens counter',
+			'vllm:request_success counter',
+			'vllm:request_prompt_tokens histogram',
+			'vllm:request_generation_tokens histogram',
+			'vllm:iteration_tokens_total histogram',
+			'vllm:request_max_num_generation_tokens histogram',
+			'vllm:request_params_n histogram',
+			'vllm:request_params_max_tokens histogram',
+			'vllm:time_to_first_token_seconds histogram',
+			'vllm:inter_token_latency_seconds histogram',
+			'vllm:request_time_per_output_token_seconds histogram',
+			'vllm:e2e_request_latency_seconds histogram',
+			'vllm:request_queue_time_seconds histogram',
+			'vllm:request_inference_time_seconds histogram',
+			'vllm:request_prefill_time_seconds histogram',
+			'vllm:request_decode_time_seconds histogram',
+			'vllm:request_prefill_kv_computed_tokens histogram',
 		]);
 		for (const family of families) {
-			for (const series of family.series) for (const sample of series.samples) expect(sample.value).toBe(0);
+			for (const series of family.series)
+				for (const sample of series.samples) expect(sample.value).toBe(series.labels['sleep_state'] === 'awake' ? 1 : 0);
 		}
-		const buckets = families[6]!.series[0]!.samples.filter(s => s.name.endsWith('_bucket')).map(s => s.labels['le']);
+		const buckets = families[18]!.series[0]!.samples.filter(s => s.name.endsWith('_bucket')).map(s => s.labels['le']);
 		expect(buckets).toEqual(['1.0', '2.0', '5.0', '10.0', '20.0', '50.0', '100.0', '+Inf']);
+	});
+
+	it('shows the deprecated families only with showHiddenMetrics, fed like their successors', async () => {
+		const hidden = Object.values(CORE_FAMILIES)
+			.filter(f => 'hidden' in f)
+			.map(f => f.name);
+		expect(hidden).toEqual([
+			'vllm:gpu_cache_usage_perc',
+			'vllm:gpu_prefix_cache_queries',
+			'vllm:gpu_prefix_cache_hits',
+			'vllm:time_per_output_token_seconds',
+		]);
+		const registry = new Registry();
+		const core = createCoreProm({registry, modelName: 'm', engine: 0, maxModelLen: 100, showHiddenMetrics: true});
+		core.setQueue(1, 0, 0.5);
+		core.addPrefixCache(10, 4);
+		core.observeInterTokenLatency(0.02, 3);
+		const metrics = await getMetrics(registry);
+		const find = (name: string) => metrics.find(m => m.name === name);
+		expect(find('vllm:gpu_cache_usage_perc')).toMatchObject({kind: 'gauge', value: 0.5});
+		expect(find('vllm:gpu_prefix_cache_queries')).toMatchObject({kind: 'counter', value: 10});
+		expect(find('vllm:gpu_prefix_cache_hits')).toMatchObject({kind: 'counter', value: 4});
+		expect((find('vllm:time_per_output_token_seconds') as Histogram).count).toBe(3);
+		const plain = new Registry();
+		createCoreProm({registry: plain, modelName: 'm', engine: 0, maxModelLen: 100});
+		const names = (await collectFamilies(plain)).map(f => f.name);
+		for (const name of hidden) expect(names).not.toContain(name);
 	});
 
 	it("pre-creates request_success reason-major across engines, like vLLM's loop", async () => {
@@ -69,8 +120,12 @@ describe('createCoreProm', () => {
 			'length/1',
 			'abort/0',
 			'abort/1',
+			'error/0',
+			'error/1',
+			'repetition/0',
+			'repetition/1',
 		]);
-		expect(FINISH_REASONS).toEqual(['stop', 'length', 'abort']);
+		expect(FINISH_REASONS).toEqual(['stop', 'length', 'abort', 'error', 'repetition']);
 	});
 
 	it('records gauges, counters and histograms per engine', async () => {
@@ -84,8 +139,8 @@ describe('createCoreProm', () => {
 		e0.observeTimeToFirstToken(0.25); // on a bucket bound: counted in le="0.25"
 		e0.observeInterTokenLatency(0.02, 4);
 		e0.observeInterTokenLatency(100);
-		e0.finishRequest('length', 12, 8);
-		e1.finishRequest('stop', 0.1, 1);
+		e0.finishRequest(finished({finishReason: 'length', e2eLatency: 12, numGenerationTokens: 8}));
+		e1.finishRequest(finished({finishReason: 'stop', e2eLatency: 0.1, numGenerationTokens: 1}));
 
 		const metrics = await getMetrics(registry);
 		const value = (name: string, engine: string, reason?: string) =>
@@ -122,7 +177,10 @@ describe('createCoreProm', () => {
 	it('validates inputs, naming the field', () => {
 		const registry = new Registry();
 		const core = createCoreProm({registry, modelName: 'm', engine: 0, maxModelLen: 10, finishReasons: ['stop', 'error']});
-		expect(() => core.finishRequest('length', 1, 1)).toThrow(new RangeError('reason must be one of stop, error, got length'));
+		expect(() => core.finishRequest(finished({finishReason: 'length'}))).toThrow(
+			new RangeError('finishReason must be one of stop, error, got length'),
+		);
+		expect(() => core.addPrefixCache(1, 2)).toThrow(new RangeError('hits must be <= queries, got 2 > 1'));
 		expect(() => core.addTokens(-1, 0)).toThrow(new RangeError('prompt must be a finite number >= 0, got -1'));
 		expect(() => core.setQueue(0, Number.NaN, 0)).toThrow(new RangeError('waiting must be a finite number >= 0, got NaN'));
 		expect(() => core.observeInterTokenLatency(0.1, 1.5)).toThrow(new RangeError('count must be a non-negative integer, got 1.5'));
@@ -131,7 +189,7 @@ describe('createCoreProm', () => {
 			/already has a series/,
 		);
 		expect(() => createCoreProm({registry, modelName: 'm', engine: 1, maxModelLen: 20, finishReasons: ['stop', 'error']})).toThrow(
-			/vllm:request_generation_tokens is already registered in this registry with buckets/,
+			/vllm:request_prompt_tokens is already registered in this registry with buckets/,
 		);
 		expect(() => createCoreProm({registry: new Registry(), modelName: 'm', engine: 0, maxModelLen: 10, finishReasons: []})).toThrow(RangeError);
 	});
