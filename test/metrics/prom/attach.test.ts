@@ -66,8 +66,14 @@ describe('attachPrometheus feeds every family from the simulation', () => {
 			expect(histogram(m, name).count, name).toBe(finished);
 		const sum = (name: string) => histogram(m, name).sum;
 		// e2e = queue + inference (a request finishes at its last token); inference = prefill + decode.
-		expect(sum('vllm:e2e_request_latency_seconds')).toBeCloseTo(sum('vllm:request_queue_time_seconds') + sum('vllm:request_inference_time_seconds'), 6);
-		expect(sum('vllm:request_inference_time_seconds')).toBeCloseTo(sum('vllm:request_prefill_time_seconds') + sum('vllm:request_decode_time_seconds'), 6);
+		expect(sum('vllm:e2e_request_latency_seconds')).toBeCloseTo(
+			sum('vllm:request_queue_time_seconds') + sum('vllm:request_inference_time_seconds'),
+			6,
+		);
+		expect(sum('vllm:request_inference_time_seconds')).toBeCloseTo(
+			sum('vllm:request_prefill_time_seconds') + sum('vllm:request_decode_time_seconds'),
+			6,
+		);
 		// Fixed sizes: 200-token prompts, 150-token outputs, max_tokens = 512 - 200, n = 1, nothing cached.
 		expect(sum('vllm:request_prompt_tokens')).toBe(200 * finished);
 		expect(sum('vllm:request_generation_tokens')).toBe(150 * finished);
