@@ -41,6 +41,19 @@ export class Deque<T> {
 		return item;
 	}
 
+	/** Remove the first occurrence of `item`; O(n), for the rare abort of a queued request. */
+	remove(item: T): boolean {
+		const n = this.#items.length;
+		for (let i = 0; i < this.#size; i++) {
+			if (this.#items[(this.#head + i) % n] !== item) continue;
+			for (let j = i; j < this.#size - 1; j++) this.#items[(this.#head + j) % n] = this.#items[(this.#head + j + 1) % n];
+			this.#items[(this.#head + this.#size - 1) % n] = undefined;
+			this.#size -= 1;
+			return true;
+		}
+		return false;
+	}
+
 	/** Items front to back (for snapshots and tests). */
 	*[Symbol.iterator](): Generator<T> {
 		for (let i = 0; i < this.#size; i++) yield this.#items[(this.#head + i) % this.#items.length] as T;

@@ -2,7 +2,7 @@
 export type RequestStatus = 'waiting' | 'running' | 'finished';
 
 /** Why a request finished, as vLLM's `finished_reason` label says it. */
-export type FinishReason = 'stop' | 'length' | 'abort';
+export type FinishReason = 'stop' | 'length' | 'abort' | 'error';
 
 /** One request as the engine receives it (vLLM: an `EngineCoreRequest` with its `SamplingParams`). */
 export type RequestSpec = {
@@ -18,6 +18,8 @@ export type RequestSpec = {
 	readonly classIndex: number;
 	/** Sampling temperature, >= 0. */
 	readonly temperature: number;
+	/** vLLM's request `priority` (lower is served first under `--scheduling-policy priority`). @default 0 */
+	readonly priority?: number;
 };
 
 /**
@@ -33,6 +35,7 @@ export class SimRequest {
 	readonly maxTokens: number;
 	readonly classIndex: number;
 	readonly temperature: number;
+	readonly priority: number;
 	status: RequestStatus = 'waiting';
 	numComputedTokens = 0;
 	numOutputTokens = 0;
@@ -41,6 +44,11 @@ export class SimRequest {
 	numPreemptions = 0;
 	/** Virtual time of the step that first scheduled the request (vLLM's first SCHEDULED event; NaN until then). */
 	scheduledAt = Number.NaN;
+	/**
+	 * Prompt tokens found in the prefix cache at first admission (vLLM's `num_cached_tokens`;
+	 * -1 until admitted). `promptTokens - numCachedTokens` is the prefill the engine computed.
+	 */
+	numCachedTokens = -1;
 	/** Virtual time of the first output token (NaN until then). */
 	firstTokenAt = Number.NaN;
 	/** Virtual time of the latest output token (NaN until then). */
@@ -65,6 +73,7 @@ export class SimRequest {
 		this.maxTokens = spec.maxTokens;
 		this.classIndex = spec.classIndex;
 		this.temperature = spec.temperature;
+		this.priority = spec.priority ?? 0;
 		this.acceptanceHistogram = new Array<number>(numSpecTokens + 1).fill(0);
 	}
 

@@ -25,6 +25,41 @@ export class FloatBuffer {
 }
 
 /**
+ * Prefix-cache lookups of one step, as vLLM's `PrefixCacheStats` counts them: one record per
+ * lookup of a waiting request at admission, in tokens (`queries` = the request's `num_tokens`,
+ * `hits` = tokens found in full cached blocks); previously preempted requests counted apart.
+ */
+export class PrefixCacheStats {
+	requests = 0;
+	queries = 0;
+	hits = 0;
+	preemptedRequests = 0;
+	preemptedQueries = 0;
+	preemptedHits = 0;
+
+	record(numTokens: number, numHits: number, preempted: boolean): void {
+		if (preempted) {
+			this.preemptedRequests += 1;
+			this.preemptedQueries += numTokens;
+			this.preemptedHits += numHits;
+		} else {
+			this.requests += 1;
+			this.queries += numTokens;
+			this.hits += numHits;
+		}
+	}
+
+	reset(): void {
+		this.requests = 0;
+		this.queries = 0;
+		this.hits = 0;
+		this.preemptedRequests = 0;
+		this.preemptedQueries = 0;
+		this.preemptedHits = 0;
+	}
+}
+
+/**
  * Everything one engine step produced, as of its end time: what vLLM's engine core hands its
  * stat loggers (`SchedulerStats`, `IterationStats`) plus the step's draft pairs for the event
  * stream. One instance per engine, overwritten every step: consumers copy what they keep.
@@ -42,13 +77,28 @@ export class StepOutcome {
 	numScheduledTokens = 0;
 	numPrefillTokens = 0;
 	numDecodeRequests = 0;
+	/** Requests preempted while this step was scheduled (`IterationStats.num_preempted_reqs`). */
 	numPreemptions = 0;
 	/** Prompt tokens of requests that produced their first token this step (`vllm:prompt_tokens`). */
 	promptTokens = 0;
+	/** Of `promptTokens`, those served from the prefix cache (`prompt_tokens_by_source`, `local_cache_hit`). */
+	promptTokensCached = 0;
 	/** Output tokens appended this step (`vllm:generation_tokens`). */
 	generationTokens = 0;
 	numRunning = 0;
+	/** `vllm:num_requests_waiting`: queued requests, materialised or not (see the simulation's waiting cap). */
 	numWaiting = 0;
+	/**
+	 * `vllm:num_requests_waiting_by_reason`: `capacity` waits for KV blocks, a batch slot or token
+	 * budget; `deferred` is held back by something else (here: the engine is asleep). They sum to
+	 * `numWaiting`.
+	 */
+	numWaitingCapacity = 0;
+	numWaitingDeferred = 0;
+	/** `vllm:engine_sleep_state`-style level: 0 awake, 1 asleep (weights offloaded), 2 asleep (weights discarded). */
+	sleepLevel = 0;
+	/** Prefix-cache lookups made while scheduling this step (`SchedulerStats.prefix_cache_stats`). */
+	readonly prefixCache = new PrefixCacheStats();
 	/** `vllm:kv_cache_usage_perc`, 0..1. */
 	kvUsage = 0;
 	/** This step's spec-decode stats, or undefined when nothing was drafted (vLLM sends None). */
@@ -60,7 +110,14 @@ export class StepOutcome {
 	readonly ttft: FloatBuffer;
 	/** One inter-token latency per request that got tokens this step after an earlier token. */
 	readonly interTokenLatency: FloatBuffer;
-	/** Requests that finished this step. */
+	/** Requests that received tokens this step, `tokenRequests[0..numTokenRequests)`, with `newTokens[i]` tokens each. */
+	readonly tokenRequests: Array<SimRequest | undefined>;
+	readonly newTokens: Int32Array;
+	/**
+	 * Requests that finished this step (stop, length, or aborted/errored since the last step),
+	 * with their timestamps (`arrivalAt`, `scheduledAt`, `firstTokenAt`, `lastTokenAt`,
+	 * `finishedAt`), `finishReason` and `numCachedTokens`: vLLM's `FinishedRequestStats`.
+	 */
 	readonly finished: SimRequest[] = [];
 
 	constructor(engine: number, maxNumSeqs: number) {
@@ -68,6 +125,8 @@ export class StepOutcome {
 		this.draftPairs = new Int32Array(2 * maxNumSeqs);
 		this.ttft = new FloatBuffer(16);
 		this.interTokenLatency = new FloatBuffer(maxNumSeqs);
+		this.tokenRequests = new Array<SimRequest | undefined>(maxNumSeqs);
+		this.newTokens = new Int32Array(maxNumSeqs);
 	}
 
 	reset(t: number, startedAt: number): void {
@@ -77,13 +136,21 @@ export class StepOutcome {
 		this.numPrefillTokens = 0;
 		this.numDecodeRequests = 0;
 		this.promptTokens = 0;
+		this.promptTokensCached = 0;
 		this.generationTokens = 0;
+		for (let i = 0; i < this.numTokenRequests; i++) this.tokenRequests[i] = undefined;
 		this.numTokenRequests = 0;
 		this.specStats = undefined;
 		this.numDraftPairs = 0;
 		this.ttft.clear();
 		this.interTokenLatency.clear();
 		this.finished.length = 0;
+	}
+
+	pushTokens(request: SimRequest, numTokens: number): void {
+		this.tokenRequests[this.numTokenRequests] = request;
+		this.newTokens[this.numTokenRequests] = numTokens;
+		this.numTokenRequests += 1;
 	}
 
 	pushDraft(numDraftTokens: number, numAccepted: number): void {

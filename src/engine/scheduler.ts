@@ -1,0 +1,265 @@
+import type {SpecDecodingStats} from '../metrics/stats/spec-decoding-stats.js';
+import type {KvCache} from './kv-cache.js';
+import type {FinishReason, SimRequest} from './request.js';
+import {createRequestQueue, type RequestQueue, type SchedulingPolicy} from './request-queue.js';
+import type {SchedulerConfig} from './scheduler-config.js';
+import type {StepOutcome} from './step-outcome.js';
+import type {StepPlan} from './step-plan.js';
+
+/** What the scheduler asks of the rest of the engine. */
+export type SchedulerHooks = {
+	/** Draft length in [0, maxDraft] for a scheduled decoding request (the proposer). */
+	propose(request: SimRequest, numSpecTokens: number, maxDraft: number): number;
+	/** A request is admitted for the first time (draw its acceptance profile, init the proposer). */
+	onFirstAdmit(request: SimRequest): void;
+};
+
+/**
+ * vLLM v1's scheduler (`vllm/v1/core/sched/scheduler.py`), in its shape: {@link schedule} turns
+ * the running and waiting queues into a {@link StepPlan} (vLLM's `SchedulerOutput`);
+ * {@link updateFromOutput} applies the model's result to the requests (rejected drafts rolled
+ * back, tokens appended, stop checks, KV freed) and fills the step's {@link StepOutcome}.
+ *
+ * Rules, each with a table test in `test/engine/scheduler.test.ts`:
+ * - running requests first, in order, under the token budget (`max_num_batched_tokens`); a
+ *   request that gets 0 new tokens is skipped, not a stop;
+ * - a decoding request's draft is trimmed to the budget and to `max_model_len - 1`; a draft
+ *   trimmed to 0 is no draft;
+ * - when the KV cache cannot grow, the lowest-priority running request is preempted (FCFS: the
+ *   newest; priority: the largest `(priority, arrival)`), its KV freed and its computed tokens
+ *   forgotten (recompute); if that is the request itself, scheduling of running requests stops;
+ * - no waiting request is admitted in a step that preempted; none beyond `max_num_seqs`; none
+ *   while paused (asleep); without chunked prefill a prompt larger than the budget blocks the queue;
+ * - a newly admitted request reserves no lookahead slots (vLLM: `effective_lookahead_tokens` is 0
+ *   when `num_computed_tokens == 0`); running requests reserve `k`.
+ *
+ * Everything runs in preallocated buffers: no allocation per step.
+ */
+export class Scheduler {
+	readonly config: Required<SchedulerConfig>;
+	readonly kv: KvCache;
+	readonly policy: SchedulingPolicy;
+	readonly running: SimRequest[] = [];
+	readonly waiting: RequestQueue;
+	/** `num_speculative_tokens` (also the lookahead slots a running request reserves). */
+	numSpecTokens: number;
+	/** Admit nothing from the waiting queue (an engine asleep: vLLM's `PAUSED_NEW`). */
+	paused = false;
+	#hooks: SchedulerHooks;
+
+	constructor(config: Required<SchedulerConfig>, kv: KvCache, numSpecTokens: number, hooks: SchedulerHooks, policy: SchedulingPolicy = 'fcfs') {
+		this.config = config;
+		this.kv = kv;
+		this.numSpecTokens = numSpecTokens;
+		this.#hooks = hooks;
+		this.policy = policy;
+		this.waiting = createRequestQueue(policy);
+	}
+
+	addRequest(request: SimRequest): void {
+		request.status = 'waiting';
+		this.waiting.add(request);
+	}
+
+	/** Decide the next step into `plan` (vLLM's `schedule()`). */
+	schedule(plan: StepPlan, now: number): void {
+		const k = this.numSpecTokens;
+		const lookahead = k; // vLLM reserves num_lookahead_tokens = k KV slots per running request
+		const {maxNumBatchedTokens, maxModelLen, maxNumSeqs, chunkedPrefill} = this.config;
+		const kv = this.kv;
+		const running = this.running;
+		plan.reset(now, k);
+		let budget = maxNumBatchedTokens;
+
+		// 1. Running requests, in order; preempt when the KV cache cannot grow.
+		for (let i = 0; i < running.length && budget > 0; i++) {
+			const request = running[i]!;
+			const prefill = request.isPrefilling;
+			let numNew: number;
+			let numSpec = 0;
+			if (prefill) {
+				numNew = this.#prefillChunk(request, budget);
+			} else {
+				// The budget and max_model_len caps go to the proposer up front (vLLM trims the draft list
+				// to them); a draft trimmed to 0 is not a draft.
+				const room = Math.min(budget, maxModelLen - 1 - request.numComputedTokens);
+				const maxDraft = Math.max(0, Math.min(k, room - 1));
+				numSpec = k > 0 && maxDraft > 0 ? this.#hooks.propose(request, k, maxDraft) : 0;
+				numNew = Math.min(1 + numSpec, room);
+			}
+			if (numNew <= 0) continue;
+			const wanted = kv.blocksFor(request.numComputedTokens + numNew + lookahead);
+			let scheduled = true;
+			while (!kv.tryGrow(request.numBlocks, wanted)) {
+				const victimIndex = this.#victimIndex();
+				const victim = running[victimIndex]!;
+				if (victimIndex === running.length - 1) running.pop();
+				else running.splice(victimIndex, 1);
+				if (victimIndex < i) {
+					// Priority: a request scheduled earlier this step loses its slot and gives back its tokens.
+					budget += plan.remove(victim);
+					i -= 1;
+				}
+				this.#preempt(victim, plan);
+				if (victim === request) {
+					scheduled = false;
+					break;
+				}
+			}
+			if (!scheduled) break;
+			request.numBlocks = Math.max(request.numBlocks, wanted);
+			plan.push(request, numNew, numSpec, prefill);
+			budget -= numNew;
+		}
+
+		// 2. Waiting requests, only if nothing was preempted this step (vLLM v1) and not paused.
+		if (plan.numPreempted === 0 && !this.paused) {
+			while (budget > 0 && running.length < maxNumSeqs && this.waiting.size > 0) {
+				const request = this.waiting.peek()!;
+				const remaining = request.numTokens - request.numComputedTokens;
+				if (!chunkedPrefill && remaining > budget) break;
+				const numNew = this.#prefillChunk(request, budget);
+				// A request with nothing computed reserves no lookahead (vLLM's effective_lookahead_tokens).
+				const wanted = kv.blocksFor(request.numComputedTokens + numNew);
+				if (!kv.tryGrow(request.numBlocks, wanted)) break;
+				this.waiting.pop();
+				request.numBlocks = wanted;
+				request.status = 'running';
+				if (Number.isNaN(request.scheduledAt)) request.scheduledAt = now;
+				if (request.numCachedTokens < 0) {
+					request.numCachedTokens = 0;
+					this.#hooks.onFirstAdmit(request);
+				}
+				running.push(request);
+				plan.numAdmitted += 1;
+				plan.push(request, numNew, 0, true);
+				budget -= numNew;
+			}
+		}
+	}
+
+	/**
+	 * Apply a step's result at its end time `t` (vLLM's `update_from_output`): `accepted[j]` draft
+	 * tokens of scheduled request j were accepted. Rolls back rejected drafts, appends accepted
+	 * plus bonus tokens, records spec-decode stats (before stop truncation, as vLLM), finishes
+	 * requests and frees their KV.
+	 */
+	updateFromOutput(plan: StepPlan, accepted: Int32Array, t: number, out: StepOutcome, stats: SpecDecodingStats): void {
+		const clamp = this.config.clampAcceptedAtMaxTokens;
+		const maxModelLen = this.config.maxModelLen;
+		let anyFinished = false;
+		for (let j = 0; j < plan.size; j++) {
+			const request = plan.requests[j]!;
+			if (request.status !== 'running') continue; // aborted while the step ran
+			const numNew = plan.numNew[j]!;
+			out.numScheduledTokens += numNew;
+			let generated: number;
+			if (plan.isPrefill[j]) {
+				request.numComputedTokens += numNew;
+				out.numPrefillTokens += numNew;
+				if (request.numComputedTokens < request.numTokens) continue; // more chunks to go
+				generated = 1;
+				if (request.numOutputTokens === 0) {
+					out.promptTokens += request.promptTokens;
+					out.promptTokensCached += request.numCachedTokens;
+					out.ttft.push(t - request.arrivalAt);
+				} else {
+					out.interTokenLatency.push(t - request.lastTokenAt);
+				}
+			} else {
+				const numSpec = plan.numSpec[j]!;
+				let numAccepted = accepted[j]!;
+				if (clamp) numAccepted = Math.min(numAccepted, Math.max(0, request.maxTokens - request.numOutputTokens - 1));
+				// Rejected draft tokens are rolled back: their KV slots are recomputed next step.
+				request.numComputedTokens += numNew - (numSpec - numAccepted);
+				generated = numAccepted + 1;
+				out.numDecodeRequests += 1;
+				out.interTokenLatency.push(t - request.lastTokenAt);
+				if (numSpec > 0) {
+					stats.observeDraft(numSpec, numAccepted);
+					request.recordSpecStep(numSpec, numAccepted);
+					out.pushDraft(numSpec, numAccepted);
+				}
+			}
+			// Stop handling after the stats (vLLM's order): tokens past the end are dropped.
+			const room = Math.min(request.maxTokens - request.numOutputTokens, maxModelLen - request.numTokens);
+			const appended = Math.min(generated, room);
+			out.pushTokens(request, appended);
+			request.numOutputTokens += appended;
+			out.generationTokens += appended;
+			if (Number.isNaN(request.firstTokenAt)) request.firstTokenAt = t;
+			request.lastTokenAt = t;
+			if (request.numOutputTokens >= request.maxTokens || request.numTokens >= maxModelLen) {
+				this.#finish(request, request.numOutputTokens >= request.maxTokens ? 'stop' : 'length', t);
+				out.finished.push(request);
+				anyFinished = true;
+			}
+		}
+		if (anyFinished) this.#compactRunning();
+	}
+
+	/**
+	 * Finish a queued or running request from outside the step loop (client abort, engine error):
+	 * vLLM's `finish_requests`. Returns false if the request is not in this scheduler.
+	 */
+	finishRequest(request: SimRequest, reason: FinishReason, t: number): boolean {
+		if (request.status === 'waiting') {
+			if (!this.waiting.remove(request)) return false;
+		} else if (request.status === 'running') {
+			const i = this.running.indexOf(request);
+			if (i < 0) return false;
+			this.running.splice(i, 1);
+		} else {
+			return false;
+		}
+		this.#finish(request, reason, t);
+		return true;
+	}
+
+	#finish(request: SimRequest, reason: FinishReason, t: number): void {
+		request.status = 'finished';
+		request.finishedAt = t;
+		request.finishReason = reason;
+		this.kv.free(request.numBlocks);
+		request.numBlocks = 0;
+	}
+
+	#compactRunning(): void {
+		// In place: no new array per step.
+		const running = this.running;
+		let kept = 0;
+		for (let i = 0; i < running.length; i++) if (running[i]!.status === 'running') running[kept++] = running[i]!;
+		running.length = kept;
+	}
+
+	#prefillChunk(request: SimRequest, budget: number): number {
+		let numNew = Math.min(request.numTokens - request.numComputedTokens, budget);
+		const threshold = this.config.longPrefillTokenThreshold;
+		if (threshold > 0) numNew = Math.min(numNew, threshold);
+		return Math.min(numNew, this.config.maxModelLen - request.numComputedTokens);
+	}
+
+	/** Index of the running request to preempt: FCFS the newest; priority the largest `(priority, arrival)`. */
+	#victimIndex(): number {
+		const running = this.running;
+		let worst = running.length - 1;
+		if (this.policy !== 'priority') return worst;
+		for (let i = running.length - 2; i >= 0; i--) {
+			const a = running[i]!;
+			const b = running[worst]!;
+			if (a.priority > b.priority || (a.priority === b.priority && a.arrivalAt > b.arrivalAt)) worst = i;
+		}
+		return worst;
+	}
+
+	/** Preemption by recompute: free the KV, forget computed tokens and drafts, requeue. */
+	#preempt(request: SimRequest, plan: StepPlan): void {
+		this.kv.free(request.numBlocks);
+		request.numBlocks = 0;
+		request.numComputedTokens = 0;
+		request.status = 'waiting';
+		request.numPreemptions += 1;
+		plan.numPreempted += 1;
+		this.waiting.prepend(request);
+	}
+}

@@ -1,0 +1,111 @@
+import type {BatchShape} from './ports.js';
+import type {SimRequest} from './request.js';
+
+/**
+ * What {@link Scheduler.schedule} decided for one step (vLLM's `SchedulerOutput`): the scheduled
+ * requests in batch order with their new tokens (`num_scheduled_tokens`) and draft lengths
+ * (`scheduled_spec_decode_tokens`), the batch shape the cost model prices, and what scheduling
+ * did on the way (preemptions, prefix-cache lookups). One instance per engine, overwritten every
+ * step, in preallocated buffers: scheduling allocates nothing.
+ */
+export class StepPlan {
+	/** Scheduled requests, `requests[0..size)`. */
+	readonly requests: Array<SimRequest | undefined>;
+	/** New tokens per scheduled request (prompt chunk, or 1 + draft tokens). */
+	readonly numNew: Int32Array;
+	/** Draft tokens per scheduled request (0 = no draft this step). */
+	readonly numSpec: Int32Array;
+	/** 1 when the request is (re)computing its prompt (or its history, after a preemption). */
+	readonly isPrefill: Uint8Array;
+	size = 0;
+	/** Virtual time at which the step was scheduled (`scheduled_timestamp`). */
+	scheduledAt = 0;
+	/** Σ numNew: the step's iteration tokens (`total_num_scheduled_tokens`). */
+	numScheduledTokens = 0;
+	/** Requests preempted while scheduling this step (vLLM admits no waiting request then). */
+	numPreempted = 0;
+	/** Requests admitted from the waiting queue this step (new or resumed). */
+	numAdmitted = 0;
+	/** The batch as the cost model sees it. */
+	readonly shape: BatchShape = {
+		numPrefillTokens: 0,
+		numDecodeRequests: 0,
+		numScheduledSpecTokens: 0,
+		numDraftingRequests: 0,
+		draftLength: 0,
+		contextTokens: 0,
+	};
+
+	constructor(maxNumSeqs: number) {
+		this.requests = new Array<SimRequest | undefined>(maxNumSeqs);
+		this.numNew = new Int32Array(maxNumSeqs);
+		this.numSpec = new Int32Array(maxNumSeqs);
+		this.isPrefill = new Uint8Array(maxNumSeqs);
+	}
+
+	reset(scheduledAt: number, draftLength: number): void {
+		for (let j = 0; j < this.size; j++) this.requests[j] = undefined; // do not retain finished requests
+		this.size = 0;
+		this.scheduledAt = scheduledAt;
+		this.numScheduledTokens = 0;
+		this.numPreempted = 0;
+		this.numAdmitted = 0;
+		const shape = this.shape;
+		shape.numPrefillTokens = 0;
+		shape.numDecodeRequests = 0;
+		shape.numScheduledSpecTokens = 0;
+		shape.numDraftingRequests = 0;
+		shape.draftLength = draftLength;
+		shape.contextTokens = 0;
+	}
+
+	/** Append a scheduled request (its computed tokens are those before this step). */
+	push(request: SimRequest, numNew: number, numSpec: number, prefill: boolean): void {
+		const j = this.size++;
+		this.requests[j] = request;
+		this.numNew[j] = numNew;
+		this.numSpec[j] = numSpec;
+		this.isPrefill[j] = prefill ? 1 : 0;
+		this.numScheduledTokens += numNew;
+		const shape = this.shape;
+		shape.contextTokens += request.numComputedTokens + numNew;
+		if (prefill) {
+			shape.numPrefillTokens += numNew;
+		} else {
+			shape.numDecodeRequests += 1;
+			if (numSpec > 0) {
+				shape.numDraftingRequests += 1;
+				shape.numScheduledSpecTokens += numSpec;
+			}
+		}
+	}
+
+	/** Take a scheduled request out of the plan (priority preemption); returns its new tokens. */
+	remove(request: SimRequest): number {
+		const j = this.requests.indexOf(request);
+		if (j < 0 || j >= this.size) return 0;
+		const numNew = this.numNew[j]!;
+		const numSpec = this.numSpec[j]!;
+		const shape = this.shape;
+		this.numScheduledTokens -= numNew;
+		shape.contextTokens -= request.numComputedTokens + numNew;
+		if (this.isPrefill[j]) {
+			shape.numPrefillTokens -= numNew;
+		} else {
+			shape.numDecodeRequests -= 1;
+			if (numSpec > 0) {
+				shape.numDraftingRequests -= 1;
+				shape.numScheduledSpecTokens -= numSpec;
+			}
+		}
+		for (let i = j; i < this.size - 1; i++) {
+			this.requests[i] = this.requests[i + 1];
+			this.numNew[i] = this.numNew[i + 1]!;
+			this.numSpec[i] = this.numSpec[i + 1]!;
+			this.isPrefill[i] = this.isPrefill[i + 1]!;
+		}
+		this.size -= 1;
+		this.requests[this.size] = undefined;
+		return numNew;
+	}
+}
