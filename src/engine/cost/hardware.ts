@@ -66,6 +66,33 @@ export const BUILTIN_HARDWARE = {
 		source:
 			'Google Cloud TPU v4 documentation: 32 GiB HBM2 per chip, 1,200 GB/s, 275 TFLOPS peak bf16; Leviathan et al. 2023 Table 2 ran T5-XXL on a single TPU-v4',
 	},
+	b200: {
+		name: 'NVIDIA B200 (HGX, 180 GB)',
+		gpus: 1,
+		memoryBytesPerGpu: 180e9,
+		hbmBandwidthBytesPerS: 8e12,
+		peakFlops: 2.25e15,
+		source:
+			'NVIDIA HGX B200 datasheet: 180 GB HBM3e and 8 TB/s per GPU, FP16/BF16 tensor 4.5 PFLOPS with sparsity (2.25 dense), FP8 9 PFLOPS sparse; memory is the datasheet figure (the driver reports slightly less)',
+	},
+	gb300: {
+		name: 'NVIDIA GB300 (Blackwell Ultra, one GPU of an NVL72)',
+		gpus: 1,
+		memoryBytesPerGpu: 288e9,
+		hbmBandwidthBytesPerS: 8e12,
+		peakFlops: 2.5e15,
+		source:
+			'NVIDIA GB300 NVL72 datasheet, per GPU (rack figures / 72): 288 GB HBM3e, 8 TB/s, FP16/BF16 tensor 5 PFLOPS with sparsity (2.5 dense); memory is the datasheet figure',
+	},
+	mi355x: {
+		name: 'AMD Instinct MI355X',
+		gpus: 1,
+		memoryBytesPerGpu: 288e9,
+		hbmBandwidthBytesPerS: 8e12,
+		peakFlops: 2.5166e15,
+		source:
+			'AMD Instinct MI355X data sheet: 288 GB HBM3E, 8 TB/s peak bandwidth, FP16/BF16 matrix 2.5 PFLOPS dense (5.0 with sparsity); memory is the datasheet figure',
+	},
 } as const satisfies Record<string, HardwareSpec>;
 
 export type BuiltinHardwareName = keyof typeof BUILTIN_HARDWARE;

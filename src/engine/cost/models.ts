@@ -61,6 +61,28 @@ export const BUILTIN_MODELS = {
 		source:
 			'model card: 671B total parameters, 37B activated per token, FP8 weights (the 685B checkpoint adds the 14B MTP module, priced as the draft); config.json: num_hidden_layers 61, kv_lora_rank 512, qk_rope_head_dim 64, max_position_embeddings 163840; KV is the MLA latent cache, (512 + 64) × 2 bytes × 61 layers',
 	},
+	'deepseek-r1-nvfp4': {
+		name: 'nvidia/DeepSeek-R1-0528-NVFP4',
+		params: 671e9,
+		activeParams: 37e9,
+		bytesPerParam: 0.5625,
+		numLayers: 61,
+		kvBytesPerToken: 70_272,
+		maxModelLen: 163_840,
+		source:
+			'DeepSeek-V3 shapes (DeepSeek-R1 shares its config.json: 61 layers, kv_lora_rank 512, qk_rope_head_dim 64); NVFP4 stores 4-bit weights with one FP8 scale per 16, 4.5 bits = 0.5625 bytes per parameter (specsim prices every weight so; the checkpoint keeps attention and embeddings in higher precision)',
+	},
+	'minimax-m2.5': {
+		name: 'MiniMaxAI/MiniMax-M2.5',
+		params: 228_700_000_000,
+		activeParams: 10_400_000_000,
+		bytesPerParam: 1,
+		numLayers: 62,
+		kvBytesPerToken: 253_952,
+		maxModelLen: 196_608,
+		source:
+			'config.json (MiniMax-M2 architecture): hidden_size 3072, num_hidden_layers 62, num_attention_heads 48, num_key_value_heads 8, head_dim 128, 256 local experts of intermediate_size 1536, 8 per token, vocab_size 200064, untied, FP8 weights (block-quantized); params counted from those shapes: attention 2.73B + experts 224.7B + embeddings 1.23B (model card: 230B total, 10B active); KV 2 × 62 × 8 × 128 × 2 bytes',
+	},
 	'qwen3-next-80b-a3b': {
 		name: 'Qwen/Qwen3-Next-80B-A3B-Instruct',
 		params: 80e9,
