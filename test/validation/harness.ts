@@ -83,27 +83,33 @@ export function medianAbsError(rows: readonly ValidationRow[]): number {
 	return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** The README table: series, load, published, simulated, error, role. */
+/** The README table: series, load, published, simulated, error, role (aligned as Biome formats Markdown tables). */
 export function formatTable(rows: readonly ValidationRow[]): string {
-	const lines = ['| series | load | published | simulated | error | role |', '| --- | --- | ---: | ---: | ---: | --- |'];
-	for (const r of rows) {
+	const header = ['series', 'load', 'published', 'simulated', 'error', 'role'];
+	const right = [false, false, true, true, true, false];
+	const body = rows.map(r => {
 		const load = `${r.point.load_kind === 'qps' ? 'QPS' : r.point.load_kind} ${r.point.load}`;
 		const k = r.point.k === null ? '' : ` (k=${r.point.k})`;
 		const approx = r.point.approx ? ' ≈' : '';
-		lines.push(
-			`| ${r.spec.label}${k} | ${load} | ${r.published.toFixed(2)}${approx} | ${r.simulated.toFixed(2)} | ${signed(r.error)} | ${r.spec.role} |`,
-		);
-	}
+		return [`${r.spec.label}${k}`, load, `${r.published.toFixed(2)}${approx}`, r.simulated.toFixed(2), signed(r.error), r.spec.role];
+	});
+	const widths = header.map((h, j) => Math.max(h.length, 3, ...body.map(cells => cells[j]!.length)));
+	const line = (cells: readonly string[]): string =>
+		`| ${cells.map((c, j) => (right[j] ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join(' | ')} |`;
+	const separator = `| ${widths.map((w, j) => (right[j] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
 	const validation = rows.filter(r => r.spec.role === 'validation');
-	lines.push(
+	const lines = [
+		line(header),
+		separator,
+		...body.map(line),
 		'',
 		`Median absolute error of speedup over the ${validation.length} validation points: ${medianAbsError(validation).toFixed(3)}` +
-			` (calibration points excluded). ≈: read off a chart.`,
+			` (calibration points excluded); ${crossoverMisses(validation).length} on the other side of 1.0 than published. ≈: read off a chart.`,
 		'',
 		'Notes per series:',
 		'',
 		...SERIES.map(s => `- ${s.label}: ${s.note}.`),
-	);
+	];
 	return `${lines.join('\n')}\n`;
 }
 
