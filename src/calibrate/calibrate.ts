@@ -1,4 +1,4 @@
-import {simConfigSchema, type SimConfigInput} from '../config/schema.js';
+import type {SimConfigInput} from '../config/schema.js';
 import {UserError} from '../util/user-error.js';
 import {aggregateObservations} from './aggregate.js';
 import type {CollectedInput} from './collect.js';
@@ -19,7 +19,8 @@ export type CalibrateOptions = {
 
 /**
  * Aggregate collected observations, fit acceptance and build the preset. Pure: the caller reads
- * the input and writes the output.
+ * the input, validates the preset against the schema (zod lives at the edge, `validateConfig`)
+ * and writes the output.
  *
  * @throws UserError when nothing usable was found (naming what was seen), on mixed log and
  *   Prometheus input, or for a bad `k`.
@@ -61,10 +62,5 @@ export function calibrate(collected: CollectedInput, options: CalibrateOptions):
 		sources: stats.sources,
 	});
 	warnings.push(...presetWarnings);
-	const check = simConfigSchema.safeParse(preset);
-	if (!check.success) {
-		const issue = check.error.issues[0]!;
-		throw new Error(`calibrated preset does not validate: ${issue.path.join('.')}: ${issue.message}`);
-	}
 	return {stats, counts, fit, preset, presetK: options.k ?? fit.k, warnings};
 }
