@@ -1,5 +1,5 @@
 /**
- * Fixed-length drafting: EAGLE, EAGLE-3, MTP, Medusa and draft-model proposers always emit
+ * Fixed-length drafting: EAGLE, EAGLE-3, MTP, Medusa, draft-model and synthetic proposers always emit
  * exactly k tokens in vLLM; only the scheduler's budget/max-len trimming shortens them, which
  * the engine passes in as `maxDraft`. No random draw.
  */

@@ -2,26 +2,28 @@
  * Proposer registry: configured method name → factory. Names are normalised like vLLM
  * (`*_mtp` → `mtp`, `[ngram]` → `ngram`; see `resolveMethodName`).
  */
-import {createDraftModelProposer} from './draft-model.js';
-import {createEagleProposer} from './eagle.js';
-import {createEagle3Proposer} from './eagle3.js';
-import {createMedusaProposer} from './medusa.js';
+import {createFixedLengthProposer} from './fixed-length.js';
 import {resolveMethodName} from './methods.js';
-import {createMtpProposer} from './mtp.js';
 import {createNgramProposer} from './ngram.js';
 import {createSuffixProposer} from './suffix.js';
-import {createSyntheticProposer} from './synthetic.js';
 import type {DraftMethod, ProposerFactory} from './types.js';
 
+/** A factory for a fixed-length method (see `PROPOSER_METHODS`); the config is not used. */
+const fixedLength =
+	(method: DraftMethod): ProposerFactory =>
+	() =>
+		createFixedLengthProposer(method);
+
+/** Every method's factory; the methods themselves are described in `PROPOSER_METHODS`. */
 const PROPOSER_FACTORIES: Readonly<Record<DraftMethod, ProposerFactory>> = {
-	eagle: createEagleProposer,
-	eagle3: createEagle3Proposer,
-	mtp: createMtpProposer,
-	medusa: createMedusaProposer,
-	draft_model: createDraftModelProposer,
+	eagle: fixedLength('eagle'),
+	eagle3: fixedLength('eagle3'),
+	mtp: fixedLength('mtp'),
+	medusa: fixedLength('medusa'),
+	draft_model: fixedLength('draft_model'),
 	ngram: createNgramProposer,
 	suffix: createSuffixProposer,
-	synthetic: createSyntheticProposer,
+	synthetic: fixedLength('synthetic'),
 };
 
 /**
