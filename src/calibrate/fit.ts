@@ -31,7 +31,7 @@ import type {AggregatedCounts} from './aggregate.js';
 import {fitDecay, fitIid, type DecayFit, type IidFit} from './fit-models.js';
 import {wilsonInterval, Z95} from './stats.js';
 
-export type {DecayFit, IidFit, ModelFit} from './fit-models.js';
+export type {DecayFit, IidFit} from './fit-models.js';
 
 /** Estimates at one draft position. */
 export type PositionEstimate = {

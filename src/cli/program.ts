@@ -12,8 +12,6 @@ import type {Output} from './options.js';
 
 import {VERSION} from './version.js';
 
-export {VERSION} from './version.js';
-
 /** For tests and pipes: no terminal, no signals. */
 export const NO_TERMINAL: RunEnvironment = {isTTY: false, isStderrTTY: false, onSignal: () => () => undefined};
 

@@ -4,9 +4,7 @@ import {requireNonNegative, validateHardware, validateModel} from './cost/valida
 
 export type {DraftCostSpec, HardwareSpec, ModelCostSpec, StepCostBreakdown, StepShape} from './cost/types.js';
 export {BUILTIN_HARDWARE} from './cost/hardware.js';
-export type {BuiltinHardwareName} from './cost/hardware.js';
 export {BUILTIN_MODELS} from './cost/models.js';
-export type {BuiltinModelName} from './cost/models.js';
 
 /** Default achieved fraction of peak memory bandwidth (an assumption; calibrate per deployment). */
 export const DEFAULT_BANDWIDTH_EFFICIENCY = 0.85;

@@ -25,9 +25,6 @@ export const EXPLAIN_SECTION_IDS = [
 	'promql',
 ] as const;
 
-/** One of {@link EXPLAIN_SECTION_IDS}. */
-export type ExplainSectionId = (typeof EXPLAIN_SECTION_IDS)[number];
-
 /**
  * The explanation of speculative-decoding acceptance, written around `numbers`: pure and
  * deterministic (same numbers, same text), so the CLI and the live dashboard share it.

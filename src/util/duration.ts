@@ -23,14 +23,3 @@ function positive(seconds: number, text: string): number {
 	if (!(seconds > 0) || !Number.isFinite(seconds)) throw new RangeError(`invalid duration "${text}" (must be positive)`);
 	return seconds;
 }
-
-/** `3725` -> `1h02m05s`; sub-minute values keep one decimal (`12.5s`). */
-export function formatDuration(seconds: number): string {
-	if (seconds < 60) return `${seconds.toFixed(1)}s`;
-	const total = Math.floor(seconds);
-	const h = Math.floor(total / 3600);
-	const m = Math.floor((total % 3600) / 60);
-	const s = total % 60;
-	const two = (n: number): string => String(n).padStart(2, '0');
-	return h > 0 ? `${h}h${two(m)}m${two(s)}s` : `${m}m${two(s)}s`;
-}

@@ -94,5 +94,3 @@ export const BUILTIN_HARDWARE = {
 			'AMD Instinct MI355X data sheet: 288 GB HBM3E, 8 TB/s peak bandwidth, FP16/BF16 matrix 2.5 PFLOPS dense (5.0 with sparsity); memory is the datasheet figure',
 	},
 } as const satisfies Record<string, HardwareSpec>;
-
-export type BuiltinHardwareName = keyof typeof BUILTIN_HARDWARE;

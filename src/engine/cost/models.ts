@@ -114,5 +114,3 @@ export const BUILTIN_MODELS = {
 			'Leviathan et al. 2023 (arXiv 2211.17192) Table 2 target "T5-XXL (11B)", bf16 on TPU; KV from T5 v1.1 XXL decoder shapes (24 decoder layers, 64 heads × d_kv 64), self-attention only. specsim prices the encoder-decoder as a decoder-only roofline over all 11B params, which overstates a step about 2× but cancels in Leviathan\'s cost ratio c',
 	},
 } as const satisfies Record<string, ModelCostSpec>;
-
-export type BuiltinModelName = keyof typeof BUILTIN_MODELS;

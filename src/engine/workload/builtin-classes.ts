@@ -108,6 +108,3 @@ export const BUILTIN_WORKLOAD_CLASSES = {
 		temperature: 0,
 	},
 } as const satisfies Record<string, WorkloadClassSpec>;
-
-/** Names of the built-in classes. */
-export type BuiltinWorkloadClassName = keyof typeof BUILTIN_WORKLOAD_CLASSES;

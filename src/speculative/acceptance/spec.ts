@@ -30,9 +30,6 @@ export type AcceptanceSpec =
 	| SyntheticRatesAcceptanceSpec
 	| SyntheticLengthAcceptanceSpec;
 
-/** The `kind` values of {@link AcceptanceSpec}. */
-export type AcceptanceSpecKind = AcceptanceSpec['kind'];
-
 /**
  * Check a spec's numbers (ranges, monotonicity, exactly one of synthetic rates/length).
  *
