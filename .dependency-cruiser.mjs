@@ -10,6 +10,8 @@
  * dependency-cruiser parses the code and resolves every import to a file, so quoting style and
  * relative paths do not matter. A folder that does not exist matches no rule silently, so the
  * config refuses to load if a listed folder is missing (a renamed core folder fails the build).
+ *
+ * src/ui reaches src/runtime only through the LiveSession interface (src/runtime/live-session.ts).
  */
 import {existsSync, readdirSync, statSync} from 'node:fs';
 import {dirname, join} from 'node:path';
@@ -35,11 +37,14 @@ const CORE_PACKAGES = ['seedrandom'];
 /** Folders that must not import the CLI (they are used by the CLI, the server and the library alike). */
 const NOT_CLI_DIRS = ['src/config', 'src/output'];
 
+/** Folders the rules below name; they must exist too. */
+const RULE_DIRS = ['src/ui', 'src/runtime'];
+
 const escapeRegExp = dir => dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const under = dirs => `^(${dirs.map(escapeRegExp).join('|')})/`;
 
 /** Listed folders missing under `root` or holding no TypeScript file. */
-export function missingDirs(root, dirs = [...CORE_DIRS, ...NOT_CLI_DIRS]) {
+export function missingDirs(root, dirs = [...CORE_DIRS, ...NOT_CLI_DIRS, ...RULE_DIRS]) {
 	const hasSource = dir =>
 		readdirSync(dir).some(name => {
 			const path = join(dir, name);
@@ -92,6 +97,13 @@ export const forbidden = [
 		// src/cli/io (atomic file writes, line reading) is shared I/O rather than CLI; until it moves out
 		// of src/cli it is the one exception.
 		to: {path: '^src/cli/', pathNot: '^src/cli/io/'},
+	},
+	{
+		name: 'ui-through-live-session',
+		comment: 'The dashboard talks to the simulation through the LiveSession interface, not the Session class or anything else in src/runtime.',
+		severity: 'error',
+		from: {path: '^src/ui/'},
+		to: {path: '^src/runtime/', pathNot: '^src/runtime/live-session\\.ts$'},
 	},
 	{
 		name: 'no-unresolvable',

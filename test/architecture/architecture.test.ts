@@ -79,6 +79,10 @@ beforeAll(() => {
 	write('src/cli/main.ts', `import {readFileSync} from 'node:fs';\nconsole.log(Date.now(), Math.random(), process.argv, readFileSync);\n`);
 	write('src/config/load.ts', `import {parse} from "../cli/args.js";\nexport const load = parse;\n`);
 	write('src/output/write.ts', `import type {Args} from '../cli/args.js';\nexport type W = Args;\n`);
+	write('src/runtime/session.ts', 'export class Session {}\n');
+	write('src/runtime/live-session.ts', 'export type LiveSession = {readonly seed: number};\n');
+	write('src/ui/store.ts', `import type {LiveSession} from '../runtime/live-session.js';\nexport type S = LiveSession;\n`);
+	write('src/ui/start.ts', `import type {Session} from "../runtime/session.js";\nexport type S = Session;\n`);
 	write('src/engine/unresolved.ts', `import {gone} from './gone.js';\nexport const g = gone;\n`);
 });
 
@@ -138,6 +142,10 @@ describe('dependency-cruiser: imports', () => {
 		expect(violations).toContain('config-output-no-cli: src/config/load.ts -> src/cli/args.ts');
 		expect(violations).toContain('config-output-no-cli: src/output/write.ts -> src/cli/args.ts');
 		expect(violations).toContain('no-unresolvable: src/engine/unresolved.ts -> ./gone.js');
+	});
+
+	it('reports src/ui reaching the Session class, not the LiveSession interface', () => {
+		expect(violations.filter(v => v.includes('src/ui/'))).toEqual(['ui-through-live-session: src/ui/start.ts -> src/runtime/session.ts']);
 	});
 
 	it('allows seedrandom, other core modules and type-only imports of edge types in the core, and anything at the edges', () => {
