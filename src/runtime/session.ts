@@ -168,6 +168,7 @@ export class Session implements LiveSession {
 		this.#prometheus.ensurePositions(Math.max(1, ...this.built.engines.map(e => e.inFlightNumSpecTokens)));
 		this.#createdS = this.epochMsAt(now) / 1000;
 		for (const logger of this.built.simulation.loggers) logger.restart(now);
+		for (const logger of this.built.simulation.engineLoggers) logger.restart(now);
 		for (const m of this.built.metrics) m.restart(now);
 	}
 }

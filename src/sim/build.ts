@@ -10,6 +10,7 @@ import {BUILTIN_WORKLOAD_CLASSES} from '../engine/workload/builtin-classes.js';
 import type {WorkloadClassSpec} from '../engine/workload/classes.js';
 import {createRequestSource, type RequestSource} from '../engine/workload/request-source.js';
 import {createTraceSource} from '../engine/workload/trace.js';
+import {EngineStatsLogging} from '../metrics/log/engine-stats-logging.js';
 import {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
 import {INTER_TOKEN_LATENCY_BUCKETS, REQUEST_LATENCY_BUCKETS, TIME_TO_FIRST_TOKEN_BUCKETS, build125Buckets} from '../metrics/stats/vllm-buckets.js';
 import {createRng, type Rng} from '../rng/rng.js';
@@ -99,6 +100,7 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 	const engines: Engine[] = [];
 	const metrics: EngineMetrics[] = [];
 	const loggers: SpecDecodingLogging[] = [];
+	const engineLoggers: EngineStatsLogging[] = [];
 	const bounds = {
 		ttft: TIME_TO_FIRST_TOKEN_BUCKETS,
 		interTokenLatency: INTER_TOKEN_LATENCY_BUCKETS,
@@ -134,13 +136,23 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 		);
 		metrics.push(new EngineMetrics(i, Math.max(1, k), bounds, startS));
 		loggers.push(new SpecDecodingLogging({numSpecTokens: Math.max(1, k), format: config.logging.format, startS}));
+		engineLoggers.push(new EngineStatsLogging({engineIndex: i, format: config.logging.format, startS}));
 	}
 	const source: RequestSource = atPath(['workload'], () =>
 		options.traceLines !== undefined
 			? createTraceSource(options.traceLines, config.workload.trace ?? 'trace', {classes, rng: root.fork('workload')})
 			: createRequestSource({arrival: config.workload.arrival, classes, rng: root.fork('workload'), startS}),
 	);
-	const simulation = new Simulation({engines, source, loggers, logIntervalS: config.logging.intervalS, routing: config.engines.routing, startS});
+	const simulation = new Simulation({
+		engines,
+		source,
+		loggers,
+		engineLoggers,
+		numGpuBlocks: numKvBlocks,
+		logIntervalS: config.logging.intervalS,
+		routing: config.engines.routing,
+		startS,
+	});
 	simulation.subscribe({
 		onStep: out => metrics[out.engine]!.observe(out),
 		onTick: t => {

@@ -4,7 +4,14 @@ import type {RequestSource} from '../engine/workload/request-source.js';
 
 export type {RequestSource} from '../engine/workload/request-source.js';
 import type {StepOutcome} from '../engine/step-outcome.js';
+import type {EngineStatsLogging, LogMessage} from '../metrics/log/engine-stats-logging.js';
 import type {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
+
+/** Which vLLM logger call printed a line: the engine-initialised line, the `Engine 000:` line or the spec-decode line. */
+export type LogSource = 'engine-init' | 'engine' | 'spec';
+
+/** One line of the server log, in vLLM's order. */
+export type LogLine = LogMessage & {readonly source: LogSource};
 
 /** How arrivals are spread over data-parallel engines. */
 export type RoutingPolicy = 'round-robin' | 'least-loaded';
@@ -15,6 +22,12 @@ export type SimObserver = {
 	onStep?(outcome: StepOutcome): void;
 	/** An engine's `SpecDecoding metrics:` message at a log tick. */
 	onLog?(engine: number, t: number, message: string): void;
+	/**
+	 * Every line vLLM's stat loggers print, in order: each engine's `cache_config_info` line when
+	 * the simulation starts, then at each tick each engine's `Engine 000:` line (DEBUG when idle)
+	 * followed by its `SpecDecoding metrics:` line (when it drafted).
+	 */
+	onLogLine?(engine: number, t: number, line: LogLine): void;
 	/** A log tick at `t` (after that tick's messages). */
 	onTick?(t: number): void;
 };
@@ -30,6 +43,10 @@ export type SimulationOptions = {
 	readonly routing?: RoutingPolicy;
 	/** Virtual start time. @default 0 */
 	readonly startS?: number;
+	/** One `LoggingStatLogger` per engine for the `Engine 000:` lines; none: no such lines. */
+	readonly engineLoggers?: readonly EngineStatsLogging[];
+	/** `num_gpu_blocks` for the engine-initialised lines. */
+	readonly numGpuBlocks?: number;
 };
 
 /**
@@ -44,6 +61,9 @@ export class Simulation {
 	readonly logIntervalS: number;
 	readonly routing: RoutingPolicy;
 	readonly startS: number;
+	readonly engineLoggers: readonly EngineStatsLogging[];
+	readonly #numGpuBlocks: number | undefined;
+	#initialized = false;
 	#source: RequestSource;
 	#observers: SimObserver[] = [];
 	#now: number;
@@ -63,6 +83,10 @@ export class Simulation {
 		if (!(this.logIntervalS > 0)) throw new RangeError(`logIntervalS must be positive, got ${this.logIntervalS}`);
 		this.routing = options.routing ?? 'round-robin';
 		this.startS = options.startS ?? 0;
+		this.engineLoggers = options.engineLoggers ?? [];
+		if (this.engineLoggers.length !== 0 && this.engineLoggers.length !== options.engines.length)
+			throw new RangeError(`need one engine logger per engine, got ${this.engineLoggers.length} for ${options.engines.length}`);
+		this.#numGpuBlocks = options.numGpuBlocks;
 		this.#source = options.source;
 		this.#now = this.startS;
 		this.#nextTickAt = this.startS + this.logIntervalS;
@@ -90,6 +114,7 @@ export class Simulation {
 
 	/** Run every event at or before `untilS`, then set the clock to `untilS`. */
 	runUntil(untilS: number): void {
+		if (!this.#initialized) this.#initialize();
 		const engines = this.engines;
 		for (;;) {
 			let nextCompletion = Number.POSITIVE_INFINITY;
@@ -112,10 +137,25 @@ export class Simulation {
 		this.#now = Math.max(this.#now, untilS);
 	}
 
+	/** `log_engine_initialized()`: the engines are ready when the simulation starts. */
+	#initialize(): void {
+		this.#initialized = true;
+		if (this.#numGpuBlocks === undefined) return;
+		for (let i = 0; i < this.engineLoggers.length; i++) {
+			const line: LogLine = {...this.engineLoggers[i]!.initialized(this.#numGpuBlocks), source: 'engine-init'};
+			for (const observer of this.#observers) observer.onLogLine?.(i, this.startS, line);
+		}
+	}
+
 	#complete(engine: Engine): void {
 		const outcome = engine.completeStep();
 		const logger = this.loggers[engine.index]!;
 		if (outcome.specStats !== undefined) logger.observe(outcome.specStats);
+		const engineLogger = this.engineLoggers[engine.index];
+		if (engineLogger !== undefined) {
+			engineLogger.observeIteration(outcome.promptTokens, outcome.promptTokens, outcome.generationTokens, outcome.numPreemptions);
+			engineLogger.observeScheduler(outcome.numRunning, outcome.numWaiting, 0, outcome.kvUsage);
+		}
 		for (const observer of this.#observers) observer.onStep?.(outcome);
 		for (let i = 0; i < outcome.finished.length; i++) {
 			this.#finished += 1;
@@ -139,8 +179,19 @@ export class Simulation {
 
 	#tick(t: number): void {
 		for (let i = 0; i < this.loggers.length; i++) {
+			const engineLogger = this.engineLoggers[i];
+			if (engineLogger !== undefined) {
+				const line: LogLine = {...engineLogger.log(t), source: 'engine'};
+				for (const observer of this.#observers) observer.onLogLine?.(i, t, line);
+			}
 			const message = this.loggers[i]!.log(t);
-			if (message !== undefined) for (const observer of this.#observers) observer.onLog?.(i, t, message);
+			if (message === undefined) continue;
+			// vLLM logs the spec-decode line with the Engine line's level (INFO: an interval with drafts is not idle).
+			const line: LogLine = {message, level: 'INFO', source: 'spec'};
+			for (const observer of this.#observers) {
+				observer.onLog?.(i, t, message);
+				observer.onLogLine?.(i, t, line);
+			}
 		}
 		for (const observer of this.#observers) observer.onTick?.(t);
 		// Multiply, not accumulate: tick n is exactly start + n × interval however long the run.

@@ -65,9 +65,14 @@ describe('specsim generate', () => {
 			expect(r.first_token_time).toBeGreaterThanOrEqual(r.arrival_time);
 			expect(r.finish_time).toBeGreaterThanOrEqual(r.first_token_time);
 		}
+		// The engine-initialised line, then per tick the Engine line and the SpecDecoding line.
 		const logLines = files['vllm.log']!.trim().split('\n');
-		expect(logLines).toHaveLength(12);
-		expect(logLines[0]).toMatch(/^INFO 01-01 00:00:10 \[metrics\.py:96\] SpecDecoding metrics: Mean acceptance length: \d\.\d\d, /);
+		expect(logLines).toHaveLength(25);
+		expect(logLines[0]).toMatch(
+			/^INFO 01-01 00:00:00 \[loggers\.py:\d+\] Engine 000: vllm cache_config_info with initialization after num_gpu_blocks is: \d+$/,
+		);
+		expect(logLines[1]).toMatch(/^INFO 01-01 00:00:10 \[loggers\.py:\d+\] Engine 000: Avg prompt throughput: \d+\.\d tokens\/s, /);
+		expect(logLines[2]).toMatch(/^INFO 01-01 00:00:10 \[metrics\.py:96\] SpecDecoding metrics: Mean acceptance length: \d\.\d\d, /);
 		expect(files['metrics.prom']).toContain(
 			`vllm:spec_decode_num_drafts_total{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct"} ${summary.spec_decode.num_drafts}.0\n`,
 		);
@@ -83,6 +88,7 @@ describe('specsim generate', () => {
 		const logged = readFileSync(join(a, 'vllm.log'), 'utf8')
 			.trim()
 			.split('\n')
+			.filter(l => l.includes('[metrics.py:'))
 			.map(l => l.replace(/^INFO \S+ \S+ \[metrics\.py:\d+\] /, ''));
 		expect(stdout.split('\n').filter(l => l.startsWith('SpecDecoding metrics:'))).toEqual(logged);
 		const specSeries = (text: string) => text.split('\n').filter(l => l.startsWith('vllm:spec_decode_') && !l.includes('_created'));

@@ -19,12 +19,21 @@ describe('specsim run --headless', () => {
 		expect(stderr).not.toMatch(/error/i);
 		expect(code).toBe(0);
 		const lines = stdout.trim().split('\n');
-		expect(lines.slice(0, 3).map(l => l.slice(0, 36))).toEqual([
+		expect(lines[0]).toMatch(
+			/^INFO 03-04 05:06:00 \[loggers\.py:\d+\] Engine 000: vllm cache_config_info with initialization after num_gpu_blocks is: \d+$/,
+		);
+		expect(lines.slice(1, 7).map(l => l.slice(0, l.indexOf('] ') + 2))).toEqual([
+			'INFO 03-04 05:06:10 [loggers.py:259] ',
 			'INFO 03-04 05:06:10 [metrics.py:96] ',
+			'INFO 03-04 05:06:20 [loggers.py:259] ',
 			'INFO 03-04 05:06:20 [metrics.py:96] ',
+			'INFO 03-04 05:06:30 [loggers.py:259] ',
 			'INFO 03-04 05:06:30 [metrics.py:96] ',
 		]);
-		expect(lines[0]).toMatch(/\] SpecDecoding metrics: Mean acceptance length: \d\.\d\d, Accepted throughput: [\d.]+ tokens\/s, /);
+		expect(lines[1]).toMatch(
+			/\] Engine 000: Avg prompt throughput: [\d.]+ tokens\/s, Avg generation throughput: [\d.]+ tokens\/s, Running: \d+ reqs, /,
+		);
+		expect(lines[2]).toMatch(/\] SpecDecoding metrics: Mean acceptance length: \d\.\d\d, Accepted throughput: [\d.]+ tokens\/s, /);
 		expect(stdout).toContain('specsim summary: preset llama-3.1-8b-eagle3, seed 0, 30.0 virtual s, 1 engine(s)');
 	});
 

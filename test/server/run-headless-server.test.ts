@@ -43,7 +43,12 @@ describe('specsim run --headless with /metrics', () => {
 		const match = SERVING.exec(run.stderr());
 		expect(match, run.stderr()).not.toBeNull();
 		expect(Number(match![2])).toBeGreaterThan(0);
-		expect(run.stdout().split('\n')[0]).toMatch(/^INFO 01-01 00:00:10 \[metrics\.py:\d+\] SpecDecoding metrics: /);
+		expect(
+			run
+				.stdout()
+				.split('\n')
+				.find(l => l.includes('SpecDecoding')),
+		).toMatch(/^INFO 01-01 00:00:10 \[metrics\.py:\d+\] SpecDecoding metrics: /);
 		expect(run.stdout()).not.toContain('serving');
 		await expect(scrape(match![1]!)).rejects.toMatchObject({code: 'ECONNREFUSED'});
 	});

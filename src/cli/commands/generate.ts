@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import cliProgress from 'cli-progress';
 import type {Command} from 'commander';
 import {stringifyLog, stringifyStep} from '../../events/event-stream.js';
-import {formatLogLine} from '../../metrics/log/log-prefix.js';
+import {formatLogLine, parseLogPrefixPid} from '../../metrics/log/log-prefix.js';
 import {renderOpenMetricsScrape, renderText} from '../../metrics/prom/exposition.js';
 import {OpenMetricsFileWriter} from '../../output/openmetrics-file.js';
 import {requestRecord} from '../../output/request-record.js';
@@ -25,6 +25,7 @@ type GenerateFlags = SimFlags & {
 	force: boolean;
 	created: boolean;
 	showHiddenMetrics?: boolean;
+	logPrefixPid?: string;
 };
 
 /** What a dataset holds; `summary.json` is renamed into place last, so its presence marks a complete dataset. */
@@ -45,7 +46,8 @@ export function registerGenerate(program: Command, output: Output, env: RunEnvir
 		.option('--start <iso-time>', 'wall-clock time of virtual time 0 (log timestamps, scrape timestamps)', '2026-01-01T00:00:00Z')
 		.option('--force', 'overwrite a non-empty output directory', false)
 		.option('--no-created', 'omit the _created companion series (as vLLM with PROMETHEUS_MULTIPROC_DIR)')
-		.option('--show-hidden-metrics', "also expose vLLM's deprecated metric families (--show-hidden-metrics-for-version)");
+		.option('--show-hidden-metrics', "also expose vLLM's deprecated metric families (--show-hidden-metrics-for-version)")
+		.option('--log-prefix-pid <pid>', 'prefix vllm.log lines with (APIServer pid=N), as vllm serve prints them');
 	addSimOptions(command).action(async (flags: GenerateFlags) => {
 		await generate(flags, output, env);
 	});
@@ -55,6 +57,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	const durationS = parseDurationFlag(flags.duration, '--duration');
 	const scrapeS = parseDurationFlag(flags.scrapeInterval, '--scrape-interval');
 	const startEpochMs = parseStartFlag(flags.start) ?? DEFAULT_START_EPOCH_MS;
+	const pid = flags.logPrefixPid === undefined ? {} : {pid: parseLogPrefixPid(flags.logPrefixPid)};
 	const resolved = await resolveSimConfig(flags);
 	const {config, seed, traceLines} = resolved;
 	const session = buildChecked(
@@ -107,7 +110,11 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 		},
 		onLog(engine, t, message) {
 			buffers.events.push(`${stringifyLog(t, engine, message)}\n`);
-			buffers.log.push(`${formatLogLine(message, session.epochMsAt(t), format)}\n`);
+		},
+		// vllm.log: what a vLLM server prints at its default level (INFO), Engine lines included.
+		onLogLine(_engine, t, line) {
+			if (line.level === 'INFO')
+				buffers.log.push(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, ...pid})}\n`);
 		},
 	});
 	const flush = async (): Promise<void> => {

@@ -1,6 +1,6 @@
 import {type Command, Option} from 'commander';
 import {explainSections} from '../../explain/index.js';
-import {formatLogLine} from '../../metrics/log/log-prefix.js';
+import {formatLogLine, parseLogPrefixPid} from '../../metrics/log/log-prefix.js';
 import {Session} from '../../runtime/session.js';
 import {startMetricsServer, type MetricsServer} from '../../server/metrics-server.js';
 import {summarize} from '../../sim/summary.js';
@@ -33,6 +33,8 @@ export type RunFlags = SimFlags & {
 	created: boolean;
 	/** `--show-hidden-metrics`. */
 	showHiddenMetrics?: boolean;
+	/** `--log-prefix-pid N`. */
+	logPrefixPid?: string;
 };
 
 /** How `run` reaches the terminal: whether stdout is a TTY, and the signals that stop it. */
@@ -59,7 +61,8 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 		.addOption(new Option('--port <n>', 'port of /metrics (0 picks a free port and prints it)').default('8000'))
 		.option('--no-server', 'do not serve /metrics')
 		.option('--no-created', 'omit the _created companion series (as vLLM with PROMETHEUS_MULTIPROC_DIR)')
-		.option('--show-hidden-metrics', "also expose vLLM's deprecated metric families (--show-hidden-metrics-for-version)");
+		.option('--show-hidden-metrics', "also expose vLLM's deprecated metric families (--show-hidden-metrics-for-version)")
+		.option('--log-prefix-pid <pid>', 'prefix log lines with (APIServer pid=N), as vllm serve prints them');
 	addSimOptions(command).action(async (flags: RunFlags) => {
 		const port = parsePort(flags.port);
 		const session = await createSession(flags);
@@ -101,8 +104,13 @@ export async function createSession(flags: RunFlags): Promise<Session> {
 
 async function runHeadless(session: Session, flags: RunFlags, output: Output, env: RunEnvironment): Promise<void> {
 	const format = session.config.logging.format;
+	const pid = flags.logPrefixPid === undefined ? {} : {pid: parseLogPrefixPid(flags.logPrefixPid)};
 	session.built.simulation.subscribe({
-		onLog: (_engine, t, message) => output.stdout(`${formatLogLine(message, session.epochMsAt(t), format)}\n`),
+		// The server log: INFO lines (vLLM's default level), with the optional `(APIServer pid=N)` prefix.
+		onLogLine(_engine, t, line) {
+			if (line.level === 'INFO')
+				output.stdout(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, ...pid})}\n`);
+		},
 	});
 	const offSignal = env.onSignal(() => session.runner.stop());
 	try {

@@ -1,3 +1,4 @@
+import {UserError} from '../../util/user-error.js';
 import {LOG_CALL_SITE_LINE, type LogFormat} from './formats.js';
 
 /**
@@ -11,7 +12,58 @@ export function formatLogTimestamp(epochMs: number): string {
 	return `${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
 }
 
+/**
+ * `loggers.py` line of the `Engine 000:` call in the vLLM each layout mirrors, from real server
+ * logs: 118 (2025-07, vllm#21809), 259 (2026-03, vllm#37307), 271 (2026-05, vllm#43295).
+ */
+export const ENGINE_LOG_CALL_SITE_LINE: Readonly<Record<LogFormat, number>> = {classic: 118, throughput: 259, coverage: 271};
+
+/**
+ * `loggers.py` line of `log_engine_initialized`'s call: no public log shows it with a line number,
+ * so these are estimates (the method follows `log()` by about twenty lines in each version).
+ */
+export const ENGINE_INIT_CALL_SITE_LINE: Readonly<Record<LogFormat, number>> = {classic: 137, throughput: 278, coverage: 290};
+
+/** Which logger call printed a line (see `LogSource` in the simulation). */
+export type LogCallSite = 'spec' | 'engine' | 'engine-init';
+
+/** Options of {@link formatLogLine}. */
+export type LogLineOptions = {
+	/** The call that printed the message. @default 'spec' */
+	readonly source?: LogCallSite;
+	/** Prefix `(APIServer pid=N) `, as `vllm serve` decorates its output (vLLM PR #21889). */
+	readonly pid?: number;
+};
+
 /** A full log line: `INFO 09-11 12:00:00 [metrics.py:96] SpecDecoding metrics: ...`. */
-export function formatLogLine(message: string, epochMs: number, format: LogFormat, level: 'INFO' | 'DEBUG' = 'INFO'): string {
-	return `${level} ${formatLogTimestamp(epochMs)} [metrics.py:${LOG_CALL_SITE_LINE[format]}] ${message}`;
+export function formatLogLine(
+	message: string,
+	epochMs: number,
+	format: LogFormat,
+	level: 'INFO' | 'DEBUG' = 'INFO',
+	options: LogLineOptions = {},
+): string {
+	const source = options.source ?? 'spec';
+	const site =
+		source === 'spec'
+			? `metrics.py:${LOG_CALL_SITE_LINE[format]}`
+			: `loggers.py:${source === 'engine' ? ENGINE_LOG_CALL_SITE_LINE[format] : ENGINE_INIT_CALL_SITE_LINE[format]}`;
+	const prefix = options.pid === undefined ? '' : `(APIServer pid=${options.pid}) `;
+	return `${prefix}${level} ${formatLogTimestamp(epochMs)} [${site}] ${message}`;
+}
+
+/** Linux's largest process id (`PID_MAX_LIMIT`, 2^22). */
+export const MAX_PID = 4194304;
+
+/**
+ * Parse `--log-prefix-pid N`.
+ *
+ * @throws UserError naming the flag unless N is an integer process id in 1..{@link MAX_PID}.
+ */
+export function parseLogPrefixPid(text: string): number {
+	const value = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+	if (!Number.isSafeInteger(value) || value < 1 || value > MAX_PID) {
+		throw new UserError(`--log-prefix-pid: expected a process id (an integer from 1 to ${MAX_PID}), got "${text}"`);
+	}
+	return value;
 }
