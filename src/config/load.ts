@@ -3,7 +3,7 @@ import {basename, dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {z} from 'zod';
 import {UserError} from '../util/user-error.js';
-import {describeFsError} from '../cli/io/read-lines.js';
+import {describeFsError} from '../util/fs-error.js';
 import {formatPath, lineOfPath, parseJsonWithLines} from './locate.js';
 import {simConfigSchema, type SimConfig, type SimConfigInput} from './schema.js';
 import type {ConfigPath} from '../util/config-error.js';

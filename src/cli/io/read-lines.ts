@@ -1,7 +1,10 @@
 import {createReadStream} from 'node:fs';
 import {stat} from 'node:fs/promises';
 import {createInterface} from 'node:readline';
+import {describeFsError} from '../../util/fs-error.js';
 import {UserError} from '../../util/user-error.js';
+
+export {describeFsError} from '../../util/fs-error.js';
 
 /**
  * Lines of a file, or of standard input for `-`, streamed (constant memory). A missing or
@@ -28,23 +31,5 @@ export async function* readLines(path: string): AsyncGenerator<string> {
 		throw new UserError(`${path}: ${describeFsError(error)}`);
 	} finally {
 		lines.close();
-	}
-}
-
-/** `ENOENT` and friends as short human words. */
-export function describeFsError(error: unknown): string {
-	const code = (error as {code?: string}).code;
-	switch (code) {
-		case 'ENOENT':
-			return 'no such file or directory';
-		case 'EACCES':
-		case 'EPERM':
-			return 'permission denied';
-		case 'EISDIR':
-			return 'is a directory, expected a file';
-		case 'ENOTDIR':
-			return 'a path component is not a directory';
-		default:
-			return (error as Error).message ?? String(error);
 	}
 }
