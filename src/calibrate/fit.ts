@@ -7,7 +7,7 @@
  * position 0), t_i = acc_pos[i−1] (drafts that reached position i), successes s_i = acc_pos[i].
  * So the ML estimate is ĉ_i = acc_pos[i] / acc_pos[i−1] (ĉ_0 = acc_pos[0] / drafts), with
  * binomial standard error sqrt(ĉ(1−ĉ)/t_i) and a Wilson 95% interval. With drafted-per-position
- * counts (V1-f, newest Prometheus) drafts shorter than i+1 are not trials at i: assuming draft
+ * counts (coverage, newest Prometheus) drafts shorter than i+1 are not trials at i: assuming draft
  * length independent of acceptance, t_i = acc_pos[i−1] · drf_pos[i] / drf_pos[i−1] (equal to
  * acc_pos[i−1] for fixed-length drafts) and the unconditional rate is acc_pos[i] / drf_pos[i].
  *

@@ -16,21 +16,21 @@ export type PrintedLine = {
 	readonly format: VllmLogFormat;
 	/** The message, from the marker to the end of the line. */
 	readonly message: string;
-	/** `Draft acceptance rate` (v0, V1-a: a fraction; V1-b..V1-d: percent) or `Avg Draft acceptance rate` (V1-e/f, percent). */
+	/** `Draft acceptance rate` (v0, V1-a: a fraction; V1-b to classic: percent) or `Avg Draft acceptance rate` (throughput/coverage, percent). */
 	readonly rate?: string;
-	/** `Mean acceptance length` (V1-c..V1-f). */
+	/** `Mean acceptance length` (V1-c to coverage). */
 	readonly meanLength?: string;
 	readonly accepted: string;
 	readonly drafted: string;
-	/** Per-position acceptance rate entries (V1-c..V1-f); `-----` in V1-f where nothing was drafted. */
+	/** Per-position acceptance rate entries (V1-c to coverage); `-----` in coverage where nothing was drafted. */
 	readonly perPos?: readonly string[];
-	/** V1-f: `Mean verification depth: {depth}/{k}`. */
+	/** coverage: `Mean verification depth: {depth}/{k}`. */
 	readonly depth?: string;
-	/** V1-f: the `k` after the slash; v0: `Number of speculative tokens`. */
+	/** coverage: the `k` after the slash; v0: `Number of speculative tokens`. */
 	readonly k?: string;
-	/** V1-f: per-position verification coverage entries. */
+	/** coverage: per-position verification coverage entries. */
 	readonly coverage?: readonly string[];
-	/** V1-e/f throughputs (tokens/s). */
+	/** throughput/coverage throughputs (tokens/s). */
 	readonly acceptedThroughput?: string;
 	readonly draftedThroughput?: string;
 	/** v0. */
@@ -75,8 +75,8 @@ const TEMPLATES: ReadonlyArray<{format: VllmLogFormat; re: RegExp; fields: reado
 		fields: ['rate', 'accepted', 'drafted'],
 	},
 	{
-		// V1-c and V1-d share this template; the reconstruction tells them apart.
-		format: 'v1-d',
+		// V1-c and classic share this template; the reconstruction tells them apart.
+		format: 'classic',
 		re: new RegExp(
 			`^SpecDecoding metrics: Draft acceptance rate: ${NUM}%, Mean acceptance length: ${NUM}, Accepted: ${INT} tokens, ` +
 				`Drafted: ${INT} tokens, Per-position acceptance rate: ${LIST}$`,
@@ -84,7 +84,7 @@ const TEMPLATES: ReadonlyArray<{format: VllmLogFormat; re: RegExp; fields: reado
 		fields: ['rate', 'meanLength', 'accepted', 'drafted', 'perPos'],
 	},
 	{
-		format: 'v1-e',
+		format: 'throughput',
 		re: new RegExp(
 			`^SpecDecoding metrics: Mean acceptance length: ${NUM}, Accepted throughput: ${NUM} tokens/s, Drafted throughput: ${NUM} tokens/s, ` +
 				`Accepted: ${INT} tokens, Drafted: ${INT} tokens, Per-position acceptance rate: ${LIST}, Avg Draft acceptance rate: ${NUM}%$`,
@@ -92,7 +92,7 @@ const TEMPLATES: ReadonlyArray<{format: VllmLogFormat; re: RegExp; fields: reado
 		fields: ['meanLength', 'acceptedThroughput', 'draftedThroughput', 'accepted', 'drafted', 'perPos', 'rate'],
 	},
 	{
-		format: 'v1-f',
+		format: 'coverage',
 		re: new RegExp(
 			`^SpecDecoding metrics: Mean acceptance length: ${NUM}, Mean verification depth: ${NUM}/${INT}, Accepted throughput: ${NUM} tokens/s, ` +
 				`Drafted throughput: ${NUM} tokens/s, Accepted: ${INT} tokens, Drafted: ${INT} tokens, Per-position acceptance rate: ${LIST}, ` +

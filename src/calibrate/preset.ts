@@ -9,11 +9,12 @@
  *   heterogeneity on, requests that accept less need more drafts for the same output, so the
  *   simulated per-draft rates would come out below the calibrated ones.
  * - `published`: the observed figures, so `specsim` can check the preset reproduces them.
- * - `logging.format`: the layout the lines were printed in (V1-d classic, V1-e throughput,
- *   V1-f coverage), when they were printed in one of those.
+ * - `logging.format`: the layout the lines were printed in (classic, throughput or
+ *   coverage), when they were printed in one of those.
  */
 import type {SimConfigInput} from '../config/schema.js';
 import {BUILTIN_WORKLOAD_CLASSES} from '../engine/workload/builtin-classes.js';
+import {LOG_FORMATS, type LogFormat} from '../metrics/log/formats.js';
 import type {AggregatedCounts} from './aggregate.js';
 import {conditionalRatesAt, type AcceptanceFit} from './fit.js';
 import {VLLM_LOG_FORMATS, type CalibrationWarning, type VllmLogFormat} from './types.js';
@@ -26,11 +27,8 @@ export type PresetOptions = {
 	readonly sources: readonly string[];
 };
 
-const FORMAT_TO_LOGGING: Partial<Record<VllmLogFormat, 'classic' | 'throughput' | 'coverage'>> = {
-	'v1-d': 'classic',
-	'v1-e': 'throughput',
-	'v1-f': 'coverage',
-};
+/** The layouts specsim prints (`--log-format`), among those calibrate reads. */
+const isLogFormat = (format: VllmLogFormat): format is LogFormat => (LOG_FORMATS as readonly string[]).includes(format);
 
 /** Decimal places kept for rates in the preset file. */
 const RATE_DECIMALS = 6;
@@ -90,15 +88,15 @@ export function describeSources(sources: readonly string[]): string {
 	return `${sources.slice(0, 2).join(', ')} and ${sources.length - 2} more`;
 }
 
-function dominantLogging(counts: AggregatedCounts): 'classic' | 'throughput' | 'coverage' | undefined {
-	let best: VllmLogFormat | undefined;
+function dominantLogging(counts: AggregatedCounts): LogFormat | undefined {
+	let best: LogFormat | undefined;
 	let bestCount = 0;
 	// Most lines wins; a tie goes to the newer layout.
 	for (const format of VLLM_LOG_FORMATS) {
 		const n = counts.formats[format] ?? 0;
-		if (FORMAT_TO_LOGGING[format] !== undefined && n > 0 && n >= bestCount) [best, bestCount] = [format, n];
+		if (isLogFormat(format) && n > 0 && n >= bestCount) [best, bestCount] = [format, n];
 	}
-	return best === undefined ? undefined : FORMAT_TO_LOGGING[best];
+	return best;
 }
 
 /** Class factors and temperature sensitivity multiply the calibrated rates in the simulator: say so. */

@@ -1,5 +1,5 @@
 /**
- * V1-f lines (the newest vLLM): per-position rates are acc_pos / drf_pos (or `-----`), coverage
+ * coverage lines (the newest vLLM): per-position rates are acc_pos / drf_pos (or `-----`), coverage
  * drf_pos / n and depth drafted / n. See `reconstruct.ts` for the derivation of n.
  */
 import {allocateCounts, countRange, printsAs} from './integer-fit.js';
@@ -8,7 +8,7 @@ import type {Reconstruction} from './reconstruct.js';
 import {checkMonotone, chooseDrafts, elapsed, fallbackFixed, intersect, ratioBounds, type Candidate} from './reconstruct-shared.js';
 import type {CalibrationWarning, Origin} from './types.js';
 
-/** V1-f: per-position rates are acc_pos / drf_pos (or `-----`), coverage drf_pos / n, depth drafted / n. */
+/** coverage: per-position rates are acc_pos / drf_pos (or `-----`), coverage drf_pos / n, depth drafted / n. */
 export function reconstructCoverage(
 	printed: PrintedLine,
 	origin: Origin,
@@ -99,7 +99,7 @@ export function reconstructCoverage(
 	};
 	const estimate = m > 0 ? accepted / m : depth > 0 ? drafted / depth : drafted / k;
 	const result = chooseDrafts(bounds, drafted, k, estimate, test);
-	if (result.chosen === undefined) return fallbackFixed(printed, origin, accepted, drafted, k, 'v1-f', warnings);
+	if (result.chosen === undefined) return fallbackFixed(printed, origin, accepted, drafted, k, 'coverage', warnings);
 	const {n, acceptedPerPos, draftedPerPos} = result.chosen;
 	const derivation = result.viaFixed
 		? `drafts = drafted / k = ${n} (fixed-length drafts), consistent with the mean acceptance length, verification depth, coverage and per-position rates`
@@ -107,7 +107,7 @@ export function reconstructCoverage(
 	return {
 		observation: {
 			origin,
-			format: 'v1-f',
+			format: 'coverage',
 			k,
 			kAssumed: false,
 			numDrafts: n,

@@ -24,7 +24,7 @@ export function fallbackFixed(
 	accepted: number,
 	drafted: number,
 	k: number,
-	format: 'v1-c' | 'v1-d' | 'v1-e' | 'v1-f',
+	format: 'v1-c' | 'classic' | 'throughput' | 'coverage',
 	warnings: CalibrationWarning[],
 ): Reconstruction {
 	if (drafted % k !== 0) {
@@ -153,7 +153,7 @@ export function checkMonotone(perPos: readonly string[], origin: Origin, warning
 	}
 }
 
-/** Seconds covered by a V1-e/V1-f line, from its throughputs (accepted / elapsed). */
+/** Seconds covered by a throughput/coverage line, from its throughputs (accepted / elapsed). */
 export function elapsed(printed: PrintedLine, accepted: number, drafted: number): {elapsedS?: number} {
 	const acc = Number(printed.acceptedThroughput);
 	const drf = Number(printed.draftedThroughput);

@@ -2,28 +2,28 @@
  * From a printed log line to counts. vLLM never prints `num_drafts`; we derive it, and the
  * per-position accepted counts, from what each layout does print.
  *
- * Derivation of `num_drafts` (n), V1-c..V1-f:
+ * Derivation of `num_drafts` (n), V1-c to the coverage layout:
  * 1. Two independent routes: (a) fixed-length chain drafts (EAGLE, MTP, draft models, Medusa)
  *    propose exactly k tokens, so n = drafted / k, with k the number of per-position entries
- *    (V1-f: the `/k` of the verification depth); (b) the mean acceptance length L = 1 + accepted / n
+ *    (coverage layout: the `/k` of the verification depth); (b) the mean acceptance length L = 1 + accepted / n
  *    (V1-c: L = accepted / n), printed with 2 decimals, bounds n to an interval, and so do the
  *    per-position rates, whose sum is accepted / n up to k half-units of the 3rd decimal (and, in
- *    V1-f, the depth drafted / n).
+ *    the coverage layout, the depth drafted / n).
  * 2. A candidate n is *consistent* when every printed value is reproduced digit for digit by
  *    CPython-style rounding of the same float64 ratios vLLM computes, and integer per-position
  *    counts exist that print as the per-position entries, are non-increasing and add up to
- *    `accepted` (and, in V1-f, drafted-per-position counts that print as the coverage and add
+ *    `accepted` (and, in the coverage layout, drafted-per-position counts that print as the coverage and add
  *    up to `drafted`).
  * 3. We take drafted / k when it is an integer and consistent (the two routes agree). Otherwise
  *    the consistent n nearest to accepted / (L − 1), with a warning when drafted / k was an
  *    integer but inconsistent (variable-length or trimmed drafts: ngram, suffix, budget).
  *
- * V1-c versus V1-d: the template is the same; only the mean length differs (no `+ 1` in V1-c). A
- * line is V1-d when some n is consistent with L = 1 + accepted / n, and V1-c when some n is
+ * V1-c versus classic: the template is the same; only the mean length differs (no `+ 1` in V1-c). A
+ * line is classic when some n is consistent with L = 1 + accepted / n, and V1-c when some n is
  * consistent with L = accepted / n; the per-position sum (≈ accepted / n) makes the two exclusive,
  * and a printed L below 1 can only be V1-c.
  *
- * Per-position counts: acc_pos[i] = rate_i × n (V1-f: rate_i × drafted_pos[i]), chosen inside the
+ * Per-position counts: acc_pos[i] = rate_i × n (coverage layout: rate_i × drafted_pos[i]), chosen inside the
  * integer range that prints as the 3-decimal entry (unique for n <= 1000; beyond, the range holds
  * about n/1000 counts, far below the sampling error √n) and adjusted to add up to `accepted`.
  *
@@ -81,7 +81,7 @@ export function reconstructLine(printed: PrintedLine, origin: Origin, options: R
 		case 'v1-a':
 		case 'v1-b':
 			return reconstructRateOnly(printed, origin, accepted, drafted, options, warnings);
-		case 'v1-f':
+		case 'coverage':
 			return reconstructCoverage(printed, origin, accepted, drafted, warnings);
 		default:
 			return reconstructPerPosition(printed, origin, accepted, drafted, warnings);
@@ -173,7 +173,7 @@ function reconstructRateOnly(
 	return {observation, warnings};
 }
 
-/** V1-c, V1-d, V1-e: per-position rates are acc_pos / n. */
+/** V1-c, classic, throughput: per-position rates are acc_pos / n. */
 function reconstructPerPosition(
 	printed: PrintedLine,
 	origin: Origin,
@@ -200,9 +200,9 @@ function reconstructPerPosition(
 		};
 		return chooseDrafts(bounds, drafted, k, m > 0 ? accepted / m : accepted / Math.max(sumRates, 1e-9), test);
 	};
-	let format: 'v1-c' | 'v1-d' | 'v1-e' = printed.format === 'v1-e' ? 'v1-e' : 'v1-d';
+	let format: 'v1-c' | 'classic' | 'throughput' = printed.format === 'throughput' ? 'throughput' : 'classic';
 	let result = tryBonus(true);
-	if (result.chosen === undefined && printed.format === 'v1-d') {
+	if (result.chosen === undefined && printed.format === 'classic') {
 		const withoutBonus = tryBonus(false);
 		if (withoutBonus.chosen !== undefined) {
 			format = 'v1-c';

@@ -11,14 +11,17 @@
  * - `v1-a`: PR #15151 (2025-04-01), `Speculative metrics: Draft acceptance rate: 0.xxx, Number of ...`;
  * - `v1-b`: PR #15902 to #16665, `SpecDecoding metrics: Draft acceptance rate: x.x%, Accepted: ...`;
  * - `v1-c`: PR #16665, mean acceptance length WITHOUT the bonus token (`accepted / num_drafts`);
- * - `v1-d`: PR #17908 to #24127, same text, mean acceptance length `1 + accepted / num_drafts`;
- * - `v1-e`: PR #24127 onward, with throughputs and `Avg Draft acceptance rate` last;
- * - `v1-f`: the newest, with `Mean verification depth` and per-position verification coverage.
+ * - `classic`: PR #17908 to #24127, same text, mean acceptance length `1 + accepted / num_drafts`;
+ * - `throughput`: PR #24127 onward, with throughputs and `Avg Draft acceptance rate` last;
+ * - `coverage`: the newest, with `Mean verification depth` and per-position verification coverage.
+ *
+ * The last three are the layouts specsim prints, named as `--log-format` names them; the earlier ones
+ * are only read (no flag ever took them).
  */
-export type VllmLogFormat = 'v0' | 'v1-a' | 'v1-b' | 'v1-c' | 'v1-d' | 'v1-e' | 'v1-f';
+export type VllmLogFormat = 'v0' | 'v1-a' | 'v1-b' | 'v1-c' | 'classic' | 'throughput' | 'coverage';
 
 /** Every layout, oldest first. */
-export const VLLM_LOG_FORMATS: readonly VllmLogFormat[] = ['v0', 'v1-a', 'v1-b', 'v1-c', 'v1-d', 'v1-e', 'v1-f'];
+export const VLLM_LOG_FORMATS: readonly VllmLogFormat[] = ['v0', 'v1-a', 'v1-b', 'v1-c', 'classic', 'throughput', 'coverage'];
 
 /** Where an input item sits: a source name (file, `-`, URL) and a 1-based line number. */
 export type Origin = {readonly source: string; readonly line?: number};
@@ -63,13 +66,13 @@ export type Observation = {
 	readonly numAcceptedTokens: number;
 	/** `num_accepted_tokens_per_pos` (k counts), when the input has per-position data. */
 	readonly acceptedPerPos?: readonly number[];
-	/** `num_draft_tokens_per_pos` (k counts): V1-f and the newest Prometheus family only. */
+	/** `num_draft_tokens_per_pos` (k counts): coverage and the newest Prometheus family only. */
 	readonly draftedPerPos?: readonly number[];
 	/** v0: the line's counts are totals since the engine started, not an interval. */
 	readonly cumulative?: boolean;
 	/** v0: accepted draft tokens counted anywhere in the draft (not only the accepted prefix). */
 	readonly acceptedAnywhere?: number;
-	/** Seconds the line covers, from its throughput fields (V1-e/V1-f) or scrape timestamps. */
+	/** Seconds the line covers, from its throughput fields (throughput/coverage) or scrape timestamps. */
 	readonly elapsedS?: number;
 	/** Which route gave `numDrafts` (see `reconstruct.ts`). */
 	readonly draftsFrom: DraftsSource;

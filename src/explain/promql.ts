@@ -1,6 +1,6 @@
 /**
  * The PromQL that derives spec-decode figures from vLLM's counters: the queries in the
- * `SpecDecodingProm` docstring (`vllm/v1/spec_decode/metrics.py`, V1-d to 2026-03; newest for the
+ * `SpecDecodingProm` docstring (`vllm/v1/spec_decode/metrics.py`, PR #17908 to 2026-03; newest for the
  * drafted-per-position form) and the "vLLM / Speculative Decoding" Grafana dashboard
  * (`examples/observability/dashboards/grafana/vllm_speculative_decoding.json`). Text as published,
  * whitespace normalised; see `vllm-spec-decode.md` §2.3 and §4.2.

@@ -34,9 +34,9 @@ export function kTableSection(n: ExplainNumbers): ExplainSection {
 }
 
 const FORMAT_VERSIONS: Readonly<Record<LogFormat, string>> = {
-	classic: 'vLLM 0.8.5 to 0.10.1 (V1-d)',
-	throughput: 'vLLM 0.10.2 and later (V1-e)',
-	coverage: 'the newest vLLM (V1-f)',
+	classic: 'vLLM 0.8.5 to 0.10.1',
+	throughput: 'vLLM 0.10.2 and later',
+	coverage: 'the newest vLLM',
 };
 
 export function logLineSection(n: ExplainNumbers): ExplainSection {

@@ -23,7 +23,7 @@ describe('aggregating observations', () => {
 			numDraftTokens: 387 + 2 * 609,
 			numAcceptedTokens: 150 + 2 * 206,
 			numObservations: 3,
-			formats: {'v1-d': 1, 'v1-e': 2},
+			formats: {classic: 1, throughput: 2},
 		});
 		expect(counts.perPosition!.acceptedPerPos).toEqual([70 + 2 * 122, 46 + 2 * 58, 34 + 2 * 26]);
 		expect(counts.intervals).toHaveLength(3);

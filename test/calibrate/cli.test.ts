@@ -27,7 +27,7 @@ describe('specsim calibrate', () => {
 		const {code, stdout, stderr} = await cli('calibrate', file('run.log', logText), '-o', out);
 		expect(stderr).toBe('');
 		expect(code).toBe(0);
-		expect(stdout).toContain('used 2 observations (2 v1-e); k = 3');
+		expect(stdout).toContain('used 2 observations (2 throughput); k = 3');
 		expect(stdout).toContain(`→ ${out}`);
 		const {config} = await loadPreset(out);
 		expect(config.name).toBe('llama-3.1-8b-eagle3-calibrated');

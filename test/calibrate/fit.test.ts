@@ -15,7 +15,7 @@ function counts(k: number, n: number, acceptedPerPos: number[], intervals?: Aggr
 		numAcceptedTokens: accepted,
 		perPosition: {numDrafts: n, acceptedPerPos, draftedPerPos: new Array<number>(k).fill(n), draftedAssumed: false},
 		intervals: intervals ?? [{numDrafts: n, numAcceptedTokens: accepted}],
-		formats: {'v1-e': 1},
+		formats: {throughput: 1},
 		draftsFrom: {'drafted/k': 1},
 		numObservations: 1,
 	};

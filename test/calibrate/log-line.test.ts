@@ -6,21 +6,21 @@ describe('parseLogLine', () => {
 	it.each([
 		['v0', SAMPLE_LINES.v0, 'v0'],
 		['V1-b', SAMPLE_LINES.v1b, 'v1-b'],
-		['V1-c/V1-d template', SAMPLE_LINES.v1PerPosition, 'v1-d'],
-		['V1-e (club-3090)', SAMPLE_LINES.club3090, 'v1-e'],
-		['V1-e (zmarty)', SAMPLE_LINES.zmarty, 'v1-e'],
+		['V1-c/classic template', SAMPLE_LINES.v1PerPosition, 'classic'],
+		['throughput (club-3090)', SAMPLE_LINES.club3090, 'throughput'],
+		['throughput (zmarty)', SAMPLE_LINES.zmarty, 'throughput'],
 	])('recognises the %s sample line', (_, line, format) => {
 		const result = parseLogLine(line);
 		expect(result.kind).toBe('ok');
 		if (result.kind === 'ok') expect(result.printed.format).toBe(format);
 	});
 
-	it('reads every field of a V1-e line as printed text', () => {
+	it('reads every field of a throughput line as printed text', () => {
 		const result = parseLogLine(SAMPLE_LINES.club3090);
 		expect(result).toEqual({
 			kind: 'ok',
 			printed: {
-				format: 'v1-e',
+				format: 'throughput',
 				message: SAMPLE_LINES.club3090.slice(SAMPLE_LINES.club3090.indexOf('SpecDecoding')),
 				meanLength: '2.91',
 				acceptedThroughput: '63.19',
@@ -33,14 +33,14 @@ describe('parseLogLine', () => {
 		});
 	});
 
-	it('reads V1-f: depth, k after the slash, "-----" entries and coverage', () => {
+	it('reads coverage: depth, k after the slash, "-----" entries and coverage', () => {
 		const line =
 			'INFO 09-11 12:00:10 [metrics.py:122] SpecDecoding metrics: Mean acceptance length: 1.67, Mean verification depth: 1.50/3, Accepted throughput: 0.20 tokens/s, Drafted throughput: 0.30 tokens/s, Accepted: 2 tokens, Drafted: 3 tokens, Per-position acceptance rate: 1.000, 0.000, -----, Per-position verification coverage: 1.000, 0.500, 0.000, Avg Draft acceptance rate: 66.7%';
 		const result = parseLogLine(line);
 		expect(result.kind).toBe('ok');
 		if (result.kind !== 'ok') return;
 		expect(result.printed).toMatchObject({
-			format: 'v1-f',
+			format: 'coverage',
 			depth: '1.50',
 			k: '3',
 			perPos: ['1.000', '0.000', '-----'],

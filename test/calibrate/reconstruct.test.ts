@@ -22,10 +22,10 @@ function reconstruct(line: string, assumedK?: number): {observation: Observation
 }
 
 describe('reconstructing counts from the sample lines', () => {
-	it('v1-per-position ngram line (V1-d): 129 drafts, 150 accepted, 387 drafted, per position 70/46/34', () => {
+	it('v1-per-position ngram line (classic): 129 drafts, 150 accepted, 387 drafted, per position 70/46/34', () => {
 		const {observation: o, warnings} = reconstruct(SAMPLE_LINES.v1PerPosition);
 		expect(o).toMatchObject({
-			format: 'v1-d',
+			format: 'classic',
 			k: 3,
 			numDrafts: 129,
 			numAcceptedTokens: 150,
@@ -36,10 +36,10 @@ describe('reconstructing counts from the sample lines', () => {
 		expect(warnings).toEqual([]);
 	});
 
-	it('club-3090 V1-e line: 331 drafts, per position 255/173/109/60/35, about 10 s', () => {
+	it('club-3090 throughput line: 331 drafts, per position 255/173/109/60/35, about 10 s', () => {
 		const {observation: o, warnings} = reconstruct(SAMPLE_LINES.club3090);
 		expect(o).toMatchObject({
-			format: 'v1-e',
+			format: 'throughput',
 			k: 5,
 			numDrafts: 331,
 			numAcceptedTokens: 632,
@@ -50,9 +50,9 @@ describe('reconstructing counts from the sample lines', () => {
 		expect(warnings).toEqual([]);
 	});
 
-	it('zmarty V1-e line (EAGLE-3, k = 3): 203 drafts, per position 122/58/26', () => {
+	it('zmarty throughput line (EAGLE-3, k = 3): 203 drafts, per position 122/58/26', () => {
 		const {observation: o} = reconstruct(SAMPLE_LINES.zmarty);
-		expect(o).toMatchObject({format: 'v1-e', k: 3, numDrafts: 203, numAcceptedTokens: 206, numDraftTokens: 609, acceptedPerPos: [122, 58, 26]});
+		expect(o).toMatchObject({format: 'throughput', k: 3, numDrafts: 203, numAcceptedTokens: 206, numDraftTokens: 609, acceptedPerPos: [122, 58, 26]});
 		expect(o.acceptedPerPos!.reduce((a, b) => a + b, 0)).toBe(206);
 	});
 
@@ -95,15 +95,15 @@ describe('reconstructing counts from the sample lines', () => {
 	});
 });
 
-describe('V1-c versus V1-d', () => {
-	// 129 drafts, 150 accepted: V1-c printed 150 / 129 = 1.16 where V1-d printed 2.16.
+describe('V1-c versus classic', () => {
+	// 129 drafts, 150 accepted: V1-c printed 150 / 129 = 1.16 where classic printed 2.16.
 	const v1c =
 		'SpecDecoding metrics: Draft acceptance rate: 38.8%, Mean acceptance length: 1.16, Accepted: 150 tokens, Drafted: 387 tokens, Per-position acceptance rate: 0.543, 0.357, 0.264';
 
 	it('a mean length without the bonus token is recognised as V1-c with the same counts', () => {
 		const {observation: o} = reconstruct(v1c);
 		expect(o).toMatchObject({format: 'v1-c', numDrafts: 129, acceptedPerPos: [70, 46, 34]});
-		expect(reconstruct(SAMPLE_LINES.v1PerPosition).observation.format).toBe('v1-d');
+		expect(reconstruct(SAMPLE_LINES.v1PerPosition).observation.format).toBe('classic');
 	});
 
 	it('a mean length below 1 can only be V1-c', () => {
@@ -159,7 +159,7 @@ describe('drafts from the mean length when drafted / k fails', () => {
 	});
 });
 
-describe('V1-f (coverage) lines', () => {
+describe('coverage lines', () => {
 	it('the upstream unit-test line: (d=1, a=1) and (d=2, a=1) with k = 3', () => {
 		const line = formatCounts('coverage', {
 			k: 3,
@@ -171,7 +171,7 @@ describe('V1-f (coverage) lines', () => {
 		});
 		expect(line).toContain('Per-position acceptance rate: 1.000, 0.000, -----');
 		const {observation: o} = reconstruct(line);
-		expect(o).toMatchObject({format: 'v1-f', k: 3, numDrafts: 2, numDraftTokens: 3, acceptedPerPos: [2, 0, 0], draftedPerPos: [2, 1, 0]});
+		expect(o).toMatchObject({format: 'coverage', k: 3, numDrafts: 2, numDraftTokens: 3, acceptedPerPos: [2, 0, 0], draftedPerPos: [2, 1, 0]});
 	});
 });
 

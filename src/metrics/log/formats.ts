@@ -5,9 +5,9 @@ import type {SpecDecodingWindow} from './window.js';
  * The `SpecDecoding metrics:` line layouts we print, by the vLLM version that prints them
  * (see the README's table and `vllm-spec-decode.md` §2.2):
  *
- * - `classic`: V1-d, PR #17908 (2025-05) until PR #24127: rate first, no throughput.
- * - `throughput`: V1-e, PR #24127 (2025-09) onward: throughputs, `Avg Draft acceptance rate` last.
- * - `coverage`: V1-f, the newest: verification depth, per-position rate over drafted-at-position
+ * - `classic`: PR #17908 (2025-05) until PR #24127: rate first, no throughput.
+ * - `throughput`: PR #24127 (2025-09) onward: throughputs, `Avg Draft acceptance rate` last.
+ * - `coverage`: the newest: verification depth, per-position rate over drafted-at-position
  *   (`-----` where nothing was drafted) and verification coverage.
  */
 export type LogFormat = 'classic' | 'throughput' | 'coverage';

@@ -17,7 +17,7 @@ function logger(format: LogFormat, k: number, startS = 0): SpecDecodingLogging {
 
 describe('SpecDecodingLogging reproduces real vLLM log lines byte for byte', () => {
 	// Observations reconstructed from the counts each line prints (reference/sample-vllm-log-lines.md).
-	it('classic (V1-d): vllm-project/vllm#19254, ngram k=3', () => {
+	it('classic: vllm-project/vllm#19254, ngram k=3', () => {
 		const log = logger('classic', 3);
 		// 129 drafts of 3 tokens: 34 accept 3, 12 accept 2, 24 accept 1, 59 accept 0.
 		log.observe(
@@ -37,7 +37,7 @@ describe('SpecDecodingLogging reproduces real vLLM log lines byte for byte', () 
 		);
 	});
 
-	it('throughput (V1-e): noonghunna/club-3090#46, k=5', () => {
+	it('throughput: noonghunna/club-3090#46, k=5', () => {
 		const log = logger('throughput', 5, 100);
 		// 331 drafts of 5: per-position counts 255, 173, 109, 60, 35.
 		log.observe(
@@ -55,7 +55,7 @@ describe('SpecDecodingLogging reproduces real vLLM log lines byte for byte', () 
 		);
 	});
 
-	it('throughput (V1-e): zmarty blog, EAGLE-3 k=3', () => {
+	it('throughput: zmarty blog, EAGLE-3 k=3', () => {
 		const log = logger('throughput', 3);
 		// 203 drafts of 3: per-position counts 122, 58, 26.
 		log.observe(
@@ -71,7 +71,7 @@ describe('SpecDecodingLogging reproduces real vLLM log lines byte for byte', () 
 		);
 	});
 
-	it('throughput (V1-e): the last scheduler golden vector, observed alone', () => {
+	it('throughput: the last scheduler golden vector, observed alone', () => {
 		const log = logger('throughput', 3);
 		log.observe(
 			step(3, [
@@ -84,7 +84,7 @@ describe('SpecDecodingLogging reproduces real vLLM log lines byte for byte', () 
 		);
 	});
 
-	it('coverage (V1-f): the upstream-style unit test', () => {
+	it('coverage: the upstream-style unit test', () => {
 		const log = logger('coverage', 3);
 		log.observe(
 			step(3, [

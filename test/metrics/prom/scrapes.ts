@@ -4,7 +4,7 @@ import {createSpecDecodingProm} from '../../../src/metrics/prom/spec-decoding-pr
 import {renderOpenMetricsScrape, type OpenMetricsChunk} from '../../../src/metrics/prom/exposition.js';
 
 /**
- * The multi-scrape golden scenario: model `m`, engines 0 and 1, k = 3, V1-e families
+ * The multi-scrape golden scenario: model `m`, engines 0 and 1, k = 3, the families of vLLM 0.10.2 and later
  * (`perPositionDrafted: false`), created at 1700000000, scraped at 1700000015, ...030, ...045.
  * `PLAN[scrape][engine]` lists the [drafted, accepted] drafts observed before that scrape.
  */

@@ -18,7 +18,7 @@ const vectorValues = (metrics: Awaited<ReturnType<typeof getMetrics>>, name: str
 };
 
 describe('createSpecDecodingProm', () => {
-	it("creates vLLM's four families (V1-e) with every position series at 0", async () => {
+	it("creates vLLM's four families (vLLM 0.10.2 and later) with every position series at 0", async () => {
 		const registry = new Registry();
 		createSpecDecodingProm({registry, modelName: 'm', engine: 0, numSpecTokens: 4, perPositionDrafted: false});
 		const families = await collectFamilies(registry);
