@@ -115,13 +115,25 @@ export class Engine {
 		return this.scheduler.running.length;
 	}
 
+	/**
+	 * Requests routed to this engine that arrived but are only counted, not materialised: the
+	 * simulation's waiting queue beyond its cap (set by the simulation, part of `numWaiting`).
+	 */
+	numUnmaterialisedWaiting = 0;
+
+	/** `vllm:num_requests_waiting`: queued requests, materialised or only counted. */
 	get numWaiting(): number {
+		return this.scheduler.waiting.size + this.numUnmaterialisedWaiting;
+	}
+
+	/** Materialised queued requests (what the simulation caps). */
+	get numQueued(): number {
 		return this.scheduler.waiting.size;
 	}
 
 	/** Requests queued or running: the router's load signal. */
 	get load(): number {
-		return this.scheduler.running.length + this.scheduler.waiting.size;
+		return this.scheduler.running.length + this.numWaiting;
 	}
 
 	get busy(): boolean {
@@ -217,9 +229,10 @@ export class Engine {
 		out.specStats = stats.numDrafts > 0 ? stats : undefined;
 		const s = this.scheduler;
 		out.numRunning = s.running.length;
-		out.numWaiting = s.waiting.size;
-		out.numWaitingCapacity = s.paused ? 0 : s.waiting.size;
-		out.numWaitingDeferred = s.paused ? s.waiting.size : 0;
+		const waiting = s.waiting.size + this.numUnmaterialisedWaiting;
+		out.numWaiting = waiting;
+		out.numWaitingCapacity = s.paused ? 0 : waiting;
+		out.numWaitingDeferred = s.paused ? waiting : 0;
 		out.kvUsage = this.kv.usage;
 		this.#busy = false;
 		return out;

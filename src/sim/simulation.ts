@@ -47,6 +47,13 @@ export type SimulationOptions = {
 	readonly engineLoggers?: readonly EngineStatsLogging[];
 	/** `num_gpu_blocks` for the engine-initialised lines. */
 	readonly numGpuBlocks?: number;
+	/**
+	 * Most requests materialised in the engines' waiting queues, per engine. Beyond it, arrivals
+	 * of an open-loop source are counted, not materialised, and join the engines when their
+	 * queues drain, with their own arrival times: memory stays bounded whatever the offered load,
+	 * and `vllm:num_requests_waiting` still counts them. @default 4096
+	 */
+	readonly maxQueuedPerEngine?: number;
 };
 
 /**
@@ -54,6 +61,13 @@ export type SimulationOptions = {
  * order, on purpose: step completions (their stats reach the loggers), arrivals, log ticks (so a
  * tick sees every step that ended at or before it), then step starts (so a step sees every
  * request that arrived at or before it). Among engines, lower index first.
+ *
+ * A waiting queue beyond `maxQueuedPerEngine` per engine is counted, not materialised (open
+ * loops): requests are pulled from the source, in arrival order, when queues drain below the
+ * cap. With one engine this changes nothing but memory: the queue's order and every request's
+ * arrival time are the same, and the scheduler admits at most `maxNumSeqs` a step from a queue
+ * that is refilled before each step. With several engines, a request is routed when it is
+ * materialised, and the counted remainder is split over engines as round-robin would route it.
  */
 export class Simulation {
 	readonly engines: readonly Engine[];
@@ -72,6 +86,9 @@ export class Simulation {
 	#roundRobin = 0;
 	#arrived = 0;
 	#finished = 0;
+	#maxQueued: number;
+	/** True once arrivals were left in the source because the queues were full. */
+	#deferring = false;
 
 	constructor(options: SimulationOptions) {
 		if (options.engines.length === 0) throw new RangeError('a simulation needs at least one engine');
@@ -90,6 +107,9 @@ export class Simulation {
 		this.#source = options.source;
 		this.#now = this.startS;
 		this.#nextTickAt = this.startS + this.logIntervalS;
+		const perEngine = options.maxQueuedPerEngine ?? 4096;
+		if (!(perEngine >= 1)) throw new RangeError(`maxQueuedPerEngine must be at least 1, got ${perEngine}`);
+		this.#maxQueued = perEngine * options.engines.length;
 	}
 
 	/** Virtual now: the time up to which the simulation has run. */
@@ -119,18 +139,20 @@ export class Simulation {
 		for (;;) {
 			let nextCompletion = Number.POSITIVE_INFINITY;
 			for (const engine of engines) if (engine.busy && engine.stepEndAt < nextCompletion) nextCompletion = engine.stepEndAt;
-			const nextArrival = this.#source.peekArrivalAt();
+			// Arrivals the queues have no room for wait in the source: they are not events.
+			const nextArrival = this.#queuesFull() ? Number.POSITIVE_INFINITY : this.#source.peekArrivalAt();
 			const t = Math.min(nextCompletion, nextArrival, this.#nextTickAt);
 			if (t > untilS) break;
 			this.#now = t;
 			if (nextCompletion === t) {
 				for (const engine of engines) if (engine.busy && engine.stepEndAt === t) this.#complete(engine);
 			}
-			while (this.#source.peekArrivalAt() <= t) {
+			while (this.#source.peekArrivalAt() <= t && !this.#queuesFull()) {
 				const spec = this.#source.next();
 				if (spec === undefined) break;
 				this.#route(spec);
 			}
+			if (this.#deferring) this.#countBacklog(t);
 			if (this.#nextTickAt === t) this.#tick(t);
 			for (const engine of engines) if (!engine.busy && engine.hasWork) engine.beginStep(t);
 		}
@@ -147,7 +169,30 @@ export class Simulation {
 		}
 	}
 
+	/** True when the engines' materialised queues are at the cap and the source can count arrivals instead. */
+	#queuesFull(): boolean {
+		if (this.#source.countArrivalsBefore === undefined) return false;
+		let queued = 0;
+		for (const engine of this.engines) queued += engine.numQueued;
+		if (queued < this.#maxQueued) return false;
+		this.#deferring = true;
+		return true;
+	}
+
+	/** Split the arrivals before `t` left in the source over the engines, as round-robin routes them. */
+	#countBacklog(t: number): void {
+		const arrived = this.#source.countArrivalsBefore?.(t) ?? 0;
+		const routed = this.#arrived;
+		const n = this.engines.length;
+		for (const engine of this.engines) {
+			const e = engine.index;
+			engine.numUnmaterialisedWaiting = arrived > routed ? routedTo(arrived, e, n) - routedTo(routed, e, n) : 0;
+		}
+		if (arrived <= routed) this.#deferring = false;
+	}
+
 	#complete(engine: Engine): void {
+		if (this.#deferring) this.#countBacklog(engine.stepEndAt);
 		const outcome = engine.completeStep();
 		const logger = this.loggers[engine.index]!;
 		if (outcome.specStats !== undefined) logger.observe(outcome.specStats);
@@ -198,4 +243,9 @@ export class Simulation {
 		this.#ticks += 1;
 		this.#nextTickAt = this.startS + (this.#ticks + 1) * this.logIntervalS;
 	}
+}
+
+/** How many of routed requests 0..x-1 go to engine `e` of `n` under round-robin (request j to engine j mod n). */
+function routedTo(x: number, e: number, n: number): number {
+	return x > e ? Math.floor((x - e - 1) / n) + 1 : 0;
 }

@@ -24,6 +24,13 @@ export type RequestSource = {
 	requestFinished(nowS: number): void;
 	/** Requests handed out so far. */
 	readonly emitted: number;
+	/**
+	 * Requests whose arrival time is before `t`, handed out or not, counted in O(1) memory
+	 * (amortised O(1) per arrival; `t` must not decrease between calls). Open loops only: it lets
+	 * the simulation count a waiting queue beyond its cap instead of materialising it. Absent for
+	 * closed loops (bounded by their users) and traces (bounded by the file).
+	 */
+	countArrivalsBefore?(t: number): number;
 };
 
 export type RequestSourceOptions = {
@@ -98,7 +105,20 @@ export function createRequestSource(options: RequestSourceOptions): RequestSourc
 
 	if (arrivals.kind === 'open') {
 		let nextAt = startS;
+		// A second cursor over the same gaps (a fork of the same name is the same stream): it counts
+		// arrivals without drawing their classes and lengths.
+		const counter = createArrivalProcess(options.arrival, rng.fork('arrivals'));
+		if (counter.kind !== 'open') throw new RangeError('arrival counter must be an open loop');
+		let countAt = startS;
+		let counted = 0;
 		return {
+			countArrivalsBefore(t: number): number {
+				while (counted < maxRequests && countAt < t) {
+					counted += 1;
+					countAt += counter.nextGapS();
+				}
+				return counted;
+			},
 			peekArrivalAt: () => (emitted < maxRequests ? nextAt : Number.POSITIVE_INFINITY),
 			next() {
 				if (emitted >= maxRequests) return undefined;
