@@ -7,6 +7,7 @@ import {registerReplay} from './commands/replay.js';
 import {registerPresets} from './commands/presets.js';
 import {registerRun, type RunEnvironment} from './commands/run.js';
 import {registerSweep} from './commands/sweep.js';
+import {escapeControl} from '../util/escape.js';
 import {EXIT_USAGE, UserError} from '../util/user-error.js';
 import type {Output} from './options.js';
 
@@ -52,7 +53,7 @@ export async function runCli(argv: readonly string[], output: Output, env: RunEn
 		!program.commands.some(c => c.name() === first || c.aliases().includes(first)) &&
 		first !== 'help'
 	) {
-		output.stderr(`specsim: unknown command '${first}' (commands: ${program.commands.map(c => c.name()).join(', ')})\n`);
+		output.stderr(`specsim: unknown command '${escapeControl(first)}' (commands: ${program.commands.map(c => c.name()).join(', ')})\n`);
 		return EXIT_USAGE;
 	}
 	try {
@@ -61,11 +62,12 @@ export async function runCli(argv: readonly string[], output: Output, env: RunEn
 	} catch (error) {
 		if (error instanceof CommanderError) {
 			if (error.exitCode === 0) return 0; // --help, --version
-			output.stderr(`specsim: ${error.message.replace(/^error: /, '')}\n`);
+			output.stderr(`specsim: ${escapeControl(error.message.replace(/^error: /, ''), true)}\n`);
 			return EXIT_USAGE;
 		}
 		if (error instanceof UserError || error instanceof TraceError) {
-			output.stderr(`specsim: ${error.message}\n`);
+			// Messages quote the user's input (a file name, a field): never let it drive the terminal.
+			output.stderr(`specsim: ${escapeControl(error.message, true)}\n`);
 			return error instanceof UserError ? error.exitCode : EXIT_USAGE;
 		}
 		throw error;

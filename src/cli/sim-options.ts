@@ -9,7 +9,10 @@ import type {WorkloadClassSpec} from '../engine/workload/classes.js';
 import {resolveMethodName} from '../speculative/proposers/methods.js';
 import {ConfigError, type ConfigPath} from '../util/config-error.js';
 import {parseDuration} from '../util/duration.js';
+import {MAX_ENGINES, MAX_QPS, MAX_SEED, MAX_USERS} from '../util/limits.js';
 import {UserError} from '../util/user-error.js';
+import {MAX_NUM_SPEC_TOKENS} from '../speculative/limits.js';
+import {QPS_RULE} from '../config/schema.js';
 import {logFormatOption} from './options.js';
 
 /** Flags every simulating command takes. */
@@ -70,10 +73,10 @@ export type ResolvedSimConfig = {
 /** The effective configuration: the preset with the flags applied, validated, and the trace's lines if it has one. */
 export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConfig> {
 	const {input, path, lineOf} = await loadPreset(flags.preset);
-	const seed = parseInteger(flags.seed, '--seed', 0);
+	const seed = parseSeed(flags.seed);
 	const next = structuredClone(input) as SimConfigInput & Record<string, unknown>;
 	const speculative = {...next.speculative};
-	if (flags.k !== undefined) speculative.numSpecTokens = parseInteger(flags.k, '--k', 0);
+	if (flags.k !== undefined) speculative.numSpecTokens = parseInteger(flags.k, '--k', 0, MAX_NUM_SPEC_TOKENS);
 	if (flags.method !== undefined) {
 		try {
 			if (flags.method !== 'none') resolveMethodName(flags.method);
@@ -84,7 +87,7 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 	}
 	next.speculative = speculative;
 	if (flags.modelName !== undefined) next.servedModelName = flags.modelName;
-	if (flags.engines !== undefined) next.engines = {...next.engines, count: parseInteger(flags.engines, '--engines', 1)};
+	if (flags.engines !== undefined) next.engines = {...next.engines, count: parseInteger(flags.engines, '--engines', 1, MAX_ENGINES)};
 	if (flags.routing !== undefined) next.engines = {...next.engines, routing: flags.routing};
 	if (flags.trace !== undefined) next.workload = {...next.workload, trace: flags.trace};
 	if (flags.logFormat !== undefined || flags.logInterval !== undefined) {
@@ -96,14 +99,14 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 	}
 	if (flags.qps !== undefined) {
 		const qps = Number(flags.qps);
-		if (!(qps > 0) || !Number.isFinite(qps)) throw new UserError(`--qps must be a positive number, got "${flags.qps}"`);
+		if (!(qps > 0) || !(qps <= MAX_QPS)) throw new UserError(`--qps ${QPS_RULE}, got "${flags.qps}"`);
 		const arrival = next.workload.arrival;
 		if (arrival.kind === 'closed-loop')
 			throw new UserError(`--qps does not apply to preset ${flags.preset}: its workload is a closed loop of ${arrival.users} users`);
 		next.workload = {...next.workload, arrival: {...arrival, rate: qps}};
 	}
 	next.workload = applyLoadFlags(next.workload, flags);
-	const config = validateConfig(next, `${path} with command-line flags`);
+	const config = validateConfig(next, `${path} with command-line flags`, FLAG_OF_FIELD);
 	const where = (fieldPath: ConfigPath): string => `${path}:${lineOf(fieldPath)}`;
 	if (config.workload.trace === undefined) return {config, seed, presetPath: path, where};
 	// A trace named in a preset file is relative to that file; one given with --trace to the working directory.
@@ -131,7 +134,7 @@ export function applyLoadFlags(workload: SimConfigInput['workload'], flags: SimF
 	if (flags.concurrency !== undefined) {
 		if (flags.qps !== undefined) throw new UserError('--concurrency and --qps exclude each other: a closed loop sets its own rate');
 		if (flags.trace !== undefined) throw new UserError('--concurrency and --trace exclude each other: a trace sets its own arrival times');
-		next = {...next, arrival: {kind: 'closed-loop', users: parseInteger(flags.concurrency, '--concurrency', 1)}};
+		next = {...next, arrival: {kind: 'closed-loop', users: parseInteger(flags.concurrency, '--concurrency', 1, MAX_USERS)}};
 	}
 	if (flags.rangeRatio !== undefined && flags.inputLen === undefined && flags.outputLen === undefined)
 		throw new UserError('--range-ratio needs --input-len or --output-len');
@@ -158,9 +161,35 @@ export function applyLoadFlags(workload: SimConfigInput['workload'], flags: SimF
 	return {...next, classes};
 }
 
-export function parseInteger(text: string, flag: string, min: number): number {
+/** The flag that sets a configuration field, so an error the schema finds after the flags are applied names the flag. */
+const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
+	'speculative.numSpecTokens': '--k',
+	'speculative.method': '--method',
+	'engines.count': '--engines',
+	'workload.arrival.rate': '--qps',
+	'workload.arrival.users': '--concurrency',
+	'logging.intervalS': '--log-interval',
+	servedModelName: '--model-name',
+};
+
+/** An integer flag in `[min, max]` (`max` unbounded when omitted); a documented limit names its range. */
+export function parseInteger(text: string, flag: string, min: number, max?: number): number {
 	const value = Number(text);
-	if (!Number.isInteger(value) || value < min) throw new UserError(`${flag} must be an integer >= ${min}, got "${text}"`);
+	if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
+		throw new UserError(`${flag} must be an integer ${max === undefined ? `>= ${min}` : `from ${min} to ${max}`}, got "${text}"`);
+	}
+	return value;
+}
+
+/**
+ * `--seed`: a decimal integer from 0 to 2^53 - 1. Anything else is refused rather than coerced:
+ * `Number()` would read an empty seed as 0 and round seeds above 2^53 onto their neighbours,
+ * silently giving two different seeds the same random streams.
+ */
+export function parseSeed(text: string): number {
+	const value = Number(text);
+	if (!/^\d{1,16}$/.test(text) || !(value <= MAX_SEED))
+		throw new UserError(`--seed must be a decimal integer from 0 to ${MAX_SEED} (2^53 - 1), got "${text}"`);
 	return value;
 }
 

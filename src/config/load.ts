@@ -51,12 +51,17 @@ export function parsePresetText(text: string, path: string): LoadedPreset {
 	return {config: result.data, input: parsed.value as SimConfigInput, path, lineOf: fieldPath => lineOfPath(text, parsed.tree, fieldPath)};
 }
 
-/** Validate a configuration object built in memory (CLI overrides applied); errors name the field. */
-export function validateConfig(value: unknown, origin: string): SimConfig {
+/**
+ * Validate a configuration object built in memory (CLI overrides applied); errors name the field,
+ * or the flag that set it when `flagOf` maps the field's path (`speculative.numSpecTokens` to `--k`).
+ */
+export function validateConfig(value: unknown, origin: string, flagOf: Readonly<Record<string, string>> = {}): SimConfig {
 	const result = simConfigSchema.safeParse(value);
 	if (!result.success) {
-		const issue = result.error.issues[0]!;
-		throw new UserError(`${origin}: ${formatPath(issue.path)}: ${issue.message}`);
+		const issue = deepest(result.error.issues[0]!);
+		const field = formatPath(issue.path);
+		const flag = flagOf[field];
+		throw new UserError(flag === undefined ? `${origin}: ${field}: ${issue.message}` : `${flag} ${issue.message}`);
 	}
 	return result.data;
 }

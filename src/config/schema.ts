@@ -1,4 +1,7 @@
 import {z} from 'zod';
+import {MAX_NUM_SPEC_TOKENS} from '../speculative/limits.js';
+import {describeValue} from '../util/escape.js';
+import {MAX_DURATION_S, MAX_ENGINES, MAX_QPS, MAX_USERS, MIN_LOG_INTERVAL_S} from '../util/limits.js';
 
 /**
  * The one schema every preset file and every effective configuration passes. Objects are strict
@@ -13,6 +16,21 @@ const nonNegative = z.number().nonnegative();
 const probability = z.number().min(0).max(1);
 const positiveInt = z.number().int().positive();
 const rates = z.array(probability).min(1);
+
+/** A zod error option saying `rule` and what the user wrote, e.g. `must be an integer from 1 to 64, got 10000`. */
+const says = (rule: string) => ({error: (issue: {input?: unknown}) => `${rule}, got ${describeValue(issue.input)}`});
+/** An integer in `[min, max]`, one message for every way to miss it (a string, a fraction, out of range). */
+const intIn = (min: number, max: number) => {
+	const rule = says(`must be an integer from ${min} to ${max}`);
+	return z.number(rule).int(rule).min(min, rule).max(max, rule);
+};
+/** A positive number at most `max`, with the unit in the message. */
+const positiveAtMost = (max: number, rule: string) => {
+	const error = says(rule);
+	return z.number(error).positive(error).max(max, error);
+};
+/** The rule on arrival rates, shared with `--qps`. */
+export const QPS_RULE = `must be a positive number of requests per virtual second, at most ${MAX_QPS}`;
 /** vLLM's convention: P(first i+1 tokens accepted) can only fall with i. */
 const nonIncreasingRates = rates.superRefine((values, ctx) => {
 	for (let i = 1; i < values.length; i++) {
@@ -63,10 +81,10 @@ export const workloadClassSchema = z.strictObject({
 });
 
 export const arrivalSchema = z.union([
-	z.strictObject({kind: z.literal('poisson'), rate: positive}),
-	z.strictObject({kind: z.literal('constant'), rate: positive}),
-	z.strictObject({kind: z.literal('gamma'), rate: positive, cv: positive}),
-	z.strictObject({kind: z.literal('closed-loop'), users: positiveInt, thinkTimeS: nonNegative.optional()}),
+	z.strictObject({kind: z.literal('poisson'), rate: positiveAtMost(MAX_QPS, QPS_RULE)}),
+	z.strictObject({kind: z.literal('constant'), rate: positiveAtMost(MAX_QPS, QPS_RULE)}),
+	z.strictObject({kind: z.literal('gamma'), rate: positiveAtMost(MAX_QPS, QPS_RULE), cv: positive}),
+	z.strictObject({kind: z.literal('closed-loop'), users: intIn(1, MAX_USERS), thinkTimeS: nonNegative.optional()}),
 ]);
 
 export const modelCostSchema = z.strictObject({
@@ -129,7 +147,7 @@ export const proposerConfigSchema = z.strictObject({
 
 /** A figure a preset was built from, so a test can check the simulator reproduces it. */
 export const publishedSchema = z.strictObject({
-	numSpecTokens: positiveInt,
+	numSpecTokens: intIn(1, MAX_NUM_SPEC_TOKENS),
 	meanAcceptanceLength: z.number().min(1).optional(),
 	perPosition: rates.optional(),
 	draftAcceptanceRate: probability.optional(),
@@ -137,68 +155,88 @@ export const publishedSchema = z.strictObject({
 	source: z.string().min(1),
 });
 
-export const simConfigSchema = z.strictObject({
-	name: z.string().min(1),
-	description: z.string().default(''),
-	/** The `model_name` label (vLLM's served model name). */
-	servedModelName: z.string().min(1),
-	/** A built-in model name or a full cost spec. */
-	model: z.union([z.string().min(1), modelCostSchema]),
-	/** A built-in hardware name or a full spec; `gpus` overrides the tensor-parallel size. */
-	hardware: z.union([z.string().min(1), hardwareSchema]),
-	tensorParallel: positiveInt.optional(),
-	scheduler: z
-		.strictObject({
-			maxNumSeqs: positiveInt.default(256),
-			maxNumBatchedTokens: positiveInt.default(8192),
-			maxModelLen: positiveInt.default(8192),
-			blockSize: positiveInt.default(16),
-			gpuMemoryUtilization: z.number().gt(0).max(1).default(0.9),
-			/** Overrides the KV capacity derived from memory. */
-			numKvBlocks: positiveInt.optional(),
-			chunkedPrefill: z.boolean().default(true),
-			longPrefillTokenThreshold: z.number().int().nonnegative().default(0),
-			clampAcceptedAtMaxTokens: z.boolean().default(false),
-			/** Fixed seconds per step (scheduling, sampling, launch). */
-			stepOverheadS: nonNegative.default(0.002),
-		})
-		.prefault({}),
-	speculative: z.strictObject({
-		/** vLLM `speculative_config.method` (aliases like `deepseek_mtp` are accepted). `none` turns it off. */
-		method: z.string().min(1),
-		/** `num_speculative_tokens` (k); 0 turns speculation off, like `method: "none"`. */
-		numSpecTokens: z.number().int().nonnegative(),
-		/** Required while speculation is on (checked when the simulation is built). */
-		acceptance: acceptanceSchema.optional(),
-		heterogeneity: z.strictObject({concentration: positive, levels: positiveInt.optional(), source}).optional(),
-		temperatureSensitivity: nonNegative.default(0),
-		draftCost: draftCostSchema.optional(),
-		proposer: proposerConfigSchema.prefault({}),
-		source,
-	}),
-	workload: z.strictObject({
-		arrival: arrivalSchema,
-		/** Built-in class names (`chat`, `code`, `summarization`, `agentic`) or full class specs. */
-		classes: z.array(z.union([z.string().min(1), workloadClassSchema])).min(1),
-		/** A JSONL trace replayed instead of the arrival process (arrival_time, prompt_tokens, output_tokens, class). */
-		trace: z.string().min(1).optional(),
-		source,
-	}),
-	engines: z
-		.strictObject({
-			count: positiveInt.default(1),
-			routing: z.enum(['round-robin', 'least-loaded']).default('round-robin'),
-		})
-		.prefault({}),
-	logging: z
-		.strictObject({
-			format: z.enum(['classic', 'throughput', 'coverage']).default('classic'),
-			intervalS: positive.default(10),
-		})
-		.prefault({}),
-	published: z.array(publishedSchema).default([]),
-	sources: z.record(z.string(), z.string()).default({}),
-});
+export const simConfigSchema = z
+	.strictObject({
+		name: z.string().min(1),
+		description: z.string().default(''),
+		/** The `model_name` label (vLLM's served model name). */
+		servedModelName: z.string().min(1),
+		/** A built-in model name or a full cost spec. */
+		model: z.union([z.string().min(1), modelCostSchema]),
+		/** A built-in hardware name or a full spec; `gpus` overrides the tensor-parallel size. */
+		hardware: z.union([z.string().min(1), hardwareSchema]),
+		tensorParallel: positiveInt.optional(),
+		scheduler: z
+			.strictObject({
+				maxNumSeqs: positiveInt.default(256),
+				maxNumBatchedTokens: positiveInt.default(8192),
+				maxModelLen: positiveInt.default(8192),
+				blockSize: positiveInt.default(16),
+				gpuMemoryUtilization: z.number().gt(0).max(1).default(0.9),
+				/** Overrides the KV capacity derived from memory. */
+				numKvBlocks: positiveInt.optional(),
+				chunkedPrefill: z.boolean().default(true),
+				longPrefillTokenThreshold: z.number().int().nonnegative().default(0),
+				clampAcceptedAtMaxTokens: z.boolean().default(false),
+				/** Fixed seconds per step (scheduling, sampling, launch). */
+				stepOverheadS: nonNegative.default(0.002),
+			})
+			.prefault({}),
+		speculative: z.strictObject({
+			/** vLLM `speculative_config.method` (aliases like `deepseek_mtp` are accepted). `none` turns it off. */
+			method: z.string().min(1),
+			/**
+			 * `num_speculative_tokens` (k); 0 turns speculation off, like `method: "none"`. At most
+			 * MAX_NUM_SPEC_TOKENS and below the token budget (checked on the whole config).
+			 */
+			numSpecTokens: intIn(0, MAX_NUM_SPEC_TOKENS),
+			/** Required while speculation is on (checked when the simulation is built). */
+			acceptance: acceptanceSchema.optional(),
+			heterogeneity: z.strictObject({concentration: positive, levels: positiveInt.optional(), source}).optional(),
+			temperatureSensitivity: nonNegative.default(0),
+			draftCost: draftCostSchema.optional(),
+			proposer: proposerConfigSchema.prefault({}),
+			source,
+		}),
+		workload: z.strictObject({
+			arrival: arrivalSchema,
+			/** Built-in class names (`chat`, `code`, `summarization`, `agentic`) or full class specs. */
+			classes: z.array(z.union([z.string().min(1), workloadClassSchema])).min(1),
+			/** A JSONL trace replayed instead of the arrival process (arrival_time, prompt_tokens, output_tokens, class). */
+			trace: z.string().min(1).optional(),
+			source,
+		}),
+		engines: z
+			.strictObject({
+				count: intIn(1, MAX_ENGINES).default(1),
+				routing: z.enum(['round-robin', 'least-loaded']).default('round-robin'),
+			})
+			.prefault({}),
+		logging: z
+			.strictObject({
+				format: z.enum(['classic', 'throughput', 'coverage']).default('classic'),
+				intervalS: z
+					.number(says(`must be at least ${MIN_LOG_INTERVAL_S} virtual seconds`))
+					.min(MIN_LOG_INTERVAL_S, says(`must be at least ${MIN_LOG_INTERVAL_S} virtual seconds`))
+					.max(MAX_DURATION_S, says(`must be at most ${MAX_DURATION_S} virtual seconds`))
+					.default(10),
+			})
+			.prefault({}),
+		published: z.array(publishedSchema).default([]),
+		sources: z.record(z.string(), z.string()).default({}),
+	})
+	.superRefine((config, ctx) => {
+		// A draft of k tokens is scheduled with its verified token: k + 1 tokens of the step's budget.
+		// At k >= budget no decode step could ever be scheduled and no request would finish.
+		const budget = config.scheduler.maxNumBatchedTokens;
+		if (config.speculative.numSpecTokens >= budget) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['speculative', 'numSpecTokens'],
+				message: `must be below the token budget scheduler.maxNumBatchedTokens=${budget} (a draft of k tokens needs k + 1 tokens in one step), got ${config.speculative.numSpecTokens}`,
+			});
+		}
+	});
 
 /** A preset as written in a file (defaults not yet applied). */
 export type SimConfigInput = z.input<typeof simConfigSchema>;

@@ -1,10 +1,13 @@
+import {MAX_DURATION_S} from './limits.js';
+
 const UNITS: Readonly<Record<string, number>> = {ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400};
 
 /**
  * Parse a duration such as `90s`, `10m`, `1h`, `1h30m`, `250ms` or a bare number of seconds into
  * seconds.
  *
- * @throws RangeError naming the text when it is not a positive duration.
+ * @throws RangeError naming the text when it is not a positive duration of at most
+ * {@link MAX_DURATION_S} (30 days: the work of a run stays bounded).
  */
 export function parseDuration(text: string): number {
 	const trimmed = text.trim();
@@ -21,5 +24,6 @@ export function parseDuration(text: string): number {
 
 function positive(seconds: number, text: string): number {
 	if (!(seconds > 0) || !Number.isFinite(seconds)) throw new RangeError(`invalid duration "${text}" (must be positive)`);
+	if (seconds > MAX_DURATION_S) throw new RangeError(`invalid duration "${text}" (at most ${MAX_DURATION_S / 86_400}d)`);
 	return seconds;
 }

@@ -51,7 +51,7 @@ describe('specsim replay', () => {
 	it.each([
 		['{"type":"step","t":1,"engine":0,"num_spec_tokens":3,"drafts":[[2,3]]}', 'line 2: "drafts[0]": accepted 3 > drafted 2'],
 		['{"type":"step","t":1,"engine":0,"num_spec_tokens":3,"drafts":[[4,1]]}', 'line 2: "drafts[0]": drafted 4 > num_spec_tokens 3'],
-		['{"type":"step","t":1,"engine":0,"drafts":[[1,1]]}', 'line 2: "num_spec_tokens" must be a positive integer, got undefined'],
+		['{"type":"step","t":1,"engine":0,"drafts":[[1,1]]}', 'line 2: "num_spec_tokens" must be an integer from 1 to 64, got nothing'],
 		['{"type":"step","t":1,"engine":0,"num_spec_tokens":3,"drafts":[[1,1]]', 'line 2: invalid JSON'],
 		['{"type":"oops"}', 'line 2: unknown record type "oops" (expected "meta", "step" or "log")'],
 	])('stops at a malformed line with one line naming it, exit code 2: %s', async (bad, message) => {

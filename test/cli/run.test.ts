@@ -68,8 +68,8 @@ describe('specsim run --headless', () => {
 		[['--preset', 'no-such-preset'], /^specsim: unknown preset "no-such-preset"; known: .*llama-3\.1-8b-eagle3/],
 		[['--duration', 'forever'], /^specsim: --duration: invalid duration "forever"/],
 		[['--speed', 'fast'], /^specsim: --speed must be a positive number or "max", got "fast"/],
-		[['--qps', '-1'], /^specsim: --qps must be a positive number, got "-1"/],
-		[['--seed', '1.5'], /^specsim: --seed must be an integer >= 0, got "1.5"/],
+		[['--qps', '-1'], /^specsim: --qps must be a positive number of requests per virtual second, at most 10000, got "-1"/],
+		[['--seed', '1.5'], /^specsim: --seed must be a decimal integer from 0 to 9007199254740991 \(2\^53 - 1\), got "1.5"/],
 		[['--method', 'telepathy'], /^specsim: --method: Unknown speculative method "telepathy"; known: eagle, eagle3, mtp, /],
 	])('rejects %j with one line and exit code 2', async (flags, message) => {
 		const {code, stderr} = await cli('run', '--headless', '--no-server', '--duration', '1s', ...flags);

@@ -1,9 +1,10 @@
 import type {Command} from 'commander';
-import {EventStreamError, parseEventLine} from '../../events/event-stream.js';
+import {EventStreamError, EventStreamReader} from '../../events/event-stream.js';
 import {renderText} from '../../metrics/prom/exposition.js';
 import type {SimEvent} from '../../events/event-stream.js';
 import {LOG_FORMATS, type LogFormat} from '../../metrics/log/formats.js';
 import {Replayer, type ReplayOptions} from '../../replay/replay.js';
+import {escapeControl} from '../../util/escape.js';
 import {EXIT_RUNTIME, UserError} from '../../util/user-error.js';
 import {readLines} from '../io/read-lines.js';
 import {logFormatOption, type Output} from '../options.js';
@@ -27,14 +28,13 @@ export function registerReplay(program: Command, output: Output): void {
 async function replayFile(file: string, flags: ReplayFlags, output: Output): Promise<void> {
 	let replayer: Replayer | undefined;
 	let lineNumber = 0;
-	let sawAny = false;
+	const reader = new EventStreamReader();
 	for await (const text of readLines(file)) {
 		lineNumber += 1;
 		if (text.trim() === '') continue;
 		let result: ReturnType<Replayer['handle']>;
 		try {
-			const event = parseEventLine(text, sawAny ? Math.max(lineNumber, 2) : 1);
-			sawAny = true;
+			const event = reader.read(text, lineNumber);
 			// The meta record (first) may carry the run's config: its log format and model name are the defaults.
 			replayer ??= new Replayer(replayOptions(event, flags));
 			result = replayer.handle(event);
@@ -47,7 +47,7 @@ async function replayFile(file: string, flags: ReplayFlags, output: Output): Pro
 		if (result.message !== undefined) output.stdout(`${result.message}\n`);
 		if (flags.verify && result.message !== result.event.line) {
 			throw new UserError(
-				`${file}:${lineNumber}: replayed message differs from the recorded line\n  recorded: ${result.event.line}\n  replayed: ${result.message ?? '(nothing: no drafts in the interval)'}`,
+				`${file}:${lineNumber}: replayed message differs from the recorded line\n  recorded: ${escapeControl(result.event.line)}\n  replayed: ${result.message ?? '(nothing: no drafts in the interval)'}`,
 				EXIT_RUNTIME,
 			);
 		}

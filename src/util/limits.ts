@@ -1,0 +1,36 @@
+/**
+ * Documented upper bounds on the numbers a user can give (flags, preset fields, replayed event
+ * streams), so that every run does bounded work per virtual second and an absurd number is a
+ * one-line error instead of a run that exhausts memory or never makes progress. Each bound is far
+ * above what a real deployment uses; the README's "Limits" table lists them.
+ */
+
+/**
+ * Data-parallel engines in one simulated process (`--engines`, `engines.count`, `engine` in an
+ * event stream). vLLM deployments use data-parallel sizes up to a few dozen ranks per model.
+ */
+export const MAX_ENGINES = 64;
+
+/**
+ * Arrival rate in requests per virtual second (`--qps`, `workload.arrival.rate`). One simulated
+ * H100 serves tens of requests per second; beyond this the run only queues requests.
+ */
+export const MAX_QPS = 10_000;
+
+/** Users of a closed-loop workload (`workload.arrival.users`): each keeps one request in flight. */
+export const MAX_USERS = 100_000;
+
+/** The longest virtual duration accepted (`--duration`, and any other duration flag): 30 days. */
+export const MAX_DURATION_S = 30 * 86_400;
+
+/**
+ * The shortest SpecDecoding log interval (`--log-interval`, `logging.intervalS`). vLLM's default
+ * is 10 s; a shorter interval than this only multiplies identical-looking lines.
+ */
+export const MIN_LOG_INTERVAL_S = 0.1;
+
+/**
+ * The largest `--seed`: 2^53 - 1, the largest integer a JavaScript number holds exactly (above it
+ * distinct decimal seeds would collapse to the same number and so to the same random streams).
+ */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
