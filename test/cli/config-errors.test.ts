@@ -10,8 +10,11 @@ const dir = mkdtempSync(join(tmpdir(), 'specsim-config-errors-'));
 interface Preset {
 	model: string;
 	scheduler: Record<string, unknown>;
-	speculative: {acceptance: Record<string, unknown>};
-	workload: Record<string, unknown>;
+	speculative: {acceptance: Record<string, unknown>; numSpecTokens?: number};
+	workload: {arrival: Record<string, unknown>} & Record<string, unknown>;
+	engines?: Record<string, unknown>;
+	logging?: Record<string, unknown>;
+	published?: unknown[];
 }
 
 /** A valid preset, one field per line, with `patch` applied to the object first. */
@@ -136,7 +139,7 @@ describe('bad numbers are refused where they are read, with documented limits', 
 
 	it('--k at or above the token budget names the flag and the budget', async () => {
 		const path = presetFile('small-budget', p => {
-			p['scheduler'] = {maxModelLen: 4, maxNumBatchedTokens: 4, chunkedPrefill: true};
+			p.scheduler = {maxModelLen: 4, maxNumBatchedTokens: 4, chunkedPrefill: true};
 		});
 		expect(await oneLineError('run', '--headless', '--no-server', '--duration', '1s', '--preset', path, '--k', '4')).toBe(
 			'specsim: --k must be below the token budget scheduler.maxNumBatchedTokens=4 (a draft of k tokens needs k + 1 tokens in one step), got 4',
@@ -147,7 +150,7 @@ describe('bad numbers are refused where they are read, with documented limits', 
 		[
 			'speculative.numSpecTokens above the maximum',
 			p => {
-				p['speculative'].numSpecTokens = 10000;
+				p.speculative.numSpecTokens = 10000;
 			},
 			'"numSpecTokens"',
 			'speculative.numSpecTokens: must be an integer from 0 to 64, got 10000',
@@ -155,7 +158,7 @@ describe('bad numbers are refused where they are read, with documented limits', 
 		[
 			'speculative.numSpecTokens at the token budget',
 			p => {
-				p['scheduler'] = {maxModelLen: 3, maxNumBatchedTokens: 3};
+				p.scheduler = {maxModelLen: 3, maxNumBatchedTokens: 3};
 			},
 			'"numSpecTokens"',
 			'speculative.numSpecTokens: must be below the token budget scheduler.maxNumBatchedTokens=3 (a draft of k tokens needs k + 1 tokens in one step), got 3',
@@ -163,7 +166,7 @@ describe('bad numbers are refused where they are read, with documented limits', 
 		[
 			'engines.count',
 			p => {
-				p['engines'] = {count: 1e9};
+				p.engines = {count: 1e9};
 			},
 			'"count"',
 			'engines.count: must be an integer from 1 to 64, got 1000000000',
@@ -171,7 +174,7 @@ describe('bad numbers are refused where they are read, with documented limits', 
 		[
 			'an arrival rate',
 			p => {
-				p['workload'].arrival.rate = 1e9;
+				p.workload.arrival['rate'] = 1e9;
 			},
 			'"rate"',
 			'workload.arrival.rate: must be a positive number of requests per virtual second, at most 10000, got 1000000000',
@@ -179,7 +182,7 @@ describe('bad numbers are refused where they are read, with documented limits', 
 		[
 			'closed-loop users',
 			p => {
-				p['workload'].arrival = {kind: 'closed-loop', users: 1e8};
+				p.workload.arrival = {kind: 'closed-loop', users: 1e8};
 			},
 			'"users"',
 			'workload.arrival.users: must be an integer from 1 to 100000, got 100000000',
@@ -187,7 +190,7 @@ describe('bad numbers are refused where they are read, with documented limits', 
 		[
 			'a log interval',
 			p => {
-				p['logging'] = {intervalS: 1e-9};
+				p.logging = {intervalS: 1e-9};
 			},
 			'"intervalS"',
 			'logging.intervalS: must be at least 0.1 virtual seconds, got 1e-9',
@@ -195,7 +198,7 @@ describe('bad numbers are refused where they are read, with documented limits', 
 		[
 			'a published k',
 			p => {
-				p['published'] = [{numSpecTokens: 65, source: 'x'}];
+				p.published = [{numSpecTokens: 65, source: 'x'}];
 			},
 			'"numSpecTokens": 65',
 			'published[0].numSpecTokens: must be an integer from 1 to 64, got 65',

@@ -150,8 +150,7 @@ describe('specsim generate', () => {
 		});
 		expect(await cli('generate', '--out', join(root, 'e'), '--duration', '1m', '--k', 'x')).toMatchObject({
 			code: 2,
-			stderr: 'specsim: --k must be an integer from 0 to 64, got "x"
-',
+			stderr: 'specsim: --k must be an integer from 0 to 64, got "x"\n',
 		});
 		expect((await cli('generate', '--duration', '1m')).stderr).toBe("specsim: required option '--out <dir>' not specified\n");
 	});
