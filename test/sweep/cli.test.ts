@@ -83,7 +83,7 @@ describe('specsim sweep', () => {
 		[['--duration', 'soon'], /^specsim: --duration: invalid duration "soon"/],
 		[['--json', '--csv'], /^specsim: --json and --csv exclude each other/],
 		[['--plot', 'out.png'], /^specsim: --plot writes SVG/],
-		[['--seed', '-1'], /^specsim: --seed must be an integer >= 0/],
+		[['--seed', '-1'], /^specsim: --seed must be a decimal integer from 0 to 9007199254740991/],
 		[['--preset', closedLoopPreset, '--qps', '4'], /^specsim: --qps does not apply to preset/],
 		[['--preset', 'no-such-preset'], /^specsim: unknown preset "no-such-preset"/],
 		[['--bogus'], /^specsim: unknown option '--bogus'/],
