@@ -17,10 +17,10 @@
  * Records are in time order; `num_spec_tokens` is at most {@link MAX_NUM_SPEC_TOKENS} and fixed per
  * engine; `engine` is below the meta record's `config.engines.count` (at most {@link MAX_ENGINES}).
  */
-import {parse, printParseErrorCode, type ParseError} from 'jsonc-parser';
 import {MAX_NUM_SPEC_TOKENS} from '../speculative/limits.js';
 import {describeValue} from '../util/escape.js';
 import {MAX_ENGINES} from '../util/limits.js';
+import {findJsonSyntaxError} from './json-syntax.js';
 
 export type MetaEvent = {readonly type: 'meta'; readonly start_t?: number; readonly [key: string]: unknown};
 export type StepEvent = {
@@ -209,18 +209,8 @@ function parseJson(text: string, lineNumber: number): unknown {
 }
 
 function describeJsonSyntaxError(text: string): string {
-	const errors: ParseError[] = [];
-	try {
-		parse(text, errors, {allowTrailingComma: false, disallowComments: true});
-	} catch {
-		return 'invalid JSON (nested too deeply)';
-	}
-	const first = errors[0];
-	if (first === undefined) return 'invalid JSON';
-	const problem = printParseErrorCode(first.error)
-		.replace(/([a-z])([A-Z])/g, '$1 $2')
-		.toLowerCase();
-	return `invalid JSON at column ${first.offset + 1}: ${problem}`;
+	const error = findJsonSyntaxError(text);
+	return error === undefined ? 'invalid JSON' : `invalid JSON at column ${error.column}: ${error.problem}`;
 }
 
 /** Serialise a step record; numbers print as JSON numbers, so a round trip is exact. */

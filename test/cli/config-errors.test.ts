@@ -263,8 +263,8 @@ describe('bad event lines: one line naming file, line and field; exit code 2', (
 			2,
 			'unknown record type "st\\u001b[2J\\u0007ep" (expected "meta", "step" or "log")',
 		],
-		['raw control characters in broken JSON', () => ['{"type":"step" \u001b[31mRED\u0007}'], 2, 'invalid JSON at column 16: invalid symbol'],
-		['a truncated line', () => ['{"type":"step","t":1,"engine":0,"num_spec_tok'], 2, 'invalid JSON at column 33: unexpected end of string'],
+		['raw control characters in broken JSON', () => ['{"type":"step" \u001b[31mRED\u0007}'], 2, "invalid JSON at column 16: expected ',' or '}'"],
+		['a truncated line', () => ['{"type":"step","t":1,"engine":0,"num_spec_tok'], 2, 'invalid JSON at column 33: unterminated string'],
 		['a meta record not first', () => [JSON.stringify(meta)], 2, 'a "meta" record may only be the first line'],
 	])('%s', async (_name, lines, lineNumber, message) => {
 		const path = join(dir, `events-${_name.replaceAll(' ', '-')}.jsonl`);
