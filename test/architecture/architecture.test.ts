@@ -103,7 +103,7 @@ describe('one list of core folders', () => {
 		expect(depcruiseConfig.missingDirs(ROOT)).toEqual([]);
 	});
 
-	it('a renamed or emptied core folder is reported (the config checks this when it loads)', () => {
+	it('a renamed or emptied core folder is reported, and the config refuses to load', async () => {
 		const tree = mkdtempSync(join(tmpdir(), 'specsim-renamed-'));
 		try {
 			for (const dir of CORE_DIRS.filter(dir => dir !== 'src/engine')) {
@@ -115,6 +115,11 @@ describe('one list of core folders', () => {
 			mkdirSync(join(tree, 'src/util/empty'));
 			rmSync(join(tree, 'src/util/x.ts'));
 			expect(depcruiseConfig.missingDirs(tree, CORE_DIRS)).toEqual(['src/engine', 'src/util']);
+			// The same config file, placed in that tree, throws when dependency-cruiser loads it.
+			cpSync(join(ROOT, '.dependency-cruiser.mjs'), join(tree, '.dependency-cruiser.mjs'));
+			await expect(import(pathToFileURL(join(tree, '.dependency-cruiser.mjs')).href)).rejects.toThrow(
+				'listed folder(s) missing or empty: src/engine, src/util, src/config, src/output, src/ui, src/runtime',
+			);
 		} finally {
 			rmSync(tree, {recursive: true, force: true});
 		}
