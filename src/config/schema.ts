@@ -133,6 +133,18 @@ export const draftCostSchema = z.union([
 	z.strictObject({kind: z.literal('ratio'), c: nonNegative, source}),
 ]);
 
+/** A fitted step-time model (`FittedStepTime`): what `specsim calibrate` writes from `vllm bench serve` results. */
+export const stepTimeSchema = z.strictObject({
+	kind: z.literal('linear'),
+	baseS: nonNegative,
+	perTokenS: nonNegative,
+	perContextTokenS: nonNegative,
+	perRequestS: nonNegative,
+	draftPassS: nonNegative,
+	draftPerRequestS: nonNegative,
+	source,
+});
+
 export const proposerConfigSchema = z.strictObject({
 	promptLookupMin: positiveInt.optional(),
 	promptLookupMax: positiveInt.optional(),
@@ -166,6 +178,8 @@ export const simConfigSchema = z
 		/** A built-in hardware name or a full spec; `gpus` overrides the tensor-parallel size. */
 		hardware: z.union([z.string().min(1), hardwareSchema]),
 		tensorParallel: positiveInt.optional(),
+		/** A fitted step-time model replacing the roofline (model and hardware then only size memory). */
+		stepTime: stepTimeSchema.optional(),
 		scheduler: z
 			.strictObject({
 				maxNumSeqs: positiveInt.default(256),

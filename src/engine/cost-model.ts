@@ -1,8 +1,11 @@
 import {makeDraftCost} from './cost/draft-cost.js';
+import {type FittedStepTime, fittedBreakdown, makeFittedCost} from './cost/fitted.js';
+import {attentionFlopsPerPair, makeCommunication, makeWeightBytes, stepTokens} from './cost/target-cost.js';
 import type {DraftCostSpec, HardwareSpec, ModelCostSpec, StepCostBreakdown, StepShape} from './cost/types.js';
 import {requireNonNegative, validateHardware, validateModel} from './cost/validate.js';
 
 export type {DraftCostSpec, HardwareSpec, ModelCostSpec, StepCostBreakdown, StepShape} from './cost/types.js';
+export type {FittedStepTime} from './cost/fitted.js';
 export {BUILTIN_HARDWARE} from './cost/hardware.js';
 export {BUILTIN_MODELS} from './cost/models.js';
 
@@ -18,6 +21,8 @@ export type CostModelOptions = {
 	draft?: DraftCostSpec;
 	/** Fixed seconds per step (scheduling, sampling, launch). @default 0 */
 	overheadS?: number;
+	/** A fitted step-time model: replaces the roofline (and `draft`, `overheadS`) when given. */
+	fitted?: FittedStepTime;
 };
 
 /** Step latency from batch shape (vidur's execution-time predictor, as a roofline). */
@@ -44,7 +49,7 @@ export type CostModel = {
  *
  *     targetS   = pass(P + D + S, C)            (0 when P + D + S = 0)
  *     draftS    = by draft kind, see below
- *     overheadS = overheadS + (gpus > 1 ? interconnectOverheadS : 0)   (0 when nothing runs)
+ *     overheadS = overheadS + (gpus > 1 ? interconnectOverheadS + all-reduces : 0)   (0 when nothing runs)
  *     step      = targetS + draftS + overheadS
  *
  * where `P = numPrefillTokens`, `D = numDecodeRequests`, `S = numScheduledSpecTokens` (a request
@@ -62,8 +67,15 @@ export type CostModel = {
  * - `ratio`: `n, k >= 1 ? k × c × T1` with `T1 = pass(1, 0)`, so at batch 1 a step verifying `k`
  *   drafts takes `T1 × (1 + k·c)` and Leviathan's speedup `(1 + Σ r_i) / (1 + k·c)` follows.
  *
- * Ignored: attention FLOPs, activation traffic, MoE reading fewer experts at small batch
- * (weights are always fully read), kernel-launch gaps (put them in `overheadS`).
+ * Where the model gives the shapes, the roofline also counts (see `cost/target-cost.ts`):
+ * - attention FLOPs over the real context, `attentionTokenPairs × 2·heads·(qkHeadDim + vHeadDim)
+ *   × layers` (MLA in its latent dimensions), on the compute side;
+ * - a mixture of experts reading only the experts its tokens are routed to, `W` above becoming
+ *   `dense + experts × (1 − (1 − k/E)^tokens)`: few experts at batch 1, all at large batch;
+ * - tensor-parallel communication, two ring all-reduces of `tokens × hidden × 2` bytes per layer
+ *   over `interconnectBytesPerS`, each with `allReduceLatencyS`, added to `overheadS`.
+ *
+ * Ignored: activation traffic, kernel-launch gaps (put them in `overheadS`).
  *
  * Every term is non-decreasing in every shape field, so the latency is too.
  *
@@ -76,23 +88,40 @@ export function createCostModel(options: CostModelOptions): CostModel {
 	validateHardware(hardware);
 	const fixedOverheadS = options.overheadS ?? 0;
 	requireNonNegative(fixedOverheadS, 'overheadS');
+	if (options.fitted !== undefined) {
+		const fitted = makeFittedCost(options.fitted);
+		return {
+			singleTokenStepS: fitted.singleTokenStepS,
+			stepLatencyS(shape) {
+				checkShape(shape);
+				return fitted.target(shape) + fitted.draft(shape);
+			},
+			breakdown(shape, out = {targetS: 0, draftS: 0, overheadS: 0}) {
+				checkShape(shape);
+				return fittedBreakdown(fitted, shape, out);
+			},
+		};
+	}
 
 	const bandwidth = hardware.hbmBandwidthBytesPerS * hardware.gpus * (hardware.bandwidthEfficiency ?? DEFAULT_BANDWIDTH_EFFICIENCY);
 	const flops = hardware.peakFlops * hardware.gpus * (hardware.flopsEfficiency ?? DEFAULT_FLOPS_EFFICIENCY);
-	const weightsS = (model.params * model.bytesPerParam) / bandwidth;
+	const weightBytes = makeWeightBytes(model);
 	const kvPerTokenS = model.kvBytesPerToken / bandwidth;
 	const flopsPerTokenS = (2 * (model.activeParams ?? model.params)) / flops;
-	const stepOverheadS = fixedOverheadS + (hardware.gpus > 1 ? (hardware.interconnectOverheadS ?? 0) : 0);
-	const singleTokenStepS = Math.max(weightsS, flopsPerTokenS);
+	const attentionPairS = attentionFlopsPerPair(model) / flops;
+	const communicationS = makeCommunication(model, hardware);
+	const singleTokenStepS = Math.max(weightBytes(1) / bandwidth, flopsPerTokenS);
 	const draftCost = makeDraftCost(draft, model, bandwidth, flops, singleTokenStepS);
 
 	const targetOf = (s: Readonly<StepShape>): number => {
-		const tokens = s.numPrefillTokens + s.numDecodeRequests + s.numScheduledSpecTokens;
+		const tokens = stepTokens(s);
 		if (tokens === 0) return 0;
-		const memoryS = weightsS + s.contextTokens * kvPerTokenS;
-		const computeS = tokens * flopsPerTokenS;
+		const memoryS = weightBytes(tokens) / bandwidth + s.contextTokens * kvPerTokenS;
+		const computeS = tokens * flopsPerTokenS + (s.attentionTokenPairs ?? 0) * attentionPairS;
 		return Math.max(memoryS, computeS);
 	};
+	const overheadOf = (s: Readonly<StepShape>, targetS: number, draftS: number): number =>
+		targetS > 0 || draftS > 0 ? fixedOverheadS + communicationS(stepTokens(s)) : 0;
 
 	return {
 		singleTokenStepS,
@@ -100,13 +129,13 @@ export function createCostModel(options: CostModelOptions): CostModel {
 			checkShape(shape);
 			const targetS = targetOf(shape);
 			const draftS = draftCost(shape);
-			return targetS + draftS + (targetS > 0 || draftS > 0 ? stepOverheadS : 0);
+			return targetS + draftS + overheadOf(shape, targetS, draftS);
 		},
 		breakdown(shape, out = {targetS: 0, draftS: 0, overheadS: 0}) {
 			checkShape(shape);
 			out.targetS = targetOf(shape);
 			out.draftS = draftCost(shape);
-			out.overheadS = out.targetS > 0 || out.draftS > 0 ? stepOverheadS : 0;
+			out.overheadS = overheadOf(shape, out.targetS, out.draftS);
 			return out;
 		},
 	};

@@ -34,6 +34,7 @@ export class StepPlan {
 		numDraftingRequests: 0,
 		draftLength: 0,
 		contextTokens: 0,
+		attentionTokenPairs: 0,
 	};
 
 	constructor(maxNumSeqs: number) {
@@ -57,6 +58,7 @@ export class StepPlan {
 		shape.numDraftingRequests = 0;
 		shape.draftLength = draftLength;
 		shape.contextTokens = 0;
+		shape.attentionTokenPairs = 0;
 	}
 
 	/** Append a scheduled request (its computed tokens are those before this step). */
@@ -69,6 +71,7 @@ export class StepPlan {
 		this.numScheduledTokens += numNew;
 		const shape = this.shape;
 		shape.contextTokens += request.numComputedTokens + numNew;
+		shape.attentionTokenPairs = (shape.attentionTokenPairs ?? 0) + attentionPairs(request.numComputedTokens, numNew);
 		if (prefill) {
 			shape.numPrefillTokens += numNew;
 		} else {
@@ -89,6 +92,7 @@ export class StepPlan {
 		const shape = this.shape;
 		this.numScheduledTokens -= numNew;
 		shape.contextTokens -= request.numComputedTokens + numNew;
+		shape.attentionTokenPairs = (shape.attentionTokenPairs ?? 0) - attentionPairs(request.numComputedTokens, numNew);
 		if (this.isPrefill[j]) {
 			shape.numPrefillTokens -= numNew;
 		} else {
@@ -108,4 +112,9 @@ export class StepPlan {
 		this.requests[this.size] = undefined;
 		return numNew;
 	}
+}
+
+/** Causal attention of `numNew` new tokens after `computed` ones: query × context pairs (the cost model's attention FLOPs). */
+function attentionPairs(computed: number, numNew: number): number {
+	return numNew * (computed + (numNew + 1) / 2);
 }

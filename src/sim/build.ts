@@ -2,7 +2,7 @@ import type {SimConfig} from '../config/schema.js';
 import {createCostModel, kvCapacityTokens} from '../engine/cost-model.js';
 import {BUILTIN_HARDWARE} from '../engine/cost/hardware.js';
 import {BUILTIN_MODELS} from '../engine/cost/models.js';
-import type {DraftCostSpec, HardwareSpec, ModelCostSpec} from '../engine/cost/types.js';
+import type {HardwareSpec, ModelCostSpec} from '../engine/cost/types.js';
 import {Engine} from '../engine/engine.js';
 import type {EngineAcceptance, EngineProposer} from '../engine/ports.js';
 import type {SimRequest} from '../engine/request.js';
@@ -17,7 +17,8 @@ import {createRng, type Rng} from '../rng/rng.js';
 import {atPath, ConfigError} from '../util/config-error.js';
 import {createAcceptanceModel} from '../speculative/acceptance/model.js';
 import type {AcceptanceExpectation, AcceptanceModel} from '../speculative/acceptance/model-types.js';
-import {PROPOSER_METHODS, resolveMethodName} from '../speculative/proposers/methods.js';
+import {resolveMethodName} from '../speculative/proposers/methods.js';
+import {defaultDraftCost} from '../engine/cost/draft-defaults.js';
 import {getProposerFactory} from '../speculative/proposers/registry.js';
 import type {DraftMethod, DraftProposer, ProposeContext} from '../speculative/proposers/types.js';
 import {EngineMetrics} from './engine-metrics.js';
@@ -79,6 +80,7 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 			hardware,
 			draft: k === 0 || method === 'none' ? {kind: 'none'} : (config.speculative.draftCost ?? defaultDraftCost(method, model)),
 			overheadS: s.stepOverheadS,
+			...(config.stepTime === undefined ? {} : {fitted: config.stepTime}),
 		}),
 	);
 	const classFactors = classes.map(c => c.acceptanceFactor ?? 1);
@@ -264,28 +266,4 @@ function resolveClass(entry: string | WorkloadClassSpec, index: number): Workloa
 	return builtin;
 }
 
-/**
- * Draft costs when a preset gives none, by how the method drafts: an EAGLE/MTP head is about one
- * decoder layer plus a (reduced-vocabulary) LM head, ~5% of an 8B model's weights; Medusa heads
- * ~2% each; a draft model ~1/20 of the target; n-gram/suffix lookups a few microseconds on the
- * host. Every GPU draft pass also pays a fixed 1.15 ms (launches, sampling, proposer
- * bookkeeping): what vLLM's batch-1 EAGLE-3 figures imply (vllm#20780, #16937; see the
- * llama-3.1-8b-eagle3 preset).
- */
-export const DEFAULT_DRAFT_PASS_OVERHEAD_S = 0.00115;
-
-export function defaultDraftCost(method: DraftMethod, model: ModelCostSpec): DraftCostSpec {
-	const passOverheadS = DEFAULT_DRAFT_PASS_OVERHEAD_S;
-	switch (PROPOSER_METHODS[method].draftCost) {
-		case 'per-token-head':
-			return {kind: 'per-token-head', headParamsFraction: 0.05, passOverheadS};
-		case 'parallel-heads':
-			return {kind: 'parallel-heads', headParams: 0.02 * model.params, passOverheadS};
-		case 'sequential-model':
-			return {kind: 'sequential-model', draftParams: model.params / 20, bytesPerParam: model.bytesPerParam, passOverheadS};
-		case 'cpu':
-			return {kind: 'cpu', perTokenS: 2e-6, perRequestS: 5e-6};
-		case 'none':
-			return {kind: 'none'};
-	}
-}
+export {DEFAULT_DRAFT_PASS_OVERHEAD_S, defaultDraftCost} from '../engine/cost/draft-defaults.js';

@@ -14,6 +14,8 @@ export type SweepTableContext = {
 	readonly preset: string;
 	readonly seed: number;
 	readonly durationS: number;
+	/** Footer lines naming the best k per group (`describeBest`). */
+	readonly best?: readonly string[];
 };
 
 const ms = (x: number | null): string => (x === null ? 'n/a' : (x * 1000).toFixed(2));
@@ -43,7 +45,8 @@ const COLUMNS: readonly Column[] = [
 	{title: 'speedup tok/s', cell: r => times(r.throughput_speedup)},
 	{title: 'TPOT', cell: r => times(r.latency_speedup)},
 	{title: '(exp)', cell: r => times(r.expected_speedup)},
-	{title: 'best', left: true, cell: r => [r.best_throughput ? 'T' : '', r.best_latency ? 'L' : ''].join('') || '-'},
+	{title: 'best', left: true, cell: r => [r.best_throughput ? 'T' : '', r.best_latency ? 'L' : '', r.best ? '*' : ''].join('') || '-'},
+	{title: 'SLO', left: true, cell: r => (r.meets_slo === null ? '-' : r.meets_slo ? 'ok' : 'miss')},
 	{title: 'per-position', left: true, cell: r => r.per_position_acceptance_rate.map(x => x.toFixed(3)).join(' ')},
 ];
 
@@ -78,7 +81,8 @@ export function formatSweepTable(rows: readonly SweepRow[], context: SweepTableC
 	lines.push(
 		'latencies in ms; c = draft pass / non-speculative step at batch 1; (exp) = closed form: AL 1 + Σ r_i, speedup (1 + Σ r_i) / (k·c + 1)',
 		'speedup tok/s = output tokens/s over the baseline (1 below capacity); TPOT = baseline TPOT p50 / TPOT p50; ITL counts once per step, not per token',
-		'best: T = highest tok/s, L = lowest TPOT p50 in its (load, method) group; conc = closed-loop clients (--concurrency)',
+		'best: T = highest tok/s, L = lowest TPOT p50 in its (load, method) group, * = best by --objective among rows meeting the SLOs; conc = closed-loop clients (--concurrency)',
+		...(context.best ?? []),
 		'',
 	);
 	return lines.join('\n');
@@ -110,6 +114,8 @@ const SCALAR_FIELDS = [
 	'expected_speedup',
 	'best_throughput',
 	'best_latency',
+	'meets_slo',
+	'best',
 ] as const satisfies ReadonlyArray<keyof SweepRow>;
 
 /**

@@ -45,6 +45,10 @@ export type SweepRow = {
 	best_throughput: boolean;
 	/** Lowest TPOT p50 in its (qps, method) group. */
 	best_latency: boolean;
+	/** Meets every SLO (`--slo-ttft-p99`, `--slo-tpot-p50`); null when none is set. */
+	meets_slo: boolean | null;
+	/** Best in its group by `--objective` among the rows meeting the SLOs. */
+	best: boolean;
 };
 
 /** Labels of a row, as resolved against the preset. */
@@ -86,6 +90,8 @@ export function makeRow(labels: RowLabels, run: RunMeasurement, baseline: RunMea
 		expected_speedup: run.expected_speedup,
 		best_throughput: false,
 		best_latency: false,
+		meets_slo: null,
+		best: false,
 	};
 }
 

@@ -133,6 +133,7 @@ export function costRatio(built: BuiltSimulation): number {
 		hardware: built.hardware,
 		draft: built.method === 'none' ? {kind: 'none'} : (built.config.speculative.draftCost ?? defaultDraftCost(built.method, built.model)),
 		overheadS: s.stepOverheadS,
+		...(built.config.stepTime === undefined ? {} : {fitted: built.config.stepTime}),
 	});
 	const b = cost.breakdown(BATCH_ONE);
 	return b.draftS / (b.targetS + b.overheadS);

@@ -6,6 +6,7 @@ import type {SimConfig} from '../config/schema.js';
 import {runJobs} from './pool.js';
 import type {RunJob} from './run-config.js';
 import {groupKey, makeRow, markBest, type RowLabels, type SweepRow} from './rows.js';
+import {markObjective, type SweepObjective, type SweepSlo} from './slo.js';
 
 /** One configuration of a sweep, resolved against the preset (flags applied, validated). */
 export type ResolvedPoint = {
@@ -26,6 +27,10 @@ export type SweepOptions = {
 	readonly signal?: AbortSignal;
 	/** Lines of the workload trace every configuration replays (read once by the caller). */
 	readonly traceLines?: readonly string[];
+	/** What the best k per group maximises (`--objective`). @default 'throughput' */
+	readonly objective?: SweepObjective;
+	/** SLOs the best k must meet. @default {} */
+	readonly slo?: SweepSlo;
 };
 
 /**
@@ -53,7 +58,7 @@ export async function runSweep(points: readonly ResolvedPoint[], options: SweepO
 		...(options.signal ? {signal: options.signal} : {}),
 	});
 	const rows = points.map((point, i) => makeRow(point.labels, results[firstRun + i]!, results[baselineOf.get(groupOf(point))!]!));
-	return markBest(rows);
+	return markObjective(markBest(rows), options.objective ?? 'throughput', options.slo ?? {});
 }
 
 /** The row labels of a resolved configuration: its k, its arrival rate or its clients (whichever loop it is) and its method. */

@@ -109,7 +109,9 @@ describe('createCostModel: the roofline', () => {
 
 	it('tensor parallelism divides the time and adds interconnect overhead only when gpus > 1', () => {
 		const tp2 = createCostModel({model: llama8b, hardware: {...h100, gpus: 2, interconnectOverheadS: 0.001}});
-		expect(tp2.stepLatencyS(decode(1, 0, 0))).toBeCloseTo(W / (2 * B) + 0.001, 15);
+		// Plus two ring all-reduces per layer of one token's activations (4096 × 2 bytes) over NVLink.
+		const allReduces = 2 * 32 * (8e-6 + ((2 * 1) / 2) * ((4096 * 2) / 450e9));
+		expect(tp2.stepLatencyS(decode(1, 0, 0))).toBeCloseTo(W / (2 * B) + 0.001 + allReduces, 15);
 		const tp1 = createCostModel({model: llama8b, hardware: {...h100, interconnectOverheadS: 0.001}});
 		expect(tp1.stepLatencyS(decode(1, 0, 0))).toBeCloseTo(W / B, 15);
 	});

@@ -22,11 +22,12 @@ describe('costRatio', () => {
 		expect(costRatio(buildSimulation(config))).toBeCloseTo((0.1 * t1) / (t1 + 0.002), 14);
 	});
 
-	it("derives c from the method's default draft cost: one head pass (5% of the weights, plus the fixed pass overhead) over a target step", () => {
+	it("derives c from the method's default draft cost: one head pass (one dense layer and a 32k LM head, plus the fixed pass overhead) over a target step", () => {
 		const config = sweepConfig({scheduler: {stepOverheadS: 0}});
 		const t1 = createCostModel({model: BUILTIN_MODELS['llama-3.1-8b'], hardware: BUILTIN_HARDWARE['h100-sxm']}).singleTokenStepS;
-		// Memory-bound at batch 1 with no context: both passes stream weights, so c = 0.05 + overhead / T1.
-		expect(costRatio(buildSimulation(config))).toBeCloseTo(0.05 + DEFAULT_DRAFT_PASS_OVERHEAD_S / t1, 12);
+		// Memory-bound at batch 1 with no context: both passes stream weights, so c = head / params + overhead / T1.
+		const head = 12 * 4096 ** 2 + 32_000 * 4096;
+		expect(costRatio(buildSimulation(config))).toBeCloseTo(head / 8_030_261_248 + DEFAULT_DRAFT_PASS_OVERHEAD_S / t1, 12);
 		const draftModel = sweepConfig({scheduler: {stepOverheadS: 0}, speculative: {method: 'draft_model'}});
 		expect(costRatio(buildSimulation(draftModel))).toBeCloseTo(1 / 20 + DEFAULT_DRAFT_PASS_OVERHEAD_S / t1, 12);
 	});

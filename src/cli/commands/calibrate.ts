@@ -2,12 +2,14 @@ import type {Command} from 'commander';
 import {CalibrationCollector} from '../../calibrate/collect.js';
 import {calibrate} from '../../calibrate/calibrate.js';
 import {formatReport, formatWarnings, jsonReport} from '../../calibrate/report.js';
+import {formatStepTimeReport} from '../../calibrate/step-time.js';
 import {DEFAULT_PRESET, loadPreset, validateConfig} from '../../config/load.js';
 import {UserError} from '../../util/user-error.js';
 import {writeFileAtomic} from '../io/atomic-write.js';
 import {readLines} from '../io/read-lines.js';
 import type {Output} from '../options.js';
 import {parseDurationFlag, parseInteger} from '../sim-options.js';
+import {fitBenchFiles, splitBenchInputs, stepTimeWithSource} from './calibrate-step-time.js';
 
 type CalibrateFlags = {
 	preset: string;
@@ -28,7 +30,10 @@ export function registerCalibrate(program: Command, output: Output): void {
 		.description(
 			'fit acceptance to vLLM spec-decode log lines (every layout vLLM printed) or Prometheus /metrics scrapes, and write a preset that reproduces them',
 		)
-		.argument('[inputs...]', 'log files or scrape files (- for standard input), or an http:// /metrics URL')
+		.argument(
+			'[inputs...]',
+			'log files or scrape files (- for standard input), an http:// /metrics URL, or vllm bench serve --save-result JSON files (fit the step time)',
+		)
 		.option('--preset <name|file>', 'base preset: everything but acceptance comes from it', DEFAULT_PRESET)
 		.option('-o, --output <file>', 'write the calibrated preset here (atomically) instead of standard output')
 		.option('--k <n>', 'num_speculative_tokens of the preset (default: the observed k; larger k is extrapolated by the decay fit)')
@@ -60,6 +65,21 @@ async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Out
 	if (inputs.length === 0)
 		throw new UserError('calibrate: no input; give vLLM log files, scrape files, - for standard input, or an http:// /metrics URL');
 	const base = await loadPreset(flags.preset);
+	// `vllm bench serve --save-result` files (*.json) fit the step-time model; the rest fit acceptance.
+	const split = splitBenchInputs(inputs);
+	const stepFit = await fitBenchFiles(split.bench);
+	if (stepFit !== undefined) {
+		output.stderr(formatStepTimeReport(stepFit));
+		if (split.other.length === 0) {
+			const preset = validateConfig({...base.input, stepTime: stepTimeWithSource(stepFit)}, 'calibrated preset');
+			const text = `${JSON.stringify({...base.input, stepTime: preset.stepTime}, null, 2)}\n`;
+			if (flags.output !== undefined) await writeFileAtomic(flags.output, text);
+			if (flags.json) output.stdout(`${JSON.stringify({stepTime: stepFit}, null, 2)}\n`);
+			else if (flags.output === undefined) output.stdout(text);
+			return;
+		}
+		inputs = split.other;
+	}
 	const k = flags.k === undefined ? undefined : parseInteger(flags.k, '--k', 1);
 	const observedK = flags.observedK === undefined ? undefined : parseInteger(flags.observedK, '--observed-k', 1);
 	const timeoutS = parseDurationFlag(flags.timeout, '--timeout');
@@ -94,6 +114,7 @@ async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Out
 		for (const line of formatWarnings(collected.warnings)) output.stderr(`${line}\n`);
 		throw error;
 	}
+	if (stepFit !== undefined) Object.assign(result.preset, {stepTime: stepTimeWithSource(stepFit)});
 	validateConfig(result.preset, 'calibrated preset');
 	for (const line of formatWarnings(result.warnings)) output.stderr(`${line}\n`);
 	const presetText = `${JSON.stringify(result.preset, null, 2)}\n`;

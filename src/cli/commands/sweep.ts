@@ -1,8 +1,9 @@
 import {availableParallelism} from 'node:os';
 import cliProgress from 'cli-progress';
-import {Command} from 'commander';
+import {Command, Option} from 'commander';
 import {expandGrid, parseConcurrencyList, parseKList, parseMethodList, parseQpsList} from '../../sweep/grid.js';
-import {formatSweepCsv, formatSweepTable} from '../../sweep/format.js';
+import {formatSweepCsv, formatSweepTable, loadText} from '../../sweep/format.js';
+import {describeBest, type SweepObjective, type SweepSlo} from '../../sweep/slo.js';
 import {buildPlotSpec, renderSvg} from '../../sweep/plot.js';
 import type {SweepRow} from '../../sweep/rows.js';
 import {labelsOf, runSweep, type ResolvedPoint} from '../../sweep/sweep.js';
@@ -24,6 +25,9 @@ type SweepFlags = Omit<SimFlags, 'k' | 'qps' | 'method' | 'concurrency'> & {
 	json: boolean;
 	csv: boolean;
 	plot?: string;
+	objective: SweepObjective;
+	sloTtftP99?: string;
+	sloTpotP50?: string;
 };
 
 /** `sweep --json`: the sweep's inputs and its rows (nothing that depends on the worker count). */
@@ -31,6 +35,8 @@ export type SweepJson = {
 	preset: string;
 	seed: number;
 	duration_s: number;
+	objective: SweepObjective;
+	slo: {ttft_p99_s: number | null; tpot_p50_s: number | null};
 	rows: SweepRow[];
 };
 
@@ -49,7 +55,10 @@ export function registerSweep(program: Command, output: Output, env: RunEnvironm
 		.option('--workers <n>', 'worker threads (default: the core count); the results do not depend on it')
 		.option('--json', 'print the rows as JSON', false)
 		.option('--csv', 'print the rows as CSV', false)
-		.option('--plot <file.svg>', 'also write speedup and acceptance length against k as an SVG chart');
+		.option('--plot <file.svg>', 'also write speedup against load, acceptance length against k and a TPOT-throughput Pareto panel as an SVG chart')
+		.addOption(new Option('--objective <what>', 'what the best k per load maximises').choices(['throughput', 'tpot']).default('throughput'))
+		.option('--slo-ttft-p99 <duration>', 'the best k must keep TTFT p99 at or below this (e.g. 500ms)')
+		.option('--slo-tpot-p50 <duration>', 'the best k must keep TPOT p50 at or below this (e.g. 20ms)');
 	// The other common flags (preset, seed, engines, model name, logging), as every simulating command has them.
 	for (const option of addSimOptions(new Command()).options) if (!SWEPT_FLAGS.has(option.long ?? '')) command.addOption(option);
 	command.action(async (flags: SweepFlags) => {
@@ -62,6 +71,10 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 	if (flags.plot !== undefined && !flags.plot.toLowerCase().endsWith('.svg'))
 		throw new UserError(`--plot writes SVG: the file name must end in .svg, got "${flags.plot}"`);
 	const durationS = parseDurationFlag(flags.duration, '--duration');
+	const slo: SweepSlo = {
+		...(flags.sloTtftP99 === undefined ? {} : {ttftP99S: parseDurationFlag(flags.sloTtftP99, '--slo-ttft-p99')}),
+		...(flags.sloTpotP50 === undefined ? {} : {tpotP50S: parseDurationFlag(flags.sloTpotP50, '--slo-tpot-p50')}),
+	};
 	const workers = flags.workers === undefined ? availableParallelism() : parseInteger(flags.workers, '--workers', 1);
 	const grid = {
 		ks: parseKList(flags.k),
@@ -110,6 +123,8 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 			seed,
 			durationS,
 			workers,
+			objective: flags.objective,
+			slo,
 			signal: abort.signal,
 			...(traceLines === undefined ? {} : {traceLines}),
 			onProgress: (done, total) => {
@@ -124,12 +139,19 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 	}
 
 	if (flags.json) {
-		const json: SweepJson = {preset: presetName, seed, duration_s: durationS, rows};
+		const json: SweepJson = {
+			preset: presetName,
+			seed,
+			duration_s: durationS,
+			objective: flags.objective,
+			slo: {ttft_p99_s: slo.ttftP99S ?? null, tpot_p50_s: slo.tpotP50S ?? null},
+			rows,
+		};
 		output.stdout(`${JSON.stringify(json, null, 2)}\n`);
 	} else if (flags.csv) {
 		output.stdout(formatSweepCsv(rows));
 	} else {
-		output.stdout(formatSweepTable(rows, {preset: presetName, seed, durationS}));
+		output.stdout(formatSweepTable(rows, {preset: presetName, seed, durationS, best: describeBest(rows, flags.objective, slo, loadText)}));
 	}
 	if (flags.plot !== undefined) {
 		const svg = await renderSvg(buildPlotSpec(rows, `specsim sweep: ${presetName}, seed ${seed}, ${durationS} virtual s per configuration`));

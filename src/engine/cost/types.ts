@@ -18,6 +18,19 @@ export type ModelCostSpec = {
 	kvBytesPerToken: number;
 	/** Longest context (`max_model_len` / `max_position_embeddings`). */
 	maxModelLen?: number;
+	/** `hidden_size`: sizes the activations tensor parallelism all-reduces. */
+	hiddenSize?: number;
+	/**
+	 * Attention shapes for attention FLOPs over the real context: query heads and the head
+	 * dimensions of `QKᵀ` and `AV` (GQA: both `head_dim`; MLA: the latent `kv_lora_rank +
+	 * qk_rope_head_dim` and `kv_lora_rank`). Without it attention FLOPs are ignored.
+	 */
+	attention?: {numHeads: number; qkHeadDim: number; vHeadDim: number};
+	/**
+	 * Routed experts (mixture of experts): `expertParams` is every routed expert of every layer;
+	 * a step reads only the experts its tokens are routed to (see `makeWeightBytes`).
+	 */
+	moe?: {numExperts: number; expertsPerToken: number; expertParams: number};
 	/** Where the numbers come from. */
 	source?: string;
 };
@@ -37,8 +50,12 @@ export type HardwareSpec = {
 	bandwidthEfficiency?: number;
 	/** Achieved fraction of peak FLOP/s. @default 0.6 */
 	flopsEfficiency?: number;
-	/** Extra seconds per step for tensor-parallel all-reduces, added only when `gpus > 1`. @default 0 */
+	/** Extra flat seconds per step for tensor parallelism, added only when `gpus > 1`. @default 0 */
 	interconnectOverheadS?: number;
+	/** Per-GPU one-direction bandwidth of the link tensor-parallel all-reduces use (NVLink, Infinity Fabric, PCIe). */
+	interconnectBytesPerS?: number;
+	/** Seconds per all-reduce beyond its bytes (launch, synchronisation). @default 8e-6 */
+	allReduceLatencyS?: number;
 	/** Where the numbers come from. */
 	source?: string;
 };
@@ -88,6 +105,12 @@ export type StepShape = {
 	draftLength: number;
 	/** Σ of the context lengths whose KV the step's attention reads. */
 	contextTokens: number;
+	/**
+	 * Σ over scheduled requests of query tokens × the context each attends to (causal: a chunk of
+	 * `n` new tokens after `c` computed ones is `n·(c + (n + 1)/2)`); sets attention FLOPs.
+	 * @default 0
+	 */
+	attentionTokenPairs?: number;
 };
 
 /** Where a step's time goes. */
