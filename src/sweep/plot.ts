@@ -1,63 +1,197 @@
 /**
- * `sweep --plot`: speedup and mean acceptance length against k, simulated beside the closed
- * forms, one colour per (qps, method) group, as a Vega-Lite spec rendered to SVG headlessly.
+ * `sweep --plot`: the sweep as people read it, rendered to SVG headlessly with Vega-Lite:
+ *
+ * 1. speedup against load (clients or QPS, log axis), one line per k and method, the 1.0 line and
+ *    each line's crossover (where it falls below 1.0) marked; one panel per load kind swept;
+ * 2. mean acceptance length against k, simulated beside the closed form;
+ * 3. TPOT p50 against output throughput (the Pareto panel of `vllm bench sweep`), every
+ *    configuration and the no-speculation baseline per load, the non-dominated ones joined.
+ *
+ * Speedup is output tokens/s over the baseline for closed loops (what a fixed set of clients
+ * gets) and baseline TPOT p50 over TPOT p50 for open loops (below capacity both runs serve the
+ * same QPS, so throughput says 1 and latency is what changes).
  */
 import type {TopLevelSpec} from 'vega-lite';
-import {loadText} from './format.js';
 import type {SweepRow} from './rows.js';
 
 /** Axis titles of the chart (tests look for them in the SVG). */
 export const PLOT_TITLES = {
-	k: 'k (num_speculative_tokens)',
+	concurrency: 'concurrency (clients, log scale)',
+	qps: 'QPS (requests/s, log scale)',
 	speedup: 'speedup over no speculation',
+	k: 'k (num_speculative_tokens)',
 	acceptance: 'mean acceptance length',
+	throughput: 'output throughput (tok/s)',
+	tpot: 'TPOT p50 (ms)',
 } as const;
 
-type Datum = {panel: 'speedup' | 'acceptance'; k: number; value: number; series: string; group: string};
+/** Legend names: what was simulated and what the closed form expects, never confused. */
+export const SERIES = {
+	simulated: 'simulated (solid)',
+	expected: 'expected: closed form 1 + Σ r_i (dashed)',
+	expectedSpeedup: 'expected: Leviathan, batch 1 (dashed)',
+} as const;
 
-/** The Vega-Lite spec of the sweep chart (plain JSON; rows with a null value are left out). */
-export function buildPlotSpec(rows: readonly SweepRow[], title: string): TopLevelSpec {
-	const values: Datum[] = [];
-	const push = (panel: Datum['panel'], row: SweepRow, series: string, value: number | null): void => {
-		if (value !== null && Number.isFinite(value)) values.push({panel, k: row.k, value, series, group: groupLabel(row)});
-	};
+type LoadKind = 'concurrency' | 'qps';
+
+/** One point of the speedup panels. */
+export type SpeedupDatum = {kind: LoadKind; load: number; speedup: number; line: string; k: number; method: string; expected: number};
+/** Where a line first falls below 1.0 (log-linear interpolation between the two loads around it). */
+export type Crossover = {kind: LoadKind; load: number; line: string};
+
+const lineLabel = (k: number, method: string): string => `k=${k} ${method}`;
+
+function loadOf(row: SweepRow): {kind: LoadKind; load: number; speedup: number | null} | undefined {
+	if (row.concurrency !== null) return {kind: 'concurrency', load: row.concurrency, speedup: row.throughput_speedup};
+	if (row.qps !== null) return {kind: 'qps', load: row.qps, speedup: row.latency_speedup};
+	return undefined;
+}
+
+/** The speedup points, sorted by line and load. */
+export function speedupData(rows: readonly SweepRow[]): SpeedupDatum[] {
+	const out: SpeedupDatum[] = [];
 	for (const row of rows) {
-		push('speedup', row, 'simulated (TPOT)', row.latency_speedup);
-		push('speedup', row, 'simulated (tok/s)', row.throughput_speedup);
-		push('speedup', row, 'expected (Leviathan)', row.expected_speedup);
-		push('acceptance', row, 'simulated', row.mean_acceptance_length);
-		push('acceptance', row, 'expected (1 + Σ r_i)', row.expected_mean_acceptance_length);
+		const l = loadOf(row);
+		if (l === undefined || l.speedup === null || !Number.isFinite(l.speedup)) continue;
+		out.push({
+			kind: l.kind,
+			load: l.load,
+			speedup: l.speedup,
+			line: lineLabel(row.k, row.method),
+			k: row.k,
+			method: row.method,
+			expected: row.expected_speedup,
+		});
 	}
-	// Groups in sweep order (by qps numerically, then method), not alphabetically.
-	const groups = [...new Set(rows.map(groupLabel))];
-	const panel = (name: Datum['panel'], yTitle: string, extra: object[] = []) => ({
-		width: 360,
+	return out.sort((a, b) =>
+		a.kind === b.kind ? (a.line === b.line ? a.load - b.load : a.k - b.k || a.method.localeCompare(b.method)) : a.kind.localeCompare(b.kind),
+	);
+}
+
+/** Each line's first crossing from >= 1 to < 1, interpolated on log(load). */
+export function crossovers(data: readonly SpeedupDatum[]): Crossover[] {
+	const out: Crossover[] = [];
+	for (let i = 1; i < data.length; i++) {
+		const a = data[i - 1]!;
+		const b = data[i]!;
+		if (a.kind !== b.kind || a.line !== b.line || !(a.speedup >= 1 && b.speedup < 1)) continue;
+		if (out.some(c => c.kind === a.kind && c.line === a.line)) continue;
+		const t = (a.speedup - 1) / (a.speedup - b.speedup);
+		out.push({kind: a.kind, line: a.line, load: Math.exp(Math.log(a.load) + t * (Math.log(b.load) - Math.log(a.load)))});
+	}
+	return out;
+}
+
+/** The configurations no other one beats on both throughput and TPOT (higher tok/s, lower TPOT). */
+export function paretoFront<T extends {throughput: number; tpotMs: number}>(points: readonly T[]): T[] {
+	const front = points.filter(
+		p => !points.some(q => q !== p && q.throughput >= p.throughput && q.tpotMs <= p.tpotMs && (q.throughput > p.throughput || q.tpotMs < p.tpotMs)),
+	);
+	return [...front].sort((a, b) => a.throughput - b.throughput);
+}
+
+/** The Vega-Lite spec of the sweep chart (plain JSON). */
+export function buildPlotSpec(rows: readonly SweepRow[], title: string): TopLevelSpec {
+	const speedups = speedupData(rows);
+	const marks = crossovers(speedups);
+	const lines = [...new Set(speedups.map(d => d.line))];
+	const kinds = (['concurrency', 'qps'] as const).filter(kind => speedups.some(d => d.kind === kind));
+	const colors = {field: 'line', type: 'nominal', title: 'configuration', scale: {domain: ['no speculation', ...lines]}} as const;
+	const speedupPanel = (kind: LoadKind) => {
+		const own = marks.filter(c => c.kind === kind);
+		const subtitle =
+			own.length === 0
+				? 'no line falls below 1.0 (the dashed line)'
+				: `× crossover below 1.0: ${own.map(c => `${c.line} at ${c.load.toPrecision(3)}`).join('; ')}`;
+		const data = speedups.filter(d => d.kind === kind);
+		const x = {field: 'load', type: 'quantitative', title: PLOT_TITLES[kind], scale: {type: 'log'}} as const;
+		return {
+			title: {text: `speedup against load (${kind === 'qps' ? 'TPOT, open loop' : 'tok/s, closed loop'})`, subtitle},
+			width: 380,
+			height: 260,
+			layer: [
+				{data: {values: [{one: 1}]}, mark: {type: 'rule', color: '#555', strokeDash: [4, 3]}, encoding: {y: {field: 'one', type: 'quantitative'}}},
+				{
+					data: {values: data.map(d => ({...d, series: SERIES.simulated}))},
+					mark: {type: 'line', point: true},
+					encoding: {
+						x,
+						y: {field: 'speedup', type: 'quantitative', title: PLOT_TITLES.speedup, scale: {zero: false}},
+						color: colors,
+						strokeDash: seriesDash('speedup', SERIES.expectedSpeedup),
+						tooltip: [{field: 'line'}, {field: 'load'}, {field: 'speedup', format: '.3f'}],
+					},
+				},
+				{
+					data: {values: data.map(d => ({...d, series: SERIES.expectedSpeedup}))},
+					mark: {type: 'line', strokeWidth: 1, opacity: 0.7},
+					encoding: {x, y: {field: 'expected', type: 'quantitative'}, color: colors, strokeDash: {field: 'series', type: 'nominal'}},
+				},
+				{
+					data: {values: own.map(c => ({...c, one: 1}))},
+					mark: {type: 'point', shape: 'cross', size: 220, filled: true, stroke: '#000', strokeWidth: 0.5},
+					encoding: {x: {field: 'load', type: 'quantitative'}, y: {field: 'one', type: 'quantitative'}, color: colors},
+				},
+			],
+		};
+	};
+	const acceptance = rows.flatMap(row => [
+		{k: row.k, value: row.mean_acceptance_length, series: SERIES.simulated, method: row.method},
+		{k: row.k, value: row.expected_mean_acceptance_length, series: SERIES.expected, method: row.method},
+	]);
+	const acceptancePanel = {
+		title: {text: 'acceptance length against k', subtitle: 'simulated (mean over loads) beside the closed form'},
+		width: 300,
+		height: 260,
+		data: {values: acceptance},
+		mark: {type: 'line', point: {color: '#333'}, color: '#333'},
+		encoding: {
+			x: {field: 'k', type: 'quantitative', title: PLOT_TITLES.k, axis: {tickMinStep: 1}},
+			y: {field: 'value', type: 'quantitative', aggregate: 'mean', title: PLOT_TITLES.acceptance, scale: {zero: false}},
+			strokeDash: seriesDash('acceptance length', SERIES.expected),
+			detail: {field: 'method', type: 'nominal'},
+		},
+	};
+	const points = rows
+		.filter(row => row.tpot_p50_s !== null)
+		.map(row => ({throughput: row.output_tokens_per_s, tpotMs: row.tpot_p50_s! * 1000, line: lineLabel(row.k, row.method), load: loadName(row)}));
+	const seenBaseline = new Set<string>();
+	for (const row of rows) {
+		const load = loadName(row);
+		if (seenBaseline.has(load) || row.baseline_tpot_p50_s === null) continue;
+		seenBaseline.add(load);
+		points.push({throughput: row.baseline_output_tokens_per_s, tpotMs: row.baseline_tpot_p50_s * 1000, line: 'no speculation', load});
+	}
+	const front = paretoFront(points);
+	const paretoPanel = {
+		title: {text: 'TPOT against throughput', subtitle: 'every configuration and load; dotted: the Pareto front'},
+		width: 300,
 		height: 260,
 		layer: [
-			...extra,
 			{
-				transform: [{filter: {field: 'panel', equal: name}}],
-				mark: {type: 'line', point: true},
+				data: {values: front},
+				mark: {type: 'line', color: '#999', strokeDash: [2, 2]},
+				encoding: {x: {field: 'throughput', type: 'quantitative'}, y: {field: 'tpotMs', type: 'quantitative'}},
+			},
+			{
+				data: {values: points},
+				mark: {type: 'point', filled: true, size: 50},
 				encoding: {
-					x: {field: 'k', type: 'quantitative', title: PLOT_TITLES.k, axis: {tickMinStep: 1}, scale: {zero: false}},
-					y: {field: 'value', type: 'quantitative', title: yTitle, scale: {zero: false}},
-					color: {field: 'group', type: 'nominal', title: 'load, method', scale: {domain: groups}},
-					strokeDash: {field: 'series', type: 'nominal', title: 'series'},
-					tooltip: [{field: 'group'}, {field: 'series'}, {field: 'k'}, {field: 'value', format: '.3f'}],
+					x: {field: 'throughput', type: 'quantitative', title: PLOT_TITLES.throughput, scale: {type: 'log'}},
+					y: {field: 'tpotMs', type: 'quantitative', title: PLOT_TITLES.tpot, scale: {type: 'log'}},
+					color: colors,
+					tooltip: [{field: 'line'}, {field: 'load'}, {field: 'throughput', format: '.1f'}, {field: 'tpotMs', format: '.2f'}],
 				},
 			},
 		],
-	});
+	};
 	return {
 		$schema: 'https://vega.github.io/schema/vega-lite/v5.json',
 		title,
-		data: {values},
-		hconcat: [
-			panel('speedup', PLOT_TITLES.speedup, [{mark: {type: 'rule', color: '#999', strokeDash: [2, 2]}, encoding: {y: {datum: 1}}}]),
-			panel('acceptance', PLOT_TITLES.acceptance),
-		],
+		columns: 2,
+		concat: [...kinds.map(speedupPanel), acceptancePanel, paretoPanel],
 		resolve: {scale: {color: 'shared', strokeDash: 'independent'}},
-		config: {font: 'sans-serif', legend: {labelLimit: 400}},
+		config: {font: 'sans-serif', legend: {labelLimit: 400, titleLimit: 400}, title: {fontSize: 12, subtitleFontSize: 10}},
 	} as TopLevelSpec;
 }
 
@@ -72,6 +206,17 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 	}
 }
 
-function groupLabel(row: SweepRow): string {
-	return `${loadText(row)}, ${row.method}`;
+/** The legend that tells simulated (solid) from expected (dashed). */
+function seriesDash(title: string, expected: string) {
+	return {
+		field: 'series',
+		type: 'nominal',
+		title,
+		scale: {domain: [SERIES.simulated, expected]},
+		legend: {symbolType: 'stroke', symbolStrokeColor: '#333', symbolStrokeWidth: 2, symbolSize: 300},
+	} as const;
+}
+
+function loadName(row: SweepRow): string {
+	return row.concurrency !== null ? `concurrency ${row.concurrency}` : row.qps !== null ? `qps ${row.qps}` : 'preset load';
 }

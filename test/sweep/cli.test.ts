@@ -69,8 +69,8 @@ describe('specsim sweep', () => {
 		expect(stdout.match(/^baseline \(no speculation/gm)).toHaveLength(4);
 		const svg = readFileSync(plot, 'utf8');
 		expect(svg.startsWith('<svg')).toBe(true);
-		for (const title of Object.values(PLOT_TITLES)) expect(svg).toContain(title);
-		expect(svg).toContain('qps 64, mtp');
+		for (const title of [PLOT_TITLES.qps, PLOT_TITLES.speedup, PLOT_TITLES.acceptance, PLOT_TITLES.tpot]) expect(svg).toContain(title);
+		expect(svg).toContain('k=2 mtp');
 	});
 
 	it.each([

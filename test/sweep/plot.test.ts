@@ -1,54 +1,77 @@
 import {describe, expect, it} from 'vitest';
-import {buildPlotSpec, PLOT_TITLES, renderSvg} from '../../src/sweep/plot.js';
-import {makeRow} from '../../src/sweep/rows.js';
+import {buildPlotSpec, crossovers, PLOT_TITLES, paretoFront, renderSvg, SERIES, speedupData} from '../../src/sweep/plot.js';
+import {makeRow, type SweepRow} from '../../src/sweep/rows.js';
 import {measurement} from './helpers.js';
 
-const baseline = measurement({cost_ratio: null, expected_speedup: null, tpot_s: {p50: 0.008, p99: 0.009}});
-const rows = [1, 2, 3].map(k =>
-	makeRow(
-		{k, qps: 4, concurrency: null, method: 'eagle3'},
-		measurement({mean_acceptance_length: 1 + 0.6 * k, tpot_s: {p50: 0.008 / (1 + 0.4 * k), p99: 0.01}}),
-		baseline,
+const baseline = measurement({cost_ratio: null, expected_speedup: null, output_tokens_per_s: 1000, tpot_s: {p50: 0.008, p99: 0.009}});
+/** k = 1, 2 at concurrency 1, 16, 256: k=2 falls below 1.0 between 16 and 256. */
+const rows: SweepRow[] = [1, 16, 256].flatMap(c =>
+	[1, 2].map(k =>
+		makeRow(
+			{k, qps: null, concurrency: c, method: 'eagle3'},
+			measurement({
+				output_tokens_per_s: c === 256 && k === 2 ? 800 : 1000 * (1 + 0.2 * k),
+				mean_acceptance_length: 1 + 0.6 * k,
+				expected_mean_acceptance_length: 1 + 0.55 * k,
+				tpot_s: {p50: 0.008 / (1 + 0.2 * k), p99: 0.01},
+			}),
+			baseline,
+		),
 	),
 );
 
 describe('buildPlotSpec', () => {
-	it('plots speedup (simulated and expected) and acceptance length against k, one colour per group', () => {
-		const spec = buildPlotSpec(rows, 'title') as {data: {values: Array<Record<string, unknown>>}; hconcat: unknown[]};
-		expect(spec.hconcat).toHaveLength(2);
-		const values = spec.data.values;
-		expect(values).toHaveLength(rows.length * 5);
-		expect(values.filter(v => v['panel'] === 'acceptance' && v['series'] === 'simulated').map(v => [v['k'], v['value']])).toEqual([
-			[1, 1.6],
-			[2, 2.2],
-			[3, 2.8],
+	it('speedup against load: closed loops use tok/s, one line per k and method, crossover interpolated on log load', () => {
+		const data = speedupData(rows);
+		expect(data.filter(d => d.line === 'k=2 eagle3').map(d => [d.load, d.speedup])).toEqual([
+			[1, 1.4],
+			[16, 1.4],
+			[256, 0.8],
 		]);
-		expect(new Set(values.map(v => v['group']))).toEqual(new Set(['qps 4, eagle3']));
-		expect(new Set(values.filter(v => v['panel'] === 'speedup').map(v => v['series']))).toEqual(
-			new Set(['simulated (TPOT)', 'simulated (tok/s)', 'expected (Leviathan)']),
-		);
+		// 1.4 → 0.8 between 16 and 256: a third of the way in log space, 16 · 16^(1/3)... = 16^(4/3)·... exactly exp(ln16 + (0.4/0.6)·ln16).
+		const [cross] = crossovers(data);
+		expect(cross!.line).toBe('k=2 eagle3');
+		expect(cross!.load).toBeCloseTo(Math.exp(Math.log(16) + (0.4 / 0.6) * (Math.log(256) - Math.log(16))), 9);
+		expect(crossovers(data)).toHaveLength(1);
 	});
 
-	it('orders the colour legend as the sweep does (qps numerically), not alphabetically', () => {
-		const mixed = [16, 4].map(qps => makeRow({k: 1, qps, concurrency: null, method: 'eagle3'}, measurement(), baseline));
-		const spec = buildPlotSpec(mixed, 't') as {hconcat: Array<{layer: Array<{encoding?: {color?: {scale: {domain: string[]}}}}>}>};
-		expect(spec.hconcat[1]!.layer[0]!.encoding!.color!.scale.domain).toEqual(['qps 16, eagle3', 'qps 4, eagle3']);
+	it('open loops use the TPOT speedup', () => {
+		const open = makeRow({k: 1, qps: 4, concurrency: null, method: 'ngram'}, measurement({tpot_s: {p50: 0.004, p99: 0.005}}), baseline);
+		expect(speedupData([open])).toEqual([
+			{kind: 'qps', load: 4, speedup: 2, line: 'k=1 ngram', k: 1, method: 'ngram', expected: open.expected_speedup},
+		]);
 	});
 
-	it('leaves out null values', () => {
-		const row = makeRow({k: 1, qps: null, concurrency: 1, method: 'ngram'}, measurement({tpot_s: {p50: null, p99: null}}), baseline);
-		const spec = buildPlotSpec([row], 't') as {data: {values: Array<Record<string, unknown>>}};
-		expect(spec.data.values.map(v => v['series'])).not.toContain('simulated (TPOT)');
-		expect(spec.data.values[0]!['group']).toBe('concurrency 1, ngram');
+	it('the Pareto front keeps what no other configuration beats on both throughput and TPOT', () => {
+		const p = (throughput: number, tpotMs: number) => ({throughput, tpotMs});
+		expect(paretoFront([p(100, 5), p(200, 6), p(150, 7), p(300, 20), p(250, 25)])).toEqual([p(100, 5), p(200, 6), p(300, 20)]);
+	});
+
+	it('has a speedup panel per load kind, the acceptance panel and the Pareto panel; legends say simulated or expected', () => {
+		const spec = buildPlotSpec(rows, 't') as unknown as {concat: unknown[]};
+		expect(spec.concat).toHaveLength(3);
+		const text = JSON.stringify(spec);
+		for (const name of Object.values(SERIES)) expect(text).toContain(name);
+		expect(text).toContain('no speculation');
 	});
 });
 
 describe('renderSvg', () => {
-	it('renders headlessly to an SVG with the axis titles', async () => {
+	it('renders headlessly to an SVG with the axis titles, the crossover and both series names', async () => {
 		const svg = await renderSvg(buildPlotSpec(rows, 'specsim sweep test'));
 		expect(svg.startsWith('<svg')).toBe(true);
-		for (const title of Object.values(PLOT_TITLES)) expect(svg).toContain(title);
+		for (const title of [
+			PLOT_TITLES.concurrency,
+			PLOT_TITLES.speedup,
+			PLOT_TITLES.k,
+			PLOT_TITLES.acceptance,
+			PLOT_TITLES.throughput,
+			PLOT_TITLES.tpot,
+		])
+			expect(svg).toContain(title);
 		expect(svg).toContain('specsim sweep test');
-		expect(svg).toContain('qps 4, eagle3');
+		expect(svg).toContain('crossover below 1.0: k=2 eagle3 at 102');
+		expect(svg).toContain(SERIES.simulated);
+		expect(svg).toContain('expected: closed form');
 	});
 });

@@ -3,14 +3,14 @@ import type {ModelCostSpec} from './types.js';
 /** DeepSeek-V3's shapes (R1 shares its config.json); FP8 weights. */
 const DEEPSEEK_V3_SHAPES = {
 	params: 671e9,
-		activeParams: 37e9,
-		bytesPerParam: 1,
-		numLayers: 61,
-		kvBytesPerToken: 70_272,
-		maxModelLen: 163_840,
-		hiddenSize: 7168,
-		attention: {numHeads: 128, qkHeadDim: 576, vHeadDim: 512},
-		moe: {numExperts: 256, expertsPerToken: 8, expertParams: 653_908_770_816},
+	activeParams: 37e9,
+	bytesPerParam: 1,
+	numLayers: 61,
+	kvBytesPerToken: 70_272,
+	maxModelLen: 163_840,
+	hiddenSize: 7168,
+	attention: {numHeads: 128, qkHeadDim: 576, vHeadDim: 512},
+	moe: {numExperts: 256, expertsPerToken: 8, expertParams: 653_908_770_816},
 } as const;
 
 /**
