@@ -31,6 +31,10 @@ export type StepObservation = {
 	readonly acceptanceLength: number;
 	/** Observed mean step time, seconds. */
 	readonly stepS: number;
+	/** Measured batched tokens per step (scrapes); else derived from the closed loop. */
+	readonly batchedTokens?: number;
+	/** Measured drafting requests per step (scrapes); else `concurrency` when k > 0. */
+	readonly draftingRequests?: number;
 };
 
 const field = (file: string, name: string, message: string): UserError => new UserError(`${file}: "${name}": ${message}`);
@@ -74,9 +78,10 @@ export function parseBenchResult(text: string, file: string): StepObservation {
 export function stepFeatures(o: StepObservation): number[] {
 	const requests = o.concurrency;
 	const prefill = (o.concurrency * o.inputLen * o.acceptanceLength) / o.outputLen;
-	const tokens = prefill + requests * (1 + o.k);
+	const tokens = o.batchedTokens ?? prefill + requests * (1 + o.k);
 	const context = requests * (o.inputLen + o.outputLen / 2);
-	return [1, tokens, context, requests, o.k, o.k * requests];
+	const drafting = o.draftingRequests ?? (o.k > 0 ? requests : 0);
+	return [1, tokens, context, requests, o.k, o.k * drafting];
 }
 
 const KEYS = ['baseS', 'perTokenS', 'perContextTokenS', 'perRequestS', 'draftPassS', 'draftPerRequestS'] as const;

@@ -1,4 +1,8 @@
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
+import {PRESETS_DIR} from '../../src/config/load.js';
 import type {SweepJson} from '../../src/cli/commands/sweep.js';
 import {resolveSimConfig} from '../../src/cli/sim-options.js';
 import {buildSimulation} from '../../src/sim/build.js';
@@ -59,6 +63,13 @@ describe('--concurrency, --input-len, --output-len, --range-ratio', () => {
 		const result = await cli('run', '--headless', '--no-server', '--duration', '1s', '--concurrency', '0');
 		expect(result).toEqual({code: 2, stdout: '', stderr: 'specsim: --concurrency must be an integer from 1 to 100000, got "0"\n'});
 		expect(() => parseConcurrencyList('1,0')).toThrow(/^--concurrency must be a list of integers >= 1/);
+		// An unknown hardware name in a preset: one line naming the file, the line and the field.
+		const dir = mkdtempSync(join(tmpdir(), 'specsim-hw-'));
+		const preset = join(dir, 'h300.json');
+		writeFileSync(preset, readFileSync(join(PRESETS_DIR, 'llama-3.1-8b-eagle3.json'), 'utf8').replace('"h100-sxm"', '"h300"'));
+		const hw = await cli('run', '--preset', preset, '--headless', '--no-server', '--duration', '1s');
+		expect(hw.code).toBe(2);
+		expect(hw.stderr).toMatch(new RegExp(`^specsim: ${preset}:6: hardware: unknown built-in hardware "h300"; known: h100-sxm, .*mi355x\n$`));
 	});
 });
 

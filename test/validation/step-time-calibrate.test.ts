@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {fitStepTime, nnls, parseBenchResult, predictStepS, type StepObservation} from '../../src/calibrate/step-time.js';
+import {scrapeStepObservation} from '../../src/calibrate/step-time-scrape.js';
 import {simConfigSchema} from '../../src/config/schema.js';
 import type {FittedStepTime} from '../../src/engine/cost/fitted.js';
 import {buildSimulation} from '../../src/sim/build.js';
@@ -70,17 +71,18 @@ function benchResult(concurrency: number, k: number): Record<string, unknown> {
 	};
 }
 
-describe('step-time calibration from vllm bench serve results', () => {
-	const dir = mkdtempSync(join(tmpdir(), 'specsim-bench-'));
-	const files: string[] = [];
-	for (const k of [0, 3]) {
-		for (const c of [1, 4, 16, 64]) {
-			const file = join(dir, `bench-k${k}-c${c}.json`);
-			writeFileSync(file, JSON.stringify(benchResult(c, k)));
-			files.push(file);
-		}
+/** Bench results of TRUTH at four concurrencies, without and with speculation (k = 3). */
+const dir = mkdtempSync(join(tmpdir(), 'specsim-bench-'));
+const files: string[] = [];
+for (const k of [0, 3]) {
+	for (const c of [1, 4, 16, 64]) {
+		const file = join(dir, `bench-k${k}-c${c}.json`);
+		writeFileSync(file, JSON.stringify(benchResult(c, k)));
+		files.push(file);
 	}
+}
 
+describe('step-time calibration from vllm bench serve results', () => {
 	it('recovers the step times of a known model from its own bench results within 5% at every point', () => {
 		const observations = files.map(f => parseBenchResult(readFileSync(f, 'utf8'), f));
 		const fit = fitStepTime(observations);
@@ -163,5 +165,52 @@ describe('step-time calibration from vllm bench serve results', () => {
 		);
 		expect(x[1]).toBe(0);
 		expect(x[0]).toBeCloseTo(2, 9);
+	});
+});
+
+describe('step-time calibration from /metrics scrapes', () => {
+	it('reads steps, batched tokens and step time between the first and last scrape, and calibrates from generated scrapes', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'specsim-scrapes-'));
+		const preset = join(dir, 'truth.json');
+		writeFileSync(
+			preset,
+			JSON.stringify({
+				name: 'truth',
+				servedModelName: 'm',
+				model: 'llama-3.1-8b',
+				hardware: 'h100-sxm',
+				stepTime: TRUTH,
+				speculative: {method: 'eagle3', numSpecTokens: 3, acceptance: {kind: 'constant', alpha: 0.7}},
+				workload: {
+					arrival: {kind: 'closed-loop', users: 1},
+					classes: [{name: 'r', weight: 1, prompt: {kind: 'fixed', value: 500}, output: {kind: 'fixed', value: 250}}],
+				},
+			}),
+		);
+		const outputs: string[] = [];
+		for (const c of ['4', '32']) {
+			const out = join(dir, `c${c}`);
+			const generated = await cli('generate', '--preset', preset, '--concurrency', c, '--out', out, '--duration', '60s', '--scrape-interval', '10s');
+			expect(generated.code).toBe(0);
+			outputs.push(join(out, 'metrics.om'));
+		}
+		const observation = scrapeStepObservation(readFileSync(outputs[1]!, 'utf8'), 'c32');
+		expect(observation).toBeDefined();
+		expect(observation!.k).toBe(3);
+		// Prompt tokens count at admission, finished requests at the end: the window edges differ by a request or two.
+		expect(Math.abs(observation!.inputLen - 500)).toBeLessThan(5);
+		// Close to 32 decoding requests per step (a few are prefilling) and the truth's step time there.
+		expect(observation!.concurrency).toBeGreaterThan(28);
+		expect(observation!.concurrency).toBeLessThanOrEqual(32);
+		expect(Math.abs(predictStepS(TRUTH, observation!) / observation!.stepS - 1)).toBeLessThan(0.05);
+		const result = await cli('calibrate', ...outputs, ...files.slice(0, 2), '-o', join(dir, 'calibrated.json'));
+		expect(result.code).toBe(0);
+		expect(result.stderr).toContain('step-time fit');
+		const calibrated = JSON.parse(readFileSync(join(dir, 'calibrated.json'), 'utf8')) as {
+			stepTime: FittedStepTime;
+			speculative: {numSpecTokens: number};
+		};
+		expect(calibrated.stepTime.source).toContain('c32/metrics.om');
+		expect(calibrated.speculative.numSpecTokens).toBe(3);
 	});
 });

@@ -1,5 +1,6 @@
-import {readFile} from 'node:fs/promises';
-import {fitStepTime, parseBenchResult, type StepTimeFit} from '../../calibrate/step-time.js';
+import {readFile, stat} from 'node:fs/promises';
+import {fitStepTime, parseBenchResult, type StepObservation, type StepTimeFit} from '../../calibrate/step-time.js';
+import {scrapeStepObservation} from '../../calibrate/step-time-scrape.js';
 import type {FittedStepTime} from '../../engine/cost/fitted.js';
 import {UserError} from '../../util/user-error.js';
 import {describeFsError} from '../io/read-lines.js';
@@ -10,10 +11,29 @@ export function splitBenchInputs(inputs: readonly string[]): {bench: string[]; o
 	return {bench: inputs.filter(isBench), other: inputs.filter(input => !isBench(input))};
 }
 
-/** Read and fit the bench results (undefined when there are none). */
-export async function fitBenchFiles(files: readonly string[]): Promise<StepTimeFit | undefined> {
-	if (files.length === 0) return undefined;
-	const observations = [];
+/** Scrape files larger than this are not read a second time for step-time counters. */
+const MAX_SCRAPE_BYTES = 64 * 2 ** 20;
+
+/**
+ * Read and fit the bench results, plus every scrape file among `others` that holds
+ * `vllm:iteration_tokens_total` in two scrapes or more (undefined when there are no bench results
+ * and fewer than two such scrapes).
+ */
+export async function fitStepTimeFiles(files: readonly string[], others: readonly string[]): Promise<StepTimeFit | undefined> {
+	const observations: StepObservation[] = [];
+	for (const input of others) {
+		if (input === '-' || /^https?:\/\//i.test(input)) continue;
+		try {
+			if ((await stat(input)).size > MAX_SCRAPE_BYTES) continue;
+		} catch {
+			continue; // the acceptance reader reports it
+		}
+		const text = await readFile(input, 'utf8');
+		if (!text.includes('vllm:iteration_tokens_total')) continue;
+		const observation = scrapeStepObservation(text, input);
+		if (observation !== undefined) observations.push(observation);
+	}
+	if (files.length === 0 && observations.length < 2) return undefined;
 	for (const file of files) {
 		let text: string;
 		try {
@@ -31,6 +51,6 @@ export function stepTimeWithSource(fit: StepTimeFit): FittedStepTime {
 	const worst = Math.max(...fit.points.map(p => Math.abs(p.relativeError)));
 	return {
 		...fit.stepTime,
-		source: `specsim calibrate from ${fit.points.length} vllm bench serve results (${fit.points.map(p => p.observation.label).join(', ')}); largest step-time error ${(worst * 100).toFixed(1)}%`,
+		source: `specsim calibrate from ${fit.points.length} vllm bench serve results or /metrics scrape series (${fit.points.map(p => p.observation.label).join(', ')}); largest step-time error ${(worst * 100).toFixed(1)}%`,
 	};
 }

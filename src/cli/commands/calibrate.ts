@@ -9,7 +9,7 @@ import {writeFileAtomic} from '../io/atomic-write.js';
 import {readLines} from '../io/read-lines.js';
 import type {Output} from '../options.js';
 import {parseDurationFlag, parseInteger} from '../sim-options.js';
-import {fitBenchFiles, splitBenchInputs, stepTimeWithSource} from './calibrate-step-time.js';
+import {fitStepTimeFiles, splitBenchInputs, stepTimeWithSource} from './calibrate-step-time.js';
 
 type CalibrateFlags = {
 	preset: string;
@@ -67,10 +67,10 @@ async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Out
 	const base = await loadPreset(flags.preset);
 	// `vllm bench serve --save-result` files (*.json) fit the step-time model; the rest fit acceptance.
 	const split = splitBenchInputs(inputs);
-	const stepFit = await fitBenchFiles(split.bench);
+	const stepFit = await fitStepTimeFiles(split.bench, split.other);
 	if (stepFit !== undefined) {
 		output.stderr(formatStepTimeReport(stepFit));
-		if (split.other.length === 0) {
+		if (split.bench.length === inputs.length) {
 			const preset = validateConfig({...base.input, stepTime: stepTimeWithSource(stepFit)}, 'calibrated preset');
 			const text = `${JSON.stringify({...base.input, stepTime: preset.stepTime}, null, 2)}\n`;
 			if (flags.output !== undefined) await writeFileAtomic(flags.output, text);
@@ -78,8 +78,8 @@ async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Out
 			else if (flags.output === undefined) output.stdout(text);
 			return;
 		}
-		inputs = split.other;
 	}
+	const acceptanceInputs = split.other;
 	const k = flags.k === undefined ? undefined : parseInteger(flags.k, '--k', 1);
 	const observedK = flags.observedK === undefined ? undefined : parseInteger(flags.observedK, '--observed-k', 1);
 	const timeoutS = parseDurationFlag(flags.timeout, '--timeout');
@@ -88,7 +88,7 @@ async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Out
 		assumedK: observedK ?? base.config.speculative.numSpecTokens,
 		filter: {...(flags.modelName !== undefined ? {modelName: flags.modelName} : {}), ...(flags.engine.length > 0 ? {engines: flags.engine} : {})},
 	});
-	for (const input of inputs) {
+	for (const input of acceptanceInputs) {
 		if (/^https:\/\//i.test(input))
 			throw new UserError(`${input}: https is not supported; use an http:// URL or save the scrape to a file (curl -s URL > scrape.txt)`);
 		if (/^http:\/\//i.test(input)) {
