@@ -124,7 +124,9 @@ describe('step-time calibration from vllm bench serve results', () => {
 			'250',
 		);
 		expect(run.code).toBe(0);
-		const itl = (JSON.parse(run.stdout) as {engines: {inter_token_latency_s: {mean: number}}}).engines.inter_token_latency_s.mean;
+		// The summary follows the log lines.
+		const itl = (JSON.parse(run.stdout.slice(run.stdout.indexOf('\n{') + 1)) as {engines: {inter_token_latency_s: {mean: number}}}).engines
+			.inter_token_latency_s.mean;
 		const expected = predictStepS(TRUTH, {label: '', concurrency: 16, inputLen: 500, outputLen: 250, k: 0, acceptanceLength: 1, stepS: 1});
 		expect(Math.abs(itl / expected - 1)).toBeLessThan(0.1);
 	});
