@@ -1,0 +1,168 @@
+/**
+ * End to end, the dashboards vLLM ships: a `generate` dataset backfilled into a real Prometheus
+ * (`promtool tsdb create-blocks-from openmetrics`) and a live `run` scraped by the same Prometheus;
+ * every panel query of every dashboard (test/e2e/dashboard-queries.ts) must return data from
+ * both, except the panels of features specsim does not simulate.
+ */
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {createServer, type AddressInfo} from 'node:net';
+import {tmpdir} from 'node:os';
+import {join, resolve} from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {DASHBOARDS, SERVICE_STATUS, substitute} from './dashboard-queries.js';
+
+const CLI = resolve(import.meta.dirname, '../../dist/cli/cli.js');
+const INSTALL_HINT = "prometheus was not found: install Debian's prometheus package (apt-get update && apt-get install -y prometheus)";
+/** The dataset: 10 virtual minutes ending an hour before the test starts, scraped every 15 s. */
+const DATASET_S = 600;
+
+type Sample = {metric: Record<string, string>; value: [number, string]};
+type QueryReply = {status: 'success'; data: {resultType: string; result: Sample[]}} | {status: 'error'; errorType: string; error: string};
+
+let dir = '';
+let sim: ChildProcess | undefined;
+let prometheus: ChildProcess | undefined;
+let simStderr = '';
+let promUrl = '';
+/** Evaluation instants: the backfilled dataset's last scrape, and the live run's recent past. */
+let datasetEndS = 0;
+let liveS = 0;
+
+const sleep = (ms: number) => new Promise(done => setTimeout(done, ms));
+
+async function freePort(): Promise<number> {
+	const server = createServer();
+	await new Promise<void>(done => server.listen(0, '127.0.0.1', done));
+	const {port} = server.address() as AddressInfo;
+	await new Promise(done => server.close(done));
+	return port;
+}
+
+async function query(promql: string, timeS: number): Promise<QueryReply> {
+	const response = await fetch(`${promUrl}/api/v1/query`, {method: 'POST', body: new URLSearchParams({query: promql, time: String(timeS)})});
+	return (await response.json()) as QueryReply;
+}
+
+async function until(what: string, timeoutMs: number, check: () => Promise<void>): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	let last: unknown;
+	while (Date.now() < deadline) {
+		try {
+			await check();
+			return;
+		} catch (error) {
+			last = error;
+			await sleep(250);
+		}
+	}
+	throw new Error(`timed out waiting for ${what}: ${(last as Error)?.message ?? String(last)}\nsimulator stderr:\n${simStderr}`);
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+	return new Promise(done => child.once('exit', code => done(code)));
+}
+
+function run(command: string, args: readonly string[]): void {
+	const result = spawnSync(command, args, {encoding: 'utf8', timeout: 120_000});
+	if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw new Error(INSTALL_HINT);
+	if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+}
+
+beforeAll(async () => {
+	if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` does)`);
+	dir = mkdtempSync(join(tmpdir(), 'specsim-dashboards-'));
+	const startMs = Math.floor(Date.now() / 1000 - 3600 - DATASET_S) * 1000;
+	datasetEndS = startMs / 1000 + DATASET_S;
+	const dataset = join(dir, 'dataset');
+	run(process.execPath, [CLI, 'generate', '--out', dataset, '--duration', `${DATASET_S}s`, '--start', new Date(startMs).toISOString()]);
+	run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dataset, 'metrics.om'), join(dir, 'data')]);
+
+	sim = spawn(process.execPath, [CLI, 'run', '--headless', '--speed', '20', '--port', '0'], {stdio: ['ignore', 'ignore', 'pipe']});
+	sim.stderr!.setEncoding('utf8').on('data', (chunk: string) => (simStderr += chunk));
+	let simPort = 0;
+	await until('the simulator to print its /metrics address', 15_000, async () => {
+		const match = /^specsim: serving \/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics$/m.exec(simStderr);
+		if (match === null) throw new Error('not yet');
+		simPort = Number(match[1]);
+	});
+	const promPort = await freePort();
+	promUrl = `http://127.0.0.1:${promPort}`;
+	writeFileSync(
+		join(dir, 'prometheus.yml'),
+		[
+			'global:',
+			'  scrape_interval: 1s',
+			'scrape_configs:',
+			'  - job_name: specsim',
+			'    static_configs:',
+			`      - targets: ['127.0.0.1:${simPort}']`,
+			'',
+		].join('\n'),
+	);
+	prometheus = spawn(
+		'prometheus',
+		[`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`],
+		{stdio: 'ignore'},
+	);
+	await until('Prometheus to be ready', 20_000, async () => {
+		expect((await fetch(`${promUrl}/-/ready`)).status).toBe(200);
+	});
+	// Ten live scrapes: enough for every rate() and for a finished request in each histogram.
+	await until('ten scrapes of the live run', 60_000, async () => {
+		const reply = await query('count_over_time(up{job="specsim"}[1m])', Date.now() / 1000);
+		expect(reply.status === 'success' && Number(reply.data.result[0]?.value[1] ?? 0)).toBeGreaterThanOrEqual(10);
+	});
+	liveS = Date.now() / 1000 - 2;
+}, 180_000);
+
+afterAll(async () => {
+	for (const child of [prometheus, sim]) {
+		if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+	}
+	await Promise.all([prometheus, sim].filter(c => c !== undefined).map(c => exited(c!)));
+	if (dir !== '') rmSync(dir, {recursive: true, force: true});
+});
+
+describe('the dashboards vLLM ships, on specsim', () => {
+	it('the backfilled dataset is the one generate wrote (its last scrape is the evaluation instant)', async () => {
+		const reply = await query('vllm:num_requests_running', datasetEndS);
+		expect(reply.status).toBe('success');
+		const om = readFileSync(join(dir, 'dataset', 'metrics.om'), 'utf8');
+		expect(om).toContain(` ${datasetEndS}`);
+	});
+
+	for (const dashboard of DASHBOARDS) {
+		describe(`${dashboard.title} (${dashboard.file})`, () => {
+			for (const {panel, expr, unsimulated} of dashboard.panels) {
+				if (unsimulated !== undefined) {
+					it(`${panel}: no data, ${unsimulated}`, async () => {
+						const reply = await query(substitute(expr, '1m'), liveS);
+						expect(reply.status, JSON.stringify(reply)).toBe('success');
+					});
+					continue;
+				}
+				it(`${panel}: returns data from the backfilled dataset and from the live run`, async () => {
+					for (const [source, timeS] of [
+						['dataset', datasetEndS],
+						['live', liveS],
+					] as const) {
+						const promql = substitute(expr, '1m');
+						const reply = await query(promql, timeS);
+						if (reply.status !== 'success') throw new Error(`${source}: ${promql}: ${reply.errorType}: ${reply.error}`);
+						expect(reply.data.result.length, `${source}: no data for ${promql}`).toBeGreaterThan(0);
+					}
+				});
+			}
+		});
+	}
+
+	it('Service Status reads the engine as up (Online = 2) in both', async () => {
+		const status = SERVICE_STATUS.panels.find(p => p.panel === 'Status')!;
+		for (const timeS of [datasetEndS, liveS]) {
+			const reply = await query(substitute(status.expr, '1m'), timeS);
+			expect(reply.status === 'success' && reply.data.result.map(s => s.value[1])).toEqual(['2']);
+		}
+	});
+});
