@@ -43,7 +43,9 @@ console.log(u);
 export const env = process.env;
 setTimeout(() => undefined, 1);
 export const p = performance.now();
-export const all = [readFileSync, join, z, Registry, parse, t, d, s, env, p];
+export const r = Math['random']();
+const {now} = Date;
+export const all = [readFileSync, join, z, Registry, parse, t, d, s, env, p, now];
 `;
 
 /** What the core may do: mentions in comments and strings, a date from a number, seedrandom, other core modules. */
@@ -53,6 +55,9 @@ import type {Args} from '../cli/args.js';
 // Math.random() and Date.now() in a comment; console.log too.
 export const text = 'Math.random() Date.now() process.env console.log';
 export const epoch = new Date(0);
+export const floor = Math['floor'](1.5);
+const {max} = Math;
+export const biggest = max(1, 2);
 export const rng = seedrandom('1');
 export type A = Args;
 export {helper};
@@ -188,7 +193,7 @@ describe('Biome: calls in the core', () => {
 			.map(d => `${d.location.path}:${d.location.start.line} ${d.category}`);
 	});
 
-	it('reports Math.random, Date.now, new Date(), Date(), console, process, setTimeout and performance in the core', () => {
+	it('reports Math.random, Date.now, new Date(), Date() (also through a computed key or destructuring), console, process, setTimeout and performance in the core', () => {
 		expect(found.filter(f => f.startsWith('src/engine/bad.ts')).sort()).toEqual(
 			[
 				'src/engine/bad.ts:6 plugin',
@@ -199,6 +204,8 @@ describe('Biome: calls in the core', () => {
 				'src/engine/bad.ts:11 lint/style/noRestrictedGlobals',
 				'src/engine/bad.ts:12 lint/style/noRestrictedGlobals',
 				'src/engine/bad.ts:13 lint/style/noRestrictedGlobals',
+				'src/engine/bad.ts:14 plugin',
+				'src/engine/bad.ts:15 plugin',
 			].sort(),
 		);
 	});
