@@ -4,7 +4,7 @@
  */
 
 /**
- * The vLLM layouts of the spec-decode log line (see `vllm-spec-decode.md` §2.2 and §5):
+ * The vLLM layouts of the spec-decode log line (see docs/vllm-log-formats.md):
  *
  * - `v0`: the legacy engine's `Speculative metrics: Draft acceptance rate: ..., System efficiency: ...`
  *   (values are cumulative since the engine started);

@@ -25,7 +25,7 @@ export type EngineParts = {
  * budget with chunked prefill, `max_num_seqs`, `max_model_len`, a paged KV cache with preemption
  * by recompute) around a simulated model: the proposer drafts, the acceptance model verifies, the
  * cost model prices the step, and speculative decoding is accounted as vLLM's scheduler does
- * (`update_from_output`, reference §3).
+ * (`update_from_output`, docs/accounting.md).
  *
  * A step is two calls: `beginStep(t)` schedules ({@link Scheduler.schedule}), verifies and prices
  * the batch (returns its end time); `completeStep()` applies the result at that end time

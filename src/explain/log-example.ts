@@ -7,7 +7,7 @@ import {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
 import {SpecDecodingStats} from '../metrics/stats/spec-decoding-stats.js';
 import type {ExplainNumbers} from './numbers.js';
 
-/** The timestamp of example lines: 09-11 12:00:10 UTC (the reference's example time). */
+/** The timestamp of example lines: 09-11 12:00:10 UTC (the example time in docs/vllm-log-formats.md, plus one interval). */
 const EXAMPLE_EPOCH_MS = Date.UTC(2025, 8, 11, 12, 0, 0);
 
 /** The counts behind the example line: per-position accepted and drafted counts. */

@@ -3,7 +3,7 @@
  * `SpecDecodingProm` docstring (`vllm/v1/spec_decode/metrics.py`, PR #17908 to 2026-03; newest for the
  * drafted-per-position form) and the "vLLM / Speculative Decoding" Grafana dashboard
  * (`examples/observability/dashboards/grafana/vllm_speculative_decoding.json`). Text as published,
- * whitespace normalised; see `vllm-spec-decode.md` §2.3 and §4.2.
+ * whitespace normalised; see docs/prometheus.md.
  */
 
 /** One query and what it computes. */

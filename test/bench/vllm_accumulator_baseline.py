@@ -1,7 +1,7 @@
 """Baseline for `npm run bench`: the same draft stream through a Python accumulator with vLLM's
 semantics (SpecDecodingStats.observe_draft looping over accepted positions, SpecDecodingLogging
 keeping per-step lists, SpecDecodingProm incrementing prometheus_client counters per step).
-Written for this benchmark from the semantics in the fidelity spec; run with `python3 test/bench/vllm_accumulator_baseline.py`.
+Written for this benchmark from the semantics in docs/accounting.md; run with `python3 test/bench/vllm_accumulator_baseline.py`.
 """
 import time
 

@@ -1,4 +1,4 @@
-/** The verbatim lines of /work/shared/reference/sample-vllm-log-lines.md, with their expected counts. */
+/** Real vLLM log lines users posted, verbatim, one per layout (sources in docs/golden-vectors.md). */
 export const SAMPLE_LINES = {
 	v0: 'INFO 10-16 19:05:47 metrics.py:367] Speculative metrics: Draft acceptance rate: 0.642, System efficiency: 0.598, Number of speculative tokens: 3, Number of accepted tokens: 8547, Number of draft tokens: 13311, Number of emitted tokens: 10616.',
 	v1b: 'SpecDecoding metrics: Draft acceptance rate: 100.0%, Accepted: 66 tokens, Drafted: 66 tokens',

@@ -1,7 +1,7 @@
 /**
  * End to end: the built CLI serves `/metrics`, Debian's real `prometheus` scrapes it every second,
  * and the PromQL that vLLM ships (the `SpecDecodingProm` docstring and the "vLLM / Speculative
- * Decoding" Grafana dashboard, reference §2.3 and §4.2) is evaluated through Prometheus' HTTP API.
+ * Decoding" Grafana dashboard, docs/prometheus.md) is evaluated through Prometheus' HTTP API.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';

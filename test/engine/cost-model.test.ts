@@ -170,7 +170,7 @@ describe('draft kinds', () => {
 	const build = (draft: DraftCostSpec): CostModel => createCostModel({model: llama8b, hardware: h100, draft});
 
 	it("ratio: at batch 1 a step is T1 × (1 + k·c), so Leviathan's speedup holds", () => {
-		// S(α, γ, c) = (1 − α^(γ+1)) / ((1 − α)(γc + 1)); vllm-spec-decode.md §8 computes
+		// S(α, γ, c) = (1 − α^(γ+1)) / ((1 − α)(γc + 1)); docs/analytic-model.md computes
 		// (0.8, 8, 0.05) → 3.09, (0.6, 3, 0.1) → 1.67, (0.9, 19, 0.02) → 6.37.
 		for (const [alpha, k, c, expected] of [
 			[0.8, 8, 0.05, 3.09],

@@ -3,7 +3,7 @@ import type {SpecDecodingWindow} from './window.js';
 
 /**
  * The `SpecDecoding metrics:` line layouts we print, by the vLLM version that prints them
- * (see the README's table and `vllm-spec-decode.md` §2.2):
+ * (see the README's table and docs/vllm-log-formats.md):
  *
  * - `classic`: PR #17908 (2025-05) until PR #24127: rate first, no throughput.
  * - `throughput`: PR #24127 (2025-09) onward: throughputs, `Avg Draft acceptance rate` last.

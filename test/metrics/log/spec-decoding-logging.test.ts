@@ -16,7 +16,7 @@ function logger(format: LogFormat, k: number, startS = 0): SpecDecodingLogging {
 }
 
 describe('SpecDecodingLogging reproduces real vLLM log lines byte for byte', () => {
-	// Observations reconstructed from the counts each line prints (reference/sample-vllm-log-lines.md).
+	// Observations reconstructed from the counts each line prints (sources in docs/golden-vectors.md).
 	it('classic: vllm-project/vllm#19254, ngram k=3', () => {
 		const log = logger('classic', 3);
 		// 129 drafts of 3 tokens: 34 accept 3, 12 accept 2, 24 accept 1, 59 accept 0.

@@ -18,7 +18,7 @@ import {runSpecScrapes} from './scrapes.js';
 const golden = (name: string): string => readFileSync(new URL(`../../golden/${name}`, import.meta.url), 'utf8');
 
 describe('renderText (prometheus_client generate_latest)', () => {
-	it('reproduces the reference /metrics example', async () => {
+	it('reproduces the /metrics example of docs/prometheus.md', async () => {
 		const registry = new Registry();
 		const prom = createSpecDecodingProm({registry, modelName: 'm', engine: 0, numSpecTokens: 2, perPositionDrafted: false});
 		const stats = new SpecDecodingStats(2);

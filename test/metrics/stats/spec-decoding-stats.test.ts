@@ -109,7 +109,7 @@ describe('SpecDecodingStats', () => {
 		);
 
 	fcTest.prop([fc.integer({min: 1, max: 8}).chain(k => fc.tuple(fc.constant(k), drafts(k)))])(
-		'satisfies the aggregate invariants of vLLM (reference §9)',
+		'satisfies the aggregate invariants of vLLM (docs/accounting.md)',
 		([k, stream]) => {
 			const stats = new SpecDecodingStats(k);
 			for (const [d, a] of stream) stats.observeDraft(d, a);

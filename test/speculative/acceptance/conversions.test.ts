@@ -151,7 +151,7 @@ describe('closed forms', () => {
 	});
 
 	it.each([
-		// The fidelity spec's worked values (§8).
+		// Worked values of docs/analytic-model.md.
 		{alpha: 0.8, c: 0.05, k: 8, speedup: 3.09},
 		{alpha: 0.6, c: 0.1, k: 3, speedup: 1.67},
 		{alpha: 0.9, c: 0.02, k: 19, speedup: 6.37},
