@@ -15,7 +15,7 @@ export const GOLDEN_CACHE_CONFIG: Readonly<Record<string, string>> = {
 	num_gpu_blocks: '2048',
 };
 
-/** A finished request (same fields as `test/metrics/prom/golden_two_engines.py`'s `finished`). */
+/** A finished request (same fields as `CoreProm.finish` in `scripts/prometheus_golden.py`). */
 export function finished(fields: Partial<FinishedRequestStats>): FinishedRequestStats {
 	return {...newFinishedRequestStats(), ...fields};
 }
