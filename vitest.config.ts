@@ -22,6 +22,8 @@ const INTEGRATION = [
 	'test/presets/presets-command.test.ts',
 	'test/sweep/sweep.test.ts',
 	'test/sweep/load-flags.test.ts',
+	'test/sim/dataset-timestamps.test.ts',
+	'test/golden/prometheus-client.test.ts',
 ];
 const E2E = ['test/e2e/**/*.test.ts'];
 
