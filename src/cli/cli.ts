@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: React must see NODE_ENV before it loads (see production-env.ts).
+import './production-env.js';
 import {runCli} from './program.js';
 
 const output = {
