@@ -27,6 +27,6 @@ export function fillFinishedRequestStats(target: FinishedRequestStats, request: 
 	target.decodeTime = decode;
 	target.inferenceTime = produced ? request.lastTokenAt - request.scheduledAt : 0;
 	target.meanTimePerOutputToken = request.numOutputTokens - 1 > 0 ? decode / (request.numOutputTokens - 1) : 0;
-	target.numCachedTokens = 0;
+	target.numCachedTokens = Math.max(request.numCachedTokens, 0);
 	return target;
 }

@@ -198,8 +198,15 @@ export class Simulation {
 		if (outcome.specStats !== undefined) logger.observe(outcome.specStats);
 		const engineLogger = this.engineLoggers[engine.index];
 		if (engineLogger !== undefined) {
-			engineLogger.observeIteration(outcome.promptTokens, outcome.promptTokens, outcome.generationTokens, outcome.numPreemptions);
-			engineLogger.observeScheduler(outcome.numRunning, outcome.numWaiting, 0, outcome.kvUsage);
+			const prefix = outcome.prefixCache;
+			engineLogger.observeIteration(
+				outcome.promptTokens,
+				outcome.promptTokens - outcome.promptTokensCached,
+				outcome.generationTokens,
+				outcome.numPreemptions,
+			);
+			engineLogger.observeScheduler(outcome.numRunning, outcome.numWaitingCapacity, outcome.numWaitingDeferred, outcome.kvUsage);
+			engineLogger.observePrefixCache(prefix.requests, prefix.queries, prefix.hits);
 		}
 		for (const observer of this.#observers) observer.onStep?.(outcome);
 		for (let i = 0; i < outcome.finished.length; i++) {

@@ -24,9 +24,10 @@ export type EngineStatsLoggingOptions = {
  *   tokens over the time since the previous call (0.0 for an empty interval of zero length).
  * - The line is logged at DEBUG when this interval's and the previous interval's throughputs are
  *   all 0 ("avoid log noise on an idle production system"), else at INFO.
- * - `coverage` (the newest vLLM) counts only computed prompt tokens, prints waiting + deferred
- *   with a `Deferred: N reqs` part when some are deferred, and `Preemptions: N` when the interval
- *   had any; the older layouts print neither and count every prompt token.
+ * - `Waiting` counts every waiting request (the newest vLLM adds the deferred ones to the waiting
+ *   count; older ones had no deferral). `coverage` (the newest vLLM) counts only computed prompt
+ *   tokens and adds a `Deferred: N reqs` part when some are deferred and `Preemptions: N` when the
+ *   interval had any; the older layouts print neither and count every prompt token.
  */
 export class EngineStatsLogging {
 	readonly engineIndex: number;
@@ -88,7 +89,7 @@ export class EngineStatsLogging {
 			`Engine ${formatInt(this.engineIndex).padStart(3, '0')}: ` +
 			`Avg prompt throughput: ${formatFixed(promptThroughput, 1)} tokens/s, ` +
 			`Avg generation throughput: ${formatFixed(generationThroughput, 1)} tokens/s, ` +
-			`Running: ${formatInt(this.#running)} reqs, Waiting: ${formatInt(newest ? this.#waiting + this.#deferred : this.#waiting)} reqs`;
+			`Running: ${formatInt(this.#running)} reqs, Waiting: ${formatInt(this.#waiting + this.#deferred)} reqs`;
 		if (newest && this.#deferred > 0) message += `, Deferred: ${formatInt(this.#deferred)} reqs`;
 		if (newest && this.#preemptions > 0) message += `, Preemptions: ${formatInt(this.#preemptions)}`;
 		message +=

@@ -63,11 +63,14 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 		onStep(out) {
 			if (out.specStats !== undefined) spec[out.engine]!.observe(out.specStats);
 			const c = core[out.engine]!;
-			c.setQueue(out.numRunning, out.numWaiting, out.kvUsage);
+			c.setQueue(out.numRunning, out.numWaitingCapacity, out.kvUsage, out.numWaitingDeferred);
+			c.setSleepState(out.sleepLevel > 0 ? 1 : 0, out.sleepLevel);
 			c.addTokens(out.promptTokens, out.generationTokens);
-			c.addPromptTokenSources(out.promptTokens, 0, 0);
+			const computed = out.promptTokens - out.promptTokensCached;
+			c.addPromptTokenSources(computed, out.promptTokensCached, 0);
+			if (out.prefixCache.queries > 0) c.addPrefixCache(out.prefixCache.queries, out.prefixCache.hits);
 			if (out.numPreemptions > 0) c.addPreemptions(out.numPreemptions);
-			c.observeIterationTokens(out.promptTokens + out.generationTokens);
+			c.observeIterationTokens(computed + out.generationTokens);
 			for (let i = 0; i < out.ttft.length; i++) c.observeTimeToFirstToken(out.ttft.values[i]!);
 			const itl = out.interTokenLatency;
 			let i = 0;
