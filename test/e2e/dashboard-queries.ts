@@ -48,8 +48,39 @@ export const SERVICE_STATUS: Dashboard = {
 	],
 };
 
+const SEL_E = `${SEL}, engine=~"$engine"`;
+
+/**
+ * `vllm_kv_cache.json` ("GPU KV cache pressure, prefix caching, KV block residency, and KV
+ * transfer and offloading"): the summary row and the "GPU KV cache" row's first panels. The rest
+ * of the file (KV block residency, KV connectors and offloading) is not transcribed yet.
+ */
+export const KV_CACHE: Dashboard = {
+	title: 'vLLM / KV Cache (first rows)',
+	file: 'vllm_kv_cache.json',
+	panels: [
+		{panel: 'Max KV cache usage', expr: `max(vllm:kv_cache_usage_perc{${SEL_E}})`},
+		{panel: 'Mean KV cache usage', expr: `avg(vllm:kv_cache_usage_perc{${SEL_E}})`},
+		{
+			panel: 'Prefix cache hit rate',
+			expr: `sum(rate(vllm:prefix_cache_hits_total{${SEL_E}}[$__rate_interval])) / (sum(rate(vllm:prefix_cache_queries_total{${SEL_E}}[$__rate_interval])) > 0)`,
+			unsimulated: 'prefix caching is off in the default preset (no lookups: the ratio has no denominator)',
+		},
+		{
+			panel: 'Cached prompt tokens',
+			expr: `sum(rate(vllm:prompt_tokens_cached_total{${SEL_E}}[$__rate_interval])) / (sum(rate(vllm:prompt_tokens_total{${SEL_E}}[$__rate_interval])) > 0)`,
+		},
+		{panel: 'Preemptions / s', expr: `sum(rate(vllm:num_preemptions_total{${SEL_E}}[$__rate_interval]))`},
+		{panel: 'Waiting for capacity', expr: `sum(vllm:num_requests_waiting_by_reason{${SEL_E}, reason="capacity"})`},
+		{panel: 'KV cache usage by engine', expr: `max by (instance, engine) (vllm:kv_cache_usage_perc{${SEL_E}})`},
+		{panel: 'Scheduler queue: running', expr: `sum(vllm:num_requests_running{${SEL_E}})`},
+		{panel: 'Scheduler queue: waiting: capacity', expr: `sum(vllm:num_requests_waiting_by_reason{${SEL_E}, reason="capacity"})`},
+		{panel: 'Scheduler queue: waiting: deferred', expr: `sum(vllm:num_requests_waiting_by_reason{${SEL_E}, reason="deferred"})`},
+	],
+};
+
 /** Every transcribed dashboard. */
-export const DASHBOARDS: readonly Dashboard[] = [SERVICE_STATUS];
+export const DASHBOARDS: readonly Dashboard[] = [SERVICE_STATUS, KV_CACHE];
 
 /**
  * Expand Grafana's template variables with "All" selected (`$job`, `$model_name`, `$instance`,
