@@ -1,10 +1,11 @@
-import {createReadStream, createWriteStream, type WriteStream} from 'node:fs';
+import {createReadStream} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {join} from 'node:path';
 import {OPENMETRICS_EOF, type OpenMetricsChunk} from '../metrics/prom/exposition.js';
 import type {AtomicFileStream} from '../cli/io/atomic-write.js';
+import {OutputStream, writeError} from './output-stream.js';
 
-type SeriesSpool = {path: string; stream: WriteStream};
+type SeriesSpool = {path: string; stream: OutputStream};
 
 /**
  * Many timestamped scrapes as one valid OpenMetrics file, in constant memory: each series'
@@ -14,21 +15,32 @@ type SeriesSpool = {path: string; stream: WriteStream};
  */
 export class OpenMetricsFileWriter {
 	readonly #spoolDir: string;
+	readonly #displayPath: string;
 	readonly #families = new Map<string, {header: string; series: Map<string, SeriesSpool>}>();
 	#count = 0;
+	#discarded = false;
 
-	private constructor(spoolDir: string) {
+	private constructor(spoolDir: string, displayPath: string) {
 		this.#spoolDir = spoolDir;
+		this.#displayPath = displayPath;
 	}
 
-	/** Spool files go in a hidden directory inside `parentDir` (same file system as the output). */
-	static async create(parentDir: string): Promise<OpenMetricsFileWriter> {
-		return new OpenMetricsFileWriter(await mkdtemp(join(parentDir, '.metrics-om-spool-')));
+	/**
+	 * Spool files go in a hidden directory inside `parentDir` (same file system as the output).
+	 * Failures are reported as writing `displayPath`, the file the user asked for.
+	 */
+	static async create(parentDir: string, displayPath: string): Promise<OpenMetricsFileWriter> {
+		try {
+			return new OpenMetricsFileWriter(await mkdtemp(join(parentDir, '.metrics-om-spool-')), displayPath);
+		} catch (error) {
+			throw writeError(error, displayPath);
+		}
 	}
 
 	/** Append one scrape. */
 	async add(chunks: readonly OpenMetricsChunk[]): Promise<void> {
 		for (const chunk of chunks) {
+			if (this.#discarded) throw writeError(Object.assign(new Error('the spool was discarded'), {code: 'ERR_STREAM_DESTROYED'}), this.#displayPath);
 			let family = this.#families.get(chunk.family);
 			if (family === undefined) {
 				family = {header: chunk.header, series: new Map()};
@@ -37,35 +49,41 @@ export class OpenMetricsFileWriter {
 			let spool = family.series.get(chunk.seriesKey);
 			if (spool === undefined) {
 				const path = join(this.#spoolDir, `${this.#count++}.om`);
-				spool = {path, stream: createWriteStream(path)};
+				spool = {path, stream: new OutputStream(path, this.#displayPath)};
 				family.series.set(chunk.seriesKey, spool);
 			}
-			if (!spool.stream.write(chunk.lines)) await new Promise<void>(resolve => spool.stream.once('drain', resolve));
+			await spool.stream.write(chunk.lines);
 		}
 	}
 
 	/** Write the whole exposition to `out` and delete the spool. */
 	async finish(out: AtomicFileStream): Promise<void> {
 		for (const family of this.#families.values()) {
-			for (const spool of family.series.values()) await closeStream(spool.stream);
+			for (const spool of family.series.values()) await spool.stream.end();
 		}
 		for (const family of this.#families.values()) {
 			await out.write(family.header);
 			for (const spool of family.series.values()) {
-				for await (const chunk of createReadStream(spool.path, {encoding: 'utf8'})) await out.write(chunk as string);
+				try {
+					for await (const chunk of createReadStream(spool.path, {encoding: 'utf8'})) await out.write(chunk as string);
+				} catch (error) {
+					throw writeError(error, this.#displayPath);
+				}
 			}
 		}
 		await out.write(OPENMETRICS_EOF);
 		await this.discard();
 	}
 
-	/** Delete the spool (also on failure). */
+	/**
+	 * Delete the spool (also on failure, also while writes of a scrape are still in flight): every
+	 * spool stream is destroyed and closed before the directory goes, so no write lands in a deleted
+	 * directory and no late error escapes.
+	 */
 	async discard(): Promise<void> {
-		for (const family of this.#families.values()) for (const spool of family.series.values()) spool.stream.destroy();
+		this.#discarded = true;
+		const streams = [...this.#families.values()].flatMap(family => [...family.series.values()].map(spool => spool.stream));
+		await Promise.all(streams.map(stream => stream.destroy()));
 		await rm(this.#spoolDir, {recursive: true, force: true});
 	}
-}
-
-function closeStream(stream: WriteStream): Promise<void> {
-	return new Promise((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }

@@ -16,6 +16,16 @@ export function describeFsError(error: unknown): string {
 			return 'is a directory, expected a file';
 		case 'ENOTDIR':
 			return 'a path component is not a directory';
+		case 'ENOSPC':
+			return 'no space left on device';
+		case 'EDQUOT':
+			return 'disk quota exceeded';
+		case 'EROFS':
+			return 'read-only file system';
+		case 'EFBIG':
+			return 'file too large';
+		case 'EIO':
+			return 'input/output error';
 		default:
 			return (error as Error).message ?? String(error);
 	}

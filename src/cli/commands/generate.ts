@@ -82,7 +82,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 		log: new AtomicFileStream(join(flags.out, 'vllm.log')),
 		om: new AtomicFileStream(join(flags.out, 'metrics.om')),
 	};
-	const openMetrics = await OpenMetricsFileWriter.create(flags.out);
+	const openMetrics = await OpenMetricsFileWriter.create(flags.out, join(flags.out, 'metrics.om'));
 	let interrupted = false;
 	const offSignal = env.onSignal(() => {
 		interrupted = true;
