@@ -31,7 +31,7 @@ export function createProgram(output: Output, env: RunEnvironment = NO_TERMINAL)
 		});
 	registerRun(program, output, env);
 	registerGenerate(program, output, env);
-	registerReplay(program, output);
+	registerReplay(program, output, env);
 	registerSweep(program, output, env);
 	registerPresets(program, output);
 	registerCalibrate(program, output);

@@ -2,7 +2,6 @@ import {createReadStream} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {join} from 'node:path';
 import {OPENMETRICS_EOF, type OpenMetricsChunk} from '../metrics/prom/exposition.js';
-import type {AtomicFileStream} from '../cli/io/atomic-write.js';
 import {OutputStream, writeError} from './output-stream.js';
 
 type SeriesSpool = {path: string; stream: OutputStream};
@@ -57,7 +56,7 @@ export class OpenMetricsFileWriter {
 	}
 
 	/** Write the whole exposition to `out` and delete the spool. */
-	async finish(out: AtomicFileStream): Promise<void> {
+	async finish(out: Pick<OutputStream, 'write'>): Promise<void> {
 		for (const family of this.#families.values()) {
 			for (const spool of family.series.values()) await spool.stream.end();
 		}

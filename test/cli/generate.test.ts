@@ -110,7 +110,7 @@ describe('specsim generate', () => {
 		writeFileSync(join(dir, 'keep.txt'), 'x');
 		const refused = await cli(...args(dir));
 		expect(refused.code).toBe(2);
-		expect(refused.stderr).toBe(`specsim: ${dir}: directory is not empty (use --force to overwrite a dataset)\n`);
+		expect(refused.stderr).toBe(`specsim: --out ${dir}: directory is not empty (use --force to overwrite a dataset)\n`);
 		expect(readdirSync(dir)).toEqual(['keep.txt']);
 		expect(await cli(...args(dir, '--force'))).toMatchObject({code: 0});
 		expect(readdirSync(dir).sort()).toEqual([...DATASET_FILES, 'keep.txt'].sort());

@@ -1,4 +1,4 @@
-import {mkdir, readdir, rm} from 'node:fs/promises';
+import {mkdir, mkdtemp, readdir, rename, rm, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import cliProgress from 'cli-progress';
 import type {Command} from 'commander';
@@ -9,13 +9,13 @@ import {OpenMetricsFileWriter} from '../../output/openmetrics-file.js';
 import {requestRecord} from '../../output/request-record.js';
 import {DEFAULT_START_EPOCH_MS, Session} from '../../runtime/session.js';
 import {summarize} from '../../sim/summary.js';
-import {UserError} from '../../util/user-error.js';
-import {AtomicFileStream, writeFileAtomic} from '../io/atomic-write.js';
+import {EXIT_RUNTIME, EXIT_USAGE, UserError} from '../../util/user-error.js';
+import {OutputStream, writeError} from '../../output/output-stream.js';
 import {describeFsError} from '../io/read-lines.js';
 import type {Output} from '../options.js';
 import {addSimOptions, buildChecked, parseDurationFlag, parseStartFlag, resolveSimConfig, type SimFlags} from '../sim-options.js';
 import {VERSION} from '../version.js';
-import type {RunEnvironment} from './run.js';
+import {type RunEnvironment, signalExitCode} from './run.js';
 
 type GenerateFlags = SimFlags & {
 	out: string;
@@ -71,21 +71,18 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 				...(traceLines ? {traceLines} : {}),
 			}),
 	);
-	await prepareDirectory(flags.out, flags.force);
+	const staging = await prepareDirectory(flags.out, flags.force);
 
 	const {built} = session;
 	const format = config.logging.format;
 	const k = Math.max(1, session.numSpecTokens);
-	const streams = {
-		events: new AtomicFileStream(join(flags.out, 'events.jsonl')),
-		requests: new AtomicFileStream(join(flags.out, 'requests.jsonl')),
-		log: new AtomicFileStream(join(flags.out, 'vllm.log')),
-		om: new AtomicFileStream(join(flags.out, 'metrics.om')),
-	};
-	const openMetrics = await OpenMetricsFileWriter.create(flags.out, join(flags.out, 'metrics.om'));
-	let interrupted = false;
-	const offSignal = env.onSignal(() => {
-		interrupted = true;
+	// Every file is written into the staging directory and moved beside an earlier dataset only once complete.
+	const file = (name: (typeof DATASET_FILES)[number]): OutputStream => new OutputStream(join(staging, name), join(flags.out, name));
+	const streams = {events: file('events.jsonl'), requests: file('requests.jsonl'), log: file('vllm.log'), om: file('metrics.om')};
+	let openMetrics: OpenMetricsFileWriter | undefined;
+	let interrupted: NodeJS.Signals | undefined;
+	const offSignal = env.onSignal((signal = 'SIGINT') => {
+		interrupted ??= signal;
 	});
 	const progress = env.isStderrTTY
 		? new cliProgress.SingleBar(
@@ -127,14 +124,19 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	};
 	const created = (): {createdS?: number} => (session.createdS === undefined ? {} : {createdS: session.createdS});
 	const scrape = async (t: number): Promise<void> => {
-		await openMetrics.add(await renderOpenMetricsScrape(session.registry, {...created(), timestampS: session.epochMsAt(t) / 1000}));
+		await openMetrics!.add(await renderOpenMetricsScrape(session.registry, {...created(), timestampS: session.epochMsAt(t) / 1000}));
 	};
 
 	try {
+		openMetrics = await OpenMetricsFileWriter.create(staging, join(flags.out, 'metrics.om'));
 		await scrape(0);
 		let nextScrapeS = scrapeS;
 		for (let t = 0; t < durationS; ) {
-			if (interrupted) throw new UserError('interrupted: no dataset was written (partial files removed)', 130);
+			if (interrupted !== undefined)
+				throw new UserError(
+					`interrupted: no dataset was written (partial files removed${flags.force ? '; an earlier dataset is left as it was' : ''})`,
+					signalExitCode(interrupted),
+				);
 			t = Math.min(durationS, t + CHUNK_S, nextScrapeS);
 			built.simulation.runUntil(t);
 			await flush();
@@ -152,12 +154,14 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 		}
 		await flush();
 		await openMetrics.finish(streams.om);
-		for (const stream of Object.values(streams)) await stream.commit();
-		await writeFileAtomic(join(flags.out, 'metrics.prom'), await renderText(session.registry, created()));
-		await writeFileAtomic(join(flags.out, 'summary.json'), `${JSON.stringify(summarize(built), null, 2)}\n`);
+		for (const stream of Object.values(streams)) await stream.end();
+		await writeOutput(staging, flags.out, 'metrics.prom', await renderText(session.registry, created()));
+		await writeOutput(staging, flags.out, 'summary.json', `${JSON.stringify(summarize(built), null, 2)}\n`);
+		await swapIn(staging, flags.out);
 	} catch (error) {
-		await Promise.all(Object.values(streams).map(s => s.abort()));
-		await openMetrics.discard();
+		await Promise.all(Object.values(streams).map(s => s.destroy()));
+		await openMetrics?.discard();
+		await rm(staging, {recursive: true, force: true});
 		throw error;
 	} finally {
 		offSignal();
@@ -166,21 +170,48 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	output.stderr(`specsim: wrote ${DATASET_FILES.join(', ')} to ${flags.out} (${durationS} virtual s, ${built.simulation.numFinished} requests)\n`);
 }
 
-/** Create `dir`; refuse a non-empty one without `--force`; with it, clear earlier datasets and stale temporaries. */
-async function prepareDirectory(dir: string, force: boolean): Promise<void> {
+/** Hidden names generate leaves only while it runs (or after a crash): staging directories and older temporaries. */
+const OUR_TEMPORARY = /^(\.specsim-generate-.+|\.metrics-om-spool-.+|\.(.+)\.[0-9a-f]{8}\.tmp)$/;
+
+/**
+ * Create `dir` (refusing a non-empty one without `--force`), remove temporaries an earlier crashed
+ * run left, and return a new hidden staging directory inside it. An existing dataset is not touched:
+ * {@link swapIn} replaces it only once the new one is complete.
+ */
+async function prepareDirectory(dir: string, force: boolean): Promise<string> {
+	if (dir === '') throw new UserError('--out: the directory name is empty');
 	try {
 		await mkdir(dir, {recursive: true});
 		const entries = await readdir(dir);
-		if (entries.length === 0) return;
-		if (!force) throw new UserError(`${dir}: directory is not empty (use --force to overwrite a dataset)`);
-		const ours = entries.filter(
-			name => (DATASET_FILES as readonly string[]).includes(name) || /^\.(.+)\.[0-9a-f]{8}\.tmp$/.test(name) || name.startsWith('.metrics-om-spool-'),
-		);
-		// summary.json first: from here on the directory no longer looks like a complete dataset.
-		ours.sort((a, b) => Number(b === 'summary.json') - Number(a === 'summary.json'));
-		for (const name of ours) await rm(join(dir, name), {recursive: true, force: true});
+		if (entries.length > 0 && !force) throw new UserError(`--out ${dir}: directory is not empty (use --force to overwrite a dataset)`);
+		for (const name of entries.filter(name => OUR_TEMPORARY.test(name))) await rm(join(dir, name), {recursive: true, force: true});
+		return await mkdtemp(join(dir, '.specsim-generate-'));
 	} catch (error) {
 		if (error instanceof UserError) throw error;
-		throw new UserError(`${dir}: ${describeFsError(error)}`);
+		throw new UserError(`--out ${dir}: ${describeFsError(error)}`, (error as {code?: string}).code === 'ENOSPC' ? EXIT_RUNTIME : EXIT_USAGE);
+	}
+}
+
+/** Write a whole file into the staging directory; a failure names the file the user asked for. */
+async function writeOutput(staging: string, dir: string, name: (typeof DATASET_FILES)[number], content: string): Promise<void> {
+	try {
+		await writeFile(join(staging, name), content);
+	} catch (error) {
+		throw writeError(error, join(dir, name));
+	}
+}
+
+/**
+ * Move a complete dataset from `staging` into `dir`. An earlier `summary.json` goes first (from then
+ * on the directory no longer claims a complete dataset), each file replaces its predecessor by an
+ * atomic rename, and the new `summary.json` comes last. Renames within one file system need no space.
+ */
+async function swapIn(staging: string, dir: string): Promise<void> {
+	try {
+		await rm(join(dir, 'summary.json'), {force: true});
+		for (const name of DATASET_FILES) await rename(join(staging, name), join(dir, name));
+		await rm(staging, {recursive: true, force: true});
+	} catch (error) {
+		throw writeError(error, dir);
 	}
 }

@@ -8,10 +8,11 @@ import {escapeControl} from '../../util/escape.js';
 import {EXIT_RUNTIME, UserError} from '../../util/user-error.js';
 import {readLines} from '../io/read-lines.js';
 import {logFormatOption, type Output} from '../options.js';
+import type {RunEnvironment} from './run.js';
 
 type ReplayFlags = {logFormat?: LogFormat; modelName?: string; verify: boolean; exposition: boolean};
 
-export function registerReplay(program: Command, output: Output): void {
+export function registerReplay(program: Command, output: Output, env: Pick<RunEnvironment, 'onStdoutClosed'> = {}): void {
 	program
 		.command('replay')
 		.description('run a recorded event stream (events.jsonl) through the accounting: print each log message, then the Prometheus exposition')
@@ -21,37 +22,48 @@ export function registerReplay(program: Command, output: Output): void {
 		.option('--verify', 'fail (exit 1) if a produced message differs from the recorded line', false)
 		.option('--no-exposition', 'do not print the Prometheus exposition at the end')
 		.action(async (file: string, flags: ReplayFlags) => {
-			await replayFile(file, flags, output);
+			await replayFile(file, flags, output, env);
 		});
 }
 
-async function replayFile(file: string, flags: ReplayFlags, output: Output): Promise<void> {
+async function replayFile(file: string, flags: ReplayFlags, output: Output, env: Pick<RunEnvironment, 'onStdoutClosed'>): Promise<void> {
 	let replayer: Replayer | undefined;
 	let lineNumber = 0;
 	const reader = new EventStreamReader();
-	for await (const text of readLines(file)) {
-		lineNumber += 1;
-		if (text.trim() === '') continue;
-		let result: ReturnType<Replayer['handle']>;
-		try {
-			const event = reader.read(text, lineNumber);
-			// The meta record (first) may carry the run's config: its log format and model name are the defaults.
-			replayer ??= new Replayer(replayOptions(event, flags));
-			result = replayer.handle(event);
-		} catch (error) {
-			if (error instanceof EventStreamError) throw new UserError(`${file}:${lineNumber}: ${error.message.replace(/^line \d+: /, '')}`);
-			if (error instanceof RangeError) throw new UserError(`${file}:${lineNumber}: ${error.message}`);
-			throw error;
+	// Nobody reads any more (`| head -2`): stop reading and end quietly.
+	let closed = false;
+	const offClosed = env.onStdoutClosed?.(() => {
+		closed = true;
+	});
+	try {
+		for await (const text of readLines(file)) {
+			if (closed) return;
+			lineNumber += 1;
+			if (text.trim() === '') continue;
+			let result: ReturnType<Replayer['handle']>;
+			try {
+				const event = reader.read(text, lineNumber);
+				// The meta record (first) may carry the run's config: its log format and model name are the defaults.
+				replayer ??= new Replayer(replayOptions(event, flags));
+				result = replayer.handle(event);
+			} catch (error) {
+				if (error instanceof EventStreamError) throw new UserError(`${file}:${lineNumber}: ${error.message.replace(/^line \d+: /, '')}`);
+				if (error instanceof RangeError) throw new UserError(`${file}:${lineNumber}: ${error.message}`);
+				throw error;
+			}
+			if (result === undefined) continue;
+			if (result.message !== undefined) output.stdout(`${result.message}\n`);
+			if (flags.verify && result.message !== result.event.line) {
+				throw new UserError(
+					`${file}:${lineNumber}: replayed message differs from the recorded line\n  recorded: ${escapeControl(result.event.line)}\n  replayed: ${result.message ?? '(nothing: no drafts in the interval)'}`,
+					EXIT_RUNTIME,
+				);
+			}
 		}
-		if (result === undefined) continue;
-		if (result.message !== undefined) output.stdout(`${result.message}\n`);
-		if (flags.verify && result.message !== result.event.line) {
-			throw new UserError(
-				`${file}:${lineNumber}: replayed message differs from the recorded line\n  recorded: ${escapeControl(result.event.line)}\n  replayed: ${result.message ?? '(nothing: no drafts in the interval)'}`,
-				EXIT_RUNTIME,
-			);
-		}
+	} finally {
+		offClosed?.();
 	}
+	if (closed) return;
 	if (replayer === undefined) throw new UserError(`${file}: empty event stream (expected a "meta" record on line 1)`);
 	if (flags.exposition) output.stdout(await renderText(replayer.registry));
 }

@@ -42,11 +42,21 @@ export type RunEnvironment = {
 	readonly isTTY: boolean;
 	/** Whether stderr is a terminal (progress bars). */
 	readonly isStderrTTY: boolean;
-	/** Register a handler for SIGINT/SIGTERM; returns the unregister function. */
-	onSignal(handler: () => void): () => void;
+	/** Register a handler for SIGINT/SIGTERM (it is told which); returns the unregister function. */
+	onSignal(handler: (signal?: NodeJS.Signals) => void): () => void;
+	/**
+	 * Register a handler for standard output closing under us (`specsim ... | head -1`): commands
+	 * that print as they go stop quietly. Returns the unregister function. @default never called
+	 */
+	onStdoutClosed?(handler: () => void): () => void;
 	/** Streams the dashboard draws on and reads keys from. @default process.stdout, process.stdin */
 	readonly terminal?: {readonly stdin: NodeJS.ReadStream; readonly stdout: NodeJS.WriteStream};
 };
+
+/** The conventional exit status of a command stopped by `signal`: 128 + its number (SIGINT 130, SIGTERM 143). */
+export function signalExitCode(signal: NodeJS.Signals | undefined): number {
+	return signal === 'SIGTERM' ? 143 : 130;
+}
 
 export function registerRun(program: Command, output: Output, env: RunEnvironment): void {
 	const command = program
@@ -113,10 +123,12 @@ async function runHeadless(session: Session, flags: RunFlags, output: Output, en
 		},
 	});
 	const offSignal = env.onSignal(() => session.runner.stop());
+	const offClosed = env.onStdoutClosed?.(() => session.runner.stop());
 	try {
 		await session.runner.run();
 	} finally {
 		offSignal();
+		offClosed?.();
 	}
 	const summary = summarize(session.built);
 	output.stdout(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary, session.config.name));

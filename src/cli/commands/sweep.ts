@@ -13,7 +13,7 @@ import {describeFsError} from '../io/read-lines.js';
 import type {Output} from '../options.js';
 import {buildSimulation, isSpeculationOff} from '../../sim/build.js';
 import {addSimOptions, buildChecked, parseDurationFlag, parseInteger, resolveSimConfig, type SimFlags} from '../sim-options.js';
-import type {RunEnvironment} from './run.js';
+import {type RunEnvironment, signalExitCode} from './run.js';
 
 type SweepFlags = Omit<SimFlags, 'k' | 'qps' | 'method' | 'concurrency'> & {
 	k: string;
@@ -116,7 +116,9 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 			)
 		: undefined;
 	const abort = new AbortController();
-	const offSignal = env.onSignal(() => abort.abort(new UserError('interrupted: the sweep was stopped before it finished', 130)));
+	const offSignal = env.onSignal(signal =>
+		abort.abort(new UserError('interrupted: the sweep was stopped before it finished', signalExitCode(signal))),
+	);
 	let rows: SweepRow[];
 	try {
 		rows = await runSweep(points, {
