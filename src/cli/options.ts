@@ -8,6 +8,6 @@ export type Output = {
 };
 
 export const logFormatOption = (): Option =>
-	new Option('--log-format <format>', 'SpecDecoding log line layout (classic: vLLM 0.8.5–0.10.1; throughput: 0.10.2+; coverage: newest)')
+	new Option('--log-format <format>', 'SpecDecoding log line layout (classic: vLLM 0.9–0.10.1; throughput: 0.10.2+; coverage: newest)')
 		.choices(LOG_FORMATS)
 		.default('classic');

@@ -37,19 +37,19 @@ describe('a closed standard output ends the command quietly', () => {
 	it('run --headless | head -1: one line, exit 0, nothing on stderr (the run would otherwise not end)', async () => {
 		const result = await pipedIntoHead(1, 'run', '--headless', '--no-server', '--speed', 'max');
 		expect(result.received).toHaveLength(1);
-		expect(result.received[0]).toMatch(/SpecDecoding metrics: /);
+		expect(result.received[0]).toMatch(/^INFO 01-01 00:00:\d\d \[/);
 		expect(result.stderr).toBe('');
 		expect(result.code).toBe(0);
-	});
+	}, 120_000);
 
 	it('replay | head -0 and | head -2: exit 0, nothing on stderr', async () => {
 		const out = join(root, 'dataset');
-		expect((await cli('generate', '--out', out, '--duration', '30m', '--qps', '6')).code).toBe(0);
+		expect((await cli('generate', '--out', out, '--duration', '2m', '--qps', '6')).code).toBe(0);
 		for (const lines of [0, 2]) {
 			const result = await pipedIntoHead(lines, 'replay', join(out, 'events.jsonl'));
 			expect(result.received).toHaveLength(lines);
 			expect(result.stderr, `head -${lines}`).toBe('');
 			expect(result.code, `head -${lines}`).toBe(0);
 		}
-	});
+	}, 120_000);
 });

@@ -38,7 +38,7 @@ describe('specsim run --headless', () => {
 	});
 
 	it('prints the summary as JSON with the effective configuration and the model expectation', async () => {
-		const {code, stdout} = await cli(
+		const {code, stdout, stderr} = await cli(
 			'run',
 			'--headless',
 			'--no-server',
@@ -55,13 +55,13 @@ describe('specsim run --headless', () => {
 			'classic',
 		);
 		expect(code).toBe(0);
-		const summary = JSON.parse(stdout.slice(stdout.indexOf('{\n')));
+		const summary = JSON.parse(stdout);
 		expect(summary.config.speculative.numSpecTokens).toBe(5);
 		expect(summary.config.engines.count).toBe(2);
 		expect(summary.expected.per_position_acceptance_rate).toHaveLength(5);
 		expect(summary.spec_decode.num_accepted_tokens_per_pos).toHaveLength(5);
 		expect(summary.engines.count).toBe(2);
-		expect(stdout.split('\n').filter(l => l.includes('SpecDecoding metrics: Draft acceptance rate:'))).toHaveLength(4); // 2 engines × 2 ticks
+		expect(stderr.split('\n').filter(l => l.includes('SpecDecoding metrics: Draft acceptance rate:'))).toHaveLength(4); // 2 engines × 2 ticks
 	});
 
 	it.each([
@@ -84,5 +84,37 @@ describe('unknown commands', () => {
 		const {code, stderr} = await cli('bogus');
 		expect(code).toBe(2);
 		expect(stderr).toBe("specsim: unknown command 'bogus' (commands: run, generate, replay, sweep, presets, calibrate, explain)\n");
+	});
+});
+
+describe('machine-readable output', () => {
+	it('run --headless --json prints only JSON on stdout (log lines go to stderr), so `| jq .` works', async () => {
+		const {code, stdout, stderr} = await cli('run', '--headless', '--no-server', '--speed', 'max', '--duration', '20s', '--json');
+		expect(code).toBe(0);
+		expect(() => JSON.parse(stdout)).not.toThrow();
+		expect(stderr.split('\n').filter(l => l.includes('SpecDecoding metrics: '))).toHaveLength(2);
+	});
+
+	it('prints summary numbers to 12 significant digits, without float noise (the configuration verbatim)', async () => {
+		const {stdout} = await cli('run', '--headless', '--no-server', '--speed', 'max', '--duration', '20s', '--json');
+		const summary = JSON.parse(stdout);
+		// The default preset's position-0 rate is 0.7296: the closed form computes it with noise in the 15th digit.
+		expect(summary.expected.per_position_acceptance_rate[0]).toBe(0.7296);
+		const numbers: number[] = [];
+		const walk = (x: unknown): void => {
+			if (typeof x === 'number') numbers.push(x);
+			else if (x !== null && typeof x === 'object') for (const v of Object.values(x)) walk(v);
+		};
+		walk({...summary, config: undefined});
+		expect(numbers.length).toBeGreaterThan(20);
+		for (const x of numbers) expect(Number(x.toPrecision(12)), String(x)).toBe(x);
+	});
+
+	it('generate --out "" names --out', async () => {
+		expect(await cli('generate', '--out', '', '--duration', '1s')).toEqual({
+			code: 2,
+			stdout: '',
+			stderr: 'specsim: --out: the directory name is empty\n',
+		});
 	});
 });

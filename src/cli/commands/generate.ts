@@ -7,6 +7,7 @@ import {formatLogLine, parseLogPrefixPid} from '../../metrics/log/log-prefix.js'
 import {renderOpenMetricsScrape, renderText} from '../../metrics/prom/exposition.js';
 import {OpenMetricsFileWriter} from '../../output/openmetrics-file.js';
 import {requestRecord} from '../../output/request-record.js';
+import {formatSummaryJson} from '../../output/summary-json.js';
 import {DEFAULT_START_EPOCH_MS, Session} from '../../runtime/session.js';
 import {summarize} from '../../sim/summary.js';
 import {EXIT_RUNTIME, EXIT_USAGE, UserError} from '../../util/user-error.js';
@@ -156,7 +157,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 		await openMetrics.finish(streams.om);
 		for (const stream of Object.values(streams)) await stream.end();
 		await writeOutput(staging, flags.out, 'metrics.prom', await renderText(session.registry, created()));
-		await writeOutput(staging, flags.out, 'summary.json', `${JSON.stringify(summarize(built), null, 2)}\n`);
+		await writeOutput(staging, flags.out, 'summary.json', formatSummaryJson(summarize(built)));
 		await swapIn(staging, flags.out);
 	} catch (error) {
 		await Promise.all(Object.values(streams).map(s => s.destroy()));

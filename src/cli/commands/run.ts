@@ -3,6 +3,7 @@ import {explainSections} from '../../explain/index.js';
 import {formatLogLine, parseLogPrefixPid} from '../../metrics/log/log-prefix.js';
 import {Session} from '../../runtime/session.js';
 import {startMetricsServer, type MetricsServer} from '../../server/metrics-server.js';
+import {formatSummaryJson} from '../../output/summary-json.js';
 import {summarize} from '../../sim/summary.js';
 import {startDashboard} from '../../ui/start-dashboard.js';
 import {UserError} from '../../util/user-error.js';
@@ -65,7 +66,7 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 		.option('--headless', 'print log lines and a summary instead of the dashboard (implied when stdout is not a terminal)', false)
 		.addOption(speedOption())
 		.option('--duration <duration>', 'stop after this much virtual time (e.g. 90s, 10m, 1h); default: until interrupted')
-		.option('--json', 'print the summary as JSON', false)
+		.option('--json', 'print the summary as JSON, alone on stdout (log lines go to stderr)', false)
 		.option('--start <iso-time>', 'wall-clock time of virtual time 0, for log timestamps (default 2026-01-01T00:00:00Z)')
 		.option('--host <host>', 'address /metrics listens on', '127.0.0.1')
 		.addOption(new Option('--port <n>', 'port of /metrics (0 picks a free port and prints it)').default('8000'))
@@ -115,11 +116,12 @@ export async function createSession(flags: RunFlags): Promise<Session> {
 async function runHeadless(session: Session, flags: RunFlags, output: Output, env: RunEnvironment): Promise<void> {
 	const format = session.config.logging.format;
 	const pid = flags.logPrefixPid === undefined ? {} : {pid: parseLogPrefixPid(flags.logPrefixPid)};
+	// With --json, stdout carries the JSON alone (`| jq .`); the log lines go to stderr.
+	const logTo = (text: string): void => (flags.json ? output.stderr(text) : output.stdout(text));
 	session.built.simulation.subscribe({
 		// The server log: INFO lines (vLLM's default level), with the optional `(APIServer pid=N)` prefix.
 		onLogLine(_engine, t, line) {
-			if (line.level === 'INFO')
-				output.stdout(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, ...pid})}\n`);
+			if (line.level === 'INFO') logTo(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, ...pid})}\n`);
 		},
 	});
 	const offSignal = env.onSignal(() => session.runner.stop());
@@ -131,7 +133,7 @@ async function runHeadless(session: Session, flags: RunFlags, output: Output, en
 		offClosed?.();
 	}
 	const summary = summarize(session.built);
-	output.stdout(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary, session.config.name));
+	output.stdout(flags.json ? formatSummaryJson(summary) : formatSummary(summary, session.config.name));
 }
 
 /**
