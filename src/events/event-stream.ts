@@ -213,11 +213,7 @@ function describeJsonSyntaxError(text: string): string {
 	return error === undefined ? 'invalid JSON' : `invalid JSON at column ${error.column}: ${error.problem}`;
 }
 
-/** Serialise a step record; numbers print as JSON numbers, so a round trip is exact. */
-export function stringifyStep(t: number, engine: number, numSpecTokens: number, drafts: string): string {
-	return `{"type":"step","t":${t},"engine":${engine},"num_spec_tokens":${numSpecTokens},"drafts":[${drafts}]}`;
-}
-
+/** Serialise a log record (step records are written straight into bytes by `src/output/step-record.ts`). */
 export function stringifyLog(t: number, engine: number, line: string): string {
 	return JSON.stringify({type: 'log', t, engine, line});
 }

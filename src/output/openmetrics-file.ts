@@ -4,11 +4,18 @@ import {join} from 'node:path';
 import {OPENMETRICS_EOF, type OpenMetricsChunk} from '../metrics/prom/exposition.js';
 import {OutputStream, writeError} from './output-stream.js';
 
-type SeriesSpool = {path: string; stream: OutputStream};
+type SeriesSpool = {path: string; stream: OutputStream; pending: string};
 
 /**
- * Many timestamped scrapes as one valid OpenMetrics file, in constant memory: each series'
- * lines are spooled to a temporary file of their own (OpenMetrics wants every series
+ * Scrape lines held in memory before they go to the spool files. A scrape adds a few lines to each
+ * of hundreds of series: writing each at once costs a system call per series per scrape. Held
+ * until this many bytes (UTF-16 code units) wait over all series, they go out as one write per series.
+ */
+const SPOOL_BUFFER_CHARS = 1 << 20;
+
+/**
+ * Many timestamped scrapes as one valid OpenMetrics file, in constant memory (at most
+ * {@link SPOOL_BUFFER_CHARS} held): each series' lines are spooled to a temporary file of their own (OpenMetrics wants every series
  * contiguous and every family once), and `finish` writes family by family, each header then its
  * series files in first-seen order, then `# EOF`.
  */
@@ -17,6 +24,7 @@ export class OpenMetricsFileWriter {
 	readonly #displayPath: string;
 	readonly #families = new Map<string, {header: string; series: Map<string, SeriesSpool>}>();
 	#count = 0;
+	#pendingChars = 0;
 	#discarded = false;
 
 	private constructor(spoolDir: string, displayPath: string) {
@@ -48,15 +56,31 @@ export class OpenMetricsFileWriter {
 			let spool = family.series.get(chunk.seriesKey);
 			if (spool === undefined) {
 				const path = join(this.#spoolDir, `${this.#count++}.om`);
-				spool = {path, stream: new OutputStream(path, this.#displayPath)};
+				spool = {path, stream: new OutputStream(path, this.#displayPath), pending: ''};
 				family.series.set(chunk.seriesKey, spool);
 			}
-			await spool.stream.write(chunk.lines);
+			spool.pending += chunk.lines;
+			this.#pendingChars += chunk.lines.length;
+		}
+		if (this.#pendingChars >= SPOOL_BUFFER_CHARS) await this.#flush();
+	}
+
+	/** Write every series' held lines to its spool file. */
+	async #flush(): Promise<void> {
+		this.#pendingChars = 0;
+		for (const family of this.#families.values()) {
+			for (const spool of family.series.values()) {
+				if (spool.pending === '') continue;
+				const lines = spool.pending;
+				spool.pending = '';
+				await spool.stream.write(lines);
+			}
 		}
 	}
 
 	/** Write the whole exposition to `out` and delete the spool. */
 	async finish(out: Pick<OutputStream, 'write'>): Promise<void> {
+		await this.#flush();
 		for (const family of this.#families.values()) {
 			for (const spool of family.series.values()) await spool.stream.end();
 		}

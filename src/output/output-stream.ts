@@ -41,11 +41,11 @@ export class OutputStream {
 	}
 
 	#fail(): UserError {
-		return writeError(this.#error ?? Object.assign(new Error('the file was closed'), {code: 'ERR_STREAM_DESTROYED'}), this.displayPath);
+		return writeError(this.#error ?? Object.assign(new Error('closed'), {code: 'ERR_STREAM_DESTROYED'}), this.displayPath);
 	}
 
 	/** Write a chunk; resolves once the stream can take more (back-pressure), rejects if the file failed. */
-	async write(chunk: string): Promise<void> {
+	async write(chunk: string | Uint8Array): Promise<void> {
 		if (this.#error !== undefined || this.#closed || this.#stream.destroyed) throw this.#fail();
 		if (this.#stream.write(chunk)) return;
 		await new Promise<void>((resolve, reject) => {

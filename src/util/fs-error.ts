@@ -16,6 +16,9 @@ export function describeFsError(error: unknown): string {
 			return 'is a directory, expected a file';
 		case 'ENOTDIR':
 			return 'a path component is not a directory';
+		case 'ERR_STREAM_DESTROYED':
+			// An output stream closed by a failure elsewhere while a write was pending.
+			return 'interrupted';
 		case 'ENOSPC':
 			return 'no space left on device';
 		case 'EDQUOT':

@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {simConfigSchema, type SimConfig} from '../../src/config/schema.js';
@@ -46,17 +46,48 @@ export async function benchEngine(): Promise<BenchResult[]> {
 	return results;
 }
 
-/** `specsim generate` for one virtual hour at 20 QPS on the default preset, as a child process (dist build). */
+/**
+ * The Python accumulator's rate (vLLM's `SpecDecodingStats` semantics, `vllm_accumulator_baseline.py`),
+ * measured now, on this machine: the yardstick `generate` is compared with.
+ */
+function pythonAccumulatorRate(): {rate: number; note: string} | {error: string} {
+	const result = spawnSync('python3', ['test/bench/vllm_accumulator_baseline.py'], {encoding: 'utf8'});
+	if (result.error !== undefined) return {error: `python3 not available (${result.error.message})`};
+	const match = /accumulator: ([\d,]+) drafts\/s \(prometheus_client: (\w+)\)/.exec(result.stdout);
+	if (result.status !== 0 || match === null) return {error: `the baseline failed: ${result.stderr.trim() || result.stdout.trim()}`};
+	return {rate: Number(match[1]!.replaceAll(',', '')), note: `prometheus_client: ${match[2]}`};
+}
+
+/**
+ * `specsim generate` for one virtual hour at 20 QPS on the default preset, as a child process (dist
+ * build, start-up included), as drafts per wall second and as a ratio to the Python accumulator's
+ * rate measured in the same bench run (so the load of the machine affects both alike).
+ */
 export async function benchGenerate(): Promise<BenchResult[]> {
 	const out = mkdtempSync(join(tmpdir(), 'specsim-bench-generate-'));
 	try {
+		const python = pythonAccumulatorRate();
 		const {seconds} = await timed(() => {
 			const result = spawnSync(process.execPath, ['dist/cli/cli.js', 'generate', '--out', out, '--force', '--duration', '1h', '--qps', '20'], {
 				encoding: 'utf8',
 			});
 			if (result.status !== 0) throw new Error(`generate failed: ${result.stderr}`);
 		});
-		return [{name: 'generate: wall time for 1 virtual hour at 20 QPS (default preset, all six files)', value: seconds, unit: 's'}];
+		const drafts = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {spec_decode: {num_drafts: number}}).spec_decode.num_drafts;
+		const rate = drafts / seconds;
+		const results: BenchResult[] = [
+			{name: 'generate: wall time for 1 virtual hour at 20 QPS (default preset, all six files)', value: seconds, unit: 's'},
+			{name: 'generate: drafts written per wall second', value: rate, unit: 'drafts/s', note: `${(drafts / 1e6).toFixed(2)}M drafts`},
+		];
+		if ('error' in python) {
+			results.push({name: 'generate / Python accumulator rate', value: Number.NaN, unit: '×', note: python.error});
+		} else {
+			results.push(
+				{name: 'Python accumulator (vLLM semantics, same run)', value: python.rate, unit: 'drafts/s', note: python.note},
+				{name: 'generate / Python accumulator rate (target >= 1.5)', value: rate / python.rate, unit: '×'},
+			);
+		}
+		return results;
 	} finally {
 		rmSync(out, {recursive: true, force: true});
 	}

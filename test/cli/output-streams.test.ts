@@ -26,12 +26,13 @@ const settle = async (): Promise<void> => {
 	for (let i = 0; i < 5; i++) await new Promise(resolve => setTimeout(resolve, 10));
 };
 
-const scrape = (value: number): OpenMetricsChunk[] =>
+/** 40 series; `repeat` lines each (2,000 make a scrape of over a million characters, which the writer sends to disk at once). */
+const scrape = (value: number, repeat = 50): OpenMetricsChunk[] =>
 	Array.from({length: 40}, (_, i) => ({
 		family: `f${i % 8}`,
 		header: `# TYPE f${i % 8} gauge\n`,
 		seriesKey: `f${i % 8}{s="${i}"}`,
-		lines: `f${i % 8}{s="${i}"} ${value} ${value}.0\n`.repeat(50),
+		lines: `f${i % 8}{s="${i}"} ${value} ${value}.0\n`.repeat(repeat),
 	}));
 
 const spoolDirs = (dir: string): string[] => readdirSync(dir).filter(name => name.startsWith('.metrics-om-spool-'));
@@ -46,8 +47,13 @@ describe('OpenMetricsFileWriter.discard', () => {
 			const spool = join(dir, spoolDirs(dir)[0]!);
 			while (readdirSync(spool).length < 40) await new Promise(resolve => setTimeout(resolve, 1));
 			await new Promise(resolve => setTimeout(resolve, 5));
-			await writer.add(scrape(1));
+			// The scrape's writes start, and the spool is discarded while they are in flight.
+			const adding = writer.add(scrape(1, 2000)).then(
+				() => 'the scrape was written',
+				(error: Error) => error.message,
+			);
 			await writer.discard();
+			expect(await adding).toBe(`interrupted writing ${join(dir, 'metrics.om')}`);
 			expect(readdirSync(dir)).toEqual([]);
 		}
 		await settle();
@@ -58,7 +64,7 @@ describe('OpenMetricsFileWriter.discard', () => {
 		const dir = mkdtempSync(join(root, 'late-'));
 		const writer = await OpenMetricsFileWriter.create(dir, join(dir, 'metrics.om'));
 		await writer.discard();
-		await expect(writer.add(scrape(0))).rejects.toThrow(`writing ${join(dir, 'metrics.om')}`);
+		await expect(writer.add(scrape(0))).rejects.toThrow(`interrupted writing ${join(dir, 'metrics.om')}`);
 		expect(readdirSync(dir)).toEqual([]);
 	});
 });

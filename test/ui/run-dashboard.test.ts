@@ -43,7 +43,8 @@ async function metricsUrl(run: ReturnType<typeof startRun>): Promise<string> {
 		const match = /^specsim: serving \/metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(run.stdout());
 		expect(match).not.toBeNull();
 		url = match![1]!;
-	});
+		// `run` loads Ink and React on demand (only the dashboard needs them): allow for the import.
+	}, 15_000);
 	return url;
 }
 

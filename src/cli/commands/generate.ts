@@ -2,11 +2,13 @@ import {mkdir, mkdtemp, readdir, rename, rm, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import cliProgress from 'cli-progress';
 import type {Command} from 'commander';
-import {stringifyLog, stringifyStep} from '../../events/event-stream.js';
+import {stringifyLog} from '../../events/event-stream.js';
 import {formatLogLine, parseLogPrefixPid} from '../../metrics/log/log-prefix.js';
 import {renderOpenMetricsScrape, renderText} from '../../metrics/prom/exposition.js';
 import {OpenMetricsFileWriter} from '../../output/openmetrics-file.js';
-import {requestRecord} from '../../output/request-record.js';
+import {writeRequestRecord} from '../../output/request-record.js';
+import {LineBuffer} from '../../output/line-buffer.js';
+import {writeStepRecord} from '../../output/step-record.js';
 import {formatSummaryJson} from '../../output/summary-json.js';
 import {DEFAULT_START_EPOCH_MS, Session} from '../../runtime/session.js';
 import {summarize} from '../../sim/summary.js';
@@ -95,33 +97,25 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	let progressShown = false;
 
 	// Lines are buffered per chunk of virtual time, then written with back-pressure.
-	const buffers = {events: [] as string[], requests: [] as string[], log: [] as string[]};
-	buffers.events.push(`${JSON.stringify({type: 'meta', start_t: 0, seed, version: VERSION, start: new Date(startEpochMs).toISOString(), config})}\n`);
+	const buffers = {events: new LineBuffer(), requests: new LineBuffer(), log: new LineBuffer()};
+	buffers.events.text(`${JSON.stringify({type: 'meta', start_t: 0, seed, version: VERSION, start: new Date(startEpochMs).toISOString(), config})}\n`);
 	built.simulation.subscribe({
 		onStep(out) {
-			if (out.specStats !== undefined) {
-				let pairs = '';
-				for (let i = 0; i < out.numDraftPairs; i++) pairs += `${i === 0 ? '' : ','}[${out.draftPairs[2 * i]},${out.draftPairs[2 * i + 1]}]`;
-				buffers.events.push(`${stringifyStep(out.t, out.engine, out.specStats.numSpecTokens, pairs)}\n`);
-			}
-			for (const request of out.finished) buffers.requests.push(`${requestRecord(request, out.engine, k)}\n`);
+			if (out.specStats !== undefined)
+				writeStepRecord(buffers.events, out.t, out.engine, out.specStats.numSpecTokens, out.draftPairs, out.numDraftPairs);
+			for (const request of out.finished) writeRequestRecord(buffers.requests, request, out.engine, k);
 		},
 		onLog(engine, t, message) {
-			buffers.events.push(`${stringifyLog(t, engine, message)}\n`);
+			buffers.events.text(`${stringifyLog(t, engine, message)}\n`);
 		},
 		// vllm.log: what a vLLM server prints at its default level (INFO), Engine lines included.
 		onLogLine(_engine, t, line) {
 			if (line.level === 'INFO')
-				buffers.log.push(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, ...pid})}\n`);
+				buffers.log.text(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, ...pid})}\n`);
 		},
 	});
 	const flush = async (): Promise<void> => {
-		for (const key of ['events', 'requests', 'log'] as const) {
-			const lines = buffers[key];
-			if (lines.length === 0) continue;
-			buffers[key] = [];
-			await streams[key].write(lines.join(''));
-		}
+		for (const key of ['events', 'requests', 'log'] as const) if (buffers[key].length > 0) await streams[key].write(buffers[key].take());
 	};
 	const created = (): {createdS?: number} => (session.createdS === undefined ? {} : {createdS: session.createdS});
 	const scrape = async (t: number): Promise<void> => {

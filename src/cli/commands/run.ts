@@ -5,7 +5,6 @@ import {Session} from '../../runtime/session.js';
 import {startMetricsServer, type MetricsServer} from '../../server/metrics-server.js';
 import {formatSummaryJson} from '../../output/summary-json.js';
 import {summarize} from '../../sim/summary.js';
-import {startDashboard} from '../../ui/start-dashboard.js';
 import {UserError} from '../../util/user-error.js';
 import {formatSummary} from '../format-summary.js';
 import type {Output} from '../options.js';
@@ -78,6 +77,9 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 		const port = parsePort(flags.port);
 		const session = await createSession(flags);
 		const dashboard = env.isTTY && !flags.headless;
+		// Ink and React load only for the dashboard (every other command starts without them), and
+		// before the server, so the dashboard is up as soon as /metrics is announced.
+		const ui = dashboard ? await import('../../ui/start-dashboard.js') : undefined;
 		const server = flags.server ? await startMetricsServer(session, {host: flags.host, port}) : undefined;
 		try {
 			if (server !== undefined) {
@@ -86,7 +88,7 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 				if (dashboard) output.stdout(line);
 				else output.stderr(line);
 			}
-			if (dashboard) await runDashboard(session, server, env);
+			if (ui !== undefined) await runDashboard(ui.startDashboard, session, server, env);
 			else await runHeadless(session, flags, output, env);
 		} finally {
 			await server?.close();
@@ -140,7 +142,12 @@ async function runHeadless(session: Session, flags: RunFlags, output: Output, en
  * The dashboard until `q`, Ctrl+C, SIGINT or SIGTERM; then the runner stops and the terminal is
  * restored before this returns (the caller closes the server).
  */
-async function runDashboard(session: Session, server: MetricsServer | undefined, env: RunEnvironment): Promise<void> {
+async function runDashboard(
+	startDashboard: typeof import('../../ui/start-dashboard.js').startDashboard,
+	session: Session,
+	server: MetricsServer | undefined,
+	env: RunEnvironment,
+): Promise<void> {
 	const dashboard = startDashboard(session, {
 		explain: explainSections,
 		...(server === undefined ? {} : {metricsUrl: server.metricsUrl}),
