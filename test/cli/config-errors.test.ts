@@ -281,6 +281,14 @@ describe('bad event lines: one line naming file, line and field; exit code 2', (
 		);
 	});
 
+	it.each([
+		['--k', '1000'],
+		['--observed-k', '65'],
+	])('calibrate %s %s names the flag and the documented maximum', async (flag, value) => {
+		const log = join(dir, 'generated', 'vllm.log');
+		expect(await oneLineError('calibrate', log, flag, value)).toBe(`specsim: ${flag} must be an integer from 1 to 64, got "${value}"`);
+	});
+
 	it('--verify quotes a recorded line with its control characters escaped', async () => {
 		const path = join(dir, 'events-verify.jsonl');
 		writeFileSync(

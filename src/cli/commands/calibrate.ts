@@ -1,6 +1,7 @@
 import {stat} from 'node:fs/promises';
 import {dirname} from 'node:path';
 import type {Command} from 'commander';
+import {MAX_NUM_SPEC_TOKENS} from '../../speculative/limits.js';
 import {CalibrationCollector} from '../../calibrate/collect.js';
 import {calibrate} from '../../calibrate/calibrate.js';
 import {formatReport, formatWarnings, jsonReport} from '../../calibrate/report.js';
@@ -83,8 +84,8 @@ async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Out
 		}
 	}
 	const acceptanceInputs = split.other;
-	const k = flags.k === undefined ? undefined : parseInteger(flags.k, '--k', 1);
-	const observedK = flags.observedK === undefined ? undefined : parseInteger(flags.observedK, '--observed-k', 1);
+	const k = flags.k === undefined ? undefined : parseInteger(flags.k, '--k', 1, MAX_NUM_SPEC_TOKENS);
+	const observedK = flags.observedK === undefined ? undefined : parseInteger(flags.observedK, '--observed-k', 1, MAX_NUM_SPEC_TOKENS);
 	const timeoutS = parseDurationFlag(flags.timeout, '--timeout');
 	const intervalS = flags.scrapeInterval === undefined ? undefined : parseDurationFlag(flags.scrapeInterval, '--scrape-interval');
 	const collector = new CalibrationCollector({
