@@ -48,10 +48,11 @@ export async function benchEngine(): Promise<BenchResult[]> {
 
 /**
  * The Python accumulator's rate (vLLM's `SpecDecodingStats` semantics, `vllm_accumulator_baseline.py`),
- * measured now, on this machine: the yardstick `generate` is compared with.
+ * measured now, on this machine: the yardstick `generate` is compared with. The accumulator alone:
+ * `-S` keeps site-packages (and so prometheus_client, which the script uses when it finds it) out.
  */
 function pythonAccumulatorRate(): {rate: number; note: string} | {error: string} {
-	const result = spawnSync('python3', ['test/bench/vllm_accumulator_baseline.py'], {encoding: 'utf8'});
+	const result = spawnSync('python3', ['-S', 'test/bench/vllm_accumulator_baseline.py'], {encoding: 'utf8'});
 	if (result.error !== undefined) return {error: `python3 not available (${result.error.message})`};
 	const match = /accumulator: ([\d,]+) drafts\/s \(prometheus_client: (\w+)\)/.exec(result.stdout);
 	if (result.status !== 0 || match === null) return {error: `the baseline failed: ${result.stderr.trim() || result.stdout.trim()}`};
