@@ -45,15 +45,15 @@ export default function App({source, controls, explain, columns, onQuit, initial
 	const width = useTerminalWidth(columns);
 	const {exit} = useApp();
 	const [conditional, setConditional] = useState(initialConditional);
-	const [explaining, setExplaining] = useState(initialExplain);
-	const [explainIndex, setExplainIndex] = useState(0);
+	// One state, updated functionally: Ink installs a new key handler only after the frame is
+	// painted, so a key that arrives in between (typed fast, pasted) reaches the previous render's
+	// handler; reading the view from that render's closure would drop it.
+	const [{explaining, explainIndex}, setExplainView] = useState({explaining: initialExplain, explainIndex: 0});
 	useDashboardKeys(controls, {
 		toggleConditional: () => setConditional(c => !c),
-		toggleExplain: () => setExplaining(e => !e),
-		closeExplain: () => setExplaining(false),
-		moveExplain: step => {
-			if (explaining) setExplainIndex(i => i + step);
-		},
+		toggleExplain: () => setExplainView(v => ({...v, explaining: !v.explaining})),
+		closeExplain: () => setExplainView(v => (v.explaining ? {...v, explaining: false} : v)),
+		moveExplain: step => setExplainView(v => (v.explaining ? {...v, explainIndex: v.explainIndex + step} : v)),
 		quit: () => {
 			exit();
 			onQuit?.();

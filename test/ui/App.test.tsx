@@ -1,3 +1,4 @@
+import {SETTLE} from '../helpers/settle.js';
 import {renderToString} from 'ink';
 import {render} from 'ink-testing-library';
 import {afterEach, describe, expect, it, vi} from 'vitest';
@@ -137,7 +138,7 @@ describe('dashboard keys (ink-testing-library)', () => {
 			stdin.write(key);
 			await new Promise(resolve => setImmediate(resolve));
 		}
-		await vi.waitFor(() => expect(controls.calls).toHaveLength(10));
+		await vi.waitFor(() => expect(controls.calls).toHaveLength(10), SETTLE);
 		expect(controls.calls).toEqual([
 			'togglePause',
 			'faster',
@@ -159,10 +160,22 @@ describe('dashboard keys (ink-testing-library)', () => {
 		);
 		expect(plain(lastFrame())).toContain('Per-position acceptance: unconditional');
 		stdin.write('t');
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('Per-position acceptance: conditional'));
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('Per-position acceptance: conditional'), SETTLE);
 		expect(lineWith(plain(lastFrame()), 'pos 1')).toMatch(/0\.71 {2}model 0\.71$/);
 		stdin.write('t');
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('Per-position acceptance: unconditional'));
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('Per-position acceptance: unconditional'), SETTLE);
+		unmount();
+	});
+
+	it('→ right after e (same tick, as typed fast or pasted) moves to the second topic: keys never see a stale view', async () => {
+		const explain = () => [
+			{id: 'a', title: 'First topic', body: 'one'},
+			{id: 'b', title: 'Second topic', body: 'two'},
+		];
+		const {stdin, lastFrame, unmount} = render(<App source={staticSource(createTestSnapshot())} controls={recordingControls()} explain={explain} />);
+		stdin.write('e');
+		stdin.write('\u001B[C');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 2/2: Second topic'), SETTLE);
 		unmount();
 	});
 
@@ -184,7 +197,7 @@ describe('dashboard keys (ink-testing-library)', () => {
 		expect(plain(lastFrame())).not.toContain('─ Explain');
 		stdin.write('\u001B[C'); // → does nothing while the panel is closed
 		stdin.write('e');
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/2: Acceptance length  ←/→ topic · e or Esc closes'));
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/2: Acceptance length  ←/→ topic · e or Esc closes'), SETTLE);
 		expect(plain(lastFrame())).toContain('\n 1 + 33600 / 21000 = 2.60\n');
 		expect(plain(lastFrame())).not.toContain('─ Trends');
 		expect(seen.at(-1)).toMatchObject({
@@ -203,19 +216,19 @@ describe('dashboard keys (ink-testing-library)', () => {
 			logIntervalS: 10,
 		});
 		stdin.write('\u001B[C');
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 2/2: drafts × k is not draft tokens'));
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 2/2: drafts × k is not draft tokens'), SETTLE);
 		expect(plain(lastFrame())).toContain('\n 21000 × 3 vs 63000\n');
 		// Live: a new snapshot re-renders the panel with its numbers.
 		source.set(createTestSnapshot({lifetime: {numDrafts: 22_000, numDraftTokens: 66_000}}));
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('22000 × 3 vs 66000'));
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('22000 × 3 vs 66000'), SETTLE);
 		stdin.write('\u001B[D');
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/2'));
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/2'), SETTLE);
 		stdin.write('\u001B');
-		await vi.waitFor(() => expect(plain(lastFrame())).not.toContain('─ Explain'));
+		await vi.waitFor(() => expect(plain(lastFrame())).not.toContain('─ Explain'), SETTLE);
 		stdin.write('e');
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/2'));
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/2'), SETTLE);
 		stdin.write('e');
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Trends'));
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Trends'), SETTLE);
 		unmount();
 	});
 
@@ -248,7 +261,7 @@ describe('dashboard keys (ink-testing-library)', () => {
 		const source = staticSource(createTestSnapshot());
 		const {lastFrame, unmount} = render(<App source={source} controls={recordingControls()} explain={noExplain} />);
 		source.set(createTestSnapshot({header: {virtualS: 3725, paused: true}}));
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('‖ paused  t=01:02:05'));
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('‖ paused  t=01:02:05'), SETTLE);
 		unmount();
 	});
 
@@ -257,7 +270,7 @@ describe('dashboard keys (ink-testing-library)', () => {
 		const onQuit = vi.fn();
 		const {stdin, unmount} = render(<App source={staticSource(createTestSnapshot())} controls={controls} explain={noExplain} onQuit={onQuit} />);
 		stdin.write('q');
-		await vi.waitFor(() => expect(onQuit).toHaveBeenCalledTimes(1));
+		await vi.waitFor(() => expect(onQuit).toHaveBeenCalledTimes(1), SETTLE);
 		stdin.write('p');
 		await new Promise(resolve => setTimeout(resolve, 20));
 		expect(controls.calls).toEqual([]);
