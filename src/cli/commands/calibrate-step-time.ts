@@ -3,7 +3,7 @@ import {fitStepTime, parseBenchResult, type StepObservation, type StepTimeFit} f
 import {scrapeStepObservation} from '../../calibrate/step-time-scrape.js';
 import type {FittedStepTime} from '../../engine/cost/fitted.js';
 import {UserError} from '../../util/user-error.js';
-import {describeFsError} from '../io/read-lines.js';
+import {describeFsError} from '../../util/fs-error.js';
 
 /** `calibrate` inputs that are `vllm bench serve --save-result` files (JSON), and the rest. */
 export function splitBenchInputs(inputs: readonly string[]): {bench: string[]; other: string[]} {
