@@ -2,6 +2,7 @@ import {createServer, type AddressInfo} from 'node:net';
 import {describe, expect, it, vi} from 'vitest';
 import {runCli} from '../../src/cli/program.js';
 import {httpGet} from '../helpers/http.js';
+import {SETTLE} from '../helpers/settle.js';
 
 const scrape = (url: string) => httpGet(url);
 
@@ -60,7 +61,7 @@ describe('specsim run --headless with /metrics', () => {
 			const match = SERVING.exec(run.stderr());
 			expect(match).not.toBeNull();
 			url = match![1]!;
-		});
+		}, SETTLE);
 		const reply = await scrape(url);
 		expect(reply.status).toBe(200);
 		expect(reply.body).toContain('# TYPE vllm:spec_decode_num_drafts_total counter');

@@ -1,6 +1,7 @@
 import {describe, expect, it, vi} from 'vitest';
 import {runCli} from '../../src/cli/program.js';
 import {httpGet} from '../helpers/http.js';
+import {SETTLE} from '../helpers/settle.js';
 import {createFakeTerminal} from './fake-terminal.js';
 
 const scrape = (url: string) => httpGet(url);
@@ -44,7 +45,7 @@ async function metricsUrl(run: ReturnType<typeof startRun>): Promise<string> {
 		expect(match).not.toBeNull();
 		url = match![1]!;
 		// `run` loads Ink and React on demand (only the dashboard needs them): allow for the import.
-	}, 15_000);
+	}, SETTLE);
 	return url;
 }
 
@@ -59,10 +60,12 @@ describe('specsim run on a terminal', () => {
 		expect(first.status).toBe(200);
 		expect(first.body).not.toContain('position="3"');
 		run.terminal.press(']');
-		await vi.waitFor(async () =>
-			expect((await scrape(url)).body).toContain(
-				'vllm:spec_decode_num_accepted_tokens_per_pos_total{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct",position="3"}',
-			),
+		await vi.waitFor(
+			async () =>
+				expect((await scrape(url)).body).toContain(
+					'vllm:spec_decode_num_accepted_tokens_per_pos_total{engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct",position="3"}',
+				),
+			SETTLE,
 		);
 		run.terminal.press('p');
 		// React commits an external-store update in a microtask: let it land before quitting.
@@ -90,7 +93,7 @@ describe('specsim run on a terminal', () => {
 	it('--no-server: no /metrics, the header says so', async () => {
 		const run = startRun(['--no-server', '--speed', 'max']);
 		// Log lines go through <Static>, written as they come in every mode.
-		await vi.waitFor(() => expect(run.terminal.output()).toMatch(/\] SpecDecoding metrics: Mean acceptance length: \d\.\d\d/));
+		await vi.waitFor(() => expect(run.terminal.output()).toMatch(/\] SpecDecoding metrics: Mean acceptance length: \d\.\d\d/), SETTLE);
 		run.terminal.press('q');
 		await expect(run.exit).resolves.toBe(0);
 		expect(run.terminal.output()).toContain('/metrics off (--no-server)');
