@@ -32,6 +32,7 @@ export type SimFlags = {
 	inputLen?: string;
 	outputLen?: string;
 	rangeRatio?: string;
+	enablePrefixCaching?: boolean;
 };
 
 /** Add the common simulation flags (`--preset`, `--seed`, `--k`, ...) to a command. */
@@ -54,6 +55,8 @@ export function addSimOptions(command: Command): Command {
 		.addOption(logFormatOption().default(undefined))
 		.option('--log-interval <duration>', 'virtual seconds between SpecDecoding log lines (VLLM_LOG_STATS_INTERVAL)')
 		.addOption(new Option('--routing <policy>', 'how arrivals are spread over engines').choices(['round-robin', 'least-loaded']))
+		.option('--enable-prefix-caching', "vLLM's automatic prefix caching (the preset's scheduler.enablePrefixCaching, on by default)")
+		.option('--no-enable-prefix-caching', 'turn prefix caching off')
 		.option(
 			'--trace <file>',
 			'replay a JSONL workload trace (arrival_time, prompt_tokens, output_tokens, optional class) instead of the arrival process',
@@ -90,6 +93,7 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 	if (flags.engines !== undefined) next.engines = {...next.engines, count: parseInteger(flags.engines, '--engines', 1, MAX_ENGINES)};
 	if (flags.routing !== undefined) next.engines = {...next.engines, routing: flags.routing};
 	if (flags.trace !== undefined) next.workload = {...next.workload, trace: flags.trace};
+	if (flags.enablePrefixCaching !== undefined) next.scheduler = {...next.scheduler, enablePrefixCaching: flags.enablePrefixCaching};
 	if (flags.logFormat !== undefined || flags.logInterval !== undefined) {
 		next.logging = {
 			...next.logging,

@@ -77,6 +77,8 @@ export const workloadClassSchema = z.strictObject({
 	ngramHitRate: probability.optional(),
 	repetition: probability.optional(),
 	temperature: temperatureSchema.optional(),
+	/** A system prompt of this many tokens that every request of the class starts with (prefix caching reuses it). */
+	sharedPrefixTokens: z.number().int().nonnegative().optional(),
 	source,
 });
 
@@ -192,6 +194,8 @@ export const simConfigSchema = z
 				chunkedPrefill: z.boolean().default(true),
 				longPrefillTokenThreshold: z.number().int().nonnegative().default(0),
 				clampAcceptedAtMaxTokens: z.boolean().default(false),
+				/** vLLM's `--enable-prefix-caching` (on by default in vLLM v1). */
+				enablePrefixCaching: z.boolean().default(true),
 				/** Fixed seconds per step (scheduling, sampling, launch). */
 				stepOverheadS: nonNegative.default(0.002),
 			})

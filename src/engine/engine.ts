@@ -56,10 +56,11 @@ export class Engine {
 			chunkedPrefill: true,
 			longPrefillTokenThreshold: 0,
 			clampAcceptedAtMaxTokens: false,
+			enablePrefixCaching: true,
 			...config,
 		};
 		validateConfig(this.config);
-		this.kv = new KvCache(this.config.numKvBlocks, this.config.blockSize);
+		this.kv = new KvCache(this.config.numKvBlocks, this.config.blockSize, this.config.enablePrefixCaching);
 		if (this.kv.numBlocks * this.kv.blockSize < this.config.maxModelLen + numSpecTokens) {
 			throw new RangeError(
 				`KV cache (${this.kv.numBlocks} blocks × ${this.kv.blockSize} tokens) cannot hold one request of maxModelLen=${this.config.maxModelLen} plus ${numSpecTokens} lookahead tokens`,
@@ -179,6 +180,8 @@ export class Engine {
 		if (k > 0 && k !== this.#stats.numSpecTokens) this.#stats = new SpecDecodingStats(k);
 		this.scheduler.schedule(plan, startAt);
 		this.outcome.numPreemptions = plan.numPreempted;
+		this.outcome.prefixCache.reset();
+		this.outcome.prefixCache.add(plan.prefixCache);
 
 		// Verify drafts: one uniform per draft, in request order; none for requests without one.
 		const accepted = this.#accepted;

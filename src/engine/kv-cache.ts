@@ -1,30 +1,82 @@
+import type {SimRequest} from './request.js';
+
 /**
- * KV-cache capacity in fixed-size blocks (vLLM's paged attention). We track counts, not block
- * ids: the simulator needs occupancy and out-of-memory decisions, not addresses.
+ * The paged KV cache of one engine with vLLM v1's automatic prefix caching
+ * (`vllm/v1/core/block_pool.py`, `kv_cache_manager.py`; docs/prefix-caching.md):
+ *
+ * - blocks have ids and reference counts; a free block sits in a free queue (LRU order: freed
+ *   blocks join the tail, allocation takes the head);
+ * - a full block is identified by the hash chain of its token contents (parent hash, block
+ *   content); the cache maps hash -> block. A cached block whose reference count drops to 0 stays
+ *   cached in the free queue until allocation evicts it (LRU);
+ * - a waiting request looks up its full blocks in order, at most `num_tokens - 1` tokens (one
+ *   token must be computed for logits), and starts with those computed;
+ * - `usage` is `1 - free / total` as vLLM's: cached blocks nobody references are free.
+ *
+ * Token contents are not simulated; a block's content is named by the request's content keys
+ * ({@link blockContentKey}): blocks inside a shared prefix are the same for every request of
+ * that prefix group, the others belong to the request's own token stream (a conversation's turns
+ * share theirs). vLLM's null block is not modelled: all `numBlocks` are usable.
+ *
+ * Everything is in typed arrays allocated once; per step, nothing is allocated (a request's block
+ * table is a plain array that grows to its longest length and is reused after preemption).
  */
 export class KvCache {
 	readonly numBlocks: number;
 	readonly blockSize: number;
-	#used = 0;
+	readonly enablePrefixCaching: boolean;
+	#refCount: Int32Array;
+	/** Block hash, or NaN when the block holds no full cached block. */
+	#hash: Float64Array;
+	// Free queue: a doubly linked list over block ids; -1 ends it.
+	#prev: Int32Array;
+	#next: Int32Array;
+	#head = -1;
+	#tail = -1;
+	#numFree: number;
+	#cached = new Map<number, number>();
+	/** Scratch for a lookup's hit blocks. */
+	#hits: Int32Array;
+	#numHits = 0;
 
-	constructor(numBlocks: number, blockSize: number) {
+	constructor(numBlocks: number, blockSize: number, enablePrefixCaching = false) {
 		if (!Number.isInteger(numBlocks) || numBlocks < 1) throw new RangeError(`numKvBlocks must be a positive integer, got ${numBlocks}`);
 		if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeError(`blockSize must be a positive integer, got ${blockSize}`);
 		this.numBlocks = numBlocks;
 		this.blockSize = blockSize;
+		this.enablePrefixCaching = enablePrefixCaching;
+		this.#refCount = new Int32Array(numBlocks);
+		this.#hash = new Float64Array(numBlocks).fill(Number.NaN);
+		this.#prev = new Int32Array(numBlocks);
+		this.#next = new Int32Array(numBlocks);
+		for (let i = 0; i < numBlocks; i++) {
+			this.#prev[i] = i - 1;
+			this.#next[i] = i + 1 < numBlocks ? i + 1 : -1;
+		}
+		this.#head = 0;
+		this.#tail = numBlocks - 1;
+		this.#numFree = numBlocks;
+		this.#hits = new Int32Array(numBlocks);
 	}
 
+	/** Blocks referenced by some request. */
 	get usedBlocks(): number {
-		return this.#used;
+		return this.numBlocks - this.#numFree;
 	}
 
+	/** Blocks in the free queue (including cached blocks nobody references: evictable). */
 	get freeBlocks(): number {
-		return this.numBlocks - this.#used;
+		return this.#numFree;
+	}
+
+	/** Distinct full-block contents in the prefix cache (referenced or not). */
+	get numCachedBlocks(): number {
+		return this.#cached.size;
 	}
 
 	/** `vllm:kv_cache_usage_perc`: used fraction, 0..1. */
 	get usage(): number {
-		return this.#used / this.numBlocks;
+		return this.usedBlocks / this.numBlocks;
 	}
 
 	/** Blocks needed to hold `tokens` tokens. */
@@ -32,17 +84,155 @@ export class KvCache {
 		return Math.ceil(tokens / this.blockSize);
 	}
 
-	/** Try to grow an allocation from `heldBlocks` to `wantedBlocks`; false if it does not fit. */
-	tryGrow(heldBlocks: number, wantedBlocks: number): boolean {
-		const extra = wantedBlocks - heldBlocks;
-		if (extra <= 0) return true;
-		if (extra > this.numBlocks - this.#used) return false;
-		this.#used += extra;
+	/** Reference count of a block (tests). */
+	refCount(block: number): number {
+		return this.#refCount[block]!;
+	}
+
+	/** True when `block` holds a cached full block (tests). */
+	isCached(block: number): boolean {
+		return !Number.isNaN(this.#hash[block]!);
+	}
+
+	/**
+	 * Look up a waiting request's full blocks in the cache (vLLM's `get_computed_blocks`): the
+	 * longest run of cached blocks from the start, at most `num_tokens - 1` tokens. Returns the hit
+	 * tokens (a multiple of the block size) and keeps the blocks for {@link allocateSlots}; touches
+	 * nothing. 0 when prefix caching is off.
+	 */
+	findCachedPrefix(request: SimRequest): number {
+		this.#numHits = 0;
+		if (!this.enablePrefixCaching) return 0;
+		const maxBlocks = Math.floor((request.numTokens - 1) / this.blockSize);
+		let parent = 0;
+		for (let i = 0; i < maxBlocks; i++) {
+			parent = chainHash(parent, blockContentKey(request, i, this.blockSize));
+			const block = this.#cached.get(parent);
+			if (block === undefined) break;
+			this.#hits[this.#numHits++] = block;
+		}
+		return this.#numHits * this.blockSize;
+	}
+
+	/**
+	 * Give `request` slots for `numTokensNeedSlot` tokens (computed, new and lookahead), first
+	 * taking the blocks of the last {@link findCachedPrefix} when `withHits` (vLLM's
+	 * `allocate_slots`), then cache the full blocks of its first `numTokensToCache` tokens. False,
+	 * changing nothing, when the free queue cannot cover the new blocks plus the hit blocks that
+	 * are themselves free (evictable).
+	 */
+	allocateSlots(request: SimRequest, numTokensNeedSlot: number, numTokensToCache: number, withHits = false): boolean {
+		const table = request.blockTable;
+		const numHits = withHits ? this.#numHits : 0;
+		const wanted = this.blocksFor(numTokensNeedSlot);
+		const numNew = Math.max(0, wanted - table.length - numHits);
+		let evictableHits = 0;
+		for (let i = 0; i < numHits; i++) if (this.#refCount[this.#hits[i]!] === 0) evictableHits++;
+		if (numNew + evictableHits > this.#numFree) return false;
+		for (let i = 0; i < numHits; i++) {
+			const block = this.#hits[i]!;
+			if (this.#refCount[block] === 0) this.#unlink(block);
+			this.#refCount[block]! += 1;
+			table.push(block);
+		}
+		if (numHits > 0) {
+			request.numHashedBlocks = numHits;
+			request.lastBlockHash = this.#hash[this.#hits[numHits - 1]!]!;
+		}
+		for (let i = 0; i < numNew; i++) table.push(this.#popFree());
+		if (this.enablePrefixCaching) this.#cacheFullBlocks(request, numTokensToCache);
 		return true;
 	}
 
-	free(blocks: number): void {
-		this.#used -= blocks;
-		if (this.#used < 0) throw new RangeError(`freed more KV blocks than allocated (${this.#used})`);
+	/** Free a request's blocks, tail first so that its last blocks are evicted first (vLLM). */
+	free(request: SimRequest): void {
+		const table = request.blockTable;
+		for (let i = table.length - 1; i >= 0; i--) {
+			const block = table[i]!;
+			this.#refCount[block]! -= 1;
+			const ref = this.#refCount[block]!;
+			if (ref < 0) throw new RangeError(`freed KV block ${block} more often than it was referenced`);
+			if (ref === 0) this.#append(block);
+		}
+		table.length = 0;
+		request.numHashedBlocks = 0;
+		request.lastBlockHash = 0;
 	}
+
+	/** Hash the request's newly full blocks among its first `numTokens` tokens (vLLM's `cache_blocks`). */
+	#cacheFullBlocks(request: SimRequest, numTokens: number): void {
+		const full = Math.min(Math.floor(numTokens / this.blockSize), request.blockTable.length);
+		let parent = request.lastBlockHash;
+		for (let i = request.numHashedBlocks; i < full; i++) {
+			parent = chainHash(parent, blockContentKey(request, i, this.blockSize));
+			const block = request.blockTable[i]!;
+			// A block with the same content computed twice at once is hashed too (vLLM keeps both); the
+			// lookup map keeps the first.
+			if (Number.isNaN(this.#hash[block]!)) {
+				this.#hash[block] = parent;
+				if (!this.#cached.has(parent)) this.#cached.set(parent, block);
+			}
+		}
+		if (full > request.numHashedBlocks) {
+			request.numHashedBlocks = full;
+			request.lastBlockHash = parent;
+		}
+	}
+
+	/** Take the least recently freed block, evicting its cached content. */
+	#popFree(): number {
+		const block = this.#head;
+		if (block < 0) throw new RangeError('KV cache has no free block');
+		this.#unlink(block);
+		const h = this.#hash[block]!;
+		if (!Number.isNaN(h)) {
+			if (this.#cached.get(h) === block) this.#cached.delete(h);
+			this.#hash[block] = Number.NaN;
+		}
+		this.#refCount[block] = 1;
+		return block;
+	}
+
+	#unlink(block: number): void {
+		const p = this.#prev[block]!;
+		const n = this.#next[block]!;
+		if (p >= 0) this.#next[p] = n;
+		else this.#head = n;
+		if (n >= 0) this.#prev[n] = p;
+		else this.#tail = p;
+		this.#numFree -= 1;
+	}
+
+	#append(block: number): void {
+		this.#prev[block] = this.#tail;
+		this.#next[block] = -1;
+		if (this.#tail >= 0) this.#next[this.#tail] = block;
+		else this.#head = block;
+		this.#tail = block;
+		this.#numFree += 1;
+	}
+}
+
+/**
+ * The content key of block `i` of a request: a shared-prefix block is named by its prefix group
+ * and position, any other by the request's token stream and position (blocks straddling the end
+ * of the shared prefix belong to the stream: their tokens differ).
+ */
+export function blockContentKey(request: SimRequest, i: number, blockSize: number): number {
+	if ((i + 1) * blockSize <= request.sharedPrefixTokens) return mix(mix(0x51ed27, request.prefixGroup), i);
+	return mix(mix(0x2c1b3c6d, request.stream), i);
+}
+
+/** Hash of a block given its parent's hash and its content key: a 53-bit chain (vLLM chains sha256). */
+export function chainHash(parent: number, key: number): number {
+	const lo = mix(mix(parent % 0x100000000, key), Math.floor(parent / 0x100000000));
+	const hi = mix(mix(key ^ 0x9e3779b9, parent % 0x100000000), lo);
+	return (hi >>> 11) * 0x100000000 + (lo >>> 0);
+}
+
+function mix(a: number, b: number): number {
+	let h = Math.imul(a ^ Math.imul(b | 0, 0x9e3779b1), 0x85ebca6b);
+	h ^= h >>> 13;
+	h = Math.imul(h, 0xc2b2ae35);
+	return (h ^ (h >>> 16)) >>> 0;
 }

@@ -20,6 +20,16 @@ export type RequestSpec = {
 	readonly temperature: number;
 	/** vLLM's request `priority` (lower is served first under `--scheduling-policy priority`). @default 0 */
 	readonly priority?: number;
+	/** Leading prompt tokens shared with every request of `prefixGroup` (a system prompt). @default 0 */
+	readonly sharedPrefixTokens?: number;
+	/** Which shared prefix (e.g. the class index). @default 0 */
+	readonly prefixGroup?: number;
+	/**
+	 * The token stream the rest of the prompt (and the output) comes from: a conversation's turns
+	 * share one, so a turn's prompt starts with the previous turn's prompt and output. @default a
+	 * stream of its own (derived from `id`)
+	 */
+	readonly stream?: number;
 };
 
 /**
@@ -36,11 +46,17 @@ export class SimRequest {
 	readonly classIndex: number;
 	readonly temperature: number;
 	readonly priority: number;
+	readonly sharedPrefixTokens: number;
+	readonly prefixGroup: number;
+	readonly stream: number;
 	status: RequestStatus = 'waiting';
 	numComputedTokens = 0;
 	numOutputTokens = 0;
-	/** KV blocks held. */
-	numBlocks = 0;
+	/** KV block ids held, in token order (the block table). */
+	readonly blockTable: number[] = [];
+	/** Leading blocks whose hashes are in the prefix cache, and the last one's hash (the chain's parent). */
+	numHashedBlocks = 0;
+	lastBlockHash = 0;
 	numPreemptions = 0;
 	/** Virtual time of the step that first scheduled the request (vLLM's first SCHEDULED event; NaN until then). */
 	scheduledAt = Number.NaN;
@@ -74,7 +90,16 @@ export class SimRequest {
 		this.classIndex = spec.classIndex;
 		this.temperature = spec.temperature;
 		this.priority = spec.priority ?? 0;
+		this.sharedPrefixTokens = spec.sharedPrefixTokens ?? 0;
+		this.prefixGroup = spec.prefixGroup ?? 0;
+		// Own streams are negative so they never collide with conversation ids.
+		this.stream = spec.stream ?? -1 - spec.id;
 		this.acceptanceHistogram = new Array<number>(numSpecTokens + 1).fill(0);
+	}
+
+	/** KV blocks held. */
+	get numBlocks(): number {
+		return this.blockTable.length;
 	}
 
 	/** `num_tokens`: prompt plus generated tokens. */

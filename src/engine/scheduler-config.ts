@@ -22,6 +22,8 @@ export type SchedulerConfig = {
 	 * @default false
 	 */
 	readonly clampAcceptedAtMaxTokens?: boolean;
+	/** vLLM's `--enable-prefix-caching` (on by default in vLLM v1): reuse cached full KV blocks at admission. @default true */
+	readonly enablePrefixCaching?: boolean;
 };
 
 /** A request as the engine admits it: the prompt leaves room for one output token within max_model_len. */

@@ -88,9 +88,9 @@ export class Scheduler {
 				numNew = Math.min(1 + numSpec, room);
 			}
 			if (numNew <= 0) continue;
-			const wanted = kv.blocksFor(request.numComputedTokens + numNew + lookahead);
+			const toCache = Math.min(request.numComputedTokens + numNew, request.numTokens); // never unverified drafts
 			let scheduled = true;
-			while (!kv.tryGrow(request.numBlocks, wanted)) {
+			while (!kv.allocateSlots(request, request.numComputedTokens + numNew + lookahead, toCache)) {
 				const victimIndex = this.#victimIndex();
 				const victim = running[victimIndex]!;
 				if (victimIndex === running.length - 1) running.pop();
@@ -107,7 +107,6 @@ export class Scheduler {
 				}
 			}
 			if (!scheduled) break;
-			request.numBlocks = Math.max(request.numBlocks, wanted);
 			plan.push(request, numNew, numSpec, prefill);
 			budget -= numNew;
 		}
@@ -116,18 +115,20 @@ export class Scheduler {
 		if (plan.numPreempted === 0 && !this.paused) {
 			while (budget > 0 && running.length < maxNumSeqs && this.waiting.size > 0) {
 				const request = this.waiting.peek()!;
-				const remaining = request.numTokens - request.numComputedTokens;
+				// Prefix-cache lookup, counted on every attempt as vLLM does (queries = num_tokens).
+				const hit = kv.findCachedPrefix(request);
+				if (kv.enablePrefixCaching) plan.prefixCache.record(request.numTokens, hit, request.numPreemptions > 0);
+				const remaining = request.numTokens - hit;
 				if (!chunkedPrefill && remaining > budget) break;
-				const numNew = this.#prefillChunk(request, budget);
+				const numNew = this.#prefillChunk(request, budget, hit);
 				// A request with nothing computed reserves no lookahead (vLLM's effective_lookahead_tokens).
-				const wanted = kv.blocksFor(request.numComputedTokens + numNew);
-				if (!kv.tryGrow(request.numBlocks, wanted)) break;
+				if (!kv.allocateSlots(request, hit + numNew, Math.min(hit + numNew, request.numTokens), true)) break;
 				this.waiting.pop();
-				request.numBlocks = wanted;
+				request.numComputedTokens = hit;
 				request.status = 'running';
 				if (Number.isNaN(request.scheduledAt)) request.scheduledAt = now;
 				if (request.numCachedTokens < 0) {
-					request.numCachedTokens = 0;
+					request.numCachedTokens = hit;
 					this.#hooks.onFirstAdmit(request);
 				}
 				running.push(request);
@@ -220,8 +221,7 @@ export class Scheduler {
 		request.status = 'finished';
 		request.finishedAt = t;
 		request.finishReason = reason;
-		this.kv.free(request.numBlocks);
-		request.numBlocks = 0;
+		this.kv.free(request);
 	}
 
 	#compactRunning(): void {
@@ -232,11 +232,11 @@ export class Scheduler {
 		running.length = kept;
 	}
 
-	#prefillChunk(request: SimRequest, budget: number): number {
-		let numNew = Math.min(request.numTokens - request.numComputedTokens, budget);
+	#prefillChunk(request: SimRequest, budget: number, numComputed = request.numComputedTokens): number {
+		let numNew = Math.min(request.numTokens - numComputed, budget);
 		const threshold = this.config.longPrefillTokenThreshold;
 		if (threshold > 0) numNew = Math.min(numNew, threshold);
-		return Math.min(numNew, this.config.maxModelLen - request.numComputedTokens);
+		return Math.min(numNew, this.config.maxModelLen - numComputed);
 	}
 
 	/** Index of the running request to preempt: FCFS the newest; priority the largest `(priority, arrival)`. */
@@ -254,8 +254,7 @@ export class Scheduler {
 
 	/** Preemption by recompute: free the KV, forget computed tokens and drafts, requeue. */
 	#preempt(request: SimRequest, plan: StepPlan): void {
-		this.kv.free(request.numBlocks);
-		request.numBlocks = 0;
+		this.kv.free(request);
 		request.numComputedTokens = 0;
 		request.status = 'waiting';
 		request.numPreemptions += 1;

@@ -49,6 +49,15 @@ export class PrefixCacheStats {
 		}
 	}
 
+	add(other: PrefixCacheStats): void {
+		this.requests += other.requests;
+		this.queries += other.queries;
+		this.hits += other.hits;
+		this.preemptedRequests += other.preemptedRequests;
+		this.preemptedQueries += other.preemptedQueries;
+		this.preemptedHits += other.preemptedHits;
+	}
+
 	reset(): void {
 		this.requests = 0;
 		this.queries = 0;

@@ -1,5 +1,6 @@
 import type {BatchShape} from './ports.js';
 import type {SimRequest} from './request.js';
+import {PrefixCacheStats} from './step-outcome.js';
 
 /**
  * What {@link Scheduler.schedule} decided for one step (vLLM's `SchedulerOutput`): the scheduled
@@ -26,6 +27,8 @@ export class StepPlan {
 	numPreempted = 0;
 	/** Requests admitted from the waiting queue this step (new or resumed). */
 	numAdmitted = 0;
+	/** Prefix-cache lookups made while scheduling (vLLM's `PrefixCacheStats` of the step). */
+	readonly prefixCache = new PrefixCacheStats();
 	/** The batch as the cost model sees it. */
 	readonly shape: BatchShape = {
 		numPrefillTokens: 0,
@@ -51,6 +54,7 @@ export class StepPlan {
 		this.numScheduledTokens = 0;
 		this.numPreempted = 0;
 		this.numAdmitted = 0;
+		this.prefixCache.reset();
 		const shape = this.shape;
 		shape.numPrefillTokens = 0;
 		shape.numDecodeRequests = 0;

@@ -83,6 +83,15 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 			...(config.stepTime === undefined ? {} : {fitted: config.stepTime}),
 		}),
 	);
+	for (const [i, c] of classes.entries()) {
+		const shared = c.sharedPrefixTokens ?? 0;
+		if (shared > s.maxModelLen - 2) {
+			throw new ConfigError(
+				['workload', 'classes', i, 'sharedPrefixTokens'],
+				`sharedPrefixTokens (${shared}) must leave room for a prompt token and an output token within scheduler.maxModelLen (${s.maxModelLen})`,
+			);
+		}
+	}
 	const classFactors = classes.map(c => c.acceptanceFactor ?? 1);
 	const acceptanceSpec = config.speculative.acceptance ?? (configuredOff ? NO_ACCEPTANCE : undefined);
 	if (acceptanceSpec === undefined)
@@ -130,6 +139,7 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 							chunkedPrefill: s.chunkedPrefill,
 							longPrefillTokenThreshold: s.longPrefillTokenThreshold,
 							clampAcceptedAtMaxTokens: s.clampAcceptedAtMaxTokens,
+							enablePrefixCaching: s.enablePrefixCaching,
 						},
 						k,
 						{proposer: proposerPort(proposer, rng.fork('proposer')), acceptance: port.engine, cost, rng},

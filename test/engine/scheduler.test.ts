@@ -32,8 +32,7 @@ function running(s: Scheduler, kv: KvCache, id: number, state: State, k: number)
 	r.numComputedTokens = state.computed;
 	r.numCachedTokens = 0;
 	r.status = 'running';
-	r.numBlocks = kv.blocksFor(state.computed + k);
-	expect(kv.tryGrow(0, r.numBlocks)).toBe(true);
+	expect(kv.allocateSlots(r, state.computed + k, 0)).toBe(true);
 	s.running.push(r);
 	return r;
 }
@@ -183,7 +182,7 @@ describe('Scheduler.schedule: admission (table)', () => {
 		s.addRequest(new SimRequest(spec(2, 0, 1, 5), 0));
 		expect(kv.freeBlocks).toBe(1);
 		a.numOutputTokens = 5; // its newest token (the 21st) is uncomputed: 1 new token
-		kv.tryGrow(0, 1); // nothing free now: a's growth must preempt b
+		kv.allocateSlots(new SimRequest(spec(9, 0, 1, 1), 0), 1, 0); // nothing free now: a's growth must preempt b
 		s.schedule(plan, 0);
 		expect(plan.numPreempted).toBe(1);
 		expect(b.status).toBe('waiting');
@@ -212,8 +211,7 @@ describe('Scheduler.schedule: preemption victims (table)', () => {
 		const {s, kv, plan} = scheduler({maxNumSeqs: 8, maxNumBatchedTokens: 256, maxModelLen: 64, numKvBlocks: 12}, 0, policy);
 		const reqs = priorities.map((priority, i) => {
 			const r = running(s, kv, i, {prompt: 12, output: computed[i]! - 11, computed: computed[i]!, priority}, 0);
-			kv.tryGrow(r.numBlocks, 4);
-			r.numBlocks = 4;
+			kv.allocateSlots(r, 16, 0);
 			return r;
 		});
 		expect(kv.freeBlocks).toBe(0);

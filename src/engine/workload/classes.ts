@@ -24,6 +24,12 @@ export type WorkloadClassSpec = {
 	repetition?: number;
 	/** Default 0 (greedy). */
 	temperature?: TemperatureSpec;
+	/**
+	 * A system prompt of this many tokens that every request of the class starts with, before its
+	 * own `prompt` tokens (so a prompt is `sharedPrefixTokens + prompt`): what prefix caching
+	 * reuses. Default 0.
+	 */
+	sharedPrefixTokens?: number;
 };
 
 /** The speculation-related traits of a class with defaults applied. */
@@ -65,6 +71,8 @@ export function validateWorkloadClasses(classes: readonly WorkloadClassSpec[]): 
 			throw new RangeError(`${at}.acceptanceFactor must be a finite number >= 0, got ${a}`);
 		if (h !== undefined && !(h >= 0 && h <= 1)) throw new RangeError(`${at}.ngramHitRate must be in [0, 1], got ${h}`);
 		if (r !== undefined && !(r >= 0 && r <= 1)) throw new RangeError(`${at}.repetition must be in [0, 1], got ${r}`);
+		const p = c.sharedPrefixTokens;
+		if (p !== undefined && !(Number.isInteger(p) && p >= 0)) throw new RangeError(`${at}.sharedPrefixTokens must be an integer >= 0, got ${p}`);
 	});
 	if (!(total > 0)) throw new RangeError(`classes must have a positive total weight, got ${total}`);
 }

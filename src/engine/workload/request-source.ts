@@ -93,14 +93,16 @@ export function createRequestSource(options: RequestSourceOptions): RequestSourc
 		const classIndex = pickIndex(cum, classRng.next());
 		const s = samplers[classIndex];
 		if (s === undefined) throw new RangeError(`class index ${classIndex} out of range`);
-		return {
+		const shared = classes[classIndex]?.sharedPrefixTokens ?? 0;
+		const request: RequestSpec = {
 			id: emitted++,
 			arrivalAt,
-			promptTokens: s.prompt(),
+			promptTokens: shared + s.prompt(),
 			maxTokens: s.output(),
 			classIndex,
 			temperature: s.temperature(),
 		};
+		return shared > 0 ? {...request, sharedPrefixTokens: shared, prefixGroup: classIndex} : request;
 	};
 
 	if (arrivals.kind === 'open') {

@@ -43,6 +43,9 @@ export type TraceOptions = {
  * | `output_tokens` | integer >= 1 | tokens to generate (`maxTokens`) |
  * | `class` | string, optional | workload class name, matched against `options.classes` |
  * | `temperature` | number >= 0, optional | overrides the class's temperature |
+ * | `prefix_group` | string or integer, optional | requests of one group share their first `prefix_tokens` prompt tokens (prefix caching) |
+ * | `prefix_tokens` | integer >= 0, optional | length of that shared prefix, at most `prompt_tokens` (needs `prefix_group`) |
+ * | `conversation` | string or integer, optional | turns of one conversation share one token stream: a turn's prompt starts with the previous turn's prompt and output |
  *
  * Blank lines are skipped (but counted); unknown fields are ignored. Lines are parsed lazily, so
  * an error surfaces when iteration reaches its line.
@@ -79,6 +82,9 @@ export function* parseTraceLines(lines: Iterable<string>, fileName: string, opti
 		return sampler();
 	};
 
+	// Group and conversation names become small integers in order of first appearance.
+	const groupIds = new Map<string | number, number>();
+	const conversationIds = new Map<string | number, number>();
 	let lineNumber = 0;
 	let lastArrival = 0;
 	let id = 0;
@@ -133,8 +139,31 @@ export function* parseTraceLines(lines: Iterable<string>, fileName: string, opti
 			temperature = fail('temperature', `temperature must be a finite number >= 0, got ${describe(t)}`);
 		}
 
+		const sharing: {sharedPrefixTokens?: number; prefixGroup?: number; stream?: number} = {};
+		const group = record['prefix_group'];
+		const prefixTokens = record['prefix_tokens'];
+		if (group !== undefined) {
+			if (typeof group !== 'string' && !Number.isInteger(group))
+				fail('prefix_group', `prefix_group must be a string or an integer, got ${describe(group)}`);
+			sharing.prefixGroup = internId(groupIds, group as string | number);
+			if (prefixTokens === undefined) fail('prefix_tokens', 'prefix_tokens is missing: a prefix_group needs the length of its shared prefix');
+		}
+		if (prefixTokens !== undefined) {
+			if (group === undefined) fail('prefix_tokens', 'prefix_tokens needs a prefix_group');
+			if (typeof prefixTokens !== 'number' || !Number.isInteger(prefixTokens) || prefixTokens < 0 || prefixTokens > promptTokens) {
+				fail('prefix_tokens', `prefix_tokens must be an integer in [0, prompt_tokens = ${promptTokens}], got ${describe(prefixTokens)}`);
+			}
+			sharing.sharedPrefixTokens = prefixTokens;
+		}
+		const conversation = record['conversation'];
+		if (conversation !== undefined) {
+			if (typeof conversation !== 'string' && !Number.isInteger(conversation))
+				fail('conversation', `conversation must be a string or an integer, got ${describe(conversation)}`);
+			sharing.stream = internId(conversationIds, conversation as string | number);
+		}
+
 		lastArrival = arrivalAt;
-		yield {id: id++, arrivalAt, promptTokens, maxTokens, classIndex, temperature};
+		yield {id: id++, arrivalAt, promptTokens, maxTokens, classIndex, temperature, ...sharing};
 	}
 }
 
@@ -172,6 +201,15 @@ export function createTraceSource(lines: Iterable<string>, fileName: string, opt
 			return emitted;
 		},
 	};
+}
+
+function internId(ids: Map<string | number, number>, key: string | number): number {
+	let id = ids.get(key);
+	if (id === undefined) {
+		id = ids.size;
+		ids.set(key, id);
+	}
+	return id;
 }
 
 function positiveInteger(record: Record<string, unknown>, field: string, fail: (field: string, detail: string) => never): number {
