@@ -1,5 +1,5 @@
 import type {Engine} from '../engine/engine.js';
-import type {RequestSpec} from '../engine/request.js';
+import type {RequestSpec, SimRequest} from '../engine/request.js';
 import type {RequestSource} from '../engine/workload/request-source.js';
 
 export type {RequestSource} from '../engine/workload/request-source.js';
@@ -159,6 +159,20 @@ export class Simulation {
 		this.#now = Math.max(this.#now, untilS);
 	}
 
+	/**
+	 * An external request (an HTTP client's) arrives now, at virtual {@link now}: it is routed like
+	 * the source's arrivals and idle engines start a step at once, as vLLM's engine core picks a new
+	 * request up without waiting for the next event. Returns the engine's request, whose fields
+	 * (output tokens, finish reason, spec-decode counts) the caller reads as steps complete.
+	 */
+	submit(spec: Omit<RequestSpec, 'arrivalAt'>): SimRequest {
+		if (!this.#initialized) this.#initialize();
+		const request = this.#route({...spec, arrivalAt: this.#now});
+		const t = this.#now;
+		for (const engine of this.engines) if (!engine.busy && engine.hasWork) engine.beginStep(t);
+		return request;
+	}
+
 	/** `log_engine_initialized()`: the engines are ready when the simulation starts. */
 	#initialize(): void {
 		this.#initialized = true;
@@ -215,7 +229,7 @@ export class Simulation {
 		}
 	}
 
-	#route(spec: RequestSpec): void {
+	#route(spec: RequestSpec): SimRequest {
 		this.#arrived += 1;
 		const engines = this.engines;
 		let target: Engine;
@@ -226,7 +240,7 @@ export class Simulation {
 			target = engines[this.#roundRobin]!;
 			this.#roundRobin = (this.#roundRobin + 1) % engines.length;
 		}
-		target.enqueue(spec);
+		return target.enqueue(spec);
 	}
 
 	#tick(t: number): void {
