@@ -16,6 +16,7 @@ const INTEGRATION = [
 	'test/cli/**/*.test.ts',
 	'test/*/cli.test.ts',
 	'test/server/**/*.test.ts',
+	'test/serve/**/*.test.ts',
 	'test/ui/**/*.test.tsx',
 	'test/ui/run-dashboard.test.ts',
 	'test/metrics/prom/promtool.test.ts',

@@ -6,6 +6,7 @@ import {registerGenerate} from './commands/generate.js';
 import {registerReplay} from './commands/replay.js';
 import {registerPresets} from './commands/presets.js';
 import {registerRun, type RunEnvironment} from './commands/run.js';
+import {registerServe} from './commands/serve.js';
 import {registerSweep} from './commands/sweep.js';
 import {escapeControl} from '../util/escape.js';
 import {EXIT_USAGE, UserError} from '../util/user-error.js';
@@ -36,6 +37,7 @@ export function createProgram(output: Output, env: RunEnvironment = NO_TERMINAL)
 	registerPresets(program, output);
 	registerCalibrate(program, output);
 	registerExplain(program, output);
+	registerServe(program, output, env);
 	return program;
 }
 

@@ -89,7 +89,11 @@ export async function startMetricsServer(source: MetricsSource, options: Metrics
 	};
 }
 
-function listen(server: Server, host: string, port: number): Promise<void> {
+/**
+ * Bind `server` to `host:port`; an address that cannot be bound becomes a one-line UserError
+ * (exit code 1). Shared by the `/metrics` server and `specsim serve`.
+ */
+export function listen(server: Server, host: string, port: number): Promise<void> {
 	return new Promise<void>((resolve, reject) => {
 		const onError = (error: NodeJS.ErrnoException): void => {
 			server.off('listening', onListening);

@@ -1,39 +1,12 @@
 import {createServer, type AddressInfo} from 'node:net';
 import {describe, expect, it, vi} from 'vitest';
-import {runCli} from '../../src/cli/program.js';
+import {startCli} from '../helpers/cli-run.js';
 import {httpGet} from '../helpers/http.js';
 import {SETTLE} from '../helpers/settle.js';
 
 const scrape = (url: string) => httpGet(url);
 
-function startRun(args: string[]) {
-	let stdout = '';
-	let stderr = '';
-	let signal: (() => void) | undefined;
-	const env = {
-		isTTY: false,
-		isStderrTTY: false,
-		onSignal(handler: () => void) {
-			signal = handler;
-			return () => {
-				signal = undefined;
-			};
-		},
-	};
-	const exit = runCli(
-		['run', ...args],
-		{
-			stdout: t => {
-				stdout += t;
-			},
-			stderr: t => {
-				stderr += t;
-			},
-		},
-		env,
-	);
-	return {exit, stdout: () => stdout, stderr: () => stderr, signal: () => signal?.()};
-}
+const startRun = (args: string[]) => startCli(['run', ...args]);
 
 const SERVING = /^specsim: serving \/metrics on (http:\/\/127\.0\.0\.1:(\d+)\/metrics)\n$/;
 

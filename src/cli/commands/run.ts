@@ -142,7 +142,7 @@ async function runHeadless(session: Session, flags: RunFlags, output: Output, en
  * The dashboard until `q`, Ctrl+C, SIGINT or SIGTERM; then the runner stops and the terminal is
  * restored before this returns (the caller closes the server).
  */
-async function runDashboard(
+export async function runDashboard(
 	startDashboard: typeof import('../../ui/start-dashboard.js').startDashboard,
 	session: Session,
 	server: MetricsServer | undefined,
@@ -169,7 +169,7 @@ async function runDashboard(
 	if (failure !== undefined) throw failure;
 }
 
-function parsePort(text: string): number {
+export function parsePort(text: string): number {
 	const port = Number(text);
 	if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UserError(`--port must be an integer in 0..65535, got "${text}"`);
 	return port;

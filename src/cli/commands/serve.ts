@@ -1,0 +1,136 @@
+import type {Command} from 'commander';
+import {DEFAULT_PRESET} from '../../config/load.js';
+import {formatLogLine} from '../../metrics/log/log-prefix.js';
+import {Session} from '../../runtime/session.js';
+import {startOpenAiServer} from '../../server/openai-server.js';
+import {UserError} from '../../util/user-error.js';
+import type {Output} from '../options.js';
+import {buildChecked, parseInteger, parseSpeed, resolveSimConfig, speedOption, type SimFlags} from '../sim-options.js';
+import {parsePort, type RunEnvironment, runDashboard} from './run.js';
+
+type ServeFlags = Pick<SimFlags, 'preset' | 'seed'> & {
+	host: string;
+	port: string;
+	speed: string;
+	servedModelName?: string[];
+	speculativeConfig?: string;
+	maxNumSeqs?: string;
+	maxNumBatchedTokens?: string;
+	maxModelLen?: string;
+	apiKey?: string;
+	backgroundQps?: string;
+	headless: boolean;
+};
+
+/** The keys of vLLM's `--speculative-config` that specsim reads (`model` is accepted and only named). */
+const SPECULATIVE_KEYS = new Set(['method', 'num_speculative_tokens', 'model']);
+
+/**
+ * `specsim serve [MODEL]`: the simulated engine behind vLLM's OpenAI-compatible API, with vLLM's
+ * flag names where the concept exists so a script can swap `vllm serve` for it.
+ */
+export function registerServe(program: Command, output: Output, env: RunEnvironment): void {
+	const command = program
+		.command('serve [model]')
+		.description("serve the simulated engine over vLLM's OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions, /metrics, ...)")
+		.option('--host <host>', 'address to listen on', '127.0.0.1')
+		.option('--port <n>', 'port to listen on (0 picks a free port and prints it)', '8000')
+		.option('--served-model-name <names...>', "model names the API answers to (default: MODEL, else the preset's servedModelName)")
+		.option('--speculative-config <json>', 'vLLM\'s speculative config: {"method": ..., "num_speculative_tokens": k}')
+		.option('--max-num-seqs <n>', 'most requests running at once (scheduler.maxNumSeqs)')
+		.option('--max-num-batched-tokens <n>', 'token budget of one step (scheduler.maxNumBatchedTokens)')
+		.option('--max-model-len <n>', 'longest prompt + output in tokens (scheduler.maxModelLen)')
+		.option('--api-key <key>', 'require Authorization: Bearer KEY on every /v1 request')
+		.option('--background-qps <x>', "keep the preset's synthetic workload running at this rate beside real clients (default 0: none)")
+		.option('--headless', 'print log lines instead of the dashboard (implied when stdout is not a terminal)', false)
+		.addOption(speedOption());
+	// The preset and seed flags; the workload flags of `run` do not apply (clients are the workload).
+	command
+		.option('--preset <name|file>', 'preset name (see `specsim presets`) or a preset JSON file', DEFAULT_PRESET)
+		.option('--seed <n>', 'root random seed', '0');
+	command.action(async (model: string | undefined, flags: ServeFlags) => {
+		const port = parsePort(flags.port);
+		const speed = parseSpeed(flags.speed);
+		const simFlags: SimFlags = {preset: flags.preset, seed: flags.seed};
+		const names = flags.servedModelName ?? (model === undefined ? undefined : [model]);
+		if (names !== undefined) simFlags.modelName = names[0]!;
+		if (flags.speculativeConfig !== undefined) Object.assign(simFlags, parseSpeculativeConfig(flags.speculativeConfig));
+		let background = 0;
+		if (flags.backgroundQps !== undefined) {
+			background = Number(flags.backgroundQps);
+			if (!(background >= 0 && background <= 1e6))
+				throw new UserError(`--background-qps must be a number in 0..1000000, got "${flags.backgroundQps}"`);
+			if (background > 0) simFlags.qps = flags.backgroundQps;
+		}
+		const resolved = await resolveSimConfig(simFlags);
+		const scheduler = {...resolved.config.scheduler};
+		if (flags.maxNumSeqs !== undefined) scheduler.maxNumSeqs = parseInteger(flags.maxNumSeqs, '--max-num-seqs', 1, 65_536);
+		if (flags.maxNumBatchedTokens !== undefined)
+			scheduler.maxNumBatchedTokens = parseInteger(flags.maxNumBatchedTokens, '--max-num-batched-tokens', 1, 10_000_000);
+		if (flags.maxModelLen !== undefined) scheduler.maxModelLen = parseInteger(flags.maxModelLen, '--max-model-len', 2, 10_000_000);
+		const config = {...resolved.config, scheduler};
+		// Without background traffic the engine sees only the clients: an empty trace is the source.
+		const session = buildChecked(resolved, () => new Session(config, {seed: resolved.seed, speed, ...(background > 0 ? {} : {traceLines: []})}));
+		const server = await startOpenAiServer(session, {
+			host: flags.host,
+			port,
+			servedModelNames: names ?? [config.servedModelName],
+			modelPath: model ?? config.servedModelName,
+			...(flags.apiKey === undefined ? {} : {apiKey: flags.apiKey}),
+		});
+		const dashboard = env.isTTY && !flags.headless;
+		const line = `specsim: serving the OpenAI-compatible API on ${server.baseUrl} (model ${names?.[0] ?? config.servedModelName})\n`;
+		if (dashboard) output.stdout(line);
+		else output.stderr(line);
+		try {
+			if (dashboard) {
+				// Ink and React load only for the dashboard.
+				const ui = await import('../../ui/start-dashboard.js');
+				await runDashboard(ui.startDashboard, session, undefined, env);
+			} else {
+				const format = config.logging.format;
+				session.subscribe({
+					onLogLine(_engine, t, logLine) {
+						if (logLine.level === 'INFO')
+							output.stdout(`${formatLogLine(logLine.message, session.epochMsAt(t), format, logLine.level, {source: logLine.source})}\n`);
+					},
+				});
+				const offSignal = env.onSignal(() => session.runner.stop());
+				try {
+					await session.runner.run();
+				} finally {
+					offSignal();
+				}
+			}
+		} finally {
+			// Stop accepting; requests still in flight get a terminal response with finish_reason abort.
+			await server.close();
+		}
+	});
+}
+
+/** vLLM's `--speculative-config` JSON as specsim's `--method` and `--k`. */
+function parseSpeculativeConfig(text: string): Pick<SimFlags, 'method' | 'k'> {
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch (error) {
+		throw new UserError(`--speculative-config: not JSON: ${(error as Error).message}`);
+	}
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UserError('--speculative-config must be a JSON object');
+	const config = value as {method?: unknown; num_speculative_tokens?: unknown};
+	for (const key of Object.keys(config)) {
+		if (!SPECULATIVE_KEYS.has(key))
+			throw new UserError(`--speculative-config: key "${key}" is not supported (specsim reads ${[...SPECULATIVE_KEYS].join(', ')})`);
+	}
+	const out: Pick<SimFlags, 'method' | 'k'> = {};
+	if (config.method !== undefined) {
+		if (typeof config.method !== 'string') throw new UserError('--speculative-config: method must be a string');
+		out.method = config.method;
+	}
+	if (config.num_speculative_tokens !== undefined) {
+		if (!Number.isInteger(config.num_speculative_tokens)) throw new UserError('--speculative-config: num_speculative_tokens must be an integer');
+		out.k = String(config.num_speculative_tokens);
+	}
+	return out;
+}

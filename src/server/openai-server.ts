@@ -1,0 +1,337 @@
+import type {Server} from 'node:http';
+import {createAdaptorServer} from '@hono/node-server';
+import {type Context, Hono} from 'hono';
+import type {z} from 'zod';
+import {VERSION} from '../cli/version.js';
+import {OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, renderOpenMetrics, renderText} from '../metrics/prom/exposition.js';
+import type {Session} from '../runtime/session.js';
+import {listen} from './metrics-server.js';
+import {prefersOpenMetrics} from './negotiate.js';
+import {
+	type ChatRequest,
+	type CompletionRequest,
+	chatRequestSchema,
+	completionRequestSchema,
+	detokenizeRequestSchema,
+	renderChat,
+	tokenizeRequestSchema,
+} from './openai-protocol.js';
+import {type Generation, ServeEngine} from './serve-engine.js';
+import {detokenize, tokenize} from './text-model.js';
+
+/** Options of {@link startOpenAiServer}. */
+export type OpenAiServerOptions = {
+	/** @default '127.0.0.1' */
+	readonly host?: string;
+	/** 0 picks a free port. @default 8000 */
+	readonly port?: number;
+	/** Names `/v1/models` lists and requests may ask for; the first is the default. */
+	readonly servedModelNames: readonly string[];
+	/** What `/v1/models` reports as `root` (vLLM: the model path). */
+	readonly modelPath: string;
+	/** `--api-key`: every `/v1/*` request then needs `Authorization: Bearer KEY`. */
+	readonly apiKey?: string;
+};
+
+/** A listening OpenAI-compatible server. */
+export type OpenAiServer = {
+	readonly port: number;
+	readonly baseUrl: string;
+	readonly engine: ServeEngine;
+	/** Stop accepting, answer in-flight requests with `finish_reason: abort`, close. Idempotent. */
+	close(): Promise<void>;
+};
+
+/** An OpenAI error body with vLLM's types (`BadRequestError`, `NotFoundError`) and the status as `code`. */
+class ApiError extends Error {
+	readonly status: 400 | 404 | 500;
+	readonly param: string | null;
+	constructor(status: 400 | 404 | 500, message: string, param: string | null = null) {
+		super(message);
+		this.status = status;
+		this.param = param;
+	}
+}
+
+const ERROR_TYPES = {400: 'BadRequestError', 404: 'NotFoundError', 500: 'InternalServerError'} as const;
+
+function errorResponse(c: Context, error: ApiError): Response {
+	return c.json({error: {message: error.message, type: ERROR_TYPES[error.status], param: error.param, code: error.status}}, error.status);
+}
+
+/** Parse and validate a JSON body; malformed JSON and schema violations are 400s naming the parameter. */
+async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+	let raw: unknown;
+	try {
+		raw = JSON.parse(await c.req.text());
+	} catch (error) {
+		throw new ApiError(400, `Invalid JSON body: ${(error as Error).message}`);
+	}
+	const parsed = schema.safeParse(raw);
+	if (parsed.success) return parsed.data;
+	const issue = parsed.error.issues[0]!;
+	const param = issue.path.length > 0 ? issue.path.map(String).join('.') : null;
+	throw new ApiError(400, param === null ? issue.message : `${param}: ${issue.message}`, param);
+}
+
+/** 32 hex digits, as vLLM's `random_uuid()`, from a counter: ids are reproducible. */
+const hexId = (n: number): string => n.toString(16).padStart(32, '0');
+
+/**
+ * The HTTP surface of `specsim serve`, vLLM's OpenAI-compatible API server
+ * (`vllm/entrypoints/openai/api_server.py`): `/v1/models`, `/v1/completions`,
+ * `/v1/chat/completions` (non-streaming), `/tokenize`, `/detokenize`, `/health`, `/version` and
+ * `/metrics`. Requests run inside `session`'s simulated engine; the response is sent when the
+ * engine finishes the request on the virtual clock, which the session's runner paces to wall time.
+ */
+export function createOpenAiApp(session: Session, engine: ServeEngine, options: OpenAiServerOptions): Hono {
+	const app = new Hono();
+	const maxModelLen = session.config.scheduler.maxModelLen;
+	const names = options.servedModelNames;
+	let ids = 0;
+	const createdNow = (): number => Math.floor(session.epochMsAt(session.now) / 1000);
+
+	app.onError((error, c) => {
+		if (error instanceof ApiError) return errorResponse(c, error);
+		return errorResponse(c, new ApiError(500, error.message));
+	});
+	// FastAPI's answer to an unknown path.
+	app.notFound(c => c.json({detail: 'Not Found'}, 404));
+
+	if (options.apiKey !== undefined) {
+		const expected = `Bearer ${options.apiKey}`;
+		// vLLM's AuthenticationMiddleware: only /v1 paths, and its own body.
+		app.use('/v1/*', async (c, next) => {
+			if (c.req.method !== 'OPTIONS' && c.req.header('authorization') !== expected) return c.json({error: 'Unauthorized'}, 401);
+			return next();
+		});
+	}
+
+	const checkModel = (model: string | null | undefined): string => {
+		if (model === undefined || model === null) return names[0]!;
+		if (!names.includes(model)) throw new ApiError(404, `The model \`${model}\` does not exist.`, 'model');
+		return model;
+	};
+
+	/** vLLM's `_validate_input`: the prompt alone must leave room, and so must prompt + max_tokens. */
+	const resolveMaxTokens = (promptTokens: number, maxTokens: number | null | undefined, minTokens: number): number => {
+		if (promptTokens >= maxModelLen || maxTokens === undefined || maxTokens === null) {
+			if (promptTokens >= maxModelLen)
+				throw new ApiError(
+					400,
+					`This model's maximum context length is ${maxModelLen} tokens. However, your request has ${promptTokens} input tokens. Please reduce the length of the input messages.`,
+				);
+		} else if (promptTokens + maxTokens > maxModelLen) {
+			throw new ApiError(
+				400,
+				`'max_tokens' or 'max_completion_tokens' is too large: ${maxTokens}. This model's maximum context length is ${maxModelLen} tokens and your request has ${promptTokens} input tokens (${maxTokens} > ${maxModelLen} - ${promptTokens}).`,
+				'max_tokens',
+			);
+		}
+		const resolved = maxTokens ?? maxModelLen - promptTokens;
+		if (minTokens > resolved)
+			throw new ApiError(400, `min_tokens must be less than or equal to max_tokens=${resolved}, got ${minTokens}.`, 'min_tokens');
+		return resolved;
+	};
+
+	const refuseStream = (stream: boolean | null | undefined): void => {
+		if (stream === true) throw new ApiError(400, 'stream=true is not supported by specsim serve yet; send stream=false', 'stream');
+	};
+
+	const run = (body: CompletionRequest | ChatRequest, promptTokens: number, maxTokens: number, prefix: string): Promise<Generation[]> => {
+		const n = body.n ?? 1;
+		const stop = body.stop === undefined || body.stop === null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
+		const jobs: Promise<Generation>[] = [];
+		for (let j = 0; j < n; j++) {
+			jobs.push(
+				engine.generate({
+					promptTokens,
+					maxTokens,
+					minTokens: body.min_tokens ?? 0,
+					ignoreEos: body.ignore_eos === true,
+					stop,
+					temperature: body.temperature ?? 1,
+					key: `${prefix}#${j}`,
+				}),
+			);
+		}
+		return Promise.all(jobs);
+	};
+
+	const usage = (promptTokens: number, generations: readonly Generation[]) => {
+		const completionTokens = generations.reduce((sum, g) => sum + g.completionTokens, 0);
+		return {
+			prompt_tokens: promptTokens,
+			total_tokens: promptTokens + completionTokens,
+			completion_tokens: completionTokens,
+			prompt_tokens_details: null,
+		};
+	};
+
+	app.get('/health', c => c.body(null, 200));
+	app.get('/version', c => c.json({version: VERSION}));
+	app.get('/metrics', async c => {
+		const openMetrics = prefersOpenMetrics(c.req.header('accept'));
+		const createdS = session.createdS;
+		const opts = createdS === undefined ? {} : {createdS};
+		const body = openMetrics ? await renderOpenMetrics(session.registry, opts) : await renderText(session.registry, opts);
+		return c.body(body, 200, {'content-type': openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_CONTENT_TYPE});
+	});
+
+	app.get('/v1/models', c => {
+		const created = createdNow();
+		return c.json({
+			object: 'list',
+			data: names.map(id => ({
+				id,
+				object: 'model',
+				created,
+				owned_by: 'vllm',
+				root: options.modelPath,
+				parent: null,
+				max_model_len: maxModelLen,
+				permission: [
+					{
+						id: `modelperm-${hexId(++ids)}`,
+						object: 'model_permission',
+						created,
+						allow_create_engine: false,
+						allow_sampling: true,
+						allow_logprobs: true,
+						allow_search_indices: false,
+						allow_view: true,
+						allow_fine_tuning: false,
+						organization: '*',
+						group: null,
+						is_blocking: false,
+					},
+				],
+			})),
+		});
+	});
+
+	app.post('/v1/completions', async c => {
+		const body = await readBody(c, completionRequestSchema);
+		const model = checkModel(body.model);
+		refuseStream(body.stream);
+		const prompts: number[] = [];
+		const p = body.prompt;
+		if (typeof p === 'string') prompts.push(tokenize(p).length);
+		else if (typeof p[0] === 'number') prompts.push(p.length);
+		else for (const q of p as (string | number[])[]) prompts.push(typeof q === 'string' ? tokenize(q).length : q.length);
+		const minTokens = body.min_tokens ?? 0;
+		const limits = prompts.map(tokens => resolveMaxTokens(tokens, body.max_tokens, minTokens));
+		const key = JSON.stringify(body);
+		const results = await Promise.all(prompts.map((tokens, i) => run(body, tokens, limits[i]!, `completion:${key}:${i}`)));
+		const choices = results.flatMap((gens, i) =>
+			gens.map((g, j) => ({
+				index: i * gens.length + j,
+				text: g.text,
+				logprobs: null,
+				finish_reason: g.finishReason,
+				stop_reason: g.stopReason,
+				prompt_logprobs: null,
+			})),
+		);
+		const promptTotal = prompts.reduce((a, b) => a + b, 0);
+		return c.json({
+			id: `cmpl-${hexId(++ids)}`,
+			object: 'text_completion',
+			created: createdNow(),
+			model,
+			choices,
+			service_tier: null,
+			system_fingerprint: null,
+			usage: usage(promptTotal, results.flat()),
+			kv_transfer_params: null,
+		});
+	});
+
+	app.post('/v1/chat/completions', async c => {
+		const body = await readBody(c, chatRequestSchema);
+		const model = checkModel(body.model);
+		refuseStream(body.stream);
+		const promptTokens = tokenize(renderChat(body.messages)).length;
+		const maxTokens = resolveMaxTokens(promptTokens, body.max_completion_tokens ?? body.max_tokens, body.min_tokens ?? 0);
+		const generations = await run(body, promptTokens, maxTokens, `chat:${JSON.stringify(body)}`);
+		return c.json({
+			id: `chatcmpl-${hexId(++ids)}`,
+			object: 'chat.completion',
+			created: createdNow(),
+			model,
+			choices: generations.map((g, index) => ({
+				index,
+				message: {
+					role: 'assistant',
+					content: g.text,
+					refusal: null,
+					annotations: null,
+					audio: null,
+					function_call: null,
+					tool_calls: [],
+					reasoning_content: null,
+				},
+				logprobs: null,
+				finish_reason: g.finishReason,
+				stop_reason: g.stopReason,
+			})),
+			service_tier: null,
+			system_fingerprint: null,
+			usage: usage(promptTokens, generations),
+			prompt_logprobs: null,
+			kv_transfer_params: null,
+		});
+	});
+
+	app.post('/tokenize', async c => {
+		const body = await readBody(c, tokenizeRequestSchema);
+		checkModel(body.model);
+		const tokens = 'prompt' in body ? tokenize(body.prompt as string) : tokenize(renderChat(body.messages as Parameters<typeof renderChat>[0]));
+		return c.json({count: tokens.length, max_model_len: maxModelLen, tokens, token_strs: null});
+	});
+
+	app.post('/detokenize', async c => {
+		const body = await readBody(c, detokenizeRequestSchema);
+		checkModel(body.model);
+		let prompt: string;
+		try {
+			prompt = detokenize(body.tokens);
+		} catch (error) {
+			throw new ApiError(400, `tokens: ${(error as Error).message}`, 'tokens');
+		}
+		return c.json({prompt});
+	});
+
+	return app;
+}
+
+/**
+ * Serve `session` over vLLM's OpenAI-compatible API. The caller runs the session's runner (which
+ * advances the virtual clock that finishes requests).
+ *
+ * @throws UserError (exit code 1) when the address cannot be bound.
+ */
+export async function startOpenAiServer(session: Session, options: OpenAiServerOptions): Promise<OpenAiServer> {
+	const host = options.host ?? '127.0.0.1';
+	const engine = new ServeEngine(session);
+	const app = createOpenAiApp(session, engine, options);
+	const server = createAdaptorServer({fetch: app.fetch}) as Server;
+	await listen(server, host, options.port ?? 8000);
+	const address = server.address();
+	const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8000);
+	let closing: Promise<void> | undefined;
+	return {
+		port,
+		baseUrl: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+		engine,
+		close(): Promise<void> {
+			closing ??= new Promise<void>(resolve => {
+				server.close(() => resolve());
+				engine.abortAll();
+				// Let the aborted responses go out before dropping idle keep-alive connections.
+				setImmediate(() => server.closeIdleConnections());
+			}).then(() => engine.close());
+			return closing;
+		},
+	};
+}

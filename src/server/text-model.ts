@@ -1,0 +1,67 @@
+import {decode, encode} from 'gpt-tokenizer';
+import type {Rng} from '../rng/rng.js';
+
+/**
+ * Token ids of `text` with the tokenizer `specsim serve` counts prompts with and `/tokenize`
+ * answers with: gpt-tokenizer's default vocabulary, OpenAI's `o200k_base` BPE. vLLM counts with
+ * the served model's own tokenizer (a Llama or Qwen vocabulary gives other counts for the same
+ * text); specsim has no vocabulary files, so counts are o200k_base's. Special tokens are encoded as
+ * plain text.
+ */
+export function tokenize(text: string): number[] {
+	return encode(text, {allowedSpecial: new Set(), disallowedSpecial: new Set()});
+}
+
+/** Text of token ids; throws RangeError on an id outside the vocabulary. */
+export function detokenize(tokens: readonly number[]): string {
+	return decode(tokens as number[]);
+}
+
+/**
+ * Words each of which is exactly one o200k_base token when preceded by a space, so a text of n
+ * words is n output tokens: generated text and `usage.completion_tokens` agree.
+ */
+const CANDIDATES = (
+	'the of and to in is that it for was on are as with his they at be this from have or by one had not but what all were when we there ' +
+	'can an your which their said if do will each about how up out them then she many some so these would other into has more her two ' +
+	'like him see time could no make than first been its who now people my made over did down only way find use may water long little ' +
+	'very after words called just where most know get through back much before go good new write our used me man too any day same right ' +
+	'look think also around another came come work three word must because does part even place well such here take why things help put ' +
+	'years different away again off went old number great tell men say small every found still between name should home big give air line ' +
+	'set own under read last never us left end along while might next sound below saw something thought both few those always looked show ' +
+	'large often together asked house world going want school important until form food keep children feet land side without boy once animals ' +
+	'life enough took sometimes four head above kind began almost live page got earth need far hand high year mother light parts country father'
+).split(' ');
+
+const WORDS: readonly string[] = CANDIDATES.filter(w => tokenize(` ${w}`).length === 1);
+
+/**
+ * `n` output tokens of deterministic text: words drawn from a fixed single-token vocabulary by
+ * `rng`, each with a leading space. Same stream, same text; never an echo of the prompt.
+ */
+export function generateText(n: number, rng: Rng): string {
+	let text = '';
+	for (let i = 0; i < n; i++) text += ` ${WORDS[Math.floor(rng.next() * WORDS.length)]!}`;
+	return text;
+}
+
+/**
+ * Where the first of `stops` appears in generated `text` (tokens of one word each, as
+ * {@link generateText} writes them): the text before it, the number of tokens generated until the
+ * token that completes it (vLLM stops there and counts that token), and which stop matched.
+ * Undefined when none appears.
+ */
+export function findStop(text: string, stops: readonly string[]): {text: string; numTokens: number; stop: string} | undefined {
+	let best: {at: number; stop: string} | undefined;
+	for (const stop of stops) {
+		if (stop === '') continue;
+		const at = text.indexOf(stop);
+		if (at >= 0 && (best === undefined || at + stop.length < best.at + best.stop.length)) best = {at, stop};
+	}
+	if (best === undefined) return undefined;
+	const end = best.at + best.stop.length;
+	// Tokens are ` word`: the token completing the stop is the one containing its last character.
+	let numTokens = 0;
+	for (let i = 0; i < end; i++) if (text[i] === ' ') numTokens += 1;
+	return {text: text.slice(0, best.at), numTokens: Math.max(1, numTokens), stop: best.stop};
+}

@@ -1,0 +1,64 @@
+import OpenAI from 'openai';
+import {describe, expect, it} from 'vitest';
+import {startCli} from '../helpers/cli-run.js';
+import {httpGet} from '../helpers/http.js';
+
+const startServe = (args: string[]) => startCli(['serve', ...args]);
+
+const SERVING = /^specsim: serving the OpenAI-compatible API on (http:\/\/127\.0\.0\.1:\d+) \(model (.+)\)\n$/;
+
+async function waitFor<T>(read: () => T | undefined): Promise<T> {
+	for (;;) {
+		const value = read();
+		if (value !== undefined) return value;
+		await new Promise(resolve => setTimeout(resolve, 10));
+	}
+}
+
+describe('specsim serve (the command)', () => {
+	it('serves MODEL under vLLM flag names until SIGINT, then exits 0 and stops listening', async () => {
+		const run = startServe([
+			'my/model',
+			'--port',
+			'0',
+			'--speed',
+			'max',
+			'--speculative-config',
+			'{"method": "eagle3", "num_speculative_tokens": 5}',
+			'--max-model-len',
+			'4096',
+			'--api-key',
+			'k',
+		]);
+		const [, baseUrl, model] = await waitFor(() => SERVING.exec(run.stderr()) ?? undefined);
+		expect(model).toBe('my/model');
+		const client = new OpenAI({baseURL: `${baseUrl}/v1`, apiKey: 'k', maxRetries: 0});
+		const models = await client.models.list();
+		expect(models.data[0]).toMatchObject({id: 'my/model', root: 'my/model', max_model_len: 4096});
+		const out = await client.completions.create({model: 'my/model', prompt: 'hi', max_tokens: 50});
+		expect(out.usage!.completion_tokens).toBeGreaterThan(0);
+		// k = 5 from --speculative-config: the per-position acceptance series run to position 4.
+		const metrics = await httpGet(`${baseUrl}/metrics`);
+		expect(metrics.body).toContain('position="4"');
+		expect(metrics.body).not.toContain('position="5"');
+		expect(metrics.body).toContain('model_name="my/model"');
+		await waitFor(() => (run.hasSignalHandler() ? true : undefined));
+		run.signal();
+		expect(await run.exit).toBe(0);
+		await expect(httpGet(`${baseUrl!}/health`)).rejects.toThrow();
+	});
+
+	it('refuses a --speculative-config key it does not read, and a bad flag, with one line and exit 2', async () => {
+		const bad = startServe(['--port', '0', '--speculative-config', '{"method": "eagle3", "acceptance": 1}']);
+		expect(await bad.exit).toBe(2);
+		expect(bad.stderr()).toBe(
+			'specsim: --speculative-config: key "acceptance" is not supported (specsim reads method, num_speculative_tokens, model)\n',
+		);
+		const notJson = startServe(['--port', '0', '--speculative-config', '{']);
+		expect(await notJson.exit).toBe(2);
+		expect(notJson.stderr()).toMatch(/^specsim: --speculative-config: not JSON: .+\n$/);
+		const port = startServe(['--port', '70000']);
+		expect(await port.exit).toBe(2);
+		expect(port.stderr()).toBe('specsim: --port must be an integer in 0..65535, got "70000"\n');
+	});
+});
