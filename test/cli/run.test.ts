@@ -83,7 +83,7 @@ describe('unknown commands', () => {
 	it('names the command and lists the real ones', async () => {
 		const {code, stderr} = await cli('bogus');
 		expect(code).toBe(2);
-		expect(stderr).toBe("specsim: unknown command 'bogus' (commands: run, generate, replay, sweep, presets, calibrate, explain)\n");
+		expect(stderr).toBe("specsim: unknown command 'bogus' (commands: run, generate, replay, sweep, presets, calibrate, explain, serve)\n");
 	});
 });
 
