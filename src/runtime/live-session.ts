@@ -25,6 +25,8 @@ export type SessionInfo = {
 	readonly logIntervalS: number;
 	/** Layout of the SpecDecoding log line. */
 	readonly logFormat: LogFormat;
+	/** Speculative decoding is on (off with `--method none` or `--k 0`: k cannot change live). */
+	readonly speculative: boolean;
 	/** The largest k a live change may set (`MAX_NUM_SPEC_TOKENS`, the token budget and the KV cache). */
 	readonly maxNumSpecTokens: number;
 };

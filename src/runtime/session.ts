@@ -64,6 +64,7 @@ export class Session implements LiveSession {
 			numEngines: this.built.engines.length,
 			logIntervalS: this.built.simulation.logIntervalS,
 			logFormat: config.logging.format,
+			speculative: this.built.method !== 'none' && this.built.engines[0]!.numSpecTokens > 0,
 			// A draft and its verified token must fit one step's budget, and one full-length request plus
 			// k lookahead slots the KV cache (the engine's start-up check).
 			maxNumSpecTokens: Math.max(

@@ -22,8 +22,8 @@ export type SpanCounts = {
 	readonly tokenRequests: number;
 };
 
-/** Lifetime totals of `metrics` at virtual time `nowS`. */
-export function readLifetimeCounts(metrics: readonly EngineMetrics[], nowS: number): SpanCounts {
+/** Lifetime totals of `metrics` (engines, or any span totals shaped like them) at virtual time `nowS`. */
+export function readLifetimeCounts(metrics: readonly Pick<EngineMetrics, 'lifetime'>[], nowS: number): SpanCounts {
 	let startS = nowS;
 	let numDrafts = 0;
 	let numDraftTokens = 0;

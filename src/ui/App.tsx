@@ -10,6 +10,7 @@ import LogLines from './components/LogLines.js';
 import PositionBars from './components/PositionBars.js';
 import Trends from './components/Trends.js';
 import {explainNumbersOf, type ExplainFn} from './explain-numbers.js';
+import {cumulativeLabel, mixedIntervalNote} from './format.js';
 import useDashboardKeys from './hooks/use-dashboard-keys.js';
 import useSnapshot from './hooks/use-snapshot.js';
 import useTerminalWidth from './hooks/use-terminal-width.js';
@@ -49,7 +50,9 @@ export default function App({source, controls, explain, columns, onQuit, initial
 	// painted, so a key that arrives in between (typed fast, pasted) reaches the previous render's
 	// handler; reading the view from that render's closure would drop it.
 	const [{explaining, explainIndex}, setExplainView] = useState({explaining: initialExplain, explainIndex: 0});
+	const [notice, setNotice] = useState<string | undefined>(undefined);
 	useDashboardKeys(controls, {
+		notify: setNotice,
 		toggleConditional: () => setConditional(c => !c),
 		toggleExplain: () => setExplainView(v => ({...v, explaining: !v.explaining})),
 		closeExplain: () => setExplainView(v => (v.explaining ? {...v, explaining: false} : v)),
@@ -63,10 +66,20 @@ export default function App({source, controls, explain, columns, onQuit, initial
 	const wide = width >= WIDE_COLUMNS;
 	const column = wide ? Math.floor((width - 1) / 2) : width;
 	const span = interval ?? lifetime;
-	const spanLabel = interval === undefined ? 'since start' : `last ${header.logIntervalS}s`;
+	const lifetimeLabel = cumulativeLabel(snapshot.kChange);
+	const intervalNote = interval === undefined ? undefined : mixedIntervalNote(snapshot.intervalKs, header.k, header.logIntervalS);
+	const spanLabel = interval === undefined ? lifetimeLabel : (intervalNote ?? `last ${header.logIntervalS}s`);
 	const left = (
 		<Box flexDirection="column" width={column}>
-			<Headline interval={interval} lifetime={lifetime} expected={expected} logIntervalS={header.logIntervalS} width={column} />
+			<Headline
+				interval={interval}
+				lifetime={lifetime}
+				lifetimeLabel={lifetimeLabel}
+				intervalNote={intervalNote}
+				expected={expected}
+				logIntervalS={header.logIntervalS}
+				width={column}
+			/>
 			<PositionBars
 				rates={conditional ? span.conditionalRates : span.unconditionalRates}
 				expected={conditional ? expected.conditionalRates : expected.unconditionalRates}
@@ -83,6 +96,7 @@ export default function App({source, controls, explain, columns, onQuit, initial
 				engine={snapshot.engine}
 				speedupInterval={interval?.estimatedSpeedup}
 				speedupLifetime={lifetime.estimatedSpeedup}
+				lifetimeLabel={lifetimeLabel}
 				logIntervalS={header.logIntervalS}
 				width={column}
 			/>
@@ -106,6 +120,11 @@ export default function App({source, controls, explain, columns, onQuit, initial
 				</Box>
 			)}
 			{header.done ? <Text color="gray">finished: the run reached its --duration; q quits</Text> : null}
+			{notice === undefined ? null : (
+				<Text color="yellow" wrap="truncate-end">
+					{notice}
+				</Text>
+			)}
 			<Footer width={width} />
 		</Box>
 	);

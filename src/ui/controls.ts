@@ -1,33 +1,43 @@
 import type {LiveSession, Speed} from '../runtime/live-session.js';
+import {formatFactor, formatSpeed} from './format.js';
+
+/**
+ * A line the dashboard shows after a key that did nothing (a bound reached, speculation off);
+ * undefined when the key acted.
+ */
+export type ControlNotice = string | undefined;
 
 /** The dashboard's teaching controls; each applies from the simulation's next step. */
 export type DashboardControls = {
 	/** `p` */
-	togglePause(): void;
+	togglePause(): ControlNotice;
 	/** `+` */
-	faster(): void;
+	faster(): ControlNotice;
 	/** `-` */
-	slower(): void;
-	/** `]`: k + 1 (new position series appear on `/metrics` at 0). */
-	increaseK(): void;
+	slower(): ControlNotice;
+	/** `]`: k + 1, up to the session's limit (new position series appear on `/metrics` at 0). */
+	increaseK(): ControlNotice;
 	/** `[`: k − 1, not below 1. */
-	decreaseK(): void;
-	/** `↑`: conditional acceptance × {@link ACCEPTANCE_STEP} (clamped to 1 by the model). */
-	raiseAcceptance(): void;
-	/** `↓`: conditional acceptance ÷ {@link ACCEPTANCE_STEP}. */
-	lowerAcceptance(): void;
-	/** `r`: reset every counter as a restarted engine would. */
-	reset(): void;
+	decreaseK(): ControlNotice;
+	/** `↑`: conditional acceptance × {@link ACCEPTANCE_STEP}, up to {@link ACCEPTANCE_SCALE_MAX} (rates clamp at 1). */
+	raiseAcceptance(): ControlNotice;
+	/** `↓`: conditional acceptance ÷ {@link ACCEPTANCE_STEP}, down to {@link ACCEPTANCE_SCALE_MIN}. */
+	lowerAcceptance(): ControlNotice;
+	/** `r`: reset every counter as a restarted engine would, and the acceptance multiplier to 1. */
+	reset(): ControlNotice;
 };
 
 /** Speeds `+` and `-` step through (virtual seconds per wall second), then `max`. */
 export const SPEED_LADDER: readonly number[] = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100];
 
-/** Largest k `]` reaches. */
-export const MAX_K = 10;
-
 /** Factor per `↑`/`↓` press on conditional acceptance rates. */
 export const ACCEPTANCE_STEP = 1.05;
+
+/** Lowest acceptance multiplier `↓` reaches: below it almost nothing is accepted. */
+export const ACCEPTANCE_SCALE_MIN = 0.1;
+
+/** Highest acceptance multiplier `↑` reaches: every shipped preset's rates are clamped at 1 well before. */
+export const ACCEPTANCE_SCALE_MAX = 10;
 
 /**
  * The next speed up (`direction` 1) or down (−1) the ladder. A speed between rungs moves to the
@@ -51,26 +61,55 @@ export function createDashboardControls(
 	session: LiveSession,
 	hooks: {readonly refresh: () => void; readonly onRestart?: () => void},
 ): DashboardControls {
-	const then = (action: () => void) => (): void => {
-		action();
+	const then = (action: () => ControlNotice) => (): ControlNotice => {
+		const notice = action();
 		hooks.refresh();
+		return notice;
+	};
+	const kOff = (): ControlNotice => (session.info.speculative ? undefined : '[/] do nothing: speculative decoding is off (--k 0 or --method none)');
+	const setSpeed = (direction: 1 | -1): ControlNotice => {
+		const next = nextSpeed(session.speed, direction);
+		if (next === session.speed)
+			return direction > 0 ? '+ does nothing: speed is at max' : `- does nothing: speed is at its slowest ${formatSpeed(next)}`;
+		session.setSpeed(next);
+		return undefined;
+	};
+	const setScale = (direction: 1 | -1): ControlNotice => {
+		const scale = session.acceptanceScale;
+		if (direction > 0 && scale >= ACCEPTANCE_SCALE_MAX) return `↑ does nothing: acceptance is at its ceiling ${formatFactor(ACCEPTANCE_SCALE_MAX)}`;
+		if (direction < 0 && scale <= ACCEPTANCE_SCALE_MIN) return `↓ does nothing: acceptance is at its floor ${formatFactor(ACCEPTANCE_SCALE_MIN)}`;
+		const next = direction > 0 ? scale * ACCEPTANCE_STEP : scale / ACCEPTANCE_STEP;
+		session.setAcceptanceScale(Math.min(ACCEPTANCE_SCALE_MAX, Math.max(ACCEPTANCE_SCALE_MIN, next)));
+		return undefined;
 	};
 	return {
-		togglePause: then(() => session.togglePause()),
-		faster: then(() => session.setSpeed(nextSpeed(session.speed, 1))),
-		slower: then(() => session.setSpeed(nextSpeed(session.speed, -1))),
+		togglePause: then(() => {
+			session.togglePause();
+			return undefined;
+		}),
+		faster: then(() => setSpeed(1)),
+		slower: then(() => setSpeed(-1)),
 		increaseK: then(() => {
-			if (session.numSpecTokens < MAX_K) session.setNumSpecTokens(session.numSpecTokens + 1);
+			const max = session.info.maxNumSpecTokens;
+			if (kOff() !== undefined) return kOff();
+			if (session.numSpecTokens >= max) return `] does nothing: k=${max} is the limit (MAX_NUM_SPEC_TOKENS, the token budget and the KV cache)`;
+			session.setNumSpecTokens(session.numSpecTokens + 1);
+			return undefined;
 		}),
 		decreaseK: then(() => {
-			if (session.numSpecTokens > 1) session.setNumSpecTokens(session.numSpecTokens - 1);
+			if (kOff() !== undefined) return kOff();
+			if (session.numSpecTokens <= 1) return '[ does nothing: k=1 is the smallest k';
+			session.setNumSpecTokens(session.numSpecTokens - 1);
+			return undefined;
 		}),
-		raiseAcceptance: then(() => session.setAcceptanceScale(session.acceptanceScale * ACCEPTANCE_STEP)),
-		lowerAcceptance: then(() => session.setAcceptanceScale(session.acceptanceScale / ACCEPTANCE_STEP)),
+		raiseAcceptance: then(() => setScale(1)),
+		lowerAcceptance: then(() => setScale(-1)),
 		reset: () => {
 			session.restart();
+			session.setAcceptanceScale(1);
 			hooks.onRestart?.();
 			hooks.refresh();
+			return undefined;
 		},
 	};
 }

@@ -5,8 +5,8 @@ import type {DashboardSnapshot} from './snapshot.js';
 export type ExplainFn = (numbers: ExplainNumbers) => readonly ExplainSection[];
 
 /**
- * The explain panel's numbers: the counters since start (large counts, exact identities) and the
- * model's expectation at the current k. Rates without a denominator read 0, as vLLM's reader
+ * The explain panel's numbers: the counters since start, or since the last live k change (large
+ * counts, exact identities, one k), and the model's expectation at the current k. Rates without a denominator read 0, as vLLM's reader
  * example and `unconditional_to_conditional_rates` do, so the text never shows NaN.
  */
 export function explainNumbersOf(snapshot: DashboardSnapshot): ExplainNumbers {
@@ -27,6 +27,9 @@ export function explainNumbersOf(snapshot: DashboardSnapshot): ExplainNumbers {
 		logIntervalS: header.logIntervalS,
 		acceptedPerPos: lifetime.acceptedPerPos,
 		draftedPerPos: lifetime.draftedPerPos,
-		origin: `live counters since start (${header.preset}, ${header.method} k=${header.k})`,
+		origin:
+			snapshot.kChange === undefined
+				? `live counters since start (${header.preset}, ${header.method} k=${header.k})`
+				: `live counters of the drafts at k=${header.k} since k changed from ${snapshot.kChange.fromK} (${header.preset}, ${header.method})`,
 	};
 }

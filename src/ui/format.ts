@@ -108,3 +108,22 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
 function clamp01(x: number): number {
 	return Math.min(Math.max(x, 0), 1);
 }
+
+/**
+ * The cumulative column's heading: `since start` until k changes live, then `since k=N` (the
+ * column then sums only the steps drafted at the current k, to compare with the model at that k).
+ */
+export function cumulativeLabel(kChange: {readonly toK: number} | undefined): string {
+	return kChange === undefined ? 'since start' : `since k=${kChange.toK}`;
+}
+
+/**
+ * A note on the last log interval when its drafts were not all at the current k (it spans a live
+ * change, as its log line does), e.g. `last 10s: drafts at k=3 and k=2`; undefined otherwise.
+ */
+export function mixedIntervalNote(intervalKs: readonly number[], k: number, logIntervalS: number): string | undefined {
+	if (intervalKs.every(x => x === k)) return undefined;
+	const ks = intervalKs.map(x => `k=${x}`);
+	const list = ks.length === 1 ? ks[0]! : `${ks.slice(0, -1).join(', ')} and ${ks.at(-1)!}`;
+	return `last ${logIntervalS}s: drafts at ${list}${intervalKs.includes(k) ? '' : ` (now k=${k})`}`;
+}

@@ -2,8 +2,9 @@ import {formatLogLine} from '../metrics/log/log-prefix.js';
 import type {QuantileSketch} from '../metrics/stats/histogram.js';
 import type {LiveSession} from '../runtime/live-session.js';
 import type {StepOutcome} from '../engine/step-outcome.js';
+import {SpanTotals} from '../sim/engine-metrics.js';
 import {deriveSpan, readLifetimeCounts, subtractCounts, type SpanCounts} from './span-counts.js';
-import type {DashboardSnapshot, LogLine, Percentiles, SnapshotSource, SpanView} from './snapshot.js';
+import type {DashboardSnapshot, KChangeView, LogLine, Percentiles, SnapshotSource, SpanView} from './snapshot.js';
 
 /** Options of {@link createSnapshotStore}. */
 export type SnapshotStoreOptions = {
@@ -64,6 +65,22 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 	let logLines: LogLine[] = [];
 	let logView: readonly LogLine[] = [];
 	let logId = 0;
+	// A live k change applies from each engine's next step; the steps drafted at the current k since
+	// the change are summed here (all engines together) for the cumulative column.
+	let currentK = session.numSpecTokens;
+	let kChange: KChangeView | undefined;
+	let sinceK: SpanTotals | undefined;
+	// k values drafted in the open log interval, and in the last complete one.
+	let openKs: number[] = [];
+	let intervalKs: readonly number[] = [];
+
+	const syncK = (): void => {
+		const k = session.numSpecTokens;
+		if (k === currentK) return;
+		kChange = {fromK: currentK, toK: k, atS: session.elapsedS};
+		currentK = k;
+		sinceK = new SpanTotals(k, session.now);
+	};
 
 	const startOver = (): void => {
 		const now = session.now;
@@ -71,9 +88,14 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 		sampleBase = tickBase;
 		nextSampleAt = nextBoundary(now, sampleEveryS);
 		interval = undefined;
+		intervalKs = [];
+		openKs = [];
 		acceptanceHistory = [];
 		lengthHistory = [];
 		outputHistory = [];
+		currentK = session.numSpecTokens;
+		kChange = undefined;
+		sinceK = undefined;
 	};
 	startOver();
 
@@ -95,6 +117,12 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 
 	const unsubscribe = session.subscribe({
 		onStep(out: StepOutcome) {
+			syncK();
+			// A step's stats are sized for the k it drafted with (one in flight at a change keeps the old k).
+			const stepK = out.specStats?.numSpecTokens;
+			if (stepK !== undefined && !openKs.includes(stepK)) openKs.push(stepK);
+			// Keys act between chunks of simulated time, after every step that began at or before the press.
+			if (sinceK !== undefined && out.startedAt > sinceK.startS) sinceK.add(out);
 			if (out.t >= nextSampleAt) sample(out.t);
 		},
 		onLog(_engine, t, message) {
@@ -107,12 +135,15 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 		},
 		onTick(t) {
 			const counts = readLifetimeCounts(session.metrics, t);
-			interval = deriveSpan(subtractCounts(counts, tickBase), session.numSpecTokens);
+			intervalKs = openKs;
+			openKs = [];
+			interval = deriveSpan(subtractCounts(counts, tickBase), Math.max(session.numSpecTokens, ...intervalKs));
 			tickBase = counts;
 		},
 	});
 
 	const build = (): DashboardSnapshot => {
+		syncK();
 		const now = session.now;
 		const k = session.numSpecTokens;
 		const expected = session.expected();
@@ -149,7 +180,9 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 				metricsUrl: options.metricsUrl,
 			},
 			interval,
-			lifetime: deriveSpan(readLifetimeCounts(metrics, now), k),
+			intervalKs,
+			lifetime: deriveSpan(sinceK === undefined ? readLifetimeCounts(metrics, now) : readLifetimeCounts([{lifetime: sinceK}], now), k),
+			kChange,
 			expected: {
 				unconditionalRates: [...expected.unconditionalRates],
 				conditionalRates: [...expected.conditionalRates],

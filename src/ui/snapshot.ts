@@ -105,14 +105,30 @@ export type LogLine = {readonly id: number; readonly text: string};
  */
 export type LogView = {readonly epoch: number; readonly lines: readonly LogLine[]};
 
+/** The latest live change of k, from which the cumulative column counts. */
+export type KChangeView = {
+	readonly fromK: number;
+	readonly toK: number;
+	/** Virtual seconds since the simulation's start at the key press. */
+	readonly atS: number;
+};
+
 export type DashboardSnapshot = {
 	/** Increases with every published snapshot. */
 	readonly seq: number;
 	readonly header: HeaderView;
 	/** The last complete log interval (what the latest log line covers); undefined before the first. */
 	readonly interval: SpanView | undefined;
-	/** Since the engines started (or the last reset). */
+	/** The k values of the drafts in `interval`, in the order first seen (two after a k change inside it). */
+	readonly intervalKs: readonly number[];
+	/**
+	 * The cumulative column: since the engines started (or the last reset) while k has not changed;
+	 * after a live change, only the steps drafted at the current k since it ({@link kChange}), so it
+	 * compares with the model column at that k.
+	 */
 	readonly lifetime: SpanView;
+	/** The latest k change since the start or the last reset; undefined when there was none. */
+	readonly kChange: KChangeView | undefined;
 	readonly expected: ExpectedView;
 	readonly engine: EngineView;
 	readonly history: HistoryView;

@@ -116,6 +116,21 @@ describe('dashboard frames from a fixed snapshot', () => {
 		expect(done).toContain('finished: the run reached its --duration; q quits');
 	});
 
+	it('after a live k change: the cumulative column says since k=N, and an interval spanning the change is starred', () => {
+		const frame = frameAt(80, createTestSnapshot({header: {k: 2}, intervalKs: [3, 2], kChange: {fromK: 3, toK: 2, atS: 115}}));
+		expect(lineWith(frame, 'model')).toMatch(/last 10s\*\s+since k=2\s+model$/);
+		expect(frame).toContain('* last 10s: drafts at k=3 and k=2');
+		expect(frame).toContain('Per-position acceptance: unconditional  last 10s: drafts at k=3 and k=2');
+		expect(frame).toContain('est. speedup vs no spec ×1.95 last 10s  ×1.93 since k=2');
+		// The next interval drafted only at k=2: no star, no note.
+		const next = frameAt(80, createTestSnapshot({header: {k: 2}, intervalKs: [2], kChange: {fromK: 3, toK: 2, atS: 115}}));
+		expect(lineWith(next, 'model')).toMatch(/last 10s\s+since k=2\s+model$/);
+		expect(next).not.toContain('drafts at');
+		// An interval of only the old k (the change came after its tick).
+		const before = frameAt(80, createTestSnapshot({header: {k: 2}, intervalKs: [3], kChange: {fromK: 3, toK: 2, atS: 121}}));
+		expect(before).toContain('* last 10s: drafts at k=3 (now k=2)');
+	});
+
 	it('conditional rates divide by the previous position', () => {
 		const frame = frameAt(80, createTestSnapshot(), true);
 		expect(frame).toContain('Per-position acceptance: conditional  last 10s');
@@ -128,6 +143,16 @@ describe('dashboard frames from a fixed snapshot', () => {
 describe('dashboard keys (ink-testing-library)', () => {
 	afterEach(() => {
 		vi.restoreAllMocks();
+	});
+
+	it('a key that did nothing shows its notice until the next key', async () => {
+		const controls = {...recordingControls(), increaseK: () => '] does nothing: k=64 is the limit'};
+		const {stdin, lastFrame, unmount} = render(<App source={staticSource(createTestSnapshot())} controls={controls} explain={noExplain} />);
+		stdin.write(']');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('\n] does nothing: k=64 is the limit\np pause'));
+		stdin.write('t');
+		await vi.waitFor(() => expect(plain(lastFrame())).not.toContain('does nothing'));
+		unmount();
 	});
 
 	it('maps each simulation key to its control, in order', async () => {

@@ -5,6 +5,7 @@ import {DEFAULT_PRESET, loadPreset} from '../../src/config/load.js';
 import {Session} from '../../src/runtime/session.js';
 import {createDashboardControls, type DashboardControls} from '../../src/ui/controls.js';
 import {createSnapshotStore} from '../../src/ui/snapshot-store.js';
+import {readLifetimeCounts} from '../../src/ui/span-counts.js';
 import {testConfig} from '../sim/helpers.js';
 
 type Key = keyof DashboardControls;
@@ -24,27 +25,43 @@ function harness(config: SimConfig) {
 	const kHistory: Array<{at: number; k: number}> = [{at: Number.NEGATIVE_INFINITY, k: session.numSpecTokens}];
 	const violations: string[] = [];
 	let draftsSeen = 0;
+	// Drafts per k, counted here from the step's start time alone (independently of the stats).
+	const draftsSince = {numDrafts: 0, numDraftTokens: 0};
+	const lines: Array<{t: number; positions: number}> = [];
 	simulation.subscribe({
 		onStep(out) {
-			// k in force for this step: the last change at or before its start, or the one before it
-			// when the change came while the step was in flight (same virtual time counts as in flight).
+			// A key pressed at virtual time T acts between chunks, after every step that began at or before T:
+			// the k of a step is the one set by the last change strictly before its start.
 			let idx = kHistory.length - 1;
-			while (kHistory[idx]!.at > out.startedAt) idx--;
-			const allowed = Math.max(kHistory[idx]!.k, idx + 1 < kHistory.length && kHistory[idx + 1]!.at === out.startedAt ? kHistory[idx + 1]!.k : 0);
+			while (kHistory[idx]!.at >= out.startedAt) idx--;
+			const stepK = kHistory[idx]!.k;
+			const current = idx === kHistory.length - 1;
 			for (let i = 0; i < out.numDraftPairs; i++) {
 				draftsSeen += 1;
 				const d = out.draftPairs[2 * i]!;
-				if (d > allowed) violations.push(`engine ${out.engine} step ${out.startedAt}..${out.t}: draft of ${d} under k=${allowed}`);
+				if (d > stepK) violations.push(`engine ${out.engine} step ${out.startedAt}..${out.t}: draft of ${d} under k=${stepK}`);
+				if (current) {
+					draftsSince.numDrafts += 1;
+					draftsSince.numDraftTokens += d;
+				}
 			}
+		},
+		onLog(_engine, t, message) {
+			const rates = /Per-position acceptance rate: ([\d., ]+?), Avg/.exec(message);
+			lines.push({t, positions: rates === null ? 0 : rates[1]!.split(', ').length});
 		},
 	});
 	const press = (key: Key): void => {
 		const before = session.numSpecTokens;
 		controls[key]();
-		if (session.numSpecTokens !== before) kHistory.push({at: simulation.now, k: session.numSpecTokens});
+		if (session.numSpecTokens !== before) {
+			kHistory.push({at: simulation.now, k: session.numSpecTokens});
+			draftsSince.numDrafts = 0;
+			draftsSince.numDraftTokens = 0;
+		}
 	};
 	const run = (seconds: number): void => simulation.runUntil(simulation.now + seconds);
-	return {session, store, controls, press, run, violations, draftsSeen: () => draftsSeen};
+	return {session, store, controls, press, run, violations, draftsSeen: () => draftsSeen, draftsSince, lines};
 }
 
 /** Σ of a counter family's samples in the session's registry (per engine and position). */
@@ -58,7 +75,16 @@ async function counterSum(session: Session, name: string): Promise<number> {
 /** Every surface agrees with the engines' counts since start (or the last reset). */
 async function expectSurfacesConsistent(h: ReturnType<typeof harness>): Promise<void> {
 	const snap = h.store.refresh();
-	const life = snap.lifetime;
+	// The run's totals since start (or the last reset), whatever k each draft had.
+	const life = readLifetimeCounts(h.session.metrics, h.session.now);
+	// The dashboard's cumulative column: the same, or after a k change only the drafts begun since.
+	if (snap.kChange === undefined) {
+		expect(snap.lifetime.numDrafts).toBe(life.numDrafts);
+		expect(snap.lifetime.numAcceptedTokens).toBe(life.numAcceptedTokens);
+	} else {
+		expect(snap.lifetime.numDrafts).toBe(h.draftsSince.numDrafts);
+		expect(snap.lifetime.numDraftTokens).toBe(h.draftsSince.numDraftTokens);
+	}
 	expect(await counterSum(h.session, 'vllm:spec_decode_num_drafts')).toBe(life.numDrafts);
 	expect(await counterSum(h.session, 'vllm:spec_decode_num_draft_tokens')).toBe(life.numDraftTokens);
 	expect(await counterSum(h.session, 'vllm:spec_decode_num_accepted_tokens')).toBe(life.numAcceptedTokens);
@@ -109,6 +135,47 @@ describe('every dashboard key, then simulated steps', async () => {
 		h.press('reset');
 		h.run(15);
 		await expectSurfacesConsistent(h);
+	});
+
+	it.each([
+		['decreaseK', 2],
+		['increaseK', 4],
+	] as const)("%s at t=5 s: the dashboard's cumulative column counts only drafts at the new k, labelled since the change", async (key, k) => {
+		const h = harness(config);
+		h.run(5);
+		h.press(key);
+		h.run(30);
+		const snap = h.store.refresh();
+		expect(snap.kChange).toEqual({fromK: 3, toK: k, atS: 5});
+		expect(snap.lifetime.durationS).toBe(30);
+		expect(h.draftsSince.numDrafts).toBeGreaterThan(1000);
+		expect(snap.lifetime.numDrafts).toBe(h.draftsSince.numDrafts);
+		expect(snap.lifetime.numDraftTokens).toBe(h.draftsSince.numDraftTokens);
+		expect(snap.lifetime.unconditionalRates).toHaveLength(k);
+		expect(snap.expected.unconditionalRates).toHaveLength(k);
+		// The run's own since-start totals (and /metrics) still hold every draft.
+		expect(await counterSum(h.session, 'vllm:spec_decode_num_drafts')).toBeGreaterThan(snap.lifetime.numDrafts);
+		// r starts everything over, at the current k.
+		h.press('reset');
+		h.run(5);
+		const after = h.store.refresh();
+		expect(after.kChange).toBeUndefined();
+		expect(after.lifetime.numDrafts).toBe(await counterSum(h.session, 'vllm:spec_decode_num_drafts'));
+	});
+
+	it("[ at t=5 s: the log interval spanning the change prints both k's positions and is marked; later ones print the new k only", async () => {
+		const h = harness(config);
+		h.run(5);
+		h.press('decreaseK');
+		h.run(5);
+		expect(h.store.refresh().intervalKs).toEqual([3, 2]);
+		h.run(25);
+		expect(h.lines.map(l => [l.t, l.positions])).toEqual([
+			[10, 3],
+			[20, 2],
+			[30, 2],
+		]);
+		expect(h.store.refresh().intervalKs).toEqual([2]);
 	});
 
 	it('[ with 3 engines: each engine switches at its own next step', async () => {

@@ -2,11 +2,14 @@ import {describe, expect, it} from 'vitest';
 import {DEFAULT_PRESET, loadPreset} from '../../src/config/load.js';
 import {renderText} from '../../src/metrics/prom/exposition.js';
 import {Session} from '../../src/runtime/session.js';
-import {ACCEPTANCE_STEP, MAX_K, createDashboardControls, nextSpeed} from '../../src/ui/controls.js';
+import type {SimConfig} from '../../src/config/schema.js';
+import {MAX_NUM_SPEC_TOKENS} from '../../src/speculative/limits.js';
+import {ACCEPTANCE_SCALE_MAX, ACCEPTANCE_SCALE_MIN, ACCEPTANCE_STEP, createDashboardControls, nextSpeed} from '../../src/ui/controls.js';
+import {testConfig} from '../sim/helpers.js';
 import {createSnapshotStore} from '../../src/ui/snapshot-store.js';
 
-async function setup() {
-	const {config} = await loadPreset(DEFAULT_PRESET);
+async function setup(preset?: SimConfig) {
+	const config = preset ?? (await loadPreset(DEFAULT_PRESET)).config;
 	const session = new Session(config, {seed: 0});
 	const store = createSnapshotStore(session);
 	let refreshes = 0;
@@ -52,7 +55,7 @@ describe('dashboard controls on a real session', () => {
 		expect(refreshes()).toBe(5);
 	});
 
-	it('] and [ change k from the next step, shown on /metrics, within 1..MAX_K', async () => {
+	it('] and [ change k from the next step, shown on /metrics; [ stops at 1 with a message', async () => {
 		const {session, store, controls} = await setup();
 		session.built.simulation.runUntil(5);
 		controls.increaseK();
@@ -68,10 +71,63 @@ describe('dashboard controls on a real session', () => {
 		session.built.simulation.runUntil(15);
 		const after = store.refresh().lifetime;
 		expect(after.numDraftTokens - before.numDraftTokens).toBeGreaterThan(3 * (after.numDrafts - before.numDrafts));
-		for (let i = 0; i < 10; i++) controls.increaseK();
-		expect(session.numSpecTokens).toBe(MAX_K);
 		for (let i = 0; i < 20; i++) controls.decreaseK();
 		expect(session.numSpecTokens).toBe(1);
+		expect(controls.decreaseK()).toBe('[ does nothing: k=1 is the smallest k');
+	});
+
+	it('] stops at MAX_NUM_SPEC_TOKENS with a message, and the engines run at that k', async () => {
+		const {session, store, controls} = await setup();
+		expect(session.info.maxNumSpecTokens).toBe(MAX_NUM_SPEC_TOKENS);
+		const notices: Array<string | undefined> = [];
+		for (let i = 0; i < MAX_NUM_SPEC_TOKENS + 5; i++) {
+			notices.push(controls.increaseK());
+			session.built.simulation.runUntil(session.built.simulation.now + 0.05);
+		}
+		expect(session.numSpecTokens).toBe(MAX_NUM_SPEC_TOKENS);
+		expect(notices.filter(n => n !== undefined)).toEqual(
+			Array(MAX_NUM_SPEC_TOKENS + 5 - (MAX_NUM_SPEC_TOKENS - 3)).fill(
+				`] does nothing: k=${MAX_NUM_SPEC_TOKENS} is the limit (MAX_NUM_SPEC_TOKENS, the token budget and the KV cache)`,
+			),
+		);
+		session.built.simulation.runUntil(session.built.simulation.now + 10);
+		const snap = store.refresh();
+		expect(snap.lifetime.numDrafts).toBeGreaterThan(0);
+		expect(snap.lifetime.draftedPerPos).toHaveLength(MAX_NUM_SPEC_TOKENS);
+		expect(snap.lifetime.draftedPerPos[MAX_NUM_SPEC_TOKENS - 1]).toBeGreaterThan(0);
+	});
+
+	it('] stops below the token budget: a draft and its verified token fit one step', async () => {
+		const {session, controls} = await setup(testConfig({scheduler: {maxNumBatchedTokens: 12}}));
+		expect(session.info.maxNumSpecTokens).toBe(11);
+		for (let i = 0; i < 20; i++) controls.increaseK();
+		expect(session.numSpecTokens).toBe(11);
+		expect(() => session.built.simulation.runUntil(5)).not.toThrow();
+	});
+
+	it('with speculation off, [ and ] change nothing and say why', async () => {
+		const {session, controls} = await setup(testConfig({speculative: {numSpecTokens: 0}}));
+		expect(controls.increaseK()).toBe('[/] do nothing: speculative decoding is off (--k 0 or --method none)');
+		expect(controls.decreaseK()).toBe('[/] do nothing: speculative decoding is off (--k 0 or --method none)');
+		expect(session.numSpecTokens).toBe(0);
+	});
+
+	it('↑ and ↓ stop at the multiplier bounds with a message; r resets the multiplier to 1', async () => {
+		const {session, store, controls} = await setup();
+		const base = store.getSnapshot().expected.meanAcceptanceLength;
+		const down = Array.from({length: 60}, () => controls.lowerAcceptance());
+		expect(session.acceptanceScale).toBe(ACCEPTANCE_SCALE_MIN);
+		expect(down.at(-1)).toBe('↓ does nothing: acceptance is at its floor ×0.10');
+		expect(down.filter(n => n !== undefined).length).toBeGreaterThan(5);
+		session.built.simulation.runUntil(5);
+		const up = Array.from({length: 120}, () => controls.raiseAcceptance());
+		expect(session.acceptanceScale).toBe(ACCEPTANCE_SCALE_MAX);
+		expect(up.at(-1)).toBe('↑ does nothing: acceptance is at its ceiling ×10.00');
+		session.built.simulation.runUntil(10);
+		controls.reset();
+		expect(session.acceptanceScale).toBe(1);
+		expect(store.getSnapshot().header.acceptanceScale).toBe(1);
+		expect(store.getSnapshot().expected.meanAcceptanceLength).toBeCloseTo(base, 12);
 	});
 
 	it('↑ and ↓ scale conditional acceptance; the model expectation moves with it', async () => {

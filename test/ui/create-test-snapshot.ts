@@ -10,6 +10,8 @@ type Overrides = {
 	readonly history?: Partial<DashboardSnapshot['history']>;
 	readonly logs?: DashboardSnapshot['logs'];
 	readonly expected?: Partial<DashboardSnapshot['expected']>;
+	readonly intervalKs?: DashboardSnapshot['intervalKs'];
+	readonly kChange?: DashboardSnapshot['kChange'];
 };
 
 /**
@@ -73,6 +75,8 @@ export function createTestSnapshot(overrides: Overrides = {}): DashboardSnapshot
 			metricsUrl: 'http://127.0.0.1:8000/metrics',
 			...overrides.header,
 		},
+		intervalKs: overrides.intervalKs ?? [3],
+		kChange: overrides.kChange,
 		interval: overrides.interval === null ? undefined : interval,
 		lifetime,
 		expected: {
@@ -133,7 +137,10 @@ export function staticSource(snapshot: DashboardSnapshot): SnapshotSource & {set
 /** Controls that record which were called, in order. */
 export function recordingControls(): DashboardControls & {readonly calls: string[]} {
 	const calls: string[] = [];
-	const record = (name: string) => (): void => void calls.push(name);
+	const record = (name: string) => (): undefined => {
+		calls.push(name);
+		return undefined;
+	};
 	return {
 		calls,
 		togglePause: record('togglePause'),

@@ -5,8 +5,10 @@ import {suffixCounts, type SpecDecodingStats} from '../stats/spec-decoding-stats
  * `SpecDecodingLogging` keeps as lists and sums at log time. We keep the sums directly, in
  * O(k) memory however many steps are observed.
  *
- * The window grows when it sees stats with a larger k (a live change of
- * `num_speculative_tokens`); positions a smaller k never drafted stay 0.
+ * A live change of `num_speculative_tokens` (vLLM cannot change k; specsim's dashboard can): an
+ * empty window takes the k of the first stats it observes, and grows when it sees a larger k, so
+ * a window's k is the largest k drafted within it. A window spanning a change prints the larger
+ * k's positions (per-position rates over all its drafts); the next one prints the new k's only.
  */
 export class SpecDecodingWindow {
 	/** Number of `SpecDecodingStats` objects observed (vLLM's `len(self.num_drafts)`). */
@@ -27,7 +29,8 @@ export class SpecDecodingWindow {
 
 	observe(stats: SpecDecodingStats): void {
 		const k = stats.numSpecTokens;
-		if (k > this.numSpecTokens) this.grow(k);
+		if (this.numObservations === 0 && k !== this.numSpecTokens) this.reset(k);
+		else if (k > this.numSpecTokens) this.grow(k);
 		this.numObservations += 1;
 		this.numDrafts += stats.numDrafts;
 		this.numDraftTokens += stats.numDraftTokens;

@@ -8,12 +8,14 @@ type Props = {
 	/** Speedup estimates: the last interval's (undefined before the first tick) and since start. */
 	readonly speedupInterval: number | undefined;
 	readonly speedupLifetime: number;
+	/** `since start` or `since k=N` (the span of `speedupLifetime`). */
+	readonly lifetimeLabel: string;
 	readonly logIntervalS: number;
 	readonly width: number;
 };
 
 /** The scheduler's state and latency: what `vllm:num_requests_*`, KV usage and the histograms show. */
-export default function EnginePanel({engine, speedupInterval, speedupLifetime, logIntervalS, width}: Props) {
+export default function EnginePanel({engine, speedupInterval, speedupLifetime, lifetimeLabel, logIntervalS, width}: Props) {
 	const latency = (label: string, p: Percentiles) => (
 		<Text>
 			{fit(label, 6)}p50 {fit(formatLatency(p.p50), 9, 'right')} p90 {fit(formatLatency(p.p90), 9, 'right')} p99{' '}
@@ -48,7 +50,7 @@ export default function EnginePanel({engine, speedupInterval, speedupLifetime, l
 				</Text>
 				<Text dimColor>{` last ${logIntervalS}s  `}</Text>
 				{formatFactor(speedupLifetime)}
-				<Text dimColor> since start</Text>
+				<Text dimColor> {lifetimeLabel}</Text>
 			</Text>
 		</Panel>
 	);

@@ -6,7 +6,12 @@ import Panel, {PANEL_CHROME} from './Panel.js';
 type Props = {
 	/** The last complete log interval (undefined before the first log tick). */
 	readonly interval: SpanView | undefined;
+	/** Since start, or since the last live k change (then `lifetimeLabel` says so). */
 	readonly lifetime: SpanView;
+	/** Heading of the cumulative column: `since start` or `since k=N`. */
+	readonly lifetimeLabel: string;
+	/** Set when the interval's drafts were not all at the current k: its column is starred and this explains why. */
+	readonly intervalNote: string | undefined;
 	readonly expected: ExpectedView;
 	readonly logIntervalS: number;
 	readonly width: number;
@@ -15,14 +20,15 @@ type Props = {
 type Row = {readonly label: string; readonly interval: string; readonly lifetime: string; readonly model: string};
 
 /**
- * The headline spec-decode figures for the last log interval and since start, beside what the
- * acceptance model predicts; and the mean acceptance length's formula with the live counts.
+ * The headline spec-decode figures for the last log interval and since start (or since the last
+ * k change), beside what the acceptance model predicts at the current k; and the mean acceptance
+ * length's formula with the live counts.
  */
-export default function Headline({interval, lifetime, expected, logIntervalS, width}: Props) {
+export default function Headline({interval, lifetime, lifetimeLabel, intervalNote, expected, logIntervalS, width}: Props) {
 	const inner = width - PANEL_CHROME;
 	const valueWidth = Math.max(8, Math.min(13, Math.floor((inner - 20) / 3)));
 	const labelWidth = inner - 3 * valueWidth;
-	const lastLabel = `last ${logIntervalS}s`;
+	const lastLabel = `last ${logIntervalS}s${intervalNote === undefined ? '' : '*'}`;
 	const rows: Row[] = [
 		{
 			label: 'acceptance rate',
@@ -41,13 +47,13 @@ export default function Headline({interval, lifetime, expected, logIntervalS, wi
 		{label: 'drafts/s', interval: formatRate(interval?.draftsPerS), lifetime: formatRate(lifetime.draftsPerS), model: ''},
 	];
 	const formulaSpan = interval ?? lifetime;
-	const formulaSource = interval === undefined ? 'since start' : lastLabel;
+	const formulaSource = interval === undefined ? lifetimeLabel : lastLabel;
 	return (
 		<Panel title="Speculative decoding" subtitle="vLLM SpecDecoding metrics" width={width}>
 			<Text dimColor>
 				{fit('', labelWidth)}
 				{fit(lastLabel, valueWidth, 'right')}
-				{fit('since start', valueWidth, 'right')}
+				{fit(lifetimeLabel, valueWidth, 'right')}
 				{fit('model', valueWidth, 'right')}
 			</Text>
 			{rows.map(row => (
@@ -58,6 +64,11 @@ export default function Headline({interval, lifetime, expected, logIntervalS, wi
 					<Text color="yellow">{fit(row.model, valueWidth, 'right')}</Text>
 				</Text>
 			))}
+			{intervalNote === undefined ? null : (
+				<Text dimColor wrap="truncate-end">
+					* {intervalNote}
+				</Text>
+			)}
 			<Text dimColor wrap="truncate-end">
 				mean acceptance length = 1 + accepted / drafts ({formulaSource})
 			</Text>

@@ -1,5 +1,5 @@
-import {useInput} from 'ink';
-import type {DashboardControls} from '../controls.js';
+import {type Key, useInput} from 'ink';
+import type {ControlNotice, DashboardControls} from '../controls.js';
 
 /** View toggles the dashboard owns itself (they change nothing in the simulation). */
 export type ViewActions = {
@@ -9,6 +9,8 @@ export type ViewActions = {
 	/** ← and → in the explain panel. */
 	readonly moveExplain: (step: 1 | -1) => void;
 	readonly quit: () => void;
+	/** After every key: what a simulation key reported when it did nothing, else undefined (clears the line). */
+	readonly notify: (notice: ControlNotice) => void;
 };
 
 /**
@@ -18,11 +20,15 @@ export type ViewActions = {
  */
 export default function useDashboardKeys(controls: DashboardControls, view: ViewActions): void {
 	useInput((input, key) => {
+		view.notify(handle(input, key));
+	});
+
+	function handle(input: string, key: Key): ControlNotice {
 		if (key.upArrow) return controls.raiseAcceptance();
 		if (key.downArrow) return controls.lowerAcceptance();
-		if (key.escape) return view.closeExplain();
-		if (key.rightArrow) return view.moveExplain(1);
-		if (key.leftArrow) return view.moveExplain(-1);
+		if (key.escape) return viewAction(view.closeExplain);
+		if (key.rightArrow) return viewAction(() => view.moveExplain(1));
+		if (key.leftArrow) return viewAction(() => view.moveExplain(-1));
 		switch (input) {
 			case 'p':
 				return controls.togglePause();
@@ -37,15 +43,21 @@ export default function useDashboardKeys(controls: DashboardControls, view: View
 			case '[':
 				return controls.decreaseK();
 			case 't':
-				return view.toggleConditional();
+				return viewAction(view.toggleConditional);
 			case 'e':
-				return view.toggleExplain();
+				return viewAction(view.toggleExplain);
 			case 'r':
 				return controls.reset();
 			case 'q':
-				return view.quit();
+				return viewAction(view.quit);
 			default:
 				return undefined;
 		}
-	});
+	}
+}
+
+/** Run a view action; it never reports anything. */
+function viewAction(action: () => void): ControlNotice {
+	action();
+	return undefined;
 }
