@@ -1,19 +1,19 @@
 import {Box, Text, useApp} from 'ink';
-import {useState} from 'react';
+import {useRef, useState} from 'react';
 import type {DashboardControls} from './controls.js';
-import EnginePanel from './components/EnginePanel.js';
-import ExplainPanel from './components/ExplainPanel.js';
-import Footer from './components/Footer.js';
-import Header from './components/Header.js';
-import Headline from './components/Headline.js';
+import EnginePanel, {enginePanelRowCount} from './components/EnginePanel.js';
+import ExplainPanel, {explainRows, maxExplainScroll} from './components/ExplainPanel.js';
+import Footer, {footerRowCount} from './components/Footer.js';
+import Header, {headerRowCount} from './components/Header.js';
+import Headline, {headlineRowCount} from './components/Headline.js';
 import LogLines from './components/LogLines.js';
-import PositionBars from './components/PositionBars.js';
-import Trends from './components/Trends.js';
+import PositionBars, {positionBarsRowCount} from './components/PositionBars.js';
+import Trends, {TRENDS_ROWS} from './components/Trends.js';
 import {explainNumbersOf, type ExplainFn} from './explain-numbers.js';
 import {cumulativeLabel, mixedIntervalNote} from './format.js';
 import useDashboardKeys from './hooks/use-dashboard-keys.js';
 import useSnapshot from './hooks/use-snapshot.js';
-import useTerminalWidth from './hooks/use-terminal-width.js';
+import useTerminalSize from './hooks/use-terminal-size.js';
 import type {SnapshotSource} from './snapshot.js';
 
 type Props = {
@@ -25,6 +25,8 @@ type Props = {
 	readonly explain: ExplainFn;
 	/** Fixed width in columns (tests, captures); the terminal's width, following resizes, otherwise. */
 	readonly columns?: number;
+	/** Fixed height in rows (tests, captures); the terminal's height otherwise. */
+	readonly rows?: number;
 	/** Called when `q` is pressed, after the app asks Ink to exit. */
 	readonly onQuit?: () => void;
 	/** Start with conditional rates shown. @default false */
@@ -36,27 +38,43 @@ type Props = {
 /** Two columns from this width up; one below. */
 export const WIDE_COLUMNS = 110;
 
+/** Rows a scroll key moves the explain panel. */
+const SCROLL_STEP = 5;
+
 /**
  * The live dashboard: vLLM log lines above (printed once), then header, headline metrics,
  * per-position bars, sparklines and the engine panel, and the keys. It renders snapshots only;
  * the keys act through `controls`, and `q` exits Ink (the caller decides the exit code).
+ *
+ * The live frame stays shorter than the terminal, so the header never scrolls away: the panels
+ * below the headline figures give way first (bars past the rows left, then trends, then the
+ * engine panel), and a long explain topic scrolls.
  */
-export default function App({source, controls, explain, columns, onQuit, initialConditional = false, initialExplain = false}: Props) {
+export default function App({source, controls, explain, columns, rows, onQuit, initialConditional = false, initialExplain = false}: Props) {
 	const snapshot = useSnapshot(source);
-	const width = useTerminalWidth(columns);
+	const {columns: width, rows: height} = useTerminalSize({
+		...(columns === undefined ? {} : {columns}),
+		...(rows === undefined ? {} : {rows}),
+	});
+	// The explain panel's largest scroll offset at the last render (keys clamp to it).
+	const maxScroll = useRef(0);
 	const {exit} = useApp();
 	const [conditional, setConditional] = useState(initialConditional);
 	// One state, updated functionally: Ink installs a new key handler only after the frame is
 	// painted, so a key that arrives in between (typed fast, pasted) reaches the previous render's
 	// handler; reading the view from that render's closure would drop it.
-	const [{explaining, explainIndex}, setExplainView] = useState({explaining: initialExplain, explainIndex: 0});
+	const [{explaining, explainIndex, scroll}, setExplainView] = useState({explaining: initialExplain, explainIndex: 0, scroll: 0});
 	const [notice, setNotice] = useState<string | undefined>(undefined);
 	useDashboardKeys(controls, {
 		notify: setNotice,
 		toggleConditional: () => setConditional(c => !c),
 		toggleExplain: () => setExplainView(v => ({...v, explaining: !v.explaining})),
 		closeExplain: () => setExplainView(v => (v.explaining ? {...v, explaining: false} : v)),
-		moveExplain: step => setExplainView(v => (v.explaining ? {...v, explainIndex: v.explainIndex + step} : v)),
+		moveExplain: step => setExplainView(v => (v.explaining ? {...v, explainIndex: v.explainIndex + step, scroll: 0} : v)),
+		scrollExplain: step =>
+			setExplainView(v =>
+				v.explaining ? {...v, scroll: Math.min(maxScroll.current, Math.max(0, Math.min(v.scroll, maxScroll.current) + step * SCROLL_STEP))} : v,
+			),
 		quit: () => {
 			exit();
 			onQuit?.();
@@ -69,6 +87,15 @@ export default function App({source, controls, explain, columns, onQuit, initial
 	const lifetimeLabel = cumulativeLabel(snapshot.kChange);
 	const intervalNote = interval === undefined ? undefined : mixedIntervalNote(snapshot.intervalKs, header.k, header.logIntervalS);
 	const spanLabel = interval === undefined ? lifetimeLabel : (intervalNote ?? `last ${header.logIntervalS}s`);
+	// Rows for the panels: the terminal minus the header, the keys, the status lines, and the row
+	// the cursor rests on (a frame as tall as the terminal makes Ink clear and rewrite the screen).
+	const budget = height - 1 - headerRowCount(header, width) - footerRowCount(width) - (header.done ? 1 : 0) - (notice === undefined ? 0 : 1);
+	const headlineRows = headlineRowCount(intervalNote);
+	const barsRows = positionBarsRowCount(span.unconditionalRates.length, Math.max(0, budget - headlineRows));
+	const afterLeft = wide ? budget : budget - headlineRows - barsRows;
+	const showTrends = afterLeft >= TRENDS_ROWS;
+	const engineRows = enginePanelRowCount(snapshot.engine, column);
+	const showEngine = afterLeft - (showTrends ? TRENDS_ROWS : 0) >= engineRows;
 	const left = (
 		<Box flexDirection="column" width={column}>
 			<Headline
@@ -86,28 +113,37 @@ export default function App({source, controls, explain, columns, onQuit, initial
 				conditional={conditional}
 				spanLabel={spanLabel}
 				width={column}
+				maxRows={barsRows}
 			/>
 		</Box>
 	);
 	const right = (
 		<Box flexDirection="column" width={column}>
-			<Trends history={snapshot.history} width={column} />
-			<EnginePanel
-				engine={snapshot.engine}
-				speedupInterval={interval?.estimatedSpeedup}
-				speedupLifetime={lifetime.estimatedSpeedup}
-				lifetimeLabel={lifetimeLabel}
-				logIntervalS={header.logIntervalS}
-				width={column}
-			/>
+			{showTrends ? <Trends history={snapshot.history} width={column} /> : null}
+			{showEngine ? (
+				<EnginePanel
+					engine={snapshot.engine}
+					speedupInterval={interval?.estimatedSpeedup}
+					speedupLifetime={lifetime.estimatedSpeedup}
+					lifetimeLabel={lifetimeLabel}
+					logIntervalS={header.logIntervalS}
+					width={column}
+				/>
+			) : null}
 		</Box>
 	);
+	const sections = explaining ? explain(explainNumbersOf(snapshot)) : [];
+	const explainMaxRows = Math.max(3, budget);
+	if (explaining && sections.length > 0) {
+		const section = sections[((explainIndex % sections.length) + sections.length) % sections.length]!;
+		maxScroll.current = maxExplainScroll(explainRows(section, width).length, explainMaxRows);
+	}
 	return (
 		<Box flexDirection="column" width={width}>
 			<LogLines logs={snapshot.logs} />
 			<Header header={header} width={width} />
 			{explaining ? (
-				<ExplainPanel sections={explain(explainNumbersOf(snapshot))} index={explainIndex} width={width} />
+				<ExplainPanel sections={sections} index={explainIndex} width={width} maxRows={explainMaxRows} scroll={scroll} />
 			) : wide ? (
 				<Box flexDirection="row" columnGap={1}>
 					{left}

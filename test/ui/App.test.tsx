@@ -27,7 +27,14 @@ const emptySpan: Partial<SpanView> = {
 function frameAt(columns: number, snapshot: DashboardSnapshot = createTestSnapshot(), conditional = false): string {
 	return plain(
 		renderToString(
-			<App source={staticSource(snapshot)} controls={recordingControls()} explain={noExplain} columns={columns} initialConditional={conditional} />,
+			<App
+				source={staticSource(snapshot)}
+				controls={recordingControls()}
+				explain={noExplain}
+				columns={columns}
+				rows={60}
+				initialConditional={conditional}
+			/>,
 			{columns},
 		),
 	);
@@ -271,7 +278,7 @@ describe('dashboard keys (ink-testing-library)', () => {
 			);
 			expect(app).toContain(`─ Explain 1/${sections.length}: What a draft is`);
 			for (let i = 0; i < sections.length; i++) {
-				const frame = plain(renderToString(<ExplainPanel sections={sections} index={i} width={80} />, {columns: 80}));
+				const frame = plain(renderToString(<ExplainPanel sections={sections} index={i} width={80} maxRows={1000} scroll={0} />, {columns: 80}));
 				expect(frame.split('\n')[0]).toMatch(new RegExp(`^─ Explain ${i + 1}/${sections.length}: `));
 				// Before any draft the rates read 0 (vLLM's reader convention); src/explain itself may still print a NaN depth.
 				if (live) expect(frame).not.toMatch(/NaN/);
@@ -280,6 +287,95 @@ describe('dashboard keys (ink-testing-library)', () => {
 		}
 		const bonus = explainSections(explainNumbersOf(createTestSnapshot())).find(s => s.id === 'bonus-token')!;
 		expect(bonus.body).toContain('mean acceptance length = 1 + accepted / drafts = 1 + 33,600 / 21,000 = 2.60');
+	});
+
+	it.each([60, 80, 100])('the explain panel rewraps prose to %i columns: no row breaks before a word that fits', columns => {
+		const sections = explainSections(explainNumbersOf(createTestSnapshot()));
+		const draft = sections.find(s => s.id === 'draft')!;
+		const frame = plain(renderToString(<ExplainPanel sections={[draft]} index={0} width={columns} maxRows={1000} scroll={0} />, {columns}));
+		const rows = frame.split('\n').slice(1); // below the title
+		const inner = columns - 2;
+		for (let i = 0; i + 1 < rows.length; i++) {
+			const row = rows[i]!.trimStart();
+			const next = rows[i + 1]!.trim();
+			if (row === '' || next === '' || /[.:]$/.test(row)) continue;
+			// The next row's first word did not fit on this row (greedy wrapping at the panel's width).
+			expect(rows[i]!.length + 1 + next.split(' ')[0]!.length, `${rows[i]}\n${rows[i + 1]}`).toBeGreaterThan(inner);
+		}
+		// Nothing lost: the same words as the source.
+		expect(rows.join(' ').split(/\s+/).filter(Boolean)).toEqual(draft.body.split(/\s+/).filter(Boolean));
+	});
+
+	it.each([
+		[60, 20],
+		[80, 24],
+		[100, 30],
+	])('at %i×%i the live frame keeps the header on screen: main view and every explain topic, at k=3 and k=12', (columns, rows) => {
+		const k12 = Array.from({length: 12}, (_, i) => 0.8 * 0.8 ** i);
+		const snapshots = [
+			createTestSnapshot(),
+			createTestSnapshot({
+				header: {k: 12},
+				interval: {unconditionalRates: k12, conditionalRates: k12},
+				lifetime: {
+					unconditionalRates: k12,
+					conditionalRates: k12,
+					acceptedPerPos: k12.map(r => Math.round(r * 21_000)),
+					draftedPerPos: k12.map(() => 21_000),
+				},
+				expected: {unconditionalRates: k12, conditionalRates: k12},
+				intervalKs: [11, 12],
+			}),
+		];
+		for (const snapshot of snapshots) {
+			const sections = explainSections(explainNumbersOf(snapshot));
+			const views = [false, ...sections.map((_, i) => i)] as const;
+			for (const view of views) {
+				const explainFn = view === false ? explainSections : () => sections.slice(view as number);
+				const frame = plain(
+					renderToString(
+						<App
+							source={staticSource(snapshot)}
+							controls={recordingControls()}
+							explain={explainFn}
+							columns={columns}
+							rows={rows}
+							initialExplain={view !== false}
+						/>,
+						{columns},
+					),
+				);
+				const lines = frame.split('\n');
+				const top = lines.findIndex(l => l.startsWith('specsim  '));
+				const live = lines.slice(top);
+				expect(live.length, `${columns}×${rows} view ${String(view)}:\n${live.join('\n')}`).toBeLessThanOrEqual(rows - 1);
+				expect(live.at(-1)).toMatch(/q quit$/);
+				for (const line of live) expect(line.length).toBeLessThanOrEqual(columns);
+			}
+		}
+	});
+
+	it('PgDn and PgUp scroll a topic taller than the terminal', async () => {
+		const sections = explainSections(explainNumbersOf(createTestSnapshot()));
+		const source = staticSource(createTestSnapshot());
+		const {stdin, lastFrame, unmount} = render(
+			<App
+				source={source}
+				controls={recordingControls()}
+				explain={() => sections.filter(s => s.id === 'per-position')}
+				columns={60}
+				rows={20}
+				initialExplain
+			/>,
+		);
+		await vi.waitFor(() => expect(plain(lastFrame())).toMatch(/rows 1–\d+ of \d+ · PgUp\/PgDn scroll/));
+		stdin.write('\u001B[6~');
+		await vi.waitFor(() => expect(plain(lastFrame())).toMatch(/rows 6–\d+ of \d+ · PgUp\/PgDn scroll/));
+		for (let i = 0; i < 20; i++) stdin.write('\u001B[6~');
+		await vi.waitFor(() => expect(plain(lastFrame())).toMatch(/rows \d+–(\d+) of \1 · PgUp/));
+		stdin.write('\u001B[5~');
+		await vi.waitFor(() => expect(plain(lastFrame())).not.toMatch(/rows \d+–(\d+) of \1 · PgUp/));
+		unmount();
 	});
 
 	it('re-renders when the source publishes', async () => {

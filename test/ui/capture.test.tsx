@@ -10,18 +10,18 @@ import {plain} from './create-test-snapshot.js';
 
 /**
  * The README's picture of the dashboard: the default preset after 60 virtual seconds at 100
- * columns, rendered from a real session (seeded, virtual time only, so the text is reproducible).
+ * columns and 40 rows (tall enough for every panel), rendered from a real session (seeded, virtual time only, so the text is reproducible).
  * A diff here is a review item: regenerate with `npx vitest run test/ui/capture.test.tsx -u`.
  */
 describe('dashboard capture', () => {
-	it('default preset, 60 virtual seconds, 100 columns', async () => {
+	it('default preset, 60 virtual seconds, 100×40', async () => {
 		const {config} = await loadPreset(DEFAULT_PRESET);
 		const session = new Session(config, {seed: 0});
 		const store = createSnapshotStore(session, {metricsUrl: 'http://127.0.0.1:8000/metrics', maxLogLines: 3});
 		session.built.simulation.runUntil(60);
 		store.refresh();
 		const controls = createDashboardControls(session, {refresh: store.refresh, onRestart: store.restarted});
-		const frame = plain(renderToString(<App source={store} controls={controls} explain={explainSections} columns={100} />, {columns: 100}));
+		const frame = plain(renderToString(<App source={store} controls={controls} explain={explainSections} columns={100} rows={40} />, {columns: 100}));
 		store.close();
 		expect(frame).toContain('t=00:01:00');
 		await expect(`${frame}\n`).toMatchFileSnapshot('__capture__/dashboard.txt');

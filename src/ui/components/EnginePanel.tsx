@@ -1,7 +1,8 @@
 import {Box, Text} from 'ink';
 import {fit, formatCount, formatFactor, formatLatency, formatPercent, formatRate} from '../format.js';
 import type {EngineView, Percentiles} from '../snapshot.js';
-import Panel from './Panel.js';
+import {flowRows} from '../reflow.js';
+import Panel, {PANEL_CHROME} from './Panel.js';
 
 type Props = {
 	readonly engine: EngineView;
@@ -13,6 +14,26 @@ type Props = {
 	readonly logIntervalS: number;
 	readonly width: number;
 };
+
+/** Rows the panel takes at `width`: its title, the wrapping state line, two latency lines and the speedup. */
+export function enginePanelRowCount(engine: EngineView, width: number): number {
+	const items = [
+		`running ${formatCount(engine.numRunning)}`,
+		`waiting ${formatCount(engine.numWaiting)}`,
+		`batch ${formatCount(engine.batchTokens)} tok`,
+		`KV ${formatPercent(engine.kvUsage)}`,
+		`output ${formatRate(engine.outputTokensPerS)} tok/s`,
+	];
+	return (
+		1 +
+		flowRows(
+			items.map(item => item.length),
+			width - PANEL_CHROME,
+			2,
+		) +
+		3
+	);
+}
 
 /** The scheduler's state and latency: what `vllm:num_requests_*`, KV usage and the histograms show. */
 export default function EnginePanel({engine, speedupInterval, speedupLifetime, lifetimeLabel, logIntervalS, width}: Props) {

@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import {flowRows} from '../reflow.js';
 
 type Props = {
 	readonly width: number;
@@ -14,6 +15,15 @@ const KEYS: ReadonlyArray<readonly [string, string]> = [
 	['r', 'reset'],
 	['q', 'quit'],
 ];
+
+/** Rows the footer takes at `width`. */
+export function footerRowCount(width: number): number {
+	return flowRows(
+		KEYS.map(([key, action]) => [...key].length + 1 + action.length),
+		width,
+		2,
+	);
+}
 
 /** The keys, always visible. */
 export default function Footer({width}: Props) {

@@ -1,5 +1,6 @@
 import {Box, Text} from 'ink';
 import {formatClock, formatFactor, formatSpeed} from '../format.js';
+import {flowRows} from '../reflow.js';
 import type {HeaderView} from '../snapshot.js';
 
 type Props = {
@@ -7,9 +8,28 @@ type Props = {
 	readonly width: number;
 };
 
+const stateOf = (header: HeaderView): string => (header.done ? '■ finished' : header.paused ? '‖ paused' : '▶ running');
+const metricsOf = (header: HeaderView): string => header.metricsUrl ?? 'off (--no-server)';
+
+/** Rows the header takes at `width` (its two lines of items wrap on narrow terminals). */
+export function headerRowCount(header: HeaderView, width: number): number {
+	const first = ['specsim', header.preset, header.model, `${header.method} k=${header.k}`];
+	if (header.numEngines > 1) first.push(`${header.numEngines} engines`);
+	const second = [
+		stateOf(header),
+		`t=${formatClock(header.virtualS)}`,
+		`speed ${formatSpeed(header.speed)}`,
+		`seed ${header.seed}`,
+		`acceptance ${formatFactor(header.acceptanceScale)}`,
+		`/metrics ${metricsOf(header)}`,
+	];
+	const widths = (items: string[]): number[] => items.map(item => [...item].length);
+	return flowRows(widths(first), width, 2) + flowRows(widths(second), width, 2);
+}
+
 /** What is simulated and how it runs: preset, model, method, k, seed, clock, speed, state, `/metrics`. */
 export default function Header({header, width}: Props) {
-	const state = header.done ? '■ finished' : header.paused ? '‖ paused' : '▶ running';
+	const state = stateOf(header);
 	const stateColor = header.done ? 'gray' : header.paused ? 'yellow' : 'green';
 	return (
 		<Box flexDirection="column" width={width}>
@@ -33,7 +53,7 @@ export default function Header({header, width}: Props) {
 				<Text>seed {header.seed}</Text>
 				<Text>acceptance {formatFactor(header.acceptanceScale)}</Text>
 				<Text>
-					/metrics <Text color="blue">{header.metricsUrl ?? 'off (--no-server)'}</Text>
+					/metrics <Text color="blue">{metricsOf(header)}</Text>
 				</Text>
 			</Box>
 		</Box>

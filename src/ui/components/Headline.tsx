@@ -19,6 +19,11 @@ type Props = {
 
 type Row = {readonly label: string; readonly interval: string; readonly lifetime: string; readonly model: string};
 
+/** Rows the panel takes: title, column heads, five figures, the interval note if any, the formula's two lines. */
+export function headlineRowCount(intervalNote: string | undefined): number {
+	return 9 + (intervalNote === undefined ? 0 : 1);
+}
+
 /**
  * The headline spec-decode figures for the last log interval and since start (or since the last
  * k change), beside what the acceptance model predicts at the current k; and the mean acceptance

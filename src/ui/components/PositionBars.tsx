@@ -11,21 +11,33 @@ type Props = {
 	/** Which span `rates` covers, for the subtitle. */
 	readonly spanLabel: string;
 	readonly width: number;
+	/** Rows the panel may take (title and legend included); positions past it are summarised in one line. */
+	readonly maxRows?: number;
 };
+
+/** Rows the panel takes for `numPositions` positions within `maxRows` (0 when not even one position fits). */
+export function positionBarsRowCount(numPositions: number, maxRows = Number.POSITIVE_INFINITY): number {
+	if (numPositions + 2 <= maxRows) return numPositions + 2;
+	return maxRows >= 4 ? maxRows : 0;
+}
 
 /**
  * Per-position acceptance as horizontal bars with the model's value marked `│`. Unconditional
  * (vLLM's `num_accepted_tokens_per_pos / num_drafts`) falls with position because a token counts
  * only when every earlier one was accepted; conditional divides by the previous position instead.
  */
-export default function PositionBars({rates, expected, conditional, spanLabel, width}: Props) {
+export default function PositionBars({rates, expected, conditional, spanLabel, width, maxRows}: Props) {
+	const rowCount = positionBarsRowCount(rates.length, maxRows);
+	if (rowCount === 0) return null;
+	// All positions, or as many as fit beside a line that names the hidden ones.
+	const shown = rowCount === rates.length + 2 ? rates.length : rowCount - 3;
 	const inner = width - PANEL_CHROME;
 	const barWidth = Math.max(10, inner - 7 - 18);
 	const kind = conditional ? 'conditional' : 'unconditional';
 	const formula = conditional ? 'accepted at i / accepted at i−1' : 'accepted at i / drafts';
 	return (
 		<Panel title={`Per-position acceptance: ${kind}`} subtitle={spanLabel} width={width}>
-			{rates.map((rate, i) => (
+			{rates.slice(0, shown).map((rate, i) => (
 				// biome-ignore lint/suspicious/noArrayIndexKey: the row is draft position i; the index is its identity.
 				<Text key={i}>
 					{fit(`pos ${i}`, 7)}
@@ -34,6 +46,11 @@ export default function PositionBars({rates, expected, conditional, spanLabel, w
 					<Text color="yellow">{fit(`model ${formatFixed(expected[i])}`, 12, 'right')}</Text>
 				</Text>
 			))}
+			{shown < rates.length ? (
+				<Text dimColor wrap="truncate-end">
+					{`pos ${shown}..${rates.length - 1} not shown: a taller terminal shows them`}
+				</Text>
+			) : null}
 			<Text dimColor wrap="truncate-end">
 				{formula}
 				{'   │ = model'}

@@ -8,6 +8,9 @@ type Props = {
 	readonly width: number;
 };
 
+/** Rows the panel takes: its title and three sparklines. */
+export const TRENDS_ROWS = 4;
+
 /** Sparklines of acceptance rate, mean acceptance length and output tokens/s, newest at the right. */
 export default function Trends({history, width}: Props) {
 	const inner = width - PANEL_CHROME;

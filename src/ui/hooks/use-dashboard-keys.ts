@@ -8,6 +8,8 @@ export type ViewActions = {
 	readonly closeExplain: () => void;
 	/** ← and → in the explain panel. */
 	readonly moveExplain: (step: 1 | -1) => void;
+	/** PgDn and PgUp in the explain panel. */
+	readonly scrollExplain: (step: 1 | -1) => void;
 	readonly quit: () => void;
 	/** After every key: what a simulation key reported when it did nothing, else undefined (clears the line). */
 	readonly notify: (notice: ControlNotice) => void;
@@ -15,7 +17,7 @@ export type ViewActions = {
 
 /**
  * The dashboard's keys: `p` pause, `+`/`-` speed, `[`/`]` k, `↑`/`↓` acceptance, `t` rates,
- * `e` explain (`←`/`→` change topic, Esc closes), `r` reset, `q` quit. `=` and `_` count as `+`
+ * `e` explain (`←`/`→` change topic, PgUp/PgDn scroll, Esc closes), `r` reset, `q` quit. `=` and `_` count as `+`
  * and `-`, so the unshifted key works too.
  */
 export default function useDashboardKeys(controls: DashboardControls, view: ViewActions): void {
@@ -29,6 +31,8 @@ export default function useDashboardKeys(controls: DashboardControls, view: View
 		if (key.escape) return viewAction(view.closeExplain);
 		if (key.rightArrow) return viewAction(() => view.moveExplain(1));
 		if (key.leftArrow) return viewAction(() => view.moveExplain(-1));
+		if (key.pageDown) return viewAction(() => view.scrollExplain(1));
+		if (key.pageUp) return viewAction(() => view.scrollExplain(-1));
 		switch (input) {
 			case 'p':
 				return controls.togglePause();
