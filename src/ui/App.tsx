@@ -90,12 +90,19 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 	// Rows for the panels: the terminal minus the header, the keys, the status lines, and the row
 	// the cursor rests on (a frame as tall as the terminal makes Ink clear and rewrite the screen).
 	const budget = height - 1 - headerRowCount(header, width) - footerRowCount(width) - (header.done ? 1 : 0) - (notice === undefined ? 0 : 1);
+	// Priority: headline figures, a few bars, the engine panel, the trends, then the other bars.
 	const headlineRows = headlineRowCount(intervalNote);
-	const barsRows = positionBarsRowCount(span.unconditionalRates.length, Math.max(0, budget - headlineRows));
-	const afterLeft = wide ? budget : budget - headlineRows - barsRows;
-	const showTrends = afterLeft >= TRENDS_ROWS;
+	const numPositions = span.unconditionalRates.length;
 	const engineRows = enginePanelRowCount(snapshot.engine, column);
-	const showEngine = afterLeft - (showTrends ? TRENDS_ROWS : 0) >= engineRows;
+	const belowHeadline = Math.max(0, budget - headlineRows);
+	const minBars = positionBarsRowCount(numPositions, Math.min(belowHeadline, 4));
+	// Wide: the right column (trends, engine) has the whole budget; narrow: what the minimal bars leave.
+	let rest = wide ? budget : belowHeadline - minBars;
+	const showEngine = rest >= engineRows;
+	if (showEngine) rest -= engineRows;
+	const showTrends = rest >= TRENDS_ROWS;
+	if (showTrends) rest -= TRENDS_ROWS;
+	const barsRows = positionBarsRowCount(numPositions, wide ? belowHeadline : minBars + rest);
 	const left = (
 		<Box flexDirection="column" width={column}>
 			<Headline

@@ -162,6 +162,17 @@ describe('dashboard keys (ink-testing-library)', () => {
 		unmount();
 	});
 
+	it('several key presses in one input chunk (a held key) each act', async () => {
+		const controls = recordingControls();
+		const {stdin, unmount} = render(<App source={staticSource(createTestSnapshot())} controls={controls} explain={noExplain} />);
+		stdin.write(']]]');
+		await vi.waitFor(() => expect(controls.calls).toEqual(['increaseK', 'increaseK', 'increaseK']));
+		stdin.write('[[');
+		await vi.waitFor(() => expect(controls.calls).toHaveLength(5));
+		expect(controls.calls.slice(3)).toEqual(['decreaseK', 'decreaseK']);
+		unmount();
+	});
+
 	it('maps each simulation key to its control, in order', async () => {
 		const controls = recordingControls();
 		const {stdin, unmount} = render(<App source={staticSource(createTestSnapshot())} controls={controls} explain={noExplain} />);
@@ -225,7 +236,7 @@ describe('dashboard keys (ink-testing-library)', () => {
 			];
 		};
 		const source = staticSource(createTestSnapshot());
-		const {stdin, lastFrame, unmount} = render(<App source={source} controls={recordingControls()} explain={explain} />);
+		const {stdin, lastFrame, unmount} = render(<App source={source} controls={recordingControls()} explain={explain} rows={60} />);
 		expect(plain(lastFrame())).not.toContain('─ Explain');
 		stdin.write('\u001B[C'); // → does nothing while the panel is closed
 		stdin.write('e');

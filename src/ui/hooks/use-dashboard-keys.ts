@@ -22,7 +22,14 @@ export type ViewActions = {
  */
 export default function useDashboardKeys(controls: DashboardControls, view: ViewActions): void {
 	useInput((input, key) => {
-		view.notify(handle(input, key));
+		// A held key or a fast typist can deliver several characters in one chunk: act on each.
+		if (input.length > 1 && !key.ctrl && !key.meta) {
+			let notice: ControlNotice;
+			for (const char of input) notice = handle(char, key);
+			view.notify(notice);
+		} else {
+			view.notify(handle(input, key));
+		}
 	});
 
 	function handle(input: string, key: Key): ControlNotice {
