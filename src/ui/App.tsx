@@ -11,6 +11,7 @@ import PositionBars, {positionBarsRowCount} from './components/PositionBars.js';
 import Trends, {TRENDS_ROWS} from './components/Trends.js';
 import {explainNumbersOf, type ExplainFn} from './explain-numbers.js';
 import {cumulativeLabel, mixedIntervalNote} from './format.js';
+import {keysHelpSection} from './help.js';
 import useDashboardKeys from './hooks/use-dashboard-keys.js';
 import useSnapshot from './hooks/use-snapshot.js';
 import useTerminalSize from './hooks/use-terminal-size.js';
@@ -139,7 +140,7 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 			) : null}
 		</Box>
 	);
-	const sections = explaining ? explain(explainNumbersOf(snapshot)) : [];
+	const sections = explaining ? [...explain(explainNumbersOf(snapshot)), keysHelpSection(header)] : [];
 	const explainMaxRows = Math.max(3, budget);
 	if (explaining && sections.length > 0) {
 		const section = sections[((explainIndex % sections.length) + sections.length) % sections.length]!;

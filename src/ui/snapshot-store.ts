@@ -168,6 +168,8 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 				model: info.model,
 				method: info.method,
 				k,
+				maxK: info.maxNumSpecTokens,
+				speculative: info.speculative,
 				seed: info.seed,
 				virtualS: session.elapsedS,
 				speed: session.speed,

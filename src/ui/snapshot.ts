@@ -52,6 +52,10 @@ export type HeaderView = {
 	readonly method: string;
 	/** `num_speculative_tokens` now in force. */
 	readonly k: number;
+	/** The largest k `]` reaches. */
+	readonly maxK: number;
+	/** Speculative decoding is on (k can change live). */
+	readonly speculative: boolean;
 	readonly seed: number;
 	/** Virtual seconds since the simulation's start. */
 	readonly virtualS: number;

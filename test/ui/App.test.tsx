@@ -240,7 +240,7 @@ describe('dashboard keys (ink-testing-library)', () => {
 		expect(plain(lastFrame())).not.toContain('─ Explain');
 		stdin.write('\u001B[C'); // → does nothing while the panel is closed
 		stdin.write('e');
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/2: Acceptance length  ←/→ topic · e or Esc closes'), SETTLE);
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/3: Acceptance length  ←/→ topic · e or Esc closes'), SETTLE);
 		expect(plain(lastFrame())).toContain('\n 1 + 33600 / 21000 = 2.60\n');
 		expect(plain(lastFrame())).not.toContain('─ Trends');
 		expect(seen.at(-1)).toMatchObject({
@@ -259,17 +259,17 @@ describe('dashboard keys (ink-testing-library)', () => {
 			logIntervalS: 10,
 		});
 		stdin.write('\u001B[C');
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 2/2: drafts × k is not draft tokens'), SETTLE);
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 2/3: drafts × k is not draft tokens'), SETTLE);
 		expect(plain(lastFrame())).toContain('\n 21000 × 3 vs 63000\n');
 		// Live: a new snapshot re-renders the panel with its numbers.
 		source.set(createTestSnapshot({lifetime: {numDrafts: 22_000, numDraftTokens: 66_000}}));
 		await vi.waitFor(() => expect(plain(lastFrame())).toContain('22000 × 3 vs 66000'), SETTLE);
 		stdin.write('\u001B[D');
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/2'), SETTLE);
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/3'), SETTLE);
 		stdin.write('\u001B');
 		await vi.waitFor(() => expect(plain(lastFrame())).not.toContain('─ Explain'), SETTLE);
 		stdin.write('e');
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/2'), SETTLE);
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/3'), SETTLE);
 		stdin.write('e');
 		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Trends'), SETTLE);
 		unmount();
@@ -287,7 +287,7 @@ describe('dashboard keys (ink-testing-library)', () => {
 					columns: 80,
 				}),
 			);
-			expect(app).toContain(`─ Explain 1/${sections.length}: What a draft is`);
+			expect(app).toContain(`─ Explain 1/${sections.length + 1}: What a draft is`);
 			for (let i = 0; i < sections.length; i++) {
 				const frame = plain(renderToString(<ExplainPanel sections={sections} index={i} width={80} maxRows={1000} scroll={0} />, {columns: 80}));
 				expect(frame.split('\n')[0]).toMatch(new RegExp(`^─ Explain ${i + 1}/${sections.length}: `));
@@ -386,6 +386,20 @@ describe('dashboard keys (ink-testing-library)', () => {
 		await vi.waitFor(() => expect(plain(lastFrame())).toMatch(/rows \d+–(\d+) of \1 · PgUp/));
 		stdin.write('\u001B[5~');
 		await vi.waitFor(() => expect(plain(lastFrame())).not.toMatch(/rows \d+–(\d+) of \1 · PgUp/));
+		unmount();
+	});
+
+	it('the last explain topic is the keys help: the k limit, the multiplier bounds, what a k change means', async () => {
+		const {stdin, lastFrame, unmount} = render(
+			<App source={staticSource(createTestSnapshot({header: {maxK: 11}}))} controls={recordingControls()} explain={noExplain} rows={60} />,
+		);
+		stdin.write('e');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/1: Keys and live changes'));
+		const frame = plain(lastFrame()).replace(/\n /g, ' ');
+		expect(frame).toContain('within 1..11 (the smallest of MAX_NUM_SPEC_TOKENS');
+		expect(frame).toContain('within ×0.10..×10.00');
+		expect(frame).toContain("applies at each engine's next step");
+		expect(frame).toContain('"since k=N"');
 		unmount();
 	});
 

@@ -63,6 +63,8 @@ export function createTestSnapshot(overrides: Overrides = {}): DashboardSnapshot
 			model: 'meta-llama/Llama-3.1-8B-Instruct',
 			method: 'eagle3',
 			k: 3,
+			maxK: 64,
+			speculative: true,
 			seed: 0,
 			virtualS: 125,
 			speed: 1,
