@@ -178,6 +178,28 @@ describe('every dashboard key, then simulated steps', async () => {
 		expect(h.store.refresh().intervalKs).toEqual([2]);
 	});
 
+	it('[ keeps the higher position series on /metrics, which stop growing; ] adds one at 0', async () => {
+		const h = harness(config);
+		const position = async (pos: number): Promise<number | undefined> => {
+			const {values} = await h.session.registry.getSingleMetric('vllm:spec_decode_num_accepted_tokens_per_pos')!.get();
+			return values.find(v => v.labels['position'] === String(pos))?.value;
+		};
+		h.run(5);
+		h.press('decreaseK');
+		h.run(1); // the steps in flight at the change complete under k=3
+		const atChange = await position(2);
+		expect(atChange).toBeGreaterThan(0);
+		h.run(20);
+		expect(await position(2)).toBe(atChange);
+		expect(await position(1)).toBeGreaterThan(0);
+		h.press('increaseK');
+		h.press('increaseK');
+		expect(await position(3)).toBe(0);
+		h.run(5);
+		expect(await position(3)).toBeGreaterThan(0);
+		expect(await position(2)).toBeGreaterThan(atChange!);
+	});
+
 	it('[ with 3 engines: each engine switches at its own next step', async () => {
 		const h = harness({...config, engines: {...config.engines, count: 3}});
 		h.run(5);
