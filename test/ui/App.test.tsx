@@ -156,9 +156,9 @@ describe('dashboard keys (ink-testing-library)', () => {
 		const controls = {...recordingControls(), increaseK: () => '] does nothing: k=64 is the limit'};
 		const {stdin, lastFrame, unmount} = render(<App source={staticSource(createTestSnapshot())} controls={controls} explain={noExplain} />);
 		stdin.write(']');
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('\n] does nothing: k=64 is the limit\np pause'));
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('\n] does nothing: k=64 is the limit\np pause'), SETTLE);
 		stdin.write('t');
-		await vi.waitFor(() => expect(plain(lastFrame())).not.toContain('does nothing'));
+		await vi.waitFor(() => expect(plain(lastFrame())).not.toContain('does nothing'), SETTLE);
 		unmount();
 	});
 
@@ -166,9 +166,9 @@ describe('dashboard keys (ink-testing-library)', () => {
 		const controls = recordingControls();
 		const {stdin, unmount} = render(<App source={staticSource(createTestSnapshot())} controls={controls} explain={noExplain} />);
 		stdin.write(']]]');
-		await vi.waitFor(() => expect(controls.calls).toEqual(['increaseK', 'increaseK', 'increaseK']));
+		await vi.waitFor(() => expect(controls.calls).toEqual(['increaseK', 'increaseK', 'increaseK']), SETTLE);
 		stdin.write('[[');
-		await vi.waitFor(() => expect(controls.calls).toHaveLength(5));
+		await vi.waitFor(() => expect(controls.calls).toHaveLength(5), SETTLE);
 		expect(controls.calls.slice(3)).toEqual(['decreaseK', 'decreaseK']);
 		unmount();
 	});
@@ -218,7 +218,7 @@ describe('dashboard keys (ink-testing-library)', () => {
 		const {stdin, lastFrame, unmount} = render(<App source={staticSource(createTestSnapshot())} controls={recordingControls()} explain={explain} />);
 		stdin.write('e');
 		stdin.write('\u001B[C');
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 2/2: Second topic'), SETTLE);
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 2/3: Second topic'), SETTLE);
 		unmount();
 	});
 
@@ -379,13 +379,13 @@ describe('dashboard keys (ink-testing-library)', () => {
 				initialExplain
 			/>,
 		);
-		await vi.waitFor(() => expect(plain(lastFrame())).toMatch(/rows 1–\d+ of \d+ · PgUp\/PgDn scroll/));
+		await vi.waitFor(() => expect(plain(lastFrame())).toMatch(/rows 1–\d+ of \d+ · PgUp\/PgDn scroll/), SETTLE);
 		stdin.write('\u001B[6~');
-		await vi.waitFor(() => expect(plain(lastFrame())).toMatch(/rows 6–\d+ of \d+ · PgUp\/PgDn scroll/));
+		await vi.waitFor(() => expect(plain(lastFrame())).toMatch(/rows 6–\d+ of \d+ · PgUp\/PgDn scroll/), SETTLE);
 		for (let i = 0; i < 20; i++) stdin.write('\u001B[6~');
-		await vi.waitFor(() => expect(plain(lastFrame())).toMatch(/rows \d+–(\d+) of \1 · PgUp/));
+		await vi.waitFor(() => expect(plain(lastFrame())).toMatch(/rows \d+–(\d+) of \1 · PgUp/), SETTLE);
 		stdin.write('\u001B[5~');
-		await vi.waitFor(() => expect(plain(lastFrame())).not.toMatch(/rows \d+–(\d+) of \1 · PgUp/));
+		await vi.waitFor(() => expect(plain(lastFrame())).not.toMatch(/rows \d+–(\d+) of \1 · PgUp/), SETTLE);
 		unmount();
 	});
 
@@ -394,7 +394,7 @@ describe('dashboard keys (ink-testing-library)', () => {
 			<App source={staticSource(createTestSnapshot({header: {maxK: 11}}))} controls={recordingControls()} explain={noExplain} rows={60} />,
 		);
 		stdin.write('e');
-		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/1: Keys and live changes'));
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/1: Keys and live changes'), SETTLE);
 		const frame = plain(lastFrame()).replace(/\n /g, ' ');
 		expect(frame).toContain('within 1..11 (the smallest of MAX_NUM_SPEC_TOKENS');
 		expect(frame).toContain('within ×0.10..×10.00');
