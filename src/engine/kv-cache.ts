@@ -34,7 +34,7 @@ export class KvCache {
 	#head = -1;
 	#tail = -1;
 	#numFree: number;
-	#cached = new Map<number, number>();
+	#cached: BlockHashTable;
 	/** Scratch for a lookup's hit blocks. */
 	#hits: Int32Array;
 	#numHits = 0;
@@ -57,6 +57,7 @@ export class KvCache {
 		this.#tail = numBlocks - 1;
 		this.#numFree = numBlocks;
 		this.#hits = new Int32Array(numBlocks);
+		this.#cached = new BlockHashTable(numBlocks);
 	}
 
 	/** Blocks referenced by some request. */
@@ -108,7 +109,7 @@ export class KvCache {
 		for (let i = 0; i < maxBlocks; i++) {
 			parent = chainHash(parent, blockContentKey(request, i, this.blockSize));
 			const block = this.#cached.get(parent);
-			if (block === undefined) break;
+			if (block < 0) break;
 			this.#hits[this.#numHits++] = block;
 		}
 		return this.#numHits * this.blockSize;
@@ -170,7 +171,7 @@ export class KvCache {
 			// lookup map keeps the first.
 			if (Number.isNaN(this.#hash[block]!)) {
 				this.#hash[block] = parent;
-				if (!this.#cached.has(parent)) this.#cached.set(parent, block);
+				if (this.#cached.get(parent) < 0) this.#cached.set(parent, block);
 			}
 		}
 		if (full > request.numHashedBlocks) {
@@ -210,6 +211,67 @@ export class KvCache {
 		else this.#head = block;
 		this.#tail = block;
 		this.#numFree += 1;
+	}
+}
+
+/**
+ * hash -> block id, open addressing with linear probing in typed arrays (a `Map` keyed by 53-bit
+ * doubles costs a third of the engine's speed on a saturated batch). At most one entry per
+ * block, so twice as many slots keep probes short; deletion shifts back, no tombstones.
+ */
+class BlockHashTable {
+	#keys: Float64Array;
+	#values: Int32Array;
+	#mask: number;
+	size = 0;
+
+	constructor(maxEntries: number) {
+		let capacity = 16;
+		while (capacity < 2 * maxEntries) capacity *= 2;
+		this.#keys = new Float64Array(capacity).fill(Number.NaN);
+		this.#values = new Int32Array(capacity);
+		this.#mask = capacity - 1;
+	}
+
+	/** The block cached under `hash`, or -1. */
+	get(hash: number): number {
+		const keys = this.#keys;
+		for (let i = hash % (this.#mask + 1); ; i = (i + 1) & this.#mask) {
+			const k = keys[i]!;
+			if (k === hash) return this.#values[i]!;
+			if (Number.isNaN(k)) return -1;
+		}
+	}
+
+	set(hash: number, block: number): void {
+		const keys = this.#keys;
+		let i = hash % (this.#mask + 1);
+		while (!Number.isNaN(keys[i]!) && keys[i] !== hash) i = (i + 1) & this.#mask;
+		if (Number.isNaN(keys[i]!)) this.size += 1;
+		keys[i] = hash;
+		this.#values[i] = block;
+	}
+
+	delete(hash: number): void {
+		const keys = this.#keys;
+		const mask = this.#mask;
+		let i = hash % (mask + 1);
+		while (keys[i] !== hash) {
+			if (Number.isNaN(keys[i]!)) return;
+			i = (i + 1) & mask;
+		}
+		// Backward-shift deletion: move later entries of the run into the hole when their home allows.
+		let hole = i;
+		for (let j = (i + 1) & mask; !Number.isNaN(keys[j]!); j = (j + 1) & mask) {
+			const home = keys[j]! % (mask + 1);
+			if (((j - home) & mask) >= ((j - hole) & mask)) {
+				keys[hole] = keys[j]!;
+				this.#values[hole] = this.#values[j]!;
+				hole = j;
+			}
+		}
+		keys[hole] = Number.NaN;
+		this.size -= 1;
 	}
 }
 
