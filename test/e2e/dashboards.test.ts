@@ -6,14 +6,12 @@
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {createServer, type AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
-import {join, resolve} from 'node:path';
+import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {CLI, exited, freePort, INSTALL_HINT, until} from './harness.js';
 import {DASHBOARDS, SERVICE_STATUS, substitute} from './dashboard-queries.js';
 
-const CLI = resolve(import.meta.dirname, '../../dist/cli/cli.js');
-const INSTALL_HINT = "prometheus was not found: install Debian's prometheus package (apt-get update && apt-get install -y prometheus)";
 /** The dataset: 10 virtual minutes ending an hour before the test starts, scraped every 15 s. */
 const DATASET_S = 600;
 
@@ -29,39 +27,9 @@ let promUrl = '';
 let datasetEndS = 0;
 let liveS = 0;
 
-const sleep = (ms: number) => new Promise(done => setTimeout(done, ms));
-
-async function freePort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>(done => server.listen(0, '127.0.0.1', done));
-	const {port} = server.address() as AddressInfo;
-	await new Promise(done => server.close(done));
-	return port;
-}
-
 async function query(promql: string, timeS: number): Promise<QueryReply> {
 	const response = await fetch(`${promUrl}/api/v1/query`, {method: 'POST', body: new URLSearchParams({query: promql, time: String(timeS)})});
 	return (await response.json()) as QueryReply;
-}
-
-async function until(what: string, timeoutMs: number, check: () => Promise<void>): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	let last: unknown;
-	while (Date.now() < deadline) {
-		try {
-			await check();
-			return;
-		} catch (error) {
-			last = error;
-			await sleep(250);
-		}
-	}
-	throw new Error(`timed out waiting for ${what}: ${(last as Error)?.message ?? String(last)}\nsimulator stderr:\n${simStderr}`);
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-	return new Promise(done => child.once('exit', code => done(code)));
 }
 
 function run(command: string, args: readonly string[]): void {
@@ -82,11 +50,16 @@ beforeAll(async () => {
 	sim = spawn(process.execPath, [CLI, 'run', '--headless', '--speed', '20', '--port', '0'], {stdio: ['ignore', 'ignore', 'pipe']});
 	sim.stderr!.setEncoding('utf8').on('data', (chunk: string) => (simStderr += chunk));
 	let simPort = 0;
-	await until('the simulator to print its /metrics address', 15_000, async () => {
-		const match = /^specsim: serving \/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics$/m.exec(simStderr);
-		if (match === null) throw new Error('not yet');
-		simPort = Number(match[1]);
-	});
+	await until(
+		'the simulator to print its /metrics address',
+		15_000,
+		async () => {
+			const match = /^specsim: serving \/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics$/m.exec(simStderr);
+			if (match === null) throw new Error('not yet');
+			simPort = Number(match[1]);
+		},
+		() => simStderr,
+	);
 	const promPort = await freePort();
 	promUrl = `http://127.0.0.1:${promPort}`;
 	writeFileSync(
@@ -106,14 +79,24 @@ beforeAll(async () => {
 		[`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`],
 		{stdio: 'ignore'},
 	);
-	await until('Prometheus to be ready', 20_000, async () => {
-		expect((await fetch(`${promUrl}/-/ready`)).status).toBe(200);
-	});
+	await until(
+		'Prometheus to be ready',
+		20_000,
+		async () => {
+			expect((await fetch(`${promUrl}/-/ready`)).status).toBe(200);
+		},
+		() => simStderr,
+	);
 	// Ten live scrapes: enough for every rate() and for a finished request in each histogram.
-	await until('ten scrapes of the live run', 60_000, async () => {
-		const reply = await query('count_over_time(up{job="specsim"}[1m])', Date.now() / 1000);
-		expect(reply.status === 'success' && Number(reply.data.result[0]?.value[1] ?? 0)).toBeGreaterThanOrEqual(10);
-	});
+	await until(
+		'ten scrapes of the live run',
+		60_000,
+		async () => {
+			const reply = await query('count_over_time(up{job="specsim"}[1m])', Date.now() / 1000);
+			expect(reply.status === 'success' && Number(reply.data.result[0]?.value[1] ?? 0)).toBeGreaterThanOrEqual(10);
+		},
+		() => simStderr,
+	);
 	liveS = Date.now() / 1000 - 2;
 }, 180_000);
 

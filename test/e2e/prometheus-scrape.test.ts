@@ -5,15 +5,12 @@
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
-import {createServer, type AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
-import {join, resolve} from 'node:path';
+import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {CLI, exited, freePort, INSTALL_HINT, until} from './harness.js';
 import {DEFAULT_PRESET, loadPreset} from '../../src/config/load.js';
 import {buildSimulation} from '../../src/sim/build.js';
-
-const CLI = resolve(import.meta.dirname, '../../dist/cli/cli.js');
-const INSTALL_HINT = "prometheus was not found: install Debian's prometheus package (apt-get update && apt-get install -y prometheus)";
 
 /**
  * Tolerances against the acceptance model's closed form. Acceptance varies from request to request
@@ -50,16 +47,6 @@ let simExit: Promise<number | null> | undefined;
 /** Every query is evaluated at this instant (Unix seconds), so their windows agree exactly. */
 let evalTimeS: number | undefined;
 
-async function freePort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>(done => server.listen(0, '127.0.0.1', done));
-	const {port} = server.address() as AddressInfo;
-	await new Promise(done => server.close(done));
-	return port;
-}
-
-const sleep = (ms: number) => new Promise(done => setTimeout(done, ms));
-
 async function query(promql: string): Promise<QueryReply> {
 	const params = new URLSearchParams({query: promql});
 	if (evalTimeS !== undefined) params.set('time', String(evalTimeS));
@@ -83,27 +70,6 @@ async function scalar(promql: string): Promise<number> {
 	return value;
 }
 
-/** Poll until `check` passes or `timeoutMs` passes (then its last error is thrown). */
-async function until(what: string, timeoutMs: number, check: () => Promise<void>): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	let last: unknown;
-	while (Date.now() < deadline) {
-		try {
-			await check();
-			return;
-		} catch (error) {
-			last = error;
-			await sleep(250);
-		}
-	}
-	throw new Error(`timed out waiting for ${what}: ${(last as Error)?.message ?? String(last)}\nsimulator stderr:\n${simStderr}`);
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-	return new Promise(done => child.once('exit', code => done(code)));
-}
-
 const {config} = await loadPreset(DEFAULT_PRESET);
 const expected = buildSimulation(config).expected();
 
@@ -119,11 +85,16 @@ beforeAll(async () => {
 	simExit = exited(sim);
 	sim.stdout!.setEncoding('utf8').on('data', (chunk: string) => (simStdout += chunk));
 	sim.stderr!.setEncoding('utf8').on('data', (chunk: string) => (simStderr += chunk));
-	await until('the simulator to print its /metrics address', 15_000, async () => {
-		const match = /^specsim: serving \/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics$/m.exec(simStderr);
-		if (match === null) throw new Error('not yet');
-		simPort = Number(match[1]);
-	});
+	await until(
+		'the simulator to print its /metrics address',
+		15_000,
+		async () => {
+			const match = /^specsim: serving \/metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics$/m.exec(simStderr);
+			if (match === null) throw new Error('not yet');
+			simPort = Number(match[1]);
+		},
+		() => simStderr,
+	);
 	const promPort = await freePort();
 	promUrl = `http://127.0.0.1:${promPort}`;
 	writeFileSync(
@@ -146,14 +117,24 @@ beforeAll(async () => {
 			stdio: 'ignore',
 		},
 	);
-	await until('Prometheus to be ready', 20_000, async () => {
-		expect((await fetch(`${promUrl}/-/ready`)).status).toBe(200);
-	});
+	await until(
+		'Prometheus to be ready',
+		20_000,
+		async () => {
+			expect((await fetch(`${promUrl}/-/ready`)).status).toBe(200);
+		},
+		() => simStderr,
+	);
 	// Enough data in the 30 s window for the tolerances above (see there).
-	await until('the target to be up with 40,000 drafts in the window', 60_000, async () => {
-		expect(await scalar('up{job="specsim"}')).toBe(1);
-		expect(await scalar(`sum(increase(${DRF}))`)).toBeGreaterThan(40_000);
-	});
+	await until(
+		'the target to be up with 40,000 drafts in the window',
+		60_000,
+		async () => {
+			expect(await scalar('up{job="specsim"}')).toBe(1);
+			expect(await scalar(`sum(increase(${DRF}))`)).toBeGreaterThan(40_000);
+		},
+		() => simStderr,
+	);
 	// Two scrape intervals back: every sample up to then is ingested (a scrape is stamped when it
 	// starts and appended when it ends), so the same query gives the same answer every time.
 	evalTimeS = Date.now() / 1000 - 2;
