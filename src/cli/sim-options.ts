@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises';
 import {dirname, resolve} from 'node:path';
 import {type Command, Option} from 'commander';
-import {describeFsError} from './io/read-lines.js';
+import {describeFsError} from '../util/fs-error.js';
 import {DEFAULT_PRESET, loadPreset, validateConfig} from '../config/load.js';
 import type {SimConfig, SimConfigInput} from '../config/schema.js';
 import {BUILTIN_WORKLOAD_CLASSES} from '../engine/workload/builtin-classes.js';

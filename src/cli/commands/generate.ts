@@ -14,7 +14,7 @@ import {DEFAULT_START_EPOCH_MS, Session} from '../../runtime/session.js';
 import {summarize} from '../../sim/summary.js';
 import {EXIT_RUNTIME, EXIT_USAGE, UserError} from '../../util/user-error.js';
 import {OutputStream, writeError} from '../../output/output-stream.js';
-import {describeFsError} from '../io/read-lines.js';
+import {describeFsError} from '../../util/fs-error.js';
 import type {Output} from '../options.js';
 import {addSimOptions, buildChecked, parseDurationFlag, parseStartFlag, resolveSimConfig, type SimFlags} from '../sim-options.js';
 import {VERSION} from '../version.js';

@@ -9,7 +9,7 @@ import type {SweepRow} from '../../sweep/rows.js';
 import {labelsOf, runSweep, type ResolvedPoint} from '../../sweep/sweep.js';
 import {UserError} from '../../util/user-error.js';
 import {writeFileAtomic} from '../io/atomic-write.js';
-import {describeFsError} from '../io/read-lines.js';
+import {describeFsError} from '../../util/fs-error.js';
 import type {Output} from '../options.js';
 import {buildSimulation, isSpeculationOff} from '../../sim/build.js';
 import {addSimOptions, buildChecked, parseDurationFlag, parseInteger, resolveSimConfig, type SimFlags} from '../sim-options.js';

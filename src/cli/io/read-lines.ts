@@ -4,8 +4,6 @@ import {createInterface} from 'node:readline';
 import {describeFsError} from '../../util/fs-error.js';
 import {UserError} from '../../util/user-error.js';
 
-export {describeFsError} from '../../util/fs-error.js';
-
 /**
  * Lines of a file, or of standard input for `-`, streamed (constant memory). A missing or
  * unreadable file becomes a one-line {@link UserError}.
