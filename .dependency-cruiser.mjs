@@ -37,9 +37,6 @@ const CORE_PACKAGES = ['seedrandom'];
 /** Folders that must not import the CLI (they are used by the CLI, the server and the library alike). */
 const NOT_CLI_DIRS = ['src/config', 'src/output'];
 
-/** See the rule config-output-no-cli-runtime. */
-const OUTPUT_EXCEPTION = '^src/output/openmetrics-file\\.ts$';
-
 /** Folders the rules below name; they must exist too. */
 const RULE_DIRS = ['src/ui', 'src/runtime'];
 
@@ -96,16 +93,8 @@ export const forbidden = [
 		name: 'config-output-no-cli',
 		comment: 'src/config and src/output serve the CLI, the server and the library: they do not import src/cli.',
 		severity: 'error',
-		from: {path: under(NOT_CLI_DIRS), pathNot: OUTPUT_EXCEPTION},
+		from: {path: under(NOT_CLI_DIRS)},
 		to: {path: '^src/cli/'},
-	},
-	{
-		name: 'config-output-no-cli-runtime',
-		comment:
-			'The one exception, types only: src/output/openmetrics-file.ts names the AtomicFileStream type of src/cli/io/atomic-write.ts (file writing that belongs in src/output; pending its move). It loads nothing from src/cli.',
-		severity: 'error',
-		from: {path: OUTPUT_EXCEPTION},
-		to: {path: '^src/cli/', dependencyTypesNot: ['type-only']},
 	},
 	{
 		name: 'ui-through-live-session',
