@@ -1,8 +1,8 @@
 /** Where a request is in its life. */
 export type RequestStatus = 'waiting' | 'running' | 'finished';
 
-/** Why a request finished, as vLLM's `finished_reason` label says it. */
-export type FinishReason = 'stop' | 'length' | 'abort' | 'error';
+/** Why a request finished, as vLLM's `finished_reason` label says it (`FinishReason` of `vllm/v1/engine/__init__.py`; specsim never detects repetition, but the label exists). */
+export type FinishReason = 'stop' | 'length' | 'abort' | 'error' | 'repetition';
 
 /** One request as the engine receives it (vLLM: an `EngineCoreRequest` with its `SamplingParams`). */
 export type RequestSpec = {

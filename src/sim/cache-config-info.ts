@@ -9,7 +9,7 @@ import {formatPythonRepr} from '../util/py-format.js';
  * defaults (for a plain attention model on the default dtype) otherwise. Python's `str`: `True`,
  * `None`, `[]`, floats as `repr` (`0.9`).
  */
-export function cacheConfigInfo(config: SimConfig, numGpuBlocks: number, enablePrefixCaching = false): Record<string, string> {
+export function cacheConfigInfo(config: SimConfig, numGpuBlocks: number): Record<string, string> {
 	const s = config.scheduler;
 	const py = (v: boolean | number | undefined): string =>
 		v === undefined ? 'None' : typeof v === 'boolean' ? (v ? 'True' : 'False') : Number.isInteger(v) ? String(v) : formatPythonRepr(v);
@@ -24,7 +24,7 @@ export function cacheConfigInfo(config: SimConfig, numGpuBlocks: number, enableP
 		is_attention_free: 'False',
 		num_gpu_blocks_override: py(s.numKvBlocks),
 		sliding_window: 'None',
-		enable_prefix_caching: py(enablePrefixCaching),
+		enable_prefix_caching: py(s.enablePrefixCaching),
 		prefix_caching_hash_algo: 'sha256',
 		attn_group_size: 'None',
 		prefix_cache_retention_interval: '0',

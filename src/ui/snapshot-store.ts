@@ -125,8 +125,11 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 			if (sinceK !== undefined && out.startedAt > sinceK.startS) sinceK.add(out);
 			if (out.t >= nextSampleAt) sample(out.t);
 		},
-		onLog(_engine, t, message) {
-			const line = {id: logId++, text: formatLogLine(message, session.epochMsAt(t), format)};
+		// The lines a vLLM server prints at its default level (INFO), as headless `run` prints them:
+		// the engine-initialised line, then each interval's `Engine 000:` and `SpecDecoding metrics:` lines.
+		onLogLine(_engine, t, logLine) {
+			if (logLine.level !== 'INFO') return;
+			const line = {id: logId++, text: formatLogLine(logLine.message, session.epochMsAt(t), format, logLine.level, {source: logLine.source})};
 			if (logLines.length >= maxLogLines) {
 				logEpoch += 1;
 				logLines = [];

@@ -1,3 +1,5 @@
+import {readFileSync} from 'node:fs';
+import {resolve} from 'node:path';
 import {renderToString} from 'ink';
 import {describe, expect, it} from 'vitest';
 import {DEFAULT_PRESET, loadPreset} from '../../src/config/load.js';
@@ -6,6 +8,7 @@ import {Session} from '../../src/runtime/session.js';
 import App from '../../src/ui/App.js';
 import {createDashboardControls} from '../../src/ui/controls.js';
 import {createSnapshotStore} from '../../src/ui/snapshot-store.js';
+import type {SnapshotSource} from '../../src/ui/snapshot.js';
 import {plain} from './create-test-snapshot.js';
 
 /**
@@ -17,13 +20,24 @@ describe('dashboard capture', () => {
 	it('default preset, 60 virtual seconds, 100×40', async () => {
 		const {config} = await loadPreset(DEFAULT_PRESET);
 		const session = new Session(config, {seed: 0});
-		const store = createSnapshotStore(session, {metricsUrl: 'http://127.0.0.1:8000/metrics', maxLogLines: 3});
+		const store = createSnapshotStore(session, {metricsUrl: 'http://127.0.0.1:8000/metrics'});
 		session.built.simulation.runUntil(60);
 		store.refresh();
+		// The last interval's lines (its Engine and SpecDecoding lines) stand for the scrollback above the panels.
+		const full = store.getSnapshot();
+		const snapshot = {...full, logs: {epoch: full.logs.epoch, lines: full.logs.lines.slice(-2)}};
+		const source: SnapshotSource = {
+			getSnapshot: () => snapshot,
+			subscribe: store.subscribe,
+		};
 		const controls = createDashboardControls(session, {refresh: store.refresh, onRestart: store.restarted});
-		const frame = plain(renderToString(<App source={store} controls={controls} explain={explainSections} columns={100} rows={40} />, {columns: 100}));
+		const frame = plain(
+			renderToString(<App source={source} controls={controls} explain={explainSections} columns={100} rows={40} />, {columns: 100}),
+		);
 		store.close();
 		expect(frame).toContain('t=00:01:00');
 		await expect(`${frame}\n`).toMatchFileSnapshot('__capture__/dashboard.txt');
+		// The README shows this very frame.
+		expect(readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8')).toContain(`\`\`\`text\n${frame}\n\`\`\``);
 	});
 });

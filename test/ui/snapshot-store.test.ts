@@ -74,8 +74,8 @@ describe('createSnapshotStore over a real session', () => {
 		expect(snap.lifetime.unconditionalRates).toEqual(summary.spec_decode.per_position_acceptance_rate);
 		expect(snap.lifetime.durationS).toBe(60);
 		expect(snap.expected.meanAcceptanceLength).toBe(summary.expected.mean_acceptance_length);
-		// Six log ticks, six lines; the interval is the 50–60 s one the last line prints.
-		expect(snap.logs.lines.map(l => l.id)).toEqual([0, 1, 2, 3, 4, 5]);
+		// The engine-initialised line, then six log ticks of two lines; the interval is the 50–60 s one the last line prints.
+		expect(snap.logs.lines.map(l => l.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
 		const last = snap.logs.lines.at(-1)!.text;
 		expect(last).toMatch(/^INFO 01-01 00:01:00 \[metrics\.py:\d+\] SpecDecoding metrics: /);
 		expect(snap.interval!.durationS).toBe(10);
@@ -102,6 +102,25 @@ describe('createSnapshotStore over a real session', () => {
 		store.close();
 	});
 
+	it('the log pane shows every INFO line a vLLM server prints, as headless run does, not only the SpecDecoding lines', async () => {
+		const session = await createSession();
+		const store = createSnapshotStore(session);
+		session.built.simulation.runUntil(20);
+		const texts = store.refresh().logs.lines.map(l => l.text);
+		store.close();
+		expect(texts).toHaveLength(5);
+		expect(texts[0]).toMatch(
+			/^INFO 01-01 00:00:00 \[loggers\.py:\d+\] Engine 000: vllm cache_config_info with initialization after num_gpu_blocks is: \d+$/,
+		);
+		for (const [i, at] of [
+			[1, '00:00:10'],
+			[3, '00:00:20'],
+		] as const) {
+			expect(texts[i]).toMatch(new RegExp(`^INFO 01-01 ${at} \\[loggers\\.py:\\d+\\] Engine 000: Avg prompt throughput: [0-9.]+ tokens/s, `));
+			expect(texts[i + 1]).toMatch(new RegExp(`^INFO 01-01 ${at} \\[metrics\\.py:\\d+\\] SpecDecoding metrics: `));
+		}
+	});
+
 	it('snapshots are immutable: later simulation does not change a published one', async () => {
 		const session = await createSession();
 		const store = createSnapshotStore(session);
@@ -112,8 +131,8 @@ describe('createSnapshotStore over a real session', () => {
 		const second = store.refresh();
 		expect(first).toEqual(copy);
 		expect(second.seq).toBe(first.seq + 1);
-		expect(second.logs.lines.length).toBe(4);
-		expect(first.logs.lines.length).toBe(2);
+		expect(second.logs.lines.length).toBe(9);
+		expect(first.logs.lines.length).toBe(5);
 		expect(second.history.acceptanceRate.length).toBeGreaterThan(first.history.acceptanceRate.length);
 		store.close();
 	});
@@ -124,9 +143,9 @@ describe('createSnapshotStore over a real session', () => {
 		session.built.simulation.runUntil(50);
 		const snap = store.refresh();
 		expect(snap.history.acceptanceRate).toHaveLength(8);
-		// Lines 0..4: epochs [0, 1], [2, 3], [4].
-		expect(snap.logs.epoch).toBe(2);
-		expect(snap.logs.lines.map(l => l.id)).toEqual([4]);
+		// Lines 0..10 (the engine-initialised line, five ticks of two): epochs [0, 1], [2, 3], ..., [10].
+		expect(snap.logs.epoch).toBe(5);
+		expect(snap.logs.lines.map(l => l.id)).toEqual([10]);
 		store.close();
 	});
 
@@ -140,7 +159,7 @@ describe('createSnapshotStore over a real session', () => {
 		expect(snap.lifetime.numDrafts).toBe(0);
 		expect(snap.interval).toBeUndefined();
 		expect(snap.history.acceptanceRate).toEqual([]);
-		expect(snap.logs.lines).toHaveLength(3); // already printed lines stay
+		expect(snap.logs.lines).toHaveLength(7); // already printed lines stay
 		session.built.simulation.runUntil(45);
 		const later = store.refresh();
 		expect(later.lifetime.durationS).toBe(15);

@@ -96,4 +96,16 @@ describe('attachPrometheus feeds every family from the simulation', () => {
 		expect(info.labels).toMatchObject({block_size: '16', num_gpu_blocks: '40', num_gpu_blocks_override: '40', engine: '0'});
 		expect((info as Counter).value).toBe(1);
 	});
+
+	it('labels vllm:cache_config_info with enable_prefix_caching as the simulated scheduler runs it', async () => {
+		for (const [enablePrefixCaching, label] of [
+			[true, 'True'],
+			[false, 'False'],
+		] as const) {
+			const config = tightConfig();
+			const built = buildSimulation({...config, scheduler: {...config.scheduler, enablePrefixCaching}}, {seed: 3});
+			const m = await getMetrics(attachPrometheus(built).registry);
+			expect(one(m, 'vllm:cache_config_info').labels['enable_prefix_caching'], `enablePrefixCaching ${enablePrefixCaching}`).toBe(label);
+		}
+	});
 });

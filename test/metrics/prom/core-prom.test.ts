@@ -8,6 +8,7 @@ import {
 } from '../../../src/metrics/stats/vllm-buckets.js';
 import {CORE_FAMILIES, createCoreProm, FINISH_REASONS} from '../../../src/metrics/prom/core-prom.js';
 import {finished} from './scenario.js';
+import type {FinishReason} from '../../../src/engine/request.js';
 import {collectFamilies} from '../../../src/metrics/prom/collect.js';
 import {getMetrics, type Histogram} from '../../../src/metrics/reader.js';
 
@@ -126,6 +127,12 @@ describe('createCoreProm', () => {
 			'repetition/1',
 		]);
 		expect(FINISH_REASONS).toEqual(['stop', 'length', 'abort', 'error', 'repetition']);
+	});
+
+	it("the engine's FinishReason has every member of vLLM's enum, so each pre-created series can be fed", () => {
+		// Type-checked: a FinishReason without `repetition` (vLLM's FinishReason.REPETITION = 4) does not compile.
+		const engineReasons: Record<FinishReason, number> = {stop: 0, length: 1, abort: 2, error: 3, repetition: 4};
+		expect(Object.keys(engineReasons)).toEqual([...FINISH_REASONS]);
 	});
 
 	it('records gauges, counters and histograms per engine', async () => {
