@@ -14,6 +14,11 @@ export type RequestSpec = {
 	readonly promptTokens: number;
 	/** Output tokens the request generates (its end of sequence), >= 1. */
 	readonly maxTokens: number;
+	/**
+	 * `finished_reason` when the output reaches `maxTokens`: `stop` (the model's end of sequence or
+	 * a stop string) or `length` (a client's `max_tokens`, as vLLM labels it). @default 'stop'
+	 */
+	readonly endReason?: 'stop' | 'length';
 	/** Index into the workload's class list. */
 	readonly classIndex: number;
 	/** Sampling temperature, >= 0. */
@@ -43,6 +48,7 @@ export class SimRequest {
 	readonly arrivalAt: number;
 	readonly promptTokens: number;
 	readonly maxTokens: number;
+	readonly endReason: 'stop' | 'length';
 	readonly classIndex: number;
 	readonly temperature: number;
 	readonly priority: number;
@@ -87,6 +93,7 @@ export class SimRequest {
 		this.arrivalAt = spec.arrivalAt;
 		this.promptTokens = spec.promptTokens;
 		this.maxTokens = spec.maxTokens;
+		this.endReason = spec.endReason ?? 'stop';
 		this.classIndex = spec.classIndex;
 		this.temperature = spec.temperature;
 		this.priority = spec.priority ?? 0;

@@ -191,7 +191,7 @@ export class Scheduler {
 			if (Number.isNaN(request.firstTokenAt)) request.firstTokenAt = t;
 			request.lastTokenAt = t;
 			if (request.numOutputTokens >= request.maxTokens || request.numTokens >= maxModelLen) {
-				this.#finish(request, request.numOutputTokens >= request.maxTokens ? 'stop' : 'length', t);
+				this.#finish(request, request.numOutputTokens >= request.maxTokens ? request.endReason : 'length', t);
 				out.finished.push(request);
 				anyFinished = true;
 			}

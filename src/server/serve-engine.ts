@@ -75,6 +75,7 @@ export class ServeEngine {
 			id: this.#nextId++,
 			promptTokens: params.promptTokens,
 			maxTokens: plan.numTokens,
+			endReason: plan.finishReason,
 			classIndex: plan.classIndex,
 			temperature: params.temperature,
 		});

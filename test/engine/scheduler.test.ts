@@ -298,6 +298,22 @@ describe('Engine records for metrics: timestamps, finish reasons, per-request to
 		expect([r.finishReason, r.numCachedTokens, r.numOutputTokens]).toEqual(['stop', 0, 3]);
 	});
 
+	it("a request whose output is capped by a client's max_tokens finishes with reason length, one ending at its end of sequence with stop", () => {
+		const e = engine();
+		const capped = e.enqueue({...spec(0, 0, 8, 3), endReason: 'length'});
+		e.enqueue(spec(1, 0, 8, 3));
+		let t = 0;
+		const finished: (typeof capped)[] = [];
+		while (e.hasWork) {
+			t = e.beginStep(t);
+			finished.push(...e.completeStep().finished);
+		}
+		expect(finished.map(r => [r.id, r.finishReason, r.numOutputTokens])).toEqual([
+			[0, 'length', 3],
+			[1, 'stop', 3],
+		]);
+	});
+
 	it('lists the tokens each request received in the step', () => {
 		const e = engine(3);
 		e.enqueue(spec(0, 0, 8, 20));
