@@ -60,7 +60,10 @@ export class SimRequest {
 	numOutputTokens = 0;
 	/** KV block ids held, in token order (the block table). */
 	readonly blockTable: number[] = [];
-	/** Leading blocks whose hashes are in the prefix cache, and the last one's hash (the chain's parent). */
+	/**
+	 * Leading full blocks given to the prefix cache, and the hash of the last one entered (the chain's
+	 * parent). The blocks of a stream of its own are entered only if the request is preempted (KvCache).
+	 */
 	numHashedBlocks = 0;
 	lastBlockHash = 0;
 	numPreemptions = 0;
