@@ -1,6 +1,7 @@
 import {benchAccounting} from './accounting.bench.js';
 import {benchEngine, benchGenerate, benchLongRunHeap} from './engine.bench.js';
 import {formatResults, type BenchResult} from './harness.js';
+import {benchServe} from './serve.bench.js';
 
 /** `npm run bench`: every benchmark, as a Markdown table (the README quotes it). */
 const results: BenchResult[] = [];
@@ -10,6 +11,7 @@ const sections: Array<[string, () => Promise<BenchResult[]>]> = [
 	['engine', benchEngine],
 	['generate', benchGenerate],
 	['heap', benchLongRunHeap],
+	['serve', benchServe],
 ];
 for (const [name, run] of sections) {
 	if (only && only !== name) continue;
