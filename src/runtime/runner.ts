@@ -90,6 +90,11 @@ export class Runner {
 		else this.pause();
 	}
 
+	/** Something happened outside the simulation (a client's request): stop sleeping and advance now. */
+	wake(): void {
+		this.#wake?.();
+	}
+
 	stop(): void {
 		this.#stopped = true;
 		this.#wake?.();

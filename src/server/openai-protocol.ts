@@ -9,6 +9,8 @@ import {z} from 'zod';
 const samplingFields = {
 	model: z.string().nullish(),
 	stream: z.boolean().nullish(),
+	/** vLLM's `StreamOptions`: a final usage chunk, and usage on every chunk. */
+	stream_options: z.looseObject({include_usage: z.boolean().nullish(), continuous_usage_stats: z.boolean().nullish()}).nullish(),
 	n: z.number().int().min(1).max(128).nullish(),
 	max_tokens: z.number().int().min(1).nullish(),
 	temperature: z.number().min(0).nullish(),

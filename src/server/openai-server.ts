@@ -16,7 +16,9 @@ import {
 	renderChat,
 	tokenizeRequestSchema,
 } from './openai-protocol.js';
-import {type Generation, ServeEngine} from './serve-engine.js';
+import {chatChunks, completionChunks} from './openai-chunks.js';
+import {type ChoiceSpec, streamChoices, type UsageOptions, usageInfo} from './openai-stream.js';
+import {type Generation, type GenerationParams, ServeEngine, type SpecDecodeMetricsLevel} from './serve-engine.js';
 import {detokenize, tokenize} from './text-model.js';
 
 /** Options of {@link startOpenAiServer}. */
@@ -31,6 +33,10 @@ export type OpenAiServerOptions = {
 	readonly modelPath: string;
 	/** `--api-key`: every `/v1/*` request then needs `Authorization: Bearer KEY`. */
 	readonly apiKey?: string;
+	/** `--enable-force-include-usage`: every stream ends with a usage chunk, asked for or not. */
+	readonly enableForceIncludeUsage?: boolean;
+	/** `--per-request-spec-decode-metrics`. @default 'none' */
+	readonly perRequestSpecDecodeMetrics?: SpecDecodeMetricsLevel;
 };
 
 /** A listening OpenAI-compatible server. */
@@ -80,7 +86,7 @@ const hexId = (n: number): string => n.toString(16).padStart(32, '0');
 /**
  * The HTTP surface of `specsim serve`, vLLM's OpenAI-compatible API server
  * (`vllm/entrypoints/openai/api_server.py`): `/v1/models`, `/v1/completions`,
- * `/v1/chat/completions` (non-streaming), `/tokenize`, `/detokenize`, `/health`, `/version` and
+ * `/v1/chat/completions` (streamed or not), `/tokenize`, `/detokenize`, `/health`, `/version` and
  * `/metrics`. Requests run inside `session`'s simulated engine; the response is sent when the
  * engine finishes the request on the virtual clock, which the session's runner paces to wall time.
  */
@@ -89,6 +95,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 	const maxModelLen = session.config.scheduler.maxModelLen;
 	const names = options.servedModelNames;
 	let ids = 0;
+	const forceUsage = options.enableForceIncludeUsage === true;
 	const createdNow = (): number => Math.floor(session.epochMsAt(session.now) / 1000);
 
 	app.onError((error, c) => {
@@ -134,38 +141,54 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		return resolved;
 	};
 
-	const refuseStream = (stream: boolean | null | undefined): void => {
-		if (stream === true) throw new ApiError(400, 'stream=true is not supported by specsim serve yet; send stream=false', 'stream');
+	/** vLLM's `should_include_usage`, after its check that `stream_options` comes only with `stream=true`. */
+	const streamUsage = (body: CompletionRequest | ChatRequest): UsageOptions => {
+		const so = body.stream_options;
+		if (so !== undefined && so !== null && body.stream !== true)
+			throw new ApiError(400, 'Stream options can only be defined when `stream=True`.', 'stream_options');
+		if (so === undefined || so === null) return {includeUsage: forceUsage, continuous: false};
+		const includeUsage = so.include_usage === true || forceUsage;
+		return {includeUsage, continuous: includeUsage && so.continuous_usage_stats === true};
 	};
 
-	const run = (body: CompletionRequest | ChatRequest, promptTokens: number, maxTokens: number, prefix: string): Promise<Generation[]> => {
-		const n = body.n ?? 1;
-		const stop = body.stop === undefined || body.stop === null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
-		const jobs: Promise<Generation>[] = [];
-		for (let j = 0; j < n; j++) {
-			jobs.push(
-				engine.generate({
-					promptTokens,
-					maxTokens,
-					minTokens: body.min_tokens ?? 0,
-					ignoreEos: body.ignore_eos === true,
-					stop,
-					temperature: body.temperature ?? 1,
-					key: `${prefix}#${j}`,
-				}),
-			);
+	/** The engine parameters of one choice; `key` names it for the seeded draws. */
+	const generationParams = (body: CompletionRequest | ChatRequest, promptTokens: number, maxTokens: number, key: string): GenerationParams => ({
+		promptTokens,
+		maxTokens,
+		minTokens: body.min_tokens ?? 0,
+		ignoreEos: body.ignore_eos === true,
+		stop: body.stop === undefined || body.stop === null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop,
+		temperature: body.temperature ?? 1,
+		key,
+	});
+
+	/**
+	 * What identifies a request for its draws: the body without the streaming fields, so the same
+	 * request streamed or not gives the same text.
+	 */
+	const drawKey = (body: CompletionRequest | ChatRequest): string => {
+		const {stream: _stream, stream_options: _options, ...rest} = body;
+		return JSON.stringify(rest);
+	};
+
+	/** Run every choice to its end; a client that disconnects first aborts them all in the engine. */
+	const runAll = async (c: Context, choices: readonly ChoiceSpec[]): Promise<Generation[]> => {
+		const generations = choices.map(choice => engine.start(choice.params));
+		const signal = c.req.raw.signal;
+		const onAbort = (): void => {
+			for (const generation of generations) engine.abort(generation);
+		};
+		signal.addEventListener('abort', onAbort, {once: true});
+		try {
+			return await Promise.all(generations.map(g => g.done));
+		} finally {
+			signal.removeEventListener('abort', onAbort);
 		}
-		return Promise.all(jobs);
 	};
 
 	const usage = (promptTokens: number, generations: readonly Generation[]) => {
 		const completionTokens = generations.reduce((sum, g) => sum + g.completionTokens, 0);
-		return {
-			prompt_tokens: promptTokens,
-			total_tokens: promptTokens + completionTokens,
-			completion_tokens: completionTokens,
-			prompt_tokens_details: null,
-		};
+		return {...usageInfo(promptTokens, completionTokens), prompt_tokens_details: null, completion_tokens_details: null};
 	};
 
 	app.get('/health', c => c.body(null, 200));
@@ -213,7 +236,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 	app.post('/v1/completions', async c => {
 		const body = await readBody(c, completionRequestSchema);
 		const model = checkModel(body.model);
-		refuseStream(body.stream);
+		const usageOptions = streamUsage(body);
 		const prompts: number[] = [];
 		const p = body.prompt;
 		if (typeof p === 'string') prompts.push(tokenize(p).length);
@@ -221,65 +244,82 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		else for (const q of p as (string | number[])[]) prompts.push(typeof q === 'string' ? tokenize(q).length : q.length);
 		const minTokens = body.min_tokens ?? 0;
 		const limits = prompts.map(tokens => resolveMaxTokens(tokens, body.max_tokens, minTokens));
-		const key = JSON.stringify(body);
-		const results = await Promise.all(prompts.map((tokens, i) => run(body, tokens, limits[i]!, `completion:${key}:${i}`)));
-		const choices = results.flatMap((gens, i) =>
-			gens.map((g, j) => ({
-				index: i * gens.length + j,
+		const key = drawKey(body);
+		const n = body.n ?? 1;
+		const choices: ChoiceSpec[] = [];
+		prompts.forEach((tokens, i) => {
+			for (let j = 0; j < n; j++)
+				choices.push({
+					index: i * n + j,
+					promptTokens: tokens,
+					params: generationParams(body, tokens, limits[i]!, `completion:${key}:${i}#${j}`),
+				});
+		});
+		const promptTotal = prompts.reduce((a, b) => a + b, 0);
+		const header = {id: `cmpl-${hexId(++ids)}`, created: createdNow(), model};
+		if (body.stream === true) return streamChoices(c, engine, choices, promptTotal, completionChunks(header), usageOptions, () => undefined);
+		const results = await runAll(c, choices);
+		return c.json({
+			id: header.id,
+			object: 'text_completion',
+			created: header.created,
+			model,
+			choices: results.map((g, index) => ({
+				index,
 				text: g.text,
 				logprobs: null,
 				finish_reason: g.finishReason,
 				stop_reason: g.stopReason,
+				token_ids: null,
 				prompt_logprobs: null,
+				prompt_token_ids: null,
+				routed_experts: null,
 			})),
-		);
-		const promptTotal = prompts.reduce((a, b) => a + b, 0);
-		return c.json({
-			id: `cmpl-${hexId(++ids)}`,
-			object: 'text_completion',
-			created: createdNow(),
-			model,
-			choices,
 			service_tier: null,
 			system_fingerprint: null,
-			usage: usage(promptTotal, results.flat()),
+			usage: usage(promptTotal, results),
 			kv_transfer_params: null,
+			ec_transfer_params: null,
+			metrics: null,
 		});
 	});
 
 	app.post('/v1/chat/completions', async c => {
 		const body = await readBody(c, chatRequestSchema);
 		const model = checkModel(body.model);
-		refuseStream(body.stream);
+		const usageOptions = streamUsage(body);
 		const promptTokens = tokenize(renderChat(body.messages)).length;
 		const maxTokens = resolveMaxTokens(promptTokens, body.max_completion_tokens ?? body.max_tokens, body.min_tokens ?? 0);
-		const generations = await run(body, promptTokens, maxTokens, `chat:${JSON.stringify(body)}`);
+		const key = `chat:${drawKey(body)}`;
+		const n = body.n ?? 1;
+		const choices: ChoiceSpec[] = [];
+		for (let j = 0; j < n; j++) choices.push({index: j, promptTokens, params: generationParams(body, promptTokens, maxTokens, `${key}#${j}`)});
+		const header = {id: `chatcmpl-${hexId(++ids)}`, created: createdNow(), model};
+		if (body.stream === true) return streamChoices(c, engine, choices, promptTokens, chatChunks(header, n), usageOptions, () => undefined);
+		const generations = await runAll(c, choices);
 		return c.json({
-			id: `chatcmpl-${hexId(++ids)}`,
+			id: header.id,
 			object: 'chat.completion',
-			created: createdNow(),
+			created: header.created,
 			model,
 			choices: generations.map((g, index) => ({
 				index,
-				message: {
-					role: 'assistant',
-					content: g.text,
-					refusal: null,
-					annotations: null,
-					audio: null,
-					function_call: null,
-					tool_calls: [],
-					reasoning_content: null,
-				},
+				message: {role: 'assistant', content: g.text, refusal: null, annotations: null, audio: null, function_call: null, reasoning: null},
 				logprobs: null,
 				finish_reason: g.finishReason,
 				stop_reason: g.stopReason,
+				token_ids: null,
+				routed_experts: null,
 			})),
 			service_tier: null,
 			system_fingerprint: null,
 			usage: usage(promptTokens, generations),
 			prompt_logprobs: null,
+			prompt_token_ids: null,
+			prompt_text: null,
 			kv_transfer_params: null,
+			ec_transfer_params: null,
+			metrics: null,
 		});
 	});
 
@@ -313,7 +353,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
  */
 export async function startOpenAiServer(session: Session, options: OpenAiServerOptions): Promise<OpenAiServer> {
 	const host = options.host ?? '127.0.0.1';
-	const engine = new ServeEngine(session);
+	const engine = new ServeEngine(session, {specDecodeMetrics: options.perRequestSpecDecodeMetrics ?? 'none'});
 	const app = createOpenAiApp(session, engine, options);
 	const server = createAdaptorServer({fetch: app.fetch}) as Server;
 	await listen(server, host, options.port ?? 8000);

@@ -2,10 +2,16 @@ import type {FinishReason, SimRequest} from '../engine/request.js';
 import {createLengthSampler} from '../engine/workload/lengths.js';
 import {createRng} from '../rng/rng.js';
 import type {Session} from '../runtime/session.js';
-import {findStop, generateText} from './text-model.js';
+import {findStop, generateWords} from './text-model.js';
 
 /** External request ids start here, far above any id the preset's own workload hands out. */
 const EXTERNAL_ID_BASE = 2 ** 40;
+
+/**
+ * vLLM's `--per-request-spec-decode-metrics` (ObservabilityConfig's
+ * `per_request_spec_decode_metrics`): what each request collects about its verification steps.
+ */
+export type SpecDecodeMetricsLevel = 'none' | 'summary' | 'detailed';
 
 /** What a client asked for, for one output sequence. */
 export type GenerationParams = {
@@ -22,6 +28,7 @@ export type GenerationParams = {
 
 /** One finished output sequence. */
 export type Generation = {
+	/** The whole text: cut before a stop string; for an abort, what was generated until then. */
 	readonly text: string;
 	readonly completionTokens: number;
 	readonly finishReason: 'stop' | 'length' | 'abort' | 'error';
@@ -31,32 +38,143 @@ export type Generation = {
 	readonly request: SimRequest;
 };
 
-type Plan = {classIndex: number; numTokens: number; text: string; finishReason: 'stop' | 'length'; stopReason: string | null};
+/** What a generation reports while it runs (streaming). */
+export type GenerationListener = {
+	/** A step appended `numTokens` tokens (1 to k+1) at virtual `t`. */
+	onTokens?(generation: LiveGeneration, numTokens: number, t: number): void;
+	/** The generation finished (engine finish, or abort); called once. */
+	onFinish?(generation: LiveGeneration, result: Generation): void;
+};
+
+type Plan = {
+	classIndex: number;
+	/** Tokens the engine generates (the stop string's token included). */
+	numTokens: number;
+	/** One string per planned token (before a stop string cuts the text). */
+	words: string[];
+	/** The final text when the plan completes (cut before the stop string). */
+	text: string;
+	finishReason: 'stop' | 'length';
+	stopReason: string | null;
+};
 
 /**
- * Puts HTTP requests into the session's simulated engine and resolves them when the engine
- * finishes them. What a request generates is planned on arrival, deterministically from the seed
- * and the request: its length (the class's output-length distribution capped by `max_tokens`, or
- * `max_tokens` with `ignore_eos`, at least `min_tokens`), its text and where a stop string cuts it.
- * The engine then runs it like any other request: same scheduler, KV cache, proposer and acceptance.
+ * One output sequence in the engine: its plan (length, words, stop), the engine's request, the
+ * tokens it has received so far and, at the `detailed` level, the accepted and drafted counts of
+ * each verification step (vLLM's `per_step_accepted` / `per_step_drafted`).
+ */
+export class LiveGeneration {
+	readonly request: SimRequest;
+	readonly plan: Plan;
+	/** Output tokens received so far. */
+	numTokens = 0;
+	readonly perStepAccepted: number[] | undefined;
+	readonly perStepDrafted: number[] | undefined;
+	/** Settles with the result when the generation finishes. */
+	readonly done: Promise<Generation>;
+	#result: Generation | undefined;
+	#resolve!: (result: Generation) => void;
+	#listener: GenerationListener;
+	#specSteps = 0;
+	#drafted = 0;
+	#accepted = 0;
+
+	constructor(request: SimRequest, plan: Plan, listener: GenerationListener, detailed: boolean) {
+		this.request = request;
+		this.plan = plan;
+		this.#listener = listener;
+		this.perStepAccepted = detailed ? [] : undefined;
+		this.perStepDrafted = detailed ? [] : undefined;
+		this.done = new Promise(resolve => (this.#resolve = resolve));
+	}
+
+	/** The result once finished. */
+	get result(): Generation | undefined {
+		return this.#result;
+	}
+
+	/** The text of the first `numTokens` planned tokens (what the engine has produced so far). */
+	textSoFar(): string {
+		let text = '';
+		for (let i = 0; i < this.numTokens; i++) text += this.plan.words[i]!;
+		return text;
+	}
+
+	/** @internal A step gave this request `numTokens` tokens at `t`. */
+	stepTokens(numTokens: number, t: number): void {
+		if (this.#result !== undefined) return;
+		this.numTokens += numTokens;
+		const r = this.request;
+		if (this.perStepAccepted !== undefined && r.numSpecSteps > this.#specSteps) {
+			// At most one verification step per engine step: the growth of the request's totals is it.
+			this.perStepAccepted.push(r.numAcceptedDraftTokens - this.#accepted);
+			this.perStepDrafted!.push(r.numDraftTokens - this.#drafted);
+			this.#specSteps = r.numSpecSteps;
+			this.#accepted = r.numAcceptedDraftTokens;
+			this.#drafted = r.numDraftTokens;
+		}
+		this.#listener.onTokens?.(this, numTokens, t);
+	}
+
+	/** @internal The engine finished the request (or it was aborted): settle once. */
+	finish(reason: FinishReason): void {
+		if (this.#result !== undefined) return;
+		const r = this.request;
+		let result: Generation;
+		if (reason === 'abort' || reason === 'error') {
+			result = {text: this.textSoFar(), completionTokens: this.numTokens, finishReason: reason, stopReason: null, request: r};
+		} else if (this.numTokens >= this.plan.numTokens) {
+			result = {
+				text: this.plan.text,
+				completionTokens: this.numTokens,
+				finishReason: this.plan.finishReason,
+				stopReason: this.plan.stopReason,
+				request: r,
+			};
+		} else {
+			// The engine ended early (max_model_len): what was generated, finish reason length.
+			result = {text: this.textSoFar(), completionTokens: this.numTokens, finishReason: 'length', stopReason: null, request: r};
+		}
+		this.#result = result;
+		this.#listener.onFinish?.(this, result);
+		this.#resolve(result);
+	}
+}
+
+/**
+ * Puts HTTP requests into the session's simulated engine and reports their tokens step by step
+ * as the engine produces them. What a request generates is planned on arrival, deterministically
+ * from the seed and the request: its length (the class's output-length distribution capped by
+ * `max_tokens`, or `max_tokens` with `ignore_eos`, at least `min_tokens`), its words and where a
+ * stop string cuts them. The engine then runs it like any other request: same scheduler, KV
+ * cache, proposer and acceptance; a step that verifies k drafts hands the request 1 to k+1 tokens
+ * at once, and that is what a stream sends.
  */
 export class ServeEngine {
 	readonly session: Session;
+	readonly specDecodeMetrics: SpecDecodeMetricsLevel;
 	#nextId = EXTERNAL_ID_BASE;
-	#waiting = new Map<SimRequest, (request: SimRequest) => void>();
+	#live = new Map<SimRequest, LiveGeneration>();
 	#classWeights: number[];
 	#offStep: () => void;
 
-	constructor(session: Session) {
+	constructor(session: Session, options: {specDecodeMetrics?: SpecDecodeMetricsLevel} = {}) {
 		this.session = session;
+		this.specDecodeMetrics = options.specDecodeMetrics ?? 'none';
 		this.#classWeights = session.built.classes.map(c => c.weight);
 		this.#offStep = session.subscribe({
 			onStep: outcome => {
+				const live = this.#live;
+				if (live.size === 0) return;
+				for (let i = 0; i < outcome.numTokenRequests; i++) {
+					const generation = live.get(outcome.tokenRequests[i]!);
+					if (generation !== undefined) generation.stepTokens(outcome.newTokens[i]!, outcome.t);
+				}
 				for (const request of outcome.finished) {
-					const resolve = this.#waiting.get(request);
-					if (resolve === undefined) continue;
-					this.#waiting.delete(request);
-					resolve(request);
+					const generation = live.get(request);
+					if (generation === undefined) continue;
+					live.delete(request);
+					generation.finish(request.finishReason ?? 'stop');
 				}
 			},
 		});
@@ -64,14 +182,13 @@ export class ServeEngine {
 
 	/** Requests submitted and not finished yet. */
 	get numInFlight(): number {
-		return this.#waiting.size;
+		return this.#live.size;
 	}
 
-	/** Plan, submit at the current virtual time, and wait until the engine finishes the request. */
-	async generate(params: GenerationParams): Promise<Generation> {
+	/** Plan and submit at the current virtual time; `listener` hears every step's tokens. */
+	start(params: GenerationParams, listener: GenerationListener = {}): LiveGeneration {
 		const plan = this.#plan(params);
-		const built = this.session.built;
-		const request = built.simulation.submit({
+		const request = this.session.built.simulation.submit({
 			id: this.#nextId++,
 			promptTokens: params.promptTokens,
 			maxTokens: plan.numTokens,
@@ -79,25 +196,33 @@ export class ServeEngine {
 			classIndex: plan.classIndex,
 			temperature: params.temperature,
 		});
-		const done = await new Promise<SimRequest>(resolve => this.#waiting.set(request, resolve));
-		const reason: FinishReason = done.finishReason ?? 'stop';
-		if (reason === 'abort' || reason === 'error') {
-			return {text: '', completionTokens: done.numOutputTokens, finishReason: reason, stopReason: null, request: done};
-		}
-		return {text: plan.text, completionTokens: done.numOutputTokens, finishReason: plan.finishReason, stopReason: plan.stopReason, request: done};
+		const generation = new LiveGeneration(request, plan, listener, this.specDecodeMetrics === 'detailed');
+		this.#live.set(request, generation);
+		this.session.runner.wake();
+		return generation;
 	}
 
-	/** Unblock every waiting client with an abort (shutdown). */
+	/** Plan, submit, and wait until the engine finishes the request. */
+	generate(params: GenerationParams): Promise<Generation> {
+		return this.start(params).done;
+	}
+
+	/**
+	 * Abort a generation now (client gone, shutdown): the engine frees its KV and reports it
+	 * finished with reason abort at its next step (counted in `vllm:request_success_total`), and
+	 * the generation settles at once with what it produced.
+	 */
+	abort(generation: LiveGeneration): void {
+		if (generation.result !== undefined) return;
+		this.#live.delete(generation.request);
+		this.session.built.simulation.abort(generation.request);
+		this.session.runner.wake();
+		generation.finish('abort');
+	}
+
+	/** Abort every generation in flight (shutdown). */
 	abortAll(): void {
-		const t = this.session.now;
-		for (const request of [...this.#waiting.keys()]) {
-			for (const engine of this.session.built.engines) if (engine.abort(request, t)) break;
-		}
-		for (const [request, resolve] of this.#waiting) {
-			request.finishReason ??= 'abort';
-			resolve(request);
-		}
-		this.#waiting.clear();
+		for (const generation of [...this.#live.values()]) this.abort(generation);
 	}
 
 	close(): void {
@@ -121,7 +246,8 @@ export class ServeEngine {
 			finishReason = drawn > params.maxTokens ? 'length' : 'stop';
 		}
 		numTokens = Math.max(1, numTokens);
-		let text = generateText(numTokens, rng.fork('text'));
+		const words = generateWords(numTokens, rng.fork('text'));
+		let text = words.join('');
 		let stopReason: string | null = null;
 		if (params.stop.length > 0) {
 			const cut = findStop(text, params.stop);
@@ -133,6 +259,6 @@ export class ServeEngine {
 				stopReason = cut.stop;
 			}
 		}
-		return {classIndex, numTokens, text, finishReason, stopReason};
+		return {classIndex, numTokens, words, text, finishReason, stopReason};
 	}
 }

@@ -36,13 +36,14 @@ const CANDIDATES = (
 const WORDS: readonly string[] = CANDIDATES.filter(w => tokenize(` ${w}`).length === 1);
 
 /**
- * `n` output tokens of deterministic text: words drawn from a fixed single-token vocabulary by
- * `rng`, each with a leading space. Same stream, same text; never an echo of the prompt.
+ * `n` output tokens of deterministic text, one string per token: words drawn from a fixed
+ * single-token vocabulary by `rng`, each with a leading space. Same stream, same words; never an
+ * echo of the prompt. Joined, they are the text.
  */
-export function generateText(n: number, rng: Rng): string {
-	let text = '';
-	for (let i = 0; i < n; i++) text += ` ${WORDS[Math.floor(rng.next() * WORDS.length)]!}`;
-	return text;
+export function generateWords(n: number, rng: Rng): string[] {
+	const words = new Array<string>(n);
+	for (let i = 0; i < n; i++) words[i] = ` ${WORDS[Math.floor(rng.next() * WORDS.length)]!}`;
+	return words;
 }
 
 /**

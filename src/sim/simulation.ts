@@ -173,6 +173,22 @@ export class Simulation {
 		return request;
 	}
 
+	/**
+	 * Abort an external request now (its client went away, or the server shuts down): the engine
+	 * holding it frees its KV at once and reports it finished with reason `abort` in a step that
+	 * starts now (an idle engine starts one at once, taking no time), as vLLM's `abort_requests`.
+	 * False when no engine holds it (already finished).
+	 */
+	abort(request: SimRequest): boolean {
+		const t = this.#now;
+		for (const engine of this.engines) {
+			if (!engine.abort(request, t)) continue;
+			if (!engine.busy) engine.beginStep(t);
+			return true;
+		}
+		return false;
+	}
+
 	/** `log_engine_initialized()`: the engines are ready when the simulation starts. */
 	#initialize(): void {
 		this.#initialized = true;

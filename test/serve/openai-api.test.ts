@@ -1,45 +1,7 @@
 import {encode} from 'gpt-tokenizer';
 import OpenAI from 'openai';
-import {afterEach, describe, expect, it} from 'vitest';
-import {resolveSimConfig} from '../../src/cli/sim-options.js';
-import {DEFAULT_PRESET} from '../../src/config/load.js';
-import type {Speed} from '../../src/runtime/runner.js';
-import {Session} from '../../src/runtime/session.js';
-import {type OpenAiServer, type OpenAiServerOptions, startOpenAiServer} from '../../src/server/openai-server.js';
-
-const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
-
-type Running = {server: OpenAiServer; session: Session; client: OpenAI; done: Promise<void>};
-const running: Running[] = [];
-
-/** The default preset with no background traffic, served on a free port, its runner going at `speed`. */
-async function start(options: Partial<OpenAiServerOptions> & {speed?: Speed; seed?: string} = {}): Promise<Running> {
-	const resolved = await resolveSimConfig({preset: DEFAULT_PRESET, seed: options.seed ?? '0'});
-	const session = new Session(resolved.config, {seed: resolved.seed, speed: options.speed ?? 'max', traceLines: []});
-	const server = await startOpenAiServer(session, {port: 0, servedModelNames: [MODEL], modelPath: MODEL, ...options});
-	const done = session.runner.run();
-	const client = new OpenAI({baseURL: `${server.baseUrl}/v1`, apiKey: options.apiKey ?? 'unused', maxRetries: 0});
-	const r = {server, session, client, done};
-	running.push(r);
-	return r;
-}
-
-afterEach(async () => {
-	for (const r of running.splice(0)) {
-		await r.server.close();
-		r.session.runner.stop();
-		await r.done;
-	}
-});
-
-/** A counter's value summed over its series in a text exposition. */
-async function counter(baseUrl: string, name: string): Promise<number> {
-	const text = await (await fetch(`${baseUrl}/metrics`)).text();
-	let sum = 0;
-	for (const line of text.split('\n'))
-		if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-	return sum;
-}
+import {describe, expect, it} from 'vitest';
+import {counter, MODEL, startServe as start} from './serve-harness.js';
 
 describe('specsim serve: the OpenAI-compatible API through the openai SDK', () => {
 	it('lists the served model with max_model_len', async () => {

@@ -18,6 +18,7 @@ type ServeFlags = Pick<SimFlags, 'preset' | 'seed'> & {
 	maxNumBatchedTokens?: string;
 	maxModelLen?: string;
 	apiKey?: string;
+	enableForceIncludeUsage: boolean;
 	backgroundQps?: string;
 	headless: boolean;
 };
@@ -41,6 +42,7 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		.option('--max-num-batched-tokens <n>', 'token budget of one step (scheduler.maxNumBatchedTokens)')
 		.option('--max-model-len <n>', 'longest prompt + output in tokens (scheduler.maxModelLen)')
 		.option('--api-key <key>', 'require Authorization: Bearer KEY on every /v1 request')
+		.option('--enable-force-include-usage', 'end every stream with a usage chunk, whether or not stream_options.include_usage asks', false)
 		.option('--background-qps <x>', "keep the preset's synthetic workload running at this rate beside real clients (default 0: none)")
 		.option('--headless', 'print log lines instead of the dashboard (implied when stdout is not a terminal)', false)
 		.addOption(speedOption());
@@ -77,6 +79,7 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 			servedModelNames: names ?? [config.servedModelName],
 			modelPath: model ?? config.servedModelName,
 			...(flags.apiKey === undefined ? {} : {apiKey: flags.apiKey}),
+			enableForceIncludeUsage: flags.enableForceIncludeUsage,
 		});
 		const dashboard = env.isTTY && !flags.headless;
 		const line = `specsim: serving the OpenAI-compatible API on ${server.baseUrl} (model ${names?.[0] ?? config.servedModelName})\n`;
