@@ -1,6 +1,6 @@
 import {makeDraftCost} from './cost/draft-cost.js';
 import {type FittedStepTime, fittedBreakdown, makeFittedCost} from './cost/fitted.js';
-import {attentionFlopsPerPair, makeCommunication, makeWeightBytes, stepTokens} from './cost/target-cost.js';
+import {attentionFlopsPerPair, makeCommunication, makeWeightBytes, passTimeS, stepTokens} from './cost/target-cost.js';
 import type {DraftCostSpec, HardwareSpec, ModelCostSpec, StepCostBreakdown, StepShape} from './cost/types.js';
 import {requireNonNegative, validateHardware, validateModel} from './cost/validate.js';
 
@@ -42,10 +42,11 @@ export type CostModel = {
  * `F = peakFlops × gpus × flopsEfficiency`, `W = params × bytesPerParam` and
  * `N = activeParams ?? params`, one forward pass over `t` tokens reading `C` context tokens is
  *
- *     pass(t, C) = max((W + C × kvBytesPerToken) / B,  t × 2 × N / F)
+ *     pass(t, C) = √(memory² + compute²),  memory = (W + C × kvBytesPerToken) / B,  compute = t × 2 × N / F
  *
- * i.e. the larger of the time to stream weights and KV from memory and the time to do the
- * matmul FLOPs. A step costs
+ * i.e. the time to stream weights and KV from memory combined with the time to do the matmul
+ * FLOPs as a quadratic mean (`passTimeS`): the larger term far from the ridge point, and up to √2×
+ * it where both are equal, as measured GEMMs behave (docs/validation.md). A step costs
  *
  *     targetS   = pass(P + D + S, C)            (0 when P + D + S = 0)
  *     draftS    = by draft kind, see below
@@ -54,15 +55,15 @@ export type CostModel = {
  *
  * where `P = numPrefillTokens`, `D = numDecodeRequests`, `S = numScheduledSpecTokens` (a request
  * verifying `d` drafts contributes `1 + d` tokens) and `C = contextTokens`. So at batch 1 a
- * verification of `k + 1` tokens costs the same as one token (memory-bound), while at large
- * batch the `(k + 1)×` tokens make the step compute-bound: the crossover where speculation stops
- * paying.
+ * verification of `k + 1` tokens costs about the same as one token (memory-bound), while as the
+ * batch grows the `(k + 1)×` tokens bring the step to the ridge and then make it compute-bound:
+ * the crossover where speculation stops paying.
  *
  * Draft cost, with `k = draftLength`, `n = numDraftingRequests`, `T = P + D + S` and `passD` the
  * formula above with the drafter's weights, KV and FLOPs:
  * - `none`: 0.
  * - `sequential-model`, `per-token-head`: `k >= 1 ? (T > 0 ? passD(T, C) : 0) + (n > 0 ? (k − 1) × passD(n, C) : 0) : 0`.
- * - `parallel-heads`: `n, k >= 1 ? max(k × headParams × bytesPerParam / B, n × 2 × k × headParams / F) : 0`.
+ * - `parallel-heads`: `n, k >= 1 ? √((k × headParams × bytesPerParam / B)² + (n × 2 × k × headParams / F)²) : 0`.
  * - `cpu`: `n, k >= 1 ? n × (perRequestS + k × perTokenS) : 0`.
  * - `ratio`: `n, k >= 1 ? k × c × T1` with `T1 = pass(1, 0)`, so at batch 1 a step verifying `k`
  *   drafts takes `T1 × (1 + k·c)` and Leviathan's speedup `(1 + Σ r_i) / (1 + k·c)` follows.
@@ -110,7 +111,7 @@ export function createCostModel(options: CostModelOptions): CostModel {
 	const flopsPerTokenS = (2 * (model.activeParams ?? model.params)) / flops;
 	const attentionPairS = attentionFlopsPerPair(model) / flops;
 	const communicationS = makeCommunication(model, hardware);
-	const singleTokenStepS = Math.max(weightBytes(1) / bandwidth, flopsPerTokenS);
+	const singleTokenStepS = passTimeS(weightBytes(1) / bandwidth, flopsPerTokenS);
 	const draftCost = makeDraftCost(draft, model, bandwidth, flops, singleTokenStepS);
 
 	const targetOf = (s: Readonly<StepShape>): number => {
@@ -118,7 +119,7 @@ export function createCostModel(options: CostModelOptions): CostModel {
 		if (tokens === 0) return 0;
 		const memoryS = weightBytes(tokens) / bandwidth + s.contextTokens * kvPerTokenS;
 		const computeS = tokens * flopsPerTokenS + (s.attentionTokenPairs ?? 0) * attentionPairS;
-		return Math.max(memoryS, computeS);
+		return passTimeS(memoryS, computeS);
 	};
 	const overheadOf = (s: Readonly<StepShape>, targetS: number, draftS: number): number =>
 		targetS > 0 || draftS > 0 ? fixedOverheadS + communicationS(stepTokens(s)) : 0;

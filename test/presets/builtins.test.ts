@@ -57,7 +57,8 @@ describe('built-ins added for the presets', () => {
 	it('an H200 streams weights 4.8/3.35 times faster than an H100 (same dense bf16 FLOP/s)', () => {
 		const model = BUILTIN_MODELS['llama-3.1-8b'];
 		const t = (hardware: (typeof BUILTIN_HARDWARE)[keyof typeof BUILTIN_HARDWARE]): number => createCostModel({model, hardware}).singleTokenStepS;
-		expect(t(BUILTIN_HARDWARE['h100-sxm']) / t(BUILTIN_HARDWARE.h200)).toBeCloseTo(4.8 / 3.35, 10);
+		// Memory-bound: the one token's FLOPs move the quadratic-mean pass time by ~2e-5 relative.
+		expect(t(BUILTIN_HARDWARE['h100-sxm']) / t(BUILTIN_HARDWARE.h200)).toBeCloseTo(4.8 / 3.35, 4);
 		expect(BUILTIN_HARDWARE.h200.peakFlops).toBe(BUILTIN_HARDWARE['h100-sxm'].peakFlops);
 	});
 });

@@ -7,7 +7,7 @@ import {join} from 'node:path';
 import {simConfigSchema, type SimConfigInput} from '../../src/config/schema.js';
 import {buildSimulation} from '../../src/sim/build.js';
 import {summarize} from '../../src/sim/summary.js';
-import {type PublishedPoint, SERIES, type SeriesSpec, type SpeedupMetric} from './series.js';
+import {type PublishedPoint, SERIES, type SeriesSpec, SIGN_EXCEPTIONS, type SpeedupMetric} from './series.js';
 
 export type ValidationRow = {
 	readonly spec: SeriesSpec;
@@ -91,20 +91,28 @@ export function formatTable(rows: readonly ValidationRow[]): string {
 		const load = `${r.point.load_kind === 'qps' ? 'QPS' : r.point.load_kind} ${r.point.load}`;
 		const k = r.point.k === null ? '' : ` (k=${r.point.k})`;
 		const approx = r.point.approx ? ' ≈' : '';
-		return [`${r.spec.label}${k}`, load, `${r.published.toFixed(2)}${approx}`, r.simulated.toFixed(2), signed(r.error), r.spec.role];
+		const miss = r.spec.role === 'validation' && r.published < 1 !== r.simulated < 1 ? ' †' : '';
+		return [`${r.spec.label}${k}`, load, `${r.published.toFixed(2)}${approx}`, `${r.simulated.toFixed(2)}${miss}`, signed(r.error), r.spec.role];
 	});
 	const widths = header.map((h, j) => Math.max(h.length, 3, ...body.map(cells => cells[j]!.length)));
 	const line = (cells: readonly string[]): string =>
 		`| ${cells.map((c, j) => (right[j] ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join(' | ')} |`;
 	const separator = `| ${widths.map((w, j) => (right[j] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
 	const validation = rows.filter(r => r.spec.role === 'validation');
+	const misses = crossoverMisses(validation);
+	const exceptions = SERIES.filter(s => misses.some(m => m.spec === s));
 	const lines = [
 		line(header),
 		separator,
 		...body.map(line),
 		'',
 		`Median absolute error of speedup over the ${validation.length} validation points: ${medianAbsError(validation).toFixed(3)}` +
-			` (calibration points excluded); ${crossoverMisses(validation).length} on the other side of 1.0 than published. ≈: read off a chart.`,
+			` (calibration points excluded). ${validation.length - misses.length} of ${validation.length} are simulated on the same side of 1.0 as published;` +
+			` † marks the ${misses.length} that are not. ≈: read off a chart.`,
+		'',
+		'Why the † points miss:',
+		'',
+		...exceptions.map(s => `- ${s.label}: ${SIGN_EXCEPTIONS[s.series]?.reason ?? 'NOT EXPLAINED'}.`),
 		'',
 		'Notes per series:',
 		'',

@@ -1,3 +1,4 @@
+import {passTimeS} from './target-cost.js';
 import {requireNonNegative, requirePositive} from './validate.js';
 import type {DraftCostSpec, ModelCostSpec, StepShape} from './types.js';
 
@@ -55,8 +56,8 @@ export function makeDraftCost(
 				const memoryS = weightsS + s.contextTokens * kvPerTokenS;
 				const tokens = s.numPrefillTokens + s.numDecodeRequests + s.numScheduledSpecTokens;
 				const n = s.numDraftingRequests;
-				const first = tokens > 0 ? Math.max(memoryS, tokens * flopsPerTokenS) + passOverheadS : 0;
-				const rest = n > 0 ? (k - 1) * (Math.max(memoryS, n * flopsPerTokenS) + passOverheadS) : 0;
+				const first = tokens > 0 ? passTimeS(memoryS, tokens * flopsPerTokenS) + passOverheadS : 0;
+				const rest = n > 0 ? (k - 1) * (passTimeS(memoryS, n * flopsPerTokenS) + passOverheadS) : 0;
 				return first + rest;
 			};
 		}
@@ -69,7 +70,7 @@ export function makeDraftCost(
 			return s => {
 				const k = s.draftLength;
 				const n = s.numDraftingRequests;
-				return n > 0 && k >= 1 ? Math.max(k * perHeadWeightsS, n * k * perHeadTokenS) + passOverheadS : 0;
+				return n > 0 && k >= 1 ? passTimeS(k * perHeadWeightsS, n * k * perHeadTokenS) + passOverheadS : 0;
 			};
 		}
 		case 'cpu': {

@@ -13,7 +13,9 @@ const MIB = 2 ** 20;
  * - `interconnectBytesPerS` is the one-direction per-GPU bandwidth of the fastest GPU-to-GPU link
  *   (NVLink, Infinity Fabric, else PCIe); datasheets print the bidirectional sum.
  * - Efficiencies and all-reduce latency (8 µs on NVLink/Infinity Fabric, 25 µs over PCIe) are
- *   specsim assumptions: calibrate per deployment.
+ *   specsim assumptions: calibrate per deployment. A forward pass combines its memory and compute
+ *   times as a quadratic mean, which follows measured GEMMs through the ridge point
+ *   (docs/validation.md, "GEMM time through the ridge").
  */
 export const BUILTIN_HARDWARE = {
 	'h100-sxm': {

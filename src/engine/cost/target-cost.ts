@@ -1,5 +1,19 @@
 import type {HardwareSpec, ModelCostSpec, StepShape} from './types.js';
 
+/**
+ * Seconds of one forward pass that streams `memoryS` worth of bytes and does `computeS` worth of
+ * FLOPs: the quadratic mean `√(memory² + compute²)` of the two roofline times, not their maximum.
+ * Measured GEMM times bend smoothly through the ridge point instead of switching from the
+ * memory to the compute line: vidur's per-layer operator profiles (Llama-2-7B on H100, Llama-3-8B
+ * on A100; table in docs/validation.md) sit 13–40% above `max` at 128–384 tokens, where
+ * verification batches of `B·(k + 1)` tokens land, and within a few percent of the quadratic
+ * mean. Far from the ridge both agree (at one token the compute term adds `< 0.01%` for an 8B
+ * model), so batch-1 calibrations are unchanged. Non-decreasing in both arguments.
+ */
+export function passTimeS(memoryS: number, computeS: number): number {
+	return Math.sqrt(memoryS * memoryS + computeS * computeS);
+}
+
 /** Default seconds per tensor-parallel all-reduce (launch and synchronisation) when the hardware gives none. */
 export const DEFAULT_ALL_REDUCE_LATENCY_S = 8e-6;
 
