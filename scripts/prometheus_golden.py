@@ -12,7 +12,8 @@ Usage:
     python3 scripts/prometheus_golden.py NAME    # print one golden file to stdout
     python3 scripts/prometheus_golden.py --version
 
-NAME is one of two-engines-k3.prom, two-engines-k3.om, spec-k3-scrapes.om. The scenarios are
+NAME is one of two-engines-k3.prom, two-engines-k3.om, spec-k3-scrapes.om, api-server.prom,
+api-server.om. The scenarios are
 the same as test/metrics/prom/scenario.ts and test/metrics/prom/scrapes.ts; docs/prometheus-golden.md
 says how the files are compared and which prometheus_client version made them.
 """
@@ -351,6 +352,71 @@ def spec_k3_scrapes():
     return out
 
 
+# The API server's own families: prometheus_client's ProcessCollector reading a fixed /proc, and
+# prometheus-fastapi-instrumentator's metrics.default() declarations (names, HELP texts with their
+# trailing spaces, labels, buckets) as vLLM's Instrumentator(...).add().instrument(app) creates them.
+API_PROC_STAT = {'utime': 1234, 'stime': 566, 'starttime': 250000, 'vsize': 21474836480, 'rss': 262144}
+API_BTIME = 1699990000
+API_OPEN_FDS = 7
+# (method, handler, status code, duration s, request bytes, response bytes, at s)
+API_REQUESTS = [
+    ('POST', '/v1/chat/completions', 200, 0.734, 512, 0, 1700000001.5),
+    ('POST', '/v1/chat/completions', 200, 2.25, 2048, 0, 1700000003.0),
+    ('POST', '/v1/completions', 500, 0.05, 300, 171, 1700000004.25),
+    ('GET', '/v1/models', 200, 0.002, 0, 453, 1700000005.0),
+    ('GET', 'none', 404, 0.001, 0, 22, 1700000006.0),
+    ('POST', '/v1/chat/completions', 200, 61.0, 4096, 0, 1700000070.0),
+]
+
+
+def api_server():
+    """The process and HTTP families of vLLM's API server process, created at CREATED_S."""
+    import os
+    import tempfile
+    from prometheus_client import ProcessCollector, Summary
+    proc = tempfile.mkdtemp()
+    os.makedirs(os.path.join(proc, 'self', 'fd'))
+    with open(os.path.join(proc, 'stat'), 'w') as f:
+        f.write(f'cpu  1 2 3 4\nbtime {API_BTIME}\n')
+    fields = ['S'] + ['0'] * 40
+    for name, index in (('utime', 11), ('stime', 12), ('starttime', 19), ('vsize', 20), ('rss', 21)):
+        fields[index] = str(API_PROC_STAT[name])
+    with open(os.path.join(proc, 'self', 'stat'), 'w') as f:
+        f.write('4242 (python3) ' + ' '.join(fields) + '\n')
+    with open(os.path.join(proc, 'self', 'limits'), 'w') as f:
+        f.write('Limit                     Soft Limit           Hard Limit           Units     \n')
+        f.write('Max open files            65535                1048576              files     \n')
+    for i in range(API_OPEN_FDS):
+        open(os.path.join(proc, 'self', 'fd', str(i)), 'w').close()
+    registry = CollectorRegistry()
+    ProcessCollector(proc=proc, pid=lambda: 'self', registry=registry)
+    with frozen_clock(CREATED_S):
+        total = Counter('http_requests_total', 'Total number of requests by method, status and handler.',
+                        ('method', 'status', 'handler'), registry=registry)
+        in_size = Summary('http_request_size_bytes',
+                          'Content length of incoming requests by handler. Only value of header is respected. '
+                          'Otherwise ignored. No percentile calculated. ', ('handler',), registry=registry)
+        out_size = Summary('http_response_size_bytes',
+                           'Content length of outgoing responses by handler. Only value of header is respected. '
+                           'Otherwise ignored. No percentile calculated. ', ('handler',), registry=registry)
+        highr = Histogram('http_request_duration_highr_seconds',
+                          'Latency with many buckets but no API specific labels. Made for more accurate percentile calculations. ',
+                          buckets=(0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5,
+                                   7.5, 10, 30, 60, float('inf')), registry=registry)
+        lowr = Histogram('http_request_duration_seconds',
+                         'Latency with only few buckets by handler. Made to be only used if aggregation by handler is important. ',
+                         ('method', 'handler'), buckets=(0.1, 0.5, 1, float('inf')), registry=registry)
+    for method, handler, status, duration, request_bytes, response_bytes, at in API_REQUESTS:
+        with frozen_clock(at):
+            # The instrumentator's order: total, sizes, high-resolution latency, latency by handler.
+            total.labels(method, str(status)[0] + 'xx', handler).inc()
+            in_size.labels(handler).observe(request_bytes)
+            out_size.labels(handler).observe(response_bytes)
+            highr.observe(duration)
+            lowr.labels(method, handler).observe(duration)
+    return registry
+
+
 def openmetrics(registry):
     """OpenMetrics 1.0.0 as prometheus_client serves it to a scraper that accepts UTF-8 names.
 
@@ -368,6 +434,8 @@ GOLDEN = {
     'two-engines-k3.prom': lambda: generate_text(two_engines_k3()),
     'two-engines-k3.om': lambda: openmetrics(two_engines_k3()),
     'spec-k3-scrapes.om': lambda: openmetrics(spec_k3_scrapes()),
+    'api-server.prom': lambda: generate_text(api_server()),
+    'api-server.om': lambda: openmetrics(api_server()),
 }
 
 

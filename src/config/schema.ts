@@ -79,6 +79,8 @@ export const workloadClassSchema = z.strictObject({
 	temperature: temperatureSchema.optional(),
 	/** A system prompt of this many tokens that every request of the class starts with (prefix caching reuses it). */
 	sharedPrefixTokens: z.number().int().nonnegative().optional(),
+	/** The OpenAI endpoint the class's clients POST to (the `handler` of `http_requests_total`). @default '/v1/chat/completions' */
+	endpoint: z.enum(['/v1/chat/completions', '/v1/completions']).optional(),
 	source,
 });
 

@@ -67,6 +67,9 @@ export function readFamilies(families: readonly PromFamily[]): Metric[] {
 			case 'histogram':
 				collected.push(...digestHistogram(family.name, samples));
 				break;
+			default:
+				// vLLM's reader asserts on any other type.
+				throw new TypeError(`Unknown metric type ${family.type} for ${family.name}`);
 		}
 	}
 	return collected;

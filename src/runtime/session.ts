@@ -1,6 +1,8 @@
 import {Registry} from 'prom-client';
 import type {SimConfig} from '../config/schema.js';
 import {attachPrometheus, type SimPrometheus} from '../metrics/prom/attach.js';
+import {type ProcessStats, registerHttpFamilies, registerProcessFamilies} from '../metrics/prom/server-prom.js';
+import {simulateServer} from '../metrics/prom/simulated-server.js';
 import {buildSimulation, type BuildOptions, type BuiltSimulation} from '../sim/build.js';
 import type {EngineMetrics} from '../sim/engine-metrics.js';
 import type {SimObserver} from '../sim/simulation.js';
@@ -24,6 +26,12 @@ export type SessionOptions = BuildOptions & {
 	readonly createdSeries?: boolean;
 	/** Also expose vLLM's deprecated families (`--show-hidden-metrics`). @default false */
 	readonly showHiddenMetrics?: boolean;
+	/**
+	 * The API server's own families (`process_*` before vLLM's, `http_*` after): `simulated` derives
+	 * them from the simulated requests (`generate`); `{readProcess}` reads a real process and leaves
+	 * the HTTP families to a real server's instrumentation (`run`, `serve`). Omitted: none.
+	 */
+	readonly server?: 'simulated' | {readonly readProcess: () => ProcessStats | undefined};
 };
 
 /**
@@ -42,14 +50,17 @@ export class Session implements LiveSession {
 	#createdS: number;
 	readonly #createdSeries: boolean;
 	readonly #showHiddenMetrics: boolean;
+	readonly #server: SessionOptions['server'];
+	#disconnectServer: () => void = () => undefined;
 
 	constructor(config: SimConfig, options: SessionOptions = {}) {
 		this.config = config;
 		this.built = buildSimulation(config, options);
 		this.startEpochMs = options.startEpochMs ?? DEFAULT_START_EPOCH_MS;
 		this.#showHiddenMetrics = options.showHiddenMetrics ?? false;
-		this.#prometheus = attachPrometheus(this.built, new Registry(), {showHiddenMetrics: this.#showHiddenMetrics});
+		this.#server = options.server;
 		this.#createdS = this.startEpochMs / 1000;
+		this.#prometheus = this.#attach();
 		this.#createdSeries = options.createdSeries ?? true;
 		this.runner = new Runner(this.built.simulation, {
 			...(options.speed === undefined ? {} : {speed: options.speed}),
@@ -157,6 +168,19 @@ export class Session implements LiveSession {
 		this.#acceptanceScale = scale;
 	}
 
+	/** A fresh registry in vLLM's family order: the process collector, the engine's families, the HTTP families. */
+	#attach(): SimPrometheus {
+		const registry = new Registry();
+		const server = this.#server;
+		if (server === undefined) return attachPrometheus(this.built, registry, {showHiddenMetrics: this.#showHiddenMetrics});
+		const simulated = server === 'simulated' ? simulateServer(this.built, t => this.epochMsAt(t) / 1000) : undefined;
+		registerProcessFamilies(registry, simulated?.readProcess ?? (server as {readProcess: () => ProcessStats | undefined}).readProcess);
+		const prometheus = attachPrometheus(this.built, registry, {showHiddenMetrics: this.#showHiddenMetrics});
+		const http = registerHttpFamilies(registry, this.#createdS);
+		if (simulated !== undefined) this.#disconnectServer = simulated.connect(http);
+		return prometheus;
+	}
+
 	/**
 	 * Reset every counter as a restarted engine would: a fresh registry (counters back to 0,
 	 * new `_created`), fresh interval loggers and metrics. Requests in flight carry on.
@@ -164,10 +188,11 @@ export class Session implements LiveSession {
 	restart(): void {
 		const now = this.built.simulation.now;
 		this.#prometheus.detach();
-		this.#prometheus = attachPrometheus(this.built, new Registry(), {showHiddenMetrics: this.#showHiddenMetrics});
+		this.#disconnectServer();
+		this.#createdS = this.epochMsAt(now) / 1000;
+		this.#prometheus = this.#attach();
 		// A step drafted under a larger k may still be in flight: it completes into the fresh registry.
 		this.#prometheus.ensurePositions(Math.max(1, ...this.built.engines.map(e => e.inFlightNumSpecTokens)));
-		this.#createdS = this.epochMsAt(now) / 1000;
 		for (const logger of this.built.simulation.loggers) logger.restart(now);
 		for (const logger of this.built.simulation.engineLoggers) logger.restart(now);
 		for (const m of this.built.metrics) m.restart(now);

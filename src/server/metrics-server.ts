@@ -2,6 +2,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {Registry} from 'prom-client';
 import {OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, renderOpenMetrics, renderText} from '../metrics/prom/exposition.js';
 import {EXIT_RUNTIME, UserError} from '../util/user-error.js';
+import {instrumentHttpServer} from './http-instrumentation.js';
 import {prefersOpenMetrics} from './negotiate.js';
 
 /**
@@ -20,6 +21,10 @@ export type MetricsServerOptions = {
 	readonly host?: string;
 	/** 0 picks a free port (read it back from {@link MetricsServer.port}). @default 8000 */
 	readonly port?: number;
+	/** Receives uvicorn's access line of each response (vLLM's server log prints them). */
+	readonly onAccessLine?: (line: string) => void;
+	/** Unix seconds now, for the `_created` of HTTP series (the session's clock). @default the wall clock */
+	readonly nowS?: () => number;
 };
 
 /** A listening `/metrics` server. */
@@ -62,6 +67,13 @@ export async function startMetricsServer(source: MetricsSource, options: Metrics
 	let baseUrl = '';
 	const server = createServer((request, response) => {
 		handle(source, baseUrl, request, response);
+	});
+	// prometheus-fastapi-instrumentator and uvicorn's access log, as around vLLM's app.
+	instrumentHttpServer(server, {
+		routes: ['/metrics', '/health', '/'],
+		registry: () => source.registry,
+		nowS: options.nowS ?? (() => Date.now() / 1000),
+		...(options.onAccessLine === undefined ? {} : {onAccessLine: options.onAccessLine}),
 	});
 	// A malformed request line or a reset socket: answer 400 if we still can, never crash.
 	server.on('clientError', (_error, socket) => {

@@ -69,6 +69,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 			new Session(config, {
 				seed,
 				startEpochMs,
+				server: 'simulated',
 				createdSeries: flags.created,
 				showHiddenMetrics: flags.showHiddenMetrics === true,
 				...(traceLines ? {traceLines} : {}),

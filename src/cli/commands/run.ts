@@ -3,6 +3,7 @@ import {explainSections} from '../../explain/index.js';
 import {formatLogLine, parseLogPrefixPid} from '../../metrics/log/log-prefix.js';
 import {Session} from '../../runtime/session.js';
 import {startMetricsServer, type MetricsServer} from '../../server/metrics-server.js';
+import {readProcessStats} from '../../server/process-stats.js';
 import {formatSummaryJson} from '../../output/summary-json.js';
 import {summarize} from '../../sim/summary.js';
 import {UserError} from '../../util/user-error.js';
@@ -80,7 +81,17 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 		// Ink and React load only for the dashboard (every other command starts without them), and
 		// before the server, so the dashboard is up as soon as /metrics is announced.
 		const ui = dashboard ? await import('../../ui/start-dashboard.js') : undefined;
-		const server = flags.server ? await startMetricsServer(session, {host: flags.host, port}) : undefined;
+		// Headless, uvicorn's access lines join the server log, with its `(APIServer pid=N) ` prefix.
+		const pidPrefix = flags.logPrefixPid === undefined ? '' : `(APIServer pid=${parseLogPrefixPid(flags.logPrefixPid)}) `;
+		const onAccessLine = dashboard ? undefined : (line: string) => (flags.json ? output.stderr : output.stdout)(`${pidPrefix}${line}\n`);
+		const server = flags.server
+			? await startMetricsServer(session, {
+					host: flags.host,
+					port,
+					nowS: () => session.epochMsAt(session.now) / 1000,
+					...(onAccessLine === undefined ? {} : {onAccessLine}),
+				})
+			: undefined;
 		try {
 			if (server !== undefined) {
 				// Headless stdout carries only log lines and the summary.
@@ -105,6 +116,7 @@ export async function createSession(flags: RunFlags): Promise<Session> {
 		() =>
 			new Session(config, {
 				seed,
+				server: {readProcess: readProcessStats},
 				createdSeries: flags.created,
 				showHiddenMetrics: flags.showHiddenMetrics === true,
 				...(traceLines ? {traceLines} : {}),

@@ -12,12 +12,14 @@ export type PromSample = {
 export type PromSeries = {
 	/** The child's labels, without `le`. */
 	readonly labels: Readonly<Record<string, string>>;
-	/** Counter: `<family>_total`. Gauge: `<family>`. Histogram: `_bucket`s (`le` ascending, `+Inf` last), `_count`, `_sum`. */
+	/** Counter: `<family>_total`. Gauge: `<family>`. Histogram: `_bucket`s (`le` ascending, `+Inf` last), `_count`, `_sum`. Summary: `_count`, `_sum`. */
 	readonly samples: readonly PromSample[];
+	/** When this child was created (Unix seconds), if not the exposition's common creation time. */
+	readonly createdS?: number;
 };
 
 /** The Prometheus types specsim exposes. */
-export type PromType = 'counter' | 'gauge' | 'histogram';
+export type PromType = 'counter' | 'gauge' | 'histogram' | 'summary';
 
 /** A metric family as prometheus_client's `registry.collect()` yields it. */
 export type PromFamily = {
@@ -27,9 +29,11 @@ export type PromFamily = {
 	readonly type: PromType;
 	/** Children in creation order. */
 	readonly series: readonly PromSeries[];
+	/** False: no `_created` samples (a custom collector's family, e.g. `process_cpu_seconds_total`). */
+	readonly created?: false;
 };
 
-type JsonValue = {value: number; labels: Record<string, string | number>; metricName?: string};
+type JsonValue = {value: number; labels: Record<string, string | number>; metricName?: string; createdS?: number};
 
 /**
  * Read `registry` (through `getMetricsAsJSON`, so `collect()` hooks run) into prometheus_client's
@@ -43,15 +47,18 @@ export async function collectFamilies(registry: Registry): Promise<PromFamily[]>
 	return metrics.map(metric => {
 		const type = String(metric.type as unknown);
 		const values = metric.values as unknown as readonly JsonValue[];
+		const created = (metric as {created?: false}).created === false ? {created: false as const} : {};
 		switch (type) {
 			case 'counter': {
 				const name = metric.name.endsWith('_total') ? metric.name.slice(0, -'_total'.length) : metric.name;
-				return {name, help: metric.help, type, series: values.map(v => simpleSeries(`${name}_total`, v))};
+				return {name, help: metric.help, type, series: values.map(v => simpleSeries(`${name}_total`, v)), ...created};
 			}
 			case 'gauge':
-				return {name: metric.name, help: metric.help, type, series: values.map(v => simpleSeries(metric.name, v))};
+				return {name: metric.name, help: metric.help, type, series: values.map(v => simpleSeries(metric.name, v)), ...created};
 			case 'histogram':
-				return {name: metric.name, help: metric.help, type, series: histogramSeries(metric.name, values)};
+				return {name: metric.name, help: metric.help, type, series: histogramSeries(metric.name, values), ...created};
+			case 'summary':
+				return {name: metric.name, help: metric.help, type, series: summarySeries(metric.name, values), ...created};
 			default:
 				throw new TypeError(`Unknown metric type ${type} for ${metric.name}`);
 		}
@@ -60,19 +67,49 @@ export async function collectFamilies(registry: Registry): Promise<PromFamily[]>
 
 function simpleSeries(sampleName: string, v: JsonValue): PromSeries {
 	const labels = stringLabels(v.labels);
-	return {labels, samples: [{name: sampleName, labels, value: v.value}]};
+	return {labels, samples: [{name: sampleName, labels, value: v.value}], ...createdOf(v)};
+}
+
+const createdOf = (v: JsonValue): {createdS?: number} => (v.createdS === undefined ? {} : {createdS: v.createdS});
+
+/**
+ * A summary as prometheus_client's `Summary` exposes it: `_count`, then `_sum`, per child. It has no
+ * quantiles; a prom-client summary's quantile samples are left out.
+ */
+function summarySeries(name: string, values: readonly JsonValue[]): PromSeries[] {
+	const byKey = new Map<string, {labels: Record<string, string>; count: number; sum: number; createdS?: number}>();
+	for (const v of values) {
+		const labels = stringLabels(v.labels);
+		if ('quantile' in labels) continue;
+		const key = seriesKey(labels);
+		let entry = byKey.get(key);
+		if (!entry) {
+			entry = {labels, count: 0, sum: 0, ...createdOf(v)};
+			byKey.set(key, entry);
+		}
+		if (v.metricName === `${name}_count`) entry.count = v.value;
+		else if (v.metricName === `${name}_sum`) entry.sum = v.value;
+	}
+	return [...byKey.values()].map(({labels, count, sum, createdS}) => ({
+		labels,
+		samples: [
+			{name: `${name}_count`, labels, value: count},
+			{name: `${name}_sum`, labels, value: sum},
+		],
+		...(createdS === undefined ? {} : {createdS}),
+	}));
 }
 
 /** prom-client lists, per child, the finite buckets, `+Inf`, `_sum`, `_count`; Python has `_count` before `_sum`. */
 function histogramSeries(name: string, values: readonly JsonValue[]): PromSeries[] {
-	type Pending = {labels: Record<string, string>; buckets: PromSample[]; count?: number; sum?: number};
+	type Pending = {labels: Record<string, string>; buckets: PromSample[]; count?: number; sum?: number; createdS?: number};
 	const byKey = new Map<string, Pending>();
 	for (const v of values) {
 		const {le, ...rest} = stringLabels(v.labels);
 		const key = seriesKey(rest);
 		let entry = byKey.get(key);
 		if (!entry) {
-			entry = {labels: rest, buckets: []};
+			entry = {labels: rest, buckets: [], ...createdOf(v)};
 			byKey.set(key, entry);
 		}
 		if (v.metricName === `${name}_bucket`) {
@@ -84,9 +121,10 @@ function histogramSeries(name: string, values: readonly JsonValue[]): PromSeries
 			entry.sum = v.value;
 		}
 	}
-	return [...byKey.values()].map(({labels, buckets, count, sum}) => ({
+	return [...byKey.values()].map(({labels, buckets, count, sum, createdS}) => ({
 		labels,
 		samples: [...buckets, {name: `${name}_count`, labels, value: count ?? 0}, {name: `${name}_sum`, labels, value: sum ?? 0}],
+		...(createdS === undefined ? {} : {createdS}),
 	}));
 }
 

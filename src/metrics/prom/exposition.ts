@@ -49,10 +49,10 @@ export function formatText(families: readonly PromFamily[], options: TextOptions
 		for (const series of family.series) {
 			for (const sample of series.samples) out += sampleLine(sample, '');
 		}
-		if (createdS !== undefined && family.type !== 'gauge' && family.series.length > 0) {
+		if (createdS !== undefined && family.type !== 'gauge' && family.created !== false && family.series.length > 0) {
 			const createdName = `${family.name}_created`;
 			out += `# HELP ${createdName} ${help(family.help)}\n# TYPE ${createdName} gauge\n`;
-			for (const series of family.series) out += sampleLine({name: createdName, labels: series.labels, value: createdS}, '');
+			for (const series of family.series) out += sampleLine({name: createdName, labels: series.labels, value: series.createdS ?? createdS}, '');
 		}
 	}
 	return out;
@@ -111,11 +111,13 @@ export function formatOpenMetricsScrape(families: readonly PromFamily[], options
 	const chunks: OpenMetricsChunk[] = [];
 	for (const family of families) {
 		const header = `# HELP ${family.name} ${escapeValue(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
+		// prometheus_client writes the HELP and TYPE of a family without children too (an HTTP family before the first request).
+		if (family.series.length === 0) chunks.push({family: family.name, header, seriesKey: family.name, lines: ''});
 		for (const series of family.series) {
 			let lines = '';
 			for (const sample of series.samples) lines += sampleLine(sample, timestamp);
-			if (createdS !== undefined && family.type !== 'gauge') {
-				lines += sampleLine({name: `${family.name}_created`, labels: series.labels, value: createdS}, timestamp);
+			if (createdS !== undefined && family.type !== 'gauge' && family.created !== false) {
+				lines += sampleLine({name: `${family.name}_created`, labels: series.labels, value: series.createdS ?? createdS}, timestamp);
 			}
 			chunks.push({family: family.name, header, seriesKey: `${family.name}${seriesKey(series.labels)}`, lines});
 		}

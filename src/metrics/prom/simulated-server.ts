@@ -1,0 +1,91 @@
+import type {BuiltSimulation} from '../../sim/build.js';
+import type {ProcessStats, ServerProm} from './server-prom.js';
+
+/** Where simulated clients send requests when their class names no endpoint. */
+export const DEFAULT_ENDPOINT = '/v1/chat/completions';
+
+/**
+ * The simulated API server process of a dataset (`generate`): a plausible vLLM API server
+ * (a Python process with torch imported, serving HTTP, tokenising and detokenising), derived
+ * from the simulated work only, so it is deterministic. Constants (docs/vllm-metrics.md):
+ */
+export const SIMULATED_PROCESS = Object.freeze({
+	/** Resident memory with no request in flight: 1 GiB. */
+	baseResidentBytes: 1024 ** 3,
+	/** Virtual memory with no request in flight: 20 GiB (CUDA and torch mappings). */
+	baseVirtualBytes: 20 * 1024 ** 3,
+	/** Memory per request in the server (its request, prompt and output text): 256 KiB. */
+	bytesPerRequest: 256 * 1024,
+	/** File descriptors with no client connected (libraries, the engine's ZMQ sockets, logs). */
+	baseOpenFds: 48,
+	/** `set_ulimit()` raises the soft `RLIMIT_NOFILE` to 65535 at vLLM's start. */
+	maxFds: 65535,
+	/** CPU of an idle event loop, seconds per second. */
+	idleCpuPerS: 0.01,
+	/** CPU per request (HTTP, JSON, scheduling the request), seconds. */
+	cpuPerRequestS: 0.002,
+	/** CPU per prompt token (tokenising), seconds. */
+	cpuPerPromptTokenS: 1e-6,
+	/** CPU per output token (detokenising, streaming), seconds. */
+	cpuPerOutputTokenS: 25e-6,
+	/** Bytes of a request body's JSON around its prompt (model, messages, parameters). */
+	requestEnvelopeBytes: 96,
+	/** Bytes per prompt token in the request body (about 4 characters of English per token). */
+	bytesPerPromptToken: 4,
+});
+
+/**
+ * Feed the API server's families from a simulation, as `generate` shows a dataset: each finished
+ * request is one POST to its class's endpoint (status 200, or 500 when it finished with `error`),
+ * lasting from its arrival to its last token, streamed (no response Content-Length, as `vllm bench
+ * serve` clients stream); the process figures follow {@link SIMULATED_PROCESS}. `epochSAt` maps
+ * virtual seconds to Unix seconds. Returns the process reader to register and the unsubscribe function.
+ */
+export function simulateServer(
+	built: BuiltSimulation,
+	epochSAt: (virtualS: number) => number,
+): {readonly readProcess: () => ProcessStats; connect(http: ServerProm): () => void} {
+	const p = SIMULATED_PROCESS;
+	const classes = built.config.workload.classes;
+	// A class given by a built-in name has no endpoint of its own.
+	const endpoints = classes.map(c => (typeof c === 'string' ? undefined : c.endpoint) ?? DEFAULT_ENDPOINT);
+	const modelBytes = built.config.servedModelName.length;
+	const inFlight = new Float64Array(built.engines.length);
+	let cpuWorkS = 0;
+	const readProcess = (): ProcessStats => {
+		let requests = 0;
+		for (const n of inFlight) requests += n;
+		const now = built.simulation.now;
+		return {
+			virtualMemoryBytes: p.baseVirtualBytes + requests * p.bytesPerRequest,
+			residentMemoryBytes: p.baseResidentBytes + requests * p.bytesPerRequest,
+			startTimeS: epochSAt(0),
+			cpuSeconds: Math.round((p.idleCpuPerS * now + cpuWorkS) * 100) / 100,
+			openFds: p.baseOpenFds + requests,
+			maxFds: p.maxFds,
+		};
+	};
+	return {
+		readProcess,
+		connect(http: ServerProm): () => void {
+			return built.simulation.subscribe({
+				onStep(out) {
+					inFlight[out.engine] = out.numRunning + out.numWaitingCapacity + out.numWaitingDeferred;
+					cpuWorkS += out.promptTokens * p.cpuPerPromptTokenS + out.generationTokens * p.cpuPerOutputTokenS;
+					for (const request of out.finished) {
+						cpuWorkS += p.cpuPerRequestS;
+						http.observeHttp({
+							method: 'POST',
+							handler: endpoints[request.classIndex] ?? DEFAULT_ENDPOINT,
+							status: request.finishReason === 'error' ? 500 : 200,
+							durationS: request.finishedAt - request.arrivalAt,
+							requestBytes: p.requestEnvelopeBytes + modelBytes + p.bytesPerPromptToken * request.promptTokens,
+							responseBytes: 0,
+							atS: epochSAt(request.finishedAt),
+						});
+					}
+				},
+			});
+		},
+	};
+}
