@@ -4,11 +4,11 @@
  * Decoding" Grafana dashboard, docs/prometheus.md) is evaluated through Prometheus' HTTP API.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {CLI, exited, freePort, INSTALL_HINT, until} from './harness.js';
+import {CLI, exited, INSTALL_HINT, promQuery, type QueryReply, startPrometheus, until} from './harness.js';
 import {DEFAULT_PRESET, loadPreset} from '../../src/config/load.js';
 import {buildSimulation} from '../../src/sim/build.js';
 
@@ -33,9 +33,6 @@ const ACC = `vllm:spec_decode_num_accepted_tokens_total${F}${R}`;
 const DRF_T = `vllm:spec_decode_num_draft_tokens_total${F}${R}`;
 const DRF = `vllm:spec_decode_num_drafts_total${F}${R}`;
 
-type Sample = {metric: Record<string, string>; value: [number, string]};
-type QueryReply = {status: 'success'; data: {resultType: string; result: Sample[]}} | {status: 'error'; errorType: string; error: string};
-
 let dir = '';
 let sim: ChildProcess | undefined;
 let prometheus: ChildProcess | undefined;
@@ -47,12 +44,7 @@ let simExit: Promise<number | null> | undefined;
 /** Every query is evaluated at this instant (Unix seconds), so their windows agree exactly. */
 let evalTimeS: number | undefined;
 
-async function query(promql: string): Promise<QueryReply> {
-	const params = new URLSearchParams({query: promql});
-	if (evalTimeS !== undefined) params.set('time', String(evalTimeS));
-	const response = await fetch(`${promUrl}/api/v1/query`, {method: 'POST', body: params});
-	return (await response.json()) as QueryReply;
-}
+const query = (promql: string): Promise<QueryReply> => promQuery(promUrl, promql, evalTimeS);
 
 /** A successful, non-empty instant vector: its samples as numbers. */
 async function values(promql: string): Promise<Array<{labels: Record<string, string>; value: number}>> {
@@ -95,36 +87,7 @@ beforeAll(async () => {
 		},
 		() => simStderr,
 	);
-	const promPort = await freePort();
-	promUrl = `http://127.0.0.1:${promPort}`;
-	writeFileSync(
-		join(dir, 'prometheus.yml'),
-		[
-			'global:',
-			'  scrape_interval: 1s',
-			'  evaluation_interval: 1s',
-			'scrape_configs:',
-			'  - job_name: specsim',
-			'    static_configs:',
-			`      - targets: ['127.0.0.1:${simPort}']`,
-			'',
-		].join('\n'),
-	);
-	prometheus = spawn(
-		'prometheus',
-		[`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`],
-		{
-			stdio: 'ignore',
-		},
-	);
-	await until(
-		'Prometheus to be ready',
-		20_000,
-		async () => {
-			expect((await fetch(`${promUrl}/-/ready`)).status).toBe(200);
-		},
-		() => simStderr,
-	);
+	({child: prometheus, url: promUrl} = await startPrometheus(dir, 'specsim', [`127.0.0.1:${simPort}`], () => simStderr));
 	// Enough data in the 30 s window for the tolerances above (see there).
 	await until(
 		'the target to be up with 40,000 drafts in the window',
