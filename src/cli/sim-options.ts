@@ -12,7 +12,7 @@ import {parseDuration} from '../util/duration.js';
 import {MAX_ENGINES, MAX_QPS, MAX_SEED, MAX_USERS} from '../util/limits.js';
 import {UserError} from '../util/user-error.js';
 import {MAX_NUM_SPEC_TOKENS} from '../speculative/limits.js';
-import {QPS_RULE} from '../config/schema.js';
+import {faultsSchema, QPS_RULE} from '../config/schema.js';
 import {logFormatOption} from './options.js';
 
 /** Flags every simulating command takes. */
@@ -33,6 +33,10 @@ export type SimFlags = {
 	outputLen?: string;
 	rangeRatio?: string;
 	enablePrefixCaching?: boolean;
+	errorRate?: string;
+	abortRate?: string;
+	abortAfter?: string;
+	sleep?: string;
 };
 
 /** Add the common simulation flags (`--preset`, `--seed`, `--k`, ...) to a command. */
@@ -60,7 +64,11 @@ export function addSimOptions(command: Command): Command {
 		.option(
 			'--trace <file>',
 			'replay a JSONL workload trace (arrival_time, prompt_tokens, output_tokens, optional class) instead of the arrival process',
-		);
+		)
+		.option('--error-rate <fraction>', "fraction of requests that end with finish reason error (the preset's faults.errorRate)")
+		.option('--abort-rate <fraction>', 'fraction of requests whose client aborts after --abort-after (faults.abort.rate)')
+		.option('--abort-after <delay>', 'when a client aborts, from arrival: a duration (30s), exp:MEAN (exp:30s) or uniform:MIN..MAX (uniform:10s..1m)')
+		.option('--sleep <schedule>', 'engine sleep intervals START-END[:LEVEL][@ENGINE], comma-separated, e.g. 1m-2m,5m-6m:2 (faults.sleep)');
 }
 
 /** What {@link resolveSimConfig} returns. */
@@ -110,7 +118,14 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 		next.workload = {...next.workload, arrival: {...arrival, rate: qps}};
 	}
 	next.workload = applyLoadFlags(next.workload, flags);
+	const faults = applyFaultFlags(next.faults, flags);
+	if (faults !== undefined) next.faults = faults;
 	const config = validateConfig(next, `${path} with command-line flags`, FLAG_OF_FIELD);
+	if (flags.sleep !== undefined) {
+		const beyond = config.faults?.sleep.find(s => s.engine !== undefined && s.engine >= config.engines.count);
+		if (beyond !== undefined)
+			throw new UserError(`--sleep: no engine ${beyond.engine}: there are ${config.engines.count} (engines 0 to ${config.engines.count - 1})`);
+	}
 	const where = (fieldPath: ConfigPath): string => `${path}:${lineOf(fieldPath)}`;
 	if (config.workload.trace === undefined) return {config, seed, presetPath: path, where};
 	// A trace named in a preset file is relative to that file; one given with --trace to the working directory.
@@ -165,6 +180,80 @@ export function applyLoadFlags(workload: SimConfigInput['workload'], flags: SimF
 	return {...next, classes};
 }
 
+type FaultsInput = NonNullable<SimConfigInput['faults']>;
+
+/**
+ * `--error-rate`, `--abort-rate`, `--abort-after` and `--sleep` applied over the preset's `faults`
+ * section (each flag replaces its field). Undefined when neither the preset nor a flag has faults,
+ * so a run without faults keeps the effective configuration it had before faults existed.
+ */
+export function applyFaultFlags(faults: SimConfigInput['faults'], flags: SimFlags): FaultsInput | undefined {
+	const {errorRate, abortRate, abortAfter, sleep} = flags;
+	if (errorRate === undefined && abortRate === undefined && abortAfter === undefined && sleep === undefined) return faults;
+	const next: FaultsInput = {...faults};
+	if (errorRate !== undefined) next.errorRate = parseFraction(errorRate, '--error-rate');
+	if (abortRate !== undefined || abortAfter !== undefined) {
+		const rate = abortRate === undefined ? next.abort?.rate : parseFraction(abortRate, '--abort-rate');
+		const after = abortAfter === undefined ? next.abort?.after : parseAbortAfter(abortAfter);
+		if (rate === undefined) throw new UserError('--abort-after needs --abort-rate (the fraction of requests whose client aborts)');
+		if (after === undefined) throw new UserError('--abort-rate needs --abort-after (when a client aborts, e.g. 30s or exp:30s)');
+		next.abort = {rate, after};
+	}
+	if (sleep !== undefined) next.sleep = parseSleepSchedule(sleep);
+	return next;
+}
+
+/** A fraction flag in [0, 1]. */
+function parseFraction(text: string, flag: string): number {
+	const value = /^\s*$/.test(text) ? Number.NaN : Number(text);
+	if (!(value >= 0 && value <= 1)) throw new UserError(`${flag} must be a fraction of requests from 0 to 1, got "${text}"`);
+	return value;
+}
+
+/** `--abort-after`: `D` (fixed), `exp:D` (exponential with mean D) or `uniform:D..D`. */
+export function parseAbortAfter(text: string): NonNullable<FaultsInput['abort']>['after'] {
+	const flag = '--abort-after';
+	const [kind, rest] = text.includes(':') ? [text.slice(0, text.indexOf(':')), text.slice(text.indexOf(':') + 1)] : ['fixed', text];
+	if (kind === 'fixed') return {kind: 'fixed', value: parseDurationFlag(rest, flag)};
+	if (kind === 'exp') return {kind: 'exponential', mean: parseDurationFlag(rest, flag)};
+	if (kind === 'uniform') {
+		const parts = rest.split('..');
+		if (parts.length !== 2) throw new UserError(`${flag}: expected uniform:MIN..MAX (e.g. uniform:10s..1m), got "${text}"`);
+		const min = parseDurationFlag(parts[0]!, flag);
+		const max = parseDurationFlag(parts[1]!, flag);
+		if (max < min) throw new UserError(`${flag}: MAX must be at least MIN, got "${text}"`);
+		return {kind: 'uniform', min, max};
+	}
+	throw new UserError(`${flag}: expected a duration, exp:MEAN or uniform:MIN..MAX, got "${text}"`);
+}
+
+/**
+ * `--sleep START-END[:LEVEL][@ENGINE],...`: engine sleep intervals in start order (START may be 0);
+ * every interval is checked as the preset's `faults.sleep` is (in order, not overlapping).
+ */
+export function parseSleepSchedule(text: string): FaultsInput['sleep'] {
+	const flag = '--sleep';
+	const intervals = text.split(',').map((item, i) => {
+		const m = /^([^-:@]+)-([^-:@]+)(?::([^@]*))?(?:@(.*))?$/.exec(item.trim());
+		if (m === null) throw new UserError(`${flag}: interval ${i + 1} "${item}": expected START-END[:LEVEL][@ENGINE], e.g. 1m-2m or 5m-6m:2@0`);
+		const start = m[1] === '0' ? 0 : parseDurationFlag(m[1]!, `${flag}: interval ${i + 1} start`);
+		const end = parseDurationFlag(m[2]!, `${flag}: interval ${i + 1} end`);
+		if (m[3] !== undefined && m[3] !== '1' && m[3] !== '2')
+			throw new UserError(`${flag}: interval ${i + 1} "${item}": LEVEL must be 1 or 2, got "${m[3]}"`);
+		const level = m[3] === '2' ? 2 : 1;
+		if (!(end > start)) throw new UserError(`${flag}: interval ${i + 1} "${item}": END must be after START`);
+		const engine = m[4] === undefined ? undefined : parseInteger(m[4], `${flag}: interval ${i + 1} ENGINE`, 0, MAX_ENGINES - 1);
+		return {startS: start, endS: end, level, ...(engine === undefined ? {} : {engine})} as const;
+	});
+	const checked = faultsSchema.shape.sleep.safeParse(intervals);
+	if (!checked.success) {
+		const issue = checked.error.issues[0]!;
+		const index = typeof issue.path[0] === 'number' ? issue.path[0] : 0;
+		throw new UserError(`${flag}: interval ${index + 1} "${text.split(',')[index]!.trim()}": ${issue.message}`);
+	}
+	return intervals;
+}
+
 /** The flag that sets a configuration field, so an error the schema finds after the flags are applied names the flag. */
 const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
 	'speculative.numSpecTokens': '--k',
@@ -173,6 +262,8 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
 	'workload.arrival.rate': '--qps',
 	'workload.arrival.users': '--concurrency',
 	'logging.intervalS': '--log-interval',
+	'faults.errorRate': '--error-rate',
+	'faults.abort.rate': '--abort-rate',
 	servedModelName: '--model-name',
 };
 

@@ -171,6 +171,97 @@ export const publishedSchema = z.strictObject({
 	source: z.string().min(1),
 });
 
+/** Seconds a fault waits, at most the longest run ({@link MAX_DURATION_S}). */
+const faultSeconds = z
+	.number(says(`must be a number of virtual seconds from 0 to ${MAX_DURATION_S}`))
+	.min(0, says(`must be a number of virtual seconds from 0 to ${MAX_DURATION_S}`))
+	.max(MAX_DURATION_S, says(`must be a number of virtual seconds from 0 to ${MAX_DURATION_S}`));
+/** A fraction of requests, with the rule in the message (a rate of 1.5 or -0.1 is refused). */
+const fraction = z
+	.number(says('must be a fraction of requests from 0 to 1'))
+	.min(0, says('must be a fraction of requests from 0 to 1'))
+	.max(1, says('must be a fraction of requests from 0 to 1'));
+
+/**
+ * How long a client waits before it gives up (`faults.abort.after`), in virtual seconds from the
+ * request's arrival: the workload's length forms (`fixed`, `uniform`, `lognormal`, `histogram`)
+ * over seconds, plus `exponential` (memoryless patience).
+ */
+export const faultDelaySchema = z.union([
+	z.strictObject({kind: z.literal('fixed'), value: faultSeconds}),
+	z.strictObject({kind: z.literal('uniform'), min: faultSeconds, max: faultSeconds}).refine(d => d.max >= d.min, {
+		path: ['max'],
+		message: 'must be at least min',
+	}),
+	z.strictObject({kind: z.literal('exponential'), mean: faultSeconds}),
+	z.strictObject({kind: z.literal('lognormal'), median: faultSeconds, sigma: nonNegative}),
+	z.strictObject({kind: z.literal('histogram'), bins: z.array(z.strictObject({upTo: faultSeconds, weight: nonNegative})).min(1)}),
+]);
+
+/** One scheduled sleep of an engine: vLLM's `POST /sleep?level=L` at `startS`, `POST /wake_up` at `endS`. */
+export const sleepIntervalSchema = z.strictObject({
+	startS: faultSeconds,
+	endS: faultSeconds,
+	/** vLLM's sleep level: 1 offloads the weights to CPU memory, 2 discards them; both discard the KV cache. */
+	level: z
+		.number(says('must be sleep level 1 or 2'))
+		.int(says('must be sleep level 1 or 2'))
+		.min(1, says('must be sleep level 1 or 2'))
+		.max(2, says('must be sleep level 1 or 2'))
+		.transform(level => level as 1 | 2)
+		.default(1),
+	/** The engine that sleeps; every engine when absent (vLLM's `/sleep` reaches every data-parallel engine). */
+	engine: intIn(0, MAX_ENGINES - 1).optional(),
+});
+
+/**
+ * Injected faults (docs/faults.md): requests that end with `error`, clients that abort, and
+ * scheduled sleep/wake intervals. Each is drawn from its own random stream, so turning one on
+ * changes nothing else.
+ */
+export const faultsSchema = z.strictObject({
+	/** Fraction of requests that end with finish reason `error` at the end of their first step. */
+	errorRate: fraction.default(0),
+	/** Client aborts: a fraction of requests whose client gives up `after` seconds from arrival (if still unfinished). */
+	abort: z.strictObject({rate: fraction, after: faultDelaySchema}).optional(),
+	/** Sleep intervals, in start order; intervals of one engine may not overlap. */
+	sleep: z
+		.array(sleepIntervalSchema)
+		.default([])
+		.superRefine((intervals, ctx) => {
+			for (let i = 0; i < intervals.length; i++) {
+				const s = intervals[i]!;
+				if (!(s.endS > s.startS)) {
+					ctx.addIssue({code: 'custom', path: [i, 'endS'], message: `must be after startS (${s.startS}), got ${s.endS}`});
+					return;
+				}
+				if (i === 0) continue;
+				const previous = intervals[i - 1]!;
+				if (s.startS < previous.startS) {
+					ctx.addIssue({
+						code: 'custom',
+						path: [i, 'startS'],
+						message: `sleep intervals must be in start order: ${s.startS} is before the previous interval's start ${previous.startS}`,
+					});
+					return;
+				}
+				for (let j = i - 1; j >= 0; j--) {
+					const other = intervals[j]!;
+					const shared = s.engine === undefined || other.engine === undefined || s.engine === other.engine;
+					if (shared && s.startS < other.endS) {
+						ctx.addIssue({
+							code: 'custom',
+							path: [i, 'startS'],
+							message: `starts at ${s.startS}, inside the interval from ${other.startS} to ${other.endS} on the same engine: an engine must wake before it sleeps again`,
+						});
+						return;
+					}
+				}
+			}
+		}),
+	source,
+});
+
 export const simConfigSchema = z
 	.strictObject({
 		name: z.string().min(1),
@@ -242,6 +333,8 @@ export const simConfigSchema = z
 					.default(10),
 			})
 			.prefault({}),
+		/** Injected faults; absent: none (and the effective configuration stays as it was before faults existed). */
+		faults: faultsSchema.optional(),
 		published: z.array(publishedSchema).default([]),
 		sources: z.record(z.string(), z.string()).default({}),
 	})

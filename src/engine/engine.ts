@@ -48,6 +48,13 @@ export class Engine {
 	#busy = false;
 	/** Requests aborted or failed outside a step, reported in the next outcome's `finished`. */
 	#finishedOutside: SimRequest[] = [];
+	/** vLLM's sleep level while asleep (1 or 2), 0 while awake. */
+	#sleepLevel = 0;
+	/**
+	 * A request arrived while asleep: the next step (an empty one) reports the longer queue, as
+	 * vLLM's engine core publishes scheduler stats from its loop while paused with requests waiting.
+	 */
+	#queueChangedAsleep = false;
 
 	constructor(index: number, config: SchedulerConfig, numSpecTokens: number, parts: EngineParts, policy: SchedulingPolicy = 'fcfs') {
 		this.index = index;
@@ -144,7 +151,7 @@ export class Engine {
 	/** True when a step would do something: requests to run or admit, or finished requests to report. */
 	get hasWork(): boolean {
 		const s = this.scheduler;
-		return s.running.length > 0 || (s.waiting.size > 0 && !s.paused) || this.#finishedOutside.length > 0;
+		return s.running.length > 0 || (s.waiting.size > 0 && !s.paused) || this.#finishedOutside.length > 0 || this.#queueChangedAsleep;
 	}
 
 	/** End time of the step in flight. */
@@ -156,6 +163,7 @@ export class Engine {
 	enqueue(spec: RequestSpec): SimRequest {
 		const request = new SimRequest(clampToModelLen(spec, this.config.maxModelLen), this.scheduler.numSpecTokens);
 		this.scheduler.addRequest(request);
+		if (this.scheduler.paused) this.#queueChangedAsleep = true;
 		return request;
 	}
 
@@ -168,6 +176,34 @@ export class Engine {
 		if (!this.scheduler.finishRequest(request, reason, t)) return false;
 		this.#finishedOutside.push(request);
 		return true;
+	}
+
+	/** vLLM's sleep level: 0 awake, 1 weights offloaded, 2 weights discarded (`vllm:engine_sleep_state`). */
+	get sleepLevel(): number {
+		return this.#sleepLevel;
+	}
+
+	/**
+	 * Go to sleep now, as vLLM's `sleep(level, mode="abort")` (the default of `POST /sleep`): every
+	 * queued and running request is aborted (finish reason `abort`, KV freed, reported in the next
+	 * step, in arrival order), the scheduler admits nothing until {@link wakeUp} (requests that
+	 * arrive meanwhile wait), and the prefix cache is reset. Returns the aborted requests and
+	 * whether the prefix cache was reset (it always is: no block is still referenced).
+	 */
+	sleep(level: 1 | 2, t: number): {aborted: SimRequest[]; prefixCacheReset: boolean} {
+		if (this.#sleepLevel !== 0) throw new Error(`engine ${this.index} is already asleep`);
+		const aborted = [...this.requests()].sort((a, b) => a.arrivalAt - b.arrivalAt || a.id - b.id);
+		for (const request of aborted) this.abort(request, t, 'abort');
+		this.scheduler.paused = true;
+		this.#sleepLevel = level;
+		return {aborted, prefixCacheReset: this.kv.resetPrefixCache()};
+	}
+
+	/** Wake up (vLLM's `wake_up()`): the scheduler admits again from the next step. */
+	wakeUp(): void {
+		if (this.#sleepLevel === 0) throw new Error(`engine ${this.index} is not asleep`);
+		this.scheduler.paused = false;
+		this.#sleepLevel = 0;
 	}
 
 	/** Schedule, draft, verify and price one step starting at `startAt`; returns its end time. */
@@ -237,6 +273,8 @@ export class Engine {
 		out.numWaitingCapacity = s.paused ? 0 : waiting;
 		out.numWaitingDeferred = s.paused ? waiting : 0;
 		out.kvUsage = this.kv.usage;
+		out.sleepLevel = this.#sleepLevel;
+		this.#queueChangedAsleep = false;
 		this.#busy = false;
 		return out;
 	}

@@ -147,6 +147,18 @@ export class KvCache {
 		return true;
 	}
 
+	/**
+	 * Forget every cached block hash (vLLM's `BlockPool.reset_prefix_cache`, called when an engine
+	 * goes to sleep): only possible when no block is referenced. Returns false, changing nothing,
+	 * while some block is still in use.
+	 */
+	resetPrefixCache(): boolean {
+		if (this.usedBlocks > 0) return false;
+		this.#hash.fill(Number.NaN);
+		this.#cached = new BlockHashTable(this.numBlocks);
+		return true;
+	}
+
 	/** Free a request's blocks, tail first so that its last blocks are evicted first (vLLM). */
 	free(request: SimRequest): void {
 		const table = request.blockTable;

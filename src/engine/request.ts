@@ -80,6 +80,8 @@ export class SimRequest {
 	lastTokenAt = Number.NaN;
 	finishedAt = Number.NaN;
 	finishReason: FinishReason | undefined;
+	/** An injected fault (docs/faults.md): the request ends with `error` at the end of the next step that schedules it. */
+	failsWithError = false;
 	/** Acceptance profile id drawn once per request (see the acceptance model). */
 	acceptanceProfile = 0;
 	/** Opaque per-request proposer state. */

@@ -152,6 +152,13 @@ export class Scheduler {
 		for (let j = 0; j < plan.size; j++) {
 			const request = plan.requests[j]!;
 			if (request.status !== 'running') continue; // aborted while the step ran
+			if (request.failsWithError) {
+				// An injected engine error (docs/faults.md): the step's output for it is lost, as vLLM's FINISHED_ERROR.
+				this.#finish(request, 'error', t);
+				out.finished.push(request);
+				anyFinished = true;
+				continue;
+			}
 			const numNew = plan.numNew[j]!;
 			out.numScheduledTokens += numNew;
 			let generated: number;

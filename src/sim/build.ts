@@ -4,6 +4,7 @@ import {BUILTIN_HARDWARE} from '../engine/cost/hardware.js';
 import {BUILTIN_MODELS} from '../engine/cost/models.js';
 import type {HardwareSpec, ModelCostSpec} from '../engine/cost/types.js';
 import {Engine} from '../engine/engine.js';
+import {FaultInjector} from '../engine/faults.js';
 import type {EngineAcceptance, EngineProposer} from '../engine/ports.js';
 import type {SimRequest} from '../engine/request.js';
 import {BUILTIN_WORKLOAD_CLASSES} from '../engine/workload/builtin-classes.js';
@@ -155,7 +156,10 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 			? createTraceSource(options.traceLines, config.workload.trace ?? 'trace', {classes, rng: root.fork('workload')})
 			: createRequestSource({arrival: config.workload.arrival, classes, rng: root.fork('workload'), startS}),
 	);
+	const faults =
+		config.faults === undefined ? undefined : buildFaults(config.faults, engines, root.fork('faults'), model, hardware, numKvBlocks * s.blockSize);
 	const simulation = new Simulation({
+		...(faults === undefined ? {} : {faults}),
 		engines,
 		source,
 		loggers,
@@ -199,6 +203,32 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 			for (const port of acceptancePorts) port.set(acceptance);
 		},
 	};
+}
+
+/**
+ * The fault injector of a `faults` section (docs/faults.md), its own stream forked from the root
+ * so that faults change no other stream. A sleep interval naming an engine the configuration does
+ * not have is an error at its field.
+ */
+function buildFaults(
+	spec: NonNullable<SimConfig['faults']>,
+	engines: readonly Engine[],
+	rng: Rng,
+	model: ModelCostSpec,
+	hardware: HardwareSpec,
+	kvTokens: number,
+): FaultInjector {
+	spec.sleep.forEach((interval, i) => {
+		if (interval.engine !== undefined && interval.engine >= engines.length)
+			throw new ConfigError(
+				['faults', 'sleep', i, 'engine'],
+				`no engine ${interval.engine}: engines.count is ${engines.length} (engines 0 to ${engines.length - 1})`,
+			);
+	});
+	return new FaultInjector(spec, engines, rng, {
+		weightBytesPerGpu: (model.params * model.bytesPerParam) / hardware.gpus,
+		kvCacheBytesPerGpu: (kvTokens * model.kvBytesPerToken) / hardware.gpus,
+	});
 }
 
 /** An acceptance model for configurations that never draft (it is never sampled). */

@@ -4,11 +4,12 @@ import type {RequestSource} from '../engine/workload/request-source.js';
 
 export type {RequestSource} from '../engine/workload/request-source.js';
 import type {StepOutcome} from '../engine/step-outcome.js';
+import type {FaultLogSource, FaultSink, SimFaults} from '../engine/faults.js';
 import type {EngineStatsLogging, LogMessage} from '../metrics/log/engine-stats-logging.js';
 import type {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
 
 /** Which vLLM logger call printed a line: the engine-initialised line, the `Engine 000:` line or the spec-decode line. */
-export type LogSource = 'engine-init' | 'engine' | 'spec';
+export type LogSource = 'engine-init' | 'engine' | 'spec' | FaultLogSource;
 
 /** One line of the server log, in vLLM's order. */
 export type LogLine = LogMessage & {readonly source: LogSource};
@@ -30,6 +31,11 @@ export type SimObserver = {
 	onLogLine?(engine: number, t: number, line: LogLine): void;
 	/** A log tick at `t` (after that tick's messages). */
 	onTick?(t: number): void;
+	/**
+	 * An engine fell asleep (`level` 1 or 2) or woke up (`level` 0) at `t` (docs/faults.md): vLLM
+	 * sets `vllm:engine_sleep_state` when the call returns, not at the next step.
+	 */
+	onSleepState?(engine: number, t: number, level: number): void;
 };
 
 export type SimulationOptions = {
@@ -54,6 +60,8 @@ export type SimulationOptions = {
 	 * and `vllm:num_requests_waiting` still counts them. @default 4096
 	 */
 	readonly maxQueuedPerEngine?: number;
+	/** Injected faults (errors, client aborts, sleep intervals; docs/faults.md); none when absent. */
+	readonly faults?: SimFaults;
 };
 
 /**
@@ -79,6 +87,7 @@ export class Simulation {
 	readonly #numGpuBlocks: number | undefined;
 	#initialized = false;
 	#source: RequestSource;
+	readonly #faults: SimFaults | undefined;
 	#observers: SimObserver[] = [];
 	#now: number;
 	#nextTickAt: number;
@@ -105,6 +114,7 @@ export class Simulation {
 			throw new RangeError(`need one engine logger per engine, got ${this.engineLoggers.length} for ${options.engines.length}`);
 		this.#numGpuBlocks = options.numGpuBlocks;
 		this.#source = options.source;
+		this.#faults = options.faults;
 		this.#now = this.startS;
 		this.#nextTickAt = this.startS + this.logIntervalS;
 		const perEngine = options.maxQueuedPerEngine ?? 4096;
@@ -141,7 +151,8 @@ export class Simulation {
 			for (const engine of engines) if (engine.busy && engine.stepEndAt < nextCompletion) nextCompletion = engine.stepEndAt;
 			// Arrivals the queues have no room for wait in the source: they are not events.
 			const nextArrival = this.#queuesFull() ? Number.POSITIVE_INFINITY : this.#source.peekArrivalAt();
-			const t = Math.min(nextCompletion, nextArrival, this.#nextTickAt);
+			const nextFault = this.#faults === undefined ? Number.POSITIVE_INFINITY : this.#faults.nextEventAt();
+			const t = Math.min(nextCompletion, nextArrival, this.#nextTickAt, nextFault);
 			if (t > untilS) break;
 			this.#now = t;
 			if (nextCompletion === t) {
@@ -153,6 +164,8 @@ export class Simulation {
 				this.#route(spec);
 			}
 			if (this.#deferring) this.#countBacklog(t);
+			// Faults after arrivals (an engine that sleeps at t aborts what arrived at t), before the tick.
+			if (nextFault <= t) this.#faults!.fire(t, this.#faultSink);
 			if (this.#nextTickAt === t) this.#tick(t);
 			for (const engine of engines) if (!engine.busy && engine.hasWork) engine.beginStep(t);
 		}
@@ -256,8 +269,19 @@ export class Simulation {
 			target = engines[this.#roundRobin]!;
 			this.#roundRobin = (this.#roundRobin + 1) % engines.length;
 		}
-		return target.enqueue(spec);
+		const request = target.enqueue(spec);
+		this.#faults?.onRouted(request, target, this.#now);
+		return request;
 	}
+
+	readonly #faultSink: FaultSink = {
+		logLine: (engine, line) => {
+			for (const observer of this.#observers) observer.onLogLine?.(engine, this.#now, line);
+		},
+		sleepState: (engine, level) => {
+			for (const observer of this.#observers) observer.onSleepState?.(engine, this.#now, level);
+		},
+	};
 
 	#tick(t: number): void {
 		for (let i = 0; i < this.loggers.length; i++) {

@@ -15,6 +15,7 @@ interface Preset {
 	engines?: Record<string, unknown>;
 	logging?: Record<string, unknown>;
 	published?: unknown[];
+	faults?: Record<string, unknown>;
 }
 
 /** A valid preset, one field per line, with `patch` applied to the object first. */
@@ -202,6 +203,88 @@ describe('bad numbers are refused where they are read, with documented limits', 
 			},
 			'"numSpecTokens": 65',
 			'published[0].numSpecTokens: must be an integer from 1 to 64, got 65',
+		],
+		[
+			'a negative fault rate',
+			p => {
+				p.faults = {errorRate: -0.1};
+			},
+			'"errorRate"',
+			'faults.errorRate: must be a fraction of requests from 0 to 1, got -0.1',
+		],
+		[
+			'an error rate above 1',
+			p => {
+				p.faults = {errorRate: 1.5};
+			},
+			'"errorRate"',
+			'faults.errorRate: must be a fraction of requests from 0 to 1, got 1.5',
+		],
+		[
+			'an abort rate above 1',
+			p => {
+				p.faults = {abort: {rate: 2, after: {kind: 'fixed', value: 5}}};
+			},
+			'"rate": 2',
+			'faults.abort.rate: must be a fraction of requests from 0 to 1, got 2',
+		],
+		[
+			'a negative abort delay',
+			p => {
+				p.faults = {abort: {rate: 0.1, after: {kind: 'exponential', mean: -3}}};
+			},
+			'"mean"',
+			'faults.abort.after.mean: must be a number of virtual seconds from 0 to 2592000, got -3',
+		],
+		[
+			'a sleep interval ending before it starts',
+			p => {
+				p.faults = {sleep: [{startS: 60, endS: 30}]};
+			},
+			'"endS"',
+			'faults.sleep[0].endS: must be after startS (60), got 30',
+		],
+		[
+			'overlapping sleep intervals',
+			p => {
+				p.faults = {
+					sleep: [
+						{startS: 10, endS: 60},
+						{startS: 30, endS: 90, level: 2},
+					],
+				};
+			},
+			'"startS": 30',
+			'faults.sleep[1].startS: starts at 30, inside the interval from 10 to 60 on the same engine: an engine must wake before it sleeps again',
+		],
+		[
+			'unordered sleep intervals',
+			p => {
+				p.faults = {
+					sleep: [
+						{startS: 100, endS: 120},
+						{startS: 10, endS: 20},
+					],
+				};
+			},
+			'"startS": 10,',
+			"faults.sleep[1].startS: sleep intervals must be in start order: 10 is before the previous interval's start 100",
+		],
+		[
+			'a sleep level of 3',
+			p => {
+				p.faults = {sleep: [{startS: 10, endS: 20, level: 3}]};
+			},
+			'"level"',
+			'faults.sleep[0].level: must be sleep level 1 or 2, got 3',
+		],
+		[
+			'a sleep on an engine the preset does not have',
+			p => {
+				p.faults = {sleep: [{startS: 10, endS: 20, engine: 2}]};
+			},
+			'"engine"',
+			'faults.sleep[0].engine: no engine 2: engines.count is 1 (engines 0 to 0)',
 		],
 	])('preset field: %s', async (_name, patch, marker, message) => {
 		const path = presetFile(`limits-${_name.replaceAll(' ', '-')}`, patch);

@@ -1,3 +1,4 @@
+import type {FaultLogSource} from '../../engine/faults.js';
 import {UserError} from '../../util/user-error.js';
 import {LOG_CALL_SITE_LINE, type LogFormat} from './formats.js';
 
@@ -24,8 +25,21 @@ export const ENGINE_LOG_CALL_SITE_LINE: Readonly<Record<LogFormat, number>> = {c
  */
 export const ENGINE_INIT_CALL_SITE_LINE: Readonly<Record<LogFormat, number>> = {classic: 137, throughput: 278, coverage: 290};
 
+/**
+ * `[file:line]` of the lines vLLM prints when an engine sleeps and wakes (docs/faults.md), from a
+ * real vLLM server log of 2025-08 (the only one with these lines and line numbers we have): the
+ * block pool's prefix-cache reset, the GPU worker's freed memory, the executor's timings. The
+ * messages are unchanged in the newest vLLM; the files and lines there are not known from a log.
+ */
+export const FAULT_CALL_SITES: Readonly<Record<FaultLogSource, string>> = {
+	'prefix-cache-reset': 'block_pool.py:321',
+	'worker-sleep': 'gpu_worker.py:104',
+	'executor-sleep': 'executor_base.py:187',
+	'executor-wake': 'executor_base.py:203',
+};
+
 /** Which logger call printed a line (see `LogSource` in the simulation). */
-export type LogCallSite = 'spec' | 'engine' | 'engine-init';
+export type LogCallSite = 'spec' | 'engine' | 'engine-init' | FaultLogSource;
 
 /** Options of {@link formatLogLine}. */
 export type LogLineOptions = {
@@ -47,7 +61,9 @@ export function formatLogLine(
 	const site =
 		source === 'spec'
 			? `metrics.py:${LOG_CALL_SITE_LINE[format]}`
-			: `loggers.py:${source === 'engine' ? ENGINE_LOG_CALL_SITE_LINE[format] : ENGINE_INIT_CALL_SITE_LINE[format]}`;
+			: source === 'engine' || source === 'engine-init'
+				? `loggers.py:${source === 'engine' ? ENGINE_LOG_CALL_SITE_LINE[format] : ENGINE_INIT_CALL_SITE_LINE[format]}`
+				: FAULT_CALL_SITES[source];
 	const prefix = options.pid === undefined ? '' : `(APIServer pid=${options.pid}) `;
 	return `${prefix}${level} ${formatLogTimestamp(epochMs)} [${site}] ${message}`;
 }

@@ -70,7 +70,9 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 			c.addPromptTokenSources(computed, out.promptTokensCached, 0);
 			if (out.prefixCache.queries > 0) c.addPrefixCache(out.prefixCache.queries, out.prefixCache.hits);
 			if (out.numPreemptions > 0) c.addPreemptions(out.numPreemptions);
-			c.observeIterationTokens(computed + out.generationTokens);
+			// vLLM records iteration stats only for steps with outputs: not for an empty step that only
+			// reports finished (aborted) requests or a queue waiting on an asleep engine.
+			if (out.numScheduledTokens > 0) c.observeIterationTokens(computed + out.generationTokens);
 			for (let i = 0; i < out.ttft.length; i++) c.observeTimeToFirstToken(out.ttft.values[i]!);
 			const itl = out.interTokenLatency;
 			let i = 0;
@@ -82,6 +84,9 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 				i = j;
 			}
 			for (const request of out.finished) c.finishRequest(fillFinishedRequestStats(finished, request, maxModelLen));
+		},
+		onSleepState(engine, _t, level) {
+			core[engine]!.setSleepState(level > 0 ? 1 : 0, level);
 		},
 	});
 	return {

@@ -1,0 +1,260 @@
+import type {Rng} from '../rng/rng.js';
+import {formatFixed} from '../util/py-format.js';
+import type {Engine} from './engine.js';
+import {createDelaySampler, type FaultDelaySpec} from './faults-delay.js';
+import type {SimRequest} from './request.js';
+
+/** One scheduled sleep: asleep from `startS` to `endS` at `level`, on `engine` (every engine when undefined). */
+export type SleepInterval = {
+	readonly startS: number;
+	readonly endS: number;
+	readonly level: 1 | 2;
+	readonly engine?: number | undefined;
+};
+
+/** The preset's `faults` section (docs/faults.md). */
+export type FaultsSpec = {
+	readonly errorRate: number;
+	readonly abort?: {readonly rate: number; readonly after: FaultDelaySpec} | undefined;
+	readonly sleep: readonly SleepInterval[];
+};
+
+/**
+ * What vLLM's sleep log lines report, per GPU of an engine (its tensor-parallel rank 0): weight
+ * and KV cache bytes, and how fast weights move to and from host memory.
+ */
+export type SleepFigures = {
+	readonly weightBytesPerGpu: number;
+	readonly kvCacheBytesPerGpu: number;
+};
+
+/** Which vLLM call printed a fault line (its `[file:line]`, see `log-prefix.ts`). */
+export type FaultLogSource = 'prefix-cache-reset' | 'worker-sleep' | 'executor-sleep' | 'executor-wake';
+
+/** A log line a fault event prints. */
+export type FaultLogLine = {readonly message: string; readonly level: 'INFO'; readonly source: FaultLogSource};
+
+/**
+ * Host-device copy rate used to time a sleep (weights offloaded to pinned host memory) and a
+ * wake-up (weights copied back): 25 GB/s, a practical PCIe Gen5 x16 figure. A plausible model,
+ * not a measurement: vLLM's own lines print whatever the copy took.
+ */
+export const HOST_COPY_BYTES_PER_S = 25e9;
+/** Fixed part of a sleep or wake-up (allocator bookkeeping, RPC to the workers), seconds. */
+export const SLEEP_FIXED_S = 0.05;
+/**
+ * GPU memory a sleeping worker still holds (CUDA context, allocations outside vLLM's sleep-mode
+ * pool): 1.38 GiB, from a real vLLM log of an 80 GB GPU (`Sleep mode freed 71.25 GiB memory,
+ * 1.38 GiB memory is still in use.`).
+ */
+export const SLEEP_RESIDENT_BYTES = 1.38 * 2 ** 30;
+const GIB = 2 ** 30;
+/**
+ * vLLM prints the tags still asleep as a Python set, `{'weights', 'kv_cache'}`; Python's order of
+ * a set of strings depends on the process's hash seed (`PYTHONHASHSEED`), so vLLM prints either
+ * order. specsim prints this one.
+ */
+const SLEEPING_TAGS = "{'weights', 'kv_cache'}";
+
+/** Where fault events report: the log lines they print and the engines' sleep-state changes, in order. */
+export type FaultSink = {
+	logLine(engine: number, line: FaultLogLine): void;
+	/** An engine fell asleep (`level` 1 or 2) or woke up (`level` 0): vLLM's `record_sleep_state`. */
+	sleepState(engine: number, level: number): void;
+};
+
+/** What the simulation asks of its fault injector. */
+export type SimFaults = {
+	/** A request was just routed to `engine` at `t` (arrivals, external submits). */
+	onRouted(request: SimRequest, engine: Engine, t: number): void;
+	/** Time of the next fault event (abort deadline, sleep, wake-up), or +Infinity. */
+	nextEventAt(): number;
+	/** Run every fault event due at or before `t`, reporting to `sink`. */
+	fire(t: number, sink: FaultSink): void;
+};
+
+type SleepEvent = {readonly t: number; readonly wake: boolean; readonly level: 1 | 2; readonly engine: number | undefined};
+
+/**
+ * Injects the preset's faults into a simulation, deterministically from its own random streams
+ * (one per concern: `error`, `abort`, `abort-after`), each drawn once per request in routing
+ * order, so turning a fault on changes no other stream:
+ *
+ * - **errors**: a request is drawn to fail with probability `errorRate`; it ends with finish
+ *   reason `error` at the end of the next step that schedules it (its first), producing no token,
+ *   as vLLM's `FINISHED_ERROR` ends a request whose step output is lost;
+ * - **client aborts**: a request is drawn to be abandoned with probability `abort.rate`, after a
+ *   delay from its arrival drawn from `abort.after`; if it has not finished by then it is aborted
+ *   (finish reason `abort`, KV freed at once: `Engine.abort`);
+ * - **sleep**: at `startS` an engine sleeps (`Engine.sleep`: vLLM's `sleep(level, mode="abort")`
+ *   aborts everything in flight and admits nothing) and at `endS` it wakes up.
+ *
+ * Abort deadlines wait in a binary heap (time, then routing order): memory grows with requests in
+ * flight, not with duration.
+ */
+export class FaultInjector implements SimFaults {
+	readonly spec: FaultsSpec;
+	readonly #engines: readonly Engine[];
+	readonly #errorRng: Rng;
+	readonly #abortRng: Rng;
+	readonly #abortAfter: (() => number) | undefined;
+	readonly #figures: SleepFigures;
+	readonly #events: SleepEvent[];
+	#nextEvent = 0;
+	// Abort heap: parallel arrays ordered by (deadline, sequence).
+	#deadlines: number[] = [];
+	#sequence: number[] = [];
+	#requests: SimRequest[] = [];
+	#engineOf: Engine[] = [];
+	#routed = 0;
+
+	constructor(spec: FaultsSpec, engines: readonly Engine[], rng: Rng, figures: SleepFigures) {
+		this.spec = spec;
+		this.#engines = engines;
+		this.#errorRng = rng.fork('error');
+		this.#abortRng = rng.fork('abort');
+		this.#abortAfter = spec.abort === undefined ? undefined : createDelaySampler(spec.abort.after, rng.fork('abort-after'));
+		this.#figures = figures;
+		const events: SleepEvent[] = [];
+		for (const s of spec.sleep) {
+			if (s.engine !== undefined && s.engine >= engines.length) throw new RangeError(`no engine ${s.engine} (engines 0 to ${engines.length - 1})`);
+			events.push({t: s.startS, wake: false, level: s.level, engine: s.engine});
+			events.push({t: s.endS, wake: true, level: s.level, engine: s.engine});
+		}
+		// In time order; at one instant an engine wakes before it sleeps again (stable otherwise).
+		this.#events = events
+			.map((e, i) => ({e, i}))
+			.sort((a, b) => a.e.t - b.e.t || Number(b.e.wake) - Number(a.e.wake) || a.i - b.i)
+			.map(({e}) => e);
+	}
+
+	onRouted(request: SimRequest, engine: Engine, t: number): void {
+		const seq = this.#routed++;
+		if (this.spec.errorRate > 0 && this.#errorRng.next() < this.spec.errorRate) request.failsWithError = true;
+		const abort = this.spec.abort;
+		if (abort !== undefined && abort.rate > 0 && this.#abortRng.next() < abort.rate) {
+			const deadline = Math.max(t, request.arrivalAt + this.#abortAfter!());
+			this.#push(deadline, seq, request, engine);
+		}
+	}
+
+	nextEventAt(): number {
+		const sleep = this.#nextEvent < this.#events.length ? this.#events[this.#nextEvent]!.t : Number.POSITIVE_INFINITY;
+		const abort = this.#deadlines.length > 0 ? this.#deadlines[0]! : Number.POSITIVE_INFINITY;
+		return Math.min(sleep, abort);
+	}
+
+	fire(t: number, sink: FaultSink): void {
+		// Client aborts first: a client that gives up at the instant the engine sleeps aborted first.
+		while (this.#deadlines.length > 0 && this.#deadlines[0]! <= t) {
+			const request = this.#requests[0]!;
+			const engine = this.#engineOf[0]!;
+			this.#pop();
+			if (request.status !== 'finished') engine.abort(request, t, 'abort');
+		}
+		while (this.#nextEvent < this.#events.length && this.#events[this.#nextEvent]!.t <= t) {
+			const event = this.#events[this.#nextEvent++]!;
+			for (const engine of this.#engines) {
+				if (event.engine !== undefined && event.engine !== engine.index) continue;
+				if (event.wake) this.#wake(engine, sink);
+				else this.#sleep(engine, event.level, t, sink);
+			}
+		}
+	}
+
+	/** vLLM's sleep: abort everything, reset the prefix cache, offload or discard the weights. */
+	#sleep(engine: Engine, level: 1 | 2, t: number, sink: FaultSink): void {
+		const {prefixCacheReset} = engine.sleep(level, t);
+		const e = engine.index;
+		if (prefixCacheReset) sink.logLine(e, {message: 'Successfully reset prefix cache', level: 'INFO', source: 'prefix-cache-reset'});
+		const {weightBytesPerGpu, kvCacheBytesPerGpu} = this.#figures;
+		const freed = weightBytesPerGpu + kvCacheBytesPerGpu;
+		sink.logLine(e, {
+			message: `Sleep mode freed ${formatFixed(freed / GIB, 2)} GiB memory, ${formatFixed(SLEEP_RESIDENT_BYTES / GIB, 2)} GiB memory is still in use.`,
+			level: 'INFO',
+			source: 'worker-sleep',
+		});
+		sink.logLine(e, {
+			message: `It took ${formatFixed(sleepSeconds(level, weightBytesPerGpu), 6)} seconds to fall asleep.`,
+			level: 'INFO',
+			source: 'executor-sleep',
+		});
+		sink.sleepState(e, level);
+	}
+
+	#wake(engine: Engine, sink: FaultSink): void {
+		const level = engine.sleepLevel;
+		engine.wakeUp();
+		sink.logLine(engine.index, {
+			message: `It took ${formatFixed(wakeSeconds(level, this.#figures.weightBytesPerGpu), 6)} seconds to wake up tags ${SLEEPING_TAGS}.`,
+			level: 'INFO',
+			source: 'executor-wake',
+		});
+		sink.sleepState(engine.index, 0);
+	}
+
+	#push(deadline: number, seq: number, request: SimRequest, engine: Engine): void {
+		const d = this.#deadlines;
+		let i = d.length;
+		d.push(deadline);
+		this.#sequence.push(seq);
+		this.#requests.push(request);
+		this.#engineOf.push(engine);
+		while (i > 0) {
+			const parent = (i - 1) >> 1;
+			if (!this.#before(i, parent)) break;
+			this.#swap(i, parent);
+			i = parent;
+		}
+	}
+
+	#pop(): void {
+		const last = this.#deadlines.length - 1;
+		this.#swap(0, last);
+		this.#deadlines.pop();
+		this.#sequence.pop();
+		this.#requests.pop();
+		this.#engineOf.pop();
+		const n = this.#deadlines.length;
+		let i = 0;
+		for (;;) {
+			const l = 2 * i + 1;
+			const r = l + 1;
+			let m = i;
+			if (l < n && this.#before(l, m)) m = l;
+			if (r < n && this.#before(r, m)) m = r;
+			if (m === i) break;
+			this.#swap(i, m);
+			i = m;
+		}
+	}
+
+	#before(a: number, b: number): boolean {
+		const da = this.#deadlines[a]!;
+		const db = this.#deadlines[b]!;
+		return da < db || (da === db && this.#sequence[a]! < this.#sequence[b]!);
+	}
+
+	#swap(a: number, b: number): void {
+		swap(this.#deadlines, a, b);
+		swap(this.#sequence, a, b);
+		swap(this.#requests, a, b);
+		swap(this.#engineOf, a, b);
+	}
+}
+
+function swap<T>(array: T[], a: number, b: number): void {
+	const x = array[a]!;
+	array[a] = array[b]!;
+	array[b] = x;
+}
+
+/** Seconds a sleep takes: level 1 copies the weights to host memory, level 2 only frees them. */
+export function sleepSeconds(level: 1 | 2, weightBytesPerGpu: number): number {
+	return SLEEP_FIXED_S + (level === 1 ? weightBytesPerGpu / HOST_COPY_BYTES_PER_S : 0);
+}
+
+/** Seconds a wake-up takes: level 1 copies the weights back; level 2 only reallocates (weights are reloaded separately). */
+export function wakeSeconds(level: number, weightBytesPerGpu: number): number {
+	return SLEEP_FIXED_S + (level === 1 ? weightBytesPerGpu / HOST_COPY_BYTES_PER_S : 0);
+}
