@@ -12,6 +12,14 @@ export function writeError(error: unknown, path: string): UserError {
 }
 
 /**
+ * Bytes a dataset file's stream may hold before {@link OutputStream.write} waits for the disk.
+ * With Node's 16 KiB default `generate` waited for a write round trip at almost every flush, the
+ * simulation standing still while the disk wrote; a few MiB let the writes overlap the
+ * simulation, and memory stays bounded.
+ */
+export const DATASET_HIGH_WATER_MARK = 4 << 20;
+
+/**
  * A file write stream that never raises an unhandled `'error'` event. A bare `fs.WriteStream`
  * emits `'error'` for a failed open, a full disk, or a write that was still in flight when it was
  * destroyed (`ERR_STREAM_DESTROYED`); with no listener, Node turns that into an uncaught exception
@@ -26,9 +34,10 @@ export class OutputStream {
 	#closed = false;
 	readonly #whenClosed: Promise<void>;
 
-	constructor(path: string, displayPath = path) {
+	/** `highWaterMark`: bytes held before {@link write} waits (Node's default unless given). */
+	constructor(path: string, displayPath = path, highWaterMark?: number) {
 		this.displayPath = displayPath;
-		this.#stream = createWriteStream(path);
+		this.#stream = createWriteStream(path, highWaterMark === undefined ? {} : {highWaterMark});
 		this.#stream.on('error', error => {
 			this.#error ??= error;
 		});

@@ -1,5 +1,24 @@
 import type {SimRequest} from '../engine/request.js';
-import type {LineBuffer} from './line-buffer.js';
+import {asciiBytes, type LineBuffer} from './line-buffer.js';
+
+// The record's fixed text between its values, in order.
+const ID = asciiBytes('{"id":');
+const ENGINE = asciiBytes(',"engine":');
+const ARRIVAL_TIME = asciiBytes(',"arrival_time":');
+const FIRST_TOKEN_TIME = asciiBytes(',"first_token_time":');
+const FINISH_TIME = asciiBytes(',"finish_time":');
+const PROMPT_TOKENS = asciiBytes(',"prompt_tokens":');
+const OUTPUT_TOKENS = asciiBytes(',"output_tokens":');
+const FINISH_REASON = asciiBytes(',"finish_reason":');
+const NUM_PREEMPTIONS = asciiBytes(',"num_preemptions":');
+const SPEC_NUM_SPEC_TOKENS = asciiBytes(',"speculative_decoding":{"num_spec_tokens":');
+const NUM_SPEC_STEPS = asciiBytes(',"num_spec_steps":');
+const NUM_DRAFT_TOKENS = asciiBytes(',"num_draft_tokens":');
+const NUM_ACCEPTED = asciiBytes(',"num_accepted_draft_tokens":');
+const HISTOGRAM = asciiBytes(',"acceptance_histogram":[');
+const MEAN_ACCEPTANCE_LENGTH = asciiBytes('],"mean_acceptance_length":');
+const DRAFT_ACCEPTANCE_RATE = asciiBytes(',"draft_acceptance_rate":');
+const END = asciiBytes('}}\n');
 
 /**
  * One line of `requests.jsonl` and its newline: a finished request with its timing and its
@@ -16,42 +35,54 @@ export function writeRequestRecord(out: LineBuffer, request: SimRequest, engine:
 	const drafted = request.numDraftTokens;
 	const accepted = request.numAcceptedDraftTokens;
 	out
-		.text('{"id":')
+		.bytes(ID)
 		.number(request.id)
-		.text(',"engine":')
+		.bytes(ENGINE)
 		.number(engine)
-		.text(',"arrival_time":')
+		.bytes(ARRIVAL_TIME)
 		.number(request.arrivalAt)
-		.text(',"first_token_time":')
+		.bytes(FIRST_TOKEN_TIME)
 		.number(request.firstTokenAt)
-		.text(',"finish_time":')
+		.bytes(FINISH_TIME)
 		.number(request.finishedAt)
-		.text(',"prompt_tokens":')
+		.bytes(PROMPT_TOKENS)
 		.number(request.promptTokens)
-		.text(',"output_tokens":')
+		.bytes(OUTPUT_TOKENS)
 		.number(request.numOutputTokens)
-		.text(',"finish_reason":')
-		.text(JSON.stringify(request.finishReason ?? 'stop'))
-		.text(',"num_preemptions":')
+		.bytes(FINISH_REASON)
+		.text(quotedReason(request.finishReason))
+		.bytes(NUM_PREEMPTIONS)
 		.number(request.numPreemptions)
-		.text(',"speculative_decoding":{"num_spec_tokens":')
+		.bytes(SPEC_NUM_SPEC_TOKENS)
 		.number(numSpecTokens)
-		.text(',"num_spec_steps":')
+		.bytes(NUM_SPEC_STEPS)
 		.number(steps)
-		.text(',"num_draft_tokens":')
+		.bytes(NUM_DRAFT_TOKENS)
 		.number(drafted)
-		.text(',"num_accepted_draft_tokens":')
+		.bytes(NUM_ACCEPTED)
 		.number(accepted)
-		.text(',"acceptance_histogram":[');
+		.bytes(HISTOGRAM);
 	const histogram = request.acceptanceHistogram;
 	for (let i = 0; i <= numSpecTokens; i++) {
 		if (i > 0) out.byte(44);
 		out.number(histogram[i] ?? 0);
 	}
 	out
-		.text('],"mean_acceptance_length":')
+		.bytes(MEAN_ACCEPTANCE_LENGTH)
 		.number(steps > 0 ? 1 + accepted / steps : 1)
-		.text(',"draft_acceptance_rate":')
+		.bytes(DRAFT_ACCEPTANCE_RATE)
 		.number(drafted > 0 ? accepted / drafted : 0)
-		.text('}}\n');
+		.bytes(END);
+}
+
+const QUOTED_REASONS = new Map<string, string>();
+
+/** `finish_reason` as a JSON string (a handful of values: each quoted once). */
+function quotedReason(reason = 'stop'): string {
+	let quoted = QUOTED_REASONS.get(reason);
+	if (quoted === undefined) {
+		quoted = JSON.stringify(reason);
+		QUOTED_REASONS.set(reason, quoted);
+	}
+	return quoted;
 }

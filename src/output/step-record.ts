@@ -1,12 +1,10 @@
-import type {LineBuffer} from './line-buffer.js';
+import {asciiBytes, type LineBuffer} from './line-buffer.js';
 
-const STEP_HEAD = '{"type":"step","t":';
-const ENGINE = ',"engine":';
-const K = ',"num_spec_tokens":';
-const DRAFTS = ',"drafts":[';
-const COMMA = 44;
-const OPEN = 91;
-const CLOSE = 93;
+const STEP_HEAD = asciiBytes('{"type":"step","t":');
+const ENGINE = asciiBytes(',"engine":');
+const K = asciiBytes(',"num_spec_tokens":');
+const DRAFTS = asciiBytes(',"drafts":[');
+const END = asciiBytes(']}\n');
 
 /**
  * One `step` record of `events.jsonl` and its newline, byte-identical to `JSON.stringify` of
@@ -21,15 +19,5 @@ export function writeStepRecord(
 	draftPairs: ArrayLike<number>,
 	numPairs: number,
 ): void {
-	out.text(STEP_HEAD).number(t).text(ENGINE).number(engine).text(K).number(numSpecTokens).text(DRAFTS);
-	for (let i = 0; i < numPairs; i++) {
-		if (i > 0) out.byte(COMMA);
-		out
-			.byte(OPEN)
-			.number(draftPairs[2 * i]!)
-			.byte(COMMA)
-			.number(draftPairs[2 * i + 1]!)
-			.byte(CLOSE);
-	}
-	out.text(']}\n');
+	out.bytes(STEP_HEAD).number(t).bytes(ENGINE).number(engine).bytes(K).number(numSpecTokens).bytes(DRAFTS).intPairs(draftPairs, numPairs).bytes(END);
 }

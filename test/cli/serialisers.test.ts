@@ -1,7 +1,7 @@
 import {fc, test} from '@fast-check/vitest';
 import {describe, expect} from 'vitest';
 import type {SimRequest} from '../../src/engine/request.js';
-import {LineBuffer} from '../../src/output/line-buffer.js';
+import {asciiBytes, LineBuffer} from '../../src/output/line-buffer.js';
 import {writeRequestRecord} from '../../src/output/request-record.js';
 import {writeStepRecord} from '../../src/output/step-record.js';
 
@@ -110,4 +110,51 @@ describe('LineBuffer', () => {
 		});
 		expect(got).toBe(Buffer.from(expected, 'utf8').toString('utf8'));
 	});
+
+	const value = fc.oneof(fc.nat({max: 9}), fc.nat({max: 300}), fc.nat(), fc.double(), fc.constantFrom(-1, -0, 2 ** 53 - 1, 2 ** 53, Number.NaN));
+	test.prop(
+		[
+			fc.array(
+				fc.oneof(
+					fc.record({text: fc.string({unit: 'binary'})}),
+					fc.record({ascii: fc.string({unit: fc.integer({min: 0, max: 127}).map(c => String.fromCharCode(c))})}),
+					fc.record({number: value}),
+					fc.record({pairs: fc.array(fc.tuple(value, value), {maxLength: 40})}),
+				),
+				{maxLength: 40},
+			),
+		],
+		{numRuns: 500, seed: 20261201},
+	)('fixed bytes, ASCII text and pair lists as JSON writes them, across buffer growth', items => {
+		let expected = '';
+		const got = written(out => {
+			for (const item of items) {
+				if ('text' in item) {
+					out.text(item.text);
+					expected += item.text;
+				} else if ('ascii' in item) {
+					// Half through the fixed-bytes path, half as text known to be ASCII.
+					if (item.ascii.length % 2) out.bytes(asciiBytes(item.ascii));
+					else out.ascii(item.ascii);
+					expected += item.ascii;
+				} else if ('number' in item) {
+					out.number(item.number);
+					expected += JSON.stringify(item.number);
+				} else {
+					out.intPairs(item.pairs.flat(), item.pairs.length);
+					expected += JSON.stringify(item.pairs).slice(1, -1);
+				}
+			}
+		});
+		expect(got).toBe(Buffer.from(expected, 'utf8').toString('utf8'));
+	});
+
+	test.prop([fc.string({unit: 'binary', minLength: 1}).filter(s => /[^\x20-\x7e\t\n]/.test(s))], {numRuns: 200, seed: 20261201})(
+		'asciiBytes refuses text with a character above 127',
+		text => {
+			const ascii = [...text].every(c => c.charCodeAt(0) < 128);
+			if (ascii) expect(asciiBytes(text)).toEqual(Uint8Array.from(text, c => c.charCodeAt(0)));
+			else expect(() => asciiBytes(text)).toThrow(RangeError);
+		},
+	);
 });

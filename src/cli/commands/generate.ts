@@ -13,7 +13,7 @@ import {formatSummaryJson} from '../../output/summary-json.js';
 import {DEFAULT_START_EPOCH_MS, Session} from '../../runtime/session.js';
 import {summarize} from '../../sim/summary.js';
 import {EXIT_RUNTIME, EXIT_USAGE, UserError} from '../../util/user-error.js';
-import {OutputStream, writeError} from '../../output/output-stream.js';
+import {DATASET_HIGH_WATER_MARK, OutputStream, writeError} from '../../output/output-stream.js';
 import {describeFsError} from '../../util/fs-error.js';
 import type {Output} from '../options.js';
 import {addSimOptions, buildChecked, parseDurationFlag, parseStartFlag, resolveSimConfig, type SimFlags} from '../sim-options.js';
@@ -81,7 +81,8 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	const format = config.logging.format;
 	const k = Math.max(1, session.numSpecTokens);
 	// Every file is written into the staging directory and moved beside an earlier dataset only once complete.
-	const file = (name: (typeof DATASET_FILES)[number]): OutputStream => new OutputStream(join(staging, name), join(flags.out, name));
+	const file = (name: (typeof DATASET_FILES)[number]): OutputStream =>
+		new OutputStream(join(staging, name), join(flags.out, name), DATASET_HIGH_WATER_MARK);
 	const streams = {events: file('events.jsonl'), requests: file('requests.jsonl'), log: file('vllm.log'), om: file('metrics.om')};
 	let openMetrics: OpenMetricsFileWriter | undefined;
 	let interrupted: NodeJS.Signals | undefined;
