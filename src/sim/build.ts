@@ -171,6 +171,9 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 	});
 	simulation.subscribe({
 		onStep: out => metrics[out.engine]!.observe(out),
+		onSleepState: (engine, _t, level) => {
+			metrics[engine]!.sleepLevel = level;
+		},
 		onTick: t => {
 			for (const m of metrics) m.endInterval(t);
 		},

@@ -94,6 +94,8 @@ export class EngineMetrics {
 	kvUsage = 0;
 	/** Batch tokens of the latest step. */
 	lastBatchTokens = 0;
+	/** vLLM's sleep level now: 0 awake, 1 or 2 asleep (set when the engine sleeps or wakes; docs/faults.md). */
+	sleepLevel = 0;
 
 	constructor(engine: number, numSpecTokens: number, bounds: HistogramBounds, startS = 0) {
 		this.engine = engine;

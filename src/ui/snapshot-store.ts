@@ -155,7 +155,13 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 		let numWaiting = 0;
 		let batchTokens = 0;
 		let kvUsage = 0;
+		let numErrors = 0;
+		let numAborts = 0;
+		let numAsleep = 0;
 		for (const m of metrics) {
+			numErrors += m.finishedByReason['error'] ?? 0;
+			numAborts += m.finishedByReason['abort'] ?? 0;
+			if (m.sleepLevel > 0) numAsleep += 1;
 			numRunning += m.numRunning;
 			numWaiting += m.numWaiting;
 			batchTokens += m.lastBatchTokens;
@@ -202,6 +208,9 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 				outputTokensPerS: outputHistory.at(-1) ?? Number.NaN,
 				ttft: percentiles(metrics.map(m => m.ttftSketch)),
 				interTokenLatency: percentiles(metrics.map(m => m.interTokenLatencySketch)),
+				numErrors,
+				numAborts,
+				numAsleep,
 			},
 			history: {sampleEveryS, acceptanceRate: acceptanceHistory, meanAcceptanceLength: lengthHistory, outputTokensPerS: outputHistory},
 			logs: {epoch: logEpoch, lines: logView},

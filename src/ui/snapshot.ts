@@ -89,6 +89,11 @@ export type EngineView = {
 	readonly ttft: Percentiles;
 	/** Since start, seconds. */
 	readonly interTokenLatency: Percentiles;
+	/** Requests finished with `error` and with `abort` since start, summed over engines (docs/faults.md). */
+	readonly numErrors: number;
+	readonly numAborts: number;
+	/** Engines asleep now (vLLM's sleep mode). */
+	readonly numAsleep: number;
 };
 
 /** Bounded series for the sparklines, oldest first; one point per `sampleEveryS` virtual seconds. */

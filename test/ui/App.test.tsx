@@ -138,6 +138,13 @@ describe('dashboard frames from a fixed snapshot', () => {
 		expect(before).toContain('* last 10s: drafts at k=3 (now k=2)');
 	});
 
+	it('the engine line shows errors, aborts and asleep engines once a fault happened, and nothing of them before', () => {
+		expect(frameAt(80)).not.toMatch(/errors|aborts|asleep/);
+		const frame = frameAt(80, createTestSnapshot({engine: {numErrors: 3, numAborts: 1234, numAsleep: 1}}));
+		expect(frame).toMatch(/errors 3\s+aborts 1,234\s+asleep 1/);
+		for (const line of frame.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+	});
+
 	it('conditional rates divide by the previous position', () => {
 		const frame = frameAt(80, createTestSnapshot(), true);
 		expect(frame).toContain('Per-position acceptance: conditional  last 10s');

@@ -96,6 +96,9 @@ export function createTestSnapshot(overrides: Overrides = {}): DashboardSnapshot
 			outputTokensPerS: 470,
 			ttft: {p50: 0.0251, p90: 0.0402, p99: 0.0613},
 			interTokenLatency: {p50: 0.0082, p90: 0.0095, p99: 0.0121},
+			numErrors: 0,
+			numAborts: 0,
+			numAsleep: 0,
 			...overrides.engine,
 		},
 		history: {

@@ -121,6 +121,29 @@ describe('createSnapshotStore over a real session', () => {
 		}
 	});
 
+	it('counts errors and aborts since start and the engines asleep now; the log pane shows the sleep lines', async () => {
+		const {config} = await loadPreset(DEFAULT_PRESET);
+		const faults = {
+			errorRate: 0.2,
+			abort: {rate: 0.3, after: {kind: 'fixed' as const, value: 0.5}},
+			sleep: [{startS: 15, endS: 25, level: 1 as const}],
+		};
+		const session = new Session({...config, faults}, {seed: 0});
+		const store = createSnapshotStore(session);
+		session.built.simulation.runUntil(20);
+		const asleep = store.refresh();
+		const byReason = session.built.metrics[0]!.finishedByReason;
+		expect([asleep.engine.numErrors, asleep.engine.numAborts, asleep.engine.numAsleep]).toEqual([byReason['error'], byReason['abort'], 1]);
+		expect(asleep.engine.numErrors).toBeGreaterThan(0);
+		expect(asleep.engine.numAborts).toBeGreaterThan(0);
+		expect(asleep.logs.lines.map(l => l.text).filter(t => t.includes('fall asleep'))).toEqual([
+			'INFO 01-01 00:00:15 [executor_base.py:187] It took 0.692421 seconds to fall asleep.',
+		]);
+		session.built.simulation.runUntil(30);
+		expect(store.refresh().engine.numAsleep).toBe(0);
+		store.close();
+	});
+
 	it('snapshots are immutable: later simulation does not change a published one', async () => {
 		const session = await createSession();
 		const store = createSnapshotStore(session);

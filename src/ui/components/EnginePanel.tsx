@@ -15,6 +15,17 @@ type Props = {
 	readonly width: number;
 };
 
+/**
+ * The fault items of the state line (docs/faults.md), shown once a fault happened: errors and
+ * aborts since start, and how many engines sleep now.
+ */
+function faultItems(engine: EngineView): string[] {
+	const items: string[] = [];
+	if (engine.numErrors > 0 || engine.numAborts > 0) items.push(`errors ${formatCount(engine.numErrors)}`, `aborts ${formatCount(engine.numAborts)}`);
+	if (engine.numAsleep > 0) items.push(`asleep ${formatCount(engine.numAsleep)}`);
+	return items;
+}
+
 /** Rows the panel takes at `width`: its title, the wrapping state line, two latency lines and the speedup. */
 export function enginePanelRowCount(engine: EngineView, width: number): number {
 	const items = [
@@ -23,6 +34,7 @@ export function enginePanelRowCount(engine: EngineView, width: number): number {
 		`batch ${formatCount(engine.batchTokens)} tok`,
 		`KV ${formatPercent(engine.kvUsage)}`,
 		`output ${formatRate(engine.outputTokensPerS)} tok/s`,
+		...faultItems(engine),
 	];
 	return (
 		1 +
@@ -61,6 +73,17 @@ export default function EnginePanel({engine, speedupInterval, speedupLifetime, l
 				<Text>
 					output <Text bold>{formatRate(engine.outputTokensPerS)}</Text> tok/s
 				</Text>
+				{faultItems(engine).map(item => {
+					const [label, value] = item.split(' ');
+					return (
+						<Text key={label}>
+							{label}{' '}
+							<Text bold color={label === 'asleep' ? 'yellow' : 'red'}>
+								{value}
+							</Text>
+						</Text>
+					);
+				})}
 			</Box>
 			{latency('TTFT', engine.ttft)}
 			{latency('ITL', engine.interTokenLatency)}
