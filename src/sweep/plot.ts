@@ -99,12 +99,14 @@ export function buildPlotSpec(rows: readonly SweepRow[], title: string): TopLeve
 	const colors = {field: 'line', type: 'nominal', title: 'configuration', scale: {domain: ['no speculation', ...lines]}} as const;
 	const speedupPanel = (kind: LoadKind) => {
 		const own = marks.filter(c => c.kind === kind);
+		// One line per three crossovers: a long one-line subtitle would widen the panel's grid column.
+		const marked = own.map(c => `${c.line} at ${c.load.toPrecision(3)}`);
 		const subtitle =
 			own.length === 0
-				? 'no line falls below 1.0 (the dashed line)'
-				: `× crossover below 1.0: ${own.map(c => `${c.line} at ${c.load.toPrecision(3)}`).join('; ')}`;
+				? ['no line falls below 1.0 (the dashed line)']
+				: ['× crossover below 1.0:', ...Array.from({length: Math.ceil(marked.length / 3)}, (_, i) => marked.slice(3 * i, 3 * i + 3).join('; '))];
 		const data = speedups.filter(d => d.kind === kind);
-		const x = {field: 'load', type: 'quantitative', title: PLOT_TITLES[kind], scale: {type: 'log'}} as const;
+		const x = {field: 'load', type: 'quantitative', title: PLOT_TITLES[kind], scale: LOG_SCALE} as const;
 		return {
 			title: {text: `speedup against load (${kind === 'qps' ? 'TPOT, open loop' : 'tok/s, closed loop'})`, subtitle},
 			width: 380,
@@ -177,8 +179,8 @@ export function buildPlotSpec(rows: readonly SweepRow[], title: string): TopLeve
 				data: {values: points},
 				mark: {type: 'point', filled: true, size: 50},
 				encoding: {
-					x: {field: 'throughput', type: 'quantitative', title: PLOT_TITLES.throughput, scale: {type: 'log'}},
-					y: {field: 'tpotMs', type: 'quantitative', title: PLOT_TITLES.tpot, scale: {type: 'log'}},
+					x: {field: 'throughput', type: 'quantitative', title: PLOT_TITLES.throughput, scale: LOG_SCALE},
+					y: {field: 'tpotMs', type: 'quantitative', title: PLOT_TITLES.tpot, scale: LOG_SCALE, axis: {values: TPOT_TICKS_MS}},
 					color: colors,
 					tooltip: [{field: 'line'}, {field: 'load'}, {field: 'throughput', format: '.1f'}, {field: 'tpotMs', format: '.2f'}],
 				},
@@ -189,9 +191,12 @@ export function buildPlotSpec(rows: readonly SweepRow[], title: string): TopLeve
 		$schema: 'https://vega.github.io/schema/vega-lite/v5.json',
 		title,
 		columns: 2,
+		// Size each grid column to its own panels (the default 'all' gives every cell the widest one's width).
+		align: 'each',
+		spacing: 30,
 		concat: [...kinds.map(speedupPanel), acceptancePanel, paretoPanel],
 		resolve: {scale: {color: 'shared', strokeDash: 'independent'}},
-		config: {font: 'sans-serif', legend: {labelLimit: 400, titleLimit: 400}, title: {fontSize: 12, subtitleFontSize: 10}},
+		config: {font: 'sans-serif', legend: {labelLimit: 400, titleLimit: 400}, title: {fontSize: 12, subtitleFontSize: 10, anchor: 'start'}},
 	} as TopLevelSpec;
 }
 
@@ -206,14 +211,34 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 	}
 }
 
-/** The legend that tells simulated (solid) from expected (dashed). */
+/**
+ * Log axes span the data (plus a little padding), not the enclosing powers of ten: a sweep over
+ * concurrency 1..256 should not draw an empty decade up to 1,000.
+ */
+const LOG_SCALE = {type: 'log', nice: false, padding: 8} as const;
+
+/** TPOT ticks (ms): a log axis that spans less than a decade would otherwise label only part of it. */
+const TPOT_TICKS_MS = [1, 1.5, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000, 2000, 5000];
+
+/**
+ * The legend that tells simulated (solid) from expected (dashed), under its panel so it does not
+ * widen the panel's grid column. Its symbols are drawn as dark strokes explicitly: a strokeDash
+ * legend has no colour of its own and would draw invisible lines.
+ */
 function seriesDash(title: string, expected: string) {
 	return {
 		field: 'series',
 		type: 'nominal',
 		title,
 		scale: {domain: [SERIES.simulated, expected]},
-		legend: {symbolType: 'stroke', symbolStrokeColor: '#333', symbolStrokeWidth: 2, symbolSize: 300},
+		legend: {
+			orient: 'bottom',
+			direction: 'vertical',
+			symbolType: 'stroke',
+			symbolStrokeWidth: 2,
+			symbolSize: 300,
+			encode: {symbols: {update: {stroke: {value: '#333'}}}},
+		},
 	} as const;
 }
 

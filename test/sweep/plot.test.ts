@@ -70,8 +70,36 @@ describe('renderSvg', () => {
 		])
 			expect(svg).toContain(title);
 		expect(svg).toContain('specsim sweep test');
-		expect(svg).toContain('crossover below 1.0: k=2 eagle3 at 102');
+		expect(svg).toContain('× crossover below 1.0:');
+		expect(svg).toContain('k=2 eagle3 at 102');
 		expect(svg).toContain(SERIES.simulated);
 		expect(svg).toContain('expected: closed form');
+	});
+
+	it('lays out readably: solid and dashed legend lines are drawn, columns hug their panels, log axes span the data', async () => {
+		// k = 1..6, every k ≥ 2 crossing below 1.0 at concurrency 256: five crossovers to name.
+		const many: SweepRow[] = [1, 16, 256].flatMap(c =>
+			[1, 2, 3, 4, 5, 6].map(k =>
+				makeRow(
+					{k, qps: null, concurrency: c, method: 'eagle3'},
+					measurement({output_tokens_per_s: c === 256 && k >= 2 ? 800 : 1000 * (1 + 0.1 * k), tpot_s: {p50: 0.008 / (1 + 0.1 * k), p99: 0.01}}),
+					baseline,
+				),
+			),
+		);
+		const svg = await renderSvg(buildPlotSpec(many, 'specsim sweep test'));
+		// The simulated/expected legends: every line symbol has a visible stroke (a strokeDash legend has no colour of its own).
+		const strokeSymbols = [...svg.matchAll(/role-legend-symbol[^>]*><path [^>]*d="M-[\d.]+,0L[\d.]+,0"[^>]*>/g)].map(m => m[0]);
+		expect(strokeSymbols.length).toBeGreaterThanOrEqual(4);
+		for (const symbol of strokeSymbols) expect(symbol).toContain('stroke="#333"');
+		// The second panel starts right after the first (380 px wide plus its axis), not after a one-line subtitle naming five crossovers.
+		const second = /concat_1_group"[^>]*><g transform="translate\(([\d.]+),/.exec(svg);
+		expect(Number(second?.[1])).toBeLessThan(500);
+		// Log axes end near the data (concurrency 1..256 here), not at the next power of ten (1,000).
+		const axis = new RegExp(
+			`X-axis titled '${PLOT_TITLES.concurrency.replace(/[()]/g, '\\$&')}' for a log scale with values from ([\\d.]+) to ([\\d.]+)`,
+		).exec(svg);
+		expect(Number(axis?.[2])).toBeGreaterThan(256);
+		expect(Number(axis?.[2])).toBeLessThan(400);
 	});
 });
