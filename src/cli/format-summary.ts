@@ -4,6 +4,13 @@ const pct = (x: number | null): string => (x === null ? 'n/a' : `${(x * 100).toF
 const ms = (x: number | null): string => (x === null ? 'n/a' : `${(x * 1000).toFixed(1)} ms`);
 const rates = (xs: readonly number[]): string => xs.map(x => x.toFixed(3)).join(', ');
 
+/** ` (E error, A abort)` when injected faults (docs/faults.md) ended requests so; empty otherwise. */
+const faulted = (byReason: Readonly<Record<string, number>>): string => {
+	const errors = byReason['error'] ?? 0;
+	const aborts = byReason['abort'] ?? 0;
+	return errors + aborts === 0 ? '' : ` (${errors} error, ${aborts} abort)`;
+};
+
 /** The end-of-run summary for people (`--json` prints the object instead). */
 export function formatSummary(summary: RunSummary, presetName: string): string {
 	const s = summary.spec_decode;
@@ -14,7 +21,7 @@ export function formatSummary(summary: RunSummary, presetName: string): string {
 		`  drafts ${s.num_drafts}, draft tokens ${s.num_draft_tokens}, accepted tokens ${s.num_accepted_tokens}`,
 		`  mean acceptance length ${s.mean_acceptance_length.toFixed(2)} (model: ${e.mean_acceptance_length.toFixed(2)}), draft acceptance rate ${pct(s.draft_acceptance_rate)} (model: ${pct(e.draft_acceptance_rate)})`,
 		`  per-position acceptance ${rates(s.per_position_acceptance_rate)} (model: ${rates(e.per_position_acceptance_rate)})`,
-		`  requests ${g.requests_finished} finished of ${g.requests_arrived}, ${g.requests_per_s.toFixed(2)} req/s, ${g.output_tokens_per_s.toFixed(1)} output tokens/s, ${g.preemptions} preemptions`,
+		`  requests ${g.requests_finished} finished of ${g.requests_arrived}${faulted(g.finished_by_reason)}, ${g.requests_per_s.toFixed(2)} req/s, ${g.output_tokens_per_s.toFixed(1)} output tokens/s, ${g.preemptions} preemptions`,
 		`  TTFT p50 ${ms(g.ttft_s.p50)} p99 ${ms(g.ttft_s.p99)}; inter-token latency p50 ${ms(g.inter_token_latency_s.p50)} p99 ${ms(g.inter_token_latency_s.p99)}`,
 		`  estimated speedup over no speculation: ${g.estimated_speedup_vs_no_spec === null ? 'n/a' : `${g.estimated_speedup_vs_no_spec.toFixed(2)}x`}`,
 		'',

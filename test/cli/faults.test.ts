@@ -130,3 +130,17 @@ describe('fault flags: bad values get one line naming the flag, exit code 2', ()
 		expect(code).toBe(0);
 	});
 });
+
+describe('faults in headless run', () => {
+	it("headless run's summary counts the requests that ended with error or abort", async () => {
+		const {code, stdout} = await cli(...HEADLESS, '--duration', '30s', '--error-rate', '0.2', '--abort-rate', '0.2', '--abort-after', '1s');
+		expect(code).toBe(0);
+		const m = /requests (\d+) finished of \d+ \((\d+) error, (\d+) abort\)/.exec(stdout);
+		expect(m).not.toBeNull();
+		const [finished, errors, aborts] = m!.slice(1).map(Number) as [number, number, number];
+		expect(errors).toBeGreaterThan(0.1 * finished);
+		expect(aborts).toBeGreaterThan(0);
+		const plain = await cli(...HEADLESS, '--duration', '5s');
+		expect(plain.stdout).toMatch(/requests \d+ finished of \d+, /);
+	});
+});
