@@ -130,6 +130,8 @@ export const draftCostSchema = z.union([
 		headParamsFraction: z.number().gt(0).max(1).optional(),
 		numLayers: positiveInt.optional(),
 		passOverheadS: nonNegative.optional(),
+		activeParams: positive.optional(),
+		moe: z.strictObject({numExperts: positiveInt, expertsPerToken: positiveInt, expertParams: positive}).optional(),
 		source,
 	}),
 	z.strictObject({kind: z.literal('parallel-heads'), headParams: positive, passOverheadS: nonNegative.optional(), source}),

@@ -62,6 +62,38 @@ describe('roofline where it was knowingly wrong', () => {
 		expect(withPairs - without).toBeCloseTo(attentionS, 4);
 	});
 
+	it('a mixture-of-experts draft head (DeepSeek MTP) reads its dense part and the routed experts, and does active FLOPs', () => {
+		// The deepseek-v3-mtp preset's head: 12.54B read at most, 11.27B of it in 256 experts (8 a token), 1.61B used a token.
+		const model = BUILTIN_MODELS['deepseek-v3'];
+		const hardware = {...BUILTIN_HARDWARE['h100-sxm'], gpus: 8};
+		const head = {params: 12_536_709_120, experts: 11_274_289_152, active: 1_614_741_504};
+		const draft = {
+			kind: 'per-token-head',
+			headParams: head.params,
+			activeParams: head.active,
+			moe: {numExperts: 256, expertsPerToken: 8, expertParams: head.experts},
+		} as const;
+		const cost = createCostModel({model, hardware, draft});
+		const B = 8 * 3.35e12 * 0.85;
+		const F = 8 * 989.5e12 * 0.6;
+		const kvS = (ctx: number): number => (ctx * (model.kvBytesPerToken / model.numLayers)) / B;
+		const pass = (tokens: number, ctx: number): number => {
+			const bytes = (head.params - head.experts + head.experts * (1 - (1 - 8 / 256) ** tokens)) * model.bytesPerParam;
+			return Math.sqrt((bytes / B + kvS(ctx)) ** 2 + ((tokens * 2 * head.active) / F) ** 2);
+		};
+		// One request verifying one draft (2 tokens), drafting one: one pass over the 2 tokens.
+		const one = cost.breakdown(
+			step({numDecodeRequests: 1, numScheduledSpecTokens: 1, numDraftingRequests: 1, draftLength: 1, contextTokens: 1000}),
+		).draftS;
+		expect(one).toBeCloseTo(pass(2, 1000), 12);
+		// Two tokens touch ~6% of the experts: far less than the whole head a dense pricing reads.
+		expect(one).toBeLessThan((0.2 * head.params * model.bytesPerParam) / B);
+		// 4,096 prefill tokens touch every expert and cost 2 × 1.61B FLOPs each, not 2 × 12.5B.
+		const prefill = cost.breakdown(step({numPrefillTokens: 4096, draftLength: 1})).draftS;
+		expect(prefill).toBeCloseTo(pass(4096, 0), 12);
+		expect(prefill).toBeLessThan((4096 * 2 * 2e9) / F);
+	});
+
 	it('tensor parallelism pays two ring all-reduces of tokens × hidden × 2 bytes per layer', () => {
 		const llama = BUILTIN_MODELS['llama-3.1-70b'];
 		const tp4 = {...BUILTIN_HARDWARE['h100-sxm'], gpus: 4};

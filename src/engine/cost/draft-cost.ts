@@ -1,4 +1,4 @@
-import {passTimeS} from './target-cost.js';
+import {makeWeightBytes, passTimeS} from './target-cost.js';
 import {requireNonNegative, requirePositive} from './validate.js';
 import type {DraftCostSpec, ModelCostSpec, StepShape} from './types.js';
 
@@ -26,6 +26,8 @@ export function makeDraftCost(
 			let params: number;
 			let bytesPerParam: number;
 			let kvBytesPerToken: number;
+			let activeParams: number | undefined;
+			let moe: {numExperts: number; expertsPerToken: number; expertParams: number} | undefined;
 			if (draft.kind === 'sequential-model') {
 				requirePositive(draft.draftParams, 'draft.draftParams');
 				requirePositive(draft.bytesPerParam, 'draft.bytesPerParam');
@@ -46,18 +48,38 @@ export function makeDraftCost(
 				params = draft.headParams ?? (draft.headParamsFraction ?? 0) * model.params;
 				bytesPerParam = model.bytesPerParam;
 				kvBytesPerToken = (model.kvBytesPerToken / model.numLayers) * layers;
+				activeParams = draft.activeParams;
+				moe = draft.moe;
+				if (activeParams !== undefined && !(activeParams > 0 && activeParams <= params)) {
+					throw new RangeError(`draft.activeParams must be in (0, headParams=${params}], got ${activeParams}`);
+				}
+				if (moe !== undefined) {
+					const {numExperts, expertsPerToken, expertParams} = moe;
+					if (!(Number.isInteger(numExperts) && Number.isInteger(expertsPerToken) && expertsPerToken >= 1 && expertsPerToken <= numExperts)) {
+						throw new RangeError(`draft.moe needs integers 1 <= expertsPerToken <= numExperts, got ${expertsPerToken} of ${numExperts}`);
+					}
+					if (!(expertParams > 0 && expertParams < params))
+						throw new RangeError(`draft.moe.expertParams must be in (0, headParams=${params}), got ${expertParams}`);
+				}
 			}
-			const weightsS = (params * bytesPerParam) / bandwidth;
+			const headBytes = makeWeightBytes({
+				name: 'draft',
+				params,
+				bytesPerParam,
+				numLayers: 1,
+				kvBytesPerToken: 1,
+				...(moe === undefined ? {} : {moe}),
+			});
 			const kvPerTokenS = kvBytesPerToken / bandwidth;
-			const flopsPerTokenS = (2 * params) / flops;
+			const flopsPerTokenS = (2 * (activeParams ?? params)) / flops;
 			return s => {
 				const k = s.draftLength;
 				if (k < 1) return 0;
-				const memoryS = weightsS + s.contextTokens * kvPerTokenS;
+				const kvS = s.contextTokens * kvPerTokenS;
 				const tokens = s.numPrefillTokens + s.numDecodeRequests + s.numScheduledSpecTokens;
 				const n = s.numDraftingRequests;
-				const first = tokens > 0 ? passTimeS(memoryS, tokens * flopsPerTokenS) + passOverheadS : 0;
-				const rest = n > 0 ? (k - 1) * (passTimeS(memoryS, n * flopsPerTokenS) + passOverheadS) : 0;
+				const first = tokens > 0 ? passTimeS(headBytes(tokens) / bandwidth + kvS, tokens * flopsPerTokenS) + passOverheadS : 0;
+				const rest = n > 0 ? (k - 1) * (passTimeS(headBytes(n) / bandwidth + kvS, n * flopsPerTokenS) + passOverheadS) : 0;
 				return first + rest;
 			};
 		}

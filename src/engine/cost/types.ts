@@ -72,6 +72,9 @@ export type HardwareSpec = {
  * - `per-token-head` (`eagle`, `eagle3`, `mtp`): one light pass per draft token through a head of
  *   `headParams` (or `headParamsFraction × params`) parameters and `numLayers` decoder layers
  *   (default 1) whose KV is one target layer's each; same pass structure as `sequential-model`.
+ *   A mixture-of-experts head (DeepSeek's MTP module is one MoE decoder layer) gives `moe` and
+ *   `activeParams`: a pass reads the dense part and the experts its tokens are routed to, and
+ *   does `2 × activeParams` FLOPs a token, as the target does.
  * - `parallel-heads` (`medusa`): one pass over the drafting requests evaluates the first `k` heads
  *   of `headParams` parameters each (a head includes its LM head).
  * - `passOverheadS` (model and head kinds): fixed seconds per draft pass on top of the roofline
@@ -83,7 +86,17 @@ export type HardwareSpec = {
 export type DraftCostSpec =
 	| {kind: 'none'}
 	| {kind: 'sequential-model'; draftParams: number; bytesPerParam: number; kvBytesPerToken?: number; passOverheadS?: number}
-	| {kind: 'per-token-head'; headParams?: number; headParamsFraction?: number; numLayers?: number; passOverheadS?: number}
+	| {
+			kind: 'per-token-head';
+			headParams?: number;
+			headParamsFraction?: number;
+			numLayers?: number;
+			passOverheadS?: number;
+			/** Parameters a token uses (a MoE head: dense part + routed-active experts); sets FLOPs. @default headParams */
+			activeParams?: number;
+			/** The head's routed experts (e.g. DeepSeek's MTP layer): a pass reads only those its tokens are routed to. */
+			moe?: {numExperts: number; expertsPerToken: number; expertParams: number};
+	  }
 	| {kind: 'parallel-heads'; headParams: number; passOverheadS?: number}
 	| {kind: 'cpu'; perTokenS: number; perRequestS?: number}
 	| {kind: 'ratio'; c: number};
