@@ -68,6 +68,26 @@ const temperatureSchema = z.union([
 	z.strictObject({kind: z.literal('choice'), values: z.array(nonNegative).min(1), weights: z.array(nonNegative).optional()}),
 ]);
 
+/** Seconds (think time): a constant or a distribution, every value >= 0 and at most MAX_DURATION_S. */
+const secondsSchema = z
+	.number(says(`must be a number of seconds from 0 to ${MAX_DURATION_S}`))
+	.min(0, says(`must be a number of seconds from 0 to ${MAX_DURATION_S}`))
+	.max(MAX_DURATION_S, says(`must be a number of seconds from 0 to ${MAX_DURATION_S}`));
+export const durationSchema = z.union([
+	secondsSchema,
+	z.strictObject({kind: z.literal('exponential'), mean: secondsSchema}),
+	z.strictObject({kind: z.literal('uniform'), min: secondsSchema, max: secondsSchema}),
+	z.strictObject({kind: z.literal('lognormal'), median: secondsSchema, sigma: nonNegative, max: secondsSchema.optional()}),
+]);
+
+/** A multi-turn conversation (`ConversationSpec`): turns that resend their history, with think time between them. */
+const conversationSchema = z.strictObject({
+	turns: lengthSchema,
+	userTokens: lengthSchema,
+	thinkTime: durationSchema.optional(),
+	source,
+});
+
 export const workloadClassSchema = z.strictObject({
 	name: z.string().min(1),
 	weight: nonNegative,
@@ -81,6 +101,8 @@ export const workloadClassSchema = z.strictObject({
 	sharedPrefixTokens: z.number().int().nonnegative().optional(),
 	/** The OpenAI endpoint the class's clients POST to (the `handler` of `http_requests_total`). @default '/v1/chat/completions' */
 	endpoint: z.enum(['/v1/chat/completions', '/v1/completions']).optional(),
+	/** Requests are turns of multi-turn conversations that resend their history (docs/prefix-caching.md). */
+	conversation: conversationSchema.optional(),
 	source,
 });
 

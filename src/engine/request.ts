@@ -35,6 +35,10 @@ export type RequestSpec = {
 	 * stream of its own (derived from `id`)
 	 */
 	readonly stream?: number;
+	/** The conversation this request is a turn of (a workload class with `conversation`, or a trace's `conversation`). @default none */
+	readonly conversation?: number;
+	/** Its turn in that conversation, from 1. @default none */
+	readonly turn?: number;
 };
 
 /**
@@ -55,6 +59,10 @@ export class SimRequest {
 	readonly sharedPrefixTokens: number;
 	readonly prefixGroup: number;
 	readonly stream: number;
+	/** The conversation this request is a turn of, or -1. */
+	readonly conversation: number;
+	/** Its turn in the conversation from 1, or 0 outside a conversation. */
+	readonly turn: number;
 	status: RequestStatus = 'waiting';
 	numComputedTokens = 0;
 	numOutputTokens = 0;
@@ -106,6 +114,8 @@ export class SimRequest {
 		this.prefixGroup = spec.prefixGroup ?? 0;
 		// Own streams are negative so they never collide with conversation ids.
 		this.stream = spec.stream ?? -1 - spec.id;
+		this.conversation = spec.conversation ?? -1;
+		this.turn = spec.turn ?? 0;
 		this.acceptanceHistogram = new Array<number>(numSpecTokens + 1).fill(0);
 	}
 

@@ -254,7 +254,7 @@ export class Simulation {
 		for (const observer of this.#observers) observer.onStep?.(outcome);
 		for (let i = 0; i < outcome.finished.length; i++) {
 			this.#finished += 1;
-			this.#source.requestFinished(outcome.t);
+			this.#source.requestFinished(outcome.t, outcome.finished[i]!);
 		}
 	}
 

@@ -1,3 +1,4 @@
+import type {DurationSpec} from './durations.js';
 import type {LengthSpec} from './lengths.js';
 import type {TemperatureSpec} from './temperature.js';
 
@@ -30,6 +31,28 @@ export type WorkloadClassSpec = {
 	 * reuses. Default 0.
 	 */
 	sharedPrefixTokens?: number;
+	/**
+	 * Requests of this class are turns of multi-turn conversations that resend their history
+	 * (docs/prefix-caching.md). Absent: every request is a conversation of one turn.
+	 */
+	conversation?: ConversationSpec;
+};
+
+/**
+ * A multi-turn conversation. Its first turn's prompt is `sharedPrefixTokens + prompt`, as any
+ * request of the class; each later turn's prompt is the whole history (the previous turn's prompt
+ * and the output it actually produced) plus a new user message of `userTokens`, so it starts with
+ * the previous turn's tokens and hits the prefix cache on their full blocks. Every turn's output
+ * length is drawn from the class's `output`. The next turn arrives `thinkTime` after the previous
+ * one finished (closed loop per conversation).
+ */
+export type ConversationSpec = {
+	/** Turns (user messages) per conversation, integers >= 1. */
+	turns: LengthSpec;
+	/** Tokens of each user message after the first. */
+	userTokens: LengthSpec;
+	/** Seconds from a turn's completion to the next turn's arrival. @default 0 */
+	thinkTime?: DurationSpec;
 };
 
 /** The speculation-related traits of a class with defaults applied. */

@@ -1,29 +1,60 @@
 import type {Rng} from '../../rng/rng.js';
 import {createArrivalProcess, type ArrivalSpec} from './arrivals.js';
 import {validateWorkloadClasses, type WorkloadClassSpec} from './classes.js';
+import {createConversationSource} from './conversation-source.js';
 import {cumulativeWeights, pickIndex} from './distributions.js';
 import {createLengthSampler} from './lengths.js';
 import {createTemperatureSampler} from './temperature.js';
-import type {RequestSpec} from '../request.js';
+import type {FinishReason, RequestSpec} from '../request.js';
 
 export type {RequestSpec} from '../request.js';
+
+/** What a source may read of a finished request (the engine's `SimRequest` has these fields). */
+export type FinishedRequestInfo = {
+	readonly id: number;
+	/** The prompt the engine ran (after its `max_model_len` clamp). */
+	readonly promptTokens: number;
+	readonly numOutputTokens: number;
+	readonly finishReason: FinishReason | undefined;
+	/** Conversation id, or -1. */
+	readonly conversation: number;
+	/** Turn in the conversation from 1, or 0. */
+	readonly turn: number;
+};
+
+/** Conversations of a source whose classes have `conversation`, counted since the start. */
+export type ConversationCounts = {
+	readonly started: number;
+	readonly ended: number;
+	/** In flight or thinking: `started - ended`. */
+	readonly active: number;
+	/** Ended because the next turn's prompt would not fit `max_model_len` (vLLM rejects it with a 400). */
+	readonly rejected: number;
+};
 
 /**
  * A pull-based request stream in arrival order, O(1) memory for open loops (O(users) closed).
  *
  * Engine loop contract: while `peekArrivalAt() <= now`, admit `next()`. Whenever a request
- * finishes (or is aborted), call `requestFinished(now)`: a closed loop then schedules that user's
- * next request at `now + think time`; open loops and traces ignore the call.
+ * finishes (or is aborted), call `requestFinished(now, request)`: a closed loop then schedules that
+ * user's next request at `now + think time`, a conversation its next turn; open loops and traces
+ * ignore the call.
  */
 export type RequestSource = {
 	/** Arrival time of the next request, or `Infinity` when none is pending (exhausted, or every closed-loop user is busy). */
 	peekArrivalAt(): number;
 	/** The next request, or `undefined` when none is pending. */
 	next(): RequestSpec | undefined;
-	/** Tell a closed loop that one of its requests finished at `nowS` (virtual seconds). */
-	requestFinished(nowS: number): void;
+	/**
+	 * Tell a closed loop that one of its requests finished at `nowS` (virtual seconds). Sources with
+	 * conversations need `request` (which conversation, and how long its history now is) and
+	 * ignore requests they did not emit.
+	 */
+	requestFinished(nowS: number, request?: FinishedRequestInfo): void;
 	/** Requests handed out so far. */
 	readonly emitted: number;
+	/** Conversation counts, when some class has `conversation`. */
+	readonly conversations?: ConversationCounts;
 	/**
 	 * Requests whose arrival time is before `t`, handed out or not, counted in O(1) memory
 	 * (amortised O(1) per arrival; `t` must not decrease between calls). Open loops only: it lets
@@ -42,6 +73,11 @@ export type RequestSourceOptions = {
 	startS?: number;
 	/** Stop after this many requests. @default Infinity */
 	maxRequests?: number;
+	/**
+	 * `max_model_len`: a conversation ends when its next turn's prompt would leave no room for an
+	 * output token (vLLM rejects that prompt). @default Infinity
+	 */
+	maxModelLen?: number;
 };
 
 /**
@@ -57,6 +93,11 @@ export type RequestSourceOptions = {
  * `fork('temperature').fork(<class name>)`. So changing the class mix never moves arrival times,
  * and a class's requests keep their lengths when other classes are added or reordered.
  *
+ * When some class has `conversation`, the stream is one of conversations
+ * ({@link createConversationSource}): the arrival process starts conversations (`rate` counts
+ * conversations, a closed loop's `users` run one conversation at a time), later turns follow their
+ * think times, and each conversation draws from its own stream.
+ *
  * @throws RangeError/TypeError naming the field when a spec is invalid.
  */
 export function createRequestSource(options: RequestSourceOptions): RequestSource {
@@ -70,6 +111,20 @@ export function createRequestSource(options: RequestSourceOptions): RequestSourc
 	validateWorkloadClasses(classes);
 
 	const arrivals = createArrivalProcess(options.arrival, rng.fork('arrivals'));
+	if (classes.some(c => c.conversation !== undefined)) {
+		const maxModelLen = options.maxModelLen ?? Number.POSITIVE_INFINITY;
+		if (!(maxModelLen >= 2)) throw new RangeError(`maxModelLen must be at least 2, got ${maxModelLen}`);
+		const counter = arrivals.kind === 'open' ? createArrivalProcess(options.arrival, rng.fork('arrivals')) : undefined;
+		return createConversationSource({
+			classes,
+			arrivals,
+			counter: counter?.kind === 'open' ? counter : undefined,
+			rng,
+			startS,
+			maxRequests,
+			maxModelLen,
+		});
+	}
 	const classRng = rng.fork('class');
 	const cum = cumulativeWeights(
 		classes.map(c => c.weight),
