@@ -236,7 +236,7 @@ export function parseSleepSchedule(text: string): FaultsInput['sleep'] {
 	const intervals = text.split(',').map((item, i) => {
 		const m = /^([^-:@]+)-([^-:@]+)(?::([^@]*))?(?:@(.*))?$/.exec(item.trim());
 		if (m === null) throw new UserError(`${flag}: interval ${i + 1} "${item}": expected START-END[:LEVEL][@ENGINE], e.g. 1m-2m or 5m-6m:2@0`);
-		const start = m[1] === '0' ? 0 : parseDurationFlag(m[1]!, `${flag}: interval ${i + 1} start`);
+		const start = /^0+(\.0+)?(ms|s|m|h|d)?$/.test(m[1]!) ? 0 : parseDurationFlag(m[1]!, `${flag}: interval ${i + 1} start`);
 		const end = parseDurationFlag(m[2]!, `${flag}: interval ${i + 1} end`);
 		if (m[3] !== undefined && m[3] !== '1' && m[3] !== '2')
 			throw new UserError(`${flag}: interval ${i + 1} "${item}": LEVEL must be 1 or 2, got "${m[3]}"`);

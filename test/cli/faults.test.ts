@@ -125,6 +125,10 @@ describe('fault flags: bad values get one line naming the flag, exit code 2', ()
 		expect(code).toBe(2);
 	});
 
+	it('a sleep may start at 0 (0, 0s)', async () => {
+		for (const start of ['0', '0s']) expect((await cli(...HEADLESS, '--duration', '2s', '--sleep', `${start}-1s`)).code).toBe(0);
+	});
+
 	it('sleep intervals on different engines may overlap', async () => {
 		const {code} = await cli(...HEADLESS, '--duration', '3s', '--engines', '2', '--sleep', '1s-2s@0,1s-2s@1');
 		expect(code).toBe(0);
@@ -132,6 +136,24 @@ describe('fault flags: bad values get one line naming the flag, exit code 2', ()
 });
 
 describe('faults in headless run', () => {
+	it("with --log-prefix-pid the sleep lines carry the engine core's process prefix, the stat lines the API server's", async () => {
+		const {code, stdout} = await cli(...HEADLESS, '--duration', '12s', '--engines', '2', '--sleep', '5s-11s', '--log-prefix-pid', '100');
+		expect(code).toBe(0);
+		const lines = stdout.split('\n').filter(l => /asleep|wake up|prefix cache|Sleep mode|Engine 00[01]: Avg/.test(l));
+		expect(lines.map(l => l.replace(/ INFO 01-01 \S+ \[\S+\] .*/, ''))).toEqual([
+			'(EngineCore_DP0 pid=101)',
+			'(EngineCore_DP0 pid=101)',
+			'(EngineCore_DP0 pid=101)',
+			'(EngineCore_DP1 pid=102)',
+			'(EngineCore_DP1 pid=102)',
+			'(EngineCore_DP1 pid=102)',
+			'(APIServer pid=100)',
+			'(APIServer pid=100)',
+			'(EngineCore_DP0 pid=101)',
+			'(EngineCore_DP1 pid=102)',
+		]);
+	});
+
 	it("headless run's summary counts the requests that ended with error or abort", async () => {
 		const {code, stdout} = await cli(...HEADLESS, '--duration', '30s', '--error-rate', '0.2', '--abort-rate', '0.2', '--abort-after', '1s');
 		expect(code).toBe(0);

@@ -111,9 +111,9 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 			buffers.events.text(`${stringifyLog(t, engine, message)}\n`);
 		},
 		// vllm.log: what a vLLM server prints at its default level (INFO), Engine lines included.
-		onLogLine(_engine, t, line) {
+		onLogLine(engine, t, line) {
 			if (line.level === 'INFO')
-				buffers.log.text(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, ...pid})}\n`);
+				buffers.log.text(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, engine, ...pid})}\n`);
 		},
 	});
 	const flush = async (): Promise<void> => {

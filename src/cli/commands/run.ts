@@ -134,8 +134,9 @@ async function runHeadless(session: Session, flags: RunFlags, output: Output, en
 	const logTo = (text: string): void => (flags.json ? output.stderr(text) : output.stdout(text));
 	session.built.simulation.subscribe({
 		// The server log: INFO lines (vLLM's default level), with the optional `(APIServer pid=N)` prefix.
-		onLogLine(_engine, t, line) {
-			if (line.level === 'INFO') logTo(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, ...pid})}\n`);
+		onLogLine(engine, t, line) {
+			if (line.level === 'INFO')
+				logTo(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, engine, ...pid})}\n`);
 		},
 	});
 	const offSignal = env.onSignal(() => session.runner.stop());

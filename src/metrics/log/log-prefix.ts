@@ -45,8 +45,15 @@ export type LogCallSite = 'spec' | 'engine' | 'engine-init' | FaultLogSource;
 export type LogLineOptions = {
 	/** The call that printed the message. @default 'spec' */
 	readonly source?: LogCallSite;
-	/** Prefix `(APIServer pid=N) `, as `vllm serve` decorates its output (vLLM PR #21889). */
+	/**
+	 * Prefix `(APIServer pid=N) `, as `vllm serve` decorates its output (vLLM PR #21889). Lines an
+	 * engine core process prints (the sleep and wake-up lines) get `(EngineCore_DP{engine} pid=M) `
+	 * instead, with M = N + 1 + engine: vLLM starts one such process per data-parallel engine after
+	 * the API server; its real process id is unknown.
+	 */
 	readonly pid?: number;
+	/** The engine that printed the line (for the engine core prefix). @default 0 */
+	readonly engine?: number;
 };
 
 /** A full log line: `INFO 09-11 12:00:00 [metrics.py:96] SpecDecoding metrics: ...`. */
@@ -64,7 +71,13 @@ export function formatLogLine(
 			: source === 'engine' || source === 'engine-init'
 				? `loggers.py:${source === 'engine' ? ENGINE_LOG_CALL_SITE_LINE[format] : ENGINE_INIT_CALL_SITE_LINE[format]}`
 				: FAULT_CALL_SITES[source];
-	const prefix = options.pid === undefined ? '' : `(APIServer pid=${options.pid}) `;
+	const engine = options.engine ?? 0;
+	const prefix =
+		options.pid === undefined
+			? ''
+			: source in FAULT_CALL_SITES
+				? `(EngineCore_DP${engine} pid=${options.pid + 1 + engine}) `
+				: `(APIServer pid=${options.pid}) `;
 	return `${prefix}${level} ${formatLogTimestamp(epochMs)} [${site}] ${message}`;
 }
 
