@@ -148,7 +148,13 @@ export function buildPlotSpec(rows: readonly SweepRow[], title: string): TopLeve
 		data: {values: acceptance},
 		mark: {type: 'line', point: {color: '#333'}, color: '#333'},
 		encoding: {
-			x: {field: 'k', type: 'quantitative', title: PLOT_TITLES.k, axis: {tickMinStep: 1}},
+			// Integer ticks at the swept k (tickMinStep alone still labels 1.4, 1.8, … on a short axis).
+			x: {
+				field: 'k',
+				type: 'quantitative',
+				title: PLOT_TITLES.k,
+				axis: {values: [...new Set(rows.map(row => row.k))].sort((a, b) => a - b), format: 'd'},
+			},
 			y: {field: 'value', type: 'quantitative', aggregate: 'mean', title: PLOT_TITLES.acceptance, scale: {zero: false}},
 			strokeDash: seriesDash('acceptance length', SERIES.expected),
 			detail: {field: 'method', type: 'nominal'},

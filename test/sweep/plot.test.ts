@@ -101,5 +101,9 @@ describe('renderSvg', () => {
 		).exec(svg);
 		expect(Number(axis?.[2])).toBeGreaterThan(256);
 		expect(Number(axis?.[2])).toBeLessThan(400);
+		// The k axis labels the swept k only (here 1..6), as integers.
+		const kAxis = svg.slice(svg.indexOf(`X-axis titled '${PLOT_TITLES.k}'`));
+		const kLabels = [...kAxis.slice(0, kAxis.indexOf('role-axis-domain')).matchAll(/opacity="1">([^<]+)<\/text>/g)].map(m => m[1]);
+		expect(kLabels).toEqual(['1', '2', '3', '4', '5', '6']);
 	});
 });
