@@ -3,6 +3,8 @@ import type {SimConfigInput} from '../../src/config/schema.js';
 import type {SimRequest} from '../../src/engine/request.js';
 import {createDelaySampler, delayMean, type FaultDelaySpec} from '../../src/engine/faults-delay.js';
 import {createRng} from '../../src/rng/rng.js';
+import {renderText} from '../../src/metrics/prom/exposition.js';
+import {Session} from '../../src/runtime/session.js';
 import {buildSimulation} from '../../src/sim/build.js';
 import {testConfig} from '../sim/helpers.js';
 
@@ -186,6 +188,20 @@ describe('faults: sleep and wake', () => {
 		built.simulation.runUntil(20);
 		expect(admittedWhileAsleep[0]).toBeGreaterThan(0);
 		expect(admittedWhileAsleep[1]).toBe(0);
+	});
+});
+
+describe('faults: the live session', () => {
+	it('a counter reset (the dashboard key r) while an engine sleeps keeps the gauge asleep', async () => {
+		const session = new Session(testConfig({faults: {sleep: [{startS: 5, endS: 15, level: 2}]}}), {seed: 1});
+		const gauge = async (state: string) =>
+			Number(new RegExp(`^vllm:engine_sleep_state\\{[^}]*sleep_state="${state}"\\} (\\S+)$`, 'm').exec(await renderText(session.registry))![1]);
+		session.built.simulation.runUntil(10);
+		expect([await gauge('awake'), await gauge('discard_all')]).toEqual([0, 1]);
+		session.restart();
+		expect([await gauge('awake'), await gauge('discard_all')]).toEqual([0, 1]);
+		session.built.simulation.runUntil(20);
+		expect([await gauge('awake'), await gauge('discard_all')]).toEqual([1, 0]);
 	});
 });
 

@@ -57,6 +57,8 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 				cacheConfigInfo: info,
 			}),
 		);
+		// A registry attached while an engine sleeps (a restart) starts with the engine's state, not awake.
+		if (engine.sleepLevel > 0) core.at(-1)!.setSleepState(1, engine.sleepLevel);
 	}
 	const finished = newFinishedRequestStats();
 	const unsubscribe = built.simulation.subscribe({
