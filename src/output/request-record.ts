@@ -11,6 +11,8 @@ const PROMPT_TOKENS = asciiBytes(',"prompt_tokens":');
 const OUTPUT_TOKENS = asciiBytes(',"output_tokens":');
 const FINISH_REASON = asciiBytes(',"finish_reason":');
 const NUM_PREEMPTIONS = asciiBytes(',"num_preemptions":');
+const CONVERSATION = asciiBytes(',"conversation":');
+const TURN = asciiBytes(',"turn":');
 const SPEC_NUM_SPEC_TOKENS = asciiBytes(',"speculative_decoding":{"num_spec_tokens":');
 const NUM_SPEC_STEPS = asciiBytes(',"num_spec_steps":');
 const NUM_DRAFT_TOKENS = asciiBytes(',"num_draft_tokens":');
@@ -23,7 +25,8 @@ const END = asciiBytes('}}\n');
 /**
  * One line of `requests.jsonl` and its newline: a finished request with its timing and its
  * spec-decode summary in the shape of vLLM's per-request metrics (`metrics.speculative_decoding`,
- * PR #48915).
+ * PR #48915). A turn of a multi-turn conversation also carries `conversation` (its id) and `turn`
+ * (from 1), after `num_preemptions`.
  *
  * Written field by field into `out` rather than through `JSON.stringify` of an object: `generate`
  * writes one per finished request, and building and walking the nested object cost more than
@@ -52,7 +55,9 @@ export function writeRequestRecord(out: LineBuffer, request: SimRequest, engine:
 		.bytes(FINISH_REASON)
 		.text(quotedReason(request.finishReason))
 		.bytes(NUM_PREEMPTIONS)
-		.number(request.numPreemptions)
+		.number(request.numPreemptions);
+	if (request.conversation >= 0) out.bytes(CONVERSATION).number(request.conversation).bytes(TURN).number(request.turn);
+	out
 		.bytes(SPEC_NUM_SPEC_TOKENS)
 		.number(numSpecTokens)
 		.bytes(NUM_SPEC_STEPS)

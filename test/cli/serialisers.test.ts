@@ -28,6 +28,7 @@ function requestRecordByStringify(request: SimRequest, engine: number, numSpecTo
 		output_tokens: request.numOutputTokens,
 		finish_reason: request.finishReason ?? 'stop',
 		num_preemptions: request.numPreemptions,
+		...(request.conversation >= 0 ? {conversation: request.conversation, turn: request.turn} : {}),
 		speculative_decoding: {
 			num_spec_tokens: numSpecTokens,
 			num_spec_steps: request.numSpecSteps,
@@ -56,6 +57,8 @@ const request = fc.record({
 	numOutputTokens: count,
 	finishReason: fc.constantFrom('stop', 'length', 'abort', undefined),
 	numPreemptions: count,
+	conversation: fc.oneof(fc.constant(-1), count),
+	turn: count,
 	numSpecSteps: count,
 	numDraftTokens: count,
 	numAcceptedDraftTokens: count,

@@ -46,6 +46,7 @@ export type TraceOptions = {
  * | `prefix_group` | string or integer, optional | requests of one group share their first `prefix_tokens` prompt tokens (prefix caching) |
  * | `prefix_tokens` | integer >= 0, optional | length of that shared prefix, at most `prompt_tokens` (needs `prefix_group`) |
  * | `conversation` | string or integer, optional | turns of one conversation share one token stream: a turn's prompt starts with the previous turn's prompt and output |
+ * | `turn` | integer >= 1, optional | the line's turn in its conversation (needs `conversation`); absent: the conversation's lines are counted from 1 |
  *
  * Blank lines are skipped (but counted); unknown fields are ignored. Lines are parsed lazily, so
  * an error surfaces when iteration reaches its line.
@@ -85,6 +86,8 @@ export function* parseTraceLines(lines: Iterable<string>, fileName: string, opti
 	// Group and conversation names become small integers in order of first appearance.
 	const groupIds = new Map<string | number, number>();
 	const conversationIds = new Map<string | number, number>();
+	/** Lines seen per conversation id (the turn of a line without `turn`). */
+	const turnsSeen: number[] = [];
 	let lineNumber = 0;
 	let lastArrival = 0;
 	let id = 0;
@@ -139,7 +142,7 @@ export function* parseTraceLines(lines: Iterable<string>, fileName: string, opti
 			temperature = fail('temperature', `temperature must be a finite number >= 0, got ${describe(t)}`);
 		}
 
-		const sharing: {sharedPrefixTokens?: number; prefixGroup?: number; stream?: number} = {};
+		const sharing: {sharedPrefixTokens?: number; prefixGroup?: number; stream?: number; conversation?: number; turn?: number} = {};
 		const group = record['prefix_group'];
 		const prefixTokens = record['prefix_tokens'];
 		if (group !== undefined) {
@@ -159,7 +162,17 @@ export function* parseTraceLines(lines: Iterable<string>, fileName: string, opti
 		if (conversation !== undefined) {
 			if (typeof conversation !== 'string' && !Number.isInteger(conversation))
 				fail('conversation', `conversation must be a string or an integer, got ${describe(conversation)}`);
-			sharing.stream = internId(conversationIds, conversation as string | number);
+			const id = internId(conversationIds, conversation as string | number);
+			sharing.stream = id;
+			sharing.conversation = id;
+			turnsSeen[id] = (turnsSeen[id] ?? 0) + 1;
+			sharing.turn = turnsSeen[id];
+		}
+		const turn = record['turn'];
+		if (turn !== undefined) {
+			if (conversation === undefined) fail('turn', 'turn needs a conversation');
+			if (typeof turn !== 'number' || !Number.isInteger(turn) || turn < 1) fail('turn', `turn must be a positive integer, got ${describe(turn)}`);
+			sharing.turn = turn;
 		}
 
 		lastArrival = arrivalAt;

@@ -8,6 +8,7 @@ import {
 	type RequestSourceOptions,
 } from '../../../src/engine/workload/request-source.js';
 import type {FinishReason, RequestSpec} from '../../../src/engine/request.js';
+import {parseTraceLines} from '../../../src/engine/workload/trace.js';
 import {createRng} from '../../../src/rng/rng.js';
 import {meanVar} from './stats-helpers.js';
 
@@ -327,6 +328,31 @@ describe('bad conversation input names the field', () => {
 		);
 		expect(make({turns: {kind: 'fixed', value: 2}, userTokens: {kind: 'fixed', value: 1}, thinkTime: {kind: 'uniform', min: 2, max: 1}})).toThrow(
 			'classes[0].conversation.thinkTime.max must be >= classes[0].conversation.thinkTime.min (2), got 1',
+		);
+	});
+});
+
+describe('conversations in traces', () => {
+	it('a trace line carries its conversation and turn: given, or counted per conversation', () => {
+		const lines = [
+			'{"arrival_time": 0, "prompt_tokens": 100, "output_tokens": 5, "conversation": "a"}',
+			'{"arrival_time": 1, "prompt_tokens": 90, "output_tokens": 5}',
+			'{"arrival_time": 2, "prompt_tokens": 120, "output_tokens": 5, "conversation": "b", "turn": 3}',
+			'{"arrival_time": 3, "prompt_tokens": 130, "output_tokens": 5, "conversation": "a"}',
+			'{"arrival_time": 4, "prompt_tokens": 140, "output_tokens": 5, "conversation": "b"}',
+		];
+		const specs = [...parseTraceLines(lines, 't.jsonl')];
+		expect(specs.map(s => [s.conversation, s.turn, s.stream])).toEqual([
+			[0, 1, 0],
+			[undefined, undefined, undefined],
+			[1, 3, 1],
+			[0, 2, 0],
+			[1, 2, 1],
+		]);
+		const bad = (line: string) => () => [...parseTraceLines([line], 't.jsonl')];
+		expect(bad('{"arrival_time": 0, "prompt_tokens": 10, "output_tokens": 5, "turn": 2}')).toThrow('t.jsonl:1: turn needs a conversation');
+		expect(bad('{"arrival_time": 0, "prompt_tokens": 10, "output_tokens": 5, "conversation": 1, "turn": 0}')).toThrow(
+			't.jsonl:1: turn must be a positive integer, got 0',
 		);
 	});
 });
