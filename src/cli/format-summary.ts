@@ -24,6 +24,15 @@ export function formatSummary(summary: RunSummary, presetName: string): string {
 		`  requests ${g.requests_finished} finished of ${g.requests_arrived}${faulted(g.finished_by_reason)}, ${g.requests_per_s.toFixed(2)} req/s, ${g.output_tokens_per_s.toFixed(1)} output tokens/s, ${g.preemptions} preemptions`,
 		`  TTFT p50 ${ms(g.ttft_s.p50)} p99 ${ms(g.ttft_s.p99)}; inter-token latency p50 ${ms(g.inter_token_latency_s.p50)} p99 ${ms(g.inter_token_latency_s.p99)}`,
 		`  estimated speedup over no speculation: ${g.estimated_speedup_vs_no_spec === null ? 'n/a' : `${g.estimated_speedup_vs_no_spec.toFixed(2)}x`}`,
+		...conversationLine(summary),
 		'',
 	].join('\n');
+}
+
+/** `  conversations S started, E ended (R at max_model_len), A active` when the workload has conversations. */
+function conversationLine(summary: RunSummary): string[] {
+	const c = summary.conversations;
+	return c === undefined
+		? []
+		: [`  conversations ${c.started} started, ${c.ended} ended (${c.ended_at_max_model_len} at max_model_len), ${c.active} active`];
 }

@@ -9,7 +9,7 @@ import type {EngineAcceptance, EngineProposer} from '../engine/ports.js';
 import type {SimRequest} from '../engine/request.js';
 import {BUILTIN_WORKLOAD_CLASSES} from '../engine/workload/builtin-classes.js';
 import type {WorkloadClassSpec} from '../engine/workload/classes.js';
-import {createRequestSource, type RequestSource} from '../engine/workload/request-source.js';
+import {type ConversationCounts, createRequestSource, type RequestSource} from '../engine/workload/request-source.js';
 import {createTraceSource} from '../engine/workload/trace.js';
 import {EngineStatsLogging} from '../metrics/log/engine-stats-logging.js';
 import {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
@@ -58,6 +58,8 @@ export type BuiltSimulation = {
 	setNumSpecTokens(k: number): void;
 	/** Multiply conditional acceptance (clamped to 1) from the next step. */
 	scaleAcceptance(factor: number): void;
+	/** Conversations so far, when a workload class has `conversation` (docs/prefix-caching.md). */
+	conversations(): ConversationCounts | undefined;
 };
 
 /** Wire a validated configuration into engines, loggers and metrics. Pure: no I/O, no clock. */
@@ -192,6 +194,7 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 		numKvBlocks,
 		acceptance: () => acceptance,
 		expected: () => acceptance.expected({classWeights}),
+		conversations: () => source.conversations,
 		setNumSpecTokens(next: number): void {
 			if (!Number.isInteger(next) || next < 1) throw new RangeError(`numSpecTokens must be a positive integer, got ${next}`);
 			// Nothing to draft with: a configuration without a method stays without speculation.

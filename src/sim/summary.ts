@@ -45,6 +45,8 @@ export type RunSummary = {
 		inter_token_latency_s: LatencySummary;
 		e2e_latency_s: LatencySummary;
 	};
+	/** Present when a workload class has `conversation`: conversations started, ended, still active, and ended because the next prompt would not fit `max_model_len`. */
+	conversations?: {started: number; ended: number; active: number; ended_at_max_model_len: number};
 };
 
 /** Summarise a simulation at its current virtual time (all engines together). */
@@ -59,6 +61,7 @@ export function summarize(built: BuiltSimulation): RunSummary {
 	for (const m of metrics)
 		for (const [reason, n] of Object.entries(m.finishedByReason)) finishedByReason[reason] = (finishedByReason[reason] ?? 0) + n;
 	const expected = built.expected();
+	const conversations = built.conversations();
 	return {
 		config: built.config,
 		seed: built.seed,
@@ -94,6 +97,16 @@ export function summarize(built: BuiltSimulation): RunSummary {
 			inter_token_latency_s: latency(metrics.map(m => m.interTokenLatencySketch)),
 			e2e_latency_s: latency(metrics.map(m => m.e2eLatencySketch)),
 		},
+		...(conversations === undefined
+			? {}
+			: {
+					conversations: {
+						started: conversations.started,
+						ended: conversations.ended,
+						active: conversations.active,
+						ended_at_max_model_len: conversations.rejected,
+					},
+				}),
 	};
 }
 

@@ -6,6 +6,7 @@ import {createRequestSource} from '../../../src/engine/workload/request-source.j
 import {SpecDecodingLogging} from '../../../src/metrics/log/spec-decoding-logging.js';
 import {createRng} from '../../../src/rng/rng.js';
 import {Simulation} from '../../../src/sim/simulation.js';
+import {summarize} from '../../../src/sim/summary.js';
 import {fullDrafts, iidAcceptance, linearCost} from '../fakes.js';
 import {SimRequest} from '../../../src/engine/request.js';
 import {buildSimulation} from '../../../src/sim/build.js';
@@ -253,5 +254,49 @@ describe('the multi-turn preset', () => {
 		const expected = hitTokens / promptTokens; // ≈ 0.884
 		expect(queries).toBeGreaterThan(10_000_000);
 		expect(Math.abs(hits / queries - expected)).toBeLessThan(0.01);
+	});
+});
+
+describe('conversations in the run summary', () => {
+	it('counts conversations started, ended and ended at max_model_len; a rejected turn never reaches the engine', () => {
+		const maxModelLen = 1024;
+		const config = testConfig({
+			scheduler: {maxModelLen},
+			workload: {
+				arrival: {kind: 'poisson', rate: 2},
+				classes: [
+					{
+						name: 'long-chat',
+						weight: 1,
+						prompt: {kind: 'uniform', min: 100, max: 300},
+						output: {kind: 'uniform', min: 50, max: 150},
+						conversation: {turns: {kind: 'fixed', value: 20}, userTokens: {kind: 'uniform', min: 20, max: 60}, thinkTime: 0.5},
+					},
+				],
+			},
+		});
+		const built = buildSimulation(config, {seed: 4});
+		let finished = 0;
+		const lastTurn = new Map<number, number>();
+		built.simulation.subscribe({
+			onStep: out => {
+				for (const r of out.finished) {
+					expect(r.promptTokens).toBeLessThan(maxModelLen);
+					finished++;
+					lastTurn.set(r.conversation, r.turn);
+				}
+			},
+		});
+		built.simulation.runUntil(300);
+		const c = summarize(built).conversations!;
+		expect(c.started).toBeGreaterThan(500);
+		// 20 turns of >= 70 tokens each cannot fit in 1024: every conversation that ended was cut short.
+		expect(c.ended_at_max_model_len).toBe(c.ended);
+		expect(c.active).toBe(c.started - c.ended);
+		for (const turn of lastTurn.values()) expect(turn).toBeLessThan(20);
+		expect(summarize(built).engines.requests_arrived).toBe(built.simulation.numArrived);
+		expect(finished).toBeGreaterThan(c.started);
+		// Without conversations there is no conversations block.
+		expect(summarize(buildSimulation(testConfig(), {seed: 4})).conversations).toBeUndefined();
 	});
 });
