@@ -210,17 +210,22 @@ function parseFraction(text: string, flag: string): number {
 	return value;
 }
 
-/** `--abort-after`: `D` (fixed), `exp:D` (exponential with mean D) or `uniform:D..D`. */
+/** A duration flag that may also be zero (`0`, `0s`): when a fault starts or fires, not how long a run lasts. */
+function parseTimeFlag(text: string, flag: string): number {
+	return /^0+(\.0+)?(ms|s|m|h|d)?$/.test(text.trim()) ? 0 : parseDurationFlag(text, flag);
+}
+
+/** `--abort-after`: `D` (fixed), `exp:D` (exponential with mean D) or `uniform:D..D`; D may be 0. */
 export function parseAbortAfter(text: string): NonNullable<FaultsInput['abort']>['after'] {
 	const flag = '--abort-after';
 	const [kind, rest] = text.includes(':') ? [text.slice(0, text.indexOf(':')), text.slice(text.indexOf(':') + 1)] : ['fixed', text];
-	if (kind === 'fixed') return {kind: 'fixed', value: parseDurationFlag(rest, flag)};
-	if (kind === 'exp') return {kind: 'exponential', mean: parseDurationFlag(rest, flag)};
+	if (kind === 'fixed') return {kind: 'fixed', value: parseTimeFlag(rest, flag)};
+	if (kind === 'exp') return {kind: 'exponential', mean: parseTimeFlag(rest, flag)};
 	if (kind === 'uniform') {
 		const parts = rest.split('..');
 		if (parts.length !== 2) throw new UserError(`${flag}: expected uniform:MIN..MAX (e.g. uniform:10s..1m), got "${text}"`);
-		const min = parseDurationFlag(parts[0]!, flag);
-		const max = parseDurationFlag(parts[1]!, flag);
+		const min = parseTimeFlag(parts[0]!, flag);
+		const max = parseTimeFlag(parts[1]!, flag);
 		if (max < min) throw new UserError(`${flag}: MAX must be at least MIN, got "${text}"`);
 		return {kind: 'uniform', min, max};
 	}
@@ -236,7 +241,7 @@ export function parseSleepSchedule(text: string): FaultsInput['sleep'] {
 	const intervals = text.split(',').map((item, i) => {
 		const m = /^([^-:@]+)-([^-:@]+)(?::([^@]*))?(?:@(.*))?$/.exec(item.trim());
 		if (m === null) throw new UserError(`${flag}: interval ${i + 1} "${item}": expected START-END[:LEVEL][@ENGINE], e.g. 1m-2m or 5m-6m:2@0`);
-		const start = /^0+(\.0+)?(ms|s|m|h|d)?$/.test(m[1]!) ? 0 : parseDurationFlag(m[1]!, `${flag}: interval ${i + 1} start`);
+		const start = parseTimeFlag(m[1]!, `${flag}: interval ${i + 1} start`);
 		const end = parseDurationFlag(m[2]!, `${flag}: interval ${i + 1} end`);
 		if (m[3] !== undefined && m[3] !== '1' && m[3] !== '2')
 			throw new UserError(`${flag}: interval ${i + 1} "${item}": LEVEL must be 1 or 2, got "${m[3]}"`);

@@ -125,8 +125,13 @@ describe('fault flags: bad values get one line naming the flag, exit code 2', ()
 		expect(code).toBe(2);
 	});
 
-	it('a sleep may start at 0 (0, 0s)', async () => {
-		for (const start of ['0', '0s']) expect((await cli(...HEADLESS, '--duration', '2s', '--sleep', `${start}-1s`)).code).toBe(0);
+	it('a sleep may start at 0 and a client may abort at once (0, 0s)', async () => {
+		for (const zero of ['0', '0s']) {
+			expect((await cli(...HEADLESS, '--duration', '2s', '--sleep', `${zero}-1s`)).code).toBe(0);
+			const {code, stdout} = await cli(...HEADLESS, '--duration', '5s', '--abort-rate', '1', '--abort-after', zero);
+			expect(code).toBe(0);
+			expect(stdout).toMatch(/requests (\d+) finished of \d+ \(0 error, \1 abort\)/);
+		}
 	});
 
 	it('sleep intervals on different engines may overlap', async () => {
