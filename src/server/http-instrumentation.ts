@@ -45,17 +45,20 @@ export function instrumentHttpServer(server: Server, options: HttpInstrumentatio
 		const path = url.split('?', 1)[0]!;
 		const method = request.method ?? 'GET';
 		const onAccessLine = options.onAccessLine;
-		if (onAccessLine !== undefined) {
-			const writeHead = response.writeHead;
-			response.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
-				const result = writeHead.apply(this, args);
+		// Headers given to writeHead() directly (Hono's adapter does) are not visible to getHeader(): keep them.
+		let headersGiven: unknown;
+		const writeHead = response.writeHead;
+		response.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+			headersGiven = typeof args[1] === 'string' ? (args as unknown[])[2] : args[1];
+			const result = writeHead.apply(this, args);
+			if (onAccessLine !== undefined) {
 				const address = request.socket.remoteAddress ?? '';
 				onAccessLine(formatAccessLine(`${address}:${request.socket.remotePort ?? 0}`, method, url, request.httpVersion, this.statusCode));
-				return result;
-			} as ServerResponse['writeHead'];
-		}
+			}
+			return result;
+		} as ServerResponse['writeHead'];
 		response.once('close', () => {
-			const length = (value: string | number | string[] | undefined): number => {
+			const length = (value: unknown): number => {
 				const n = Number(Array.isArray(value) ? value[0] : value);
 				return Number.isFinite(n) && n >= 0 ? n : 0;
 			};
@@ -65,9 +68,23 @@ export function instrumentHttpServer(server: Server, options: HttpInstrumentatio
 				status: response.headersSent ? response.statusCode : 500,
 				durationS: Math.max(0, (performance.now() - started) / 1000),
 				requestBytes: length(request.headers['content-length']),
-				responseBytes: length(response.getHeader('content-length')),
+				// Hono's adapter may also set Node's internal `_contentLength`, which becomes the header.
+				responseBytes: length(
+					response.getHeader('content-length') ?? contentLength(headersGiven) ?? (response as {_contentLength?: number | null})._contentLength,
+				),
 				atS: options.nowS(),
 			});
 		});
 	});
+}
+
+/** The Content-Length among headers passed to `writeHead` (an object, or a flat name/value array). */
+function contentLength(headers: unknown): unknown {
+	if (Array.isArray(headers)) {
+		for (let i = 0; i + 1 < headers.length; i += 2) if (String(headers[i]).toLowerCase() === 'content-length') return headers[i + 1];
+		return undefined;
+	}
+	if (typeof headers !== 'object' || headers === null) return undefined;
+	for (const [name, value] of Object.entries(headers)) if (name.toLowerCase() === 'content-length') return value;
+	return undefined;
 }

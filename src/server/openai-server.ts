@@ -5,6 +5,7 @@ import type {z} from 'zod';
 import {VERSION} from '../cli/version.js';
 import {OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, renderOpenMetrics, renderText} from '../metrics/prom/exposition.js';
 import type {Session} from '../runtime/session.js';
+import {instrumentHttpServer} from './http-instrumentation.js';
 import {listen} from './metrics-server.js';
 import {prefersOpenMetrics} from './negotiate.js';
 import {
@@ -37,6 +38,8 @@ export type OpenAiServerOptions = {
 	readonly enableForceIncludeUsage?: boolean;
 	/** `--per-request-spec-decode-metrics`. @default 'none' */
 	readonly perRequestSpecDecodeMetrics?: SpecDecodeMetricsLevel;
+	/** Receives uvicorn's access line of each response. */
+	readonly onAccessLine?: (line: string) => void;
 };
 
 /** A listening OpenAI-compatible server. */
@@ -356,6 +359,13 @@ export async function startOpenAiServer(session: Session, options: OpenAiServerO
 	const engine = new ServeEngine(session, {specDecodeMetrics: options.perRequestSpecDecodeMetrics ?? 'none'});
 	const app = createOpenAiApp(session, engine, options);
 	const server = createAdaptorServer({fetch: app.fetch}) as Server;
+	// vLLM's prometheus-fastapi-instrumentator middleware and uvicorn's access log.
+	instrumentHttpServer(server, {
+		routes: app.routes.map(route => route.path).filter(path => !path.includes('*')),
+		registry: () => session.registry,
+		nowS: () => session.epochMsAt(session.now) / 1000,
+		...(options.onAccessLine === undefined ? {} : {onAccessLine: options.onAccessLine}),
+	});
 	await listen(server, host, options.port ?? 8000);
 	const address = server.address();
 	const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8000);

@@ -2,7 +2,9 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {DEFAULT_PRESET, loadPreset} from '../../src/config/load.js';
 import {collectFamilies, type PromFamily} from '../../src/metrics/prom/collect.js';
 import {Session} from '../../src/runtime/session.js';
+import {resolveSimConfig} from '../../src/cli/sim-options.js';
 import {formatAccessLine} from '../../src/server/http-instrumentation.js';
+import {startOpenAiServer} from '../../src/server/openai-server.js';
 import {startMetricsServer, type MetricsServer} from '../../src/server/metrics-server.js';
 import {readProcessStats} from '../../src/server/process-stats.js';
 import {httpGet} from '../helpers/http.js';
@@ -103,5 +105,44 @@ describe('the live /metrics server is instrumented as vLLM API server is', () =>
 		expect(value('process_max_fds')).toBeGreaterThanOrEqual(value('process_open_fds'));
 		// A custom collector's counter has no _created companion.
 		expect(text).not.toContain('process_cpu_seconds_created');
+	});
+});
+
+describe('specsim serve is instrumented as vLLM API server is', () => {
+	it('counts each OpenAI request under its route, with its status class and duration, and prints its access line', async () => {
+		const resolved = await resolveSimConfig({preset: DEFAULT_PRESET, seed: '3'});
+		const session = new Session(resolved.config, {seed: resolved.seed, speed: 'max', traceLines: [], server: {readProcess: readProcessStats}});
+		const lines: string[] = [];
+		const server = await startOpenAiServer(session, {port: 0, servedModelNames: ['m'], modelPath: 'm', onAccessLine: line => lines.push(line)});
+		const done = session.runner.run();
+		try {
+			const body = JSON.stringify({model: 'm', messages: [{role: 'user', content: 'Hello there'}], max_tokens: 8});
+			const ok = await fetch(`${server.baseUrl}/v1/chat/completions`, {method: 'POST', body, headers: {'content-type': 'application/json'}});
+			expect(ok.status).toBe(200);
+			await ok.text();
+			const missing = await fetch(`${server.baseUrl}/v1/models/none`);
+			await missing.text();
+			await (await fetch(`${server.baseUrl}/health`)).text();
+			let m = await collectFamilies(session.registry);
+			while (values(m, 'http_request_duration_highr_seconds_count')[0]! < 2) {
+				await new Promise(resolve => setImmediate(resolve));
+				m = await collectFamilies(session.registry);
+			}
+			expect(values(m, 'http_requests_total', {handler: '/v1/chat/completions', method: 'POST', status: '2xx'})).toEqual([1]);
+			expect(values(m, 'http_requests_total', {handler: 'none', method: 'GET', status: '4xx'})).toEqual([1]);
+			expect(values(m, 'http_requests_total')).toHaveLength(2);
+			expect(values(m, 'http_request_size_bytes_sum', {handler: '/v1/chat/completions'})).toEqual([Buffer.byteLength(body)]);
+			// The response's Content-Length header, or 0 without one (the instrumentator reads only the header).
+			expect(values(m, 'http_response_size_bytes_sum', {handler: '/v1/chat/completions'})).toEqual([Number(ok.headers.get('content-length') ?? 0)]);
+			expect(lines.map(l => l.replace(/:(\d+) - /, ':PORT - '))).toEqual([
+				'INFO:     127.0.0.1:PORT - "POST /v1/chat/completions HTTP/1.1" 200 OK',
+				'INFO:     127.0.0.1:PORT - "GET /v1/models/none HTTP/1.1" 404 Not Found',
+				'INFO:     127.0.0.1:PORT - "GET /health HTTP/1.1" 200 OK',
+			]);
+		} finally {
+			await server.close();
+			session.runner.stop();
+			await done;
+		}
 	});
 });

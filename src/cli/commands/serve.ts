@@ -1,6 +1,7 @@
 import type {Command} from 'commander';
 import {DEFAULT_PRESET} from '../../config/load.js';
 import {formatLogLine} from '../../metrics/log/log-prefix.js';
+import {readProcessStats} from '../../server/process-stats.js';
 import {Session} from '../../runtime/session.js';
 import {startOpenAiServer} from '../../server/openai-server.js';
 import {UserError} from '../../util/user-error.js';
@@ -72,7 +73,10 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		if (flags.maxModelLen !== undefined) scheduler.maxModelLen = parseInteger(flags.maxModelLen, '--max-model-len', 2, 10_000_000);
 		const config = {...resolved.config, scheduler};
 		// Without background traffic the engine sees only the clients: an empty trace is the source.
-		const session = buildChecked(resolved, () => new Session(config, {seed: resolved.seed, speed, ...(background > 0 ? {} : {traceLines: []})}));
+		const session = buildChecked(
+			resolved,
+			() => new Session(config, {seed: resolved.seed, speed, server: {readProcess: readProcessStats}, ...(background > 0 ? {} : {traceLines: []})}),
+		);
 		const server = await startOpenAiServer(session, {
 			host: flags.host,
 			port,
@@ -80,6 +84,10 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 			modelPath: model ?? config.servedModelName,
 			...(flags.apiKey === undefined ? {} : {apiKey: flags.apiKey}),
 			enableForceIncludeUsage: flags.enableForceIncludeUsage,
+			// uvicorn's access lines join the server log (not under the dashboard).
+			onAccessLine: line => {
+				if (!(env.isTTY && !flags.headless)) output.stdout(`${line}\n`);
+			},
 		});
 		const dashboard = env.isTTY && !flags.headless;
 		const line = `specsim: serving the OpenAI-compatible API on ${server.baseUrl} (model ${names?.[0] ?? config.servedModelName})\n`;
