@@ -26,6 +26,16 @@ const values = (families: PromFamily[], sample: string, labels: Record<string, s
 		.filter(x => x.name === sample && Object.entries(labels).every(([k, v]) => x.labels[k] === v))
 		.map(x => x.value);
 
+/** The registry's families once `n` requests are counted: a request counts when its connection closes, just after the client read the response. */
+async function afterCounted(session: Session, n: number): Promise<PromFamily[]> {
+	let m = await collectFamilies(session.registry);
+	while (values(m, 'http_request_duration_highr_seconds_count')[0]! < n) {
+		await new Promise(resolve => setImmediate(resolve));
+		m = await collectFamilies(session.registry);
+	}
+	return m;
+}
+
 describe("uvicorn's access line", () => {
 	it('is byte for byte what uvicorn prints without colours', () => {
 		expect(formatAccessLine('127.0.0.1:54321', 'POST', '/v1/chat/completions', '1.1', 200)).toBe(
@@ -47,12 +57,7 @@ describe('the live /metrics server is instrumented as vLLM API server is', () =>
 		await httpGet(`${server.baseUrl}/v1/nothing?q=1`);
 		await httpGet(`${server.baseUrl}/health`);
 		await httpGet(server.metricsUrl);
-		// A request is counted when its connection closes, just after the client has read the response.
-		let m = await collectFamilies(session.registry);
-		while (values(m, 'http_request_duration_highr_seconds_count')[0]! < 3) {
-			await new Promise(resolve => setImmediate(resolve));
-			m = await collectFamilies(session.registry);
-		}
+		const m = await afterCounted(session, 3);
 		// `/` is a route (handler "/"); an unknown path is untemplated ("none"); /health and /metrics are excluded.
 		expect(values(m, 'http_requests_total', {handler: '/', method: 'GET', status: '2xx'})).toEqual([2]);
 		expect(values(m, 'http_requests_total', {handler: 'none', method: 'GET', status: '4xx'})).toEqual([1]);
@@ -123,11 +128,7 @@ describe('specsim serve is instrumented as vLLM API server is', () => {
 			const missing = await fetch(`${server.baseUrl}/v1/models/none`);
 			await missing.text();
 			await (await fetch(`${server.baseUrl}/health`)).text();
-			let m = await collectFamilies(session.registry);
-			while (values(m, 'http_request_duration_highr_seconds_count')[0]! < 2) {
-				await new Promise(resolve => setImmediate(resolve));
-				m = await collectFamilies(session.registry);
-			}
+			const m = await afterCounted(session, 2);
 			expect(values(m, 'http_requests_total', {handler: '/v1/chat/completions', method: 'POST', status: '2xx'})).toEqual([1]);
 			expect(values(m, 'http_requests_total', {handler: 'none', method: 'GET', status: '4xx'})).toEqual([1]);
 			expect(values(m, 'http_requests_total')).toHaveLength(2);
