@@ -70,6 +70,23 @@ const percentiles = (panel: string, metric: string, qs: readonly string[] = ['0.
 /** Mark every target of a row of a feature specsim does not simulate. */
 const unsimulated = (reason: string, queries: readonly PanelQuery[]): PanelQuery[] => queries.map(q => ({...q, unsimulated: reason}));
 const HTTP_SEL = 'job=~"$job", instance=~"$instance"';
+/** The "Cache hit rates" panel of the Overview and KV Cache dashboards: local, external and multimodal caches. */
+const cacheHitRates = (sel: string): PanelQuery[] => [
+	{
+		panel: 'Cache hit rates: prefix cache',
+		expr: `sum(rate(vllm:prefix_cache_hits_total{${sel}}[$__rate_interval])) / (sum(rate(vllm:prefix_cache_queries_total{${sel}}[$__rate_interval])) > 0)`,
+	},
+	{
+		panel: 'Cache hit rates: external prefix cache',
+		expr: `sum(rate(vllm:external_prefix_cache_hits_total{${sel}}[$__rate_interval])) / (sum(rate(vllm:external_prefix_cache_queries_total{${sel}}[$__rate_interval])) > 0)`,
+		unsimulated: 'external prefix caches (KV connectors): no lookups, so the ratio has no denominator',
+	},
+	{
+		panel: 'Cache hit rates: multimodal cache',
+		expr: `sum(rate(vllm:mm_cache_hits_total{${sel}}[$__rate_interval])) / (sum(rate(vllm:mm_cache_queries_total{${sel}}[$__rate_interval])) > 0)`,
+		unsimulated: 'multimodal caches: no multimodal inputs, so the ratio has no denominator',
+	},
+];
 
 /**
  * `vllm_kv_cache.json` ("GPU KV cache pressure, prefix caching, KV block residency, and KV
@@ -112,20 +129,7 @@ export const KV_CACHE: Dashboard = {
 		},
 		{panel: 'Prompt and computed tokens per request: prompt tokens', expr: mean('vllm:request_prompt_tokens', SEL_E)},
 		{panel: 'Prompt and computed tokens per request: computed tokens', expr: mean('vllm:request_prefill_kv_computed_tokens', SEL_E)},
-		{
-			panel: 'Cache hit rates: prefix cache',
-			expr: `sum(rate(vllm:prefix_cache_hits_total{${SEL_E}}[$__rate_interval])) / (sum(rate(vllm:prefix_cache_queries_total{${SEL_E}}[$__rate_interval])) > 0)`,
-		},
-		{
-			panel: 'Cache hit rates: external prefix cache',
-			expr: `sum(rate(vllm:external_prefix_cache_hits_total{${SEL_E}}[$__rate_interval])) / (sum(rate(vllm:external_prefix_cache_queries_total{${SEL_E}}[$__rate_interval])) > 0)`,
-			unsimulated: 'external prefix caches (KV connectors): no lookups, so the ratio has no denominator',
-		},
-		{
-			panel: 'Cache hit rates: multimodal cache',
-			expr: `sum(rate(vllm:mm_cache_hits_total{${SEL_E}}[$__rate_interval])) / (sum(rate(vllm:mm_cache_queries_total{${SEL_E}}[$__rate_interval])) > 0)`,
-			unsimulated: 'multimodal caches: no multimodal inputs, so the ratio has no denominator',
-		},
+		...cacheHitRates(SEL_E),
 		...unsimulated('KV block residency: the vllm:kv_block_* histograms exist only with --kv-cache-metrics, which specsim does not simulate', [
 			...percentiles('Block lifetime', 'vllm:kv_block_lifetime_seconds', undefined, SEL_E),
 			...percentiles('Idle time before eviction', 'vllm:kv_block_idle_before_evict_seconds', undefined, SEL_E),
@@ -263,20 +267,7 @@ export const OVERVIEW: Dashboard = {
 		{panel: 'KV cache usage: min', expr: `min(vllm:kv_cache_usage_perc{${SEL}})`},
 		{panel: 'Preemptions / s', expr: `sum(rate(vllm:num_preemptions_total{${SEL}}[$__rate_interval]))`},
 		...percentiles('Tokens per engine step', 'vllm:iteration_tokens_total', ['0.5', '0.99']),
-		{
-			panel: 'Cache hit rates: prefix cache',
-			expr: `sum(rate(vllm:prefix_cache_hits_total{${SEL}}[$__rate_interval])) / (sum(rate(vllm:prefix_cache_queries_total{${SEL}}[$__rate_interval])) > 0)`,
-		},
-		{
-			panel: 'Cache hit rates: external prefix cache',
-			expr: `sum(rate(vllm:external_prefix_cache_hits_total{${SEL}}[$__rate_interval])) / (sum(rate(vllm:external_prefix_cache_queries_total{${SEL}}[$__rate_interval])) > 0)`,
-			unsimulated: 'external prefix caches (KV connectors): no lookups, so the ratio has no denominator',
-		},
-		{
-			panel: 'Cache hit rates: multimodal cache',
-			expr: `sum(rate(vllm:mm_cache_hits_total{${SEL}}[$__rate_interval])) / (sum(rate(vllm:mm_cache_queries_total{${SEL}}[$__rate_interval])) > 0)`,
-			unsimulated: 'multimodal caches: no multimodal inputs, so the ratio has no denominator',
-		},
+		...cacheHitRates(SEL),
 		...(['local_compute', 'local_cache_hit', 'external_kv_transfer'] as const).map(source => ({
 			panel: `Prompt tokens by source: ${source}`,
 			expr: `sum(rate(vllm:prompt_tokens_by_source_total{${SEL}, source="${source}"}[$__rate_interval]))`,
