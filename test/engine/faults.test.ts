@@ -88,6 +88,18 @@ describe('faults: client aborts', () => {
 		}
 	});
 
+	it.each([
+		[0.1, 1],
+		[0.3, 2],
+	])('when every request outlasts the patience, the aborted fraction converges to abort.rate=%s (seed %s, binomial 4-sigma band)', (rate, seed) => {
+		// 200 output tokens take far longer than 0.05 s, so a request is aborted exactly when its client was drawn to abort.
+		const {finished} = run({abort: {rate, after: {kind: 'fixed', value: 0.05}}}, 600, seed);
+		const n = finished.length;
+		const aborts = finished.filter(r => r.finishReason === 'abort').length;
+		expect(finished.every(r => r.finishReason === 'abort' || r.finishedAt - r.arrivalAt > 0.05)).toBe(true);
+		expect(Math.abs(aborts - n * rate)).toBeLessThan(4 * Math.sqrt(n * rate * (1 - rate)));
+	});
+
 	it('aborted requests free their KV blocks: after every step the blocks in use are those running requests hold', () => {
 		const {finished, steps, engine} = run({abort: {rate: 0.5, after: {kind: 'exponential', mean: 1}}}, 120, 5, {
 			workload: {arrival: {kind: 'poisson', rate: 20}},
