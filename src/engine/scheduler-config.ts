@@ -26,12 +26,16 @@ export type SchedulerConfig = {
 	readonly enablePrefixCaching?: boolean;
 };
 
-/** A request as the engine admits it: the prompt leaves room for one output token within max_model_len. */
+/**
+ * A request as the engine admits it: the prompt leaves room for one output token within
+ * max_model_len. The output length (its end of sequence) is kept: a request that would run past
+ * max_model_len is cut there by the scheduler and finishes with `length`, as vLLM's `check_stop`
+ * caps it (FINISHED_LENGTH_CAPPED), not with `stop`.
+ */
 export function clampToModelLen(spec: RequestSpec, maxModelLen: number): RequestSpec {
 	// Like vLLM's API server, a prompt must leave room for at least one output token.
 	const promptTokens = Math.min(spec.promptTokens, maxModelLen - 1);
-	const maxTokens = Math.min(spec.maxTokens, maxModelLen - promptTokens);
-	return promptTokens === spec.promptTokens && maxTokens === spec.maxTokens ? spec : {...spec, promptTokens, maxTokens};
+	return promptTokens === spec.promptTokens ? spec : {...spec, promptTokens};
 }
 
 /** @throws RangeError naming the field for a limit that is not a positive integer. */

@@ -300,3 +300,26 @@ describe('conversations in the run summary', () => {
 		expect(summarize(buildSimulation(testConfig(), {seed: 4})).conversations).toBeUndefined();
 	});
 });
+
+describe('a turn that reaches max_model_len', () => {
+	it('finishes with length, as vLLM check_stop caps it (FINISHED_LENGTH_CAPPED)', () => {
+		const maxModelLen = 512;
+		const engine = new Engine(0, {maxNumSeqs: 4, maxNumBatchedTokens: 512, maxModelLen, numKvBlocks: 64}, 0, {
+			proposer: fullDrafts,
+			acceptance: iidAcceptance(0.6),
+			cost: linearCost(0.01, 1e-5),
+			rng: createRng(0),
+		});
+		// A 400-token history whose answer would be 300 tokens: 112 fit, then max_model_len caps it.
+		const capped = engine.enqueue({id: 0, arrivalAt: 0, promptTokens: 400, maxTokens: 300, classIndex: 0, temperature: 0, conversation: 0, turn: 3});
+		// An answer that ends (EOS) on the very token that reaches max_model_len is a stop, as in vLLM (EOS is checked first).
+		const exact = engine.enqueue({id: 1, arrivalAt: 0, promptTokens: 400, maxTokens: 112, classIndex: 0, temperature: 0});
+		let t = 0;
+		for (let i = 0; i < 1000 && engine.hasWork; i++) {
+			t = engine.beginStep(t);
+			engine.completeStep();
+		}
+		expect([capped.numOutputTokens, capped.finishReason]).toEqual([112, 'length']);
+		expect([exact.numOutputTokens, exact.finishReason]).toEqual([112, 'stop']);
+	});
+});
