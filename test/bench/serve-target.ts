@@ -31,20 +31,20 @@ type Tracked = {tag: string; submittedMs: number; firstTokenMs: number};
 const tracked = new Map<SimRequest, Tracked>();
 let records: TargetRecord[] = [];
 
-// Tag each engine request with its HTTP request: generate() submits synchronously before it awaits.
+// Tag each engine request with its HTTP request: start() submits synchronously (generate() calls it).
 const simulation = session.built.simulation;
 const submit = simulation.submit.bind(simulation);
-const generate = server.engine.generate.bind(server.engine);
+const start = server.engine.start.bind(server.engine);
 let tag: string | undefined;
 simulation.submit = spec => {
 	const request = submit(spec);
 	if (tag !== undefined) tracked.set(request, {tag, submittedMs: performance.now(), firstTokenMs: Number.NaN});
 	return request;
 };
-server.engine.generate = params => {
+server.engine.start = (params, listener) => {
 	tag = TAG.exec(params.key)?.[1];
 	try {
-		return generate(params);
+		return start(params, listener);
 	} finally {
 		tag = undefined;
 	}

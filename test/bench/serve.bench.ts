@@ -36,6 +36,9 @@ async function startTarget(speed: string): Promise<Target> {
 			child.once('message', m => ok(m as TargetMessage));
 			child.once('exit', code => fail(new Error(`serve bench target exited with ${code}`)));
 		});
+	child.on('exit', (code, signal) => {
+		if (code !== 0) process.stderr.write(`serve bench: the server child exited with ${code ?? signal}\n`);
+	});
 	const ready = await next();
 	if (!('ready' in ready)) throw new Error('serve bench target: expected ready');
 	return {
@@ -59,7 +62,8 @@ async function startTarget(speed: string): Promise<Target> {
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const sortedOf = (values: readonly number[]): number[] => [...values].sort((a, b) => a - b);
 
-type ClientTiming = {startMs: number; firstMs: number; endMs: number; status: number};
+/** One request as the client saw it; `status` 0 when the connection failed (`error` says how). */
+type ClientTiming = {startMs: number; firstMs: number; endMs: number; status: number; error?: string};
 
 /**
  * One POST on a keep-alive agent. For a stream, `firstMs` is when the first SSE event with
@@ -67,7 +71,7 @@ type ClientTiming = {startMs: number; firstMs: number; endMs: number; status: nu
  */
 function post(agent: Agent, url: string, body: object): Promise<ClientTiming> {
 	const payload = JSON.stringify(body);
-	return new Promise((ok, fail) => {
+	return new Promise(ok => {
 		const startMs = performance.now();
 		let firstMs = Number.NaN;
 		const req = request(
@@ -86,10 +90,10 @@ function post(agent: Agent, url: string, body: object): Promise<ClientTiming> {
 					const endMs = performance.now();
 					ok({startMs, firstMs: Number.isNaN(firstMs) ? endMs : firstMs, endMs, status: res.statusCode ?? 0});
 				});
-				res.on('error', fail);
+				res.on('error', error => ok({startMs, firstMs: Number.NaN, endMs: performance.now(), status: 0, error: error.message}));
 			},
 		);
-		req.on('error', fail);
+		req.on('error', error => ok({startMs, firstMs: Number.NaN, endMs: performance.now(), status: 0, error: error.message}));
 		req.end(payload);
 	});
 }
@@ -136,7 +140,9 @@ async function benchMaxSpeed(): Promise<BenchResult[]> {
 		const worker = async () => {
 			while (next < 4000) {
 				const tag = `bench-${next++}`;
-				timings.set(tag, await post(agent, url, completion(tag, 16, false)));
+				const t = await post(agent, url, completion(tag, 16, false));
+				if (t.status !== 200) throw new Error(`serve bench: a request failed: ${t.error ?? `HTTP ${t.status}`}`);
+				timings.set(tag, t);
 			}
 		};
 		await Promise.all(Array.from({length: 8}, worker));
@@ -181,6 +187,7 @@ async function benchStreams(): Promise<BenchResult[]> {
 		const agent = new Agent({keepAlive: true, maxSockets: 1000});
 		const url = `${target.baseUrl}/v1/completions`;
 		const timings = new Map<string, ClientTiming>();
+		const failed: string[] = [];
 		// Each client streams 256-token outputs back to back for 20 wall seconds.
 		const endAt = performance.now() + 20_000;
 		let n = 0;
@@ -188,14 +195,16 @@ async function benchStreams(): Promise<BenchResult[]> {
 			while (performance.now() < endAt) {
 				const tag = `bench-${n++}`;
 				const t = await post(agent, url, completion(tag, 256, true));
-				if (t.status !== 200) throw new Error(`serve bench: a stream got HTTP ${t.status}`);
-				timings.set(tag, t);
+				if (t.status === 200) timings.set(tag, t);
+				else failed.push(t.error ?? `HTTP ${t.status}`);
 			}
 		};
 		await Promise.all(Array.from({length: 1000}, client));
 		agent.destroy();
 		const report = await target.report();
+		// A failed stream's engine request is aborted: only the streams that completed are matched.
 		const pairs = matched(timings, report.records);
+		const failures = failed.length === 0 ? '' : `; ${failed.length} streams failed (${[...new Set(failed)].join(', ')})`;
 		// Client TTFT minus the simulated TTFT at speed 1 (virtual seconds are wall seconds).
 		const added = sortedOf(pairs.map(({c, s}) => c.firstMs - c.startMs - s.virtualTtftS * 1000));
 		// Of which HTTP: client TTFT minus the server's submitted → first-token wall time.
@@ -205,7 +214,7 @@ async function benchStreams(): Promise<BenchResult[]> {
 				name: 'serve --speed 1, 1,000 concurrent streams (256 tokens each): added TTFT p99 over the simulated TTFT',
 				value: percentile(added, 99),
 				unit: 'ms',
-				note: `p50 ${fmt(percentile(added, 50))}; of which HTTP p50 ${fmt(percentile(http, 50))}, p99 ${fmt(percentile(http, 99))}; ${pairs.length} streams`,
+				note: `p50 ${fmt(percentile(added, 50))}; of which HTTP p50 ${fmt(percentile(http, 50))}, p99 ${fmt(percentile(http, 99))}; ${pairs.length} streams${failures}`,
 			},
 			{
 				name: 'serve --speed 1, 1,000 concurrent streams: server event-loop delay p99',
