@@ -35,6 +35,7 @@ export class Runner {
 	#anchorVirtualS = 0;
 	#listeners: Array<() => void> = [];
 	#wake: (() => void) | undefined;
+	#running = false;
 
 	constructor(simulation: Simulation, options: RunnerOptions = {}) {
 		this.simulation = simulation;
@@ -95,6 +96,19 @@ export class Runner {
 		this.#wake?.();
 	}
 
+	/**
+	 * At a finite speed, advance the simulation now to the virtual time of this wall instant, as
+	 * the next tick would. An event from outside (a client's request) then happens at its own
+	 * virtual time instead of the last tick's, which lies up to a tick, plus any event-loop delay,
+	 * in the past: a request stamped that early would see a TTFT longer than its client does, and
+	 * could be answered sooner than the simulated TTFT allows. Nothing happens at max speed (the
+	 * simulation runs ahead of the wall clock), while paused, or before `run()`.
+	 */
+	catchUp(): void {
+		if (!this.#running || this.#paused || this.#stopped || this.#speed === 'max') return;
+		this.#advanceTo(Math.min(this.#wallTargetS(), this.simulation.startS + this.durationS));
+	}
+
 	stop(): void {
 		this.#stopped = true;
 		this.#wake?.();
@@ -103,38 +117,54 @@ export class Runner {
 	/** Run until the duration is reached or `stop()` is called. */
 	async run(): Promise<void> {
 		this.#reanchor();
+		this.#running = true;
 		const endS = this.simulation.startS + this.durationS;
-		while (!this.done) {
-			if (this.#paused) {
-				await new Promise<void>(resolve => (this.#wake = resolve));
-				this.#wake = undefined;
-				continue;
-			}
-			let targetS: number;
-			if (this.#speed === 'max') {
-				targetS = this.simulation.now + this.#maxChunkS;
-			} else {
-				targetS = this.#anchorVirtualS + ((this.#wallNowMs() - this.#anchorWallMs) / 1000) * this.#speed;
-			}
-			targetS = Math.min(targetS, endS);
-			if (targetS > this.simulation.now) {
-				this.simulation.runUntil(targetS);
-				for (const listener of this.#listeners) listener();
-			}
-			if (this.done) break;
-			// Yield to the event loop: immediately at max speed, one tick otherwise.
-			await new Promise<void>(resolve => {
-				if (this.#speed === 'max') setImmediate(resolve);
-				else {
-					const timer = setTimeout(resolve, this.#tickMs);
-					this.#wake = () => {
-						clearTimeout(timer);
-						resolve();
-					};
+		try {
+			while (!this.done) {
+				if (this.#paused) {
+					await new Promise<void>(resolve => (this.#wake = resolve));
+					this.#wake = undefined;
+					continue;
 				}
-			});
-			this.#wake = undefined;
+				const targetS = Math.min(this.#speed === 'max' ? this.simulation.now + this.#maxChunkS : this.#wallTargetS(), endS);
+				this.#advanceTo(targetS);
+				if (this.done) break;
+				// Yield to the event loop: immediately at max speed; otherwise one tick, or less when a
+				// step ends sooner, so its tokens go out when their virtual time comes, not up to a tick late.
+				await new Promise<void>(resolve => {
+					if (this.#speed === 'max') setImmediate(resolve);
+					else {
+						const timer = setTimeout(resolve, this.#sleepMs(targetS, endS));
+						this.#wake = () => {
+							clearTimeout(timer);
+							resolve();
+						};
+					}
+				});
+				this.#wake = undefined;
+			}
+		} finally {
+			this.#running = false;
 		}
+	}
+
+	/** The virtual time the wall clock has reached at a finite speed. */
+	#wallTargetS(): number {
+		return this.#anchorVirtualS + ((this.#wallNowMs() - this.#anchorWallMs) / 1000) * (this.#speed as number);
+	}
+
+	#advanceTo(targetS: number): void {
+		if (targetS <= this.simulation.now) return;
+		this.simulation.runUntil(targetS);
+		for (const listener of this.#listeners) listener();
+	}
+
+	/** Wall milliseconds from virtual `nowS` until the next step ends (or the run does), at most one tick. */
+	#sleepMs(nowS: number, endS: number): number {
+		let nextS = endS;
+		for (const engine of this.simulation.engines) if (engine.busy && engine.stepEndAt < nextS) nextS = engine.stepEndAt;
+		const wallMs = ((nextS - nowS) / (this.#speed as number)) * 1000;
+		return Math.min(this.#tickMs, Math.max(0, Math.ceil(wallMs)));
 	}
 
 	#reanchor(): void {

@@ -188,6 +188,8 @@ export class ServeEngine {
 	/** Plan and submit at the current virtual time; `listener` hears every step's tokens. */
 	start(params: GenerationParams, listener: GenerationListener = {}): LiveGeneration {
 		const plan = this.#plan(params);
+		// Arrive at the wall clock's virtual time, not the last tick's (see Runner.catchUp).
+		this.session.runner.catchUp();
 		const request = this.session.built.simulation.submit({
 			id: this.#nextId++,
 			promptTokens: params.promptTokens,

@@ -48,4 +48,47 @@ describe('Runner', () => {
 		expect(built.simulation.now).toBe(15);
 		expect(runner.done).toBe(true);
 	});
+
+	it("catchUp: an outside event lands at the wall clock's virtual time, not the last tick's; not at max speed, paused or before run()", async () => {
+		const built = buildSimulation(testConfig(), {seed: 1});
+		let wallMs = 0;
+		// A tick of a minute: only catchUp moves the clock between the first advance and stop().
+		const runner = new Runner(built.simulation, {speed: 2, tickMs: 60_000, wallNowMs: () => wallMs});
+		wallMs = 700;
+		runner.catchUp();
+		expect(built.simulation.now).toBe(0); // not running yet
+		const done = runner.run();
+		wallMs = 1200;
+		runner.catchUp();
+		expect(built.simulation.now).toBe(1); // 500 wall ms since run() at speed 2
+		runner.pause();
+		wallMs = 5000;
+		runner.catchUp();
+		expect(built.simulation.now).toBe(1);
+		runner.resume();
+		runner.setSpeed('max');
+		const before = built.simulation.now;
+		runner.catchUp();
+		expect(built.simulation.now).toBe(before);
+		runner.stop();
+		await done;
+		runner.setSpeed(2);
+		wallMs = 20_000;
+		const after = built.simulation.now;
+		runner.catchUp();
+		expect(built.simulation.now).toBe(after); // run() has returned
+	});
+
+	it('at a finite speed it wakes when a step ends, not a whole tick later', async () => {
+		const built = buildSimulation(testConfig(), {seed: 1});
+		built.simulation.submit({id: 1e9, promptTokens: 64, maxTokens: 400, classIndex: 0, temperature: 1});
+		// Ten virtual seconds per wall second, a tick of a minute, a run of 0.5 virtual seconds: only
+		// waking at each step's end advances the clock more than once before the run ends.
+		const runner = new Runner(built.simulation, {speed: 10, durationS: 0.5, tickMs: 60_000});
+		const seen: number[] = [];
+		runner.onAdvance(() => void seen.push(built.simulation.now));
+		await runner.run();
+		expect(seen.at(-1)).toBe(0.5);
+		expect(seen.length).toBeGreaterThan(3);
+	});
 });
