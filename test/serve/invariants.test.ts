@@ -15,6 +15,12 @@ import {type OpenAiServer, startOpenAiServer} from '../../src/server/openai-serv
 
 const MODEL = 'served/model';
 const CLIENTS = 200;
+/**
+ * Virtual seconds per wall second for the streaming test: fast enough to keep it short, slow
+ * enough that the simulated TTFT is a real wall-clock wait (tens of milliseconds).
+ */
+const SPEED = 2;
+const EPSILON_MS = 1e-6;
 
 type Served = {server: OpenAiServer; session: Session; client: OpenAI; finished: SimRequest[]; done: Promise<void>};
 const served: Served[] = [];
@@ -92,13 +98,84 @@ async function ask(client: OpenAI, i: number): Promise<Answer> {
 	};
 }
 
-describe(`specsim serve: invariants under ${CLIENTS} concurrent openai SDK clients`, () => {
+type StreamAnswer = {
+	n: number;
+	promptTokens: number;
+	completionTokens: number;
+	finishReasons: string[];
+	/** Chunks with a finish reason, per choice index. */
+	finishChunks: number[];
+	/** Chunks carrying usage (the last one, with `include_usage`). */
+	usageChunks: number;
+	/** Wall milliseconds from sending to each choice's first text (or its finish chunk if it has none). */
+	ttftMs: number[];
+};
+
+/** Client `i`'s streamed request: completions and chat, `n` 1 or 2, with and without `ignore_eos`, stop strings. */
+async function askStreaming(client: OpenAI, i: number): Promise<StreamAnswer> {
+	const n = i % 5 === 0 ? 2 : 1;
+	const extra = {ignore_eos: i % 3 === 0, ...(i % 7 === 0 ? {stop: [' the']} : {}), stream: true, stream_options: {include_usage: true}};
+	const maxTokens = 8 + (i % 20) * 8;
+	const answer: StreamAnswer = {
+		n,
+		promptTokens: 0,
+		completionTokens: 0,
+		finishReasons: [],
+		finishChunks: Array(n).fill(0),
+		usageChunks: 0,
+		ttftMs: [],
+	};
+	const firstText = new Map<number, number>();
+	const sent = performance.now();
+	const see = (index: number, text: string | null | undefined, finish: string | null, usage: OpenAI.CompletionUsage | null | undefined) => {
+		// A choice whose whole text a stop string removes shows its first output in its finish chunk.
+		if (text || finish !== null) firstText.set(index, firstText.get(index) ?? performance.now() - sent);
+		if (finish !== null) {
+			answer.finishChunks[index]! += 1;
+			answer.finishReasons.push(finish);
+		}
+		if (usage) {
+			answer.usageChunks++;
+			answer.promptTokens = usage.prompt_tokens;
+			answer.completionTokens = usage.completion_tokens;
+		}
+	};
+	if (i % 2 === 0) {
+		const stream = await client.completions.create({
+			model: MODEL,
+			prompt: `client ${i} asks for a streamed completion`,
+			max_tokens: maxTokens,
+			n,
+			...extra,
+		} as OpenAI.CompletionCreateParamsStreaming);
+		for await (const chunk of stream) {
+			for (const c of chunk.choices) see(c.index, c.text, c.finish_reason, undefined);
+			if (chunk.choices.length === 0) see(0, undefined, null, chunk.usage);
+		}
+	} else {
+		const stream = await client.chat.completions.create({
+			model: MODEL,
+			messages: [{role: 'user', content: `client ${i} asks for a streamed chat answer`}],
+			max_completion_tokens: maxTokens,
+			n,
+			...extra,
+		} as OpenAI.ChatCompletionCreateParamsStreaming);
+		for await (const chunk of stream) {
+			for (const c of chunk.choices) see(c.index, c.delta.content, c.finish_reason, undefined);
+			if (chunk.choices.length === 0) see(0, undefined, null, chunk.usage);
+		}
+	}
+	answer.ttftMs = [...firstText.values()];
+	return answer;
+}
+
+describe(`specsim serve: invariants (${CLIENTS} concurrent openai SDK clients; one at a time for the TTFT bound)`, () => {
 	it('non-streaming: one answer per request, and usage, finish reasons and spec-decode counts add up to the /metrics counters', async () => {
 		const {server, client, finished} = await serve('max');
-		const before = await scrape(server.baseUrl);
+		const atStart = await scrape(server.baseUrl);
 		const settled = await Promise.allSettled(Array.from({length: CLIENTS}, (_, i) => ask(client, i)));
-		const after = await scrape(server.baseUrl);
-		const growth = (name: string, where?: Record<string, string>) => after(name, where) - before(name, where);
+		const atEnd = await scrape(server.baseUrl);
+		const growth = (name: string, where?: Record<string, string>) => atEnd(name, where) - atStart(name, where);
 
 		// Every request answered, successfully, with one finish reason per choice; nothing left in flight.
 		const rejected = settled.filter(s => s.status === 'rejected');
@@ -134,5 +211,64 @@ describe(`specsim serve: invariants under ${CLIENTS} concurrent openai SDK clien
 		expect(growth('vllm:spec_decode_num_draft_tokens_total')).toBe(drafted);
 		expect(growth('vllm:spec_decode_num_accepted_tokens_total')).toBe(accepted);
 		expect(growth('vllm:spec_decode_num_accepted_tokens_per_pos_total')).toBe(accepted);
+	});
+
+	it('streaming: one finish chunk per choice and one usage chunk per stream; usage, finish reasons and tokens add up to /metrics; client TTFT is never below the simulated one', async () => {
+		const speed = SPEED;
+		const {server, client, finished} = await serve(speed);
+		const atStart = await scrape(server.baseUrl);
+		const settled = await Promise.allSettled(Array.from({length: CLIENTS}, (_, i) => askStreaming(client, i)));
+		const atEnd = await scrape(server.baseUrl);
+		const growth = (name: string, where?: Record<string, string>) => atEnd(name, where) - atStart(name, where);
+
+		const rejected = settled.filter(s => s.status === 'rejected');
+		expect(rejected.map(r => String(r.reason))).toEqual([]);
+		const answers = settled.map(s => (s as PromiseFulfilledResult<StreamAnswer>).value);
+		expect(server.engine.numInFlight).toBe(0);
+		// Exactly one terminal chunk per choice and one usage chunk per stream.
+		for (const a of answers) {
+			expect(a.finishChunks).toEqual(Array.from({length: a.n}, () => 1));
+			expect(a.usageChunks).toBe(1);
+		}
+		const choices = answers.flatMap(a => a.finishReasons);
+		expect(finished).toHaveLength(choices.length);
+		const count = (reason: string) => choices.filter(r => r === reason).length;
+		expect(count('stop')).toBeGreaterThan(0);
+		expect(count('length')).toBeGreaterThan(0);
+		expect(growth('vllm:request_success_total', {finished_reason: 'stop'})).toBe(count('stop'));
+		expect(growth('vllm:request_success_total', {finished_reason: 'length'})).toBe(count('length'));
+		const completionTokens = answers.reduce((s, a) => s + a.completionTokens, 0);
+		expect(growth('vllm:generation_tokens_total')).toBe(completionTokens);
+
+		// TTFT: a client cannot see its first token before the simulated TTFT has passed in wall time
+		// (virtual seconds / speed): the request arrives at the wall clock's virtual time and its token
+		// is released when the runner reaches the token's. Per request that is client >= simulated /
+		// speed (EPSILON_MS absorbs float rounding); sorting both keeps the inequality element by
+		// element, so no request needs matching. No upper bound: a loaded machine may be late.
+		const seen = answers.flatMap(a => a.ttftMs).sort((a, b) => a - b);
+		const simulated = finished.map(r => ((r.firstTokenAt - r.arrivalAt) / speed) * 1000).sort((a, b) => a - b);
+		expect(seen).toHaveLength(simulated.length);
+		for (let i = 0; i < seen.length; i++) expect(seen[i]!, `rank ${i}`).toBeGreaterThanOrEqual(simulated[i]! - EPSILON_MS);
+	});
+
+	it('one client at a time on an idle engine at --speed 1: each request arrives at its own virtual time, so its first token never comes sooner than the simulated TTFT', async () => {
+		// Between ticks an idle runner sleeps: a request stamped at the last tick's virtual time
+		// would have its first token released up to a tick before its simulated TTFT has passed.
+		const {client, finished} = await serve(1);
+		for (let i = 0; i < 40; i++) {
+			const sent = performance.now();
+			const stream = await client.completions.create({
+				model: MODEL,
+				prompt: `request ${i}`,
+				max_tokens: 2,
+				ignore_eos: true,
+				stream: true,
+			} as OpenAI.CompletionCreateParamsStreaming);
+			let firstMs = Number.NaN;
+			for await (const chunk of stream) if (Number.isNaN(firstMs) && chunk.choices[0]?.text) firstMs = performance.now() - sent;
+			const request = finished.at(-1)!;
+			expect(finished).toHaveLength(i + 1);
+			expect(firstMs, `request ${i}`).toBeGreaterThanOrEqual((request.firstTokenAt - request.arrivalAt) * 1000 - EPSILON_MS);
+		}
 	});
 });
