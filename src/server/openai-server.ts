@@ -20,7 +20,7 @@ import {
 import {chatChunks, completionChunks} from './openai-chunks.js';
 import {type ChoiceSpec, streamChoices, type UsageOptions, usageInfo} from './openai-stream.js';
 import {type Generation, type GenerationParams, ServeEngine, type SpecDecodeMetricsLevel} from './serve-engine.js';
-import {detokenize, tokenize} from './text-model.js';
+import {detokenize, loadTokenizer, tokenize} from './text-model.js';
 
 /** Options of {@link startOpenAiServer}. */
 export type OpenAiServerOptions = {
@@ -366,6 +366,7 @@ export async function startOpenAiServer(session: Session, options: OpenAiServerO
 		nowS: () => session.epochMsAt(session.now) / 1000,
 		...(options.onAccessLine === undefined ? {} : {onAccessLine: options.onAccessLine}),
 	});
+	loadTokenizer();
 	await listen(server, host, options.port ?? 8000);
 	const address = server.address();
 	const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8000);

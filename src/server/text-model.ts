@@ -1,5 +1,22 @@
-import {decode, encode} from 'gpt-tokenizer';
+import {createRequire} from 'node:module';
 import type {Rng} from '../rng/rng.js';
+
+type GptTokenizer = typeof import('gpt-tokenizer');
+let gptTokenizer: GptTokenizer | undefined;
+
+/**
+ * gpt-tokenizer, loaded on first use: it builds its o200k_base tables as it loads (a tenth of a
+ * second and more), which every other command (`generate` above all) would pay at start-up.
+ */
+function tokenizer(): GptTokenizer {
+	gptTokenizer ??= createRequire(import.meta.url)('gpt-tokenizer') as GptTokenizer;
+	return gptTokenizer;
+}
+
+/** Load the tokenizer and its word list now (a server does before it listens, so no request waits for them). */
+export function loadTokenizer(): void {
+	singleTokenWords();
+}
 
 /**
  * Token ids of `text` with the tokenizer `specsim serve` counts prompts with and `/tokenize`
@@ -9,12 +26,12 @@ import type {Rng} from '../rng/rng.js';
  * plain text.
  */
 export function tokenize(text: string): number[] {
-	return encode(text, {allowedSpecial: new Set(), disallowedSpecial: new Set()});
+	return tokenizer().encode(text, {allowedSpecial: new Set(), disallowedSpecial: new Set()});
 }
 
 /** Text of token ids; throws RangeError on an id outside the vocabulary. */
 export function detokenize(tokens: readonly number[]): string {
-	return decode(tokens as number[]);
+	return tokenizer().decode(tokens as number[]);
 }
 
 /**
@@ -33,7 +50,12 @@ const CANDIDATES = (
 	'life enough took sometimes four head above kind began almost live page got earth need far hand high year mother light parts country father'
 ).split(' ');
 
-const WORDS: readonly string[] = CANDIDATES.filter(w => tokenize(` ${w}`).length === 1);
+let singleTokenWordList: readonly string[] | undefined;
+/** The single-token words (computed on first use: it needs the tokenizer). */
+function singleTokenWords(): readonly string[] {
+	singleTokenWordList ??= CANDIDATES.filter(w => tokenize(` ${w}`).length === 1);
+	return singleTokenWordList;
+}
 
 /**
  * `n` output tokens of deterministic text, one string per token: words drawn from a fixed
@@ -42,7 +64,8 @@ const WORDS: readonly string[] = CANDIDATES.filter(w => tokenize(` ${w}`).length
  */
 export function generateWords(n: number, rng: Rng): string[] {
 	const words = new Array<string>(n);
-	for (let i = 0; i < n; i++) words[i] = ` ${WORDS[Math.floor(rng.next() * WORDS.length)]!}`;
+	const vocabulary = singleTokenWords();
+	for (let i = 0; i < n; i++) words[i] = ` ${vocabulary[Math.floor(rng.next() * vocabulary.length)]!}`;
 	return words;
 }
 
