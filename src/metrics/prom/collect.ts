@@ -134,7 +134,21 @@ function stringLabels(labels: Record<string, string | number>): Record<string, s
 	return out;
 }
 
-/** A key identifying a label set whatever the order of its names. */
+/**
+ * A key identifying a label set whatever the order of its names: `JSON.stringify` of its
+ * `[name, value]` pairs sorted by name. Built without the pairs and the sorted copy (names are
+ * usually in order already): it runs for every sample of every scrape, and those arrays were most
+ * of `generate`'s garbage.
+ */
 export function seriesKey(labels: Readonly<Record<string, string>>): string {
-	return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+	const names = Object.keys(labels);
+	for (let i = 1; i < names.length; i++) {
+		if (names[i - 1]! > names[i]!) {
+			names.sort();
+			break;
+		}
+	}
+	let key = '[';
+	for (let i = 0; i < names.length; i++) key += `${i > 0 ? ',' : ''}[${JSON.stringify(names[i])},${JSON.stringify(labels[names[i]!])}]`;
+	return `${key}]`;
 }
