@@ -136,19 +136,31 @@ function stringLabels(labels: Record<string, string | number>): Record<string, s
 
 /**
  * A key identifying a label set whatever the order of its names: `JSON.stringify` of its
- * `[name, value]` pairs sorted by name. Built without the pairs and the sorted copy (names are
- * usually in order already): it runs for every sample of every scrape, and those arrays were most
- * of `generate`'s garbage.
+ * `[name, value]` pairs sorted by name. Built without the pairs array: it runs for every series
+ * of every scrape, and those arrays were a large part of `generate`'s garbage.
  */
 export function seriesKey(labels: Readonly<Record<string, string>>): string {
-	const names = Object.keys(labels);
-	for (let i = 1; i < names.length; i++) {
-		if (names[i - 1]! > names[i]!) {
-			names.sort();
-			break;
-		}
-	}
+	const names = sortedNames(labels);
 	let key = '[';
 	for (let i = 0; i < names.length; i++) key += `${i > 0 ? ',' : ''}[${JSON.stringify(names[i])},${JSON.stringify(labels[names[i]!])}]`;
 	return `${key}]`;
+}
+
+/**
+ * A label set's names in `Array.prototype.sort` order (UTF-16 code units), sorted in place by
+ * insertion: a handful of names, and `sort` allocates a work copy on every call (every sample of
+ * every scrape).
+ */
+export function sortedNames(labels: Readonly<Record<string, string>>): string[] {
+	const names = Object.keys(labels);
+	for (let i = 1; i < names.length; i++) {
+		const name = names[i]!;
+		let j = i - 1;
+		while (j >= 0 && names[j]! > name) {
+			names[j + 1] = names[j]!;
+			j--;
+		}
+		names[j + 1] = name;
+	}
+	return names;
 }

@@ -6,7 +6,7 @@
  */
 import type {Registry} from 'prom-client';
 import {floatToGoString, formatPythonRepr} from '../../util/py-format.js';
-import {collectFamilies, seriesKey, type PromFamily, type PromSample} from './collect.js';
+import {collectFamilies, seriesKey, sortedNames, type PromFamily, type PromSample} from './collect.js';
 
 /** `prometheus_client.exposition.CONTENT_TYPE_LATEST`. */
 export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -164,9 +164,10 @@ export class OpenMetricsAccumulator {
 
 /** `name{k="v",...} value[ timestamp]\n`, label names sorted, values escaped, value by floatToGoString. */
 function sampleLine(sample: PromSample, timestamp: string): string {
-	const names = Object.keys(sample.labels).sort();
-	const labels = names.length === 0 ? '' : `{${names.map(name => `${name}="${escapeValue(sample.labels[name]!)}"`).join(',')}}`;
-	return `${sample.name}${labels} ${floatToGoString(sample.value)}${timestamp}\n`;
+	const names = sortedNames(sample.labels);
+	let line = sample.name;
+	for (let i = 0; i < names.length; i++) line += `${i === 0 ? '{' : ','}${names[i]!}="${escapeValue(sample.labels[names[i]!]!)}"`;
+	return `${line}${names.length === 0 ? '' : '}'} ${floatToGoString(sample.value)}${timestamp}\n`;
 }
 
 /** Backslash, newline and double quote, backslash-escaped (label values; OpenMetrics HELP). */
