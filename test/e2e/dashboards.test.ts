@@ -44,7 +44,19 @@ beforeAll(async () => {
 	const startMs = Math.floor(Date.now() / 1000 - 3600 - DATASET_S) * 1000;
 	datasetEndS = startMs / 1000 + DATASET_S;
 	const dataset = join(dir, 'dataset');
-	run(process.execPath, [CLI, 'generate', '--out', dataset, '--duration', `${DATASET_S}s`, '--start', new Date(startMs).toISOString()]);
+	// 3% of requests end with an error (faults): the error and 5xx panels show them.
+	run(process.execPath, [
+		CLI,
+		'generate',
+		'--out',
+		dataset,
+		'--duration',
+		`${DATASET_S}s`,
+		'--start',
+		new Date(startMs).toISOString(),
+		'--error-rate',
+		'0.03',
+	]);
 	run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dataset, 'metrics.om'), join(dir, 'data')]);
 
 	sim = spawn(process.execPath, [CLI, 'run', '--headless', '--speed', '20', '--port', '0'], {stdio: ['ignore', 'ignore', 'pipe']});
@@ -159,6 +171,25 @@ describe('the dashboards vLLM ships, on specsim', () => {
 			}
 		});
 	}
+
+	it('the dataset counts each errored request once as a 5xx POST and once as finished_reason="error"', async () => {
+		const value = async (promql: string): Promise<number> => {
+			const reply = await query(promql, datasetEndS);
+			if (reply.status !== 'success') throw new Error(`${promql}: ${reply.error}`);
+			return Number(reply.data.result[0]?.value[1] ?? Number.NaN);
+		};
+		const errors = await value('sum(vllm:request_success_total{finished_reason="error"})');
+		const finished = await value('sum(vllm:request_success_total)');
+		expect(errors).toBeGreaterThan(0);
+		expect(errors / finished).toBeGreaterThan(0.01);
+		expect(errors / finished).toBeLessThan(0.06);
+		expect(await value('sum(http_requests_total{status="5xx"})')).toBe(errors);
+		expect(await value('sum(http_requests_total)')).toBe(finished);
+		const success = SERVICE_STATUS.panels.find(p => p.panel === 'Success rate (timeseries)')!;
+		const rate = await value(substitute(success.expr, '1m'));
+		expect(rate).toBeGreaterThan(0.9);
+		expect(rate).toBeLessThan(1);
+	});
 
 	it('Service Status reads the engine as up (Online = 2) in both', async () => {
 		const status = SERVICE_STATUS.panels.find(p => p.panel === 'Status')!;
