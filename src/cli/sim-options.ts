@@ -68,7 +68,7 @@ export function addSimOptions(command: Command): Command {
 		.option('--error-rate <fraction>', "fraction of requests that end with finish reason error (the preset's faults.errorRate)")
 		.option('--abort-rate <fraction>', 'fraction of requests whose client aborts after --abort-after (faults.abort.rate)')
 		.option('--abort-after <delay>', 'when a client aborts, from arrival: a duration (30s), exp:MEAN (exp:30s) or uniform:MIN..MAX (uniform:10s..1m)')
-		.option('--sleep <schedule>', 'engine sleep intervals START-END[:LEVEL][@ENGINE], comma-separated, e.g. 1m-2m,5m-6m:2 (faults.sleep)');
+		.option('--sleep <schedule>', 'engine sleep intervals START-END[:LEVEL][/wait][@ENGINE], comma-separated, e.g. 1m-2m,5m-6m:2 (faults.sleep)');
 }
 
 /** What {@link resolveSimConfig} returns. */
@@ -233,22 +233,31 @@ export function parseAbortAfter(text: string): NonNullable<FaultsInput['abort']>
 }
 
 /**
- * `--sleep START-END[:LEVEL][@ENGINE],...`: engine sleep intervals in start order (START may be 0);
+ * `--sleep START-END[:LEVEL][/wait][@ENGINE],...`: engine sleep intervals in start order (START may be 0);
  * every interval is checked as the preset's `faults.sleep` is (in order, not overlapping).
  */
 export function parseSleepSchedule(text: string): FaultsInput['sleep'] {
 	const flag = '--sleep';
 	const intervals = text.split(',').map((item, i) => {
-		const m = /^([^-:@]+)-([^-:@]+)(?::([^@]*))?(?:@(.*))?$/.exec(item.trim());
-		if (m === null) throw new UserError(`${flag}: interval ${i + 1} "${item}": expected START-END[:LEVEL][@ENGINE], e.g. 1m-2m or 5m-6m:2@0`);
+		const m = /^([^-:@/]+)-([^-:@/]+)(?::([^@/]*))?(?:\/([^@]*))?(?:@(.*))?$/.exec(item.trim());
+		if (m === null)
+			throw new UserError(`${flag}: interval ${i + 1} "${item}": expected START-END[:LEVEL][/wait][@ENGINE], e.g. 1m-2m or 5m-6m:2/wait@0`);
 		const start = parseTimeFlag(m[1]!, `${flag}: interval ${i + 1} start`);
 		const end = parseDurationFlag(m[2]!, `${flag}: interval ${i + 1} end`);
 		if (m[3] !== undefined && m[3] !== '1' && m[3] !== '2')
 			throw new UserError(`${flag}: interval ${i + 1} "${item}": LEVEL must be 1 or 2, got "${m[3]}"`);
 		const level = m[3] === '2' ? 2 : 1;
 		if (!(end > start)) throw new UserError(`${flag}: interval ${i + 1} "${item}": END must be after START`);
-		const engine = m[4] === undefined ? undefined : parseInteger(m[4], `${flag}: interval ${i + 1} ENGINE`, 0, MAX_ENGINES - 1);
-		return {startS: start, endS: end, level, ...(engine === undefined ? {} : {engine})} as const;
+		if (m[4] !== undefined && m[4] !== 'wait')
+			throw new UserError(`${flag}: interval ${i + 1} "${item}": the only mode to name is /wait, got "/${m[4]}"`);
+		const engine = m[5] === undefined ? undefined : parseInteger(m[5], `${flag}: interval ${i + 1} ENGINE`, 0, MAX_ENGINES - 1);
+		return {
+			startS: start,
+			endS: end,
+			level,
+			...(m[4] === undefined ? {} : {mode: 'wait' as const}),
+			...(engine === undefined ? {} : {engine}),
+		} as const;
 	});
 	const checked = faultsSchema.shape.sleep.safeParse(intervals);
 	if (!checked.success) {

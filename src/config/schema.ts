@@ -236,6 +236,8 @@ export const sleepIntervalSchema = z.strictObject({
 		.default(1),
 	/** The engine that sleeps; every engine when absent (vLLM's `/sleep` reaches every data-parallel engine). */
 	engine: intIn(0, MAX_ENGINES - 1).optional(),
+	/** vLLM's `/sleep?mode=`: `abort` (default) aborts the requests in flight; `wait` lets running ones finish first. */
+	mode: z.enum(['abort', 'wait']).optional(),
 });
 
 /**

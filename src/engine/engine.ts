@@ -189,14 +189,27 @@ export class Engine {
 	 * step, in arrival order), the scheduler admits nothing until {@link wakeUp} (requests that
 	 * arrive meanwhile wait), and the prefix cache is reset. Returns the aborted requests and
 	 * whether the prefix cache was reset (it always is: no block is still referenced).
+	 *
+	 * With `abortAll` false (`mode="wait"`, once the running requests have drained: see
+	 * {@link pauseAdmissions}) the queued requests are kept and wait for the wake-up.
 	 */
-	sleep(level: 1 | 2, t: number): {aborted: SimRequest[]; prefixCacheReset: boolean} {
+	sleep(level: 1 | 2, t: number, abortAll = true): {aborted: SimRequest[]; prefixCacheReset: boolean} {
 		if (this.#sleepLevel !== 0) throw new Error(`engine ${this.index} is already asleep`);
-		const aborted = [...this.requests()].sort((a, b) => a.arrivalAt - b.arrivalAt || a.id - b.id);
+		const aborted = abortAll ? [...this.requests()].sort((a, b) => a.arrivalAt - b.arrivalAt || a.id - b.id) : [];
 		for (const request of aborted) this.abort(request, t, 'abort');
 		this.scheduler.paused = true;
 		this.#sleepLevel = level;
 		return {aborted, prefixCacheReset: this.kv.resetPrefixCache()};
+	}
+
+	/**
+	 * Admit nothing more but let running requests finish (vLLM's `pause_scheduler(mode="wait")`,
+	 * `PAUSED_NEW`); `resume` undoes it. A sleep in `wait` mode starts here and completes with
+	 * {@link sleep} once nothing runs.
+	 */
+	pauseAdmissions(resume = false): void {
+		if (this.#sleepLevel !== 0) throw new Error(`engine ${this.index} is asleep`);
+		this.scheduler.paused = !resume;
 	}
 
 	/** Wake up (vLLM's `wake_up()`): the scheduler admits again from the next step. */

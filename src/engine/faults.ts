@@ -10,6 +10,8 @@ export type SleepInterval = {
 	readonly endS: number;
 	readonly level: 1 | 2;
 	readonly engine?: number | undefined;
+	/** vLLM's `/sleep?mode=`: `abort` (default) aborts what runs; `wait` lets it finish first. */
+	readonly mode?: 'abort' | 'wait' | undefined;
 };
 
 /** The preset's `faults` section (docs/faults.md). */
@@ -71,9 +73,17 @@ export type SimFaults = {
 	nextEventAt(): number;
 	/** Run every fault event due at or before `t`, reporting to `sink`. */
 	fire(t: number, sink: FaultSink): void;
+	/** `engine` completed a step at `t` (a sleep in `wait` mode completes when nothing runs). */
+	afterStep(engine: Engine, t: number, sink: FaultSink): void;
 };
 
-type SleepEvent = {readonly t: number; readonly wake: boolean; readonly level: 1 | 2; readonly engine: number | undefined};
+type SleepEvent = {
+	readonly t: number;
+	readonly wake: boolean;
+	readonly level: 1 | 2;
+	readonly engine: number | undefined;
+	readonly mode: 'abort' | 'wait';
+};
 
 /**
  * Injects the preset's faults into a simulation, deterministically from its own random streams
@@ -107,6 +117,8 @@ export class FaultInjector implements SimFaults {
 	#requests: SimRequest[] = [];
 	#engineOf: Engine[] = [];
 	#routed = 0;
+	/** Per engine: the level of a `wait`-mode sleep waiting for its running requests to finish. */
+	readonly #draining: Array<1 | 2 | undefined>;
 
 	constructor(spec: FaultsSpec, engines: readonly Engine[], rng: Rng, figures: SleepFigures) {
 		this.spec = spec;
@@ -115,11 +127,13 @@ export class FaultInjector implements SimFaults {
 		this.#abortRng = rng.fork('abort');
 		this.#abortAfter = spec.abort === undefined ? undefined : createDelaySampler(spec.abort.after, rng.fork('abort-after'));
 		this.#figures = figures;
+		this.#draining = engines.map(() => undefined);
 		const events: SleepEvent[] = [];
 		for (const s of spec.sleep) {
 			if (s.engine !== undefined && s.engine >= engines.length) throw new RangeError(`no engine ${s.engine} (engines 0 to ${engines.length - 1})`);
-			events.push({t: s.startS, wake: false, level: s.level, engine: s.engine});
-			events.push({t: s.endS, wake: true, level: s.level, engine: s.engine});
+			const mode = s.mode ?? 'abort';
+			events.push({t: s.startS, wake: false, level: s.level, engine: s.engine, mode});
+			events.push({t: s.endS, wake: true, level: s.level, engine: s.engine, mode});
 		}
 		// In time order; at one instant an engine wakes before it sleeps again (stable otherwise).
 		this.#events = events
@@ -157,14 +171,28 @@ export class FaultInjector implements SimFaults {
 			for (const engine of this.#engines) {
 				if (event.engine !== undefined && event.engine !== engine.index) continue;
 				if (event.wake) this.#wake(engine, sink);
-				else this.#sleep(engine, event.level, t, sink);
+				else if (event.mode === 'abort') this.#sleep(engine, event.level, t, sink, true);
+				else {
+					// mode="wait": admit nothing more, sleep once the running requests have finished.
+					engine.pauseAdmissions();
+					this.#draining[engine.index] = event.level;
+					this.afterStep(engine, t, sink);
+				}
 			}
 		}
 	}
 
-	/** vLLM's sleep: abort everything, reset the prefix cache, offload or discard the weights. */
-	#sleep(engine: Engine, level: 1 | 2, t: number, sink: FaultSink): void {
-		const {prefixCacheReset} = engine.sleep(level, t);
+	afterStep(engine: Engine, t: number, sink: FaultSink): void {
+		const level = this.#draining[engine.index];
+		if (level === undefined || engine.numRunning > 0 || engine.busy) return;
+		this.#draining[engine.index] = undefined;
+		engine.pauseAdmissions(true);
+		this.#sleep(engine, level, t, sink, false);
+	}
+
+	/** vLLM's sleep: abort everything (mode `abort`), reset the prefix cache, offload or discard the weights. */
+	#sleep(engine: Engine, level: 1 | 2, t: number, sink: FaultSink, abortAll: boolean): void {
+		const {prefixCacheReset} = engine.sleep(level, t, abortAll);
 		const e = engine.index;
 		if (prefixCacheReset) sink.logLine(e, {message: 'Successfully reset prefix cache', level: 'INFO', source: 'prefix-cache-reset'});
 		const {weightBytesPerGpu, kvCacheBytesPerGpu} = this.#figures;
@@ -183,6 +211,12 @@ export class FaultInjector implements SimFaults {
 	}
 
 	#wake(engine: Engine, sink: FaultSink): void {
+		if (this.#draining[engine.index] !== undefined) {
+			// The wake-up came before the drain finished: the sleep never happened; admissions resume.
+			this.#draining[engine.index] = undefined;
+			engine.pauseAdmissions(true);
+			return;
+		}
 		const level = engine.sleepLevel;
 		engine.wakeUp();
 		sink.logLine(engine.index, {

@@ -252,6 +252,7 @@ export class Simulation {
 			engineLogger.observePrefixCache(prefix.requests, prefix.queries, prefix.hits);
 		}
 		for (const observer of this.#observers) observer.onStep?.(outcome);
+		this.#faults?.afterStep(engine, outcome.t, this.#faultSink);
 		for (let i = 0; i < outcome.finished.length; i++) {
 			this.#finished += 1;
 			this.#source.requestFinished(outcome.t, outcome.finished[i]!);

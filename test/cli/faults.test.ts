@@ -117,7 +117,8 @@ describe('fault flags: bad values get one line naming the flag, exit code 2', ()
 		],
 		[['--sleep', '1m-2m:3'], '--sleep: interval 1 "1m-2m:3": LEVEL must be 1 or 2, got "3"'],
 		[['--sleep', '1m-2m@1'], '--sleep: no engine 1: there are 1 (engines 0 to 0)'],
-		[['--sleep', 'soon'], '--sleep: interval 1 "soon": expected START-END[:LEVEL][@ENGINE], e.g. 1m-2m or 5m-6m:2@0'],
+		[['--sleep', 'soon'], '--sleep: interval 1 "soon": expected START-END[:LEVEL][/wait][@ENGINE], e.g. 1m-2m or 5m-6m:2/wait@0'],
+		[['--sleep', '1m-2m/keep'], '--sleep: interval 1 "1m-2m/keep": the only mode to name is /wait, got "/keep"'],
 	])('%j', async (flags, message) => {
 		const {code, stdout, stderr} = await cli(...HEADLESS, '--duration', '1s', ...flags);
 		expect(stdout).toBe('');
@@ -132,6 +133,14 @@ describe('fault flags: bad values get one line naming the flag, exit code 2', ()
 			expect(code).toBe(0);
 			expect(stdout).toMatch(/requests (\d+) finished of \d+ \(0 error, \1 abort\)/);
 		}
+	});
+
+	it('--sleep START-END:LEVEL/wait@ENGINE sets every field of the interval', async () => {
+		const out = await generate('wait', '--engines', '2', '--sleep', '10s-20s:2/wait@1,30s-40s');
+		expect(JSON.parse(read(out, 'summary.json')).config.faults.sleep).toEqual([
+			{startS: 10, endS: 20, level: 2, mode: 'wait', engine: 1},
+			{startS: 30, endS: 40, level: 1},
+		]);
 	});
 
 	it('sleep intervals on different engines may overlap', async () => {

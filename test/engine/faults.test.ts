@@ -172,6 +172,43 @@ describe('faults: sleep and wake', () => {
 		]);
 	});
 
+	it('mode "wait": running requests finish, nothing is admitted, and the engine sleeps when the last one ends', () => {
+		const built = buildSimulation(testConfig({faults: {sleep: [{startS: 20, endS: 35, level: 1, mode: 'wait'}]}}), {seed: 1});
+		const finished: SimRequest[] = [];
+		const heard: number[][] = [];
+		const lines: Array<[number, string]> = [];
+		built.simulation.subscribe({
+			onStep: out => finished.push(...out.finished),
+			onSleepState: (_e, t, level) => heard.push([t, level]),
+			onLogLine: (_e, t, line) => {
+				if (line.source !== 'engine' && line.source !== 'spec' && line.source !== 'engine-init') lines.push([t, line.message]);
+			},
+		});
+		built.simulation.runUntil(60);
+		expect(finished.every(r => r.finishReason === 'stop')).toBe(true);
+		const runningAtSleep = finished.filter(r => r.scheduledAt < 20 && r.finishedAt > 20);
+		expect(runningAtSleep.length).toBeGreaterThan(0);
+		const drainedAt = Math.max(...runningAtSleep.map(r => r.finishedAt));
+		// Asleep from the moment the last running request finished, awake at 35.
+		expect(heard).toEqual([
+			[drainedAt, 1],
+			[35, 0],
+		]);
+		expect(lines.map(([t]) => t)).toEqual([drainedAt, drainedAt, drainedAt, 35]);
+		// Nothing admitted from 20 to 35; what arrived meanwhile waited (kept, not aborted).
+		expect(finished.filter(r => r.scheduledAt >= 20 && r.scheduledAt < 35)).toEqual([]);
+		expect(finished.filter(r => r.arrivalAt > 20 && r.arrivalAt < 35).length).toBeGreaterThan(50);
+	});
+
+	it('mode "wait": a wake-up before the drain ends cancels the sleep (no lines, the gauge never leaves awake)', () => {
+		const built = buildSimulation(testConfig({faults: {sleep: [{startS: 20, endS: 20.001, mode: 'wait'}]}}), {seed: 1});
+		const heard: number[][] = [];
+		built.simulation.subscribe({onSleepState: (_e, t, level) => heard.push([t, level])});
+		built.simulation.runUntil(30);
+		expect(heard).toEqual([]);
+		expect(built.engines[0]!.scheduler.paused).toBe(false);
+	});
+
 	it('a sleep resets the prefix cache: the first request after waking hits nothing', () => {
 		const shared: Parameters<typeof testConfig>[0] = {
 			workload: {
