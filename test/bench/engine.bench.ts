@@ -10,13 +10,13 @@ import type {BenchResult} from './harness.js';
 import {measureHeap, timed} from './harness.js';
 
 /** 256 requests always in the batch (closed loop of 256 users, long outputs), k = 5, EAGLE. */
-function saturatedConfig(): SimConfig {
+function saturatedConfig(enablePrefixCaching = true): SimConfig {
 	return simConfigSchema.parse({
 		name: 'bench-saturated',
 		servedModelName: 'bench',
 		model: 'llama-3.1-8b',
 		hardware: 'h100-sxm',
-		scheduler: {maxNumSeqs: 256, maxNumBatchedTokens: 8192, maxModelLen: 4096},
+		scheduler: {maxNumSeqs: 256, maxNumBatchedTokens: 8192, maxModelLen: 4096, enablePrefixCaching},
 		speculative: {method: 'eagle', numSpecTokens: 5, acceptance: {kind: 'geometric', first: 0.8, decay: 0.95}, heterogeneity: {concentration: 10}},
 		workload: {
 			arrival: {kind: 'closed-loop', users: 256},
@@ -26,18 +26,25 @@ function saturatedConfig(): SimConfig {
 	});
 }
 
-/** Engine throughput: drafts simulated per wall second, core only and with the Prometheus registry fed. */
+/**
+ * Engine throughput: drafts simulated per wall second, core only and with every Prometheus family
+ * fed (prefix caching on, vLLM's default), and core only without prefix caching (what it costs).
+ */
 export async function benchEngine(): Promise<BenchResult[]> {
 	const results: BenchResult[] = [];
-	for (const withProm of [false, true]) {
-		const built = buildSimulation(saturatedConfig(), {seed: 0});
+	for (const [withProm, prefixCaching] of [
+		[false, true],
+		[true, true],
+		[false, false],
+	] as const) {
+		const built = buildSimulation(saturatedConfig(prefixCaching), {seed: 0});
 		if (withProm) attachPrometheus(built);
 		built.simulation.runUntil(5); // warm up: fill the batch, JIT
 		const before = built.metrics[0]!.lifetime.spec.numDrafts;
 		const {seconds} = await timed(() => built.simulation.runUntil(2005));
 		const drafts = built.metrics[0]!.lifetime.spec.numDrafts - before;
 		results.push({
-			name: `engine: drafts simulated per second, saturated batch of 256, k=5${withProm ? ', Prometheus fed' : ' (scheduler, drafts, verification, stats, logging, metrics)'}`,
+			name: `engine: drafts simulated per second, saturated batch of 256, k=5${withProm ? ', every Prometheus family fed' : ' (scheduler, drafts, verification, stats, logging, metrics)'}${prefixCaching ? '' : ', --no-enable-prefix-caching'}`,
 			value: drafts / seconds,
 			unit: 'drafts/s',
 			note: `${(drafts / 1e6).toFixed(1)}M drafts in ${seconds.toFixed(2)} s wall`,
