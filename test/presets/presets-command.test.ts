@@ -35,6 +35,14 @@ describe('specsim presets', () => {
 		expect(stdout).toContain(`${names.length} presets; default (npm start): llama-3.1-8b-eagle3.`);
 	});
 
+	it('says when a class sends multi-turn conversations', async () => {
+		const {code, stdout} = await cli('presets', 'llama-3.1-8b-eagle3-multi-turn');
+		expect(code).toBe(0);
+		expect(stdout).toContain(
+			'  workload      poisson rate 0.5; classes: multi-turn-chat (weight 1, multi-turn conversations: turns uniform min 6, max 9)\n',
+		);
+	});
+
 	it('shows one preset: model, method, acceptance closed forms, workload, published figures and every source in the file', async () => {
 		const {code, stdout, stderr} = await cli('presets', 'llama-3.1-8b-eagle3');
 		expect(stderr).toBe('');

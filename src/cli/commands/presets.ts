@@ -92,7 +92,13 @@ export function detailText(preset: LoadedPreset): string {
 	sub('conditional', rates(expected.conditionalRates));
 	sub('mean acceptance length', expected.meanAcceptanceLength.toFixed(4));
 	sub('draft acceptance rate', `${(expected.draftAcceptanceRate * 100).toFixed(2)}%`);
-	field('workload', `${describeFields(config.workload.arrival)}; classes: ${built.classes.map(c => `${c.name} (weight ${c.weight})`).join(', ')}`);
+	// A class with `conversation` sends multi-turn conversations: the arrival rate then counts conversations.
+	const turns = (c: (typeof built.classes)[number]) =>
+		c.conversation === undefined ? '' : `, multi-turn conversations: turns ${describeFields(c.conversation.turns)}`;
+	field(
+		'workload',
+		`${describeFields(config.workload.arrival)}; classes: ${built.classes.map(c => `${c.name} (weight ${c.weight}${turns(c)})`).join(', ')}`,
+	);
 	field('logging', `${config.logging.format}, every ${config.logging.intervalS} s`);
 	out.push('', 'published');
 	if (config.published.length === 0) out.push('  none: nothing here is a published measurement');
