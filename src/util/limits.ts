@@ -30,6 +30,13 @@ export const MAX_DURATION_S = 30 * 86_400;
 export const MIN_LOG_INTERVAL_S = 0.1;
 
 /**
+ * The shortest interval between `generate`'s timestamped scrapes (`--scrape-interval`). Prometheus
+ * scrapes every 15 s by default; each scrape writes every series again, so a shorter interval than
+ * this only multiplies near-identical samples (and the file's size) without bound.
+ */
+export const MIN_SCRAPE_INTERVAL_S = 0.1;
+
+/**
  * The largest `--seed`: 2^53 - 1, the largest integer a JavaScript number holds exactly (above it
  * distinct decimal seeds would collapse to the same number and so to the same random streams).
  */

@@ -1,4 +1,4 @@
-import {mkdtempSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
@@ -136,6 +136,14 @@ describe('bad numbers are refused where they are read, with documented limits', 
 		expect(await oneLineError('run', '--headless', '--no-server', '--speed', 'max', '--duration', '1s', '--preset', ok, ...flags)).toBe(
 			`specsim: ${message}`,
 		);
+	});
+
+	it('generate refuses a --scrape-interval that would write millions of scrapes a virtual minute', async () => {
+		const out = join(dir, 'scrape-too-often');
+		expect(await oneLineError('generate', '--out', out, '--duration', '1s', '--scrape-interval', '1ms')).toBe(
+			'specsim: --scrape-interval must be at least 0.1 virtual seconds, got 0.001',
+		);
+		expect(existsSync(out)).toBe(false);
 	});
 
 	it('--k at or above the token budget names the flag and the budget', async () => {

@@ -15,6 +15,7 @@ import {summarize} from '../../sim/summary.js';
 import {EXIT_RUNTIME, EXIT_USAGE, UserError} from '../../util/user-error.js';
 import {DATASET_HIGH_WATER_MARK, OutputStream, writeError} from '../../output/output-stream.js';
 import {describeFsError} from '../../util/fs-error.js';
+import {MIN_SCRAPE_INTERVAL_S} from '../../util/limits.js';
 import type {Output} from '../options.js';
 import {addSimOptions, buildChecked, parseDurationFlag, parseStartFlag, resolveSimConfig, type SimFlags} from '../sim-options.js';
 import {VERSION} from '../version.js';
@@ -59,6 +60,9 @@ export function registerGenerate(program: Command, output: Output, env: RunEnvir
 async function generate(flags: GenerateFlags, output: Output, env: RunEnvironment): Promise<void> {
 	const durationS = parseDurationFlag(flags.duration, '--duration');
 	const scrapeS = parseDurationFlag(flags.scrapeInterval, '--scrape-interval');
+	if (scrapeS < MIN_SCRAPE_INTERVAL_S) {
+		throw new UserError(`--scrape-interval must be at least ${MIN_SCRAPE_INTERVAL_S} virtual seconds, got ${scrapeS}`);
+	}
 	const startEpochMs = parseStartFlag(flags.start) ?? DEFAULT_START_EPOCH_MS;
 	const pid = flags.logPrefixPid === undefined ? {} : {pid: parseLogPrefixPid(flags.logPrefixPid)};
 	const resolved = await resolveSimConfig(flags);
