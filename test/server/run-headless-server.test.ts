@@ -44,6 +44,30 @@ describe('specsim run --headless with /metrics', () => {
 		await expect(scrape(url)).rejects.toMatchObject({code: 'ECONNREFUSED'});
 	});
 
+	it("prints uvicorn's access line of each response among the log lines, with --log-prefix-pid's prefix; with --json on stderr", async () => {
+		for (const json of [false, true]) {
+			const run = startRun(['--headless', '--port', '0', '--speed', '20', '--log-prefix-pid', '7', ...(json ? ['--json'] : [])]);
+			let url = '';
+			await vi.waitFor(() => {
+				// With --json the log lines share stderr with the address.
+				const match = /^specsim: serving \/metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(run.stderr());
+				expect(match).not.toBeNull();
+				url = match![1]!;
+			}, SETTLE);
+			expect((await scrape(url)).status).toBe(200);
+			expect((await scrape(url.replace('/metrics', '/nope'))).status).toBe(404);
+			run.signal();
+			expect(await run.exit).toBe(0);
+			const log = json ? run.stderr() : run.stdout();
+			const access = log.split('\n').filter(line => line.includes(' - "GET '));
+			expect(access.map(line => line.replace(/:\d+ - /, ':PORT - '))).toEqual([
+				'(APIServer pid=7) INFO:     127.0.0.1:PORT - "GET /metrics HTTP/1.1" 200 OK',
+				'(APIServer pid=7) INFO:     127.0.0.1:PORT - "GET /nope HTTP/1.1" 404 Not Found',
+			]);
+			if (json) expect(run.stdout()).not.toContain('INFO:');
+		}
+	});
+
 	it('a port in use: one line on stderr, exit code 1, nothing simulated', async () => {
 		const blocker = createServer();
 		await new Promise<void>(resolve => blocker.listen(0, '127.0.0.1', resolve));
