@@ -81,14 +81,14 @@ export class OpenMetricsFileWriter {
 	/** Write the whole exposition to `out` and delete the spool. */
 	async finish(out: Pick<OutputStream, 'write'>): Promise<void> {
 		await this.#flush();
-		for (const family of this.#families.values()) {
-			for (const spool of family.series.values()) await spool.stream.end();
-		}
+		// Closed all at once (one after the other, each close waited for a round trip to the disk thread).
+		await Promise.all([...this.#families.values()].flatMap(family => [...family.series.values()].map(spool => spool.stream.end())));
 		for (const family of this.#families.values()) {
 			await out.write(family.header);
 			for (const spool of family.series.values()) {
 				try {
-					for await (const chunk of createReadStream(spool.path, {encoding: 'utf8'})) await out.write(chunk as string);
+					// Bytes as they are: no decoding to a string and encoding back.
+					for await (const chunk of createReadStream(spool.path)) await out.write(chunk as Buffer);
 				} catch (error) {
 					throw writeError(error, this.#displayPath);
 				}
