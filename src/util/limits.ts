@@ -41,3 +41,11 @@ export const MIN_SCRAPE_INTERVAL_S = 0.1;
  * distinct decimal seeds would collapse to the same number and so to the same random streams).
  */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The most tokens one request may name (`prompt_tokens`, `output_tokens` and `turn` in a `--trace`
+ * line). The longest context windows served today are about 10 million tokens; a request longer
+ * than `maxModelLen` is clamped to it anyway, so a bigger number is a typo or a corrupt line,
+ * never a workload. (A conversation turn adds at least one token, so no turn beyond this fits.)
+ */
+export const MAX_REQUEST_TOKENS = 10_000_000;

@@ -36,6 +36,46 @@ describe('trace replay (--trace)', () => {
 		expect(stderr).toBe(`specsim: ${trace}:2: output_tokens must be a positive integer, got -3\n`);
 	});
 
+	it.each([
+		[
+			'arrival_time',
+			'{"arrival_time": 1e300, "prompt_tokens": 10, "output_tokens": 5}',
+			'arrival_time must be at most 2592000 virtual seconds (30 days), got 1e+300',
+		],
+		[
+			'arrival_time',
+			'{"arrival_time": 2592000.5, "prompt_tokens": 10, "output_tokens": 5}',
+			'arrival_time must be at most 2592000 virtual seconds (30 days), got 2592000.5',
+		],
+		[
+			'prompt_tokens',
+			'{"arrival_time": 1, "prompt_tokens": 1e15, "output_tokens": 5}',
+			'prompt_tokens must be at most 10000000 tokens, got 1000000000000000',
+		],
+		['prompt_tokens', '{"arrival_time": 1, "prompt_tokens": 2.5, "output_tokens": 5}', 'prompt_tokens must be a positive integer, got 2.5'],
+		[
+			'output_tokens',
+			'{"arrival_time": 1, "prompt_tokens": 10, "output_tokens": 10000001}',
+			'output_tokens must be at most 10000000 tokens, got 10000001',
+		],
+		[
+			'output_tokens',
+			'{"arrival_time": 1, "prompt_tokens": 10, "output_tokens": 1e300}',
+			'output_tokens must be at most 10000000 tokens, got 1e+300',
+		],
+		[
+			'turn',
+			'{"arrival_time": 1, "prompt_tokens": 10, "output_tokens": 5, "conversation": "c", "turn": 1e300}',
+			'turn must be at most 10000000, got 1e+300',
+		],
+	])('refuses an absurd %s with one line naming file, line and field', async (_field, line, detail) => {
+		const trace = join(dir, 'absurd.jsonl');
+		writeFileSync(trace, `{"arrival_time": 0, "prompt_tokens": 10, "output_tokens": 5}\n${line}\n`);
+		const {code, stderr} = await cli('generate', '--out', join(dir, 'absurd'), '--duration', '10s', '--trace', trace);
+		expect(code).toBe(2);
+		expect(stderr).toBe(`specsim: ${trace}:2: ${detail}\n`);
+	});
+
 	it('reports a missing trace file', async () => {
 		const {code, stderr} = await cli('generate', '--out', join(dir, 'missing'), '--duration', '10s', '--trace', join(dir, 'nope.jsonl'));
 		expect(code).toBe(2);

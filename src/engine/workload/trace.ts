@@ -1,4 +1,5 @@
 import type {Rng} from '../../rng/rng.js';
+import {MAX_DURATION_S, MAX_REQUEST_TOKENS} from '../../util/limits.js';
 import type {WorkloadClassSpec} from './classes.js';
 import type {RequestSource, RequestSpec} from './request-source.js';
 import {createTemperatureSampler} from './temperature.js';
@@ -38,15 +39,15 @@ export type TraceOptions = {
  *
  * | field | type | meaning |
  * |---|---|---|
- * | `arrival_time` | number >= 0, non-decreasing | arrival, virtual seconds |
- * | `prompt_tokens` | integer >= 1 | prompt length |
- * | `output_tokens` | integer >= 1 | tokens to generate (`maxTokens`) |
+ * | `arrival_time` | number from 0 to `MAX_DURATION_S` (30 days), non-decreasing | arrival, virtual seconds |
+ * | `prompt_tokens` | integer from 1 to `MAX_REQUEST_TOKENS` | prompt length |
+ * | `output_tokens` | integer from 1 to `MAX_REQUEST_TOKENS` | tokens to generate (`maxTokens`) |
  * | `class` | string, optional | workload class name, matched against `options.classes` |
  * | `temperature` | number >= 0, optional | overrides the class's temperature |
  * | `prefix_group` | string or integer, optional | requests of one group share their first `prefix_tokens` prompt tokens (prefix caching) |
  * | `prefix_tokens` | integer >= 0, optional | length of that shared prefix, at most `prompt_tokens` (needs `prefix_group`) |
  * | `conversation` | string or integer, optional | turns of one conversation share one token stream: a turn's prompt starts with the previous turn's prompt and output |
- * | `turn` | integer >= 1, optional | the line's turn in its conversation (needs `conversation`); absent: the conversation's lines are counted from 1 |
+ * | `turn` | integer from 1 to `MAX_REQUEST_TOKENS`, optional | the line's turn in its conversation (needs `conversation`); absent: the conversation's lines are counted from 1 |
  *
  * Blank lines are skipped (but counted); unknown fields are ignored. Lines are parsed lazily, so
  * an error surfaces when iteration reaches its line.
@@ -113,6 +114,12 @@ export function* parseTraceLines(lines: Iterable<string>, fileName: string, opti
 		if (typeof arrival !== 'number' || !(arrival >= 0 && arrival < Number.POSITIVE_INFINITY)) {
 			fail('arrival_time', `arrival_time must be a finite number >= 0, got ${describe(arrival)}`);
 		}
+		if (arrival > MAX_DURATION_S) {
+			fail(
+				'arrival_time',
+				`arrival_time must be at most ${MAX_DURATION_S} virtual seconds (${MAX_DURATION_S / 86_400} days), got ${describe(arrival)}`,
+			);
+		}
 		const arrivalAt = arrival;
 		if (arrivalAt < lastArrival) {
 			fail('arrival_time', `arrival_time must be non-decreasing, got ${arrivalAt} after ${lastArrival}`);
@@ -172,6 +179,7 @@ export function* parseTraceLines(lines: Iterable<string>, fileName: string, opti
 		if (turn !== undefined) {
 			if (conversation === undefined) fail('turn', 'turn needs a conversation');
 			if (typeof turn !== 'number' || !Number.isInteger(turn) || turn < 1) fail('turn', `turn must be a positive integer, got ${describe(turn)}`);
+			if (turn > MAX_REQUEST_TOKENS) fail('turn', `turn must be at most ${MAX_REQUEST_TOKENS}, got ${describe(turn)}`);
 			sharing.turn = turn;
 		}
 
@@ -230,6 +238,7 @@ function positiveInteger(record: Record<string, unknown>, field: string, fail: (
 	if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
 		return fail(field, `${field} must be a positive integer, got ${describe(v)}`);
 	}
+	if (v > MAX_REQUEST_TOKENS) return fail(field, `${field} must be at most ${MAX_REQUEST_TOKENS} tokens, got ${describe(v)}`);
 	return v;
 }
 
