@@ -49,3 +49,11 @@ export const MAX_SEED = Number.MAX_SAFE_INTEGER;
  * never a workload. (A conversation turn adds at least one token, so no turn beyond this fits.)
  */
 export const MAX_REQUEST_TOKENS = 10_000_000;
+
+/**
+ * The longest line read from a JSONL or text input (`replay`'s event stream, `calibrate`'s
+ * inputs): 1 Mi characters. A real record is a few hundred characters; without a bound, a large
+ * file with no newline (a binary or a minified blob given by mistake) would be read whole into
+ * memory before the first error could be reported.
+ */
+export const MAX_LINE_CHARS = 1_048_576;
