@@ -182,6 +182,8 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 			for (const generation of generations) engine.abort(generation);
 		};
 		signal.addEventListener('abort', onAbort, {once: true});
+		// A client gone before the listener was added aborts too.
+		if (signal.aborted) onAbort();
 		try {
 			return await Promise.all(generations.map(g => g.done));
 		} finally {

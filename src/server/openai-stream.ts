@@ -134,6 +134,7 @@ export function streamChoices(
 		};
 		signal.addEventListener('abort', onAbort, {once: true});
 		stream.onAbort(onAbort);
+		if (signal.aborted) onAbort();
 		const results = await Promise.all(streamed.map(choice => choice.generation!.done));
 		signal.removeEventListener('abort', onAbort);
 		if (usage.includeUsage) {
