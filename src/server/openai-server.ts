@@ -20,6 +20,7 @@ import {
 import {chatChunks, completionChunks} from './openai-chunks.js';
 import {type ChoiceSpec, streamChoices, type UsageOptions, usageInfo} from './openai-stream.js';
 import {type Generation, type GenerationParams, ServeEngine, type SpecDecodeMetricsLevel} from './serve-engine.js';
+import {perRequestMetrics, withoutNulls} from './request-metrics.js';
 import {detokenize, loadTokenizer, tokenize} from './text-model.js';
 
 /** Options of {@link startOpenAiServer}. */
@@ -36,6 +37,8 @@ export type OpenAiServerOptions = {
 	readonly apiKey?: string;
 	/** `--enable-force-include-usage`: every stream ends with a usage chunk, asked for or not. */
 	readonly enableForceIncludeUsage?: boolean;
+	/** `--enable-per-request-metrics`: timing metrics in each response's `metrics`. */
+	readonly enablePerRequestMetrics?: boolean;
 	/** `--per-request-spec-decode-metrics`. @default 'none' */
 	readonly perRequestSpecDecodeMetrics?: SpecDecodeMetricsLevel;
 	/** Receives uvicorn's access line of each response. */
@@ -99,6 +102,14 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 	const names = options.servedModelNames;
 	let ids = 0;
 	const forceUsage = options.enableForceIncludeUsage === true;
+	const metricsOptions = {timing: options.enablePerRequestMetrics === true, specDecode: engine.specDecodeMetrics};
+	/** The final stream chunk's `metrics` (nulls excluded), or none. */
+	const streamMetrics =
+		(attributable: boolean) =>
+		(results: readonly Generation[]): object | undefined => {
+			const metrics = perRequestMetrics(results, attributable, metricsOptions);
+			return metrics === undefined ? undefined : withoutNulls(metrics);
+		};
 	const createdNow = (): number => Math.floor(session.epochMsAt(session.now) / 1000);
 
 	app.onError((error, c) => {
@@ -262,7 +273,9 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		});
 		const promptTotal = prompts.reduce((a, b) => a + b, 0);
 		const header = {id: `cmpl-${hexId(++ids)}`, created: createdNow(), model};
-		if (body.stream === true) return streamChoices(c, engine, choices, promptTotal, completionChunks(header), usageOptions, () => undefined);
+		const attributable = prompts.length === 1 && n === 1;
+		if (body.stream === true)
+			return streamChoices(c, engine, choices, promptTotal, completionChunks(header), usageOptions, streamMetrics(attributable));
 		const results = await runAll(c, choices);
 		return c.json({
 			id: header.id,
@@ -285,7 +298,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 			usage: usage(promptTotal, results),
 			kv_transfer_params: null,
 			ec_transfer_params: null,
-			metrics: null,
+			metrics: perRequestMetrics(results, attributable, metricsOptions) ?? null,
 		});
 	});
 
@@ -300,7 +313,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const choices: ChoiceSpec[] = [];
 		for (let j = 0; j < n; j++) choices.push({index: j, promptTokens, params: generationParams(body, promptTokens, maxTokens, `${key}#${j}`)});
 		const header = {id: `chatcmpl-${hexId(++ids)}`, created: createdNow(), model};
-		if (body.stream === true) return streamChoices(c, engine, choices, promptTokens, chatChunks(header, n), usageOptions, () => undefined);
+		if (body.stream === true) return streamChoices(c, engine, choices, promptTokens, chatChunks(header, n), usageOptions, streamMetrics(n === 1));
 		const generations = await runAll(c, choices);
 		return c.json({
 			id: header.id,
@@ -324,7 +337,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 			prompt_text: null,
 			kv_transfer_params: null,
 			ec_transfer_params: null,
-			metrics: null,
+			metrics: perRequestMetrics(generations, n === 1, metricsOptions) ?? null,
 		});
 	});
 

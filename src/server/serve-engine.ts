@@ -36,6 +36,8 @@ export type Generation = {
 	readonly stopReason: string | null;
 	/** The engine's request: timings and spec-decode counts. */
 	readonly request: SimRequest;
+	/** The generation it came from (its per-step spec-decode records). */
+	readonly live: LiveGeneration;
 };
 
 /** What a generation reports while it runs (streaming). */
@@ -68,8 +70,14 @@ export class LiveGeneration {
 	readonly plan: Plan;
 	/** Output tokens received so far. */
 	numTokens = 0;
+	/** Per verification step, accepted and drafted tokens (`detailed` level only). */
 	readonly perStepAccepted: number[] | undefined;
 	readonly perStepDrafted: number[] | undefined;
+	/**
+	 * Verification steps by proposed draft length d: `[d] -> counts of steps that accepted j of d`
+	 * (vLLM's `acceptance_histogram_by_draft_length`; `summary` and `detailed` levels only).
+	 */
+	readonly byDraftLength: Map<number, number[]> | undefined;
 	/** Settles with the result when the generation finishes. */
 	readonly done: Promise<Generation>;
 	#result: Generation | undefined;
@@ -79,12 +87,13 @@ export class LiveGeneration {
 	#drafted = 0;
 	#accepted = 0;
 
-	constructor(request: SimRequest, plan: Plan, listener: GenerationListener, detailed: boolean) {
+	constructor(request: SimRequest, plan: Plan, listener: GenerationListener, level: SpecDecodeMetricsLevel) {
 		this.request = request;
 		this.plan = plan;
 		this.#listener = listener;
-		this.perStepAccepted = detailed ? [] : undefined;
-		this.perStepDrafted = detailed ? [] : undefined;
+		this.perStepAccepted = level === 'detailed' ? [] : undefined;
+		this.perStepDrafted = level === 'detailed' ? [] : undefined;
+		this.byDraftLength = level === 'none' ? undefined : new Map();
 		this.done = new Promise(resolve => (this.#resolve = resolve));
 	}
 
@@ -105,10 +114,18 @@ export class LiveGeneration {
 		if (this.#result !== undefined) return;
 		this.numTokens += numTokens;
 		const r = this.request;
-		if (this.perStepAccepted !== undefined && r.numSpecSteps > this.#specSteps) {
+		if (this.byDraftLength !== undefined && r.numSpecSteps > this.#specSteps) {
 			// At most one verification step per engine step: the growth of the request's totals is it.
-			this.perStepAccepted.push(r.numAcceptedDraftTokens - this.#accepted);
-			this.perStepDrafted!.push(r.numDraftTokens - this.#drafted);
+			const accepted = r.numAcceptedDraftTokens - this.#accepted;
+			const drafted = r.numDraftTokens - this.#drafted;
+			let row = this.byDraftLength.get(drafted);
+			if (row === undefined) {
+				row = new Array<number>(drafted + 1).fill(0);
+				this.byDraftLength.set(drafted, row);
+			}
+			row[accepted]! += 1;
+			this.perStepAccepted?.push(accepted);
+			this.perStepDrafted?.push(drafted);
 			this.#specSteps = r.numSpecSteps;
 			this.#accepted = r.numAcceptedDraftTokens;
 			this.#drafted = r.numDraftTokens;
@@ -122,7 +139,7 @@ export class LiveGeneration {
 		const r = this.request;
 		let result: Generation;
 		if (reason === 'abort' || reason === 'error') {
-			result = {text: this.textSoFar(), completionTokens: this.numTokens, finishReason: reason, stopReason: null, request: r};
+			result = {text: this.textSoFar(), completionTokens: this.numTokens, finishReason: reason, stopReason: null, request: r, live: this};
 		} else if (this.numTokens >= this.plan.numTokens) {
 			result = {
 				text: this.plan.text,
@@ -130,10 +147,11 @@ export class LiveGeneration {
 				finishReason: this.plan.finishReason,
 				stopReason: this.plan.stopReason,
 				request: r,
+				live: this,
 			};
 		} else {
 			// The engine ended early (max_model_len): what was generated, finish reason length.
-			result = {text: this.textSoFar(), completionTokens: this.numTokens, finishReason: 'length', stopReason: null, request: r};
+			result = {text: this.textSoFar(), completionTokens: this.numTokens, finishReason: 'length', stopReason: null, request: r, live: this};
 		}
 		this.#result = result;
 		this.#listener.onFinish?.(this, result);
@@ -198,7 +216,7 @@ export class ServeEngine {
 			classIndex: plan.classIndex,
 			temperature: params.temperature,
 		});
-		const generation = new LiveGeneration(request, plan, listener, this.specDecodeMetrics === 'detailed');
+		const generation = new LiveGeneration(request, plan, listener, this.specDecodeMetrics);
 		this.#live.set(request, generation);
 		this.session.runner.wake();
 		return generation;

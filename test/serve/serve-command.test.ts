@@ -61,4 +61,13 @@ describe('specsim serve (the command)', () => {
 		expect(await port.exit).toBe(2);
 		expect(port.stderr()).toBe('specsim: --port must be an integer in 0..65535, got "70000"\n');
 	});
+
+	it("refuses --per-request-spec-decode-metrics without speculative decoding, with vLLM's message", async () => {
+		const run = startServe(['--port', '0', '--speculative-config', '{"num_speculative_tokens": 0}', '--per-request-spec-decode-metrics', 'summary']);
+		expect(await run.exit).toBe(2);
+		expect(run.stderr()).toBe('specsim: --per-request-spec-decode-metrics requires speculative decoding to be enabled (via --speculative-config).\n');
+		const bad = startServe(['--port', '0', '--per-request-spec-decode-metrics', 'everything']);
+		expect(await bad.exit).toBe(2);
+		expect(bad.stderr()).toContain('everything');
+	});
 });

@@ -1,9 +1,10 @@
-import type {Command} from 'commander';
+import {type Command, Option} from 'commander';
 import {DEFAULT_PRESET} from '../../config/load.js';
 import {formatLogLine} from '../../metrics/log/log-prefix.js';
 import {readProcessStats} from '../../server/process-stats.js';
 import {Session} from '../../runtime/session.js';
 import {startOpenAiServer} from '../../server/openai-server.js';
+import type {SpecDecodeMetricsLevel} from '../../server/serve-engine.js';
 import {UserError} from '../../util/user-error.js';
 import type {Output} from '../options.js';
 import {buildChecked, parseInteger, parseSpeed, resolveSimConfig, speedOption, type SimFlags} from '../sim-options.js';
@@ -20,6 +21,8 @@ type ServeFlags = Pick<SimFlags, 'preset' | 'seed'> & {
 	maxModelLen?: string;
 	apiKey?: string;
 	enableForceIncludeUsage: boolean;
+	enablePerRequestMetrics: boolean;
+	perRequestSpecDecodeMetrics: SpecDecodeMetricsLevel;
 	backgroundQps?: string;
 	headless: boolean;
 };
@@ -44,6 +47,12 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		.option('--max-model-len <n>', 'longest prompt + output in tokens (scheduler.maxModelLen)')
 		.option('--api-key <key>', 'require Authorization: Bearer KEY on every /v1 request')
 		.option('--enable-force-include-usage', 'end every stream with a usage chunk, whether or not stream_options.include_usage asks', false)
+		.option('--enable-per-request-metrics', "timing metrics (TTFT, queue, decode, ITL, tokens/s) in each response's metrics object", false)
+		.addOption(
+			new Option('--per-request-spec-decode-metrics <level>', "per-request acceptance metrics in each response's metrics.speculative_decoding")
+				.choices(['none', 'summary', 'detailed'])
+				.default('none'),
+		)
 		.option('--background-qps <x>', "keep the preset's synthetic workload running at this rate beside real clients (default 0: none)")
 		.option('--headless', 'print log lines instead of the dashboard (implied when stdout is not a terminal)', false)
 		.addOption(speedOption());
@@ -77,6 +86,8 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 			resolved,
 			() => new Session(config, {seed: resolved.seed, speed, server: {readProcess: readProcessStats}, ...(background > 0 ? {} : {traceLines: []})}),
 		);
+		if (flags.perRequestSpecDecodeMetrics !== 'none' && !session.info.speculative)
+			throw new UserError('--per-request-spec-decode-metrics requires speculative decoding to be enabled (via --speculative-config).');
 		const server = await startOpenAiServer(session, {
 			host: flags.host,
 			port,
@@ -88,6 +99,8 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 			onAccessLine: line => {
 				if (!(env.isTTY && !flags.headless)) output.stdout(`${line}\n`);
 			},
+			enablePerRequestMetrics: flags.enablePerRequestMetrics,
+			perRequestSpecDecodeMetrics: flags.perRequestSpecDecodeMetrics,
 		});
 		const dashboard = env.isTTY && !flags.headless;
 		const line = `specsim: serving the OpenAI-compatible API on ${server.baseUrl} (model ${names?.[0] ?? config.servedModelName})\n`;
