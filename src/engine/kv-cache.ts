@@ -320,15 +320,20 @@ class BlockHashTable {
  * request's own blocks are never entered: nothing can hit them.
  */
 function ownStreamBlocksFrom(request: SimRequest, blockSize: number): number {
+	// Blocks named by their real tokens can be anyone's.
+	if (request.blockKeys !== undefined) return Number.POSITIVE_INFINITY;
 	return request.stream === -1 - request.id ? Math.floor(request.sharedPrefixTokens / blockSize) : Number.POSITIVE_INFINITY;
 }
 
 /**
- * The content key of block `i` of a request: a shared-prefix block is named by its prefix group
+ * The content key of block `i` of a request: the key of its real tokens when the request has
+ * them ({@link SimRequest.blockKeys}); else a shared-prefix block is named by its prefix group
  * and position, any other by the request's token stream and position (blocks straddling the end
  * of the shared prefix belong to the stream: their tokens differ).
  */
 export function blockContentKey(request: SimRequest, i: number, blockSize: number): number {
+	const keys = request.blockKeys;
+	if (keys !== undefined && i < keys.length) return keys[i]!;
 	if ((i + 1) * blockSize <= request.sharedPrefixTokens) return mix(mix(0x51ed27, request.prefixGroup), i);
 	return mix(mix(0x2c1b3c6d, request.stream), i);
 }

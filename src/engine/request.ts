@@ -39,6 +39,13 @@ export type RequestSpec = {
 	readonly conversation?: number;
 	/** Its turn in that conversation, from 1. @default none */
 	readonly turn?: number;
+	/**
+	 * Content keys of the request's full KV blocks, prompt then output tokens, when its tokens are
+	 * real (specsim serve tokenizes prompts): key i names the token ids of block i, so requests
+	 * whose prompts share a prefix share cached blocks, as vLLM's block hashes do. @default none:
+	 * blocks are named by `prefixGroup` and `stream`
+	 */
+	readonly blockKeys?: ArrayLike<number>;
 };
 
 /**
@@ -59,6 +66,7 @@ export class SimRequest {
 	readonly sharedPrefixTokens: number;
 	readonly prefixGroup: number;
 	readonly stream: number;
+	readonly blockKeys: ArrayLike<number> | undefined;
 	/** The conversation this request is a turn of, or -1. */
 	readonly conversation: number;
 	/** Its turn in the conversation from 1, or 0 outside a conversation. */
@@ -114,6 +122,7 @@ export class SimRequest {
 		this.prefixGroup = spec.prefixGroup ?? 0;
 		// Own streams are negative so they never collide with conversation ids.
 		this.stream = spec.stream ?? -1 - spec.id;
+		this.blockKeys = spec.blockKeys;
 		this.conversation = spec.conversation ?? -1;
 		this.turn = spec.turn ?? 0;
 		this.acceptanceHistogram = new Array<number>(numSpecTokens + 1).fill(0);

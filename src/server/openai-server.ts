@@ -166,8 +166,9 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 	};
 
 	/** The engine parameters of one choice; `key` names it for the seeded draws. */
-	const generationParams = (body: CompletionRequest | ChatRequest, promptTokens: number, maxTokens: number, key: string): GenerationParams => ({
-		promptTokens,
+	const generationParams = (body: CompletionRequest | ChatRequest, promptTokenIds: number[], maxTokens: number, key: string): GenerationParams => ({
+		promptTokens: promptTokenIds.length,
+		promptTokenIds,
 		maxTokens,
 		minTokens: body.min_tokens ?? 0,
 		ignoreEos: body.ignore_eos === true,
@@ -253,11 +254,12 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const body = await readBody(c, completionRequestSchema);
 		const model = checkModel(body.model);
 		const usageOptions = streamUsage(body);
-		const prompts: number[] = [];
+		const promptIds: number[][] = [];
 		const p = body.prompt;
-		if (typeof p === 'string') prompts.push(tokenize(p).length);
-		else if (typeof p[0] === 'number') prompts.push(p.length);
-		else for (const q of p as (string | number[])[]) prompts.push(typeof q === 'string' ? tokenize(q).length : q.length);
+		if (typeof p === 'string') promptIds.push(tokenize(p));
+		else if (typeof p[0] === 'number') promptIds.push(p as number[]);
+		else for (const q of p as (string | number[])[]) promptIds.push(typeof q === 'string' ? tokenize(q) : q);
+		const prompts = promptIds.map(ids => ids.length);
 		const minTokens = body.min_tokens ?? 0;
 		const limits = prompts.map(tokens => resolveMaxTokens(tokens, body.max_tokens, minTokens));
 		const key = drawKey(body);
@@ -268,7 +270,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 				choices.push({
 					index: i * n + j,
 					promptTokens: tokens,
-					params: generationParams(body, tokens, limits[i]!, `completion:${key}:${i}#${j}`),
+					params: generationParams(body, promptIds[i]!, limits[i]!, `completion:${key}:${i}#${j}`),
 				});
 		});
 		const promptTotal = prompts.reduce((a, b) => a + b, 0);
@@ -306,12 +308,13 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const body = await readBody(c, chatRequestSchema);
 		const model = checkModel(body.model);
 		const usageOptions = streamUsage(body);
-		const promptTokens = tokenize(renderChat(body.messages)).length;
+		const promptIds = tokenize(renderChat(body.messages));
+		const promptTokens = promptIds.length;
 		const maxTokens = resolveMaxTokens(promptTokens, body.max_completion_tokens ?? body.max_tokens, body.min_tokens ?? 0);
 		const key = `chat:${drawKey(body)}`;
 		const n = body.n ?? 1;
 		const choices: ChoiceSpec[] = [];
-		for (let j = 0; j < n; j++) choices.push({index: j, promptTokens, params: generationParams(body, promptTokens, maxTokens, `${key}#${j}`)});
+		for (let j = 0; j < n; j++) choices.push({index: j, promptTokens, params: generationParams(body, promptIds, maxTokens, `${key}#${j}`)});
 		const header = {id: `chatcmpl-${hexId(++ids)}`, created: createdNow(), model};
 		if (body.stream === true) return streamChoices(c, engine, choices, promptTokens, chatChunks(header, n), usageOptions, streamMetrics(n === 1));
 		const generations = await runAll(c, choices);

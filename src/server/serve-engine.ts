@@ -2,7 +2,8 @@ import type {FinishReason, SimRequest} from '../engine/request.js';
 import {createLengthSampler} from '../engine/workload/lengths.js';
 import {createRng} from '../rng/rng.js';
 import type {Session} from '../runtime/session.js';
-import {findStop, generateWords} from './text-model.js';
+import {blockKeys} from './block-keys.js';
+import {findStop, generateWords, wordTokenIds} from './text-model.js';
 
 /** External request ids start here, far above any id the preset's own workload hands out. */
 const EXTERNAL_ID_BASE = 2 ** 40;
@@ -16,6 +17,8 @@ export type SpecDecodeMetricsLevel = 'none' | 'summary' | 'detailed';
 /** What a client asked for, for one output sequence. */
 export type GenerationParams = {
 	readonly promptTokens: number;
+	/** The prompt's token ids, when known: with prefix caching on they name its KV blocks. */
+	readonly promptTokenIds?: readonly number[];
 	/** `max_tokens`, already defaulted to `max_model_len - prompt tokens`. */
 	readonly maxTokens: number;
 	readonly minTokens: number;
@@ -208,8 +211,15 @@ export class ServeEngine {
 		const plan = this.#plan(params);
 		// Arrive at the wall clock's virtual time, not the last tick's (see Runner.catchUp).
 		this.session.runner.catchUp();
+		const engine = this.session.built.engines[0]!;
+		// Real tokens name the request's KV blocks: prompts that share a prefix share cached blocks.
+		const keys =
+			params.promptTokenIds !== undefined && engine.config.enablePrefixCaching
+				? blockKeys([...params.promptTokenIds, ...wordTokenIds(plan.words.slice(0, plan.numTokens))], engine.kv.blockSize)
+				: undefined;
 		const request = this.session.built.simulation.submit({
 			id: this.#nextId++,
+			...(keys === undefined ? {} : {blockKeys: keys}),
 			promptTokens: params.promptTokens,
 			maxTokens: plan.numTokens,
 			endReason: plan.finishReason,

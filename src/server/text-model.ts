@@ -57,6 +57,14 @@ function singleTokenWords(): readonly string[] {
 	return singleTokenWordList;
 }
 
+let wordIds: ReadonlyMap<string, number> | undefined;
+/** Token ids of words {@link generateWords} produced (one token each), for the prefix cache's block keys. */
+export function wordTokenIds(words: readonly string[]): number[] {
+	wordIds ??= new Map(singleTokenWords().map(w => [` ${w}`, tokenize(` ${w}`)[0]!]));
+	const ids = wordIds;
+	return words.map(w => ids.get(w)!);
+}
+
 /**
  * `n` output tokens of deterministic text, one string per token: words drawn from a fixed
  * single-token vocabulary by `rng`, each with a leading space. Same stream, same words; never an

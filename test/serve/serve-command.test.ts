@@ -70,4 +70,19 @@ describe('specsim serve (the command)', () => {
 		expect(await bad.exit).toBe(2);
 		expect(bad.stderr()).toContain('everything');
 	});
+
+	it('--no-enable-prefix-caching turns prefix caching off (cache_config_info says so), --enable-prefix-caching on', async () => {
+		for (const [flag, label] of [
+			['--no-enable-prefix-caching', 'False'],
+			['--enable-prefix-caching', 'True'],
+		] as const) {
+			const run = startServe(['--port', '0', '--speed', 'max', flag]);
+			const [, baseUrl] = await waitFor(() => SERVING.exec(run.stderr()) ?? undefined);
+			const metrics = await httpGet(`${baseUrl}/metrics`);
+			expect(metrics.body).toContain(`enable_prefix_caching="${label}"`);
+			await waitFor(() => (run.hasSignalHandler() ? true : undefined));
+			run.signal();
+			expect(await run.exit).toBe(0);
+		}
+	});
 });

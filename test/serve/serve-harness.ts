@@ -11,7 +11,7 @@ export const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 export type Running = {server: OpenAiServer; session: Session; client: OpenAI; done: Promise<void>};
 
 /** Options of {@link startServe}: the server's, plus the runner's speed, the seed and a preset. */
-export type StartOptions = Partial<OpenAiServerOptions> & {speed?: Speed; seed?: string; preset?: string};
+export type StartOptions = Partial<OpenAiServerOptions> & {speed?: Speed; seed?: string; preset?: string; prefixCaching?: boolean};
 
 const running: Running[] = [];
 
@@ -20,7 +20,11 @@ const running: Running[] = [];
  * runner going at `speed` (default max), with an openai SDK client. Closed after each test.
  */
 export async function startServe(options: StartOptions = {}): Promise<Running> {
-	const resolved = await resolveSimConfig({preset: options.preset ?? DEFAULT_PRESET, seed: options.seed ?? '0'});
+	const resolved = await resolveSimConfig({
+		preset: options.preset ?? DEFAULT_PRESET,
+		seed: options.seed ?? '0',
+		...(options.prefixCaching === undefined ? {} : {enablePrefixCaching: options.prefixCaching}),
+	});
 	const session = new Session(resolved.config, {seed: resolved.seed, speed: options.speed ?? 'max', traceLines: []});
 	const server = await startOpenAiServer(session, {port: 0, servedModelNames: [MODEL], modelPath: MODEL, ...options});
 	const done = session.runner.run();

@@ -10,7 +10,7 @@ import type {Output} from '../options.js';
 import {buildChecked, parseInteger, parseSpeed, resolveSimConfig, speedOption, type SimFlags} from '../sim-options.js';
 import {parsePort, type RunEnvironment, runDashboard} from './run.js';
 
-type ServeFlags = Pick<SimFlags, 'preset' | 'seed'> & {
+type ServeFlags = Pick<SimFlags, 'preset' | 'seed' | 'enablePrefixCaching'> & {
 	host: string;
 	port: string;
 	speed: string;
@@ -45,6 +45,8 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		.option('--max-num-seqs <n>', 'most requests running at once (scheduler.maxNumSeqs)')
 		.option('--max-num-batched-tokens <n>', 'token budget of one step (scheduler.maxNumBatchedTokens)')
 		.option('--max-model-len <n>', 'longest prompt + output in tokens (scheduler.maxModelLen)')
+		.option('--enable-prefix-caching', "vLLM's automatic prefix caching: prompts sharing a prefix share KV blocks (default: the preset's, on)")
+		.option('--no-enable-prefix-caching', 'turn prefix caching off')
 		.option('--api-key <key>', 'require Authorization: Bearer KEY on every /v1 request')
 		.option('--enable-force-include-usage', 'end every stream with a usage chunk, whether or not stream_options.include_usage asks', false)
 		.option('--enable-per-request-metrics', "timing metrics (TTFT, queue, decode, ITL, tokens/s) in each response's metrics object", false)
@@ -64,6 +66,7 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		const port = parsePort(flags.port);
 		const speed = parseSpeed(flags.speed);
 		const simFlags: SimFlags = {preset: flags.preset, seed: flags.seed};
+		if (flags.enablePrefixCaching !== undefined) simFlags.enablePrefixCaching = flags.enablePrefixCaching;
 		const names = flags.servedModelName ?? (model === undefined ? undefined : [model]);
 		if (names !== undefined) simFlags.modelName = names[0]!;
 		if (flags.speculativeConfig !== undefined) Object.assign(simFlags, parseSpeculativeConfig(flags.speculativeConfig));

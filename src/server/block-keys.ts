@@ -1,0 +1,20 @@
+/**
+ * Content keys of the full KV blocks of a token sequence, `blockSize` tokens each (a partial last
+ * block has none): what the engine's prefix cache chains into block hashes, as vLLM hashes each
+ * full block's token ids with its parent's hash. Equal token ids give equal keys, so two prompts
+ * that share their first blocks share those cached blocks. A 32-bit FNV-1a over the ids.
+ */
+export function blockKeys(tokens: ArrayLike<number>, blockSize: number): Uint32Array {
+	const keys = new Uint32Array(Math.floor(tokens.length / blockSize));
+	for (let b = 0; b < keys.length; b++) {
+		let h = 0x811c9dc5;
+		for (let i = b * blockSize; i < (b + 1) * blockSize; i++) {
+			const id = tokens[i]!;
+			// Two 16-bit halves: every id of a 200k vocabulary moves the hash.
+			h = Math.imul(h ^ (id & 0xffff), 0x01000193);
+			h = Math.imul(h ^ (id >>> 16), 0x01000193);
+		}
+		keys[b] = h >>> 0;
+	}
+	return keys;
+}
