@@ -37,6 +37,8 @@ export type SimFlags = {
 	abortRate?: string;
 	abortAfter?: string;
 	sleep?: string;
+	/** The flag that set `qps`, named in its errors (`serve` sets the rate with `--background-qps`). @default '--qps' */
+	qpsFlag?: string;
 };
 
 /** Add the common simulation flags (`--preset`, `--seed`, `--k`, ...) to a command. */
@@ -111,10 +113,11 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 	}
 	if (flags.qps !== undefined) {
 		const qps = Number(flags.qps);
-		if (!(qps > 0) || !(qps <= MAX_QPS)) throw new UserError(`--qps ${QPS_RULE}, got "${flags.qps}"`);
+		const flag = flags.qpsFlag ?? '--qps';
+		if (!(qps > 0) || !(qps <= MAX_QPS)) throw new UserError(`${flag} ${QPS_RULE}, got "${flags.qps}"`);
 		const arrival = next.workload.arrival;
 		if (arrival.kind === 'closed-loop')
-			throw new UserError(`--qps does not apply to preset ${flags.preset}: its workload is a closed loop of ${arrival.users} users`);
+			throw new UserError(`${flag} does not apply to preset ${flags.preset}: its workload is a closed loop of ${arrival.users} users`);
 		next.workload = {...next.workload, arrival: {...arrival, rate: qps}};
 	}
 	next.workload = applyLoadFlags(next.workload, flags);

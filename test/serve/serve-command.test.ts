@@ -85,4 +85,21 @@ describe('specsim serve (the command)', () => {
 			expect(await run.exit).toBe(0);
 		}
 	});
+
+	it('--background-qps on a closed-loop preset, or out of range, is refused naming --background-qps (not --qps)', async () => {
+		const closed = startServe(['--port', '0', '--preset', 'llama-3.1-8b-eagle3-k-sweep', '--background-qps', '2']);
+		expect(await closed.exit).toBe(2);
+		expect(closed.stderr()).toBe(
+			'specsim: --background-qps does not apply to preset llama-3.1-8b-eagle3-k-sweep: its workload is a closed loop of 1 users\n',
+		);
+		const huge = startServe(['--port', '0', '--background-qps', '20000']);
+		expect(await huge.exit).toBe(2);
+		expect(huge.stderr()).toBe('specsim: --background-qps must be a positive number of requests per virtual second, at most 10000, got "20000"\n');
+		// Without background traffic a closed-loop preset serves: its clients are the HTTP clients.
+		const served = startServe(['--port', '0', '--speed', 'max', '--preset', 'llama-3.1-8b-eagle3-k-sweep']);
+		await waitFor(() => SERVING.exec(served.stderr()) ?? undefined);
+		await waitFor(() => (served.hasSignalHandler() ? true : undefined));
+		served.signal();
+		expect(await served.exit).toBe(0);
+	});
 });

@@ -73,9 +73,8 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		let background = 0;
 		if (flags.backgroundQps !== undefined) {
 			background = Number(flags.backgroundQps);
-			if (!(background >= 0 && background <= 1e6))
-				throw new UserError(`--background-qps must be a number in 0..1000000, got "${flags.backgroundQps}"`);
-			if (background > 0) simFlags.qps = flags.backgroundQps;
+			// 0 (the default) means none; any other rate is the preset's arrival rate, checked as --qps is.
+			if (background !== 0) Object.assign(simFlags, {qps: flags.backgroundQps, qpsFlag: '--background-qps'});
 		}
 		const resolved = await resolveSimConfig(simFlags);
 		const scheduler = {...resolved.config.scheduler};
