@@ -14,6 +14,12 @@ export type RunnerOptions = {
 	readonly maxChunkS?: number;
 	/** Wall clock in milliseconds (injected for tests). @default performance.now */
 	readonly wallNowMs?: () => number;
+	/**
+	 * At `max` speed, when the simulation is idle (nothing but log ticks to come), wait for
+	 * {@link Runner.wake} instead of running the clock ahead: `specsim serve`, whose requests come
+	 * from outside. At a finite speed the clock follows the wall clock, idle or not. @default false
+	 */
+	readonly waitWhenIdle?: boolean;
 };
 
 /**
@@ -30,6 +36,7 @@ export class Runner {
 	#tickMs: number;
 	#maxChunkS: number;
 	#wallNowMs: () => number;
+	#waitWhenIdle: boolean;
 	// Pacing anchor: virtual time `#anchorVirtualS` at wall time `#anchorWallMs`.
 	#anchorWallMs = 0;
 	#anchorVirtualS = 0;
@@ -44,6 +51,7 @@ export class Runner {
 		this.#tickMs = options.tickMs ?? 25;
 		this.#maxChunkS = options.maxChunkS ?? 2;
 		this.#wallNowMs = options.wallNowMs ?? (() => performance.now());
+		this.#waitWhenIdle = options.waitWhenIdle ?? false;
 	}
 
 	get speed(): Speed {
@@ -91,7 +99,7 @@ export class Runner {
 		else this.pause();
 	}
 
-	/** Something happened outside the simulation (a client's request): stop sleeping and advance now. */
+	/** Something happened outside the simulation (a client's request): stop sleeping or waiting and advance now. */
 	wake(): void {
 		this.#wake?.();
 	}
@@ -119,15 +127,18 @@ export class Runner {
 		this.#reanchor();
 		this.#running = true;
 		const endS = this.simulation.startS + this.durationS;
+		// Start the simulation (its engines announce themselves) even if it then waits idle.
+		if (this.#waitWhenIdle) this.simulation.runUntil(this.simulation.now, {stopWhenIdle: true});
 		try {
 			while (!this.done) {
-				if (this.#paused) {
+				const idleWaits = this.#waitWhenIdle && this.#speed === 'max';
+				if (this.#paused || (idleWaits && this.simulation.idle)) {
 					await new Promise<void>(resolve => (this.#wake = resolve));
 					this.#wake = undefined;
 					continue;
 				}
 				const targetS = Math.min(this.#speed === 'max' ? this.simulation.now + this.#maxChunkS : this.#wallTargetS(), endS);
-				this.#advanceTo(targetS);
+				this.#advanceTo(targetS, idleWaits);
 				if (this.done) break;
 				// Yield to the event loop: immediately at max speed; otherwise one tick, or less when a
 				// step ends sooner, so its tokens go out when their virtual time comes, not up to a tick late.
@@ -153,9 +164,9 @@ export class Runner {
 		return this.#anchorVirtualS + ((this.#wallNowMs() - this.#anchorWallMs) / 1000) * (this.#speed as number);
 	}
 
-	#advanceTo(targetS: number): void {
+	#advanceTo(targetS: number, stopWhenIdle = false): void {
 		if (targetS <= this.simulation.now) return;
-		this.simulation.runUntil(targetS);
+		this.simulation.runUntil(targetS, {stopWhenIdle});
 		for (const listener of this.#listeners) listener();
 	}
 

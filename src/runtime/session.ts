@@ -26,6 +26,8 @@ export type SessionOptions = BuildOptions & {
 	readonly createdSeries?: boolean;
 	/** Also expose vLLM's deprecated families (`--show-hidden-metrics`). @default false */
 	readonly showHiddenMetrics?: boolean;
+	/** At `max` speed, an idle clock waits for the next outside request (the runner's `waitWhenIdle`). @default false */
+	readonly waitWhenIdle?: boolean;
 	/**
 	 * The API server's own families (`process_*` before vLLM's, `http_*` after): `simulated` derives
 	 * them from the simulated requests (`generate`); `{readProcess}` reads a real process and leaves
@@ -65,6 +67,7 @@ export class Session implements LiveSession {
 		this.runner = new Runner(this.built.simulation, {
 			...(options.speed === undefined ? {} : {speed: options.speed}),
 			...(options.durationS === undefined ? {} : {durationS: options.durationS}),
+			...(options.waitWhenIdle === undefined ? {} : {waitWhenIdle: options.waitWhenIdle}),
 		});
 		const s = config.scheduler;
 		this.info = {

@@ -142,8 +142,22 @@ export class Simulation {
 		};
 	}
 
-	/** Run every event at or before `untilS`, then set the clock to `untilS`. */
-	runUntil(untilS: number): void {
+	/**
+	 * True when nothing but log ticks is to come: no step in flight, no arrival or fault due. Only
+	 * something from outside ({@link submit}) can change that.
+	 */
+	get idle(): boolean {
+		for (const engine of this.engines) if (engine.busy) return false;
+		if (this.#faults !== undefined && this.#faults.nextEventAt() !== Number.POSITIVE_INFINITY) return false;
+		return this.#queuesFull() || this.#source.peekArrivalAt() === Number.POSITIVE_INFINITY;
+	}
+
+	/**
+	 * Run every event at or before `untilS`, then set the clock to `untilS`. With `stopWhenIdle`,
+	 * stop as soon as the simulation is {@link idle} instead, the clock left at the last event:
+	 * an idle simulation has nothing to simulate, and log ticks alone do not move it.
+	 */
+	runUntil(untilS: number, options: {stopWhenIdle?: boolean} = {}): void {
 		if (!this.#initialized) this.#initialize();
 		const engines = this.engines;
 		for (;;) {
@@ -152,6 +166,8 @@ export class Simulation {
 			// Arrivals the queues have no room for wait in the source: they are not events.
 			const nextArrival = this.#queuesFull() ? Number.POSITIVE_INFINITY : this.#source.peekArrivalAt();
 			const nextFault = this.#faults === undefined ? Number.POSITIVE_INFINITY : this.#faults.nextEventAt();
+			// Idle (nothing but log ticks to come): the clock stays at the last event.
+			if (options.stopWhenIdle === true && Math.min(nextCompletion, nextArrival, nextFault) === Number.POSITIVE_INFINITY) return;
 			const t = Math.min(nextCompletion, nextArrival, this.#nextTickAt, nextFault);
 			if (t > untilS) break;
 			this.#now = t;

@@ -102,4 +102,28 @@ describe('specsim serve (the command)', () => {
 		served.signal();
 		expect(await served.exit).toBe(0);
 	});
+
+	it('--speed max with no traffic: the virtual clock waits for the next client instead of racing ahead', async () => {
+		const run = startServe(['--port', '0', '--speed', 'max']);
+		const [, baseUrl] = await waitFor(() => SERVING.exec(run.stderr()) ?? undefined);
+		// `created` is the virtual clock's time (from 2026-01-01T00:00:00Z) in whole seconds.
+		const created = async (): Promise<number> =>
+			((await (await fetch(`${baseUrl}/v1/models`)).json()) as {data: {created: number}[]}).data[0]!.created;
+		const origin = Date.UTC(2026, 0, 1) / 1000;
+		const idle = (): Promise<void> => new Promise(resolve => setTimeout(resolve, 300));
+		await idle();
+		expect(await created()).toBe(origin);
+		// The engine announced itself at start all the same.
+		expect(run.stdout()).toContain('Engine 000: vllm cache_config_info with initialization after num_gpu_blocks is:');
+		const client = new OpenAI({baseURL: `${baseUrl}/v1`, apiKey: 'unused', maxRetries: 0});
+		const out = await client.completions.create({model: 'meta-llama/Llama-3.1-8B-Instruct', prompt: 'hi', max_tokens: 20});
+		expect(out.usage!.completion_tokens).toBe(20);
+		// Twenty tokens take well under a virtual second; then the clock stops again.
+		expect(await created()).toBe(origin);
+		await idle();
+		expect(await created()).toBe(origin);
+		await waitFor(() => (run.hasSignalHandler() ? true : undefined));
+		run.signal();
+		expect(await run.exit).toBe(0);
+	});
 });

@@ -25,7 +25,7 @@ export async function startServe(options: StartOptions = {}): Promise<Running> {
 		seed: options.seed ?? '0',
 		...(options.prefixCaching === undefined ? {} : {enablePrefixCaching: options.prefixCaching}),
 	});
-	const session = new Session(resolved.config, {seed: resolved.seed, speed: options.speed ?? 'max', traceLines: []});
+	const session = new Session(resolved.config, {seed: resolved.seed, speed: options.speed ?? 'max', waitWhenIdle: true, traceLines: []});
 	const server = await startOpenAiServer(session, {port: 0, servedModelNames: [MODEL], modelPath: MODEL, ...options});
 	const done = session.runner.run();
 	const client = new OpenAI({baseURL: `${server.baseUrl}/v1`, apiKey: options.apiKey ?? 'unused', maxRetries: 0});

@@ -86,7 +86,14 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		// Without background traffic the engine sees only the clients: an empty trace is the source.
 		const session = buildChecked(
 			resolved,
-			() => new Session(config, {seed: resolved.seed, speed, server: {readProcess: readProcessStats}, ...(background > 0 ? {} : {traceLines: []})}),
+			() =>
+				new Session(config, {
+					seed: resolved.seed,
+					speed,
+					waitWhenIdle: true,
+					server: {readProcess: readProcessStats},
+					...(background > 0 ? {} : {traceLines: []}),
+				}),
 		);
 		if (flags.perRequestSpecDecodeMetrics !== 'none' && !session.info.speculative)
 			throw new UserError('--per-request-spec-decode-metrics requires speculative decoding to be enabled (via --speculative-config).');
