@@ -158,7 +158,7 @@ async function runHeadless(session: Session, flags: RunFlags, output: Output, en
 export async function runDashboard(
 	startDashboard: typeof import('../../ui/start-dashboard.js').startDashboard,
 	session: Session,
-	server: MetricsServer | undefined,
+	server: Pick<MetricsServer, 'metricsUrl'> | undefined,
 	env: RunEnvironment,
 ): Promise<void> {
 	const dashboard = startDashboard(session, {

@@ -119,7 +119,8 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 			if (dashboard) {
 				// Ink and React load only for the dashboard.
 				const ui = await import('../../ui/start-dashboard.js');
-				await runDashboard(ui.startDashboard, session, undefined, env);
+				// The dashboard's header shows where /metrics is: the API server serves it.
+				await runDashboard(ui.startDashboard, session, {metricsUrl: `${server.baseUrl}/metrics`}, env);
 			} else {
 				const format = config.logging.format;
 				session.subscribe({
