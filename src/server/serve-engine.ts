@@ -245,6 +245,8 @@ export class ServeEngine {
 	abort(generation: LiveGeneration): void {
 		if (generation.result !== undefined) return;
 		this.#live.delete(generation.request);
+		// The abort happens at the wall clock's virtual time, as an arrival does.
+		this.session.runner.catchUp();
 		this.session.built.simulation.abort(generation.request);
 		this.session.runner.wake();
 		generation.finish('abort');
