@@ -205,4 +205,39 @@ describe('specsim serve: streaming through the openai SDK', () => {
 		expect(tokens).toBeLessThan(3000);
 		expect(chunks.at(-1)!.usage).toEqual({prompt_tokens: 1, total_tokens: 1 + tokens, completion_tokens: tokens});
 	});
+
+	it('chat with n=2: a role chunk per choice first, then each choice streams and finishes once', async () => {
+		const {client} = await startServe();
+		const stream = await client.chat.completions.create({
+			model: MODEL,
+			messages: [{role: 'user', content: 'two answers'}],
+			max_tokens: 20,
+			n: 2,
+			stream: true,
+		});
+		const chunks: OpenAI.ChatCompletionChunk[] = [];
+		for await (const chunk of stream) chunks.push(chunk);
+		expect(chunks.slice(0, 2).map(c => c.choices[0])).toEqual([
+			{index: 0, delta: {role: 'assistant', content: ''}, logprobs: null, finish_reason: null},
+			{index: 1, delta: {role: 'assistant', content: ''}, logprobs: null, finish_reason: null},
+		]);
+		for (const index of [0, 1]) {
+			const mine = chunks.slice(2).filter(c => c.choices[0]!.index === index);
+			expect(mine.length).toBeGreaterThan(1);
+			expect(mine.filter(c => c.choices[0]!.finish_reason !== null).map(c => c.choices[0]!.finish_reason)).toEqual(['length']);
+			expect(encode(mine.map(c => c.choices[0]!.delta.content).join(''))).toHaveLength(20);
+		}
+	});
+
+	it('a bad streaming request is refused before the stream starts, with the error as JSON', async () => {
+		const {client} = await startServe();
+		await expect(client.chat.completions.create({model: 'nope', messages: [{role: 'user', content: 'x'}], stream: true})).rejects.toMatchObject({
+			status: 404,
+			error: {message: 'The model `nope` does not exist.'},
+		});
+		await expect(client.completions.create({model: MODEL, prompt: 'x', max_tokens: 0, stream: true})).rejects.toMatchObject({
+			status: 400,
+			error: {param: 'max_tokens'},
+		});
+	});
 });
