@@ -129,6 +129,7 @@ class SpecDecodingProm:
 WAITING_REASONS = ['capacity', 'deferred']
 SLEEP_STATES = ['awake', 'weights_offloaded', 'discard_all']
 PROMPT_SOURCES = ['local_compute', 'local_cache_hit', 'external_kv_transfer']
+KV_CACHE_RESIDENCY_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800]
 ITERATION_TOKENS_BUCKETS = [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384]
 CACHE_CONFIG = {'block_size': '16', 'gpu_memory_utilization': '0.9', 'enable_prefix_caching': 'True', 'num_gpu_blocks': '2048'}
 
@@ -138,7 +139,7 @@ class CoreProm:
     vLLM's order with its HELP texts and buckets; labelled children created reason-major across
     engines, as vLLM's loops do. See docs/vllm-metrics.md."""
 
-    def __init__(self, registry, model_name, engines, max_model_len):
+    def __init__(self, registry, model_name, engines, max_model_len, kv_cache_metrics=False):
         self.engines = [str(e) for e in engines]
         model = model_name
 
@@ -205,6 +206,17 @@ class CoreProm:
         self.h_decode = hist('vllm:request_decode_time_seconds', 'Histogram of time spent in DECODE phase for request.', REQUEST_LATENCY_BUCKETS)
         self.h_kv_computed = hist('vllm:request_prefill_kv_computed_tokens',
                                   'Histogram of new KV tokens computed during prefill (excluding cached tokens).', tok)
+        if kv_cache_metrics:  # --kv-cache-metrics
+            self.h_kv_lifetime = hist('vllm:kv_block_lifetime_seconds',
+                                      'Histogram of KV cache block lifetime from allocation to eviction. '
+                                      'Sampled metrics (controlled by --kv-cache-metrics-sample).', KV_CACHE_RESIDENCY_BUCKETS)
+            self.h_kv_idle = hist('vllm:kv_block_idle_before_evict_seconds',
+                                  'Histogram of idle time before KV cache block eviction. '
+                                  'Sampled metrics (controlled by --kv-cache-metrics-sample).', KV_CACHE_RESIDENCY_BUCKETS)
+            self.h_kv_reuse_gap = hist('vllm:kv_block_reuse_gap_seconds',
+                                       'Histogram of time gaps between consecutive KV cache block accesses. '
+                                       'Only the most recent accesses are recorded (ring buffer). '
+                                       'Sampled metrics (controlled by --kv-cache-metrics-sample).', KV_CACHE_RESIDENCY_BUCKETS)
         info = Gauge('vllm:cache_config_info', 'Information of the LLMEngine CacheConfig', list(dict(CACHE_CONFIG, engine='').keys()),
                      registry=registry)
         for e in self.engines:
@@ -303,6 +315,23 @@ def two_engines_k3():
         core.queue('1', 1, 0, 0.0625)
         core.generation['1'].inc(5)
         core.h_iter['1'].observe(5)
+    return registry
+
+
+# test/golden/prometheus-client.test.ts: sampled KV block evictions (lifetime, idle, reuse gaps).
+KV_EVICTIONS = [(9.0, 3.0, (2.0, 3.0)), (0.0004, 0.0004, ()), (1800.0, 1799.5, (0.25, 0.5, 600.0)), (2500.0, 0.001, (2499.0,))]
+
+
+def kv_residency():
+    """One engine with --kv-cache-metrics: what PrometheusStatLogger.record observes for each KVCacheEvictionEvent."""
+    registry = CollectorRegistry()
+    with frozen_clock(CREATED_S):
+        core = CoreProm(registry, 'sim-model', [0], max_model_len=1000, kv_cache_metrics=True)
+        for lifetime, idle, gaps in KV_EVICTIONS:
+            core.h_kv_lifetime['0'].observe(lifetime)
+            core.h_kv_idle['0'].observe(idle)
+            for gap in gaps:
+                core.h_kv_reuse_gap['0'].observe(gap)
     return registry
 
 
@@ -436,6 +465,7 @@ GOLDEN = {
     'spec-k3-scrapes.om': lambda: openmetrics(spec_k3_scrapes()),
     'api-server.prom': lambda: generate_text(api_server()),
     'api-server.om': lambda: openmetrics(api_server()),
+    'kv-residency.prom': lambda: generate_text(kv_residency()),
 }
 
 

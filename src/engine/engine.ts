@@ -227,6 +227,7 @@ export class Engine {
 		const k = this.scheduler.numSpecTokens;
 		// The step's stats are sized for the k it drafts with (a live change applies here, at a step boundary).
 		if (k > 0 && k !== this.#stats.numSpecTokens) this.#stats = new SpecDecodingStats(k);
+		if (this.kv.residency !== undefined) this.kv.residency.now = startAt;
 		this.scheduler.schedule(plan, startAt);
 		this.outcome.numPreemptions = plan.numPreempted;
 		this.outcome.prefixCache.reset();

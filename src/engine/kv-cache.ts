@@ -1,3 +1,4 @@
+import type {KvBlockResidency} from './kv-block-residency.js';
 import type {SimRequest} from './request.js';
 
 /**
@@ -40,6 +41,8 @@ export class KvCache {
 	/** Scratch for a lookup's hit blocks. */
 	#hits: Int32Array;
 	#numHits = 0;
+	/** `--kv-cache-metrics`: sampled block residency, told of allocations, hits and resets; none when off. */
+	residency: KvBlockResidency | undefined;
 
 	constructor(numBlocks: number, blockSize: number, enablePrefixCaching = false) {
 		if (!Number.isInteger(numBlocks) || numBlocks < 1) throw new RangeError(`numKvBlocks must be a positive integer, got ${numBlocks}`);
@@ -137,6 +140,7 @@ export class KvCache {
 			if (this.#refCount[block] === 0) this.#unlink(block);
 			this.#refCount[block]! += 1;
 			table.push(block);
+			this.residency?.onAccessed(block);
 		}
 		if (numHits > 0) {
 			request.numHashedBlocks = numHits;
@@ -156,6 +160,7 @@ export class KvCache {
 		if (this.usedBlocks > 0) return false;
 		this.#hash.fill(Number.NaN);
 		this.#cached = new BlockHashTable(this.numBlocks);
+		this.residency?.reset();
 		return true;
 	}
 
@@ -225,6 +230,7 @@ export class KvCache {
 			this.#hash[block] = Number.NaN;
 		}
 		this.#refCount[block] = 1;
+		this.residency?.onAllocated(block);
 		return block;
 	}
 

@@ -14,6 +14,7 @@ import {createTraceSource} from '../engine/workload/trace.js';
 import {EngineStatsLogging} from '../metrics/log/engine-stats-logging.js';
 import {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
 import {INTER_TOKEN_LATENCY_BUCKETS, REQUEST_LATENCY_BUCKETS, TIME_TO_FIRST_TOKEN_BUCKETS, build125Buckets} from '../metrics/stats/vllm-buckets.js';
+import {KvBlockResidency} from '../engine/kv-block-residency.js';
 import {createRng, type Rng} from '../rng/rng.js';
 import {atPath, ConfigError} from '../util/config-error.js';
 import {createAcceptanceModel} from '../speculative/acceptance/model.js';
@@ -35,6 +36,11 @@ export type BuildOptions = {
 	readonly speculationOff?: boolean;
 	/** Virtual start time. @default 0 */
 	readonly startS?: number;
+	/**
+	 * vLLM's `--kv-cache-metrics` with this `--kv-cache-metrics-sample` rate in (0, 1]: track sampled
+	 * KV blocks' residency (each engine draws from its own `kv-cache-metrics` stream). Omitted: off.
+	 */
+	readonly kvCacheMetricsSample?: number;
 };
 
 /** A simulation wired from a configuration, with handles on its parts. */
@@ -149,6 +155,10 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 					),
 			),
 		);
+		if (options.kvCacheMetricsSample !== undefined) {
+			const kv = engines.at(-1)!.kv;
+			kv.residency = new KvBlockResidency(kv.numBlocks, options.kvCacheMetricsSample, rng.fork('kv-cache-metrics'), kv.enablePrefixCaching);
+		}
 		metrics.push(new EngineMetrics(i, Math.max(1, k), bounds, startS));
 		loggers.push(new SpecDecodingLogging({numSpecTokens: Math.max(1, k), format: config.logging.format, startS}));
 		engineLoggers.push(new EngineStatsLogging({engineIndex: i, format: config.logging.format, startS}));

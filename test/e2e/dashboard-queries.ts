@@ -130,11 +130,10 @@ export const KV_CACHE: Dashboard = {
 		{panel: 'Prompt and computed tokens per request: prompt tokens', expr: mean('vllm:request_prompt_tokens', SEL_E)},
 		{panel: 'Prompt and computed tokens per request: computed tokens', expr: mean('vllm:request_prefill_kv_computed_tokens', SEL_E)},
 		...cacheHitRates(SEL_E),
-		...unsimulated('KV block residency: the vllm:kv_block_* histograms exist only with --kv-cache-metrics, which specsim does not simulate', [
-			...percentiles('Block lifetime', 'vllm:kv_block_lifetime_seconds', undefined, SEL_E),
-			...percentiles('Idle time before eviction', 'vllm:kv_block_idle_before_evict_seconds', undefined, SEL_E),
-			...percentiles('Block reuse gap', 'vllm:kv_block_reuse_gap_seconds', undefined, SEL_E),
-		]),
+		// KV block residency: the e2e dataset and live run enable --kv-cache-metrics.
+		...percentiles('Block lifetime', 'vllm:kv_block_lifetime_seconds', undefined, SEL_E),
+		...percentiles('Idle time before eviction', 'vllm:kv_block_idle_before_evict_seconds', undefined, SEL_E),
+		...percentiles('Block reuse gap', 'vllm:kv_block_reuse_gap_seconds', undefined, SEL_E),
 		...unsimulated('KV connectors: specsim simulates no --kv-transfer-config', [
 			{
 				panel: 'External prefix cache hit rate',

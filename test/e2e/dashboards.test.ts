@@ -56,10 +56,16 @@ beforeAll(async () => {
 		new Date(startMs).toISOString(),
 		'--error-rate',
 		'0.03',
+		// Every block tracked, so the KV block residency row has observations within the dataset.
+		'--kv-cache-metrics',
+		'--kv-cache-metrics-sample',
+		'1',
 	]);
 	run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dataset, 'metrics.om'), join(dir, 'data')]);
 
-	sim = spawn(process.execPath, [CLI, 'run', '--headless', '--speed', '20', '--port', '0'], {stdio: ['ignore', 'ignore', 'pipe']});
+	sim = spawn(process.execPath, [CLI, 'run', '--headless', '--speed', '20', '--port', '0', '--kv-cache-metrics', '--kv-cache-metrics-sample', '1'], {
+		stdio: ['ignore', 'ignore', 'pipe'],
+	});
 	sim.stderr!.setEncoding('utf8').on('data', (chunk: string) => (simStderr += chunk));
 	let simPort = 0;
 	await until(
@@ -189,6 +195,12 @@ describe('the dashboards vLLM ships, on specsim', () => {
 		const rate = await value(substitute(success.expr, '1m'));
 		expect(rate).toBeGreaterThan(0.9);
 		expect(rate).toBeLessThan(1);
+	});
+
+	it('the KV block residency histograms hold sampled evictions of the simulated cache in the dataset (--kv-cache-metrics)', async () => {
+		const reply = await query('sum(vllm:kv_block_lifetime_seconds_count)', datasetEndS);
+		if (reply.status !== 'success') throw new Error(`${reply.errorType}: ${reply.error}`);
+		expect(Number(reply.data.result[0]?.value[1] ?? 0)).toBeGreaterThan(0);
 	});
 
 	it('Service Status reads the engine as up (Online = 2) in both', async () => {

@@ -1,3 +1,4 @@
+import {addMetricsFlags, type MetricsFlags, parseMetricsFlags} from '../metrics-flags.js';
 import {mkdir, mkdtemp, readdir, rename, rm, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import cliProgress from 'cli-progress';
@@ -21,16 +22,17 @@ import {addSimOptions, buildChecked, parseDurationFlag, parseStartFlag, resolveS
 import {VERSION} from '../version.js';
 import {type RunEnvironment, signalExitCode} from './run.js';
 
-type GenerateFlags = SimFlags & {
-	out: string;
-	duration: string;
-	scrapeInterval: string;
-	start?: string;
-	force: boolean;
-	created: boolean;
-	showHiddenMetrics?: boolean;
-	logPrefixPid?: string;
-};
+type GenerateFlags = SimFlags &
+	MetricsFlags & {
+		out: string;
+		duration: string;
+		scrapeInterval: string;
+		start?: string;
+		force: boolean;
+		created: boolean;
+		showHiddenMetrics?: boolean;
+		logPrefixPid?: string;
+	};
 
 /** What a dataset holds; `summary.json` is renamed into place last, so its presence marks a complete dataset. */
 export const DATASET_FILES = ['events.jsonl', 'requests.jsonl', 'vllm.log', 'metrics.om', 'metrics.prom', 'summary.json'] as const;
@@ -52,6 +54,7 @@ export function registerGenerate(program: Command, output: Output, env: RunEnvir
 		.option('--no-created', 'omit the _created companion series (as vLLM with PROMETHEUS_MULTIPROC_DIR)')
 		.option('--show-hidden-metrics', "also expose vLLM's deprecated metric families (--show-hidden-metrics-for-version)")
 		.option('--log-prefix-pid <pid>', 'prefix vllm.log lines with (APIServer pid=N), as vllm serve prints them');
+	addMetricsFlags(command);
 	addSimOptions(command).action(async (flags: GenerateFlags) => {
 		await generate(flags, output, env);
 	});
@@ -76,6 +79,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 				server: 'simulated',
 				createdSeries: flags.created,
 				showHiddenMetrics: flags.showHiddenMetrics === true,
+				...parseMetricsFlags(flags),
 				...(traceLines ? {traceLines} : {}),
 			}),
 	);

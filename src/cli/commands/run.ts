@@ -6,6 +6,7 @@ import {startMetricsServer, type MetricsServer} from '../../server/metrics-serve
 import {readProcessStats} from '../../server/process-stats.js';
 import {formatSummaryJson} from '../../output/summary-json.js';
 import {summarize} from '../../sim/summary.js';
+import {addMetricsFlags, type MetricsFlags, parseMetricsFlags} from '../metrics-flags.js';
 import {UserError} from '../../util/user-error.js';
 import {formatSummary} from '../format-summary.js';
 import type {Output} from '../options.js';
@@ -20,23 +21,24 @@ import {
 	type SimFlags,
 } from '../sim-options.js';
 
-export type RunFlags = SimFlags & {
-	headless: boolean;
-	speed: string;
-	duration?: string;
-	json: boolean;
-	start?: string;
-	host: string;
-	port: string;
-	/** False with `--no-server`. */
-	server: boolean;
-	/** False with `--no-created`. */
-	created: boolean;
-	/** `--show-hidden-metrics`. */
-	showHiddenMetrics?: boolean;
-	/** `--log-prefix-pid N`. */
-	logPrefixPid?: string;
-};
+export type RunFlags = SimFlags &
+	MetricsFlags & {
+		headless: boolean;
+		speed: string;
+		duration?: string;
+		json: boolean;
+		start?: string;
+		host: string;
+		port: string;
+		/** False with `--no-server`. */
+		server: boolean;
+		/** False with `--no-created`. */
+		created: boolean;
+		/** `--show-hidden-metrics`. */
+		showHiddenMetrics?: boolean;
+		/** `--log-prefix-pid N`. */
+		logPrefixPid?: string;
+	};
 
 /** How `run` reaches the terminal: whether stdout is a TTY, and the signals that stop it. */
 export type RunEnvironment = {
@@ -74,6 +76,7 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 		.option('--no-created', 'omit the _created companion series (as vLLM with PROMETHEUS_MULTIPROC_DIR)')
 		.option('--show-hidden-metrics', "also expose vLLM's deprecated metric families (--show-hidden-metrics-for-version)")
 		.option('--log-prefix-pid <pid>', 'prefix log lines with (APIServer pid=N), as vllm serve prints them');
+	addMetricsFlags(command);
 	addSimOptions(command).action(async (flags: RunFlags) => {
 		const port = parsePort(flags.port);
 		const session = await createSession(flags);
@@ -119,6 +122,7 @@ export async function createSession(flags: RunFlags): Promise<Session> {
 				server: {readProcess: readProcessStats},
 				createdSeries: flags.created,
 				showHiddenMetrics: flags.showHiddenMetrics === true,
+				...parseMetricsFlags(flags),
 				...(traceLines ? {traceLines} : {}),
 				speed: parseSpeed(flags.speed),
 				...(flags.duration === undefined ? {} : {durationS: parseDurationFlag(flags.duration, '--duration')}),

@@ -54,9 +54,13 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 				engine: engine.index,
 				maxModelLen,
 				showHiddenMetrics: options.showHiddenMetrics ?? false,
+				kvCacheMetrics: engine.kv.residency !== undefined,
 				cacheConfigInfo: info,
 			}),
 		);
+		// vLLM drains the sampled evictions into the histograms with each SchedulerStats; here they go straight in.
+		const c = core.at(-1)!;
+		if (engine.kv.residency !== undefined) engine.kv.residency.sink = (lifetime, idle, gaps, n) => c.observeKvBlockEviction(lifetime, idle, gaps, n);
 		// A registry attached while an engine sleeps (a restart) starts with the engine's state, not awake.
 		if (engine.sleepLevel > 0) core.at(-1)!.setSleepState(1, engine.sleepLevel);
 	}
@@ -96,6 +100,9 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 		ensurePositions(k: number): void {
 			for (const s of spec) s.ensurePositions(k);
 		},
-		detach: unsubscribe,
+		detach(): void {
+			unsubscribe();
+			for (const engine of built.engines) if (engine.kv.residency !== undefined) engine.kv.residency.sink = undefined;
+		},
 	};
 }

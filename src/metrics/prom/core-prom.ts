@@ -3,6 +3,7 @@ import {FINISH_REASONS, type FinishedRequestStats} from '../stats/finished-reque
 import {
 	INTER_TOKEN_LATENCY_BUCKETS,
 	ITERATION_TOKENS_BUCKETS,
+	KV_CACHE_RESIDENCY_BUCKETS,
 	REQUEST_LATENCY_BUCKETS,
 	REQUEST_PARAMS_N_BUCKETS,
 	TIME_TO_FIRST_TOKEN_BUCKETS,
@@ -162,7 +163,27 @@ export const CORE_FAMILIES = Object.freeze({
 		help: 'Histogram of new KV tokens computed during prefill (excluding cached tokens).',
 		labelNames: ENGINE_LABELS,
 	},
-} satisfies Record<string, FamilySpec & {hidden?: boolean}>);
+	kvBlockLifetimeSeconds: {
+		name: 'vllm:kv_block_lifetime_seconds',
+		help: 'Histogram of KV cache block lifetime from allocation to eviction. Sampled metrics (controlled by --kv-cache-metrics-sample).',
+		labelNames: ENGINE_LABELS,
+		kvCacheMetrics: true,
+	},
+	kvBlockIdleBeforeEvictSeconds: {
+		name: 'vllm:kv_block_idle_before_evict_seconds',
+		help: 'Histogram of idle time before KV cache block eviction. Sampled metrics (controlled by --kv-cache-metrics-sample).',
+		labelNames: ENGINE_LABELS,
+		kvCacheMetrics: true,
+	},
+	kvBlockReuseGapSeconds: {
+		name: 'vllm:kv_block_reuse_gap_seconds',
+		help:
+			'Histogram of time gaps between consecutive KV cache block accesses. Only the most recent accesses are recorded ' +
+			'(ring buffer). Sampled metrics (controlled by --kv-cache-metrics-sample).',
+		labelNames: ENGINE_LABELS,
+		kvCacheMetrics: true,
+	},
+} satisfies Record<string, FamilySpec & {hidden?: boolean; kvCacheMetrics?: boolean}>);
 
 /** `vllm:cache_config_info`'s name and HELP (`PrometheusStatLogger.log_metrics_info`). */
 export const CACHE_CONFIG_INFO = Object.freeze({name: 'vllm:cache_config_info', help: 'Information of the LLMEngine CacheConfig'});
@@ -190,6 +211,8 @@ export type CorePromOptions = {
 	readonly finishReasons?: readonly string[];
 	/** vLLM's `--show-hidden-metrics-for-version`: also expose the deprecated families. @default false */
 	readonly showHiddenMetrics?: boolean;
+	/** vLLM's `--kv-cache-metrics`: also expose the `vllm:kv_block_*_seconds` residency histograms. @default false */
+	readonly kvCacheMetrics?: boolean;
 	/**
 	 * `CacheConfig.metrics_info()`: the labels (without `engine`, which is appended last, as vLLM
 	 * does) of `vllm:cache_config_info`. Omitted: no info gauge (vLLM creates it when the engine has
@@ -226,6 +249,11 @@ export type CoreProm = {
 	observeInterTokenLatency(seconds: number, count?: number): void;
 	/** A finished request, as `PrometheusStatLogger.record` handles `finished_requests`. */
 	finishRequest(request: Readonly<FinishedRequestStats>): void;
+	/**
+	 * One `KVCacheEvictionEvent` of a sampled block (lifetime, idle time, reuse gaps
+	 * `gaps[0..numGaps)`); a no-op without `kvCacheMetrics`.
+	 */
+	observeKvBlockEviction(lifetimeS: number, idleS: number, gaps: ArrayLike<number>, numGaps: number): void;
 };
 
 // Gauge buffer: [running, waiting, capacity, deferred, awake, weights_offloaded, discard_all, kvUsage, gpuCacheUsage, info].
@@ -320,6 +348,14 @@ export function createCoreProm(options: CorePromOptions): CoreProm {
 		decode: h(c.requestDecodeTimeSeconds, REQUEST_LATENCY_BUCKETS),
 		prefillKvComputed: h(c.requestPrefillKvComputedTokens, tokenBuckets),
 	};
+	const residency =
+		options.kvCacheMetrics === true
+			? {
+					lifetime: h(c.kvBlockLifetimeSeconds, KV_CACHE_RESIDENCY_BUCKETS),
+					idle: h(c.kvBlockIdleBeforeEvictSeconds, KV_CACHE_RESIDENCY_BUCKETS),
+					reuseGap: h(c.kvBlockReuseGapSeconds, KV_CACHE_RESIDENCY_BUCKETS),
+				}
+			: undefined;
 	const infoLabels = options.cacheConfigInfo === undefined ? undefined : {...options.cacheConfigInfo, engine};
 	const info = infoLabels === undefined ? undefined : gaugeFamily(registry, {...CACHE_CONFIG_INFO, labelNames: Object.keys(infoLabels)});
 
@@ -363,6 +399,9 @@ export function createCoreProm(options: CorePromOptions): CoreProm {
 	const prefillChild = child(histograms.prefill);
 	const decodeChild = child(histograms.decode);
 	const prefillKvComputedChild = child(histograms.prefillKvComputed);
+	const lifetimeChild = residency ? child(residency.lifetime) : undefined;
+	const idleChild = residency ? child(residency.idle) : undefined;
+	const reuseGapChild = residency ? child(residency.reuseGap) : undefined;
 	if (info && infoLabels) addGaugeSlot(info, infoLabels, gauges, G_INFO);
 
 	return {
@@ -452,6 +491,14 @@ export function createCoreProm(options: CorePromOptions): CoreProm {
 			generationTokensChild.observe(r.numGenerationTokens);
 			if (r.progress === 2) requestTpotChild.observe(r.meanTimePerOutputToken);
 			if (r.maxTokensParam > 0) paramsMaxTokensChild.observe(r.maxTokensParam);
+		},
+		observeKvBlockEviction(lifetimeS: number, idleS: number, gaps: ArrayLike<number>, numGaps: number): void {
+			if (lifetimeChild === undefined || idleChild === undefined || reuseGapChild === undefined) return;
+			checkNonNegative('lifetime', lifetimeS);
+			checkNonNegative('idle', idleS);
+			lifetimeChild.observe(lifetimeS);
+			idleChild.observe(idleS);
+			for (let i = 0; i < numGaps; i++) reuseGapChild.observe(gaps[i]!);
 		},
 	};
 }

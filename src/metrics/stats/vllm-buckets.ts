@@ -43,3 +43,8 @@ export const ITERATION_TOKENS_BUCKETS: readonly number[] = Object.freeze([1, 8, 
 
 /** `vllm:request_params_n`. */
 export const REQUEST_PARAMS_N_BUCKETS: readonly number[] = Object.freeze([1, 2, 5, 10, 20]);
+
+/** `vllm:kv_block_*_seconds` (`kv_cache_residency_buckets`, only with `--kv-cache-metrics`). */
+export const KV_CACHE_RESIDENCY_BUCKETS: readonly number[] = Object.freeze([
+	0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800,
+]);
