@@ -44,6 +44,15 @@ beforeAll(async () => {
 	const startMs = Math.floor(Date.now() / 1000 - 3600 - DATASET_S) * 1000;
 	datasetEndS = startMs / 1000 + DATASET_S;
 	const dataset = join(dir, 'dataset');
+	// The default preset with multi-turn conversations (they resend their history: prefix-cache hits)
+	// and a 4096-block KV cache that cycles within a minute, so that sampled blocks are hit, evicted
+	// and reported (the KV block residency row) in the dataset and in the live run alike.
+	const preset = JSON.parse(readFileSync(new URL('../../presets/llama-3.1-8b-eagle3-multi-turn.json', import.meta.url), 'utf8')) as {
+		scheduler: Record<string, unknown>;
+	};
+	preset.scheduler['numKvBlocks'] = 4096;
+	const presetFile = join(dir, 'preset.json');
+	writeFileSync(presetFile, JSON.stringify(preset));
 	// 3% of requests end with an error (faults): the error and 5xx panels show them.
 	run(process.execPath, [
 		CLI,
@@ -54,6 +63,8 @@ beforeAll(async () => {
 		`${DATASET_S}s`,
 		'--start',
 		new Date(startMs).toISOString(),
+		'--preset',
+		presetFile,
 		'--error-rate',
 		'0.03',
 		// Every block tracked, so the KV block residency row has observations within the dataset.
@@ -63,9 +74,13 @@ beforeAll(async () => {
 	]);
 	run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dataset, 'metrics.om'), join(dir, 'data')]);
 
-	sim = spawn(process.execPath, [CLI, 'run', '--headless', '--speed', '20', '--port', '0', '--kv-cache-metrics', '--kv-cache-metrics-sample', '1'], {
-		stdio: ['ignore', 'ignore', 'pipe'],
-	});
+	sim = spawn(
+		process.execPath,
+		[CLI, 'run', '--headless', '--speed', '20', '--port', '0', '--preset', presetFile, '--kv-cache-metrics', '--kv-cache-metrics-sample', '1'],
+		{
+			stdio: ['ignore', 'ignore', 'pipe'],
+		},
+	);
 	sim.stderr!.setEncoding('utf8').on('data', (chunk: string) => (simStderr += chunk));
 	let simPort = 0;
 	await until(
