@@ -45,12 +45,12 @@ beforeAll(async () => {
 	datasetEndS = startMs / 1000 + DATASET_S;
 	const dataset = join(dir, 'dataset');
 	// The default preset with multi-turn conversations (they resend their history: prefix-cache hits)
-	// and a 4096-block KV cache that cycles within a minute, so that sampled blocks are hit, evicted
+	// and a 2048-block KV cache that cycles within a virtual minute, so that sampled blocks are hit, evicted
 	// and reported (the KV block residency row) in the dataset and in the live run alike.
 	const preset = JSON.parse(readFileSync(new URL('../../presets/llama-3.1-8b-eagle3-multi-turn.json', import.meta.url), 'utf8')) as {
 		scheduler: Record<string, unknown>;
 	};
-	preset.scheduler['numKvBlocks'] = 4096;
+	preset.scheduler['numKvBlocks'] = 2048;
 	const presetFile = join(dir, 'preset.json');
 	writeFileSync(presetFile, JSON.stringify(preset));
 	// 3% of requests end with an error (faults): the error and 5xx panels show them.
@@ -129,6 +129,11 @@ beforeAll(async () => {
 			await (await fetch(`http://127.0.0.1:${simPort}/`)).text();
 			const reply = await query('count_over_time(up{job="specsim"}[1m])', Date.now() / 1000);
 			expect(reply.status === 'success' && Number(reply.data.result[0]?.value[1] ?? 0)).toBeGreaterThanOrEqual(10);
+			// Sampled blocks are only reported once the cache has cycled (virtual time; later on a loaded machine).
+			for (const family of ['vllm:kv_block_lifetime_seconds_count', 'vllm:kv_block_reuse_gap_seconds_count']) {
+				const evictions = await query(`sum(rate(${family}{job="specsim"}[1m]))`, Date.now() / 1000 - 2);
+				expect(evictions.status === 'success' && Number(evictions.data.result[0]?.value[1] ?? 0), family).toBeGreaterThan(0);
+			}
 		},
 		() => simStderr,
 	);
