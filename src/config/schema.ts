@@ -144,6 +144,7 @@ export const draftCostSchema = z.union([
 		bytesPerParam: positive,
 		kvBytesPerToken: nonNegative.optional(),
 		passOverheadS: nonNegative.optional(),
+		stepOverheadS: nonNegative.optional(),
 		source,
 	}),
 	z.strictObject({
@@ -152,11 +153,18 @@ export const draftCostSchema = z.union([
 		headParamsFraction: z.number().gt(0).max(1).optional(),
 		numLayers: positiveInt.optional(),
 		passOverheadS: nonNegative.optional(),
+		stepOverheadS: nonNegative.optional(),
 		activeParams: positive.optional(),
 		moe: z.strictObject({numExperts: positiveInt, expertsPerToken: positiveInt, expertParams: positive}).optional(),
 		source,
 	}),
-	z.strictObject({kind: z.literal('parallel-heads'), headParams: positive, passOverheadS: nonNegative.optional(), source}),
+	z.strictObject({
+		kind: z.literal('parallel-heads'),
+		headParams: positive,
+		passOverheadS: nonNegative.optional(),
+		stepOverheadS: nonNegative.optional(),
+		source,
+	}),
 	z.strictObject({kind: z.literal('cpu'), perTokenS: nonNegative, perRequestS: nonNegative.optional(), source}),
 	z.strictObject({kind: z.literal('ratio'), c: nonNegative, source}),
 ]);

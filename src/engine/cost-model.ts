@@ -62,8 +62,10 @@ export type CostModel = {
  * Draft cost, with `k = draftLength`, `n = numDraftingRequests`, `T = P + D + S` and `passD` the
  * formula above with the drafter's weights, KV and FLOPs:
  * - `none`: 0.
- * - `sequential-model`, `per-token-head`: `k >= 1 ? (T > 0 ? passD(T, C) : 0) + (n > 0 ? (k − 1) × passD(n, C) : 0) : 0`.
- * - `parallel-heads`: `n, k >= 1 ? √((k × headParams × bytesPerParam / B)² + (n × 2 × k × headParams / F)²) : 0`.
+ * - `sequential-model`, `per-token-head`: `k >= 1 ? (T > 0 ? passD(T, C) + o : 0) + (n > 0 ? (k − 1) × (passD(n, C) + o) : 0) : 0`,
+ *   plus `stepOverheadS` once when either pass runs, with `o = passOverheadS`: vLLM's proposer runs
+ *   one pass over every token the target processed, then `k − 1` passes of one token a request.
+ * - `parallel-heads`: `n, k >= 1 ? √((k × headParams × bytesPerParam / B)² + (n × 2 × k × headParams / F)²) + passOverheadS + stepOverheadS : 0`.
  * - `cpu`: `n, k >= 1 ? n × (perRequestS + k × perTokenS) : 0`.
  * - `ratio`: `n, k >= 1 ? k × c × T1` with `T1 = pass(1, 0)`, so at batch 1 a step verifying `k`
  *   drafts takes `T1 × (1 + k·c)` and Leviathan's speedup `(1 + Σ r_i) / (1 + k·c)` follows.

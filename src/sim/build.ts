@@ -322,4 +322,4 @@ function resolveClass(entry: string | WorkloadClassSpec, index: number): Workloa
 	return builtin;
 }
 
-export {DEFAULT_DRAFT_PASS_OVERHEAD_S, defaultDraftCost} from '../engine/cost/draft-defaults.js';
+export {DEFAULT_DRAFT_PASS_OVERHEAD_S, DEFAULT_DRAFT_STEP_OVERHEAD_S, defaultDraftCost} from '../engine/cost/draft-defaults.js';

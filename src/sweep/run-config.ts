@@ -103,7 +103,7 @@ export function runConfiguration(job: RunJob): RunMeasurement {
 	};
 }
 
-/** Batch 1, one decoding request, no context, one draft pass (draftLength 1). */
+/** Batch 1, one decoding request, no context (`costRatio` sets the draft length). */
 const BATCH_ONE: Readonly<StepShape> = {
 	numPrefillTokens: 0,
 	numDecodeRequests: 1,
@@ -116,15 +116,16 @@ const BATCH_ONE: Readonly<StepShape> = {
 /**
  * Leviathan's cost coefficient c for a configuration, from the simulator's own cost model:
  *
- *     c = draftS / (targetS + overheadS)
+ *     c = draftS / (k × (targetS + overheadS))
  *
- * of one step at batch 1 with one token, no context and ONE draft pass (`draftLength` 1).
+ * of one step at batch 1 with one token, no context and the configuration's `k` draft passes.
  * `targetS` is the target's single-token step (`singleTokenStepS`) and `overheadS` the fixed
  * per-step overhead, which a step pays with and without drafting, so `targetS + overheadS` is the
- * whole non-speculative step and `1 + k·c` is the batch-1 step-time ratio of speculation (draft
- * passes cost k× one pass for every draft kind except `cpu`, whose per-request term makes k·c a
- * slight overestimate). With `stepOverheadS` 0 and a `ratio` draft cost this is exactly the
- * configured c. Draft cost: the preset's `speculative.draftCost`, else the method's default.
+ * whole non-speculative step and `1 + k·c` is the batch-1 step-time ratio of speculation at this
+ * `k`. A drafter's costs paid once a step (`stepOverheadS`, `cpu`'s per-request term) are spread
+ * over the `k` passes, so c belongs to this `k`. With `stepOverheadS` 0 and a `ratio` draft cost
+ * this is exactly the configured c. Draft cost: the preset's `speculative.draftCost`, else the
+ * method's default.
  */
 export function costRatio(built: BuiltSimulation): number {
 	const s = built.config.scheduler;
@@ -135,8 +136,9 @@ export function costRatio(built: BuiltSimulation): number {
 		overheadS: s.stepOverheadS,
 		...(built.config.stepTime === undefined ? {} : {fitted: built.config.stepTime}),
 	});
-	const b = cost.breakdown(BATCH_ONE);
-	return b.draftS / (b.targetS + b.overheadS);
+	const k = Math.max(1, built.config.speculative.numSpecTokens);
+	const b = cost.breakdown({...BATCH_ONE, draftLength: k});
+	return b.draftS / (k * (b.targetS + b.overheadS));
 }
 
 /** Linear-interpolation quantile (numpy's default) of unsorted values; null when empty. Sorts in place. */

@@ -243,6 +243,19 @@ describe('draft kinds', () => {
 		expect(b).toBeCloseTo(pass(weightsS + kvS, 4 * perToken) + 2 * pass(weightsS + kvS, perToken), 12);
 	});
 
+	it('passOverheadS is paid once a pass (k times), stepOverheadS once a step whatever k', () => {
+		const head = {kind: 'per-token-head', headParams: 4e8} as const;
+		const plain = build(head);
+		const withOverheads = build({...head, passOverheadS: 7e-4, stepOverheadS: 1.3e-3});
+		for (const k of [1, 2, 4, 7]) {
+			const extra = withOverheads.breakdown(decode(1, k, 100)).draftS - plain.breakdown(decode(1, k, 100)).draftS;
+			expect(extra).toBeCloseTo(1.3e-3 + k * 7e-4, 12);
+		}
+		expect(withOverheads.breakdown(decode(1, 0, 100)).draftS).toBe(0);
+		const medusa = build({kind: 'parallel-heads', headParams: 3e8, passOverheadS: 1e-4, stepOverheadS: 2e-4});
+		expect(medusa.breakdown(decode(1, 4, 0)).draftS).toBeCloseTo(pass((4 * 3e8 * 2) / B, (4 * 2 * 3e8) / F) + 3e-4, 15);
+	});
+
 	it('parallel-heads: one pass over the drafting requests for k heads', () => {
 		const model = build({kind: 'parallel-heads', headParams: 3e8});
 		expect(model.breakdown(decode(1, 4, 0)).draftS).toBeCloseTo(pass((4 * 3e8 * 2) / B, (4 * 2 * 3e8) / F), 15);

@@ -7,7 +7,7 @@ import {buildSimulation} from '../../src/sim/build.js';
  * whose draft cost is a roofline head or model, not a Leviathan `ratio`, which
  * calibration-checks.test.ts checks in closed form): decode tokens per busy second with speculation
  * over the same workload without. The draft cost was derived from these very figures (e.g. the
- * k-sweep preset's `passOverheadS` from its k=2 and k=4 speedups), so this checks the derivation
+ * k-sweep preset's `passOverheadS` and `stepOverheadS` from its speedups at k = 2…7), so this checks the derivation
  * and the engine, not a prediction.
  */
 const TOLERANCE = 0.05;

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {createCostModel} from '../../src/engine/cost-model.js';
 import {BUILTIN_HARDWARE, BUILTIN_MODELS} from '../../src/engine/cost-model.js';
-import {buildSimulation, DEFAULT_DRAFT_PASS_OVERHEAD_S} from '../../src/sim/build.js';
+import {buildSimulation, DEFAULT_DRAFT_PASS_OVERHEAD_S, DEFAULT_DRAFT_STEP_OVERHEAD_S} from '../../src/sim/build.js';
 import {costRatio, quantile, runConfiguration} from '../../src/sweep/run-config.js';
 import {sweepConfig, withK} from './helpers.js';
 
@@ -22,14 +22,26 @@ describe('costRatio', () => {
 		expect(costRatio(buildSimulation(config))).toBeCloseTo((0.1 * t1) / (t1 + 0.002), 14);
 	});
 
-	it("derives c from the method's default draft cost: one head pass (one dense layer and a 32k LM head, plus the fixed pass overhead) over a target step", () => {
-		const config = sweepConfig({scheduler: {stepOverheadS: 0}});
+	it("derives c from the method's default draft cost: one head pass (one dense layer and a 32k LM head, plus the fixed pass overhead and 1/k of the step overhead) over a target step", () => {
+		const config = sweepConfig({scheduler: {stepOverheadS: 0}}); // k = 3
 		const t1 = createCostModel({model: BUILTIN_MODELS['llama-3.1-8b'], hardware: BUILTIN_HARDWARE['h100-sxm']}).singleTokenStepS;
-		// Memory-bound at batch 1 with no context: both passes stream weights, so c = head / params + overhead / T1.
+		// Memory-bound at batch 1 with no context: both passes stream weights, so c = head / params + (pass + step / k) overhead / T1.
 		const head = 12 * 4096 ** 2 + 32_000 * 4096;
-		expect(costRatio(buildSimulation(config))).toBeCloseTo(head / 8_030_261_248 + DEFAULT_DRAFT_PASS_OVERHEAD_S / t1, 12);
+		const overhead = (DEFAULT_DRAFT_PASS_OVERHEAD_S + DEFAULT_DRAFT_STEP_OVERHEAD_S / 3) / t1;
+		expect(costRatio(buildSimulation(config))).toBeCloseTo(head / 8_030_261_248 + overhead, 12);
 		const draftModel = sweepConfig({scheduler: {stepOverheadS: 0}, speculative: {method: 'draft_model'}});
-		expect(costRatio(buildSimulation(draftModel))).toBeCloseTo(1 / 20 + DEFAULT_DRAFT_PASS_OVERHEAD_S / t1, 12);
+		expect(costRatio(buildSimulation(draftModel))).toBeCloseTo(1 / 20 + overhead, 12);
+	});
+
+	it('1 + k·c is the batch-1 step-time ratio at the configured k, also for cpu drafters', () => {
+		for (const k of [1, 3, 6]) {
+			const config = sweepConfig({
+				scheduler: {stepOverheadS: 0.001},
+				speculative: {method: 'ngram', numSpecTokens: k, draftCost: {kind: 'cpu', perTokenS: 2e-6, perRequestS: 5e-5}},
+			});
+			const t = createCostModel({model: BUILTIN_MODELS['llama-3.1-8b'], hardware: BUILTIN_HARDWARE['h100-sxm']}).singleTokenStepS + 0.001;
+			expect(1 + k * costRatio(buildSimulation(config))).toBeCloseTo(1 + (5e-5 + k * 2e-6) / t, 12);
+		}
 	});
 });
 

@@ -22,15 +22,15 @@ describe('validation against published measurements', () => {
 
 	// What holds (docs/validation.md): the bounds are the model's level, to catch regressions; the
 	// sign exceptions are listed with their reasons, and closing them is the goal.
-	it('median absolute error of speedup over the validation points is at most 0.2', () => {
-		expect(medianAbsError(validation)).toBeLessThanOrEqual(0.2);
+	it('median absolute error of speedup over the validation points is at most 0.22', () => {
+		expect(medianAbsError(validation)).toBeLessThanOrEqual(0.22);
 	});
 
 	it('every validation point is simulated on the same side of 1.0 as published, except the listed ones', () => {
 		const misses = crossoverMisses(validation).map(m => `${m.spec.series}@${m.point.load}`);
 		const listed = Object.entries(SIGN_EXCEPTIONS).flatMap(([series, e]) => e.loads.map(load => `${series}@${load}`));
 		expect(misses.sort()).toEqual(listed.sort());
-		expect(validation.length - misses.length).toBeGreaterThanOrEqual(41);
+		expect(validation.length - misses.length).toBeGreaterThanOrEqual(45);
 	});
 
 	it('the README shows this table', async () => {

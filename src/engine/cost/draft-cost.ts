@@ -23,6 +23,8 @@ export function makeDraftCost(
 		case 'per-token-head': {
 			const passOverheadS = draft.passOverheadS ?? 0;
 			requireNonNegative(passOverheadS, 'draft.passOverheadS');
+			const stepOverheadS = draft.stepOverheadS ?? 0;
+			requireNonNegative(stepOverheadS, 'draft.stepOverheadS');
 			let params: number;
 			let bytesPerParam: number;
 			let kvBytesPerToken: number;
@@ -80,19 +82,21 @@ export function makeDraftCost(
 				const n = s.numDraftingRequests;
 				const first = tokens > 0 ? passTimeS(headBytes(tokens) / bandwidth + kvS, tokens * flopsPerTokenS) + passOverheadS : 0;
 				const rest = n > 0 ? (k - 1) * (passTimeS(headBytes(n) / bandwidth + kvS, n * flopsPerTokenS) + passOverheadS) : 0;
-				return first + rest;
+				return first + rest + (first > 0 || rest > 0 ? stepOverheadS : 0);
 			};
 		}
 		case 'parallel-heads': {
 			requirePositive(draft.headParams, 'draft.headParams');
 			const passOverheadS = draft.passOverheadS ?? 0;
 			requireNonNegative(passOverheadS, 'draft.passOverheadS');
+			const stepOverheadS = draft.stepOverheadS ?? 0;
+			requireNonNegative(stepOverheadS, 'draft.stepOverheadS');
 			const perHeadWeightsS = (draft.headParams * model.bytesPerParam) / bandwidth;
 			const perHeadTokenS = (2 * draft.headParams) / flops;
 			return s => {
 				const k = s.draftLength;
 				const n = s.numDraftingRequests;
-				return n > 0 && k >= 1 ? passTimeS(k * perHeadWeightsS, n * k * perHeadTokenS) + passOverheadS : 0;
+				return n > 0 && k >= 1 ? passTimeS(k * perHeadWeightsS, n * k * perHeadTokenS) + passOverheadS + stepOverheadS : 0;
 			};
 		}
 		case 'cpu': {

@@ -79,25 +79,38 @@ export type HardwareSpec = {
  *   of `headParams` parameters each (a head includes its LM head).
  * - `passOverheadS` (model and head kinds): fixed seconds per draft pass on top of the roofline
  *   (kernel launches, sampling, the proposer's bookkeeping), which dominates at small batch.
+ * - `stepOverheadS` (model and head kinds): fixed seconds once per step in which the proposer runs,
+ *   whatever `k` (rejection sampling, preparing the proposer's inputs, combining the target's
+ *   hidden states). Measured step times are linear in `k` with an intercept above the
+ *   non-speculative step (vllm#20780 at batch 1: docs/validation.md), so charging everything per
+ *   pass makes the cost grow too fast with `k`. @default 0
  * - `cpu` (`ngram`, `suffix`): host-side lookup, `perRequestS + k × perTokenS` per drafting request.
  * - `ratio`: Leviathan et al.'s cost coefficient `c` = time of one draft pass / time of one
  *   target step at batch 1. `k` passes cost `k × c × T1` whatever the batch.
  */
 export type DraftCostSpec =
 	| {kind: 'none'}
-	| {kind: 'sequential-model'; draftParams: number; bytesPerParam: number; kvBytesPerToken?: number; passOverheadS?: number}
+	| {
+			kind: 'sequential-model';
+			draftParams: number;
+			bytesPerParam: number;
+			kvBytesPerToken?: number;
+			passOverheadS?: number;
+			stepOverheadS?: number;
+	  }
 	| {
 			kind: 'per-token-head';
 			headParams?: number;
 			headParamsFraction?: number;
 			numLayers?: number;
 			passOverheadS?: number;
+			stepOverheadS?: number;
 			/** Parameters a token uses (a MoE head: dense part + routed-active experts); sets FLOPs. @default headParams */
 			activeParams?: number;
 			/** The head's routed experts (e.g. DeepSeek's MTP layer): a pass reads only those its tokens are routed to. */
 			moe?: {numExperts: number; expertsPerToken: number; expertParams: number};
 	  }
-	| {kind: 'parallel-heads'; headParams: number; passOverheadS?: number}
+	| {kind: 'parallel-heads'; headParams: number; passOverheadS?: number; stepOverheadS?: number}
 	| {kind: 'cpu'; perTokenS: number; perRequestS?: number}
 	| {kind: 'ratio'; c: number};
 
