@@ -11,7 +11,7 @@ import {DEFAULT_PRESET} from '../../src/config/load.js';
 import type {SimRequest} from '../../src/engine/request.js';
 import type {Speed} from '../../src/runtime/runner.js';
 import {Session} from '../../src/runtime/session.js';
-import {type OpenAiServer, startOpenAiServer} from '../../src/server/openai-server.js';
+import {type OpenAiServer, type OpenAiServerOptions, startOpenAiServer} from '../../src/server/openai-server.js';
 
 const MODEL = 'served/model';
 const CLIENTS = 200;
@@ -26,12 +26,12 @@ type Served = {server: OpenAiServer; session: Session; client: OpenAI; finished:
 const served: Served[] = [];
 
 /** The default preset, clients only, on a free port; `finished` collects the engine's finished requests. */
-async function serve(speed: Speed): Promise<Served> {
+async function serve(speed: Speed, options: Partial<OpenAiServerOptions> = {}): Promise<Served> {
 	const resolved = await resolveSimConfig({preset: DEFAULT_PRESET, seed: '3'});
 	const session = new Session(resolved.config, {seed: resolved.seed, speed, traceLines: []});
 	const finished: SimRequest[] = [];
 	session.subscribe({onStep: outcome => finished.push(...outcome.finished)});
-	const server = await startOpenAiServer(session, {port: 0, servedModelNames: [MODEL], modelPath: MODEL});
+	const server = await startOpenAiServer(session, {port: 0, servedModelNames: [MODEL], modelPath: MODEL, ...options});
 	const client = new OpenAI({baseURL: `${server.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 120_000});
 	const s = {server, session, client, finished, done: session.runner.run()};
 	served.push(s);
@@ -109,11 +109,21 @@ type StreamAnswer = {
 	usageChunks: number;
 	/** Wall milliseconds from sending to each choice's first text (or its finish chunk if it has none). */
 	ttftMs: number[];
+	/** vLLM's per-request metrics from the usage chunk (one generation stream: n == 1). */
+	metrics: PerRequestMetrics | undefined;
+};
+
+/** The part of vLLM's per-request `metrics` object the invariants read. */
+type PerRequestMetrics = {
+	time_to_first_token_ms: number;
+	queue_time_ms: number;
+	speculative_decoding: {num_draft_tokens: number; num_accepted_draft_tokens: number};
 };
 
 /** Client `i`'s streamed request: completions and chat, `n` 1 or 2, with and without `ignore_eos`, stop strings. */
 async function askStreaming(client: OpenAI, i: number): Promise<StreamAnswer> {
-	const n = i % 5 === 0 ? 2 : 1;
+	// n = 1: vLLM attaches per-request metrics only to a single generation stream.
+	const n = 1;
 	const extra = {ignore_eos: i % 3 === 0, ...(i % 7 === 0 ? {stop: [' the']} : {}), stream: true, stream_options: {include_usage: true}};
 	const maxTokens = 8 + (i % 20) * 8;
 	const answer: StreamAnswer = {
@@ -124,10 +134,18 @@ async function askStreaming(client: OpenAI, i: number): Promise<StreamAnswer> {
 		finishChunks: Array(n).fill(0),
 		usageChunks: 0,
 		ttftMs: [],
+		metrics: undefined,
 	};
 	const firstText = new Map<number, number>();
 	const sent = performance.now();
-	const see = (index: number, text: string | null | undefined, finish: string | null, usage: OpenAI.CompletionUsage | null | undefined) => {
+	const see = (
+		index: number,
+		text: string | null | undefined,
+		finish: string | null,
+		usage: OpenAI.CompletionUsage | null | undefined,
+		metrics?: PerRequestMetrics,
+	) => {
+		if (metrics !== undefined) answer.metrics = metrics;
 		// A choice whose whole text a stop string removes shows its first output in its finish chunk.
 		if (text || finish !== null) firstText.set(index, firstText.get(index) ?? performance.now() - sent);
 		if (finish !== null) {
@@ -150,7 +168,7 @@ async function askStreaming(client: OpenAI, i: number): Promise<StreamAnswer> {
 		} as OpenAI.CompletionCreateParamsStreaming);
 		for await (const chunk of stream) {
 			for (const c of chunk.choices) see(c.index, c.text, c.finish_reason, undefined);
-			if (chunk.choices.length === 0) see(0, undefined, null, chunk.usage);
+			if (chunk.choices.length === 0) see(0, undefined, null, chunk.usage, (chunk as {metrics?: PerRequestMetrics}).metrics);
 		}
 	} else {
 		const stream = await client.chat.completions.create({
@@ -162,7 +180,7 @@ async function askStreaming(client: OpenAI, i: number): Promise<StreamAnswer> {
 		} as OpenAI.ChatCompletionCreateParamsStreaming);
 		for await (const chunk of stream) {
 			for (const c of chunk.choices) see(c.index, c.delta.content, c.finish_reason, undefined);
-			if (chunk.choices.length === 0) see(0, undefined, null, chunk.usage);
+			if (chunk.choices.length === 0) see(0, undefined, null, chunk.usage, (chunk as {metrics?: PerRequestMetrics}).metrics);
 		}
 	}
 	answer.ttftMs = [...firstText.values()];
@@ -215,7 +233,7 @@ describe(`specsim serve: invariants (${CLIENTS} concurrent openai SDK clients; o
 
 	it('streaming: one finish chunk per choice and one usage chunk per stream; usage, finish reasons and tokens add up to /metrics; client TTFT is never below the simulated one', async () => {
 		const speed = SPEED;
-		const {server, client, finished} = await serve(speed);
+		const {server, client, finished} = await serve(speed, {perRequestSpecDecodeMetrics: 'summary', enablePerRequestMetrics: true});
 		const atStart = await scrape(server.baseUrl);
 		const settled = await Promise.allSettled(Array.from({length: CLIENTS}, (_, i) => askStreaming(client, i)));
 		const atEnd = await scrape(server.baseUrl);
@@ -239,6 +257,22 @@ describe(`specsim serve: invariants (${CLIENTS} concurrent openai SDK clients; o
 		expect(growth('vllm:request_success_total', {finished_reason: 'length'})).toBe(count('length'));
 		const completionTokens = answers.reduce((s, a) => s + a.completionTokens, 0);
 		expect(growth('vllm:generation_tokens_total')).toBe(completionTokens);
+
+		// vLLM's per-request spec-decode metrics (each stream's usage chunk) sum to the counters' growth.
+		const metrics = answers.map(a => a.metrics!);
+		expect(answers.flatMap((a, i) => (a.metrics === undefined ? [i] : []))).toEqual([]);
+		const drafted = metrics.reduce((s, m) => s + m.speculative_decoding.num_draft_tokens, 0);
+		expect(drafted).toBeGreaterThan(0);
+		expect(growth('vllm:spec_decode_num_draft_tokens_total')).toBe(drafted);
+		expect(growth('vllm:spec_decode_num_accepted_tokens_total')).toBe(
+			metrics.reduce((s, m) => s + m.speculative_decoding.num_accepted_draft_tokens, 0),
+		);
+		// Per request, the client's TTFT is at least the simulated one the response reports
+		// (queued → scheduled → first token, virtual milliseconds) over the speed.
+		for (const a of answers) {
+			const simulatedMs = (a.metrics!.queue_time_ms + a.metrics!.time_to_first_token_ms) / SPEED;
+			expect(a.ttftMs[0]!, `client ${answers.indexOf(a)}`).toBeGreaterThanOrEqual(simulatedMs - EPSILON_MS);
+		}
 
 		// TTFT: a client cannot see its first token before the simulated TTFT has passed in wall time
 		// (virtual seconds / speed): the request arrives at the wall clock's virtual time and its token
