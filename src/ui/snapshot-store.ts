@@ -14,7 +14,10 @@ export type SnapshotStoreOptions = {
 	readonly sampleEveryS?: number;
 	/** Sparkline points kept. @default 120 */
 	readonly historyLength?: number;
-	/** Log lines kept before a new `<Static>` epoch starts. @default 500 */
+	/**
+	 * Log lines kept before a new `<Static>` epoch starts (lines no snapshot has shown yet are
+	 * carried into the new epoch, never dropped). @default 500
+	 */
 	readonly maxLogLines?: number;
 	/** Shown in the header. */
 	readonly metricsUrl?: string;
@@ -64,6 +67,8 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 	let logEpoch = 0;
 	let logLines: LogLine[] = [];
 	let logView: readonly LogLine[] = [];
+	/** How many of `logLines` the last published snapshot held (what `<Static>` has printed of this epoch). */
+	let logPublished = 0;
 	let logId = 0;
 	// A live k change applies from each engine's next step; the steps drafted at the current k since
 	// the change are summed here (all engines together) for the cumulative column.
@@ -130,9 +135,13 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 		onLogLine(_engine, t, logLine) {
 			if (logLine.level !== 'INFO') return;
 			const line = {id: logId++, text: formatLogLine(logLine.message, session.epochMsAt(t), format, logLine.level, {source: logLine.source})};
-			if (logLines.length >= maxLogLines) {
+			// A full buffer starts a new epoch with the lines no snapshot has shown yet, so every line is
+			// printed exactly once; until a snapshot shows some, the buffer keeps them all (it then holds
+			// at most maxLogLines plus the lines of one publishing interval).
+			if (logLines.length >= maxLogLines && logPublished > 0) {
 				logEpoch += 1;
-				logLines = [];
+				logLines = logLines.slice(logPublished);
+				logPublished = 0;
 			}
 			logLines.push(line);
 		},
@@ -170,6 +179,7 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 		seq += 1;
 		// A new array only when lines arrived: <Static> compares the list, and old snapshots stay intact.
 		if (logView.length !== logLines.length || logView[0] !== logLines[0]) logView = logLines.slice();
+		logPublished = logLines.length;
 		return {
 			seq,
 			header: {

@@ -109,8 +109,9 @@ export type LogLine = {readonly id: number; readonly text: string};
 
 /**
  * Log lines for `<Static>`: within one epoch `lines` only grows (Static prints items past the
- * count it has seen). When the buffer is full the store starts a new epoch with an empty list;
- * the dashboard remounts Static on the epoch, so memory stays bounded and no line prints twice.
+ * count it has seen). When the buffer is full the store starts a new epoch holding only the lines
+ * no snapshot has shown yet; the dashboard remounts Static on the epoch, so the list stays bounded
+ * and every line prints exactly once.
  */
 export type LogView = {readonly epoch: number; readonly lines: readonly LogLine[]};
 

@@ -166,9 +166,16 @@ describe('createSnapshotStore over a real session', () => {
 		session.built.simulation.runUntil(50);
 		const snap = store.refresh();
 		expect(snap.history.acceptanceRate).toHaveLength(8);
-		// Lines 0..10 (the engine-initialised line, five ticks of two): epochs [0, 1], [2, 3], ..., [10].
-		expect(snap.logs.epoch).toBe(5);
-		expect(snap.logs.lines.map(l => l.id)).toEqual([10]);
+		// Lines 0..10 (the engine-initialised line, five ticks of two), none shown yet: all kept, one epoch.
+		expect(snap.logs.epoch).toBe(0);
+		expect(snap.logs.lines.map(l => l.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+		// Once shown, a full buffer starts a new epoch with only the lines not shown yet.
+		session.built.simulation.runUntil(60);
+		const next = store.refresh();
+		expect([next.logs.epoch, next.logs.lines.map(l => l.id)]).toEqual([1, [11, 12]]);
+		session.built.simulation.runUntil(80);
+		const later = store.refresh();
+		expect([later.logs.epoch, later.logs.lines.map(l => l.id)]).toEqual([2, [13, 14, 15, 16]]);
 		store.close();
 	});
 
