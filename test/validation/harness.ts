@@ -100,6 +100,7 @@ export function formatTable(rows: readonly ValidationRow[]): string {
 	const separator = `| ${widths.map((w, j) => (right[j] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
 	const validation = rows.filter(r => r.spec.role === 'validation');
 	const misses = crossoverMisses(validation);
+	const calibration = rows.length - validation.length;
 	const exceptions = SERIES.filter(s => misses.some(m => m.spec === s));
 	const lines = [
 		line(header),
@@ -107,7 +108,8 @@ export function formatTable(rows: readonly ValidationRow[]): string {
 		...body.map(line),
 		'',
 		`Median absolute error of speedup over the ${validation.length} validation points: ${medianAbsError(validation).toFixed(3)}` +
-			` (calibration points excluded). ${validation.length - misses.length} of ${validation.length} are simulated on the same side of 1.0 as published;` +
+			`${calibration > 0 ? ` (the ${calibration} calibration points excluded)` : ''}.` +
+			` ${validation.length - misses.length} of ${validation.length} are simulated on the same side of 1.0 as published;` +
 			` † marks the ${misses.length} that are not. ≈: read off a chart.`,
 		'',
 		'Why the † points miss:',
