@@ -5,11 +5,11 @@
  * both, except the panels of features specsim does not simulate.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {CLI, exited, freePort, INSTALL_HINT, until} from './harness.js';
+import {CLI, freePort, INSTALL_HINT, until, teardown} from './harness.js';
 import {DASHBOARDS, SERVICE_STATUS, substitute} from './dashboard-queries.js';
 
 /** The dataset: 10 virtual minutes ending an hour before the test starts, scraped every 15 s. */
@@ -146,13 +146,7 @@ const SERVED_MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 /** The range `$__range` stands for: the whole dataset, or the last minute of the live run. */
 const RANGE = {dataset: `${DATASET_S}s`, live: '1m'} as const;
 
-afterAll(async () => {
-	for (const child of [prometheus, sim]) {
-		if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-	}
-	await Promise.all([prometheus, sim].filter(c => c !== undefined).map(c => exited(c!)));
-	if (dir !== '') rmSync(dir, {recursive: true, force: true});
-});
+afterAll(() => teardown([prometheus, sim], dir));
 
 describe('the dashboards vLLM ships, on specsim', () => {
 	it('the backfilled dataset is the one generate wrote (its last scrape is the evaluation instant)', async () => {

@@ -4,7 +4,7 @@
  * real Prometheus to start and query.
  */
 import {type ChildProcess, spawn} from 'node:child_process';
-import {writeFileSync} from 'node:fs';
+import {rmSync, writeFileSync} from 'node:fs';
 import {createServer, type AddressInfo} from 'node:net';
 import {join, resolve} from 'node:path';
 
@@ -40,6 +40,16 @@ export async function until(what: string, timeoutMs: number, check: () => Promis
 export function exited(child: ChildProcess): Promise<number | null> {
 	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
 	return new Promise(done => child.once('exit', code => done(code)));
+}
+
+/** Kill what is still running among `children`, wait until each has exited, then remove `dir` (if set). */
+export async function teardown(children: ReadonlyArray<ChildProcess | undefined>, dir: string): Promise<void> {
+	const started = children.filter((c): c is ChildProcess => c !== undefined);
+	for (const child of started) {
+		if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+	}
+	await Promise.all(started.map(exited));
+	if (dir !== '') rmSync(dir, {recursive: true, force: true});
 }
 
 /** An instant sample of Prometheus' HTTP API. */

@@ -4,11 +4,11 @@
  * Decoding" Grafana dashboard, docs/prometheus.md) is evaluated through Prometheus' HTTP API.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {existsSync, mkdtempSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {CLI, exited, INSTALL_HINT, promQuery, type QueryReply, startPrometheus, until} from './harness.js';
+import {CLI, exited, INSTALL_HINT, promQuery, type QueryReply, startPrometheus, until, teardown} from './harness.js';
 import {DEFAULT_PRESET, loadPreset} from '../../src/config/load.js';
 import {buildSimulation} from '../../src/sim/build.js';
 
@@ -103,13 +103,7 @@ beforeAll(async () => {
 	evalTimeS = Date.now() / 1000 - 2;
 }, 90_000);
 
-afterAll(async () => {
-	for (const child of [prometheus, sim]) {
-		if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-	}
-	await Promise.all([prometheus, sim].filter(c => c !== undefined).map(c => exited(c!)));
-	if (dir !== '') rmSync(dir, {recursive: true, force: true});
-});
+afterAll(() => teardown([prometheus, sim], dir));
 
 describe('Prometheus scraping specsim', () => {
 	it('scrapes OpenMetrics (what Prometheus asks for) without errors', async () => {

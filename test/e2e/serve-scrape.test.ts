@@ -5,12 +5,12 @@
  * clients were told, exactly: tokens, requests by finish reason, histogram counts.
  */
 import {type ChildProcess, spawn} from 'node:child_process';
-import {existsSync, mkdtempSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import OpenAI from 'openai';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {CLI, exited, promQuery, startPrometheus, until} from './harness.js';
+import {CLI, promQuery, startPrometheus, until, teardown} from './harness.js';
 
 const MODEL = 'e2e/served-model';
 /** Clients at once, and requests each sends back to back: a few wall seconds of load at --speed 1. */
@@ -95,13 +95,7 @@ beforeAll(async () => {
 	);
 }, 120_000);
 
-afterAll(async () => {
-	for (const child of [prometheus, serve]) {
-		if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-	}
-	await Promise.all([prometheus, serve].filter(c => c !== undefined).map(c => exited(c!)));
-	if (dir !== '') rmSync(dir, {recursive: true, force: true});
-});
+afterAll(() => teardown([prometheus, serve], dir));
 
 describe('Prometheus scraping specsim serve while openai SDK clients run', () => {
 	it('the target is healthy, labelled with the served model', async () => {
