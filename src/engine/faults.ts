@@ -1,8 +1,9 @@
 import type {Rng} from '../rng/rng.js';
 import {formatFixed} from '../util/py-format.js';
 import type {Engine} from './engine.js';
-import {createDelaySampler, type FaultDelaySpec} from './faults-delay.js';
+import type {FaultDelaySpec} from './faults-delay.js';
 import type {SimRequest} from './request.js';
+import {createDurationSampler} from './workload/durations.js';
 
 /** One scheduled sleep: asleep from `startS` to `endS` at `level`, on `engine` (every engine when undefined). */
 export type SleepInterval = {
@@ -125,7 +126,7 @@ export class FaultInjector implements SimFaults {
 		this.#engines = engines;
 		this.#errorRng = rng.fork('error');
 		this.#abortRng = rng.fork('abort');
-		this.#abortAfter = spec.abort === undefined ? undefined : createDelaySampler(spec.abort.after, rng.fork('abort-after'));
+		this.#abortAfter = spec.abort === undefined ? undefined : createDurationSampler(spec.abort.after, rng.fork('abort-after'), 'faults.abort.after');
 		this.#figures = figures;
 		this.#draining = engines.map(() => undefined);
 		const events: SleepEvent[] = [];

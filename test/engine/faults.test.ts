@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest';
 import type {SimConfigInput} from '../../src/config/schema.js';
 import type {SimRequest} from '../../src/engine/request.js';
-import {createDelaySampler, delayMean, type FaultDelaySpec} from '../../src/engine/faults-delay.js';
+import {delayMean, type FaultDelaySpec} from '../../src/engine/faults-delay.js';
+import {createDurationSampler} from '../../src/engine/workload/durations.js';
 import {createRng} from '../../src/rng/rng.js';
 import {renderText} from '../../src/metrics/prom/exposition.js';
 import {Session} from '../../src/runtime/session.js';
@@ -270,7 +271,7 @@ describe('faults: abort delays', () => {
 			},
 		],
 	])('%j: the sample mean matches the closed form (pinned seed, 20 000 draws)', spec => {
-		const sample = createDelaySampler(spec, createRng('delay'));
+		const sample = createDurationSampler(spec, createRng('delay'));
 		let sum = 0;
 		let min = Number.POSITIVE_INFINITY;
 		const n = 20_000;

@@ -1,22 +1,27 @@
 import type {Rng} from '../../rng/rng.js';
-import {sampleExponential, sampleStandardNormal} from './distributions.js';
+import {cumulativeWeights, pickIndex, sampleExponential, sampleStandardNormal} from './distributions.js';
 
 /**
- * A distribution of a duration in virtual seconds (a conversation's think time between turns).
+ * A distribution of a duration in virtual seconds: a conversation's think time between turns, a
+ * client's patience before it aborts (`faults.abort.after`).
  *
- * - a number: always that many seconds;
+ * - a number, or `fixed`: always that many seconds;
  * - `exponential`: mean `mean` (a memoryless user; one uniform per draw);
  * - `uniform`: in `[min, max]`;
  * - `lognormal`: `median · exp(sigma · Z)`, capped at `max` when given (think times are
- *   right-skewed: most replies come quickly, a few after a long pause).
+ *   right-skewed: most replies come quickly, a few after a long pause);
+ * - `histogram`: bin `i` covers `(bins[i-1].upTo, bins[i].upTo]` (the first starts at 0), picked
+ *   with probability proportional to `weight`, then a time uniformly inside it.
  *
  * Every value is finite and >= 0.
  */
 export type DurationSpec =
 	| number
+	| {kind: 'fixed'; value: number}
 	| {kind: 'exponential'; mean: number}
 	| {kind: 'uniform'; min: number; max: number}
-	| {kind: 'lognormal'; median: number; sigma: number; max?: number};
+	| {kind: 'lognormal'; median: number; sigma: number; max?: number}
+	| {kind: 'histogram'; bins: readonly {upTo: number; weight: number}[]};
 
 /**
  * Build a sampler for `spec` drawing from `rng` only. A constant draws nothing.
@@ -30,6 +35,11 @@ export function createDurationSampler(spec: DurationSpec, rng: Rng, field = 'dur
 		return () => spec;
 	}
 	switch (spec.kind) {
+		case 'fixed': {
+			requireSeconds(spec.value, `${field}.value`);
+			const {value} = spec;
+			return () => value;
+		}
 		case 'exponential': {
 			requireSeconds(spec.mean, `${field}.mean`);
 			const {mean} = spec;
@@ -51,9 +61,26 @@ export function createDurationSampler(spec: DurationSpec, rng: Rng, field = 'dur
 			const {median, sigma} = spec;
 			return () => Math.min(median * Math.exp(sigma * sampleStandardNormal(rng)), max);
 		}
+		case 'histogram': {
+			const bins = [...spec.bins].sort((a, b) => a.upTo - b.upTo);
+			for (const [i, bin] of bins.entries()) requireSeconds(bin.upTo, `${field}.bins[${i}].upTo`);
+			const cum = cumulativeWeights(
+				bins.map(b => b.weight),
+				`${field}.bins`,
+				'.weight',
+			);
+			const lows = bins.map((_, i) => (i === 0 ? 0 : bins[i - 1]!.upTo));
+			return () => {
+				const i = pickIndex(cum, rng.next());
+				const low = lows[i]!;
+				return low + (bins[i]!.upTo - low) * rng.next();
+			};
+		}
 		default: {
 			const kind: unknown = (spec as {kind: unknown}).kind;
-			throw new TypeError(`${field}.kind must be one of exponential, uniform, lognormal (or a number of seconds), got ${String(kind)}`);
+			throw new TypeError(
+				`${field}.kind must be one of fixed, exponential, uniform, lognormal, histogram (or a number of seconds), got ${String(kind)}`,
+			);
 		}
 	}
 }
