@@ -158,6 +158,14 @@ class CoreProm:
         def hist(name, doc, buckets):
             return per_engine(Histogram(name, doc, LABELNAMES, buckets=buckets, registry=registry))
 
+        # vllm/v1/metrics/perf.py PerfMetricsProm: created right after the spec-decoding families, with or
+        # without --enable-mfu-metrics (vLLM declares the names with their _total suffix).
+        self.flops = per_engine(counter('vllm:estimated_flops_per_gpu_total',
+                                        'Estimated number of floating point operations per GPU (for Model Flops Utilization calculations).'))
+        self.read_bytes = per_engine(counter('vllm:estimated_read_bytes_per_gpu_total',
+                                             'Estimated number of bytes read from memory per GPU (for Model Flops Utilization calculations).'))
+        self.write_bytes = per_engine(counter('vllm:estimated_write_bytes_per_gpu_total',
+                                              'Estimated number of bytes written to memory per GPU (for Model Flops Utilization calculations).'))
         self.running = per_engine(gauge('vllm:num_requests_running', 'Number of requests in model execution batches.'))
         self.waiting = per_engine(gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.'))
         self.by_reason = per_value(gauge(
@@ -221,6 +229,14 @@ class CoreProm:
                      registry=registry)
         for e in self.engines:
             info.labels(**dict(CACHE_CONFIG, engine=e)).set(1)
+
+    def perf(self, e, flops, read_bytes, write_bytes):
+        """PerfMetricsProm.observe: one step's PerfStats; a step of all zeros is skipped."""
+        if not (flops or read_bytes or write_bytes):
+            return
+        self.flops[e].inc(flops)
+        self.read_bytes[e].inc(read_bytes)
+        self.write_bytes[e].inc(write_bytes)
 
     def record_sleep_state(self, e, is_sleeping, level):
         self.sleep['awake'][e].set(0 if is_sleeping else 1)
@@ -292,6 +308,9 @@ def two_engines_k3():
         observe_drafts(spec, 1, 3, [(3, 1)])
         core.prefill_step('0', (2, 1, 0.25, 1), prompt=120, generation=4, sources=(88, 32, 0), queries=128, hits=32, tokens=92, ttft=0.042)
         core.prefill_step('1', (1, 0, 0.125), prompt=40, generation=2, sources=(40, 0, 0), queries=40, hits=0, tokens=42, ttft=0.3)
+        # --enable-mfu-metrics: PerfStats of the step (above 1e10 Python prints e.g. 1.4775680512e+012).
+        core.perf('0', 1477568051200, 16106127360, 12058624)
+        core.perf('1', 0, 0, 0)
         # Step 1: vLLM observes one inter-token latency per generated token.
         observe_drafts(spec, 0, 3, [(3, 3), (2, 1)])
         core.queue('0', 2, 0, 0.3)
@@ -301,6 +320,7 @@ def two_engines_k3():
         for _ in range(3):
             core.h_itl['0'].observe(0.03)
         core.h_itl['1'].observe(0.055)
+        core.perf('0', 96363134976, 16060522496, 786432)
         core.record_sleep_state('1', True, 1)
         core.finish('1', 'abort', 0.2, 40, 0, progress=1, queued=0.125)
         # Step 2

@@ -27,9 +27,27 @@ const ENGINE_LABELS = ['model_name', 'engine'] as const;
  * deployment without KV connectors, LoRA, NaN checks or `--kv-cache-metrics` shows, with vLLM's
  * names (a counter's without `_total`), HELP texts and label names. The objects are in vLLM's
  * creation order, which is the order of `/metrics`; `hidden` ones exist only with
- * `--show-hidden-metrics` (the last declarations vLLM had before removing them).
+ * `--show-hidden-metrics` (the last declarations vLLM had before removing them). The three
+ * `estimated_*_per_gpu` counters are `PerfMetricsProm`'s (`vllm/v1/metrics/perf.py`), which the
+ * logger creates unconditionally right after the spec-decoding families: they stay at 0 unless
+ * `--enable-mfu-metrics` feeds them.
  */
 export const CORE_FAMILIES = Object.freeze({
+	estimatedFlopsPerGpu: {
+		name: 'vllm:estimated_flops_per_gpu',
+		help: 'Estimated number of floating point operations per GPU (for Model Flops Utilization calculations).',
+		labelNames: ENGINE_LABELS,
+	},
+	estimatedReadBytesPerGpu: {
+		name: 'vllm:estimated_read_bytes_per_gpu',
+		help: 'Estimated number of bytes read from memory per GPU (for Model Flops Utilization calculations).',
+		labelNames: ENGINE_LABELS,
+	},
+	estimatedWriteBytesPerGpu: {
+		name: 'vllm:estimated_write_bytes_per_gpu',
+		help: 'Estimated number of bytes written to memory per GPU (for Model Flops Utilization calculations).',
+		labelNames: ENGINE_LABELS,
+	},
 	numRequestsRunning: {name: 'vllm:num_requests_running', help: 'Number of requests in model execution batches.', labelNames: ENGINE_LABELS},
 	numRequestsWaiting: {name: 'vllm:num_requests_waiting', help: 'Number of requests waiting to be processed.', labelNames: ENGINE_LABELS},
 	numRequestsWaitingByReason: {
@@ -239,6 +257,11 @@ export type CoreProm = {
 	addPromptTokenSources(computed: number, localCacheHit: number, externalKvTransfer: number): void;
 	/** `IterationStats.num_preempted_reqs`. */
 	addPreemptions(count: number): void;
+	/**
+	 * One step's `PerfStats` (`--enable-mfu-metrics`): estimated FLOPs, bytes read and bytes written
+	 * per GPU. As `PerfMetricsProm.observe`, a step whose three values are all 0 adds nothing.
+	 */
+	addPerfStats(flops: number, readBytes: number, writeBytes: number): void;
 	/** `PrefixCacheStats.queries` and `hits` (tokens) of one step. */
 	addPrefixCache(queries: number, hits: number): void;
 	/** One engine step's tokens (`prompt_token_stats.computed + num_generation_tokens`). */
@@ -279,7 +302,10 @@ const C_CACHED = 11;
 const C_GENERATION = 12;
 const C_GPU_PREFIX_QUERIES = 13;
 const C_GPU_PREFIX_HITS = 14;
-const C_SUCCESS = 15;
+const C_FLOPS = 15;
+const C_READ_BYTES = 16;
+const C_WRITE_BYTES = 17;
+const C_SUCCESS = 18;
 
 /**
  * Create one engine's core metrics in `registry`: get-or-create the families (several engines
@@ -306,6 +332,11 @@ export function createCoreProm(options: CorePromOptions): CoreProm {
 	gauges[G_INFO] = 1;
 
 	// Resolve every family first, so a conflicting declaration throws before this engine adds a series.
+	const perfFamilies = [
+		[counterFamily(registry, c.estimatedFlopsPerGpu), C_FLOPS],
+		[counterFamily(registry, c.estimatedReadBytesPerGpu), C_READ_BYTES],
+		[counterFamily(registry, c.estimatedWriteBytesPerGpu), C_WRITE_BYTES],
+	] as const;
 	const running = gaugeFamily(registry, c.numRequestsRunning);
 	const waiting = gaugeFamily(registry, c.numRequestsWaiting);
 	const byReason = gaugeFamily(registry, c.numRequestsWaitingByReason);
@@ -359,6 +390,7 @@ export function createCoreProm(options: CorePromOptions): CoreProm {
 	const infoLabels = options.cacheConfigInfo === undefined ? undefined : {...options.cacheConfigInfo, engine};
 	const info = infoLabels === undefined ? undefined : gaugeFamily(registry, {...CACHE_CONFIG_INFO, labelNames: Object.keys(infoLabels)});
 
+	for (const [family, slot] of perfFamilies) addCounterSlot(family, labels, counters, slot);
 	addGaugeSlot(running, labels, gauges, G_RUNNING);
 	addGaugeSlot(waiting, labels, gauges, G_WAITING);
 	WAITING_REASONS.forEach((reason, i) => {
@@ -441,6 +473,14 @@ export function createCoreProm(options: CorePromOptions): CoreProm {
 		addPreemptions(count: number): void {
 			checkNonNegative('preemptions', count);
 			counters[C_PREEMPTIONS]! += count;
+		},
+		addPerfStats(flops: number, readBytes: number, writeBytes: number): void {
+			checkNonNegative('flops', flops);
+			checkNonNegative('readBytes', readBytes);
+			checkNonNegative('writeBytes', writeBytes);
+			counters[C_FLOPS]! += flops;
+			counters[C_READ_BYTES]! += readBytes;
+			counters[C_WRITE_BYTES]! += writeBytes;
 		},
 		addPrefixCache(queries: number, hits: number): void {
 			checkNonNegative('queries', queries);

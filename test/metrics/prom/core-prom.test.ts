@@ -41,6 +41,9 @@ describe('createCoreProm', () => {
 		createCoreProm({registry, modelName: 'm', engine: 0, maxModelLen: 100});
 		const families = await collectFamilies(registry);
 		expect(families.map(f => `${f.name} ${f.type}`)).toEqual([
+			'vllm:estimated_flops_per_gpu counter',
+			'vllm:estimated_read_bytes_per_gpu counter',
+			'vllm:estimated_write_bytes_per_gpu counter',
 			'vllm:num_requests_running gauge',
 			'vllm:num_requests_waiting gauge',
 			'vllm:num_requests_waiting_by_reason gauge',
@@ -78,7 +81,8 @@ describe('createCoreProm', () => {
 			for (const series of family.series)
 				for (const sample of series.samples) expect(sample.value).toBe(series.labels['sleep_state'] === 'awake' ? 1 : 0);
 		}
-		const buckets = families[18]!.series[0]!.samples.filter(s => s.name.endsWith('_bucket')).map(s => s.labels['le']);
+		const promptTokens = families.find(f => f.name === 'vllm:request_prompt_tokens')!;
+		const buckets = promptTokens.series[0]!.samples.filter(s => s.name.endsWith('_bucket')).map(s => s.labels['le']);
 		expect(buckets).toEqual(['1.0', '2.0', '5.0', '10.0', '20.0', '50.0', '100.0', '+Inf']);
 	});
 

@@ -64,6 +64,8 @@ export function createGoldenScenario(): GoldenScenario {
 			e1.addPrefixCache(40, 0);
 			e1.observeIterationTokens(42);
 			e1.observeTimeToFirstToken(0.3);
+			e0.addPerfStats(1477568051200, 16106127360, 12058624);
+			e1.addPerfStats(0, 0, 0);
 		},
 		() => {
 			observe(0, [
@@ -76,6 +78,7 @@ export function createGoldenScenario(): GoldenScenario {
 			e0.observeIterationTokens(6);
 			e0.observeInterTokenLatency(0.03, 3);
 			e1.observeInterTokenLatency(0.055);
+			e0.addPerfStats(96363134976, 16060522496, 786432);
 			e1.setSleepState(1, 1);
 			e1.finishRequest(
 				finished({finishReason: 'abort', e2eLatency: 0.2, numPromptTokens: 40, numGenerationTokens: 0, progress: 1, queuedTime: 0.125}),
