@@ -1,6 +1,6 @@
 /**
  * Load benchmark of `specsim serve` (issue 12 §5). The server runs in a child process pinned to one
- * core (`taskset -c 1` when available); the load comes from this process.
+ * core (`taskset -c 1` when available); the load comes from this process, pinned to the other.
  *
  * 1. Throughput: autocannon against `POST /v1/completions` (`max_tokens: 16, ignore_eos: true`,
  *    non-streaming) at `--speed max`: completed requests per second and autocannon's latency.
@@ -10,11 +10,13 @@
  *    clock): HTTP parsing, validation, tokenizing, JSON, the socket, and waiting for the event loop.
  * 3. Streaming at `--speed 1` (when `serve` streams): 1,000 concurrent streaming clients; the
  *    server's RSS and event-loop delay, and the added TTFT: client TTFT minus the simulated TTFT at
- *    speed 1, split into pacing (the runner releasing the token after its virtual time) and HTTP.
+ *    speed 1, of which HTTP (the rest is pacing: the runner releasing the token after its virtual
+ *    time). The opening wave (1,000 requests sent at once) is reported apart from the steady state.
  */
 import {type ChildProcess, fork, spawnSync} from 'node:child_process';
 import {Agent, request} from 'node:http';
 import {resolve} from 'node:path';
+import {monitorEventLoopDelay} from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type {BenchResult} from './harness.js';
 import {BENCH_MODEL, type TargetMessage, type TargetRecord, type TargetReport} from './serve-protocol.js';
@@ -23,13 +25,28 @@ const TARGET = resolve(import.meta.dirname, 'serve-target.ts');
 
 type Target = {child: ChildProcess; baseUrl: string; report(): Promise<TargetReport>; stop(): Promise<void>};
 
-/** Start the server child at `speed`, pinned to CPU 1 when `taskset` exists. */
-async function startTarget(speed: string): Promise<Target> {
-	const pin = spawnSync('taskset', ['-c', '1', 'true']).status === 0;
-	const child = fork(TARGET, [speed], {
-		execArgv: ['--import', 'tsx'],
+/** Where the server child comes from and how it runs (the A/B driver points it at another checkout). */
+export type TargetOptions = {
+	/** The serve-target.ts to fork. @default this checkout's */
+	readonly targetPath?: string;
+	/** Extra node flags for the child (e.g. `--cpu-prof`). */
+	readonly nodeFlags?: readonly string[];
+};
+
+/** Can this machine pin processes to cores (`taskset`, two cores or more)? */
+const canPin = (): boolean => spawnSync('taskset', ['-c', '1', 'true']).status === 0;
+
+/**
+ * Start the server child at `speed`, pinned to CPU 1 when `taskset` exists (the clients are pinned
+ * to CPU 0 by {@link pinClients}, so the two never share a core).
+ */
+export async function startTarget(speed: string, options: TargetOptions = {}): Promise<Target> {
+	const pin = canPin();
+	const flags = ['--import', 'tsx', ...(options.nodeFlags ?? [])];
+	const child = fork(options.targetPath ?? TARGET, [speed], {
+		execArgv: flags,
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-		...(pin ? {execPath: 'taskset', execArgv: ['-c', '1', process.execPath, '--import', 'tsx']} : {}),
+		...(pin ? {execPath: 'taskset', execArgv: ['-c', '1', process.execPath, ...flags]} : {}),
 	});
 	const next = () =>
 		new Promise<TargetMessage>((ok, fail) => {
@@ -57,6 +74,23 @@ async function startTarget(speed: string): Promise<Target> {
 			return exit;
 		},
 	};
+}
+
+/**
+ * Pin this process (the load generator, all its threads) to CPU 0 while `fn` runs, then restore
+ * its affinity: without it the clients may share CPU 1 with the server they measure, and their
+ * own delays would be counted as the server's.
+ */
+export async function pinClients<T>(fn: () => Promise<T>): Promise<T> {
+	const before = spawnSync('taskset', ['-p', String(process.pid)], {encoding: 'utf8'});
+	const mask = /: ([0-9a-f]+)\s*$/.exec(before.stdout ?? '')?.[1];
+	if (!canPin() || before.status !== 0 || mask === undefined) return fn();
+	spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)]);
+	try {
+		return await fn();
+	} finally {
+		spawnSync('taskset', ['-a', '-p', mask, String(process.pid)]);
+	}
 }
 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -177,64 +211,133 @@ async function streams(baseUrl: string): Promise<boolean> {
 	return probe.status === 200;
 }
 
-/** Phase 3: 1,000 concurrent streaming clients at --speed 1. */
-async function benchStreams(): Promise<BenchResult[]> {
-	const target = await startTarget('1');
+/** Added TTFT of a set of streams, milliseconds, sorted. */
+type AddedTtft = {
+	/** Client TTFT minus the simulated TTFT / speed of the same request. */
+	readonly added: number[];
+	/** Of which HTTP: client TTFT minus the server's submitted → first-token wall time. */
+	readonly http: number[];
+};
+
+/** What the streaming phase measured. */
+export type StreamsMeasure = {
+	readonly clients: number;
+	readonly durationS: number;
+	readonly streams: number;
+	readonly failed: readonly string[];
+	/** Each client's first request: all of them sent in the same instant (1,000 connections open at once). */
+	readonly opening: AddedTtft;
+	/** Every later request (sent when the same client's previous stream ended): the steady state. */
+	readonly steady: AddedTtft;
+	readonly server: TargetReport;
+	/** This process' own event-loop delay (ms): a loaded client delays what it measures. */
+	readonly clientLoopDelayMs: {readonly p50: number; readonly p99: number; readonly max: number};
+};
+
+/**
+ * `clients` concurrent streaming clients at --speed `speed`, each streaming 256-token completions
+ * back to back for `durationS` wall seconds. Undefined when `serve` does not stream.
+ *
+ * Added TTFT is measured per request, matched one to one with the server's record by the `user`
+ * tag: client TTFT (request written → first event with text) minus the simulated TTFT divided by
+ * the speed. The opening wave (every client's first request, sent at once) is reported apart from
+ * the steady state: it measures how the server admits 1,000 simultaneous requests, not the
+ * latency of 1,000 running streams.
+ */
+export async function measureStreams(
+	options: TargetOptions & {readonly clients?: number; readonly durationS?: number; readonly speed?: number} = {},
+): Promise<StreamsMeasure | undefined> {
+	const clients = options.clients ?? 1000;
+	const durationS = options.durationS ?? 20;
+	const speed = options.speed ?? 1;
+	const target = await startTarget(String(speed), options);
 	try {
-		if (!(await streams(target.baseUrl)))
-			return [{name: 'serve --speed 1: 1,000 concurrent streams', value: Number.NaN, unit: '', note: 'not measured: serve does not stream yet'}];
+		if (!(await streams(target.baseUrl))) return undefined;
 		await target.report();
-		const agent = new Agent({keepAlive: true, maxSockets: 1000});
+		const agent = new Agent({keepAlive: true, maxSockets: clients});
 		const url = `${target.baseUrl}/v1/completions`;
 		const timings = new Map<string, ClientTiming>();
+		const opening = new Set<string>();
 		const failed: string[] = [];
-		// Each client streams 256-token outputs back to back for 20 wall seconds.
-		const endAt = performance.now() + 20_000;
+		const clientLoop = monitorEventLoopDelay({resolution: 10});
+		clientLoop.enable();
+		const endAt = performance.now() + durationS * 1000;
 		let n = 0;
 		const client = async () => {
+			let first = true;
 			while (performance.now() < endAt) {
 				const tag = `bench-${n++}`;
+				if (first) opening.add(tag);
+				first = false;
 				const t = await post(agent, url, completion(tag, 256, true));
 				if (t.status === 200) timings.set(tag, t);
 				else failed.push(t.error ?? `HTTP ${t.status}`);
 			}
 		};
-		await Promise.all(Array.from({length: 1000}, client));
+		await Promise.all(Array.from({length: clients}, client));
+		clientLoop.disable();
 		agent.destroy();
-		const report = await target.report();
+		const server = await target.report();
 		// A failed stream's engine request is aborted: only the streams that completed are matched.
-		const pairs = matched(timings, report.records);
-		const failures = failed.length === 0 ? '' : `; ${failed.length} streams failed (${[...new Set(failed)].join(', ')})`;
-		// Client TTFT minus the simulated TTFT at speed 1 (virtual seconds are wall seconds).
-		const added = sortedOf(pairs.map(({c, s}) => c.firstMs - c.startMs - s.virtualTtftS * 1000));
-		// Of which HTTP: client TTFT minus the server's submitted → first-token wall time.
-		const http = sortedOf(pairs.map(({c, s}) => c.firstMs - c.startMs - (s.firstTokenMs - s.submittedMs)));
-		return [
-			{
-				name: 'serve --speed 1, 1,000 concurrent streams (256 tokens each): added TTFT p99 over the simulated TTFT',
-				value: percentile(added, 99),
-				unit: 'ms',
-				note: `p50 ${fmt(percentile(added, 50))}; of which HTTP p50 ${fmt(percentile(http, 50))}, p99 ${fmt(percentile(http, 99))}; ${pairs.length} streams${failures}`,
-			},
-			{
-				name: 'serve --speed 1, 1,000 concurrent streams: server event-loop delay p99',
-				value: report.loopDelayMs.p99,
-				unit: 'ms',
-				note: `p50 ${fmt(report.loopDelayMs.p50)}, max ${fmt(report.loopDelayMs.max)} (monitorEventLoopDelay, 10 ms resolution)`,
-			},
-			{
-				name: 'serve --speed 1, 1,000 concurrent streams: server RSS',
-				value: report.peakRssBytes / 2 ** 20,
-				unit: 'MiB peak',
-				note: `${(report.rssBytes / 2 ** 20).toFixed(1)} MiB at the end`,
-			},
-		];
+		const pairs = matched(timings, server.records);
+		const measure = (which: typeof pairs): AddedTtft => ({
+			added: sortedOf(which.map(({c, s}) => c.firstMs - c.startMs - (s.virtualTtftS * 1000) / speed)),
+			http: sortedOf(which.map(({c, s}) => c.firstMs - c.startMs - (s.firstTokenMs - s.submittedMs))),
+		});
+		return {
+			clients,
+			durationS,
+			streams: pairs.length,
+			failed,
+			opening: measure(pairs.filter(({s}) => opening.has(s.tag))),
+			steady: measure(pairs.filter(({s}) => !opening.has(s.tag))),
+			server,
+			clientLoopDelayMs: {p50: clientLoop.percentile(50) / 1e6, p99: clientLoop.percentile(99) / 1e6, max: clientLoop.max / 1e6},
+		};
 	} finally {
 		await target.stop();
 	}
 }
 
+/** p50, p99 and max of sorted milliseconds, for a note. */
+export const spread = (sorted: readonly number[]): string =>
+	sorted.length === 0 ? 'none' : `p50 ${fmt(percentile(sorted, 50))}, p99 ${fmt(percentile(sorted, 99))}, max ${fmt(sorted.at(-1)!)}`;
+
+/** Phase 3: 1,000 concurrent streaming clients at --speed 1. */
+async function benchStreams(): Promise<BenchResult[]> {
+	const m = await pinClients(() => measureStreams());
+	if (m === undefined)
+		return [{name: 'serve --speed 1: 1,000 concurrent streams', value: Number.NaN, unit: '', note: 'not measured: serve does not stream yet'}];
+	const failures = m.failed.length === 0 ? '' : `; ${m.failed.length} streams failed (${[...new Set(m.failed)].join(', ')})`;
+	return [
+		{
+			name: 'serve --speed 1, 1,000 concurrent streams (256 tokens each, back to back): added TTFT p99 over the simulated TTFT, steady state',
+			value: percentile(m.steady.added, 99),
+			unit: 'ms',
+			note: `p50 ${fmt(percentile(m.steady.added, 50))}; of which HTTP ${spread(m.steady.http)}; ${m.steady.added.length} streams${failures}; client loop delay p99 ${fmt(m.clientLoopDelayMs.p99)}`,
+		},
+		{
+			name: 'serve --speed 1, 1,000 streams opened at once: added TTFT p99 of the opening wave',
+			value: percentile(m.opening.added, 99),
+			unit: 'ms',
+			note: `${spread(m.opening.added)}; ${m.opening.added.length} streams`,
+		},
+		{
+			name: 'serve --speed 1, 1,000 concurrent streams: server event-loop delay p99',
+			value: m.server.loopDelayMs.p99,
+			unit: 'ms',
+			note: `p50 ${fmt(m.server.loopDelayMs.p50)}, max ${fmt(m.server.loopDelayMs.max)} (monitorEventLoopDelay, 10 ms resolution)`,
+		},
+		{
+			name: 'serve --speed 1, 1,000 concurrent streams: server RSS',
+			value: m.server.peakRssBytes / 2 ** 20,
+			unit: 'MiB peak',
+			note: `${(m.server.rssBytes / 2 ** 20).toFixed(1)} MiB at the end`,
+		},
+	];
+}
+
 /** `npm run bench serve`. */
 export async function benchServe(): Promise<BenchResult[]> {
-	return [...(await benchMaxSpeed()), ...(await benchStreams())];
+	return [...(await pinClients(benchMaxSpeed)), ...(await benchStreams())];
 }

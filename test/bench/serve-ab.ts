@@ -1,0 +1,78 @@
+/**
+ * A/B of the 1,000-stream phase of the serve benchmark between two checkouts, interleaved
+ * (A, B, A, B, ...) so that load from elsewhere on the machine hits both alike:
+ *
+ *     node --import tsx test/bench/serve-ab.ts A_DIR B_DIR [ROUNDS] [SECONDS] [CLIENTS]
+ *
+ * Each run forks `DIR/test/bench/serve-target.ts` (its server code) under this checkout's clients
+ * and measure. Prints one line per run and the median over rounds of each figure, B over A.
+ * `SERVE_BENCH_CPU_PROF=DIR` writes the server's CPU profiles (node --cpu-prof) into DIR.
+ */
+import {resolve} from 'node:path';
+import {measureStreams, pinClients, type StreamsMeasure} from './serve.bench.js';
+
+const [aDir, bDir, roundsArg, secondsArg, clientsArg] = process.argv.slice(2);
+if (aDir === undefined || bDir === undefined) {
+	process.stderr.write('usage: serve-ab.ts A_DIR B_DIR [ROUNDS] [SECONDS] [CLIENTS]\n');
+	process.exit(2);
+}
+const rounds = Number(roundsArg ?? 2);
+const durationS = Number(secondsArg ?? 20);
+const clients = Number(clientsArg ?? 1000);
+const profDir = process.env['SERVE_BENCH_CPU_PROF'];
+
+const at = (sorted: readonly number[], p: number): number =>
+	sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+/** The figures compared, by name. */
+function figures(m: StreamsMeasure): Record<string, number> {
+	return {
+		'steady added p50 ms': at(m.steady.added, 50),
+		'steady added p99 ms': at(m.steady.added, 99),
+		'steady http p99 ms': at(m.steady.http, 99),
+		'opening added p50 ms': at(m.opening.added, 50),
+		'opening added p99 ms': at(m.opening.added, 99),
+		'opening added max ms': m.opening.added.at(-1) ?? Number.NaN,
+		'server loop p99 ms': m.server.loopDelayMs.p99,
+		'server loop max ms': m.server.loopDelayMs.max,
+		'server peak RSS MiB': m.server.peakRssBytes / 2 ** 20,
+		'client loop p99 ms': m.clientLoopDelayMs.p99,
+		streams: m.streams,
+		failed: m.failed.length,
+	};
+}
+
+const runs: Record<'A' | 'B', Array<Record<string, number>>> = {A: [], B: []};
+await pinClients(async () => {
+	for (let round = 0; round < rounds; round++) {
+		for (const [label, dir] of [
+			['A', aDir],
+			['B', bDir],
+		] as const) {
+			const m = await measureStreams({
+				targetPath: resolve(dir, 'test/bench/serve-target.ts'),
+				clients,
+				durationS,
+				...(profDir === undefined ? {} : {nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${label}-${round}.cpuprofile`]}),
+			});
+			if (m === undefined) throw new Error(`${label}: serve does not stream`);
+			const f = figures(m);
+			runs[label].push(f);
+			process.stdout.write(
+				`${label} round ${round}: ${Object.entries(f)
+					.map(([k, v]) => `${k} ${v.toFixed(1)}`)
+					.join(', ')}\n`,
+			);
+		}
+	}
+});
+const median = (values: number[]): number => {
+	const s = [...values].sort((x, y) => x - y);
+	return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+process.stdout.write(`\nmedian over ${rounds} rounds (${clients} clients, ${durationS} s each):\n`);
+for (const name of Object.keys(runs.A[0]!)) {
+	const a = median(runs.A.map(r => r[name]!));
+	const b = median(runs.B.map(r => r[name]!));
+	process.stdout.write(`${name.padEnd(24)} A ${a.toFixed(1).padStart(9)}  B ${b.toFixed(1).padStart(9)}  B/A ${(b / a).toFixed(2)}\n`);
+}
