@@ -1,4 +1,5 @@
 import type {ChunkFormat, StreamHeader} from './openai-stream.js';
+import {pydanticJson} from './py-json.js';
 
 /**
  * The chunks of `/v1/completions` with `stream: true`, field for field as vLLM's
@@ -22,7 +23,8 @@ export function completionChunks(h: StreamHeader): ChunkFormat {
 			return JSON.stringify({id: h.id, object: 'text_completion', created: h.created, model: h.model, choices: [choice], ...(usage ? {usage} : {})});
 		},
 		usage(usage, metrics) {
-			return JSON.stringify({
+			// pydantic writes the metrics' floats with their decimal point.
+			return pydanticJson({
 				id: h.id,
 				object: 'text_completion',
 				created: h.created,
@@ -71,7 +73,8 @@ export function chatChunks(h: StreamHeader, numChoices: number): ChunkFormat {
 			return chunk(choice, usage);
 		},
 		usage(usage, metrics) {
-			return JSON.stringify({
+			// pydantic writes the metrics' floats with their decimal point.
+			return pydanticJson({
 				id: h.id,
 				object: 'chat.completion.chunk',
 				created: h.created,

@@ -20,6 +20,7 @@ import {
 import {chatChunks, completionChunks} from './openai-chunks.js';
 import {type ChoiceSpec, streamChoices, type UsageOptions, usageInfo} from './openai-stream.js';
 import {type Generation, type GenerationParams, ServeEngine, type SpecDecodeMetricsLevel} from './serve-engine.js';
+import {pythonJson} from './py-json.js';
 import {perRequestMetrics, withoutNulls} from './request-metrics.js';
 import {detokenize, loadTokenizer, tokenize} from './text-model.js';
 
@@ -84,6 +85,14 @@ async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.i
 	const issue = parsed.error.issues[0]!;
 	const param = issue.path.length > 0 ? issue.path.map(String).join('.') : null;
 	throw new ApiError(400, param === null ? issue.message : `${param}: ${issue.message}`, param);
+}
+
+/**
+ * A non-streamed response as vLLM's Starlette `JSONResponse` writes it (`json.dumps`: floats
+ * keep their decimal point) with its `content-type: application/json`.
+ */
+function pythonJsonResponse(c: Context, body: object): Response {
+	return c.body(pythonJson(body), 200, {'content-type': 'application/json'});
 }
 
 /** 32 hex digits, as vLLM's `random_uuid()`, from a counter: ids are reproducible. */
@@ -279,7 +288,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		if (body.stream === true)
 			return streamChoices(c, engine, choices, promptTotal, completionChunks(header), usageOptions, streamMetrics(attributable));
 		const results = await runAll(c, choices);
-		return c.json({
+		return pythonJsonResponse(c, {
 			id: header.id,
 			object: 'text_completion',
 			created: header.created,
@@ -318,7 +327,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const header = {id: `chatcmpl-${hexId(++ids)}`, created: createdNow(), model};
 		if (body.stream === true) return streamChoices(c, engine, choices, promptTokens, chatChunks(header, n), usageOptions, streamMetrics(n === 1));
 		const generations = await runAll(c, choices);
-		return c.json({
+		return pythonJsonResponse(c, {
 			id: header.id,
 			object: 'chat.completion',
 			created: header.created,

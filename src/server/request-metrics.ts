@@ -1,3 +1,4 @@
+import {PyFloat, pyFloat} from './py-json.js';
 import type {Generation, SpecDecodeMetricsLevel} from './serve-engine.js';
 
 /** Which per-request metrics a server returns (vLLM's `--enable-per-request-metrics` and `--per-request-spec-decode-metrics`). */
@@ -22,8 +23,8 @@ function speculativeDecoding(g: Generation, level: SpecDecodeMetricsLevel) {
 	const byDraftLength: Record<string, number[]> = {};
 	for (const [d, row] of g.live.byDraftLength ?? []) byDraftLength[String(d)] = [...row];
 	return {
-		mean_acceptance_length: steps > 0 ? 1 + accepted / steps : 1,
-		draft_acceptance_rate: r.numDraftTokens > 0 ? accepted / r.numDraftTokens : 0,
+		mean_acceptance_length: pyFloat(steps > 0 ? 1 + accepted / steps : 1),
+		draft_acceptance_rate: pyFloat(r.numDraftTokens > 0 ? accepted / r.numDraftTokens : 0),
 		acceptance_histogram: [...r.acceptanceHistogram],
 		acceptance_histogram_by_draft_length: byDraftLength,
 		num_spec_steps: steps,
@@ -50,11 +51,11 @@ function timing(g: Generation) {
 	const inferenceMs = ms(r.lastTokenAt - r.scheduledAt);
 	const decodeMs = ms(r.lastTokenAt - r.firstTokenAt);
 	return {
-		time_to_first_token_ms: ms(r.firstTokenAt - r.scheduledAt),
-		generation_time_ms: decodeMs,
-		queue_time_ms: ms(r.scheduledAt - r.arrivalAt),
-		mean_itl_ms: decodeMs !== null && tokens > 1 ? decodeMs / (tokens - 1) : null,
-		tokens_per_second: inferenceMs !== null && inferenceMs > 0 ? (tokens / inferenceMs) * 1000 : null,
+		time_to_first_token_ms: pyFloat(ms(r.firstTokenAt - r.scheduledAt)),
+		generation_time_ms: pyFloat(decodeMs),
+		queue_time_ms: pyFloat(ms(r.scheduledAt - r.arrivalAt)),
+		mean_itl_ms: pyFloat(decodeMs !== null && tokens > 1 ? decodeMs / (tokens - 1) : null),
+		tokens_per_second: pyFloat(inferenceMs !== null && inferenceMs > 0 ? (tokens / inferenceMs) * 1000 : null),
 	};
 }
 
@@ -78,7 +79,7 @@ export function perRequestMetrics(results: readonly Generation[], attributable: 
 
 /** A value without its null fields, recursively (pydantic's `exclude_none=True`, as the final stream chunk is written). */
 export function withoutNulls<T>(value: T): T {
-	if (Array.isArray(value) || value === null || typeof value !== 'object') return value;
+	if (Array.isArray(value) || value === null || typeof value !== 'object' || value instanceof PyFloat) return value;
 	const out: Record<string, unknown> = {};
 	for (const [key, v] of Object.entries(value)) if (v !== null) out[key] = withoutNulls(v);
 	return out as T;

@@ -62,7 +62,7 @@ function decompose(x: number): [bigint, number] {
  * CPython's `repr(x)` for a float (`float_repr_style == 'short'`): the shortest digits that
  * round-trip, in scientific form when the decimal exponent is below -4 or at least 16
  * (`1e+16`, `1e-05`, `1.5e-07`), otherwise positional with at least one fractional digit
- * (`10.0`, `0.1`, `0.0001`); `inf`, `-inf`, `nan`, `-0.0`.
+ * (`10.0`, `0.1`, `0.0001`); `inf`, `-inf`, `nan`, `-0.0`. `json.dumps` writes floats this way.
  *
  * JavaScript's `toExponential()` without an argument yields the same shortest round-trip digits.
  */
@@ -70,16 +70,33 @@ export function formatPythonRepr(x: number): string {
 	if (Number.isNaN(x)) return 'nan';
 	if (x === Number.POSITIVE_INFINITY) return 'inf';
 	if (x === Number.NEGATIVE_INFINITY) return '-inf';
+	return formatShortest(x, -4, 2);
+}
+
+/**
+ * A finite float as pydantic-core writes it in `model_dump_json` (vLLM's streamed chunks): the
+ * same shortest round-trip digits as `repr`, positional from 1e-5 (one decade further than
+ * `repr`) up to 1e16, otherwise scientific with an unpadded exponent (`1e-7`, `1.5e+16`), so
+ * `0.00001` and `1e-7` where `repr` writes `1e-05` and `1e-07`. Infinite and NaN values are
+ * written `null` (pydantic's default `ser_json_inf_nan`).
+ */
+export function formatPydanticFloat(x: number): string {
+	if (!Number.isFinite(x)) return 'null';
+	return formatShortest(x, -5, 1);
+}
+
+/** Shortest round-trip digits, positional for decimal exponents in [minFixed, 16), else `d.ddde±XX` padded to `expPad` digits. */
+function formatShortest(x: number, minFixed: number, expPad: number): string {
 	if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
 	const sign = x < 0 ? '-' : '';
 	const exponential = Math.abs(x).toExponential(); // "d.ddde+N" / "de-N"
 	const ePos = exponential.indexOf('e');
 	const digits = exponential.slice(0, ePos).replace('.', '');
 	const exponent = Number(exponential.slice(ePos + 1));
-	if (exponent < -4 || exponent >= 16) {
+	if (exponent < minFixed || exponent >= 16) {
 		const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
 		const expSign = exponent < 0 ? '-' : '+';
-		const expDigits = String(Math.abs(exponent)).padStart(2, '0');
+		const expDigits = String(Math.abs(exponent)).padStart(expPad, '0');
 		return `${sign}${mantissa}e${expSign}${expDigits}`;
 	}
 	if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
