@@ -143,6 +143,8 @@ export const draftCostSchema = z.union([
 		draftParams: positive,
 		bytesPerParam: positive,
 		kvBytesPerToken: nonNegative.optional(),
+		numLayers: positiveInt.optional(),
+		hiddenSize: positiveInt.optional(),
 		passOverheadS: nonNegative.optional(),
 		stepOverheadS: nonNegative.optional(),
 		source,
@@ -340,6 +342,12 @@ export const simConfigSchema = z
 			heterogeneity: z.strictObject({concentration: positive, levels: positiveInt.optional(), source}).optional(),
 			temperatureSensitivity: nonNegative.default(0),
 			draftCost: draftCostSchema.optional(),
+			/**
+			 * How the target scores drafts: `mqa` (vLLM v1) or `batch-expansion` (vLLM V0 before
+			 * vllm#8839, and V0's n-gram always), which re-reads a request's KV once per verified
+			 * position. @default 'mqa'
+			 */
+			scorer: z.enum(['mqa', 'batch-expansion']).optional(),
 			proposer: proposerConfigSchema.prefault({}),
 			source,
 		}),

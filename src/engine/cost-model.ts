@@ -23,7 +23,29 @@ export type CostModelOptions = {
 	overheadS?: number;
 	/** A fitted step-time model: replaces the roofline (and `draft`, `overheadS`) when given. */
 	fitted?: FittedStepTime;
+	/**
+	 * How the target scores drafts. `mqa` (vLLM v1, and V0's `MQAScorer`): a request's `d + 1`
+	 * tokens are one multi-token query that reads its KV once. `batch-expansion` (vLLM V0's
+	 * `BatchExpansionTop1Scorer`, the only scorer before vllm#8839 and always for n-gram in V0):
+	 * each position is its own single-token sequence, so the KV of a request is read `d + 1` times
+	 * (`StepShape.expansionContextTokens` more context). @default 'mqa'
+	 */
+	scorer?: Scorer;
 };
+
+/**
+ * Host seconds per extra sequence a batch-expansion scorer builds (one per draft token): vLLM
+ * V0 copied each expanded position into its own sequence metadata and prepared it as a separate
+ * decode input. vllm#5691 measured V0's scoring time with both scorers (Llama-7B, one A100, CUDA
+ * graphs, k = 5): batch expansion costs 1.7, 2.9, 5.5, 10.9 and 19.4 ms more than the multi-query
+ * scorer at batch 4, 8, 16, 32 and 64, i.e. 63 µs per extra sequence (least squares through the
+ * origin over those five points, `5·B` extra sequences each). The measurement also holds that
+ * run's own KV re-reads (its context is not stated), so this may count part of them twice.
+ */
+export const BATCH_EXPANSION_PER_SEQUENCE_S = 62.6e-6;
+
+/** How the target scores drafts (see {@link CostModelOptions.scorer}). */
+type Scorer = 'mqa' | 'batch-expansion';
 
 /** Step latency from batch shape (vidur's execution-time predictor, as a roofline). */
 export type CostModel = {
@@ -78,6 +100,9 @@ export type CostModel = {
  * - tensor-parallel communication, two ring all-reduces of `tokens × hidden × 2` bytes per layer
  *   over `interconnectBytesPerS`, each with `allReduceLatencyS`, added to `overheadS`.
  *
+ * With `scorer: 'batch-expansion'` (vLLM V0) the memory term also reads
+ * `expansionContextTokens × kvBytesPerToken`: every verified position re-reads its request's KV.
+ *
  * Ignored: activation traffic, kernel-launch gaps (put them in `overheadS`).
  *
  * Every term is non-decreasing in every shape field, so the latency is too.
@@ -113,18 +138,21 @@ export function createCostModel(options: CostModelOptions): CostModel {
 	const flopsPerTokenS = (2 * (model.activeParams ?? model.params)) / flops;
 	const attentionPairS = attentionFlopsPerPair(model) / flops;
 	const communicationS = makeCommunication(model, hardware);
+	const expansion = options.scorer === 'batch-expansion';
+	const expansionPerTokenS = expansion ? kvPerTokenS : 0;
+	const expansionPerSequenceS = expansion ? BATCH_EXPANSION_PER_SEQUENCE_S : 0;
 	const singleTokenStepS = passTimeS(weightBytes(1) / bandwidth, flopsPerTokenS);
-	const draftCost = makeDraftCost(draft, model, bandwidth, flops, singleTokenStepS);
+	const draftCost = makeDraftCost(draft, model, bandwidth, flops, singleTokenStepS, hardware);
 
 	const targetOf = (s: Readonly<StepShape>): number => {
 		const tokens = stepTokens(s);
 		if (tokens === 0) return 0;
-		const memoryS = weightBytes(tokens) / bandwidth + s.contextTokens * kvPerTokenS;
+		const memoryS = weightBytes(tokens) / bandwidth + s.contextTokens * kvPerTokenS + (s.expansionContextTokens ?? 0) * expansionPerTokenS;
 		const computeS = tokens * flopsPerTokenS + (s.attentionTokenPairs ?? 0) * attentionPairS;
 		return passTimeS(memoryS, computeS);
 	};
 	const overheadOf = (s: Readonly<StepShape>, targetS: number, draftS: number): number =>
-		targetS > 0 || draftS > 0 ? fixedOverheadS + communicationS(stepTokens(s)) : 0;
+		targetS > 0 || draftS > 0 ? fixedOverheadS + communicationS(stepTokens(s)) + s.numScheduledSpecTokens * expansionPerSequenceS : 0;
 
 	return {
 		singleTokenStepS,

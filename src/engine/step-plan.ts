@@ -38,6 +38,7 @@ export class StepPlan {
 		draftLength: 0,
 		contextTokens: 0,
 		attentionTokenPairs: 0,
+		expansionContextTokens: 0,
 	};
 
 	constructor(maxNumSeqs: number) {
@@ -63,6 +64,7 @@ export class StepPlan {
 		shape.draftLength = draftLength;
 		shape.contextTokens = 0;
 		shape.attentionTokenPairs = 0;
+		shape.expansionContextTokens = 0;
 	}
 
 	/** Append a scheduled request (its computed tokens are those before this step). */
@@ -83,6 +85,7 @@ export class StepPlan {
 			if (numSpec > 0) {
 				shape.numDraftingRequests += 1;
 				shape.numScheduledSpecTokens += numSpec;
+				shape.expansionContextTokens = (shape.expansionContextTokens ?? 0) + expansionContext(request.numComputedTokens, numSpec);
 			}
 		}
 	}
@@ -104,6 +107,7 @@ export class StepPlan {
 			if (numSpec > 0) {
 				shape.numDraftingRequests -= 1;
 				shape.numScheduledSpecTokens -= numSpec;
+				shape.expansionContextTokens = (shape.expansionContextTokens ?? 0) - expansionContext(request.numComputedTokens, numSpec);
 			}
 		}
 		for (let i = j; i < this.size - 1; i++) {
@@ -121,4 +125,9 @@ export class StepPlan {
 /** Causal attention of `numNew` new tokens after `computed` ones: query × context pairs (the cost model's attention FLOPs). */
 function attentionPairs(computed: number, numNew: number): number {
 	return numNew * (computed + (numNew + 1) / 2);
+}
+
+/** Extra context a batch-expansion scorer reads for `numSpec` drafts after `computed` tokens (see `StepShape.expansionContextTokens`). */
+function expansionContext(computed: number, numSpec: number): number {
+	return numSpec * computed + (numSpec * (numSpec + 1)) / 2;
 }

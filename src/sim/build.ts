@@ -90,6 +90,7 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 			draft: k === 0 || method === 'none' ? {kind: 'none'} : (config.speculative.draftCost ?? defaultDraftCost(method, model)),
 			overheadS: s.stepOverheadS,
 			...(config.stepTime === undefined ? {} : {fitted: config.stepTime}),
+			...(config.speculative.scorer === undefined ? {} : {scorer: config.speculative.scorer}),
 		}),
 	);
 	for (const [i, c] of classes.entries()) {

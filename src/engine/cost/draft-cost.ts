@@ -1,11 +1,12 @@
-import {makeWeightBytes, passTimeS} from './target-cost.js';
-import {requireNonNegative, requirePositive} from './validate.js';
-import type {DraftCostSpec, ModelCostSpec, StepShape} from './types.js';
+import {makeCommunication, makeWeightBytes, passTimeS} from './target-cost.js';
+import {requireNonNegative, requirePositive, requirePositiveInteger} from './validate.js';
+import type {DraftCostSpec, HardwareSpec, ModelCostSpec, StepShape} from './types.js';
 
 /**
  * The draft-cost term of the step latency for one proposer family, as a closure built once per
  * cost model (the formulas are documented on `createCostModel`). `bandwidth` and `flops` are the
- * effective group-wide rates; `t1` is the target's batch-1 single-token step.
+ * effective group-wide rates; `t1` is the target's batch-1 single-token step; `hardware` prices a
+ * draft model's tensor-parallel all-reduces.
  *
  * @throws RangeError/TypeError naming `draft.<field>` when the spec is invalid.
  */
@@ -15,6 +16,7 @@ export function makeDraftCost(
 	bandwidth: number,
 	flops: number,
 	t1: number,
+	hardware: HardwareSpec,
 ): (s: Readonly<StepShape>) => number {
 	switch (draft.kind) {
 		case 'none':
@@ -30,6 +32,7 @@ export function makeDraftCost(
 			let kvBytesPerToken: number;
 			let activeParams: number | undefined;
 			let moe: {numExperts: number; expertsPerToken: number; expertParams: number} | undefined;
+			let communicationS: (tokens: number) => number = () => 0;
 			if (draft.kind === 'sequential-model') {
 				requirePositive(draft.draftParams, 'draft.draftParams');
 				requirePositive(draft.bytesPerParam, 'draft.bytesPerParam');
@@ -37,6 +40,21 @@ export function makeDraftCost(
 				params = draft.draftParams;
 				bytesPerParam = draft.bytesPerParam;
 				kvBytesPerToken = draft.kvBytesPerToken ?? 0;
+				if (draft.numLayers !== undefined || draft.hiddenSize !== undefined) {
+					if (draft.numLayers === undefined || draft.hiddenSize === undefined) {
+						throw new TypeError(
+							`draft (sequential-model) needs both numLayers and hiddenSize for tensor-parallel all-reduces, got ${JSON.stringify(draft)}`,
+						);
+					}
+					requirePositiveInteger(draft.numLayers, 'draft.numLayers');
+					requirePositiveInteger(draft.hiddenSize, 'draft.hiddenSize');
+					// vLLM runs a draft model at the target's tensor parallelism unless
+					// draft_tensor_parallel_size says 1: two all-reduces a layer, as the target.
+					communicationS = makeCommunication(
+						{name: 'draft', params, bytesPerParam, numLayers: draft.numLayers, kvBytesPerToken: 1, hiddenSize: draft.hiddenSize},
+						{...hardware, interconnectOverheadS: 0},
+					);
+				}
 			} else {
 				if ((draft.headParams === undefined) === (draft.headParamsFraction === undefined)) {
 					throw new TypeError(`draft (per-token-head) needs exactly one of headParams and headParamsFraction, got ${JSON.stringify(draft)}`);
@@ -80,8 +98,9 @@ export function makeDraftCost(
 				const kvS = s.contextTokens * kvPerTokenS;
 				const tokens = s.numPrefillTokens + s.numDecodeRequests + s.numScheduledSpecTokens;
 				const n = s.numDraftingRequests;
-				const first = tokens > 0 ? passTimeS(headBytes(tokens) / bandwidth + kvS, tokens * flopsPerTokenS) + passOverheadS : 0;
-				const rest = n > 0 ? (k - 1) * (passTimeS(headBytes(n) / bandwidth + kvS, n * flopsPerTokenS) + passOverheadS) : 0;
+				const first =
+					tokens > 0 ? passTimeS(headBytes(tokens) / bandwidth + kvS, tokens * flopsPerTokenS) + passOverheadS + communicationS(tokens) : 0;
+				const rest = n > 0 ? (k - 1) * (passTimeS(headBytes(n) / bandwidth + kvS, n * flopsPerTokenS) + passOverheadS + communicationS(n)) : 0;
 				return first + rest + (first > 0 || rest > 0 ? stepOverheadS : 0);
 			};
 		}

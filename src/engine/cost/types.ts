@@ -95,6 +95,14 @@ export type DraftCostSpec =
 			draftParams: number;
 			bytesPerParam: number;
 			kvBytesPerToken?: number;
+			/**
+			 * Decoder layers and hidden size of the draft model: with both, each pass on a
+			 * tensor-parallel group also pays two all-reduces a layer, as the target does (vLLM runs
+			 * a draft model at the target's tensor parallelism unless `draft_tensor_parallel_size`
+			 * is 1). Without them no communication is priced.
+			 */
+			numLayers?: number;
+			hiddenSize?: number;
 			passOverheadS?: number;
 			stepOverheadS?: number;
 	  }
@@ -137,6 +145,14 @@ export type StepShape = {
 	 * @default 0
 	 */
 	attentionTokenPairs?: number;
+	/**
+	 * Σ over requests verifying `d > 0` drafts after `c` computed tokens of `d·c + d(d + 1)/2`: the
+	 * extra context a batch-expansion scorer reads (vLLM V0's `BatchExpansionTop1Scorer` runs each
+	 * of the `d + 1` verified positions as its own single-token sequence over its own context,
+	 * `c + 1 … c + d + 1`, where a multi-query scorer reads `c + d + 1` once). Used only with
+	 * `scorer: 'batch-expansion'`. @default 0
+	 */
+	expansionContextTokens?: number;
 };
 
 /** Where a step's time goes. */

@@ -36,3 +36,7 @@ export function requirePositive(value: number, field: string): void {
 export function requireNonNegative(value: number, field: string): void {
 	if (!(value >= 0 && value < Number.POSITIVE_INFINITY)) throw new RangeError(`${field} must be a finite number >= 0, got ${value}`);
 }
+
+export function requirePositiveInteger(value: number, field: string): void {
+	if (!(Number.isInteger(value) && value >= 1)) throw new RangeError(`${field} must be a positive integer, got ${value}`);
+}
