@@ -1,6 +1,8 @@
+import type {ServerResponse} from 'node:http';
+import {RESPONSE_ALREADY_SENT} from '@hono/node-server/utils/response';
 import type {Context} from 'hono';
-import {streamSSE} from 'hono/streaming';
-import type {Generation, GenerationParams, LiveGeneration, ServeEngine} from './serve-engine.js';
+import type {Generation, GenerationListener, GenerationParams, LiveGeneration, ServeEngine} from './serve-engine.js';
+import {SseWriter} from './sse-writer.js';
 
 /** One output sequence of a request: its choice index, its prompt's length, and what it asks the engine. */
 export type ChoiceSpec = {
@@ -60,8 +62,8 @@ export class TextCursor {
 	}
 }
 
-/** Per choice while streaming: its generation, text cursor and tokens sent. */
-type StreamedChoice = {spec: ChoiceSpec; cursor: TextCursor; generation?: LiveGeneration; tokens: number};
+/** Per choice while streaming: its generation, text cursor, tokens sent and, once finished, its result. */
+type StreamedChoice = {spec: ChoiceSpec; cursor: TextCursor; generation?: LiveGeneration; tokens: number; result?: Generation};
 
 /** The shapes one endpoint streams (vLLM's `serving_completion.py` or `serving_chat.py`). */
 export type ChunkFormat = {
@@ -74,11 +76,112 @@ export type ChunkFormat = {
 };
 
 /**
+ * One streamed response: the listener of its choices' generations, turning each engine step's
+ * tokens into chunks on its {@link SseWriter} as the step completes (no promise or closure per
+ * chunk), and ending the stream when the last choice finishes.
+ */
+class ChoiceStream implements GenerationListener {
+	readonly #sse: SseWriter;
+	readonly #choices: StreamedChoice[];
+	readonly #promptTokensTotal: number;
+	readonly #format: ChunkFormat;
+	readonly #includeUsage: boolean;
+	readonly #metrics: (results: readonly Generation[]) => object | undefined;
+	readonly #continuousUsage: ((choice: number) => object) | undefined;
+	#started = false;
+	#unfinished: number;
+
+	constructor(
+		sse: SseWriter,
+		choices: readonly ChoiceSpec[],
+		promptTokensTotal: number,
+		format: ChunkFormat,
+		usage: UsageOptions,
+		metrics: (results: readonly Generation[]) => object | undefined,
+	) {
+		this.#sse = sse;
+		this.#choices = choices.map(spec => ({spec, cursor: new TextCursor(spec.params.stop), tokens: 0}));
+		this.#promptTokensTotal = promptTokensTotal;
+		this.#format = format;
+		this.#includeUsage = usage.includeUsage;
+		this.#metrics = metrics;
+		this.#unfinished = choices.length;
+		const streamed = this.#choices;
+		this.#continuousUsage =
+			usage.includeUsage && usage.continuous ? (i: number) => usageInfo(streamed[i]!.spec.promptTokens, streamed[i]!.tokens) : undefined;
+	}
+
+	/** Put every choice into the engine (if one cannot start, abort those that did and rethrow). */
+	start(engine: ServeEngine): void {
+		try {
+			for (const choice of this.#choices) choice.generation = engine.start(choice.spec.params, this);
+		} catch (error) {
+			this.abort(engine);
+			throw error;
+		}
+	}
+
+	/** The client left: abort every choice in the engine (nothing more is written). */
+	abort(engine: ServeEngine): void {
+		for (const choice of this.#choices) if (choice.generation !== undefined) engine.abort(choice.generation);
+	}
+
+	onTokens(generation: LiveGeneration, numTokens: number): void {
+		const choice = this.#choiceOf(generation);
+		// Role chunks first, with usage before any token (vLLM sends them on the first output).
+		this.#start();
+		choice.tokens += numTokens;
+		// The step that finishes the request sends its tokens with the finish chunk.
+		if (generation.request.status === 'finished') return;
+		const index = choice.spec.index;
+		this.#sse.send(this.#format.chunk(index, choice.cursor.advance(generation), undefined, this.#continuousUsage?.(index)));
+	}
+
+	onFinish(generation: LiveGeneration, result: Generation): void {
+		const choice = this.#choiceOf(generation);
+		this.#start();
+		const index = choice.spec.index;
+		this.#sse.send(
+			this.#format.chunk(index, choice.cursor.finish(result), {reason: result.finishReason, stop: result.stopReason}, this.#continuousUsage?.(index)),
+		);
+		choice.result = result;
+		if (--this.#unfinished === 0) this.#end();
+	}
+
+	#choiceOf(generation: LiveGeneration): StreamedChoice {
+		const choices = this.#choices;
+		for (let i = 0; i < choices.length; i++) if (choices[i]!.generation === generation) return choices[i]!;
+		throw new Error('a generation this stream did not start');
+	}
+
+	#start(): void {
+		if (this.#started) return;
+		this.#started = true;
+		for (const data of this.#format.first?.(this.#continuousUsage) ?? []) this.#sse.send(data);
+	}
+
+	/** Every choice finished: the usage chunk (with `include_usage`), `[DONE]`, the end of the response. */
+	#end(): void {
+		if (this.#includeUsage) {
+			const results = this.#choices.map(choice => choice.result!);
+			const completionTokens = results.reduce((sum, r) => sum + r.completionTokens, 0);
+			this.#sse.send(this.#format.usage(usageInfo(this.#promptTokensTotal, completionTokens), this.#metrics(results)));
+		}
+		this.#sse.send('[DONE]');
+		this.#sse.end();
+	}
+}
+
+/**
  * Stream choices as Server-Sent Events the way vLLM's OpenAI server does: one chunk per engine
  * step per choice, carrying every token that step produced (1 to k+1 under speculative
  * decoding); the step that finishes a choice carries its last text and `finish_reason`; then,
  * with `include_usage`, a chunk with the usage summed over choices (and per-request metrics);
  * then `data: [DONE]`. A client that disconnects aborts every choice in the engine.
+ *
+ * The response is written to Node's `ServerResponse` (`c.env.outgoing` under
+ * `@hono/node-server`) by an {@link SseWriter}; routing, validation and errors before the stream
+ * starts stay Hono's, and Hono is told the response is already sent.
  */
 export function streamChoices(
 	c: Context,
@@ -89,61 +192,13 @@ export function streamChoices(
 	usage: UsageOptions,
 	metrics: (results: readonly Generation[]) => object | undefined,
 ): Response {
-	const signal = c.req.raw.signal;
-	const response = streamSSE(c, async stream => {
-		let open = true;
-		const send = (data: string): void => {
-			if (open) void stream.write(`data: ${data}\n\n`);
-		};
-		const streamed: StreamedChoice[] = choices.map(spec => ({spec, cursor: new TextCursor(spec.params.stop), tokens: 0}));
-		const continuousUsage =
-			usage.includeUsage && usage.continuous ? (i: number) => usageInfo(streamed[i]!.spec.promptTokens, streamed[i]!.tokens) : undefined;
-		let started = false;
-		const start = (): void => {
-			if (started) return;
-			started = true;
-			for (const data of format.first?.(continuousUsage) ?? []) send(data);
-		};
-		const listener = {
-			onTokens(generation: LiveGeneration, numTokens: number): void {
-				const choice = streamed.find(s => s.generation === generation)!;
-				// Role chunks first, with usage before any token (vLLM sends them on the first output).
-				start();
-				choice.tokens += numTokens;
-				// The step that finishes the request sends its tokens with the finish chunk.
-				if (generation.request.status === 'finished') return;
-				send(format.chunk(choice.spec.index, choice.cursor.advance(generation), undefined, continuousUsage?.(choice.spec.index)));
-			},
-			onFinish(generation: LiveGeneration, result: Generation): void {
-				const choice = streamed.find(s => s.generation === generation)!;
-				start();
-				send(
-					format.chunk(
-						choice.spec.index,
-						choice.cursor.finish(result),
-						{reason: result.finishReason, stop: result.stopReason},
-						continuousUsage?.(choice.spec.index),
-					),
-				);
-			},
-		};
-		for (const choice of streamed) choice.generation = engine.start(choice.spec.params, listener);
-		const onAbort = (): void => {
-			open = false;
-			for (const choice of streamed) engine.abort(choice.generation!);
-		};
-		signal.addEventListener('abort', onAbort, {once: true});
-		stream.onAbort(onAbort);
-		if (signal.aborted) onAbort();
-		const results = await Promise.all(streamed.map(choice => choice.generation!.done));
-		signal.removeEventListener('abort', onAbort);
-		if (usage.includeUsage) {
-			const completionTokens = results.reduce((sum, r) => sum + r.completionTokens, 0);
-			send(format.usage(usageInfo(promptTokensTotal, completionTokens), metrics(results)));
-		}
-		send('[DONE]');
-	});
-	// Starlette's StreamingResponse adds the charset to a text media type.
-	response.headers.set('content-type', 'text/event-stream; charset=utf-8');
-	return response;
+	const res = (c.env as {outgoing?: ServerResponse} | undefined)?.outgoing;
+	if (res === undefined) throw new Error('streaming responses need the Node HTTP server (@hono/node-server)');
+	const sse = new SseWriter(res);
+	const stream = new ChoiceStream(sse, choices, promptTokensTotal, format, usage, metrics);
+	// Before the head: an engine that refuses the request is still an error response from Hono.
+	stream.start(engine);
+	sse.begin(() => stream.abort(engine));
+	if (sse.clientGone) stream.abort(engine);
+	return RESPONSE_ALREADY_SENT;
 }

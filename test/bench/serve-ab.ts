@@ -33,6 +33,8 @@ function figures(m: StreamsMeasure): Record<string, number> {
 		'opening added p50 ms': at(m.opening.added, 50),
 		'opening added p99 ms': at(m.opening.added, 99),
 		'opening added max ms': m.opening.added.at(-1) ?? Number.NaN,
+		'opening admission ms': m.openingAdmissionMs,
+		'server CPU ms/stream': m.server.cpuMs / m.streams,
 		'server loop p99 ms': m.server.loopDelayMs.p99,
 		'server loop max ms': m.server.loopDelayMs.max,
 		'server peak RSS MiB': m.server.peakRssBytes / 2 ** 20,

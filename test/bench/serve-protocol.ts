@@ -23,6 +23,11 @@ export type TargetReport = {
 	readonly peakRssBytes: number;
 	/** `monitorEventLoopDelay` percentiles, milliseconds. */
 	readonly loopDelayMs: {readonly p50: number; readonly p99: number; readonly max: number};
+	/**
+	 * CPU time the server used (user + system, `process.cpuUsage`), milliseconds: unlike latency, it
+	 * hardly moves when other processes load the machine.
+	 */
+	readonly cpuMs: number;
 };
 
 export type TargetMessage = {readonly ready: true; readonly baseUrl: string} | {readonly report: TargetReport};

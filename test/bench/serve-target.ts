@@ -6,7 +6,8 @@
  * - per request, tagged by the client's `user` field: the wall time (this process' clock) at which
  *   the engine got it, produced its first token and finished it, and its simulated (virtual) TTFT
  *   and end-to-end latency; the client subtracts these from what it measured;
- * - the event loop's delay (`perf_hooks.monitorEventLoopDelay`, 10 ms resolution) and peak RSS.
+ * - the event loop's delay (`perf_hooks.monitorEventLoopDelay`, 10 ms resolution), peak RSS and
+ *   the CPU time used.
  *
  * argv: SPEED (a number or `max`). Prints nothing; messages: `{ready, baseUrl}` once listening;
  * replies `{report}` to `'report'` (and forgets what it reported), exits on `'stop'`.
@@ -76,10 +77,16 @@ session.subscribe({
 const loop = monitorEventLoopDelay({resolution: 10});
 loop.enable();
 let peakRssBytes = process.memoryUsage().rss;
+let cpuSince = process.cpuUsage();
 const rssTimer = setInterval(() => {
 	peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss);
 }, 100);
 const done = session.runner.run();
+
+function cpuMsSince(since: NodeJS.CpuUsage): number {
+	const used = process.cpuUsage(since);
+	return (used.user + used.system) / 1000;
+}
 
 process.on('message', async (message: string) => {
 	if (message === 'report') {
@@ -89,8 +96,10 @@ process.on('message', async (message: string) => {
 				rssBytes: process.memoryUsage().rss,
 				peakRssBytes,
 				loopDelayMs: {p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6},
+				cpuMs: cpuMsSince(cpuSince),
 			},
 		};
+		cpuSince = process.cpuUsage();
 		records = [];
 		loop.reset();
 		peakRssBytes = process.memoryUsage().rss;

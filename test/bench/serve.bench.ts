@@ -229,6 +229,8 @@ export type StreamsMeasure = {
 	readonly opening: AddedTtft;
 	/** Every later request (sent when the same client's previous stream ended): the steady state. */
 	readonly steady: AddedTtft;
+	/** Server wall time from the first to the last submission of the opening wave (ms): how long admitting it took. */
+	readonly openingAdmissionMs: number;
 	readonly server: TargetReport;
 	/** This process' own event-loop delay (ms): a loaded client delays what it measures. */
 	readonly clientLoopDelayMs: {readonly p50: number; readonly p99: number; readonly max: number};
@@ -290,6 +292,7 @@ export async function measureStreams(
 			streams: pairs.length,
 			failed,
 			opening: measure(pairs.filter(({s}) => opening.has(s.tag))),
+			openingAdmissionMs: span(pairs.filter(({s}) => opening.has(s.tag)).map(({s}) => s.submittedMs)),
 			steady: measure(pairs.filter(({s}) => !opening.has(s.tag))),
 			server,
 			clientLoopDelayMs: {p50: clientLoop.percentile(50) / 1e6, p99: clientLoop.percentile(99) / 1e6, max: clientLoop.max / 1e6},
@@ -298,6 +301,8 @@ export async function measureStreams(
 		await target.stop();
 	}
 }
+
+const span = (values: readonly number[]): number => (values.length === 0 ? Number.NaN : Math.max(...values) - Math.min(...values));
 
 /** p50, p99 and max of sorted milliseconds, for a note. */
 export const spread = (sorted: readonly number[]): string =>
@@ -320,7 +325,7 @@ async function benchStreams(): Promise<BenchResult[]> {
 			name: 'serve --speed 1, 1,000 streams opened at once: added TTFT p99 of the opening wave',
 			value: percentile(m.opening.added, 99),
 			unit: 'ms',
-			note: `${spread(m.opening.added)}; ${m.opening.added.length} streams`,
+			note: `${spread(m.opening.added)}; ${m.opening.added.length} streams, admitted by the server over ${fmt(m.openingAdmissionMs)}`,
 		},
 		{
 			name: 'serve --speed 1, 1,000 concurrent streams: server event-loop delay p99',
@@ -333,6 +338,12 @@ async function benchStreams(): Promise<BenchResult[]> {
 			value: m.server.peakRssBytes / 2 ** 20,
 			unit: 'MiB peak',
 			note: `${(m.server.rssBytes / 2 ** 20).toFixed(1)} MiB at the end`,
+		},
+		{
+			name: 'serve --speed 1, 1,000 concurrent streams: server CPU time per stream (load-independent)',
+			value: m.server.cpuMs / m.streams,
+			unit: 'ms',
+			note: `${(m.server.cpuMs / 1000).toFixed(2)} CPU s over ${m.durationS} s and ${m.streams} streams of 256 tokens`,
 		},
 	];
 }
