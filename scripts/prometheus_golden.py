@@ -419,7 +419,7 @@ API_REQUESTS = [
 
 
 def api_server():
-    """The process and HTTP families of vLLM's API server process, created at CREATED_S."""
+    """The process, HTTP and sleep-mode families of vLLM's API server process, created at CREATED_S."""
     import os
     import tempfile
     from prometheus_client import ProcessCollector, Summary
@@ -463,7 +463,47 @@ def api_server():
             out_size.labels(handler).observe(response_bytes)
             highr.observe(duration)
             lowr.labels(method, handler).observe(duration)
+    # Sleep-mode operations come later: their families are created by the first one, after the HTTP families.
+    sleep_mode_operations(registry)
     return registry
+
+
+# vllm/entrypoints/serve/sleep/metrics.py: dispatched sleep-mode operations, timed by the API server.
+SLEEP_MODE_BUCKETS = (0.01, 0.1, 1, 10, 30, 60, 120, 300, 600)
+SLEEP_MODE_OPERATIONS = ('sleep', 'release_kv_cache_memory', 'wake')
+# (operation, began at s, duration s or None while still awaited)
+SLEEP_OPERATIONS = [
+    ('sleep', 1700000080.0, 0.692352),
+    ('wake', 1700000100.0, 0.05),
+    ('sleep', 1700000200.0, 45.25),
+    ('sleep', 1700000300.0, None),
+]
+
+
+class SleepModeOperationMetrics:
+    """vLLM's SleepModeOperationMetrics: the histogram, then the gauge with every operation at 0."""
+
+    def __init__(self, registry):
+        self.duration = Histogram('vllm:sleep_mode_operation_duration_seconds', 'Duration of one sleep-mode operation.', ['operation'],
+                                  buckets=SLEEP_MODE_BUCKETS, registry=registry)
+        self.in_flight = Gauge('vllm:sleep_mode_operations_in_flight', 'Sleep-mode operations currently awaited.', ['operation'],
+                               multiprocess_mode='livesum', registry=registry)
+        for operation in SLEEP_MODE_OPERATIONS:
+            self.in_flight.labels(operation).set(0)
+
+
+def sleep_mode_operations(registry):
+    """What record(operation) does around each call: created by the first call, in flight until it returns."""
+    metrics = None
+    for operation, began, duration in SLEEP_OPERATIONS:
+        with frozen_clock(began):
+            if metrics is None:
+                metrics = SleepModeOperationMetrics(registry)
+            metrics.in_flight.labels(operation).inc()
+        if duration is not None:
+            with frozen_clock(began + duration):
+                metrics.in_flight.labels(operation).dec()
+                metrics.duration.labels(operation).observe(duration)
 
 
 def openmetrics(registry):

@@ -7,13 +7,19 @@ export type MetricsFlags = {
 	kvCacheMetrics?: boolean;
 	/** `--kv-cache-metrics-sample RATE` (vLLM's default 0.01). */
 	kvCacheMetricsSample: string;
+	/** `--enable-mfu-metrics`. */
+	enableMfuMetrics?: boolean;
 };
 
-/** Add vLLM's `--kv-cache-metrics` and `--kv-cache-metrics-sample` to `command`. */
+/** Add vLLM's `--kv-cache-metrics`, `--kv-cache-metrics-sample` and `--enable-mfu-metrics` to `command`. */
 export function addMetricsFlags(command: Command): Command {
 	return command
 		.option('--kv-cache-metrics', 'expose sampled KV block residency histograms (vllm:kv_block_*_seconds), as vLLM --kv-cache-metrics')
-		.option('--kv-cache-metrics-sample <rate>', 'fraction of KV block allocations tracked by --kv-cache-metrics, in (0, 1]', '0.01');
+		.option('--kv-cache-metrics-sample <rate>', 'fraction of KV block allocations tracked by --kv-cache-metrics, in (0, 1]', '0.01')
+		.option(
+			'--enable-mfu-metrics',
+			"feed vllm:estimated_{flops,read_bytes,write_bytes}_per_gpu_total from the simulated steps' FLOPs and bytes, as vLLM --enable-mfu-metrics",
+		);
 }
 
 /**
@@ -22,9 +28,12 @@ export function addMetricsFlags(command: Command): Command {
  *
  * @throws UserError naming the flag on a rate outside (0, 1].
  */
-export function parseMetricsFlags(flags: MetricsFlags): {kvCacheMetricsSample?: number} {
+export function parseMetricsFlags(flags: MetricsFlags): {kvCacheMetricsSample?: number; enableMfuMetrics?: true} {
 	const text = flags.kvCacheMetricsSample;
 	const rate = /^\s*$/.test(text) ? Number.NaN : Number(text);
 	if (!(rate > 0 && rate <= 1)) throw new UserError(`--kv-cache-metrics-sample must be a number in (0, 1], got "${text}"`);
-	return flags.kvCacheMetrics === true ? {kvCacheMetricsSample: rate} : {};
+	return {
+		...(flags.kvCacheMetrics === true ? {kvCacheMetricsSample: rate} : {}),
+		...(flags.enableMfuMetrics === true ? {enableMfuMetrics: true} : {}),
+	};
 }

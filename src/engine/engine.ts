@@ -80,6 +80,7 @@ export class Engine {
 		this.#plan = new StepPlan(n);
 		this.#accepted = new Int32Array(n);
 		this.outcome = new StepOutcome(index, n);
+		this.outcome.shape = this.#plan.shape;
 		this.scheduler = new Scheduler(
 			this.config,
 			this.kv,

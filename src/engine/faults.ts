@@ -64,7 +64,21 @@ export type FaultSink = {
 	logLine(engine: number, line: FaultLogLine): void;
 	/** An engine fell asleep (`level` 1 or 2) or woke up (`level` 0): vLLM's `record_sleep_state`. */
 	sleepState(engine: number, level: number): void;
+	/**
+	 * A scheduled sleep or wake-up, timed as vLLM's API server times its `/sleep` and `/wake_up`
+	 * calls (`sleep_mode_operation_metrics().record(...)`): `begin` when the call is made, `end`
+	 * when it returns, `durationS` after it began (the time a `wait`-mode sleep waited for running
+	 * requests plus the modelled {@link sleepSeconds} or {@link wakeSeconds}). One operation per
+	 * scheduled interval edge, whatever the number of engines it covers.
+	 */
+	sleepOperation?(operation: SleepOperation, phase: 'begin' | 'end', durationS: number): void;
 };
+
+/** The sleep-mode operations a schedule performs (vLLM's also has `release_kv_cache_memory`). */
+export type SleepOperation = 'sleep' | 'wake';
+
+/** A `wait`-mode sleep call still waiting for engines to drain. */
+type PendingSleep = {readonly startedAt: number; remaining: number; durationS: number};
 
 /** What the simulation asks of its fault injector. */
 export type SimFaults = {
@@ -120,6 +134,8 @@ export class FaultInjector implements SimFaults {
 	#routed = 0;
 	/** Per engine: the level of a `wait`-mode sleep waiting for its running requests to finish. */
 	readonly #draining: Array<1 | 2 | undefined>;
+	/** Per draining engine: the sleep call it belongs to. */
+	readonly #drainingCall: Array<PendingSleep | undefined>;
 
 	constructor(spec: FaultsSpec, engines: readonly Engine[], rng: Rng, figures: SleepFigures) {
 		this.spec = spec;
@@ -129,6 +145,7 @@ export class FaultInjector implements SimFaults {
 		this.#abortAfter = spec.abort === undefined ? undefined : createDurationSampler(spec.abort.after, rng.fork('abort-after'), 'faults.abort.after');
 		this.#figures = figures;
 		this.#draining = engines.map(() => undefined);
+		this.#drainingCall = engines.map(() => undefined);
 		const events: SleepEvent[] = [];
 		for (const s of spec.sleep) {
 			if (s.engine !== undefined && s.engine >= engines.length) throw new RangeError(`no engine ${s.engine} (engines 0 to ${engines.length - 1})`);
@@ -169,18 +186,31 @@ export class FaultInjector implements SimFaults {
 		}
 		while (this.#nextEvent < this.#events.length && this.#events[this.#nextEvent]!.t <= t) {
 			const event = this.#events[this.#nextEvent++]!;
+			const operation: SleepOperation = event.wake ? 'wake' : 'sleep';
+			sink.sleepOperation?.(operation, 'begin', 0);
+			// The call returns when every engine it covers has done its part (in parallel: the longest).
+			const call: PendingSleep = {startedAt: t, remaining: 1, durationS: 0};
 			for (const engine of this.#engines) {
 				if (event.engine !== undefined && event.engine !== engine.index) continue;
-				if (event.wake) this.#wake(engine, sink);
-				else if (event.mode === 'abort') this.#sleep(engine, event.level, t, sink, true);
+				if (event.wake) call.durationS = Math.max(call.durationS, this.#wake(engine, t, sink));
+				else if (event.mode === 'abort') call.durationS = Math.max(call.durationS, this.#sleep(engine, event.level, t, sink, true));
 				else {
 					// mode="wait": admit nothing more, sleep once the running requests have finished.
 					engine.pauseAdmissions();
 					this.#draining[engine.index] = event.level;
+					this.#drainingCall[engine.index] = call;
+					call.remaining += 1;
 					this.afterStep(engine, t, sink);
 				}
 			}
+			this.#settle(call, operation, sink);
 		}
+	}
+
+	/** One part of `call` is done: the call returns when none is left. */
+	#settle(call: PendingSleep, operation: SleepOperation, sink: FaultSink): void {
+		call.remaining -= 1;
+		if (call.remaining === 0) sink.sleepOperation?.(operation, 'end', call.durationS);
 	}
 
 	afterStep(engine: Engine, t: number, sink: FaultSink): void {
@@ -188,11 +218,20 @@ export class FaultInjector implements SimFaults {
 		if (level === undefined || engine.numRunning > 0 || engine.busy) return;
 		this.#draining[engine.index] = undefined;
 		engine.pauseAdmissions(true);
-		this.#sleep(engine, level, t, sink, false);
+		const seconds = this.#sleep(engine, level, t, sink, false);
+		const call = this.#drainingCall[engine.index];
+		this.#drainingCall[engine.index] = undefined;
+		if (call !== undefined) {
+			call.durationS = Math.max(call.durationS, t - call.startedAt + seconds);
+			this.#settle(call, 'sleep', sink);
+		}
 	}
 
-	/** vLLM's sleep: abort everything (mode `abort`), reset the prefix cache, offload or discard the weights. */
-	#sleep(engine: Engine, level: 1 | 2, t: number, sink: FaultSink, abortAll: boolean): void {
+	/**
+	 * vLLM's sleep: abort everything (mode `abort`), reset the prefix cache, offload or discard the
+	 * weights. Returns the modelled seconds it took.
+	 */
+	#sleep(engine: Engine, level: 1 | 2, t: number, sink: FaultSink, abortAll: boolean): number {
 		const {prefixCacheReset} = engine.sleep(level, t, abortAll);
 		const e = engine.index;
 		if (prefixCacheReset) sink.logLine(e, {message: 'Successfully reset prefix cache', level: 'INFO', source: 'prefix-cache-reset'});
@@ -203,29 +242,40 @@ export class FaultInjector implements SimFaults {
 			level: 'INFO',
 			source: 'worker-sleep',
 		});
+		const seconds = sleepSeconds(level, weightBytesPerGpu);
 		sink.logLine(e, {
-			message: `It took ${formatFixed(sleepSeconds(level, weightBytesPerGpu), 6)} seconds to fall asleep.`,
+			message: `It took ${formatFixed(seconds, 6)} seconds to fall asleep.`,
 			level: 'INFO',
 			source: 'executor-sleep',
 		});
 		sink.sleepState(e, level);
+		return seconds;
 	}
 
-	#wake(engine: Engine, sink: FaultSink): void {
+	/** vLLM's wake-up; returns the modelled seconds it took. */
+	#wake(engine: Engine, t: number, sink: FaultSink): number {
 		if (this.#draining[engine.index] !== undefined) {
 			// The wake-up came before the drain finished: the sleep never happened; admissions resume.
 			this.#draining[engine.index] = undefined;
 			engine.pauseAdmissions(true);
-			return;
+			const call = this.#drainingCall[engine.index];
+			this.#drainingCall[engine.index] = undefined;
+			if (call !== undefined) {
+				call.durationS = Math.max(call.durationS, t - call.startedAt);
+				this.#settle(call, 'sleep', sink);
+			}
+			return wakeSeconds(0, this.#figures.weightBytesPerGpu);
 		}
 		const level = engine.sleepLevel;
 		engine.wakeUp();
+		const seconds = wakeSeconds(level, this.#figures.weightBytesPerGpu);
 		sink.logLine(engine.index, {
-			message: `It took ${formatFixed(wakeSeconds(level, this.#figures.weightBytesPerGpu), 6)} seconds to wake up tags ${SLEEPING_TAGS}.`,
+			message: `It took ${formatFixed(seconds, 6)} seconds to wake up tags ${SLEEPING_TAGS}.`,
 			level: 'INFO',
 			source: 'executor-wake',
 		});
 		sink.sleepState(engine.index, 0);
+		return seconds;
 	}
 
 	#push(deadline: number, seq: number, request: SimRequest, engine: Engine): void {

@@ -1,4 +1,5 @@
 import type {SpecDecodingStats} from '../metrics/stats/spec-decoding-stats.js';
+import type {StepShape} from './cost/types.js';
 import type {SimRequest} from './request.js';
 
 /** A growable float buffer reused across steps (no allocation once it is large enough). */
@@ -79,6 +80,12 @@ export class StepOutcome {
 	t = 0;
 	startedAt = 0;
 	latencyS = 0;
+	/**
+	 * The batch the step ran, as the cost model priced it: the engine's own plan, read in place (no
+	 * copy), valid until the engine's next `beginStep` (observers run before it). Feeds the MFU
+	 * estimate (`--enable-mfu-metrics`). Undefined for an outcome no engine owns.
+	 */
+	shape: Readonly<StepShape> | undefined;
 	/** What the same batch would have cost without speculative decoding (cost model). */
 	noSpecLatencyS = 0;
 	/** Requests that received tokens this step (what a non-speculative step would have produced). */

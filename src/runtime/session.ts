@@ -1,6 +1,6 @@
 import {Registry} from 'prom-client';
 import type {SimConfig} from '../config/schema.js';
-import {attachPrometheus, type SimPrometheus} from '../metrics/prom/attach.js';
+import {type AttachOptions, attachPrometheus, type SimPrometheus} from '../metrics/prom/attach.js';
 import {type ProcessStats, registerHttpFamilies, registerProcessFamilies} from '../metrics/prom/server-prom.js';
 import {simulateServer} from '../metrics/prom/simulated-server.js';
 import {buildSimulation, type BuildOptions, type BuiltSimulation} from '../sim/build.js';
@@ -26,6 +26,8 @@ export type SessionOptions = BuildOptions & {
 	readonly createdSeries?: boolean;
 	/** Also expose vLLM's deprecated families (`--show-hidden-metrics`). @default false */
 	readonly showHiddenMetrics?: boolean;
+	/** vLLM's `--enable-mfu-metrics`: feed the `vllm:estimated_*_per_gpu_total` counters. @default false */
+	readonly enableMfuMetrics?: boolean;
 	/** At `max` speed, an idle clock waits for the next outside request (the runner's `waitWhenIdle`). @default false */
 	readonly waitWhenIdle?: boolean;
 	/**
@@ -52,6 +54,7 @@ export class Session implements LiveSession {
 	#createdS: number;
 	readonly #createdSeries: boolean;
 	readonly #showHiddenMetrics: boolean;
+	readonly #enableMfuMetrics: boolean;
 	readonly #server: SessionOptions['server'];
 	#disconnectServer: () => void = () => undefined;
 
@@ -60,6 +63,7 @@ export class Session implements LiveSession {
 		this.built = buildSimulation(config, options);
 		this.startEpochMs = options.startEpochMs ?? DEFAULT_START_EPOCH_MS;
 		this.#showHiddenMetrics = options.showHiddenMetrics ?? false;
+		this.#enableMfuMetrics = options.enableMfuMetrics ?? false;
 		this.#server = options.server;
 		this.#createdS = this.startEpochMs / 1000;
 		this.#prometheus = this.#attach();
@@ -171,14 +175,18 @@ export class Session implements LiveSession {
 		this.#acceptanceScale = scale;
 	}
 
+	#attachOptions(): AttachOptions {
+		return {showHiddenMetrics: this.#showHiddenMetrics, enableMfuMetrics: this.#enableMfuMetrics, epochS: t => this.epochMsAt(t) / 1000};
+	}
+
 	/** A fresh registry in vLLM's family order: the process collector, the engine's families, the HTTP families. */
 	#attach(): SimPrometheus {
 		const registry = new Registry();
 		const server = this.#server;
-		if (server === undefined) return attachPrometheus(this.built, registry, {showHiddenMetrics: this.#showHiddenMetrics});
+		if (server === undefined) return attachPrometheus(this.built, registry, this.#attachOptions());
 		const simulated = server === 'simulated' ? simulateServer(this.built, t => this.epochMsAt(t) / 1000) : undefined;
 		registerProcessFamilies(registry, simulated?.readProcess ?? (server as {readProcess: () => ProcessStats | undefined}).readProcess);
-		const prometheus = attachPrometheus(this.built, registry, {showHiddenMetrics: this.#showHiddenMetrics});
+		const prometheus = attachPrometheus(this.built, registry, this.#attachOptions());
 		const http = registerHttpFamilies(registry, this.#createdS);
 		if (simulated !== undefined) this.#disconnectServer = simulated.connect(http);
 		return prometheus;

@@ -4,7 +4,7 @@ import type {RequestSource} from '../engine/workload/request-source.js';
 
 export type {RequestSource} from '../engine/workload/request-source.js';
 import type {StepOutcome} from '../engine/step-outcome.js';
-import type {FaultLogSource, FaultSink, SimFaults} from '../engine/faults.js';
+import type {FaultLogSource, FaultSink, SimFaults, SleepOperation} from '../engine/faults.js';
 import type {EngineStatsLogging, LogMessage} from '../metrics/log/engine-stats-logging.js';
 import type {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
 
@@ -36,6 +36,11 @@ export type SimObserver = {
 	 * sets `vllm:engine_sleep_state` when the call returns, not at the next step.
 	 */
 	onSleepState?(engine: number, t: number, level: number): void;
+	/**
+	 * A scheduled sleep or wake-up call began or returned at `t` (`durationS`: its modelled
+	 * duration, at `end`): what vLLM's API server times for `vllm:sleep_mode_operation_*`.
+	 */
+	onSleepOperation?(operation: SleepOperation, t: number, phase: 'begin' | 'end', durationS: number): void;
 };
 
 export type SimulationOptions = {
@@ -297,6 +302,9 @@ export class Simulation {
 		},
 		sleepState: (engine, level) => {
 			for (const observer of this.#observers) observer.onSleepState?.(engine, this.#now, level);
+		},
+		sleepOperation: (operation, phase, durationS) => {
+			for (const observer of this.#observers) observer.onSleepOperation?.(operation, this.#now, phase, durationS);
 		},
 	};
 

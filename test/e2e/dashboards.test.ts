@@ -15,6 +15,13 @@ import {DASHBOARDS, SERVICE_STATUS, substitute} from './dashboard-queries.js';
 /** The dataset: 10 virtual minutes ending an hour before the test starts, scraped every 15 s. */
 const DATASET_S = 600;
 
+/**
+ * In the dataset and the live run: the MFU counters fed (`--enable-mfu-metrics`), and one short
+ * scheduled sleep early on (over before the live run's first scrape), so that the sleep-mode
+ * operation families exist while the engine reads as up at every evaluation instant.
+ */
+const MFU_AND_SLEEP = ['--enable-mfu-metrics', '--sleep', '5s-6s'] as const;
+
 type Sample = {metric: Record<string, string>; value: [number, string]};
 type QueryReply = {status: 'success'; data: {resultType: string; result: Sample[]}} | {status: 'error'; errorType: string; error: string};
 
@@ -71,12 +78,27 @@ beforeAll(async () => {
 		'--kv-cache-metrics',
 		'--kv-cache-metrics-sample',
 		'1',
+		...MFU_AND_SLEEP,
 	]);
 	run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dataset, 'metrics.om'), join(dir, 'data')]);
 
 	sim = spawn(
 		process.execPath,
-		[CLI, 'run', '--headless', '--speed', '20', '--port', '0', '--preset', presetFile, '--kv-cache-metrics', '--kv-cache-metrics-sample', '1'],
+		[
+			CLI,
+			'run',
+			'--headless',
+			'--speed',
+			'20',
+			'--port',
+			'0',
+			'--preset',
+			presetFile,
+			'--kv-cache-metrics',
+			'--kv-cache-metrics-sample',
+			'1',
+			...MFU_AND_SLEEP,
+		],
 		{
 			stdio: ['ignore', 'ignore', 'pipe'],
 		},

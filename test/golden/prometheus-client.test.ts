@@ -6,6 +6,7 @@ import {Registry} from 'prom-client';
 import {OpenMetricsAccumulator, renderOpenMetrics, renderText} from '../../src/metrics/prom/exposition.js';
 import {registerHttpFamilies, registerProcessFamilies} from '../../src/metrics/prom/server-prom.js';
 import {createCoreProm} from '../../src/metrics/prom/core-prom.js';
+import {createSleepModeProm} from '../../src/metrics/prom/sleep-mode-prom.js';
 import {GOLDEN_CACHE_CONFIG, GOLDEN_CREATED_S, createGoldenScenario} from '../metrics/prom/scenario.js';
 import {runSpecScrapes} from '../metrics/prom/scrapes.js';
 
@@ -73,6 +74,17 @@ async function specsimApiServer(render: typeof renderText): Promise<string> {
 		['GET', '/health', 200, 0.001, 0, 0, 1700000072.0],
 	] as const)
 		http.observeHttp({method, handler, status, durationS, requestBytes, responseBytes, atS});
+	// Sleep-mode calls (the script's SLEEP_OPERATIONS); the last one is still awaited.
+	const sleepMode = createSleepModeProm(registry);
+	for (const [operation, beganS, durationS] of [
+		['sleep', 1700000080.0, 0.692352],
+		['wake', 1700000100.0, 0.05],
+		['sleep', 1700000200.0, 45.25],
+		['sleep', 1700000300.0, undefined],
+	] as const) {
+		sleepMode.begin(operation);
+		if (durationS !== undefined) sleepMode.end(operation, durationS, beganS + durationS);
+	}
 	return render(registry, {createdS: GOLDEN_CREATED_S});
 }
 

@@ -7,25 +7,27 @@ import {startOpenAiServer} from '../../server/openai-server.js';
 import type {SpecDecodeMetricsLevel} from '../../server/serve-engine.js';
 import {UserError} from '../../util/user-error.js';
 import type {Output} from '../options.js';
+import {addMetricsFlags, type MetricsFlags, parseMetricsFlags} from '../metrics-flags.js';
 import {buildChecked, parseInteger, parseSpeed, resolveSimConfig, speedOption, type SimFlags} from '../sim-options.js';
 import {parsePort, type RunEnvironment, runDashboard} from './run.js';
 
-type ServeFlags = Pick<SimFlags, 'preset' | 'seed' | 'enablePrefixCaching'> & {
-	host: string;
-	port: string;
-	speed: string;
-	servedModelName?: string[];
-	speculativeConfig?: string;
-	maxNumSeqs?: string;
-	maxNumBatchedTokens?: string;
-	maxModelLen?: string;
-	apiKey?: string;
-	enableForceIncludeUsage: boolean;
-	enablePerRequestMetrics: boolean;
-	perRequestSpecDecodeMetrics: SpecDecodeMetricsLevel;
-	backgroundQps?: string;
-	headless: boolean;
-};
+type ServeFlags = Pick<SimFlags, 'preset' | 'seed' | 'enablePrefixCaching'> &
+	MetricsFlags & {
+		host: string;
+		port: string;
+		speed: string;
+		servedModelName?: string[];
+		speculativeConfig?: string;
+		maxNumSeqs?: string;
+		maxNumBatchedTokens?: string;
+		maxModelLen?: string;
+		apiKey?: string;
+		enableForceIncludeUsage: boolean;
+		enablePerRequestMetrics: boolean;
+		perRequestSpecDecodeMetrics: SpecDecodeMetricsLevel;
+		backgroundQps?: string;
+		headless: boolean;
+	};
 
 /** The keys of vLLM's `--speculative-config` that specsim reads (`model` is accepted and only named). */
 const SPECULATIVE_KEYS = new Set(['method', 'num_speculative_tokens', 'model']);
@@ -62,8 +64,10 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 	command
 		.option('--preset <name|file>', 'preset name (see `specsim presets`) or a preset JSON file', DEFAULT_PRESET)
 		.option('--seed <n>', 'root random seed', '0');
+	addMetricsFlags(command);
 	command.action(async (model: string | undefined, flags: ServeFlags) => {
 		const port = parsePort(flags.port);
+		const metricsFlags = parseMetricsFlags(flags);
 		const speed = parseSpeed(flags.speed);
 		const simFlags: SimFlags = {preset: flags.preset, seed: flags.seed};
 		if (flags.enablePrefixCaching !== undefined) simFlags.enablePrefixCaching = flags.enablePrefixCaching;
@@ -92,6 +96,7 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 					speed,
 					waitWhenIdle: true,
 					server: {readProcess: readProcessStats},
+					...metricsFlags,
 					...(background > 0 ? {} : {traceLines: []}),
 				}),
 		);

@@ -2,8 +2,10 @@ import {Registry} from 'prom-client';
 import type {BuiltSimulation} from '../../sim/build.js';
 import {cacheConfigInfo} from '../../sim/cache-config-info.js';
 import {fillFinishedRequestStats} from '../../sim/finished-request.js';
+import {createStepWork, type StepWork} from '../../engine/step-work.js';
 import {newFinishedRequestStats} from '../stats/finished-request.js';
 import {createCoreProm, type CoreProm} from './core-prom.js';
+import {createSleepModeProm} from './sleep-mode-prom.js';
 import {createSpecDecodingProm, type SpecDecodingProm} from './spec-decoding-prom.js';
 
 /** A simulation's Prometheus side: one registry, one `SpecDecodingProm` and one core set per engine. */
@@ -19,6 +21,17 @@ export type SimPrometheus = {
 export type AttachOptions = {
 	/** Expose the deprecated families too (vLLM's `--show-hidden-metrics-for-version`). @default false */
 	readonly showHiddenMetrics?: boolean;
+	/**
+	 * vLLM's `--enable-mfu-metrics`: feed `vllm:estimated_*_per_gpu_total` each step from the target
+	 * roofline's FLOPs and bytes (`engine/step-work.ts`). Off, the three counters stay at 0 (vLLM
+	 * creates them either way). @default false
+	 */
+	readonly enableMfuMetrics?: boolean;
+	/**
+	 * Unix seconds of virtual time `t`: the `_created` of a series created mid-run (a sleep-mode
+	 * operation's first observation). @default the virtual time itself
+	 */
+	readonly epochS?: (t: number) => number;
 };
 
 /**
@@ -65,6 +78,10 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 		if (engine.sleepLevel > 0) core.at(-1)!.setSleepState(1, engine.sleepLevel);
 	}
 	const finished = newFinishedRequestStats();
+	const sleepMode = createSleepModeProm(registry);
+	const epochS = options.epochS ?? ((t: number) => t);
+	const stepWork = options.enableMfuMetrics === true ? createStepWork(built.model, built.hardware) : undefined;
+	const work: StepWork = {flops: 0, readBytes: 0, writeBytes: 0};
 	const unsubscribe = built.simulation.subscribe({
 		onStep(out) {
 			if (out.specStats !== undefined) spec[out.engine]!.observe(out.specStats);
@@ -78,7 +95,14 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 			if (out.numPreemptions > 0) c.addPreemptions(out.numPreemptions);
 			// vLLM records iteration stats only for steps with outputs: not for an empty step that only
 			// reports finished (aborted) requests or a queue waiting on an asleep engine.
-			if (out.numScheduledTokens > 0) c.observeIterationTokens(computed + out.generationTokens);
+			if (out.numScheduledTokens > 0) {
+				c.observeIterationTokens(computed + out.generationTokens);
+				// `SchedulerStats.perf_stats` of the scheduled batch (vLLM skips a step of all zeros).
+				if (stepWork !== undefined && out.shape !== undefined) {
+					stepWork(out.shape, work);
+					c.addPerfStats(work.flops, work.readBytes, work.writeBytes);
+				}
+			}
 			for (let i = 0; i < out.ttft.length; i++) c.observeTimeToFirstToken(out.ttft.values[i]!);
 			const itl = out.interTokenLatency;
 			let i = 0;
@@ -93,6 +117,10 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 		},
 		onSleepState(engine, _t, level) {
 			core[engine]!.setSleepState(level > 0 ? 1 : 0, level);
+		},
+		onSleepOperation(operation, t, phase, durationS) {
+			if (phase === 'begin') sleepMode.begin(operation);
+			else sleepMode.end(operation, durationS, epochS(t));
 		},
 	});
 	return {

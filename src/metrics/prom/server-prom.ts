@@ -59,7 +59,8 @@ export type ServerProm = {
 	observeHttp(request: HttpObservation): void;
 };
 
-type JsonValue = {labels: Record<string, string>; value: number; metricName?: string; createdS?: number};
+/** One sample in prom-client's JSON layout, with the creation time of its child (Unix seconds). */
+export type JsonValue = {labels: Record<string, string>; value: number; metricName?: string; createdS?: number};
 type JsonFamily = {name: string; help: string; type: string; values: JsonValue[]; aggregator: 'sum'; created?: false};
 
 /**
@@ -67,7 +68,7 @@ type JsonFamily = {name: string; help: string; type: string; values: JsonValue[]
  * specsim: children carry the time they were created, and a family can opt out of `_created`
  * (prometheus_client's `*MetricFamily` objects of a custom collector have none).
  */
-class ServerFamily {
+export class ServerFamily {
 	readonly name: string;
 	readonly help: string;
 	readonly type: 'counter' | 'gauge' | 'histogram' | 'summary';
@@ -92,7 +93,8 @@ class ServerFamily {
 	reset(): void {}
 }
 
-function register(registry: Registry, family: ServerFamily): void {
+/** Register a {@link ServerFamily} in `registry`, after every family already there. */
+export function registerFamily(registry: Registry, family: ServerFamily): void {
 	if (registry.getSingleMetric(family.name) !== undefined) throw new TypeError(`registry already has a metric named ${family.name}`);
 	registry.registerMetric(family as unknown as Metric<string>);
 }
@@ -131,11 +133,28 @@ export function registerProcessFamilies(registry: Registry, read: () => ProcessS
 		gauge('process_open_fds', 'Number of open file descriptors.', s => s.openFds),
 		gauge('process_max_fds', 'Maximum number of open file descriptors.', s => s.maxFds),
 	];
-	for (const family of families) register(registry, family);
+	for (const family of families) registerFamily(registry, family);
 }
 
 type SummaryChild = {labels: Record<string, string>; count: number; sum: number; createdS: number};
-type HistogramChild = {labels: Record<string, string>; histogram: BucketHistogram; createdS: number | undefined};
+/** A histogram child of a {@link ServerFamily}; `createdS` undefined: the exposition's common creation time. */
+export type HistogramChild = {labels: Record<string, string>; histogram: BucketHistogram; createdS: number | undefined};
+
+const created = (createdAt: number | undefined): {createdS?: number} => (createdAt === undefined ? {} : {createdS: createdAt});
+
+/** The samples of histogram children in prom-client's JSON layout (buckets, `+Inf`, count, sum). */
+export const histogramValues = (name: string, bounds: readonly number[], children: () => Iterable<HistogramChild>) => (): JsonValue[] => {
+	const values: JsonValue[] = [];
+	for (const {labels, histogram, createdS: at} of children()) {
+		const cumulative = histogram.cumulative();
+		for (const [i, le] of bounds.entries())
+			values.push({labels: {...labels, le: String(le)}, value: cumulative[i]!, metricName: `${name}_bucket`, ...created(at)});
+		values.push({labels: {...labels, le: '+Inf'}, value: histogram.count, metricName: `${name}_bucket`, ...created(at)});
+		values.push({labels, value: histogram.count, metricName: `${name}_count`, ...created(at)});
+		values.push({labels, value: histogram.sum, metricName: `${name}_sum`, ...created(at)});
+	}
+	return values;
+};
 
 const serverProms = new WeakMap<Registry, ServerProm>();
 
@@ -159,25 +178,12 @@ export function registerHttpFamilies(registry: Registry, createdS?: number): Ser
 	const responseSizes = new Map<string, SummaryChild>();
 	const highr: HistogramChild = {labels: {}, histogram: new BucketHistogram(HTTP_LATENCY_HIGHR_BUCKETS), createdS};
 	const lowr = new Map<string, HistogramChild>();
-	const created = (createdAt: number | undefined): {createdS?: number} => (createdAt === undefined ? {} : {createdS: createdAt});
 	const summaryValues = (name: string, children: Map<string, SummaryChild>) => (): JsonValue[] =>
 		[...children.values()].flatMap(c => [
 			{labels: c.labels, value: c.count, metricName: `${name}_count`, createdS: c.createdS},
 			{labels: c.labels, value: c.sum, metricName: `${name}_sum`, createdS: c.createdS},
 		]);
-	const histogramValues = (name: string, bounds: readonly number[], children: () => Iterable<HistogramChild>) => (): JsonValue[] => {
-		const values: JsonValue[] = [];
-		for (const {labels, histogram, createdS: at} of children()) {
-			const cumulative = histogram.cumulative();
-			for (const [i, le] of bounds.entries())
-				values.push({labels: {...labels, le: String(le)}, value: cumulative[i]!, metricName: `${name}_bucket`, ...created(at)});
-			values.push({labels: {...labels, le: '+Inf'}, value: histogram.count, metricName: `${name}_bucket`, ...created(at)});
-			values.push({labels, value: histogram.count, metricName: `${name}_count`, ...created(at)});
-			values.push({labels, value: histogram.sum, metricName: `${name}_sum`, ...created(at)});
-		}
-		return values;
-	};
-	register(
+	registerFamily(
 		registry,
 		new ServerFamily('http_requests_total', 'Total number of requests by method, status and handler.', 'counter', () =>
 			[...totals.values()].map(t => ({labels: t.labels, value: t.value, createdS: t.createdS})),
@@ -185,15 +191,15 @@ export function registerHttpFamilies(registry: Registry, createdS?: number): Ser
 	);
 	const sizeHelp = (what: string) =>
 		`Content length of ${what} by handler. Only value of header is respected. Otherwise ignored. No percentile calculated. `;
-	register(
+	registerFamily(
 		registry,
 		new ServerFamily('http_request_size_bytes', sizeHelp('incoming requests'), 'summary', summaryValues('http_request_size_bytes', requestSizes)),
 	);
-	register(
+	registerFamily(
 		registry,
 		new ServerFamily('http_response_size_bytes', sizeHelp('outgoing responses'), 'summary', summaryValues('http_response_size_bytes', responseSizes)),
 	);
-	register(
+	registerFamily(
 		registry,
 		new ServerFamily(
 			'http_request_duration_highr_seconds',
@@ -202,7 +208,7 @@ export function registerHttpFamilies(registry: Registry, createdS?: number): Ser
 			histogramValues('http_request_duration_highr_seconds', HTTP_LATENCY_HIGHR_BUCKETS, () => [highr]),
 		),
 	);
-	register(
+	registerFamily(
 		registry,
 		new ServerFamily(
 			'http_request_duration_seconds',

@@ -15,9 +15,11 @@ function exposedSeriesSection(): string {
 }
 
 describe("the README's exposed-series section", () => {
-	it('names every family a generate dataset exposes, hidden and optional ones (--kv-cache-metrics) included, as /metrics spells it', async () => {
+	it('names every family a generate dataset exposes, hidden and optional ones (--kv-cache-metrics, a sleep schedule) included, as /metrics spells it', async () => {
 		const {config} = await loadPreset(DEFAULT_PRESET);
-		const session = new Session(config, {seed: 0, server: 'simulated', showHiddenMetrics: true, kvCacheMetricsSample: 0.01});
+		// A sleep and a wake-up create the sleep-mode operation families.
+		const sleepy = {...config, faults: {errorRate: 0, sleep: [{startS: 1, endS: 2, level: 1 as const}]}};
+		const session = new Session(sleepy, {seed: 0, server: 'simulated', showHiddenMetrics: true, kvCacheMetricsSample: 0.01, enableMfuMetrics: true});
 		session.built.simulation.runUntil(5);
 		const section = exposedSeriesSection();
 		const exposed = (await collectFamilies(session.registry)).map(f => (f.type === 'counter' ? `${f.name}_total` : f.name));
