@@ -15,7 +15,7 @@ export type SnapshotStoreOptions = {
 	/** Sparkline points kept. @default 120 */
 	readonly historyLength?: number;
 	/**
-	 * Log lines kept before a new `<Static>` epoch starts (lines no snapshot has shown yet are
+	 * Log lines kept before a new epoch of the log buffer starts (lines no snapshot has shown yet are
 	 * carried into the new epoch, never dropped). @default 500
 	 */
 	readonly maxLogLines?: number;
@@ -67,7 +67,7 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 	let logEpoch = 0;
 	let logLines: LogLine[] = [];
 	let logView: readonly LogLine[] = [];
-	/** How many of `logLines` the last published snapshot held (what `<Static>` has printed of this epoch). */
+	/** How many of `logLines` the last published snapshot held (what the dashboard has printed of this epoch). */
 	let logPublished = 0;
 	let logId = 0;
 	// A live k change applies from each engine's next step; the steps drafted at the current k since
@@ -177,7 +177,7 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 			kvUsage += m.kvUsage / metrics.length;
 		}
 		seq += 1;
-		// A new array only when lines arrived: <Static> compares the list, and old snapshots stay intact.
+		// A new array only when lines arrived: the dashboard compares the list, and old snapshots stay intact.
 		if (logView.length !== logLines.length || logView[0] !== logLines[0]) logView = logLines.slice();
 		logPublished = logLines.length;
 		return {

@@ -108,10 +108,10 @@ export type HistoryView = {
 export type LogLine = {readonly id: number; readonly text: string};
 
 /**
- * Log lines for `<Static>`: within one epoch `lines` only grows (Static prints items past the
- * count it has seen). When the buffer is full the store starts a new epoch holding only the lines
- * no snapshot has shown yet; the dashboard remounts Static on the epoch, so the list stays bounded
- * and every line prints exactly once.
+ * Log lines for the dashboard to write above its panels: within one epoch `lines` only grows, and
+ * ids rise for the store's life, so the dashboard prints the lines past the last id it printed.
+ * When the buffer is full the store starts a new epoch holding only the lines no snapshot has
+ * shown yet, so the list stays bounded and every line prints exactly once.
  */
 export type LogView = {readonly epoch: number; readonly lines: readonly LogLine[]};
 

@@ -7,7 +7,7 @@ import ExplainPanel from '../../src/ui/components/ExplainPanel.js';
 import {explainSections, type ExplainNumbers} from '../../src/explain/index.js';
 import {explainNumbersOf} from '../../src/ui/explain-numbers.js';
 import type {DashboardSnapshot, SpanView} from '../../src/ui/snapshot.js';
-import {createTestSnapshot, plain, recordingControls, staticSource} from './create-test-snapshot.js';
+import {createTestSnapshot, plain, recordingControls, staticSource, TEST_LOG_LINE} from './create-test-snapshot.js';
 
 const noExplain = (): [] => [];
 
@@ -52,6 +52,16 @@ describe('dashboard frames from a fixed snapshot', () => {
 		for (const line of frameAt(columns).split('\n')) expect(line.length, line).toBeLessThanOrEqual(columns);
 	});
 
+	it('the headline keeps its column headings apart and its labels whole from 60 to 160 columns', () => {
+		// Every width where the layout changes (one column below 110, two columns from 110, where the left one is tightest).
+		const widths = [60, 61, 62, 70, 80, 90, 100, 105, 108, 109, ...Array.from({length: 16}, (_, i) => 110 + i), 130, 140, 160];
+		for (const columns of widths) {
+			const frame = frameAt(columns);
+			expect(lineWith(frame, 'since start'), `${columns} columns`).toMatch(/ {2}last 10s {2}since start {2,}model/);
+			expect(frame, `${columns} columns`).toContain('mean accept. length ');
+		}
+	});
+
 	it('80 columns: header, headline table, formula, bars, trends, engine, footer', () => {
 		const frame = frameAt(80);
 		expect(frame).toContain('specsim  llama-3.1-8b-eagle3  meta-llama/Llama-3.1-8B-Instruct  eagle3 k=3');
@@ -85,10 +95,9 @@ describe('dashboard frames from a fixed snapshot', () => {
 		expect(frame).toContain('TTFT  p50   25.1 ms p90   40.2 ms p99   61.3 ms');
 		expect(frame).toContain('ITL   p50    8.2 ms p90    9.5 ms p99   12.1 ms');
 		expect(frame).toContain('est. speedup vs no spec ×1.95 last 10s  ×1.93 since start');
-		// Footer and the log line above everything.
+		// Footer.
 		expect(frame).toContain('p pause  +/- speed  [/] k  ↑/↓ acceptance  t cond./uncond.  e explain  r reset');
 		expect(frame).toContain('q quit');
-		expect(frame.split('\n')[0]).toMatch(/^INFO 01-01 00:02:00 \[metrics\.py:96\] SpecDecoding metrics: Mean acceptance$/);
 		// One column: the sparkline panel comes after the bars.
 		expect(frame.indexOf('─ Trends')).toBeGreaterThan(frame.indexOf('pos 2'));
 	});
@@ -407,6 +416,24 @@ describe('dashboard keys (ink-testing-library)', () => {
 		expect(frame).toContain('within ×0.10..×10.00');
 		expect(frame).toContain("applies at each engine's next step");
 		expect(frame).toContain('"since k=N"');
+		unmount();
+	});
+
+	it('writes each log line once, above the live frame, as the source publishes more', async () => {
+		const first = {id: 0, text: TEST_LOG_LINE};
+		const second = {id: 1, text: 'INFO 01-01 00:02:10 [loggers.py:278] Engine 000: Avg prompt throughput: 0.0 tokens/s'};
+		const source = staticSource(createTestSnapshot({logs: {epoch: 0, lines: [first]}}));
+		const {frames, unmount} = render(<App source={source} controls={recordingControls()} explain={noExplain} />);
+		await vi.waitFor(() => expect(frames.map(plain)).toContain(`${first.text}\n`), SETTLE);
+		source.set(createTestSnapshot({header: {virtualS: 130}, logs: {epoch: 0, lines: [first, second]}}));
+		await vi.waitFor(() => expect(frames.map(plain)).toContain(`${second.text}\n`), SETTLE);
+		// Ink's write clears the live frame, prints the lines and redraws the frame below them; the
+		// frame itself never carries a log line, so nothing of the log is redrawn or kept by Ink.
+		const written = frames.map(plain).filter(f => f.startsWith('INFO'));
+		expect(written).toEqual([`${first.text}\n`, `${second.text}\n`]);
+		const panels = frames.map(plain).filter(f => f.includes('q quit'));
+		expect(panels.length).toBeGreaterThan(0);
+		for (const frame of panels) expect(frame).not.toContain('INFO 01-01');
 		unmount();
 	});
 

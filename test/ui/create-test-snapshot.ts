@@ -108,17 +108,14 @@ export function createTestSnapshot(overrides: Overrides = {}): DashboardSnapshot
 			outputTokensPerS: [400, 450, 480, 470, 470],
 			...overrides.history,
 		},
-		logs: overrides.logs ?? {
-			epoch: 0,
-			lines: [
-				{
-					id: 0,
-					text: 'INFO 01-01 00:02:00 [metrics.py:96] SpecDecoding metrics: Mean acceptance length: 2.60, Accepted throughput: 288.00 tokens/s, Drafted throughput: 540.00 tokens/s, Accepted: 2880 tokens, Drafted: 5400 tokens, Per-position acceptance rate: 0.730, 0.520, 0.350, Avg Draft acceptance rate: 53.3%',
-				},
-			],
-		},
+		// No log lines by default: they are written to the terminal, not drawn in the frame (see LogLines).
+		logs: overrides.logs ?? {epoch: 0, lines: []},
 	};
 }
+
+/** The log line the tests write above the panels. */
+export const TEST_LOG_LINE =
+	'INFO 01-01 00:02:00 [metrics.py:96] SpecDecoding metrics: Mean acceptance length: 2.60, Accepted throughput: 288.00 tokens/s, Drafted throughput: 540.00 tokens/s, Accepted: 2880 tokens, Drafted: 5400 tokens, Per-position acceptance rate: 0.730, 0.520, 0.350, Avg Draft acceptance rate: 53.3%';
 
 /** A source that always returns `snapshot` (or what `set` put there). */
 export function staticSource(snapshot: DashboardSnapshot): SnapshotSource & {set(next: DashboardSnapshot): void} {

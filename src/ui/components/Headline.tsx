@@ -17,6 +17,9 @@ type Props = {
 	readonly width: number;
 };
 
+/** The longest row label, `mean accept. length`. */
+const LABEL_WIDTH = 19;
+
 type Row = {readonly label: string; readonly interval: string; readonly lifetime: string; readonly model: string};
 
 /** Rows the panel takes: title, column heads, five figures, the interval note if any, the formula's two lines. */
@@ -31,9 +34,15 @@ export function headlineRowCount(intervalNote: string | undefined): number {
  */
 export default function Headline({interval, lifetime, lifetimeLabel, intervalNote, expected, logIntervalS, width}: Props) {
 	const inner = width - PANEL_CHROME;
-	const valueWidth = Math.max(8, Math.min(13, Math.floor((inner - 20) / 3)));
-	const labelWidth = inner - 3 * valueWidth;
 	const lastLabel = `last ${logIntervalS}s${intervalNote === undefined ? '' : '*'}`;
+	// Each value column is as wide as the room allows (up to 13), never narrower than its heading plus
+	// a two-space gap, so the headings never run into each other; the model column (short figures)
+	// gives way first so the labels keep their width; the labels take what is left.
+	const roomy = Math.min(13, Math.floor((inner - LABEL_WIDTH) / 3));
+	const lastWidth = Math.max(roomy, lastLabel.length + 2);
+	const lifetimeWidth = Math.max(roomy, lifetimeLabel.length + 2);
+	const modelWidth = Math.max('model'.length + 2, Math.min(roomy, inner - LABEL_WIDTH - lastWidth - lifetimeWidth));
+	const labelWidth = inner - lastWidth - lifetimeWidth - modelWidth;
 	const rows: Row[] = [
 		{
 			label: 'acceptance rate',
@@ -57,16 +66,16 @@ export default function Headline({interval, lifetime, lifetimeLabel, intervalNot
 		<Panel title="Speculative decoding" subtitle="vLLM SpecDecoding metrics" width={width}>
 			<Text dimColor>
 				{fit('', labelWidth)}
-				{fit(lastLabel, valueWidth, 'right')}
-				{fit(lifetimeLabel, valueWidth, 'right')}
-				{fit('model', valueWidth, 'right')}
+				{fit(lastLabel, lastWidth, 'right')}
+				{fit(lifetimeLabel, lifetimeWidth, 'right')}
+				{fit('model', modelWidth, 'right')}
 			</Text>
 			{rows.map(row => (
 				<Text key={row.label}>
 					{fit(row.label, labelWidth)}
-					<Text bold>{fit(row.interval, valueWidth, 'right')}</Text>
-					{fit(row.lifetime, valueWidth, 'right')}
-					<Text color="yellow">{fit(row.model, valueWidth, 'right')}</Text>
+					<Text bold>{fit(row.interval, lastWidth, 'right')}</Text>
+					{fit(row.lifetime, lifetimeWidth, 'right')}
+					<Text color="yellow">{fit(row.model, modelWidth, 'right')}</Text>
 				</Text>
 			))}
 			{intervalNote === undefined ? null : (
