@@ -1,7 +1,5 @@
-import {readFile} from 'node:fs/promises';
 import {dirname, resolve} from 'node:path';
 import {type Command, Option} from 'commander';
-import {describeFsError} from '../util/fs-error.js';
 import {DEFAULT_PRESET, loadPreset, validateConfig} from '../config/load.js';
 import type {SimConfig, SimConfigInput} from '../config/schema.js';
 import {BUILTIN_WORKLOAD_CLASSES} from '../engine/workload/builtin-classes.js';
@@ -9,10 +7,11 @@ import type {WorkloadClassSpec} from '../engine/workload/classes.js';
 import {resolveMethodName} from '../speculative/proposers/methods.js';
 import {ConfigError, type ConfigPath} from '../util/config-error.js';
 import {parseDuration} from '../util/duration.js';
-import {MAX_ENGINES, MAX_QPS, MAX_SEED, MAX_USERS} from '../util/limits.js';
+import {MAX_ENGINES, MAX_QPS, MAX_SEED, MAX_TRACE_LINES, MAX_USERS} from '../util/limits.js';
 import {UserError} from '../util/user-error.js';
 import {MAX_NUM_SPEC_TOKENS} from '../speculative/limits.js';
 import {faultsSchema, QPS_RULE} from '../config/schema.js';
+import {readLines} from './io/read-lines.js';
 import {logFormatOption} from './options.js';
 
 /** Flags every simulating command takes. */
@@ -133,14 +132,14 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 	if (config.workload.trace === undefined) return {config, seed, presetPath: path, where};
 	// A trace named in a preset file is relative to that file; one given with --trace to the working directory.
 	const tracePath = flags.trace ?? resolve(dirname(path), config.workload.trace);
-	let text: string;
-	try {
-		text = await readFile(tracePath, 'utf8');
-	} catch (error) {
-		throw new UserError(`${tracePath}: ${describeFsError(error)}`);
+	// Streamed line by line: a line past MAX_LINE_CHARS or a file past MAX_TRACE_LINES is a one-line
+	// error before it fills memory.
+	const traceLines: string[] = [];
+	for await (const line of readLines(tracePath)) {
+		if (traceLines.length === MAX_TRACE_LINES)
+			throw new UserError(`${tracePath}:${MAX_TRACE_LINES + 1}: a trace holds at most ${MAX_TRACE_LINES} requests (MAX_TRACE_LINES); split the file`);
+		traceLines.push(line);
 	}
-	const traceLines = text.split('\n');
-	if (traceLines.at(-1) === '') traceLines.pop();
 	return {config: {...config, workload: {...config.workload, trace: tracePath}}, seed, presetPath: path, where, traceLines};
 }
 

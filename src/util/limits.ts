@@ -57,3 +57,10 @@ export const MAX_REQUEST_TOKENS = 10_000_000;
  * memory before the first error could be reported.
  */
 export const MAX_LINE_CHARS = 1_048_576;
+
+/**
+ * The most requests a `--trace` file may hold: 5 million lines. The trace is kept in memory for the
+ * run (and for the dashboard's reset), about a hundred bytes a line; the largest public serving
+ * traces hold a few million requests, so a longer file is the wrong file or needs splitting.
+ */
+export const MAX_TRACE_LINES = 5_000_000;

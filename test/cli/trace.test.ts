@@ -1,7 +1,8 @@
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
+import {MAX_LINE_CHARS, MAX_TRACE_LINES} from '../../src/util/limits.js';
 import {cli} from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'specsim-trace-'));
@@ -74,6 +75,27 @@ describe('trace replay (--trace)', () => {
 		const {code, stderr} = await cli('generate', '--out', join(dir, 'absurd'), '--duration', '10s', '--trace', trace);
 		expect(code).toBe(2);
 		expect(stderr).toBe(`specsim: ${trace}:2: ${detail}\n`);
+	});
+
+	it('stops at a trace line longer than MAX_LINE_CHARS before reading the rest into memory', async () => {
+		const trace = join(dir, 'blob.jsonl');
+		writeFileSync(trace, `${JSON.stringify({arrival_time: 0, prompt_tokens: 5, output_tokens: 5})}\n${'x'.repeat(MAX_LINE_CHARS + 10)}\n`);
+		const {code, stderr} = await cli('generate', '--out', join(dir, 'blob'), '--duration', '10s', '--trace', trace);
+		expect(code).toBe(2);
+		expect(stderr).toBe(
+			`specsim: ${trace}:2: line is longer than ${MAX_LINE_CHARS} characters (the most a line may have); is this the right file?\n`,
+		);
+	});
+
+	it(`refuses a trace of more than MAX_TRACE_LINES (${MAX_TRACE_LINES}) requests, naming the first line past it`, async () => {
+		const trace = join(dir, 'huge.jsonl');
+		writeFileSync(trace, '{}\n'.repeat(MAX_TRACE_LINES + 1));
+		const {code, stderr} = await cli('generate', '--out', join(dir, 'huge'), '--duration', '10s', '--trace', trace);
+		expect(code).toBe(2);
+		expect(stderr).toBe(
+			`specsim: ${trace}:${MAX_TRACE_LINES + 1}: a trace holds at most ${MAX_TRACE_LINES} requests (MAX_TRACE_LINES); split the file\n`,
+		);
+		expect(existsSync(join(dir, 'huge'))).toBe(false);
 	});
 
 	it('reports a missing trace file', async () => {
