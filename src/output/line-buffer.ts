@@ -3,14 +3,15 @@
  * `generate` writes millions of short records; building each as a string, collecting the strings and
  * joining them for the stream made most of its garbage. Here integers are written digit by digit and
  * fixed text is copied in byte by byte, so a record allocates nothing but the text of its
- * fractional numbers.
+ * fractional numbers. Its memory never comes from Node's shared buffer pool: each buffer
+ * {@link take} returns owns its `ArrayBuffer` whole, so it can be transferred to another thread.
  */
 export class LineBuffer {
 	#bytes: Buffer;
 	#length = 0;
 
 	constructor(initialBytes = 1 << 16) {
-		this.#bytes = Buffer.allocUnsafe(initialBytes);
+		this.#bytes = Buffer.allocUnsafeSlow(initialBytes);
 	}
 
 	/** Bytes written since the last {@link take}. */
@@ -21,7 +22,7 @@ export class LineBuffer {
 	#reserve(bytes: number): void {
 		const needed = this.#length + bytes;
 		if (needed <= this.#bytes.length) return;
-		const grown = Buffer.allocUnsafe(Math.max(needed, 2 * this.#bytes.length));
+		const grown = Buffer.allocUnsafeSlow(Math.max(needed, 2 * this.#bytes.length));
 		this.#bytes.copy(grown, 0, 0, this.#length);
 		this.#bytes = grown;
 	}
@@ -105,7 +106,7 @@ export class LineBuffer {
 	/** The bytes written so far, no longer touched by this buffer (a stream may hold them until written). */
 	take(): Buffer {
 		const taken = this.#bytes.subarray(0, this.#length);
-		this.#bytes = Buffer.allocUnsafe(this.#bytes.length);
+		this.#bytes = Buffer.allocUnsafeSlow(this.#bytes.length);
 		this.#length = 0;
 		return taken;
 	}

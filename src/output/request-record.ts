@@ -22,6 +22,25 @@ const MEAN_ACCEPTANCE_LENGTH = asciiBytes('],"mean_acceptance_length":');
 const DRAFT_ACCEPTANCE_RATE = asciiBytes(',"draft_acceptance_rate":');
 const END = asciiBytes('}}\n');
 
+/** What a `requests.jsonl` record reads from a finished request. */
+export type RequestRecordFields = Pick<
+	SimRequest,
+	| 'id'
+	| 'arrivalAt'
+	| 'firstTokenAt'
+	| 'finishedAt'
+	| 'promptTokens'
+	| 'numOutputTokens'
+	| 'finishReason'
+	| 'numPreemptions'
+	| 'conversation'
+	| 'turn'
+	| 'numSpecSteps'
+	| 'numDraftTokens'
+	| 'numAcceptedDraftTokens'
+	| 'acceptanceHistogram'
+>;
+
 /**
  * One line of `requests.jsonl` and its newline: a finished request with its timing and its
  * spec-decode summary in the shape of vLLM's per-request metrics (`metrics.speculative_decoding`,
@@ -33,7 +52,7 @@ const END = asciiBytes('}}\n');
  * simulating the request. The bytes equal `JSON.stringify` of the same record (same key order,
  * numbers as JSON prints them; `test/cli/serialisers.test.ts` checks it on random records).
  */
-export function writeRequestRecord(out: LineBuffer, request: SimRequest, engine: number, numSpecTokens: number): void {
+export function writeRequestRecord(out: LineBuffer, request: RequestRecordFields, engine: number, numSpecTokens: number): void {
 	const steps = request.numSpecSteps;
 	const drafted = request.numDraftTokens;
 	const accepted = request.numAcceptedDraftTokens;

@@ -3,9 +3,8 @@
  * hands jobs out one at a time and stores every answer at its job's index, so the results are
  * the same for any number of workers. One worker runs the jobs in this thread.
  */
-import {createRequire} from 'node:module';
-import {pathToFileURL} from 'node:url';
-import {Worker} from 'node:worker_threads';
+import type {Worker} from 'node:worker_threads';
+import {spawnWorker} from '../output/spawn-worker.js';
 import {runConfiguration, type RunJob, type RunMeasurement} from './run-config.js';
 import type {WorkerRequest, WorkerResponse} from './worker.js';
 
@@ -75,7 +74,7 @@ function runOnThreads(
 		};
 		signal?.addEventListener('abort', onAbort, {once: true});
 		for (let i = 0; i < count; i++) {
-			const thread = spawnWorker();
+			const thread = spawnWorker(import.meta.url, 'worker');
 			threads.push(thread);
 			thread.on('message', (response: WorkerResponse) => {
 				if (settled) return;
@@ -96,22 +95,4 @@ function runOnThreads(
 			assign(thread);
 		}
 	});
-}
-
-/**
- * A worker on `worker.js` beside this module when running compiled (dist); from source (tsx,
- * vitest) the worker registers tsx's loader first and then imports `worker.ts`. (Node 20 does not
- * apply `--import tsx` given in a worker's execArgv, hence the small bootstrap.)
- */
-function spawnWorker(): Worker {
-	const here = import.meta.url;
-	if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here));
-	const workerUrl = new URL('./worker.ts', here).href;
-	const tsxApi = pathToFileURL(
-		createRequire(here)
-			.resolve('tsx/esm/api')
-			.replace(/\.cjs$/, '.mjs'),
-	).href;
-	const bootstrap = `import(${JSON.stringify(tsxApi)}).then(api => { api.register(); return import(${JSON.stringify(workerUrl)}); });`;
-	return new Worker(bootstrap, {eval: true});
 }

@@ -7,9 +7,7 @@ import {stringifyLog} from '../../events/event-stream.js';
 import {formatLogLine, parseLogPrefixPid} from '../../metrics/log/log-prefix.js';
 import {renderOpenMetricsScrape, renderText} from '../../metrics/prom/exposition.js';
 import {OpenMetricsFileWriter} from '../../output/openmetrics-file.js';
-import {writeRequestRecord} from '../../output/request-record.js';
-import {LineBuffer} from '../../output/line-buffer.js';
-import {writeStepRecord} from '../../output/step-record.js';
+import {RecordPipeline} from '../../output/record-pipeline.js';
 import {formatSummaryJson} from '../../output/summary-json.js';
 import {DEFAULT_START_EPOCH_MS, Session} from '../../runtime/session.js';
 import {summarize} from '../../sim/summary.js';
@@ -106,27 +104,24 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	const wallStart = performance.now();
 	let progressShown = false;
 
-	// Lines are buffered per chunk of virtual time, then written with back-pressure.
-	const buffers = {events: new LineBuffer(), requests: new LineBuffer(), log: new LineBuffer()};
-	buffers.events.text(`${JSON.stringify({type: 'meta', start_t: 0, seed, version: VERSION, start: new Date(startEpochMs).toISOString(), config})}\n`);
+	// Records are batched per chunk of virtual time and serialised on a worker thread (see RecordPipeline).
+	const pipeline = new RecordPipeline(streams);
+	const {records} = pipeline;
+	records.eventText(`${JSON.stringify({type: 'meta', start_t: 0, seed, version: VERSION, start: new Date(startEpochMs).toISOString(), config})}\n`);
 	built.simulation.subscribe({
 		onStep(out) {
-			if (out.specStats !== undefined)
-				writeStepRecord(buffers.events, out.t, out.engine, out.specStats.numSpecTokens, out.draftPairs, out.numDraftPairs);
-			for (const request of out.finished) writeRequestRecord(buffers.requests, request, out.engine, k);
+			if (out.specStats !== undefined) records.step(out.t, out.engine, out.specStats.numSpecTokens, out.draftPairs, out.numDraftPairs);
+			for (const request of out.finished) records.request(request, out.engine, k);
 		},
 		onLog(engine, t, message) {
-			buffers.events.text(`${stringifyLog(t, engine, message)}\n`);
+			records.eventText(`${stringifyLog(t, engine, message)}\n`);
 		},
 		// vllm.log: what a vLLM server prints at its default level (INFO), Engine lines included.
 		onLogLine(engine, t, line) {
 			if (line.level === 'INFO')
-				buffers.log.text(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, engine, ...pid})}\n`);
+				records.logText(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, engine, ...pid})}\n`);
 		},
 	});
-	const flush = async (): Promise<void> => {
-		for (const key of ['events', 'requests', 'log'] as const) if (buffers[key].length > 0) await streams[key].write(buffers[key].take());
-	};
 	const created = (): {createdS?: number} => (session.createdS === undefined ? {} : {createdS: session.createdS});
 	const scrape = async (t: number): Promise<void> => {
 		await openMetrics!.add(await renderOpenMetricsScrape(session.registry, {...created(), timestampS: session.epochMsAt(t) / 1000}));
@@ -144,7 +139,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 				);
 			t = Math.min(durationS, t + CHUNK_S, nextScrapeS);
 			built.simulation.runUntil(t);
-			await flush();
+			await pipeline.flush();
 			if (t >= nextScrapeS) {
 				await scrape(t);
 				nextScrapeS += scrapeS;
@@ -157,13 +152,14 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 				if (progressShown) progress.update(Math.round(t));
 			}
 		}
-		await flush();
+		await pipeline.finish();
 		await openMetrics.finish(streams.om);
 		for (const stream of Object.values(streams)) await stream.end();
 		await writeOutput(staging, flags.out, 'metrics.prom', await renderText(session.registry, created()));
 		await writeOutput(staging, flags.out, 'summary.json', formatSummaryJson(summarize(built)));
 		await swapIn(staging, flags.out);
 	} catch (error) {
+		await pipeline.destroy();
 		await Promise.all(Object.values(streams).map(s => s.destroy()));
 		await openMetrics?.discard();
 		await rm(staging, {recursive: true, force: true});

@@ -1,9 +1,9 @@
 import {fc, test} from '@fast-check/vitest';
 import {describe, expect} from 'vitest';
-import type {SimRequest} from '../../src/engine/request.js';
 import {asciiBytes, LineBuffer} from '../../src/output/line-buffer.js';
 import {writeRequestRecord} from '../../src/output/request-record.js';
 import {writeStepRecord} from '../../src/output/step-record.js';
+import {request, requestRecordByStringify} from './records.js';
 
 /** What the writers put into a (deliberately tiny, so it must grow) line buffer, as text. */
 function written(write: (out: LineBuffer) => void): string {
@@ -14,63 +14,11 @@ function written(write: (out: LineBuffer) => void): string {
 	return out.take().toString('utf8');
 }
 
-/** The specification: the record as an object through JSON.stringify (what requests.jsonl always held). */
-function requestRecordByStringify(request: SimRequest, engine: number, numSpecTokens: number): string {
-	const histogram = request.acceptanceHistogram.slice(0, numSpecTokens + 1);
-	while (histogram.length < numSpecTokens + 1) histogram.push(0);
-	return JSON.stringify({
-		id: request.id,
-		engine,
-		arrival_time: request.arrivalAt,
-		first_token_time: request.firstTokenAt,
-		finish_time: request.finishedAt,
-		prompt_tokens: request.promptTokens,
-		output_tokens: request.numOutputTokens,
-		finish_reason: request.finishReason ?? 'stop',
-		num_preemptions: request.numPreemptions,
-		...(request.conversation >= 0 ? {conversation: request.conversation, turn: request.turn} : {}),
-		speculative_decoding: {
-			num_spec_tokens: numSpecTokens,
-			num_spec_steps: request.numSpecSteps,
-			num_draft_tokens: request.numDraftTokens,
-			num_accepted_draft_tokens: request.numAcceptedDraftTokens,
-			acceptance_histogram: histogram,
-			mean_acceptance_length: request.numSpecSteps > 0 ? 1 + request.numAcceptedDraftTokens / request.numSpecSteps : 1,
-			draft_acceptance_rate: request.numDraftTokens > 0 ? request.numAcceptedDraftTokens / request.numDraftTokens : 0,
-		},
-	});
-}
-
-const count = fc.oneof(fc.nat({max: 20}), fc.nat(), fc.constantFrom(2 ** 40 + 3, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, 10, 100, 1e15));
-// Times as the engine produces them, plus the values JSON prints specially (NaN: no first token yet).
-const time = fc.oneof(
-	fc.double({min: 0, max: 1e6, noNaN: true}),
-	fc.double(),
-	fc.constantFrom(Number.NaN, -0, 0.1 + 0.2, 1e21, 5e-324, Number.POSITIVE_INFINITY),
-);
-const request = fc.record({
-	id: count,
-	arrivalAt: time,
-	firstTokenAt: time,
-	finishedAt: time,
-	promptTokens: count,
-	numOutputTokens: count,
-	finishReason: fc.constantFrom('stop', 'length', 'abort', undefined),
-	numPreemptions: count,
-	conversation: fc.oneof(fc.constant(-1), count),
-	turn: count,
-	numSpecSteps: count,
-	numDraftTokens: count,
-	numAcceptedDraftTokens: count,
-	acceptanceHistogram: fc.array(count, {maxLength: 12}),
-});
-
 describe('hand-built JSON lines equal JSON.stringify', () => {
 	test.prop([request, fc.nat({max: 64}), fc.integer({min: 0, max: 8})], {numRuns: 2000, seed: 20261201})(
 		'requests.jsonl records, on random requests',
 		(r, engine, k) => {
-			const simRequest = r as unknown as SimRequest;
-			expect(written(out => writeRequestRecord(out, simRequest, engine, k))).toBe(`${requestRecordByStringify(simRequest, engine, k)}\n`);
+			expect(written(out => writeRequestRecord(out, r, engine, k))).toBe(`${requestRecordByStringify(r, engine, k)}\n`);
 		},
 	);
 
