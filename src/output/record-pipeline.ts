@@ -18,8 +18,16 @@ type Rendered = {events: Uint8Array; requests: Uint8Array; log: Uint8Array; buff
  */
 const MAX_IN_FLIGHT = 4;
 
-/** A batch buffer's first size, in bytes (a few virtual seconds of records; it grows if needed). */
-const BATCH_BYTES = 1 << 20;
+/** A batch buffer's size in bytes: {@link RecordPipeline.flush} hands a batch over once it holds this much. */
+const BATCH_BYTES = 2 << 20;
+
+/**
+ * Values a batch holds before it is handed over. Each hand-over wakes the worker thread, and each
+ * write of its bytes a thread of libuv's pool; on a busy machine every wake-up can cost the
+ * simulation its core for a while, so batches are large (a few hundred per virtual hour at 20
+ * QPS, not one per chunk of virtual time).
+ */
+const BATCH_VALUES = BATCH_BYTES / Float64Array.BYTES_PER_ELEMENT - 4096;
 
 /**
  * `generate`'s record output on two threads: the simulation appends records to {@link records} (a
@@ -93,13 +101,13 @@ export class RecordPipeline {
 	}
 
 	/**
-	 * Hand the records written so far to the worker. Waits while {@link MAX_IN_FLIGHT} batches are
-	 * still being serialised or written (back-pressure from the disk reaches the simulation here).
-	 * Rejects with the first write failure.
+	 * Hand the records written so far to the worker once they fill a batch (`force`: whatever
+	 * there is). Waits while {@link MAX_IN_FLIGHT} batches are still being serialised or written
+	 * (back-pressure from the disk reaches the simulation here). Rejects with the first write failure.
 	 */
-	async flush(): Promise<void> {
+	async flush(force = false): Promise<void> {
 		this.#check();
-		if (this.records.length === 0) return;
+		if (this.records.length === 0 || (!force && this.records.length < BATCH_VALUES)) return;
 		while (this.#inFlight >= MAX_IN_FLIGHT) {
 			await this.#changed();
 			this.#check();
@@ -111,7 +119,7 @@ export class RecordPipeline {
 
 	/** Flush, wait until every batch is written, stop the worker. Rejects with the first write failure. */
 	async finish(): Promise<void> {
-		await this.flush();
+		await this.flush(true);
 		while (this.#inFlight > 0) {
 			await this.#changed();
 			this.#check();

@@ -32,7 +32,7 @@ afterEach(async () => {
 	expect(escaped).toEqual([]);
 });
 
-/** Many small batches: more than the pipeline keeps in flight, so the simulation side has to wait for the worker. */
+/** Many small batches (each handed over by `flush(true)`): more than the pipeline keeps in flight, so the simulation side has to wait for the worker. */
 const batches = fc.sample(fc.array(item, {minLength: 1, maxLength: 40}), {numRuns: 60, seed: 20261201});
 
 describe('RecordPipeline (generate serialising on a worker thread)', () => {
@@ -41,7 +41,7 @@ describe('RecordPipeline (generate serialising on a worker thread)', () => {
 		const pipeline = new RecordPipeline(sinks);
 		for (const batch of batches) {
 			for (const record of batch) writeItem(pipeline.records, record);
-			await pipeline.flush();
+			await pipeline.flush(true);
 		}
 		await pipeline.finish();
 		expect(files).toEqual(expectedFiles(batches.flat()));
@@ -55,7 +55,7 @@ describe('RecordPipeline (generate serialising on a worker thread)', () => {
 			for (const batch of batches) {
 				writeItem(pipeline.records, {kind: 'request', request: REQUEST, engine: 99, k: 2});
 				for (const record of batch) writeItem(pipeline.records, record);
-				await pipeline.flush();
+				await pipeline.flush(true);
 			}
 			await pipeline.finish();
 		};
@@ -65,11 +65,21 @@ describe('RecordPipeline (generate serialising on a worker thread)', () => {
 		expect(files.requests.split('\n').filter(line => line.startsWith('{"id":123456789,"engine":99,')).length).toBe(2);
 	});
 
+	it('flush hands nothing over until a batch is full; finish hands over the rest', async () => {
+		const {sinks, files} = memorySinks();
+		const pipeline = new RecordPipeline(sinks);
+		writeItem(pipeline.records, {kind: 'log', line: 'one line\n'});
+		await pipeline.flush();
+		expect(pipeline.records.length).toBe(2);
+		await pipeline.finish();
+		expect(files.log).toBe('one line\n');
+	});
+
 	it('destroy stops the worker without writing what is pending and never rejects', async () => {
 		const {sinks, files} = memorySinks();
 		const pipeline = new RecordPipeline(sinks);
 		writeItem(pipeline.records, {kind: 'log', line: 'a line\n'});
-		await pipeline.flush();
+		await pipeline.flush(true);
 		await pipeline.destroy();
 		await pipeline.destroy();
 		expect(files.log).toBe('');
