@@ -103,9 +103,10 @@ export async function startMetricsServer(source: MetricsSource, options: Metrics
 
 /**
  * Bind `server` to `host:port`; an address that cannot be bound becomes a one-line UserError
- * (exit code 1). Shared by the `/metrics` server and `specsim serve`.
+ * (exit code 1). Shared by the `/metrics` server and `specsim serve`. `backlog` is the queue of
+ * connections the kernel accepts before the server does (Node's default: 511).
  */
-export function listen(server: Server, host: string, port: number): Promise<void> {
+export function listen(server: Server, host: string, port: number, backlog?: number): Promise<void> {
 	return new Promise<void>((resolve, reject) => {
 		const onError = (error: NodeJS.ErrnoException): void => {
 			server.off('listening', onListening);
@@ -118,7 +119,8 @@ export function listen(server: Server, host: string, port: number): Promise<void
 		};
 		server.once('error', onError);
 		server.once('listening', onListening);
-		server.listen(port, host);
+		if (backlog === undefined) server.listen(port, host);
+		else server.listen(port, host, backlog);
 	});
 }
 

@@ -22,7 +22,9 @@ import {type ChoiceSpec, streamChoices, type UsageOptions, usageInfo} from './op
 import {type Generation, type GenerationParams, ServeEngine, type SpecDecodeMetricsLevel} from './serve-engine.js';
 import {pythonJson} from './py-json.js';
 import {perRequestMetrics, withoutNulls} from './request-metrics.js';
-import {detokenize, loadTokenizer, tokenize} from './text-model.js';
+import {detokenize, loadTokenizer} from './text-model.js';
+import {cachedTokenize} from './prompt-tokens.js';
+import {AdmissionGate} from './admission.js';
 
 /** Options of {@link startOpenAiServer}. */
 export type OpenAiServerOptions = {
@@ -94,6 +96,14 @@ async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.i
 function pythonJsonResponse(c: Context, body: object): Response {
 	return c.body(pythonJson(body), 200, {'content-type': 'application/json'});
 }
+
+/**
+ * uvicorn's default `--backlog`: connections the kernel queues until the server accepts them.
+ * With Node's 511, a thousand clients connecting at once overflow the queue and the kernel drops
+ * their handshakes, which the clients retry only after a second (TCP's initial retransmission
+ * timeout): most of a burst's latency. The kernel caps it at `net.core.somaxconn`.
+ */
+const UVICORN_BACKLOG = 2048;
 
 /** 32 hex digits, as vLLM's `random_uuid()`, from a counter: ids are reproducible. */
 const hexId = (n: number): string => n.toString(16).padStart(32, '0');
@@ -175,7 +185,12 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 	};
 
 	/** The engine parameters of one choice; `key` names it for the seeded draws. */
-	const generationParams = (body: CompletionRequest | ChatRequest, promptTokenIds: number[], maxTokens: number, key: string): GenerationParams => ({
+	const generationParams = (
+		body: CompletionRequest | ChatRequest,
+		promptTokenIds: readonly number[],
+		maxTokens: number,
+		key: string,
+	): GenerationParams => ({
 		promptTokens: promptTokenIds.length,
 		promptTokenIds,
 		maxTokens,
@@ -216,6 +231,11 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const completionTokens = generations.reduce((sum, g) => sum + g.completionTokens, 0);
 		return {...usageInfo(promptTokens, completionTokens), prompt_tokens_details: null, completion_tokens_details: null};
 	};
+
+	// A burst of generation requests is validated, tokenized and put into the engine a slice per turn.
+	const admission = new AdmissionGate();
+	app.use('/v1/completions', admission.middleware());
+	app.use('/v1/chat/completions', admission.middleware());
 
 	app.get('/health', c => c.body(null, 200));
 	app.get('/version', c => c.json({version: VERSION}));
@@ -263,11 +283,11 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const body = await readBody(c, completionRequestSchema);
 		const model = checkModel(body.model);
 		const usageOptions = streamUsage(body);
-		const promptIds: number[][] = [];
+		const promptIds: (readonly number[])[] = [];
 		const p = body.prompt;
-		if (typeof p === 'string') promptIds.push(tokenize(p));
+		if (typeof p === 'string') promptIds.push(cachedTokenize(p));
 		else if (typeof p[0] === 'number') promptIds.push(p as number[]);
-		else for (const q of p as (string | number[])[]) promptIds.push(typeof q === 'string' ? tokenize(q) : q);
+		else for (const q of p as (string | number[])[]) promptIds.push(typeof q === 'string' ? cachedTokenize(q) : q);
 		const prompts = promptIds.map(ids => ids.length);
 		const minTokens = body.min_tokens ?? 0;
 		const limits = prompts.map(tokens => resolveMaxTokens(tokens, body.max_tokens, minTokens));
@@ -317,7 +337,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const body = await readBody(c, chatRequestSchema);
 		const model = checkModel(body.model);
 		const usageOptions = streamUsage(body);
-		const promptIds = tokenize(renderChat(body.messages));
+		const promptIds = cachedTokenize(renderChat(body.messages));
 		const promptTokens = promptIds.length;
 		const maxTokens = resolveMaxTokens(promptTokens, body.max_completion_tokens ?? body.max_tokens, body.min_tokens ?? 0);
 		const key = `chat:${drawKey(body)}`;
@@ -356,7 +376,8 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 	app.post('/tokenize', async c => {
 		const body = await readBody(c, tokenizeRequestSchema);
 		checkModel(body.model);
-		const tokens = 'prompt' in body ? tokenize(body.prompt as string) : tokenize(renderChat(body.messages as Parameters<typeof renderChat>[0]));
+		const tokens =
+			'prompt' in body ? cachedTokenize(body.prompt as string) : cachedTokenize(renderChat(body.messages as Parameters<typeof renderChat>[0]));
 		return c.json({count: tokens.length, max_model_len: maxModelLen, tokens, token_strs: null});
 	});
 
@@ -394,7 +415,7 @@ export async function startOpenAiServer(session: Session, options: OpenAiServerO
 		...(options.onAccessLine === undefined ? {} : {onAccessLine: options.onAccessLine}),
 	});
 	loadTokenizer();
-	await listen(server, host, options.port ?? 8000);
+	await listen(server, host, options.port ?? 8000, UVICORN_BACKLOG);
 	const address = server.address();
 	const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8000);
 	let closing: Promise<void> | undefined;

@@ -8,6 +8,7 @@
  * and measure. Prints one line per run and the median over rounds of each figure, B over A.
  * `SERVE_BENCH_CPU_PROF=DIR` writes the server's CPU profiles (node --cpu-prof) into DIR.
  */
+import {readFileSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {measureStreams, pinClients, type StreamsMeasure} from './serve.bench.js';
 
@@ -44,6 +45,23 @@ function figures(m: StreamsMeasure): Record<string, number> {
 	};
 }
 
+/**
+ * The kernel's count of connections dropped because a listen queue was full (Linux
+ * `/proc/net/netstat`, TcpExt ListenOverflows; machine-wide), or NaN where there is none.
+ */
+function listenOverflows(): number {
+	try {
+		const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+		for (let i = 0; i + 1 < lines.length; i += 2) {
+			if (!lines[i]!.startsWith('TcpExt:')) continue;
+			const names = lines[i]!.split(' ');
+			const values = lines[i + 1]!.split(' ');
+			return Number(values[names.indexOf('ListenOverflows')]);
+		}
+	} catch {}
+	return Number.NaN;
+}
+
 const runs: Record<'A' | 'B', Array<Record<string, number>>> = {A: [], B: []};
 await pinClients(async () => {
 	for (let round = 0; round < rounds; round++) {
@@ -51,6 +69,7 @@ await pinClients(async () => {
 			['A', aDir],
 			['B', bDir],
 		] as const) {
+			const overflowsBefore = listenOverflows();
 			const m = await measureStreams({
 				targetPath: resolve(dir, 'test/bench/serve-target.ts'),
 				clients,
@@ -58,7 +77,7 @@ await pinClients(async () => {
 				...(profDir === undefined ? {} : {nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${label}-${round}.cpuprofile`]}),
 			});
 			if (m === undefined) throw new Error(`${label}: serve does not stream`);
-			const f = figures(m);
+			const f = {...figures(m), 'listen overflows': listenOverflows() - overflowsBefore};
 			runs[label].push(f);
 			process.stdout.write(
 				`${label} round ${round}: ${Object.entries(f)
