@@ -82,8 +82,12 @@ type PendingSleep = {readonly startedAt: number; remaining: number; durationS: n
 
 /** What the simulation asks of its fault injector. */
 export type SimFaults = {
-	/** A request was just routed to `engine` at `t` (arrivals, external submits). */
-	onRouted(request: SimRequest, engine: Engine, t: number): void;
+	/**
+	 * A request was just routed to `engine` at `t` (arrivals, external submits). An `external`
+	 * request (a real client's, `serve`) can fail with `error` but gets no simulated client abort:
+	 * its real client aborts by disconnecting.
+	 */
+	onRouted(request: SimRequest, engine: Engine, t: number, external?: boolean): void;
 	/** Time of the next fault event (abort deadline, sleep, wake-up), or +Infinity. */
 	nextEventAt(): number;
 	/** Run every fault event due at or before `t`, reporting to `sink`. */
@@ -160,11 +164,12 @@ export class FaultInjector implements SimFaults {
 			.map(({e}) => e);
 	}
 
-	onRouted(request: SimRequest, engine: Engine, t: number): void {
+	onRouted(request: SimRequest, engine: Engine, t: number, external = false): void {
 		const seq = this.#routed++;
 		if (this.spec.errorRate > 0 && this.#errorRng.next() < this.spec.errorRate) request.failsWithError = true;
 		const abort = this.spec.abort;
-		if (abort !== undefined && abort.rate > 0 && this.#abortRng.next() < abort.rate) {
+		// A real client's request draws no abort, so client traffic leaves the background's abort draws as they are.
+		if (!external && abort !== undefined && abort.rate > 0 && this.#abortRng.next() < abort.rate) {
 			const deadline = Math.max(t, request.arrivalAt + this.#abortAfter!());
 			this.#push(deadline, seq, request, engine);
 		}

@@ -25,6 +25,7 @@ import {perRequestMetrics, withoutNulls} from './request-metrics.js';
 import {detokenize, loadTokenizer} from './text-model.js';
 import {cachedTokenize} from './prompt-tokens.js';
 import {AdmissionGate} from './admission.js';
+import {GENERATION_ERROR_MESSAGE, generationErrorLogLine} from './generation-error.js';
 
 /** Options of {@link startOpenAiServer}. */
 export type OpenAiServerOptions = {
@@ -46,6 +47,8 @@ export type OpenAiServerOptions = {
 	readonly perRequestSpecDecodeMetrics?: SpecDecodeMetricsLevel;
 	/** Receives uvicorn's access line of each response. */
 	readonly onAccessLine?: (line: string) => void;
+	/** Receives the API server's own log lines (vLLM's ERROR line for a request that finished with `error`). */
+	readonly onLogLine?: (line: string) => void;
 };
 
 /** A listening OpenAI-compatible server. */
@@ -130,6 +133,14 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 			return metrics === undefined ? undefined : withoutNulls(metrics);
 		};
 	const createdNow = (): number => Math.floor(session.epochMsAt(session.now) / 1000);
+	/** vLLM's `_raise_if_error` logs the request id, then the handler answers 500. */
+	const logGenerationError = (requestId: string): void => options.onLogLine?.(generationErrorLogLine(requestId, session.epochMsAt(session.now)));
+	/** A choice the engine finished with `error` fails the whole response (HTTP 500), as vLLM's `GenerationError`. */
+	const raiseIfError = (results: readonly Generation[], requestId: string): void => {
+		if (!results.some(g => g.finishReason === 'error')) return;
+		logGenerationError(requestId);
+		throw new ApiError(500, GENERATION_ERROR_MESSAGE);
+	};
 
 	app.onError((error, c) => {
 		if (error instanceof ApiError) return errorResponse(c, error);
@@ -306,8 +317,11 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const header = {id: `cmpl-${hexId(++ids)}`, created: createdNow(), model};
 		const attributable = prompts.length === 1 && n === 1;
 		if (body.stream === true)
-			return streamChoices(c, engine, choices, promptTotal, completionChunks(header), usageOptions, streamMetrics(attributable));
+			return streamChoices(c, engine, choices, promptTotal, completionChunks(header), usageOptions, streamMetrics(attributable), () =>
+				logGenerationError(header.id),
+			);
 		const results = await runAll(c, choices);
+		raiseIfError(results, header.id);
 		return pythonJsonResponse(c, {
 			id: header.id,
 			object: 'text_completion',
@@ -345,8 +359,12 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const choices: ChoiceSpec[] = [];
 		for (let j = 0; j < n; j++) choices.push({index: j, promptTokens, params: generationParams(body, promptIds, maxTokens, `${key}#${j}`)});
 		const header = {id: `chatcmpl-${hexId(++ids)}`, created: createdNow(), model};
-		if (body.stream === true) return streamChoices(c, engine, choices, promptTokens, chatChunks(header, n), usageOptions, streamMetrics(n === 1));
+		if (body.stream === true)
+			return streamChoices(c, engine, choices, promptTokens, chatChunks(header, n), usageOptions, streamMetrics(n === 1), () =>
+				logGenerationError(header.id),
+			);
 		const generations = await runAll(c, choices);
+		raiseIfError(generations, header.id);
 		return pythonJsonResponse(c, {
 			id: header.id,
 			object: 'chat.completion',

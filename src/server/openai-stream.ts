@@ -2,6 +2,7 @@ import type {ServerResponse} from 'node:http';
 import {RESPONSE_ALREADY_SENT} from '@hono/node-server/utils/response';
 import type {Context} from 'hono';
 import type {Generation, GenerationListener, GenerationParams, LiveGeneration, ServeEngine} from './serve-engine.js';
+import {STREAMING_GENERATION_ERROR} from './generation-error.js';
 import {SseWriter} from './sse-writer.js';
 
 /** One output sequence of a request: its choice index, its prompt's length, and what it asks the engine. */
@@ -88,8 +89,12 @@ class ChoiceStream implements GenerationListener {
 	readonly #includeUsage: boolean;
 	readonly #metrics: (results: readonly Generation[]) => object | undefined;
 	readonly #continuousUsage: ((choice: number) => object) | undefined;
+	readonly #onError: (() => void) | undefined;
 	#started = false;
 	#unfinished: number;
+	/** A choice ended with `error`: the stream is over, what the other choices still report is dropped. */
+	#failed = false;
+	#engine: ServeEngine | undefined;
 
 	constructor(
 		sse: SseWriter,
@@ -98,8 +103,10 @@ class ChoiceStream implements GenerationListener {
 		format: ChunkFormat,
 		usage: UsageOptions,
 		metrics: (results: readonly Generation[]) => object | undefined,
+		onError: (() => void) | undefined,
 	) {
 		this.#sse = sse;
+		this.#onError = onError;
 		this.#choices = choices.map(spec => ({spec, cursor: new TextCursor(spec.params.stop), tokens: 0}));
 		this.#promptTokensTotal = promptTokensTotal;
 		this.#format = format;
@@ -113,6 +120,7 @@ class ChoiceStream implements GenerationListener {
 
 	/** Put every choice into the engine (if one cannot start, abort those that did and rethrow). */
 	start(engine: ServeEngine): void {
+		this.#engine = engine;
 		try {
 			for (const choice of this.#choices) choice.generation = engine.start(choice.spec.params, this);
 		} catch (error) {
@@ -127,6 +135,7 @@ class ChoiceStream implements GenerationListener {
 	}
 
 	onTokens(generation: LiveGeneration, numTokens: number): void {
+		if (this.#failed) return;
 		const choice = this.#choiceOf(generation);
 		// Role chunks first, with usage before any token (vLLM sends them on the first output).
 		this.#start();
@@ -138,8 +147,13 @@ class ChoiceStream implements GenerationListener {
 	}
 
 	onFinish(generation: LiveGeneration, result: Generation): void {
+		if (this.#failed) return;
 		const choice = this.#choiceOf(generation);
 		this.#start();
+		if (result.finishReason === 'error') {
+			this.#fail();
+			return;
+		}
 		const index = choice.spec.index;
 		this.#sse.send(
 			this.#format.chunk(index, choice.cursor.finish(result), {reason: result.finishReason, stop: result.stopReason}, this.#continuousUsage?.(index)),
@@ -160,6 +174,21 @@ class ChoiceStream implements GenerationListener {
 		for (const data of this.#format.first?.(this.#continuousUsage) ?? []) this.#sse.send(data);
 	}
 
+	/**
+	 * A choice ended with `error`: vLLM's `GenerationError` ends the stream with its error event
+	 * and `[DONE]` (no finish chunk, no usage chunk); the other choices are aborted in the engine.
+	 */
+	#fail(): void {
+		this.#failed = true;
+		this.#sse.send(STREAMING_GENERATION_ERROR);
+		this.#sse.send('[DONE]');
+		this.#sse.end();
+		this.#onError?.();
+		const engine = this.#engine!;
+		// Not from inside the engine's step report that delivered the error.
+		queueMicrotask(() => this.abort(engine));
+	}
+
 	/** Every choice finished: the usage chunk (with `include_usage`), `[DONE]`, the end of the response. */
 	#end(): void {
 		if (this.#includeUsage) {
@@ -177,7 +206,10 @@ class ChoiceStream implements GenerationListener {
  * step per choice, carrying every token that step produced (1 to k+1 under speculative
  * decoding); the step that finishes a choice carries its last text and `finish_reason`; then,
  * with `include_usage`, a chunk with the usage summed over choices (and per-request metrics);
- * then `data: [DONE]`. A client that disconnects aborts every choice in the engine.
+ * then `data: [DONE]`. A client that disconnects aborts every choice in the engine. A choice the
+ * engine finishes with `error` ends the stream as vLLM's `GenerationError` does: the error event
+ * (after the chat role chunks), no usage chunk, `[DONE]`; the other choices are aborted and
+ * `onError` is told once.
  *
  * The response is written to Node's `ServerResponse` (`c.env.outgoing` under
  * `@hono/node-server`) by an {@link SseWriter}; routing, validation and errors before the stream
@@ -191,11 +223,12 @@ export function streamChoices(
 	format: ChunkFormat,
 	usage: UsageOptions,
 	metrics: (results: readonly Generation[]) => object | undefined,
+	onError?: () => void,
 ): Response {
 	const res = (c.env as {outgoing?: ServerResponse} | undefined)?.outgoing;
 	if (res === undefined) throw new Error('streaming responses need the Node HTTP server (@hono/node-server)');
 	const sse = new SseWriter(res);
-	const stream = new ChoiceStream(sse, choices, promptTokensTotal, format, usage, metrics);
+	const stream = new ChoiceStream(sse, choices, promptTokensTotal, format, usage, metrics, onError);
 	// Before the head: an engine that refuses the request is still an error response from Hono.
 	stream.start(engine);
 	sse.begin(() => stream.abort(engine));

@@ -201,7 +201,7 @@ export class Simulation {
 	 */
 	submit(spec: Omit<RequestSpec, 'arrivalAt'>): SimRequest {
 		if (!this.#initialized) this.#initialize();
-		const request = this.#route({...spec, arrivalAt: this.#now});
+		const request = this.#route({...spec, arrivalAt: this.#now}, true);
 		const t = this.#now;
 		for (const engine of this.engines) if (!engine.busy && engine.hasWork) engine.beginStep(t);
 		return request;
@@ -280,7 +280,7 @@ export class Simulation {
 		}
 	}
 
-	#route(spec: RequestSpec): SimRequest {
+	#route(spec: RequestSpec, external = false): SimRequest {
 		this.#arrived += 1;
 		const engines = this.engines;
 		let target: Engine;
@@ -292,7 +292,7 @@ export class Simulation {
 			this.#roundRobin = (this.#roundRobin + 1) % engines.length;
 		}
 		const request = target.enqueue(spec);
-		this.#faults?.onRouted(request, target, this.#now);
+		this.#faults?.onRouted(request, target, this.#now, external);
 		return request;
 	}
 

@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import {afterEach} from 'vitest';
-import {resolveSimConfig} from '../../src/cli/sim-options.js';
+import {resolveSimConfig, type SimFlags} from '../../src/cli/sim-options.js';
 import {DEFAULT_PRESET} from '../../src/config/load.js';
 import type {Speed} from '../../src/runtime/runner.js';
-import {Session} from '../../src/runtime/session.js';
+import {Session, type SessionOptions} from '../../src/runtime/session.js';
 import {type OpenAiServer, type OpenAiServerOptions, startOpenAiServer} from '../../src/server/openai-server.js';
 
 export const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
@@ -11,7 +11,16 @@ export const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 export type Running = {server: OpenAiServer; session: Session; client: OpenAI; done: Promise<void>};
 
 /** Options of {@link startServe}: the server's, plus the runner's speed, the seed and a preset. */
-export type StartOptions = Partial<OpenAiServerOptions> & {speed?: Speed; seed?: string; preset?: string; prefixCaching?: boolean};
+export type StartOptions = Partial<OpenAiServerOptions> & {
+	speed?: Speed;
+	seed?: string;
+	preset?: string;
+	prefixCaching?: boolean;
+	/** More command-line flags (faults: `errorRate`, `sleep`, ...). */
+	flags?: Partial<SimFlags>;
+	/** More session options (`kvCacheMetricsSample`, ...). */
+	session?: SessionOptions;
+};
 
 const running: Running[] = [];
 
@@ -24,8 +33,15 @@ export async function startServe(options: StartOptions = {}): Promise<Running> {
 		preset: options.preset ?? DEFAULT_PRESET,
 		seed: options.seed ?? '0',
 		...(options.prefixCaching === undefined ? {} : {enablePrefixCaching: options.prefixCaching}),
+		...options.flags,
 	});
-	const session = new Session(resolved.config, {seed: resolved.seed, speed: options.speed ?? 'max', waitWhenIdle: true, traceLines: []});
+	const session = new Session(resolved.config, {
+		...options.session,
+		seed: resolved.seed,
+		speed: options.speed ?? 'max',
+		waitWhenIdle: true,
+		traceLines: [],
+	});
 	const server = await startOpenAiServer(session, {port: 0, servedModelNames: [MODEL], modelPath: MODEL, ...options});
 	const done = session.runner.run();
 	const client = new OpenAI({baseURL: `${server.baseUrl}/v1`, apiKey: options.apiKey ?? 'unused', maxRetries: 0});

@@ -11,23 +11,25 @@ import {addMetricsFlags, type MetricsFlags, parseMetricsFlags} from '../metrics-
 import {buildChecked, parseInteger, parseSpeed, resolveSimConfig, speedOption, type SimFlags} from '../sim-options.js';
 import {parsePort, type RunEnvironment, runDashboard} from './run.js';
 
-type ServeFlags = Pick<SimFlags, 'preset' | 'seed' | 'enablePrefixCaching'> &
-	MetricsFlags & {
-		host: string;
-		port: string;
-		speed: string;
-		servedModelName?: string[];
-		speculativeConfig?: string;
-		maxNumSeqs?: string;
-		maxNumBatchedTokens?: string;
-		maxModelLen?: string;
-		apiKey?: string;
-		enableForceIncludeUsage: boolean;
-		enablePerRequestMetrics: boolean;
-		perRequestSpecDecodeMetrics: SpecDecodeMetricsLevel;
-		backgroundQps?: string;
-		headless: boolean;
-	};
+/** The simulation flags `serve` shares with `run`: the preset, the seed, prefix caching, faults and KV metrics. */
+type ServeSimFlags = Pick<SimFlags, 'preset' | 'seed' | 'enablePrefixCaching' | 'errorRate' | 'abortRate' | 'abortAfter' | 'sleep'> & MetricsFlags;
+
+type ServeFlags = ServeSimFlags & {
+	host: string;
+	port: string;
+	speed: string;
+	servedModelName?: string[];
+	speculativeConfig?: string;
+	maxNumSeqs?: string;
+	maxNumBatchedTokens?: string;
+	maxModelLen?: string;
+	apiKey?: string;
+	enableForceIncludeUsage: boolean;
+	enablePerRequestMetrics: boolean;
+	perRequestSpecDecodeMetrics: SpecDecodeMetricsLevel;
+	backgroundQps?: string;
+	headless: boolean;
+};
 
 /** The keys of vLLM's `--speculative-config` that specsim reads (`model` is accepted and only named). */
 const SPECULATIVE_KEYS = new Set(['method', 'num_speculative_tokens', 'model']);
@@ -63,7 +65,12 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 	// The preset and seed flags; the workload flags of `run` do not apply (clients are the workload).
 	command
 		.option('--preset <name|file>', 'preset name (see `specsim presets`) or a preset JSON file', DEFAULT_PRESET)
-		.option('--seed <n>', 'root random seed', '0');
+		.option('--seed <n>', 'root random seed', '0')
+		// Faults (docs/faults.md): errors and sleep reach clients; client aborts only the background load.
+		.option('--error-rate <fraction>', 'fraction of requests the engine ends with finish reason error (HTTP 500, or an error event in a stream)')
+		.option('--abort-rate <fraction>', 'fraction of --background-qps requests whose simulated client aborts after --abort-after')
+		.option('--abort-after <delay>', 'when a background client aborts, from arrival: a duration (30s), exp:MEAN or uniform:MIN..MAX')
+		.option('--sleep <schedule>', 'engine sleep intervals START-END[:LEVEL][/wait][@ENGINE] in virtual time, comma-separated, e.g. 1m-2m');
 	addMetricsFlags(command);
 	command.action(async (model: string | undefined, flags: ServeFlags) => {
 		const port = parsePort(flags.port);
@@ -71,6 +78,7 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		const speed = parseSpeed(flags.speed);
 		const simFlags: SimFlags = {preset: flags.preset, seed: flags.seed};
 		if (flags.enablePrefixCaching !== undefined) simFlags.enablePrefixCaching = flags.enablePrefixCaching;
+		for (const key of ['errorRate', 'abortRate', 'abortAfter', 'sleep'] as const) if (flags[key] !== undefined) simFlags[key] = flags[key];
 		const names = flags.servedModelName ?? (model === undefined ? undefined : [model]);
 		if (names !== undefined) simFlags.modelName = names[0]!;
 		if (flags.speculativeConfig !== undefined) Object.assign(simFlags, parseSpeculativeConfig(flags.speculativeConfig));
@@ -80,6 +88,9 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 			// 0 (the default) means none; any other rate is the preset's arrival rate, checked as --qps is.
 			if (background !== 0) Object.assign(simFlags, {qps: flags.backgroundQps, qpsFlag: '--background-qps'});
 		}
+		// Real clients abort by disconnecting; the simulated client aborts are the background load's.
+		if (flags.abortRate !== undefined && !(background > 0))
+			throw new UserError('--abort-rate applies to the background load only: give --background-qps too (real clients abort by disconnecting)');
 		const resolved = await resolveSimConfig(simFlags);
 		const scheduler = {...resolved.config.scheduler};
 		if (flags.maxNumSeqs !== undefined) scheduler.maxNumSeqs = parseInteger(flags.maxNumSeqs, '--max-num-seqs', 1, 65_536);
@@ -111,6 +122,10 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 			enableForceIncludeUsage: flags.enableForceIncludeUsage,
 			// uvicorn's access lines join the server log (not under the dashboard).
 			onAccessLine: line => {
+				if (!(env.isTTY && !flags.headless)) output.stdout(`${line}\n`);
+			},
+			// The API server's ERROR lines join the server log too.
+			onLogLine: line => {
 				if (!(env.isTTY && !flags.headless)) output.stdout(`${line}\n`);
 			},
 			enablePerRequestMetrics: flags.enablePerRequestMetrics,
