@@ -223,7 +223,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 
 	/** Run every choice to its end; a client that disconnects first aborts them all in the engine. */
 	const runAll = async (c: Context, choices: readonly ChoiceSpec[]): Promise<Generation[]> => {
-		const generations = choices.map(choice => engine.start(choice.params));
+		const generations = engine.startAll(choices.map(choice => choice.params));
 		const signal = c.req.raw.signal;
 		const onAbort = (): void => {
 			for (const generation of generations) engine.abort(generation);

@@ -118,11 +118,15 @@ class ChoiceStream implements GenerationListener {
 			usage.includeUsage && usage.continuous ? (i: number) => usageInfo(streamed[i]!.spec.promptTokens, streamed[i]!.tokens) : undefined;
 	}
 
-	/** Put every choice into the engine (if one cannot start, abort those that did and rethrow). */
+	/** Put every choice into the engine together, in one step (if that fails, abort any that started and rethrow). */
 	start(engine: ServeEngine): void {
 		this.#engine = engine;
 		try {
-			for (const choice of this.#choices) choice.generation = engine.start(choice.spec.params, this);
+			const generations = engine.startAll(
+				this.#choices.map(choice => choice.spec.params),
+				this,
+			);
+			for (let i = 0; i < generations.length; i++) this.#choices[i]!.generation = generations[i]!;
 		} catch (error) {
 			this.abort(engine);
 			throw error;

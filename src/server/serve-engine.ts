@@ -208,28 +208,46 @@ export class ServeEngine {
 
 	/** Plan and submit at the current virtual time; `listener` hears every step's tokens. */
 	start(params: GenerationParams, listener: GenerationListener = {}): LiveGeneration {
-		const plan = this.#plan(params);
+		return this.startAll([params], listener)[0]!;
+	}
+
+	/**
+	 * Plan and submit the choices of one HTTP request together, at the current virtual time, so the
+	 * engine schedules them in the same step (see {@link Simulation.submitAll}); `listener` hears
+	 * every step's tokens of each. Every plan is made before anything is submitted, so a choice
+	 * that cannot be planned leaves nothing in the engine.
+	 */
+	startAll(paramsList: readonly GenerationParams[], listener: GenerationListener = {}): LiveGeneration[] {
+		const plans = paramsList.map(params => this.#plan(params));
 		// Arrive at the wall clock's virtual time, not the last tick's (see Runner.catchUp).
 		this.session.runner.catchUp();
 		const engine = this.session.built.engines[0]!;
-		// Real tokens name the request's KV blocks: prompts that share a prefix share cached blocks.
-		const keys =
-			params.promptTokenIds !== undefined && engine.config.enablePrefixCaching
-				? blockKeys([...params.promptTokenIds, ...wordTokenIds(plan.words.slice(0, plan.numTokens))], engine.kv.blockSize)
-				: undefined;
-		const request = this.session.built.simulation.submit({
-			id: this.#nextId++,
-			...(keys === undefined ? {} : {blockKeys: keys}),
-			promptTokens: params.promptTokens,
-			maxTokens: plan.numTokens,
-			endReason: plan.finishReason,
-			classIndex: plan.classIndex,
-			temperature: params.temperature,
+		const requests = this.session.built.simulation.submitAll(
+			paramsList.map((params, i) => {
+				const plan = plans[i]!;
+				// Real tokens name the request's KV blocks: prompts that share a prefix share cached blocks.
+				const keys =
+					params.promptTokenIds !== undefined && engine.config.enablePrefixCaching
+						? blockKeys([...params.promptTokenIds, ...wordTokenIds(plan.words.slice(0, plan.numTokens))], engine.kv.blockSize)
+						: undefined;
+				return {
+					id: this.#nextId++,
+					...(keys === undefined ? {} : {blockKeys: keys}),
+					promptTokens: params.promptTokens,
+					maxTokens: plan.numTokens,
+					endReason: plan.finishReason,
+					classIndex: plan.classIndex,
+					temperature: params.temperature,
+				};
+			}),
+		);
+		const generations = requests.map((request, i) => {
+			const generation = new LiveGeneration(request, plans[i]!, listener, this.specDecodeMetrics);
+			this.#live.set(request, generation);
+			return generation;
 		});
-		const generation = new LiveGeneration(request, plan, listener, this.specDecodeMetrics);
-		this.#live.set(request, generation);
 		this.session.runner.wake();
-		return generation;
+		return generations;
 	}
 
 	/** Plan, submit, and wait until the engine finishes the request. */

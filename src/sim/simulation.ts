@@ -200,11 +200,21 @@ export class Simulation {
 	 * (output tokens, finish reason, spec-decode counts) the caller reads as steps complete.
 	 */
 	submit(spec: Omit<RequestSpec, 'arrivalAt'>): SimRequest {
+		return this.submitAll([spec])[0]!;
+	}
+
+	/**
+	 * Several external requests arrive together (the `n` choices of one HTTP request, which vLLM
+	 * adds to its engine core back to back): all are routed before an idle engine starts its step,
+	 * so they are scheduled in the same step, as vLLM's engine core drains its input queue before
+	 * each step. Submitting them one by one would start a step with only the first.
+	 */
+	submitAll(specs: readonly Omit<RequestSpec, 'arrivalAt'>[]): SimRequest[] {
 		if (!this.#initialized) this.#initialize();
-		const request = this.#route({...spec, arrivalAt: this.#now}, true);
 		const t = this.#now;
+		const requests = specs.map(spec => this.#route({...spec, arrivalAt: t}, true));
 		for (const engine of this.engines) if (!engine.busy && engine.hasWork) engine.beginStep(t);
-		return request;
+		return requests;
 	}
 
 	/**

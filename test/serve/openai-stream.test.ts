@@ -87,6 +87,25 @@ describe('specsim serve: streaming through the openai SDK', () => {
 		expect(chunks.at(-1)!.usage).toEqual({prompt_tokens: 4, total_tokens: 64, completion_tokens: 60});
 	});
 
+	it('the n choices of one request are scheduled in the same engine step: every first chunk comes before any second one', async () => {
+		const {client} = await startServe();
+		const chunks = (await collect(
+			await client.completions.create({
+				model: MODEL,
+				prompt: 'Once upon a time',
+				max_tokens: 20,
+				ignore_eos: true,
+				n: 3,
+				stream: true,
+			} as OpenAI.CompletionCreateParamsStreaming),
+		)) as CompletionChunk[];
+		const indices = chunks.map(c => c.choices[0]!.index);
+		// vLLM adds a request's n children to its engine core back to back, and the core drains its
+		// input queue before each step, so the three are prefilled together.
+		expect(indices.slice(0, 3).sort()).toEqual([0, 1, 2]);
+		expect(new Set(indices.slice(3, 6)).size).toBe(3);
+	});
+
 	it('a stop string is never streamed: text is held back until the stop string is ruled out, and the finish chunk names it', async () => {
 		const {client} = await startServe();
 		const request = {model: MODEL, prompt: 'go', max_tokens: 400, ignore_eos: true, stop: [' the', 'zzzzzzzz']};
