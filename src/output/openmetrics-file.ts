@@ -4,7 +4,8 @@ import {join} from 'node:path';
 import {OPENMETRICS_EOF, type OpenMetricsChunk} from '../metrics/prom/exposition.js';
 import {OutputStream, writeError} from './output-stream.js';
 
-type SeriesSpool = {path: string; stream: OutputStream; pending: string};
+/** One series' spool file and the lines held for it; opaque outside this module. */
+export type SeriesSpool = {path: string; stream: OutputStream; pending: string};
 
 /**
  * Scrape lines held in memory before they go to the spool files. A scrape adds a few lines to each
@@ -46,23 +47,44 @@ export class OpenMetricsFileWriter {
 
 	/** Append one scrape. */
 	async add(chunks: readonly OpenMetricsChunk[]): Promise<void> {
-		for (const chunk of chunks) {
-			if (this.#discarded) throw writeError(Object.assign(new Error('the spool was discarded'), {code: 'ERR_STREAM_DESTROYED'}), this.#displayPath);
-			let family = this.#families.get(chunk.family);
-			if (family === undefined) {
-				family = {header: chunk.header, series: new Map()};
-				this.#families.set(chunk.family, family);
-			}
-			let spool = family.series.get(chunk.seriesKey);
-			if (spool === undefined) {
-				const path = join(this.#spoolDir, `${this.#count++}.om`);
-				spool = {path, stream: new OutputStream(path, this.#displayPath), pending: ''};
-				family.series.set(chunk.seriesKey, spool);
-			}
-			spool.pending += chunk.lines;
-			this.#pendingChars += chunk.lines.length;
+		for (const chunk of chunks) this.append(this.series(chunk.family, chunk.header, chunk.seriesKey), chunk.lines);
+		await this.endScrape();
+	}
+
+	/**
+	 * The spool of one series (created on first use: families and series keep their first-seen
+	 * order), for {@link append}. A caller that remembers it saves two map lookups per series per scrape.
+	 */
+	series(familyName: string, header: string, seriesKey: string): SeriesSpool {
+		this.#refuseIfDiscarded();
+		let family = this.#families.get(familyName);
+		if (family === undefined) {
+			family = {header, series: new Map()};
+			this.#families.set(familyName, family);
 		}
+		let spool = family.series.get(seriesKey);
+		if (spool === undefined) {
+			const path = join(this.#spoolDir, `${this.#count++}.om`);
+			spool = {path, stream: new OutputStream(path, this.#displayPath), pending: ''};
+			family.series.set(seriesKey, spool);
+		}
+		return spool;
+	}
+
+	/** Append one scrape's lines of a series (held in memory until {@link endScrape} finds enough). */
+	append(spool: SeriesSpool, lines: string): void {
+		this.#refuseIfDiscarded();
+		spool.pending += lines;
+		this.#pendingChars += lines.length;
+	}
+
+	/** After a scrape's lines: write the held lines out once there are enough of them. */
+	async endScrape(): Promise<void> {
 		if (this.#pendingChars >= SPOOL_BUFFER_CHARS) await this.#flush();
+	}
+
+	#refuseIfDiscarded(): void {
+		if (this.#discarded) throw writeError(Object.assign(new Error('the spool was discarded'), {code: 'ERR_STREAM_DESTROYED'}), this.#displayPath);
 	}
 
 	/** Write every series' held lines to its spool file. */

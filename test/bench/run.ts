@@ -1,5 +1,6 @@
 import {benchAccounting} from './accounting.bench.js';
 import {benchEngine, benchGenerate, benchLongRunHeap} from './engine.bench.js';
+import {benchGenerateScrapes} from './generate-scrape.bench.js';
 import {formatResults, type BenchResult} from './harness.js';
 import {benchServe} from './serve.bench.js';
 
@@ -10,6 +11,7 @@ const sections: Array<[string, () => Promise<BenchResult[]>]> = [
 	['accounting', () => benchAccounting(10_000_000)],
 	['engine', benchEngine],
 	['generate', benchGenerate],
+	['generate-scrape', benchGenerateScrapes],
 	['heap', benchLongRunHeap],
 	['serve', benchServe],
 ];

@@ -5,8 +5,9 @@ import cliProgress from 'cli-progress';
 import type {Command} from 'commander';
 import {stringifyLog} from '../../events/event-stream.js';
 import {formatLogLine, parseLogPrefixPid} from '../../metrics/log/log-prefix.js';
-import {renderOpenMetricsScrape, renderText} from '../../metrics/prom/exposition.js';
+import {renderText} from '../../metrics/prom/exposition.js';
 import {OpenMetricsFileWriter} from '../../output/openmetrics-file.js';
+import {OpenMetricsScraper} from '../../output/openmetrics-scraper.js';
 import {RecordPipeline} from '../../output/record-pipeline.js';
 import {formatSummaryJson} from '../../output/summary-json.js';
 import {DEFAULT_START_EPOCH_MS, Session} from '../../runtime/session.js';
@@ -123,12 +124,14 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 		},
 	});
 	const created = (): {createdS?: number} => (session.createdS === undefined ? {} : {createdS: session.createdS});
+	let scraper: OpenMetricsScraper | undefined;
 	const scrape = async (t: number): Promise<void> => {
-		await openMetrics!.add(await renderOpenMetricsScrape(session.registry, {...created(), timestampS: session.epochMsAt(t) / 1000}));
+		await scraper!.scrape(session.epochMsAt(t) / 1000, session.createdS);
 	};
 
 	try {
 		openMetrics = await OpenMetricsFileWriter.create(staging, join(flags.out, 'metrics.om'));
+		scraper = new OpenMetricsScraper(session.registry, openMetrics);
 		await scrape(0);
 		let nextScrapeS = scrapeS;
 		for (let t = 0; t < durationS; ) {

@@ -1,4 +1,4 @@
-import type {Registry} from 'prom-client';
+import type {MetricObjectWithValues, MetricValue, Registry} from 'prom-client';
 import {floatToGoString} from '../../util/py-format.js';
 
 /** One sample as prometheus_client's `Metric.samples` holds it (full sample name, labels, value). */
@@ -43,26 +43,28 @@ type JsonValue = {value: number; labels: Record<string, string | number>; metric
  * @throws TypeError for a summary or any other type specsim does not expose.
  */
 export async function collectFamilies(registry: Registry): Promise<PromFamily[]> {
-	const metrics = await registry.getMetricsAsJSON();
-	return metrics.map(metric => {
-		const type = String(metric.type as unknown);
-		const values = metric.values as unknown as readonly JsonValue[];
-		const created = (metric as {created?: false}).created === false ? {created: false as const} : {};
-		switch (type) {
-			case 'counter': {
-				const name = metric.name.endsWith('_total') ? metric.name.slice(0, -'_total'.length) : metric.name;
-				return {name, help: metric.help, type, series: values.map(v => simpleSeries(`${name}_total`, v)), ...created};
-			}
-			case 'gauge':
-				return {name: metric.name, help: metric.help, type, series: values.map(v => simpleSeries(metric.name, v)), ...created};
-			case 'histogram':
-				return {name: metric.name, help: metric.help, type, series: histogramSeries(metric.name, values), ...created};
-			case 'summary':
-				return {name: metric.name, help: metric.help, type, series: summarySeries(metric.name, values), ...created};
-			default:
-				throw new TypeError(`Unknown metric type ${type} for ${metric.name}`);
+	return (await registry.getMetricsAsJSON()).map(familyOf);
+}
+
+/** One metric of prom-client's `getMetricsAsJSON()` as prometheus_client's family (see {@link collectFamilies}). */
+export function familyOf(metric: MetricObjectWithValues<MetricValue<string>>): PromFamily {
+	const type = String(metric.type as unknown);
+	const values = metric.values as unknown as readonly JsonValue[];
+	const created = (metric as {created?: false}).created === false ? {created: false as const} : {};
+	switch (type) {
+		case 'counter': {
+			const name = metric.name.endsWith('_total') ? metric.name.slice(0, -'_total'.length) : metric.name;
+			return {name, help: metric.help, type, series: values.map(v => simpleSeries(`${name}_total`, v)), ...created};
 		}
-	});
+		case 'gauge':
+			return {name: metric.name, help: metric.help, type, series: values.map(v => simpleSeries(metric.name, v)), ...created};
+		case 'histogram':
+			return {name: metric.name, help: metric.help, type, series: histogramSeries(metric.name, values), ...created};
+		case 'summary':
+			return {name: metric.name, help: metric.help, type, series: summarySeries(metric.name, values), ...created};
+		default:
+			throw new TypeError(`Unknown metric type ${type} for ${metric.name}`);
+	}
 }
 
 function simpleSeries(sampleName: string, v: JsonValue): PromSeries {

@@ -164,10 +164,15 @@ export class OpenMetricsAccumulator {
 
 /** `name{k="v",...} value[ timestamp]\n`, label names sorted, values escaped, value by floatToGoString. */
 function sampleLine(sample: PromSample, timestamp: string): string {
-	const names = sortedNames(sample.labels);
-	let line = sample.name;
-	for (let i = 0; i < names.length; i++) line += `${i === 0 ? '{' : ','}${names[i]!}="${escapeValue(sample.labels[names[i]!]!)}"`;
-	return `${line}${names.length === 0 ? '' : '}'} ${floatToGoString(sample.value)}${timestamp}\n`;
+	return `${samplePrefix(sample.name, sample.labels)}${floatToGoString(sample.value)}${timestamp}\n`;
+}
+
+/** A sample line up to its value: `name{k="v",...} ` (label names sorted, values escaped), the part a series repeats at every scrape. */
+export function samplePrefix(name: string, labels: Readonly<Record<string, string>>): string {
+	const names = sortedNames(labels);
+	let line = name;
+	for (let i = 0; i < names.length; i++) line += `${i === 0 ? '{' : ','}${names[i]!}="${escapeValue(labels[names[i]!]!)}"`;
+	return `${line}${names.length === 0 ? '' : '}'} `;
 }
 
 /** Backslash, newline and double quote, backslash-escaped (label values; OpenMetrics HELP). */
