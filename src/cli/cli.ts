@@ -32,6 +32,7 @@ const output = {
 };
 
 const env = {
+	env: process.env,
 	isTTY: Boolean(process.stdout.isTTY),
 	isStderrTTY: Boolean(process.stderr.isTTY),
 	onSignal(handler: (signal?: NodeJS.Signals) => void): () => void {

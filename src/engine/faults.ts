@@ -74,6 +74,9 @@ export type FaultSink = {
 	sleepOperation?(operation: SleepOperation, phase: 'begin' | 'end', durationS: number): void;
 };
 
+/** vLLM's sleep-mode memory tags: a sleep at level 1 or 2 puts both to sleep; `/wake_up?tags=` may wake one. */
+export type SleepTag = 'weights' | 'kv_cache';
+
 /** The sleep-mode operations a schedule performs (vLLM's also has `release_kv_cache_memory`). */
 export type SleepOperation = 'sleep' | 'wake';
 
@@ -94,6 +97,12 @@ export type SimFaults = {
 	fire(t: number, sink: FaultSink): void;
 	/** `engine` completed a step at `t` (a sleep in `wait` mode completes when nothing runs). */
 	afterStep(engine: Engine, t: number, sink: FaultSink): void;
+	/** vLLM's `POST /sleep?level=&mode=` at `t`, on every engine (one already asleep or falling asleep: no-op). */
+	sleepNow?(t: number, level: 1 | 2, mode: 'abort' | 'wait', sink: FaultSink): void;
+	/** vLLM's `POST /wake_up[?tags=]` at `t`, on every engine: all tags, or those given (a tag not asleep: no-op). */
+	wakeUpNow?(t: number, tags: readonly SleepTag[] | undefined, sink: FaultSink): void;
+	/** vLLM's `is_sleeping` (an engine asleep, or pausing to sleep), and whether a `wait`-mode sleep is draining. */
+	sleepState?(): {sleeping: boolean; draining: boolean};
 };
 
 type SleepEvent = {
@@ -140,6 +149,8 @@ export class FaultInjector implements SimFaults {
 	readonly #draining: Array<1 | 2 | undefined>;
 	/** Per draining engine: the sleep call it belongs to. */
 	readonly #drainingCall: Array<PendingSleep | undefined>;
+	/** Per engine: the memory tags asleep (both while asleep, until wake-ups restore them all). */
+	readonly #sleepingTags: Set<SleepTag>[];
 
 	constructor(spec: FaultsSpec, engines: readonly Engine[], rng: Rng, figures: SleepFigures) {
 		this.spec = spec;
@@ -150,6 +161,7 @@ export class FaultInjector implements SimFaults {
 		this.#figures = figures;
 		this.#draining = engines.map(() => undefined);
 		this.#drainingCall = engines.map(() => undefined);
+		this.#sleepingTags = engines.map(() => new Set());
 		const events: SleepEvent[] = [];
 		for (const s of spec.sleep) {
 			if (s.engine !== undefined && s.engine >= engines.length) throw new RangeError(`no engine ${s.engine} (engines 0 to ${engines.length - 1})`);
@@ -191,25 +203,65 @@ export class FaultInjector implements SimFaults {
 		}
 		while (this.#nextEvent < this.#events.length && this.#events[this.#nextEvent]!.t <= t) {
 			const event = this.#events[this.#nextEvent++]!;
-			const operation: SleepOperation = event.wake ? 'wake' : 'sleep';
-			sink.sleepOperation?.(operation, 'begin', 0);
-			// The call returns when every engine it covers has done its part (in parallel: the longest).
-			const call: PendingSleep = {startedAt: t, remaining: 1, durationS: 0};
-			for (const engine of this.#engines) {
-				if (event.engine !== undefined && event.engine !== engine.index) continue;
-				if (event.wake) call.durationS = Math.max(call.durationS, this.#wake(engine, t, sink));
-				else if (event.mode === 'abort') call.durationS = Math.max(call.durationS, this.#sleep(engine, event.level, t, sink, true));
-				else {
-					// mode="wait": admit nothing more, sleep once the running requests have finished.
-					engine.pauseAdmissions();
-					this.#draining[engine.index] = event.level;
-					this.#drainingCall[engine.index] = call;
-					call.remaining += 1;
-					this.afterStep(engine, t, sink);
-				}
-			}
-			this.#settle(call, operation, sink);
+			this.#call(t, event.wake, event.level, event.mode, event.engine, undefined, sink);
 		}
+	}
+
+	sleepNow(t: number, level: 1 | 2, mode: 'abort' | 'wait', sink: FaultSink): void {
+		this.#call(t, false, level, mode, undefined, undefined, sink);
+	}
+
+	wakeUpNow(t: number, tags: readonly SleepTag[] | undefined, sink: FaultSink): void {
+		this.#call(t, true, 1, 'abort', undefined, tags, sink);
+	}
+
+	sleepState(): {sleeping: boolean; draining: boolean} {
+		let sleeping = false;
+		let draining = false;
+		for (const engine of this.#engines) {
+			if (engine.sleepLevel !== 0) sleeping = true;
+			if (this.#draining[engine.index] !== undefined) draining = true;
+		}
+		// vLLM's is_sleeping is also true while scheduling is paused before a sleep.
+		return {sleeping: sleeping || draining, draining};
+	}
+
+	/**
+	 * One sleep or wake-up call (a scheduled interval's edge, or `/sleep` and `/wake_up`) on `only`
+	 * or every engine, timed as one sleep-mode operation. An engine already asleep (or draining)
+	 * ignores a sleep, an awake one a wake-up, as vLLM's are no-ops then.
+	 */
+	#call(
+		t: number,
+		wake: boolean,
+		level: 1 | 2,
+		mode: 'abort' | 'wait',
+		only: number | undefined,
+		tags: readonly SleepTag[] | undefined,
+		sink: FaultSink,
+	): void {
+		const operation: SleepOperation = wake ? 'wake' : 'sleep';
+		sink.sleepOperation?.(operation, 'begin', 0);
+		// The call returns when every engine it covers has done its part (in parallel: the longest).
+		const call: PendingSleep = {startedAt: t, remaining: 1, durationS: 0};
+		for (const engine of this.#engines) {
+			if (only !== undefined && only !== engine.index) continue;
+			if (wake) {
+				call.durationS = Math.max(call.durationS, this.#wake(engine, t, sink, tags));
+				continue;
+			}
+			if (engine.sleepLevel !== 0 || this.#draining[engine.index] !== undefined) continue;
+			if (mode === 'abort') call.durationS = Math.max(call.durationS, this.#sleep(engine, level, t, sink, true));
+			else {
+				// mode="wait": admit nothing more, sleep once the running requests have finished.
+				engine.pauseAdmissions();
+				this.#draining[engine.index] = level;
+				this.#drainingCall[engine.index] = call;
+				call.remaining += 1;
+				this.afterStep(engine, t, sink);
+			}
+		}
+		this.#settle(call, operation, sink);
 	}
 
 	/** One part of `call` is done: the call returns when none is left. */
@@ -239,6 +291,7 @@ export class FaultInjector implements SimFaults {
 	#sleep(engine: Engine, level: 1 | 2, t: number, sink: FaultSink, abortAll: boolean): number {
 		const {prefixCacheReset} = engine.sleep(level, t, abortAll);
 		const e = engine.index;
+		this.#sleepingTags[e] = new Set<SleepTag>(['weights', 'kv_cache']);
 		if (prefixCacheReset) sink.logLine(e, {message: 'Successfully reset prefix cache', level: 'INFO', source: 'prefix-cache-reset'});
 		const {weightBytesPerGpu, kvCacheBytesPerGpu} = this.#figures;
 		const freed = weightBytesPerGpu + kvCacheBytesPerGpu;
@@ -257,8 +310,13 @@ export class FaultInjector implements SimFaults {
 		return seconds;
 	}
 
-	/** vLLM's wake-up; returns the modelled seconds it took. */
-	#wake(engine: Engine, t: number, sink: FaultSink): number {
+	/**
+	 * vLLM's wake-up of `tags` (every tag still asleep when undefined), as its executor's
+	 * `wake_up(tags)`: it prints the tags it was given (a Python list) or, given none, the set still
+	 * asleep; the engine is awake (admissions resume, gauge awake) once no tag sleeps. An awake
+	 * engine, or tags not asleep, is a no-op. Returns the modelled seconds it took.
+	 */
+	#wake(engine: Engine, t: number, sink: FaultSink, tags: readonly SleepTag[] | undefined): number {
 		if (this.#draining[engine.index] !== undefined) {
 			// The wake-up came before the drain finished: the sleep never happened; admissions resume.
 			this.#draining[engine.index] = undefined;
@@ -271,15 +329,19 @@ export class FaultInjector implements SimFaults {
 			}
 			return wakeSeconds(0, this.#figures.weightBytesPerGpu);
 		}
+		if (engine.sleepLevel === 0) return 0;
+		const e = engine.index;
+		const asleep = this.#sleepingTags[e]!;
+		const waking = tags === undefined ? [...asleep] : tags.filter(tag => asleep.has(tag));
+		if (waking.length === 0) return 0;
 		const level = engine.sleepLevel;
-		engine.wakeUp();
-		const seconds = wakeSeconds(level, this.#figures.weightBytesPerGpu);
-		sink.logLine(engine.index, {
-			message: `It took ${formatFixed(seconds, 6)} seconds to wake up tags ${SLEEPING_TAGS}.`,
-			level: 'INFO',
-			source: 'executor-wake',
-		});
-		sink.sleepState(engine.index, 0);
+		const printed = tags !== undefined ? `[${tags.map(tag => `'${tag}'`).join(', ')}]` : asleep.size === 2 ? SLEEPING_TAGS : `{'${waking[0]}'}`;
+		// Level 1 copies the weights back from host memory; the KV cache is only reallocated.
+		const seconds = waking.includes('weights') ? wakeSeconds(level, this.#figures.weightBytesPerGpu) : SLEEP_FIXED_S;
+		for (const tag of waking) asleep.delete(tag);
+		if (asleep.size === 0) engine.wakeUp();
+		sink.logLine(e, {message: `It took ${formatFixed(seconds, 6)} seconds to wake up tags ${printed}.`, level: 'INFO', source: 'executor-wake'});
+		if (asleep.size === 0) sink.sleepState(e, 0);
 		return seconds;
 	}
 

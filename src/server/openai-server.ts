@@ -26,6 +26,7 @@ import {detokenize, loadTokenizer} from './text-model.js';
 import {cachedTokenize} from './prompt-tokens.js';
 import {AdmissionGate} from './admission.js';
 import {GENERATION_ERROR_MESSAGE, generationErrorLogLine} from './generation-error.js';
+import {registerSleepEndpoints} from './sleep-endpoints.js';
 
 /** Options of {@link startOpenAiServer}. */
 export type OpenAiServerOptions = {
@@ -49,6 +50,10 @@ export type OpenAiServerOptions = {
 	readonly onAccessLine?: (line: string) => void;
 	/** Receives the API server's own log lines (vLLM's ERROR line for a request that finished with `error`). */
 	readonly onLogLine?: (line: string) => void;
+	/** vLLM's `VLLM_SERVER_DEV_MODE=1`: serve the sleep-mode endpoints `/sleep`, `/wake_up`, `/is_sleeping`. */
+	readonly devMode?: boolean;
+	/** `--enable-sleep-mode`: `/sleep` and `/wake_up` act (without it they are refused). */
+	readonly enableSleepMode?: boolean;
 };
 
 /** A listening OpenAI-compatible server. */
@@ -247,6 +252,12 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 	const admission = new AdmissionGate();
 	app.use('/v1/completions', admission.middleware());
 	app.use('/v1/chat/completions', admission.middleware());
+
+	if (options.devMode === true)
+		registerSleepEndpoints(app, session, {
+			enabled: options.enableSleepMode === true,
+			...(options.onLogLine === undefined ? {} : {onLogLine: options.onLogLine}),
+		});
 
 	app.get('/health', c => c.body(null, 200));
 	app.get('/version', c => c.json({version: VERSION}));

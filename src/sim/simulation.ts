@@ -4,7 +4,7 @@ import type {RequestSource} from '../engine/workload/request-source.js';
 
 export type {RequestSource} from '../engine/workload/request-source.js';
 import type {StepOutcome} from '../engine/step-outcome.js';
-import type {FaultLogSource, FaultSink, SimFaults, SleepOperation} from '../engine/faults.js';
+import type {FaultLogSource, FaultSink, SimFaults, SleepOperation, SleepTag} from '../engine/faults.js';
 import type {EngineStatsLogging, LogMessage} from '../metrics/log/engine-stats-logging.js';
 import type {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
 
@@ -231,6 +231,39 @@ export class Simulation {
 			return true;
 		}
 		return false;
+	}
+
+	/**
+	 * vLLM's `POST /sleep?level=&mode=` now (docs/faults.md): every engine sleeps as at a scheduled
+	 * interval's start. Engines with requests to report (aborted ones) start a step at once.
+	 *
+	 * @throws Error without a fault injector (the simulation was built without a `faults` section).
+	 */
+	sleepNow(level: 1 | 2, mode: 'abort' | 'wait'): void {
+		this.#faultsOrThrow().sleepNow?.(this.#now, level, mode, this.#faultSink);
+		this.#startIdleEngines();
+	}
+
+	/** vLLM's `POST /wake_up[?tags=]` now: every engine wakes the tags (all when undefined); queued requests start. */
+	wakeUpNow(tags: readonly SleepTag[] | undefined): void {
+		this.#faultsOrThrow().wakeUpNow?.(this.#now, tags, this.#faultSink);
+		this.#startIdleEngines();
+	}
+
+	/** vLLM's `is_sleeping` (an engine asleep or pausing to sleep), and whether a `wait`-mode sleep is draining. */
+	sleepState(): {sleeping: boolean; draining: boolean} {
+		return this.#faults?.sleepState?.() ?? {sleeping: false, draining: false};
+	}
+
+	#faultsOrThrow(): SimFaults {
+		if (this.#faults === undefined) throw new Error('this simulation has no fault injector (no faults section)');
+		return this.#faults;
+	}
+
+	#startIdleEngines(): void {
+		if (!this.#initialized) this.#initialize();
+		const t = this.#now;
+		for (const engine of this.engines) if (!engine.busy && engine.hasWork) engine.beginStep(t);
 	}
 
 	/** `log_engine_initialized()`: the engines are ready when the simulation starts. */

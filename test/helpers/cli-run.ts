@@ -4,11 +4,12 @@ import {runCli} from '../../src/cli/program.js';
  * `specsim ARGS` in-process without a terminal: its stdout and stderr collected, and the
  * SIGINT/SIGTERM handler it registers in the test's hands (`signal()` plays Ctrl+C).
  */
-export function startCli(args: string[]) {
+export function startCli(args: string[], variables: Record<string, string> = {}) {
 	let stdout = '';
 	let stderr = '';
 	let signal: (() => void) | undefined;
 	const env = {
+		env: variables,
 		isTTY: false,
 		isStderrTTY: false,
 		onSignal(handler: () => void) {

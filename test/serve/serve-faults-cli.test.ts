@@ -1,30 +1,10 @@
 import OpenAI from 'openai';
 import {describe, expect, it} from 'vitest';
 import {startCli} from '../helpers/cli-run.js';
+import {serveCli as serve, waitFor} from './serve-cli.js';
 import {counter} from './serve-harness.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
-const SERVING = /^specsim: serving the OpenAI-compatible API on (http:\/\/127\.0\.0\.1:\d+) \(model (.+)\)\n$/;
-
-async function waitFor<T>(read: () => T | undefined | Promise<T | undefined>): Promise<T> {
-	for (;;) {
-		const value = await read();
-		if (value !== undefined) return value;
-		await new Promise(resolve => setTimeout(resolve, 10));
-	}
-}
-
-/** `specsim serve ARGS` on a free port: its base URL once it listens, and a way to stop it (exit code). */
-async function serve(args: string[]) {
-	const run = startCli(['serve', '--port', '0', ...args]);
-	const [, baseUrl] = await waitFor(() => SERVING.exec(run.stderr()) ?? undefined);
-	const stop = async (): Promise<number> => {
-		await waitFor(() => (run.hasSignalHandler() ? true : undefined));
-		run.signal();
-		return run.exit;
-	};
-	return {run, baseUrl: baseUrl!, client: new OpenAI({baseURL: `${baseUrl}/v1`, apiKey: 'unused', maxRetries: 0}), stop};
-}
 
 describe('specsim serve: the fault and KV-metrics flags of run and generate', () => {
 	it("--error-rate 1: clients get 500, the log has the ERROR line and uvicorn's 500 access line", async () => {

@@ -52,6 +52,8 @@ export type RunEnvironment = {
 	 * that print as they go stop quietly. Returns the unregister function. @default never called
 	 */
 	onStdoutClosed?(handler: () => void): () => void;
+	/** Environment variables a command reads (`serve`: `VLLM_SERVER_DEV_MODE`). @default none set */
+	readonly env?: Readonly<Record<string, string | undefined>>;
 	/** Streams the dashboard draws on and reads keys from. @default process.stdout, process.stdin */
 	readonly terminal?: {readonly stdin: NodeJS.ReadStream; readonly stdout: NodeJS.WriteStream};
 };

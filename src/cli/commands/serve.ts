@@ -29,6 +29,7 @@ type ServeFlags = ServeSimFlags & {
 	perRequestSpecDecodeMetrics: SpecDecodeMetricsLevel;
 	backgroundQps?: string;
 	headless: boolean;
+	enableSleepMode?: boolean;
 };
 
 /** The keys of vLLM's `--speculative-config` that specsim reads (`model` is accepted and only named). */
@@ -71,6 +72,10 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		.option('--abort-rate <fraction>', 'fraction of --background-qps requests whose simulated client aborts after --abort-after')
 		.option('--abort-after <delay>', 'when a background client aborts, from arrival: a duration (30s), exp:MEAN or uniform:MIN..MAX')
 		.option('--sleep <schedule>', 'engine sleep intervals START-END[:LEVEL][/wait][@ENGINE] in virtual time, comma-separated, e.g. 1m-2m');
+	command.option(
+		'--enable-sleep-mode',
+		"vLLM's sleep mode: with VLLM_SERVER_DEV_MODE=1, POST /sleep?level=1|2 and POST /wake_up put the engine to sleep and wake it",
+	);
 	addMetricsFlags(command);
 	command.action(async (model: string | undefined, flags: ServeFlags) => {
 		const port = parsePort(flags.port);
@@ -97,7 +102,14 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		if (flags.maxNumBatchedTokens !== undefined)
 			scheduler.maxNumBatchedTokens = parseInteger(flags.maxNumBatchedTokens, '--max-num-batched-tokens', 1, 10_000_000);
 		if (flags.maxModelLen !== undefined) scheduler.maxModelLen = parseInteger(flags.maxModelLen, '--max-model-len', 2, 10_000_000);
-		const config = {...resolved.config, scheduler};
+		// Sleep mode needs the fault injector that runs sleeps and wake-ups, even with no fault configured.
+		const sleepMode = flags.enableSleepMode === true;
+		const faults = resolved.config.faults ?? (sleepMode ? {errorRate: 0, sleep: []} : undefined);
+		const config = {...resolved.config, scheduler, ...(faults === undefined ? {} : {faults})};
+		// vLLM serves its sleep endpoints only in development mode.
+		const devMode = env.env?.['VLLM_SERVER_DEV_MODE'] === '1';
+		if (sleepMode && !devMode)
+			output.stderr('specsim: --enable-sleep-mode: /sleep, /wake_up and /is_sleeping are served only with VLLM_SERVER_DEV_MODE=1, as by vLLM\n');
 		// Without background traffic the engine sees only the clients: an empty trace is the source.
 		const session = buildChecked(
 			resolved,
@@ -129,6 +141,8 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 				if (!(env.isTTY && !flags.headless)) output.stdout(`${line}\n`);
 			},
 			enablePerRequestMetrics: flags.enablePerRequestMetrics,
+			devMode,
+			enableSleepMode: sleepMode,
 			perRequestSpecDecodeMetrics: flags.perRequestSpecDecodeMetrics,
 		});
 		const dashboard = env.isTTY && !flags.headless;
