@@ -7,10 +7,11 @@
  * Each run forks `DIR/test/bench/serve-target.ts` (its server code) under this checkout's clients
  * and measure. Prints one line per run and the median over rounds of each figure, B over A.
  * `SERVE_BENCH_CPU_PROF=DIR` writes the server's CPU profiles (node --cpu-prof) into DIR.
+ * `SERVE_AB_PHASE=max` compares the non-streaming throughput run instead (SECONDS of autocannon).
  */
 import {readFileSync} from 'node:fs';
 import {resolve} from 'node:path';
-import {measureStreams, pinClients, type StreamsMeasure} from './serve.bench.js';
+import {measureStreams, measureThroughput, pinClients, type StreamsMeasure} from './serve.bench.js';
 
 const [aDir, bDir, roundsArg, secondsArg, clientsArg] = process.argv.slice(2);
 if (aDir === undefined || bDir === undefined) {
@@ -69,12 +70,26 @@ await pinClients(async () => {
 			['A', aDir],
 			['B', bDir],
 		] as const) {
+			const nodeFlags =
+				profDir === undefined ? {} : {nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${label}-${round}.cpuprofile`]};
+			const targetPath = resolve(dir, 'test/bench/serve-target.ts');
+			if (process.env['SERVE_AB_PHASE'] === 'max') {
+				const t = await measureThroughput({targetPath, durationS, ...nodeFlags});
+				const f = {'requests/s': t.requestsPerS, 'server CPU µs/request': t.cpuMsPerRequest * 1000};
+				runs[label].push(f);
+				process.stdout.write(
+					`${label} round ${round}: ${Object.entries(f)
+						.map(([k, v]) => `${k} ${v.toFixed(1)}`)
+						.join(', ')}\n`,
+				);
+				continue;
+			}
 			const overflowsBefore = listenOverflows();
 			const m = await measureStreams({
-				targetPath: resolve(dir, 'test/bench/serve-target.ts'),
+				targetPath,
 				clients,
 				durationS,
-				...(profDir === undefined ? {} : {nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${label}-${round}.cpuprofile`]}),
+				...nodeFlags,
 			});
 			if (m === undefined) throw new Error(`${label}: serve does not stream`);
 			const f = {...figures(m), 'listen overflows': listenOverflows() - overflowsBefore};

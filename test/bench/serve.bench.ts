@@ -154,18 +154,41 @@ function matched(client: ReadonlyMap<string, ClientTiming>, records: readonly Ta
 
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 
+/** What the throughput run measured: autocannon's result and the server's CPU time over it. */
+type Throughput = {run: Awaited<ReturnType<typeof autocannon>>; serverCpuMs: number};
+
+/** autocannon, 64 connections, non-streaming 16-token completions for `durationS` after a 2 s warm-up. */
+async function throughput(target: Target, durationS: number): Promise<Throughput> {
+	const url = `${target.baseUrl}/v1/completions`;
+	const body = JSON.stringify({model: BENCH_MODEL, prompt: 'Write a haiku about speculative decoding.', max_tokens: 16, ignore_eos: true});
+	const cannon = (seconds: number) =>
+		autocannon({url, method: 'POST', headers: {'content-type': 'application/json'}, body, connections: 64, duration: seconds});
+	await cannon(2); // warm up: JIT, the tokenizer's caches
+	await target.report(); // count the server's CPU from here
+	const run = await cannon(durationS);
+	if (run.non2xx > 0 || run.errors > 0) throw new Error(`serve bench: ${run.non2xx} non-2xx responses, ${run.errors} errors`);
+	return {run, serverCpuMs: (await target.report()).cpuMs};
+}
+
+/** The throughput run alone (the A/B driver's `max` phase): completed requests/s and server CPU ms per request. */
+export async function measureThroughput(
+	options: TargetOptions & {readonly durationS?: number} = {},
+): Promise<{requestsPerS: number; cpuMsPerRequest: number}> {
+	const target = await startTarget('max', options);
+	try {
+		const {run, serverCpuMs} = await throughput(target, options.durationS ?? 10);
+		return {requestsPerS: run.requests.average, cpuMsPerRequest: serverCpuMs / run.requests.total};
+	} finally {
+		await target.stop();
+	}
+}
+
 /** Phase 1 and 2: non-streaming at --speed max. */
 async function benchMaxSpeed(): Promise<BenchResult[]> {
 	const target = await startTarget('max');
 	try {
 		const url = `${target.baseUrl}/v1/completions`;
-		const body = JSON.stringify({model: BENCH_MODEL, prompt: 'Write a haiku about speculative decoding.', max_tokens: 16, ignore_eos: true});
-		const cannon = (durationS: number) =>
-			autocannon({url, method: 'POST', headers: {'content-type': 'application/json'}, body, connections: 64, duration: durationS});
-		await cannon(2); // warm up: JIT, the tokenizer's caches
-		const run = await cannon(10);
-		if (run.non2xx > 0 || run.errors > 0) throw new Error(`serve bench: ${run.non2xx} non-2xx responses, ${run.errors} errors`);
-		await target.report(); // drop the records and loop delay of the throughput run
+		const {run, serverCpuMs} = await throughput(target, 10);
 
 		// Added latency: 8 clients in a closed loop, 4000 tagged requests.
 		const agent = new Agent({keepAlive: true, maxSockets: 8});
@@ -190,6 +213,12 @@ async function benchMaxSpeed(): Promise<BenchResult[]> {
 				value: run.requests.average,
 				unit: 'req/s',
 				note: `${run.requests.total} requests in ${run.duration} s; autocannon latency p50 ${run.latency.p50} ms, p99 ${run.latency.p99} ms (queueing at saturation included)`,
+			},
+			{
+				name: 'serve --speed max: server CPU time per non-streaming request (load-independent)',
+				value: (serverCpuMs / run.requests.total) * 1000,
+				unit: 'µs',
+				note: `${(serverCpuMs / 1000).toFixed(2)} CPU s for ${run.requests.total} requests`,
 			},
 			{
 				name: 'serve --speed max: HTTP added latency over the engine, p50 (8 clients, closed loop)',
