@@ -1,26 +1,115 @@
+import {type ChoiceLogprobs, chatLogprobs, completionLogprobs, type LogprobEntry} from './logprobs.js';
 import type {ChunkFormat, StreamHeader} from './openai-stream.js';
 import {pydanticJson} from './py-json.js';
+import type {LiveGeneration} from './serve-engine.js';
+import {wordTokenIds} from './text-model.js';
+
+/** What a stream adds to its chunks beyond text: per-choice logprobs and the echoed prompt. */
+export type StreamExtras = {
+	/** The logprob source of choice `index`; undefined when the request asks for none. */
+	readonly logprobs?: (index: number) => ChoiceLogprobs | undefined;
+	/** Chat: the top-N of each token's `top_logprobs`. */
+	readonly topLogprobs?: number;
+	/** Completions with `echo`: the prompt text of choice `index`, sent before its first text. */
+	readonly echoText?: (index: number) => string;
+	/** Completions with `echo` and logprobs: the prompt's entries, before the first token's. */
+	readonly echoLogprobs?: (index: number) => readonly LogprobEntry[];
+	/** Chat with `echo`: the last message's text, sent after the role chunks (empty: none). */
+	readonly echoMessage?: string;
+	/** `--enable-prompt-tokens-details`: the usage chunk carries `prompt_tokens_details.cached_tokens`. */
+	readonly promptTokensDetails?: boolean;
+};
+
+/** vLLM's `num_cached_tokens` of a request: prompt tokens its first scheduling found in the prefix cache (0 if never scheduled). */
+export function cachedTokens(generation: LiveGeneration): number {
+	return Math.max(0, generation.request.numCachedTokens);
+}
+
+/**
+ * The final usage chunk's usage: with `--enable-prompt-tokens-details` vLLM adds the cached tokens
+ * of the first output it received (`num_cached_tokens` at the first iteration); the chunk is
+ * written with `exclude_none`, so only `cached_tokens` appears.
+ */
+function finalUsage(usage: object, extras: StreamExtras, first: LiveGeneration | undefined): object {
+	if (extras.promptTokensDetails !== true || first === undefined) return usage;
+	return {...usage, prompt_tokens_details: {cached_tokens: cachedTokens(first)}};
+}
+
+/** Per choice: output tokens already given logprobs, text already sent (Python length), echo done. */
+type ChoiceState = {tokens: number; textLength: number; echoed: boolean};
+
+/** Choice `index`'s state, created on its first chunk. */
+function stateOf(states: Map<number, ChoiceState>, index: number): ChoiceState {
+	let state = states.get(index);
+	if (state === undefined) {
+		state = {tokens: 0, textLength: 0, echoed: false};
+		states.set(index, state);
+	}
+	return state;
+}
+
+/** Python's `len`: code points. */
+const pyLen = (s: string): number => {
+	let n = 0;
+	for (const _ of s) n += 1;
+	return n;
+};
+
+/** The chunk's new tokens as logprob entries: from what was covered up to what `generation` has now. */
+function newEntries(source: ChoiceLogprobs, state: ChoiceState, generation: LiveGeneration): LogprobEntry[] {
+	const words = generation.plan.words;
+	const to = Math.min(generation.numTokens, words.length);
+	const from = state.tokens;
+	state.tokens = Math.max(from, to);
+	if (to <= from) return [];
+	const ids = new Array<number>(to);
+	const slice = wordTokenIds(words.slice(from, to));
+	for (let j = from; j < to; j++) ids[j] = slice[j - from]!;
+	return source.output(words, ids, from, to);
+}
 
 /**
  * The chunks of `/v1/completions` with `stream: true`, field for field as vLLM's
  * `completion_stream_generator` serialises them: `CompletionStreamResponse` with
  * `exclude_unset=True` (the choice's `prompt_token_ids` and `token_ids` are passed explicitly, so
  * they appear as null; `usage` only with continuous usage stats), and the final usage chunk with
- * `exclude_none=True` (no choices, `metrics` only when there are per-request metrics).
+ * `exclude_none=True` (no choices, `metrics` only when there are per-request metrics). With
+ * `logprobs`, each chunk carries the `CompletionLogProbs` of that step's tokens, text offsets
+ * continuing from the text already sent; with `echo`, a choice's first chunk starts with the
+ * prompt (and its logprobs).
  */
-export function completionChunks(h: StreamHeader): ChunkFormat {
+export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): ChunkFormat {
+	const states = new Map<number, ChoiceState>();
+	let first: LiveGeneration | undefined;
 	return {
-		chunk(index, delta, finish, usage) {
+		chunk(index, delta, finish, usage, generation) {
+			first ??= generation;
+			const state = stateOf(states, index);
+			let text = delta;
+			let echoEntries: readonly LogprobEntry[] = [];
+			if (extras.echoText !== undefined && !state.echoed) {
+				state.echoed = true;
+				text = extras.echoText(index) + delta;
+				echoEntries = extras.echoLogprobs?.(index) ?? [];
+			}
+			const source = extras.logprobs?.(index);
+			const logprobs =
+				source === undefined || generation === undefined
+					? null
+					: completionLogprobs([...echoEntries, ...newEntries(source, state, generation)], state.textLength);
+			state.textLength += pyLen(text);
 			const choice = {
 				index,
-				text: delta,
-				logprobs: null,
+				text,
+				logprobs,
 				finish_reason: finish?.reason ?? null,
 				stop_reason: finish?.stop ?? null,
 				prompt_token_ids: null,
 				token_ids: null,
 			};
-			return JSON.stringify({id: h.id, object: 'text_completion', created: h.created, model: h.model, choices: [choice], ...(usage ? {usage} : {})});
+			const chunk = {id: h.id, object: 'text_completion', created: h.created, model: h.model, choices: [choice], ...(usage ? {usage} : {})};
+			// Chunks without floats are written the fast way; logprobs need pydantic's floats.
+			return logprobs === null ? JSON.stringify(chunk) : pydanticJson(chunk);
 		},
 		usage(usage, metrics) {
 			// pydantic writes the metrics' floats with their decimal point.
@@ -30,7 +119,7 @@ export function completionChunks(h: StreamHeader): ChunkFormat {
 				created: h.created,
 				model: h.model,
 				choices: [],
-				usage,
+				usage: finalUsage(usage, extras, first),
 				...(metrics ? {metrics} : {}),
 			});
 		},
@@ -41,13 +130,17 @@ export function completionChunks(h: StreamHeader): ChunkFormat {
  * The chunks of `/v1/chat/completions` with `stream: true`, as vLLM's
  * `chat_completion_stream_generator` serialises `ChatCompletionStreamResponse` with
  * `exclude_unset=True`: first one chunk per choice with the role and empty content (and the
- * explicitly unset `prompt_token_ids`, `prompt_text`), then content deltas (`token_ids` null), the
- * finishing delta with `finish_reason` and `stop_reason`, and the usage chunk with
- * `exclude_none=True`. Continuous usage carries `completion_tokens_details: null` as vLLM passes it.
+ * explicitly unset `prompt_token_ids`, `prompt_text`), with `echo` one chunk per choice carrying
+ * the last message, then content deltas (`token_ids` null), the finishing delta with
+ * `finish_reason` and `stop_reason`, and the usage chunk with `exclude_none=True`. Continuous usage
+ * carries `completion_tokens_details: null` as vLLM passes it. With `logprobs`, every content
+ * chunk carries `{content: [...]}` for that step's tokens.
  */
-export function chatChunks(h: StreamHeader, numChoices: number): ChunkFormat {
-	const chunk = (choice: object, usage: object | undefined, extra: object = {}): string =>
-		JSON.stringify({
+export function chatChunks(h: StreamHeader, numChoices: number, extras: StreamExtras = {}): ChunkFormat {
+	const states = new Map<number, ChoiceState>();
+	let first: LiveGeneration | undefined;
+	const chunk = (choice: object, usage: object | undefined, extra: object = {}, floats = false): string => {
+		const body = {
 			id: h.id,
 			object: 'chat.completion.chunk',
 			created: h.created,
@@ -55,7 +148,9 @@ export function chatChunks(h: StreamHeader, numChoices: number): ChunkFormat {
 			choices: [choice],
 			...(usage ? {usage: {...usage, completion_tokens_details: null}} : {}),
 			...extra,
-		});
+		};
+		return floats ? pydanticJson(body) : JSON.stringify(body);
+	};
 	return {
 		first(continuousUsage) {
 			const chunks: string[] = [];
@@ -63,24 +158,31 @@ export function chatChunks(h: StreamHeader, numChoices: number): ChunkFormat {
 				const role = {index: i, delta: {role: 'assistant', content: ''}, logprobs: null, finish_reason: null};
 				chunks.push(chunk(role, continuousUsage?.(i), {prompt_token_ids: null, prompt_text: null}));
 			}
+			if (extras.echoMessage)
+				for (let i = 0; i < numChoices; i++)
+					chunks.push(chunk({index: i, delta: {content: extras.echoMessage}, logprobs: null, finish_reason: null}, continuousUsage?.(i)));
 			return chunks;
 		},
-		chunk(index, delta, finish, usage) {
+		chunk(index, delta, finish, usage, generation) {
+			first ??= generation;
+			const state = stateOf(states, index);
+			const source = extras.logprobs?.(index);
+			const logprobs =
+				source === undefined || generation === undefined ? null : chatLogprobs(newEntries(source, state, generation), extras.topLogprobs ?? 0);
 			const choice =
 				finish === undefined
-					? {index, delta: {content: delta}, logprobs: null, finish_reason: null, token_ids: null}
-					: {index, delta: {content: delta}, logprobs: null, finish_reason: finish.reason, stop_reason: finish.stop, token_ids: null};
-			return chunk(choice, usage);
+					? {index, delta: {content: delta}, logprobs, finish_reason: null, token_ids: null}
+					: {index, delta: {content: delta}, logprobs, finish_reason: finish.reason, stop_reason: finish.stop, token_ids: null};
+			return chunk(choice, usage, {}, logprobs !== null);
 		},
 		usage(usage, metrics) {
-			// pydantic writes the metrics' floats with their decimal point.
 			return pydanticJson({
 				id: h.id,
 				object: 'chat.completion.chunk',
 				created: h.created,
 				model: h.model,
 				choices: [],
-				usage,
+				usage: finalUsage(usage, extras, first),
 				...(metrics ? {metrics} : {}),
 			});
 		},

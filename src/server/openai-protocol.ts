@@ -24,10 +24,24 @@ const samplingFields = {
 
 const tokenIds = z.array(z.number().int().min(0)).min(1);
 
+/** vLLM extensions every generation request takes (SamplingParams fields). */
+const extensionFields = {
+	/** Keep the stop string that ended the text (vLLM's `include_stop_str_in_output`). */
+	include_stop_str_in_output: z.boolean().nullish(),
+	/** Accepted as vLLM does; specsim's text has no special tokens, so neither changes it. */
+	skip_special_tokens: z.boolean().nullish(),
+	spaces_between_special_tokens: z.boolean().nullish(),
+	/** Checked by {@link checkLogprobFields} with vLLM's messages (its validator runs on the raw value). */
+	prompt_logprobs: z.unknown().optional(),
+};
+
 export const completionRequestSchema = z.looseObject({
 	...samplingFields,
+	...extensionFields,
 	prompt: z.union([z.string(), z.array(z.string()).min(1), tokenIds, z.array(tokenIds).min(1)]),
 	echo: z.boolean().nullish(),
+	/** Top-N logprobs per token (an int; checked by {@link checkLogprobFields}). */
+	logprobs: z.unknown().optional(),
 });
 export type CompletionRequest = z.infer<typeof completionRequestSchema>;
 
@@ -40,8 +54,16 @@ const message = z.looseObject({
 
 export const chatRequestSchema = z.looseObject({
 	...samplingFields,
+	...extensionFields,
 	messages: z.array(message).min(1),
 	max_completion_tokens: z.number().int().min(1).nullish(),
+	logprobs: z.boolean().nullish(),
+	/** Checked by {@link checkLogprobFields}. */
+	top_logprobs: z.unknown().optional(),
+	/** vLLM extension: prefix the answer with the last message when it has the answer's role. */
+	echo: z.boolean().nullish(),
+	/** vLLM extension: end the rendered prompt with the assistant's header (default true). */
+	add_generation_prompt: z.boolean().nullish(),
 });
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 export type ChatMessage = z.infer<typeof message>;
@@ -72,4 +94,92 @@ export function renderChat(messages: readonly ChatMessage[]): string {
 	let text = '';
 	for (const m of messages) text += `<|im_start|>${m.role}\n${messageText(m)}<|im_end|>\n`;
 	return `${text}<|im_start|>assistant\n`;
+}
+
+/** A request vLLM refuses with a 400 naming `param`. */
+export type ParamError = {readonly message: string; readonly param: string};
+
+/** Python's `str()` of a JSON value, as vLLM's error text shows a rejected value. */
+function pyStr(value: unknown): string {
+	if (typeof value === 'string') return value;
+	if (typeof value === 'boolean') return value ? 'True' : 'False';
+	if (typeof value === 'number') return String(value);
+	return JSON.stringify(value);
+}
+
+/** `str(VLLMValidationError(message, parameter=param, value=value))`: the message, then what it names. */
+export function vllmValidationError(message: string, param: string, value?: unknown): ParamError {
+	const extras = value === undefined ? `parameter=${param}` : `parameter=${param}, value=${pyStr(value)}`;
+	return {message: `${message} (${extras})`, param};
+}
+
+/** The logprob counts a request asks for (null: none), after vLLM's request validators. */
+export type LogprobCounts = {
+	/** Top-N per generated token (`logprobs` of completions, `top_logprobs` of chat with `logprobs: true`). */
+	readonly sample: number | null;
+	/** Top-N per prompt token (`prompt_logprobs`, or with `echo` the sample count as vLLM takes it). */
+	readonly prompt: number | null;
+};
+
+/** One int field as vLLM's `check_logprobs` and pydantic read it. */
+function intField(body: Record<string, unknown>, name: string): number | null | ParamError {
+	const value = body[name];
+	if (value === undefined || value === null) return null;
+	if (typeof value !== 'number') return vllmValidationError(`\`${name}\` must be an integer.`, name, value);
+	return value;
+}
+
+const isError = (x: unknown): x is ParamError => typeof x === 'object' && x !== null && 'message' in x;
+
+/**
+ * vLLM's `check_logprobs` validators of the completion and chat requests, then the counts the
+ * engine is asked for (`to_sampling_params`): completions take `logprobs` and, with `echo`, use it
+ * for the prompt when `prompt_logprobs` is not given; chat takes `top_logprobs` (default 0) when
+ * `logprobs` is true and, with `echo`, for the prompt.
+ */
+export function checkLogprobFields(kind: 'completion' | 'chat', body: Record<string, unknown>): LogprobCounts | ParamError {
+	const sampleField = kind === 'completion' ? 'logprobs' : 'top_logprobs';
+	const prompt = intField(body, 'prompt_logprobs');
+	if (isError(prompt)) return prompt;
+	const sample = intField(body, sampleField);
+	if (isError(sample)) return sample;
+	if (prompt !== null) {
+		if (body['stream'] === true && (prompt > 0 || prompt === -1))
+			return vllmValidationError('`prompt_logprobs` are not available when `stream=True`.', 'prompt_logprobs');
+		if (prompt < 0 && prompt !== -1) return vllmValidationError('`prompt_logprobs` must be a positive value or -1.', 'prompt_logprobs', prompt);
+	}
+	if (sample !== null) {
+		if (sample < 0 && sample !== -1) return vllmValidationError(`\`${sampleField}\` must be a positive value or -1.`, sampleField, sample);
+		if (kind === 'chat' && (sample === -1 || sample > 0) && body['logprobs'] !== true)
+			return vllmValidationError('when using `top_logprobs`, `logprobs` must be set to true.', 'top_logprobs');
+	}
+	for (const [name, value] of [
+		['prompt_logprobs', prompt],
+		[sampleField, sample],
+	] as const)
+		if (value !== null && !Number.isInteger(value))
+			return {message: `${name}: Input should be a valid integer, got a number with a fractional part`, param: name};
+	const echo = body['echo'] === true;
+	if (kind === 'completion') return {sample, prompt: prompt ?? (echo ? sample : null)};
+	const chatSample = body['logprobs'] === true ? (sample ?? 0) : null;
+	return {sample: chatSample, prompt: prompt ?? (echo ? (sample ?? 0) : null)};
+}
+
+/**
+ * SamplingParams' `_validate_logprobs`: `-1` means the whole vocabulary, and neither count may
+ * exceed `--max-logprobs` (`-1`: the vocabulary size). 0 asks for the chosen token only and is
+ * never refused.
+ */
+export function checkMaxLogprobs(counts: LogprobCounts, maxLogprobs: number, vocabularySize: number): ParamError | undefined {
+	const max = maxLogprobs === -1 ? vocabularySize : maxLogprobs;
+	for (const [what, param, n] of [
+		['sample', 'logprobs', counts.sample],
+		['prompt', 'prompt_logprobs', counts.prompt],
+	] as const) {
+		if (n === null || n === 0) continue;
+		const requested = n === -1 ? vocabularySize : n;
+		if (requested > max)
+			return vllmValidationError(`Requested ${what} logprobs of ${requested}, which is greater than max allowed: ${max}`, param, requested);
+	}
+	return undefined;
 }

@@ -8,12 +8,17 @@ import type {Session} from '../runtime/session.js';
 import {instrumentHttpServer} from './http-instrumentation.js';
 import {listen} from './metrics-server.js';
 import {prefersOpenMetrics} from './negotiate.js';
+import {cachedTokens} from './openai-chunks.js';
+import {ChoiceLogprobs, chatLogprobs, completionLogprobs, type LogprobModel, logprobModel, logprobRng} from './logprobs.js';
 import {
 	type ChatRequest,
 	type CompletionRequest,
 	chatRequestSchema,
+	checkLogprobFields,
+	checkMaxLogprobs,
 	completionRequestSchema,
 	detokenizeRequestSchema,
+	type LogprobCounts,
 	renderChat,
 	tokenizeRequestSchema,
 } from './openai-protocol.js';
@@ -22,7 +27,7 @@ import {type ChoiceSpec, streamChoices, type UsageOptions, usageInfo} from './op
 import {type Generation, type GenerationParams, ServeEngine, type SpecDecodeMetricsLevel} from './serve-engine.js';
 import {pythonJson} from './py-json.js';
 import {perRequestMetrics, withoutNulls} from './request-metrics.js';
-import {detokenize, loadTokenizer} from './text-model.js';
+import {detokenize, loadTokenizer, vocabularySize, wordTokenIds} from './text-model.js';
 import {cachedTokenize} from './prompt-tokens.js';
 import {AdmissionGate} from './admission.js';
 import {GENERATION_ERROR_MESSAGE, generationErrorLogLine} from './generation-error.js';
@@ -46,6 +51,10 @@ export type OpenAiServerOptions = {
 	readonly enablePerRequestMetrics?: boolean;
 	/** `--per-request-spec-decode-metrics`. @default 'none' */
 	readonly perRequestSpecDecodeMetrics?: SpecDecodeMetricsLevel;
+	/** `--enable-prompt-tokens-details`: `usage.prompt_tokens_details.cached_tokens`. */
+	readonly enablePromptTokensDetails?: boolean;
+	/** `--max-logprobs`: the largest top-N a request may ask for (`-1`: the vocabulary). @default 20 */
+	readonly maxLogprobs?: number;
 	/** Receives uvicorn's access line of each response. */
 	readonly onAccessLine?: (line: string) => void;
 	/** Receives the API server's own log lines (vLLM's ERROR line for a request that finished with `error`). */
@@ -147,6 +156,29 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		throw new ApiError(500, GENERATION_ERROR_MESSAGE);
 	};
 
+	const maxLogprobs = options.maxLogprobs ?? 20;
+
+	/** vLLM's logprob validators on the raw body, with its messages. */
+	const logprobCounts = (kind: 'completion' | 'chat', body: Record<string, unknown>): LogprobCounts => {
+		const counts = checkLogprobFields(kind, body);
+		if ('message' in counts) throw new ApiError(400, counts.message, counts.param);
+		return counts;
+	};
+	/** SamplingParams' check against `--max-logprobs`, which vLLM runs when the request reaches the engine. */
+	const checkLogprobLimit = (counts: LogprobCounts): void => {
+		const error = checkMaxLogprobs(counts, maxLogprobs, vocabularySize());
+		if (error !== undefined) throw new ApiError(400, error.message, error.param);
+	};
+	/** Per choice, its logprob source when the request asks for logprobs. */
+	const choiceLogprobs = (counts: LogprobCounts, model: LogprobModel, choices: readonly ChoiceSpec[]): (ChoiceLogprobs | undefined)[] =>
+		choices.map(choice => (counts.sample === null ? undefined : new ChoiceLogprobs(logprobRng(session, choice.params.key), model, counts.sample)));
+	/** The logprob entries of a finished choice's tokens. */
+	const outputEntries = (source: ChoiceLogprobs, g: Generation) => {
+		const words = g.live.plan.words;
+		const n = Math.min(g.completionTokens, words.length);
+		return source.output(words, wordTokenIds(words.slice(0, n)), 0, n);
+	};
+
 	app.onError((error, c) => {
 		if (error instanceof ApiError) return errorResponse(c, error);
 		return errorResponse(c, new ApiError(500, error.message));
@@ -219,11 +251,23 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 
 	/**
 	 * What identifies a request for its draws: the body without the streaming fields, so the same
-	 * request streamed or not gives the same text.
+	 * request streamed or not gives the same text, and without the response-shaping fields.
 	 */
 	const drawKey = (body: CompletionRequest | ChatRequest): string => {
-		const {stream: _stream, stream_options: _options, ...rest} = body;
-		return JSON.stringify(rest);
+		// Neither do the fields that only shape the response (vLLM samples the same tokens with or without them).
+		const {
+			stream: _stream,
+			stream_options: _options,
+			logprobs: _logprobs,
+			prompt_logprobs: _promptLogprobs,
+			echo: _echo,
+			include_stop_str_in_output: _includeStop,
+			skip_special_tokens: _skip,
+			spaces_between_special_tokens: _spaces,
+			...rest
+		} = body;
+		const {top_logprobs: _top, ...key} = rest as Record<string, unknown>;
+		return JSON.stringify(key);
 	};
 
 	/** Run every choice to its end; a client that disconnects first aborts them all in the engine. */
@@ -243,9 +287,16 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		}
 	};
 
-	const usage = (promptTokens: number, generations: readonly Generation[]) => {
+	const promptTokensDetails = options.enablePromptTokensDetails === true;
+	/**
+	 * A non-streamed response's usage. With `--enable-prompt-tokens-details`, `cached_tokens` is the
+	 * prefix-cache hit of `cachedFrom` (vLLM: the last prompt's output for completions, the
+	 * request's for chat), `PromptTokenUsageInfo` dumped whole.
+	 */
+	const usage = (promptTokens: number, generations: readonly Generation[], cachedFrom: Generation | undefined) => {
 		const completionTokens = generations.reduce((sum, g) => sum + g.completionTokens, 0);
-		return {...usageInfo(promptTokens, completionTokens), prompt_tokens_details: null, completion_tokens_details: null};
+		const details = promptTokensDetails && cachedFrom !== undefined ? {cached_tokens: cachedTokens(cachedFrom.live), multimodal_tokens: null} : null;
+		return {...usageInfo(promptTokens, completionTokens), prompt_tokens_details: details, completion_tokens_details: null};
 	};
 
 	// A burst of generation requests is validated, tokenized and put into the engine a slice per turn.
@@ -303,6 +354,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 
 	app.post('/v1/completions', async c => {
 		const body = await readBody(c, completionRequestSchema);
+		const counts = logprobCounts('completion', body);
 		const model = checkModel(body.model);
 		const usageOptions = streamUsage(body);
 		const promptIds: (readonly number[])[] = [];
@@ -313,6 +365,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const prompts = promptIds.map(ids => ids.length);
 		const minTokens = body.min_tokens ?? 0;
 		const limits = prompts.map(tokens => resolveMaxTokens(tokens, body.max_tokens, minTokens));
+		checkLogprobLimit(counts);
 		const key = drawKey(body);
 		const n = body.n ?? 1;
 		const choices: ChoiceSpec[] = [];
@@ -327,9 +380,17 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const promptTotal = prompts.reduce((a, b) => a + b, 0);
 		const header = {id: `cmpl-${hexId(++ids)}`, created: createdNow(), model};
 		const attributable = prompts.length === 1 && n === 1;
+		const sources = choiceLogprobs(counts, logprobModel(session, body.temperature ?? 1), choices);
 		if (body.stream === true)
-			return streamChoices(c, engine, choices, promptTotal, completionChunks(header), usageOptions, streamMetrics(attributable), () =>
-				logGenerationError(header.id),
+			return streamChoices(
+				c,
+				engine,
+				choices,
+				promptTotal,
+				completionChunks(header, {logprobs: index => sources[index], promptTokensDetails}),
+				usageOptions,
+				streamMetrics(attributable),
+				() => logGenerationError(header.id),
 			);
 		const results = await runAll(c, choices);
 		raiseIfError(results, header.id);
@@ -341,7 +402,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 			choices: results.map((g, index) => ({
 				index,
 				text: g.text,
-				logprobs: null,
+				logprobs: sources[index] === undefined ? null : completionLogprobs(outputEntries(sources[index], g), 0),
 				finish_reason: g.finishReason,
 				stop_reason: g.stopReason,
 				token_ids: null,
@@ -351,7 +412,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 			})),
 			service_tier: null,
 			system_fingerprint: null,
-			usage: usage(promptTotal, results),
+			usage: usage(promptTotal, results, results[results.length - 1]),
 			kv_transfer_params: null,
 			ec_transfer_params: null,
 			metrics: perRequestMetrics(results, attributable, metricsOptions) ?? null,
@@ -360,19 +421,30 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 
 	app.post('/v1/chat/completions', async c => {
 		const body = await readBody(c, chatRequestSchema);
+		const counts = logprobCounts('chat', body);
 		const model = checkModel(body.model);
 		const usageOptions = streamUsage(body);
 		const promptIds = cachedTokenize(renderChat(body.messages));
 		const promptTokens = promptIds.length;
 		const maxTokens = resolveMaxTokens(promptTokens, body.max_completion_tokens ?? body.max_tokens, body.min_tokens ?? 0);
+		checkLogprobLimit(counts);
 		const key = `chat:${drawKey(body)}`;
 		const n = body.n ?? 1;
 		const choices: ChoiceSpec[] = [];
 		for (let j = 0; j < n; j++) choices.push({index: j, promptTokens, params: generationParams(body, promptIds, maxTokens, `${key}#${j}`)});
 		const header = {id: `chatcmpl-${hexId(++ids)}`, created: createdNow(), model};
+		const sources = choiceLogprobs(counts, logprobModel(session, body.temperature ?? 1), choices);
+		const topLogprobs = counts.sample ?? 0;
 		if (body.stream === true)
-			return streamChoices(c, engine, choices, promptTokens, chatChunks(header, n), usageOptions, streamMetrics(n === 1), () =>
-				logGenerationError(header.id),
+			return streamChoices(
+				c,
+				engine,
+				choices,
+				promptTokens,
+				chatChunks(header, n, {logprobs: index => sources[index], topLogprobs, promptTokensDetails}),
+				usageOptions,
+				streamMetrics(n === 1),
+				() => logGenerationError(header.id),
 			);
 		const generations = await runAll(c, choices);
 		raiseIfError(generations, header.id);
@@ -384,7 +456,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 			choices: generations.map((g, index) => ({
 				index,
 				message: {role: 'assistant', content: g.text, refusal: null, annotations: null, audio: null, function_call: null, reasoning: null},
-				logprobs: null,
+				logprobs: sources[index] === undefined ? null : chatLogprobs(outputEntries(sources[index], g), topLogprobs),
 				finish_reason: g.finishReason,
 				stop_reason: g.stopReason,
 				token_ids: null,
@@ -392,7 +464,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 			})),
 			service_tier: null,
 			system_fingerprint: null,
-			usage: usage(promptTokens, generations),
+			usage: usage(promptTokens, generations, generations[0]),
 			prompt_logprobs: null,
 			prompt_token_ids: null,
 			prompt_text: null,

@@ -70,8 +70,17 @@ type StreamedChoice = {spec: ChoiceSpec; cursor: TextCursor; generation?: LiveGe
 export type ChunkFormat = {
 	/** Chunks sent before the first content chunk (chat: one per choice with the role), or none. */
 	first?(continuousUsage: ((choice: number) => object) | undefined): string[];
-	/** A chunk for choice `index`: `delta` text, `finish` its finish and stop reasons when it ends. */
-	chunk(index: number, delta: string, finish: {reason: string; stop: string | null} | undefined, usage: object | undefined): string;
+	/**
+	 * A chunk for choice `index`: `delta` text, `finish` its finish and stop reasons when it ends;
+	 * `generation` is the choice's (its tokens so far give the chunk's logprobs).
+	 */
+	chunk(
+		index: number,
+		delta: string,
+		finish: {reason: string; stop: string | null} | undefined,
+		usage: object | undefined,
+		generation?: LiveGeneration,
+	): string;
 	/** The final usage chunk (no choices). */
 	usage(usage: object, metrics: object | undefined): string;
 };
@@ -147,7 +156,7 @@ class ChoiceStream implements GenerationListener {
 		// The step that finishes the request sends its tokens with the finish chunk.
 		if (generation.request.status === 'finished') return;
 		const index = choice.spec.index;
-		this.#sse.send(this.#format.chunk(index, choice.cursor.advance(generation), undefined, this.#continuousUsage?.(index)));
+		this.#sse.send(this.#format.chunk(index, choice.cursor.advance(generation), undefined, this.#continuousUsage?.(index), generation));
 	}
 
 	onFinish(generation: LiveGeneration, result: Generation): void {
@@ -160,7 +169,13 @@ class ChoiceStream implements GenerationListener {
 		}
 		const index = choice.spec.index;
 		this.#sse.send(
-			this.#format.chunk(index, choice.cursor.finish(result), {reason: result.finishReason, stop: result.stopReason}, this.#continuousUsage?.(index)),
+			this.#format.chunk(
+				index,
+				choice.cursor.finish(result),
+				{reason: result.finishReason, stop: result.stopReason},
+				this.#continuousUsage?.(index),
+				generation,
+			),
 		);
 		choice.result = result;
 		if (--this.#unfinished === 0) this.#end();

@@ -20,6 +20,20 @@ export function pyFloat(x: number | null): PyFloat | null {
 	return x === null ? null : new PyFloat(x);
 }
 
+/**
+ * A Python `dict` with string keys, written in insertion order. A JavaScript object would put
+ * integer-like keys (a token `"1"`, a token id) first; and like a Python dict, setting a key
+ * again keeps its first position and takes the last value (vLLM's top-logprobs dicts rely on
+ * both).
+ */
+export class PyDict {
+	readonly entries = new Map<string, unknown>();
+	set(key: string, value: unknown): this {
+		this.entries.set(key, value);
+		return this;
+	}
+}
+
 type FloatFormat = (x: number) => string;
 
 function write(value: unknown, float: FloatFormat): string | undefined {
@@ -31,6 +45,15 @@ function write(value: unknown, float: FloatFormat): string | undefined {
 			return JSON.stringify(value);
 		case 'object': {
 			if (value instanceof PyFloat) return Number.isFinite(value.value) ? float(value.value) : 'null';
+			if (value instanceof PyDict) {
+				let out = '{';
+				let first = true;
+				for (const [key, v] of value.entries) {
+					out += `${first ? '' : ','}${JSON.stringify(key)}:${write(v, float) ?? 'null'}`;
+					first = false;
+				}
+				return `${out}}`;
+			}
 			if (Array.isArray(value)) {
 				let out = '[';
 				for (let i = 0; i < value.length; i++) out += `${i > 0 ? ',' : ''}${write(value[i], float) ?? 'null'}`;

@@ -57,6 +57,17 @@ function singleTokenWords(): readonly string[] {
 	return singleTokenWordList;
 }
 
+/** The words {@link generateWords} draws from, with their leading space, and their token ids (logprob alternatives). */
+export function vocabularyTokens(): {readonly strings: readonly string[]; readonly ids: readonly number[]} {
+	const strings = singleTokenWords().map(w => ` ${w}`);
+	return {strings, ids: wordTokenIds(strings)};
+}
+
+/** The tokenizer's vocabulary size (vLLM's `get_vocab_size()`, which `logprobs: -1` asks for). */
+export function vocabularySize(): number {
+	return tokenizer().vocabularySize;
+}
+
 let wordIds: ReadonlyMap<string, number> | undefined;
 /** Token ids of words {@link generateWords} produced (one token each), for the prefix cache's block keys. */
 export function wordTokenIds(words: readonly string[]): number[] {
