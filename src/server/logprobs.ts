@@ -209,6 +209,27 @@ export function chatLogprobs(entries: readonly LogprobEntry[], n: number) {
 	return {content};
 }
 
+/**
+ * vLLM's `prompt_logprobs` (a list of `dict[int, Logprob]`): null for the first prompt token,
+ * then per token a dict keyed by token id (as a string) holding the prompt token first and
+ * ranks 1..n, each `{logprob, rank, decoded_token}`.
+ */
+export function promptLogprobsField(entries: readonly LogprobEntry[]) {
+	return entries.map(entry => {
+		const lp = entry.logprobs;
+		if (lp === null) return null;
+		const dict = new PyDict();
+		const add = (r: RankedToken, rank: number): void => {
+			dict.set(String(r.id), {logprob: new PyFloat(r.logprob), rank, decoded_token: r.token});
+		};
+		add(lp, lp.rank);
+		lp.top.forEach((r, i) => {
+			if (r.id !== lp.id) add(r, i + 1);
+		});
+		return dict;
+	});
+}
+
 /** The generated tokens' logprobs of one choice, position by position, from the choice's stream. */
 export class ChoiceLogprobs {
 	readonly #rng: Rng;
@@ -231,6 +252,17 @@ export class ChoiceLogprobs {
 		}
 		return out;
 	}
+}
+
+/**
+ * The prompt's tokens with `n` ranks each (vLLM's prompt logprobs; the first token has none).
+ * `rng` belongs to the prompt, so every choice of it shares the values, as vLLM computes them once.
+ */
+export function promptEntries(rng: Rng, model: LogprobModel, ids: readonly number[], n: number): LogprobEntry[] {
+	return ids.map((id, j) => {
+		const token = detokenize([id]);
+		return {token, id, logprobs: j === 0 ? null : positionLogprobs(rng.fork(String(j)), model, token, id, n, false)};
+	});
 }
 
 /** Median first-rank probability when speculative decoding is off (no acceptance model to read). */

@@ -90,10 +90,21 @@ export function messageText(m: ChatMessage): string {
  * message, then the assistant's header), the template of Qwen-family models. vLLM renders the served
  * model's own chat template; specsim has none, so this is the documented stand-in.
  */
-export function renderChat(messages: readonly ChatMessage[]): string {
+export function renderChat(messages: readonly ChatMessage[], addGenerationPrompt = true): string {
 	let text = '';
 	for (const m of messages) text += `<|im_start|>${m.role}\n${messageText(m)}<|im_end|>\n`;
-	return `${text}<|im_start|>assistant\n`;
+	return addGenerationPrompt ? `${text}<|im_start|>assistant\n` : text;
+}
+
+/**
+ * What chat's `echo` puts before the answer (vLLM's serving_chat): the answer's role is the
+ * assistant's with `add_generation_prompt` (the default), else the last message's; the last
+ * message is echoed only when it has that role, so `echo` continues a prefilled assistant turn.
+ */
+export function chatEcho(messages: readonly ChatMessage[], addGenerationPrompt: boolean): {role: string; text: string} {
+	const last = messages[messages.length - 1]!;
+	const role = addGenerationPrompt ? 'assistant' : last.role;
+	return {role, text: last.role === role ? messageText(last) : ''};
 }
 
 /** A request vLLM refuses with a 400 naming `param`. */

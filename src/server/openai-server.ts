@@ -9,12 +9,23 @@ import {instrumentHttpServer} from './http-instrumentation.js';
 import {listen} from './metrics-server.js';
 import {prefersOpenMetrics} from './negotiate.js';
 import {cachedTokens} from './openai-chunks.js';
-import {ChoiceLogprobs, chatLogprobs, completionLogprobs, type LogprobModel, logprobModel, logprobRng} from './logprobs.js';
+import {
+	ChoiceLogprobs,
+	chatLogprobs,
+	completionLogprobs,
+	type LogprobEntry,
+	type LogprobModel,
+	logprobModel,
+	logprobRng,
+	promptEntries,
+	promptLogprobsField,
+} from './logprobs.js';
 import {
 	type ChatRequest,
 	type CompletionRequest,
 	chatRequestSchema,
 	checkLogprobFields,
+	chatEcho,
 	checkMaxLogprobs,
 	completionRequestSchema,
 	detokenizeRequestSchema,
@@ -122,6 +133,18 @@ function pythonJsonResponse(c: Context, body: object): Response {
  */
 const UVICORN_BACKLOG = 2048;
 
+/** The text of prompt `i` of a completion request (a token-id prompt detokenized), for `echo`. */
+function promptText(prompt: CompletionRequest['prompt'], i: number, ids: readonly number[]): string {
+	if (typeof prompt === 'string') return prompt;
+	const item = prompt[i];
+	if (typeof item === 'string') return item;
+	try {
+		return detokenize(ids);
+	} catch (error) {
+		throw new ApiError(400, `prompt: ${(error as Error).message}`, 'prompt');
+	}
+}
+
 /** 32 hex digits, as vLLM's `random_uuid()`, from a counter: ids are reproducible. */
 const hexId = (n: number): string => n.toString(16).padStart(32, '0');
 
@@ -172,6 +195,9 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 	/** Per choice, its logprob source when the request asks for logprobs. */
 	const choiceLogprobs = (counts: LogprobCounts, model: LogprobModel, choices: readonly ChoiceSpec[]): (ChoiceLogprobs | undefined)[] =>
 		choices.map(choice => (counts.sample === null ? undefined : new ChoiceLogprobs(logprobRng(session, choice.params.key), model, counts.sample)));
+	/** A choice's text: with `include_stop_str_in_output`, followed by the stop string that ended it (the text stops right before it). */
+	const outputText = (g: Generation, includeStopStr: boolean | null | undefined): string =>
+		includeStopStr === true && g.stopReason !== null ? g.text + g.stopReason : g.text;
 	/** The logprob entries of a finished choice's tokens. */
 	const outputEntries = (source: ChoiceLogprobs, g: Generation) => {
 		const words = g.live.plan.words;
@@ -362,6 +388,9 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		if (typeof p === 'string') promptIds.push(cachedTokenize(p));
 		else if (typeof p[0] === 'number') promptIds.push(p as number[]);
 		else for (const q of p as (string | number[])[]) promptIds.push(typeof q === 'string' ? cachedTokenize(q) : q);
+		const echo = body.echo === true;
+		/** With `echo`, each prompt's text: as sent, or a token-id prompt detokenized (vLLM's `prompt` of the output). */
+		const promptTexts = echo ? promptIds.map((ids, i) => promptText(p, i, ids)) : [];
 		const prompts = promptIds.map(ids => ids.length);
 		const minTokens = body.min_tokens ?? 0;
 		const limits = prompts.map(tokens => resolveMaxTokens(tokens, body.max_tokens, minTokens));
@@ -380,14 +409,31 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const promptTotal = prompts.reduce((a, b) => a + b, 0);
 		const header = {id: `cmpl-${hexId(++ids)}`, created: createdNow(), model};
 		const attributable = prompts.length === 1 && n === 1;
-		const sources = choiceLogprobs(counts, logprobModel(session, body.temperature ?? 1), choices);
+		const lpModel = logprobModel(session, body.temperature ?? 1);
+		const sources = choiceLogprobs(counts, lpModel, choices);
+		// vLLM computes a prompt's logprobs once, for all its choices.
+		const promptLogprobs: (LogprobEntry[] | undefined)[] = promptIds.map((ids, i) =>
+			counts.prompt === null ? undefined : promptEntries(logprobRng(session, `prompt:${key}:${i}`), lpModel, ids, counts.prompt),
+		);
+		const includeStopStr = body.include_stop_str_in_output === true;
+		for (const choice of choices) Object.assign(choice, {includeStopStr});
 		if (body.stream === true)
 			return streamChoices(
 				c,
 				engine,
 				choices,
 				promptTotal,
-				completionChunks(header, {logprobs: index => sources[index], promptTokensDetails}),
+				completionChunks(header, {
+					logprobs: index => sources[index],
+					promptTokensDetails,
+					includeStopStr,
+					...(echo
+						? {
+								echoText: (index: number) => promptTexts[Math.floor(index / n)]!,
+								echoLogprobs: (index: number) => promptLogprobs[Math.floor(index / n)] ?? [],
+							}
+						: {}),
+				}),
 				usageOptions,
 				streamMetrics(attributable),
 				() => logGenerationError(header.id),
@@ -399,17 +445,22 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 			object: 'text_completion',
 			created: header.created,
 			model,
-			choices: results.map((g, index) => ({
-				index,
-				text: g.text,
-				logprobs: sources[index] === undefined ? null : completionLogprobs(outputEntries(sources[index], g), 0),
-				finish_reason: g.finishReason,
-				stop_reason: g.stopReason,
-				token_ids: null,
-				prompt_logprobs: null,
-				prompt_token_ids: null,
-				routed_experts: null,
-			})),
+			choices: results.map((g, index) => {
+				const prompt = Math.floor(index / n);
+				const echoed = echo ? (promptLogprobs[prompt] ?? []) : [];
+				const source = sources[index];
+				return {
+					index,
+					text: (echo ? promptTexts[prompt]! : '') + outputText(g, includeStopStr),
+					logprobs: source === undefined ? null : completionLogprobs([...echoed, ...outputEntries(source, g)], 0),
+					finish_reason: g.finishReason,
+					stop_reason: g.stopReason,
+					token_ids: null,
+					prompt_logprobs: promptLogprobs[prompt] === undefined ? null : promptLogprobsField(promptLogprobs[prompt]),
+					prompt_token_ids: null,
+					routed_experts: null,
+				};
+			}),
 			service_tier: null,
 			system_fingerprint: null,
 			usage: usage(promptTotal, results, results[results.length - 1]),
@@ -424,24 +475,39 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const counts = logprobCounts('chat', body);
 		const model = checkModel(body.model);
 		const usageOptions = streamUsage(body);
-		const promptIds = cachedTokenize(renderChat(body.messages));
+		const addGenerationPrompt = body.add_generation_prompt !== false;
+		const promptIds = cachedTokenize(renderChat(body.messages, addGenerationPrompt));
+		const answer = chatEcho(body.messages, addGenerationPrompt);
+		const echoText = body.echo === true ? answer.text : '';
+		const includeStopStr = body.include_stop_str_in_output === true;
 		const promptTokens = promptIds.length;
 		const maxTokens = resolveMaxTokens(promptTokens, body.max_completion_tokens ?? body.max_tokens, body.min_tokens ?? 0);
 		checkLogprobLimit(counts);
 		const key = `chat:${drawKey(body)}`;
 		const n = body.n ?? 1;
 		const choices: ChoiceSpec[] = [];
-		for (let j = 0; j < n; j++) choices.push({index: j, promptTokens, params: generationParams(body, promptIds, maxTokens, `${key}#${j}`)});
+		for (let j = 0; j < n; j++)
+			choices.push({index: j, promptTokens, includeStopStr, params: generationParams(body, promptIds, maxTokens, `${key}#${j}`)});
 		const header = {id: `chatcmpl-${hexId(++ids)}`, created: createdNow(), model};
-		const sources = choiceLogprobs(counts, logprobModel(session, body.temperature ?? 1), choices);
+		const lpModel = logprobModel(session, body.temperature ?? 1);
+		const sources = choiceLogprobs(counts, lpModel, choices);
 		const topLogprobs = counts.sample ?? 0;
+		const promptLogprobs =
+			counts.prompt === null ? undefined : promptEntries(logprobRng(session, `prompt:${key}`), lpModel, promptIds, counts.prompt);
 		if (body.stream === true)
 			return streamChoices(
 				c,
 				engine,
 				choices,
 				promptTokens,
-				chatChunks(header, n, {logprobs: index => sources[index], topLogprobs, promptTokensDetails}),
+				chatChunks(header, n, {
+					logprobs: index => sources[index],
+					topLogprobs,
+					promptTokensDetails,
+					includeStopStr,
+					role: answer.role,
+					echoMessage: echoText,
+				}),
 				usageOptions,
 				streamMetrics(n === 1),
 				() => logGenerationError(header.id),
@@ -455,7 +521,15 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 			model,
 			choices: generations.map((g, index) => ({
 				index,
-				message: {role: 'assistant', content: g.text, refusal: null, annotations: null, audio: null, function_call: null, reasoning: null},
+				message: {
+					role: answer.role,
+					content: echoText + outputText(g, includeStopStr),
+					refusal: null,
+					annotations: null,
+					audio: null,
+					function_call: null,
+					reasoning: null,
+				},
 				logprobs: sources[index] === undefined ? null : chatLogprobs(outputEntries(sources[index], g), topLogprobs),
 				finish_reason: g.finishReason,
 				stop_reason: g.stopReason,
@@ -465,7 +539,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 			service_tier: null,
 			system_fingerprint: null,
 			usage: usage(promptTokens, generations, generations[0]),
-			prompt_logprobs: null,
+			prompt_logprobs: promptLogprobs === undefined ? null : promptLogprobsField(promptLogprobs),
 			prompt_token_ids: null,
 			prompt_text: null,
 			kv_transfer_params: null,
@@ -478,7 +552,9 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const body = await readBody(c, tokenizeRequestSchema);
 		checkModel(body.model);
 		const tokens =
-			'prompt' in body ? cachedTokenize(body.prompt as string) : cachedTokenize(renderChat(body.messages as Parameters<typeof renderChat>[0]));
+			'prompt' in body
+				? cachedTokenize(body.prompt as string)
+				: cachedTokenize(renderChat(body.messages as Parameters<typeof renderChat>[0], body['add_generation_prompt'] !== false));
 		return c.json({count: tokens.length, max_model_len: maxModelLen, tokens, token_strs: null});
 	});
 

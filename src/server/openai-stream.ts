@@ -10,6 +10,8 @@ export type ChoiceSpec = {
 	readonly index: number;
 	readonly promptTokens: number;
 	readonly params: GenerationParams;
+	/** `include_stop_str_in_output`: vLLM's detokenizer then holds no text back. */
+	readonly includeStopStr?: boolean;
 };
 
 /** How a stream reports usage (vLLM's `should_include_usage`). */
@@ -116,7 +118,7 @@ class ChoiceStream implements GenerationListener {
 	) {
 		this.#sse = sse;
 		this.#onError = onError;
-		this.#choices = choices.map(spec => ({spec, cursor: new TextCursor(spec.params.stop), tokens: 0}));
+		this.#choices = choices.map(spec => ({spec, cursor: new TextCursor(spec.includeStopStr === true ? [] : spec.params.stop), tokens: 0}));
 		this.#promptTokensTotal = promptTokensTotal;
 		this.#format = format;
 		this.#includeUsage = usage.includeUsage;
