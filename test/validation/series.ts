@@ -310,7 +310,7 @@ export const SIGN_EXCEPTIONS: Readonly<Record<string, {readonly loads: readonly 
 	eagle3paper_vllm_eagle1: {
 		loads: [56],
 		reason:
-			'hardware ambiguous: the paper’s text says RTX 3090, whose 71 TFLOP/s would be compute-bound at 168 tokens a step; simulated on A100; the paper’s vLLM EAGLE-1 sits 26% below its EAGLE-3 at batch 2 where vLLM’s own measurements put it 1–9% below (vllm#20780, #16937), whose draft costs are simulated',
+			'hardware ambiguous (text: RTX 3090, caption: A100); simulated on an RTX 3090 this point falls below 1 (0.78–0.83) but the same paper’s vLLM EAGLE-3 series then falls below 1 from batch 24 or 48 where it was published at 1.42–1.01, so no one GPU fits both; the paper’s vLLM EAGLE-1 sits 26% below its EAGLE-3 at batch 2 where vLLM’s own measurements put it 1–9% below (vllm#20780, #16937), whose draft costs are simulated',
 	},
 	'vllm2024_llama3-70b_ngram_cnndm': {
 		loads: [8],
