@@ -236,9 +236,13 @@ export class Engine {
 
 		// Verify drafts: one uniform per draft, in request order; none for requests without one.
 		const accepted = this.#accepted;
+		const acceptance = parts.acceptance;
+		const rng = this.#acceptanceRng;
+		const numSpecs = plan.numSpec;
+		const profiles = plan.acceptanceProfile;
 		for (let j = 0; j < plan.size; j++) {
-			const numSpec = plan.numSpec[j]!;
-			accepted[j] = numSpec > 0 ? parts.acceptance.sampleAccepted(plan.requests[j]!.acceptanceProfile, numSpec, this.#acceptanceRng.next()) : 0;
+			const numSpec = numSpecs[j]!;
+			accepted[j] = numSpec > 0 ? acceptance.sampleAccepted(profiles[j]!, numSpec, rng.next()) : 0;
 		}
 
 		this.#stepStartAt = startAt;

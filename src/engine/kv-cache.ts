@@ -128,8 +128,13 @@ export class KvCache {
 	 * are themselves free (evictable).
 	 */
 	allocateSlots(request: SimRequest, numTokensNeedSlot: number, numTokensToCache: number, withHits = false): boolean {
-		const table = request.blockTable;
 		const numHits = withHits ? this.#numHits : 0;
+		// The common step: the table already has the slots (a new block is needed every blockSize tokens).
+		if (numHits === 0 && numTokensNeedSlot <= request.numSlotTokens) {
+			if (this.enablePrefixCaching) this.#cacheFullBlocks(request, numTokensToCache);
+			return true;
+		}
+		const table = request.blockTable;
 		const wanted = this.blocksFor(numTokensNeedSlot);
 		const numNew = Math.max(0, wanted - table.length - numHits);
 		let evictableHits = 0;
@@ -147,6 +152,7 @@ export class KvCache {
 			request.lastBlockHash = this.#hash[this.#hits[numHits - 1]!]!;
 		}
 		for (let i = 0; i < numNew; i++) table.push(this.#popFree());
+		request.numSlotTokens = table.length * this.blockSize;
 		if (this.enablePrefixCaching) this.#cacheFullBlocks(request, numTokensToCache);
 		return true;
 	}
@@ -180,6 +186,7 @@ export class KvCache {
 			if (ref === 0) this.#append(block);
 		}
 		table.length = 0;
+		request.numSlotTokens = 0;
 		request.numHashedBlocks = 0;
 		request.lastBlockHash = 0;
 	}

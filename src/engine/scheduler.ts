@@ -193,9 +193,12 @@ export class Scheduler {
 			const room = Math.min(request.maxTokens - request.numOutputTokens, maxModelLen - request.numTokens);
 			const appended = Math.min(generated, room);
 			out.pushTokens(request, appended);
-			request.numOutputTokens += appended;
+			const numOutput = request.numOutputTokens + appended;
+			request.numOutputTokens = numOutput;
 			out.generationTokens += appended;
-			if (Number.isNaN(request.firstTokenAt)) request.firstTokenAt = t;
+			// firstTokenAt is set the first time a step reaches here, so it is NaN only while nothing was
+			// output before: test that first and leave the (boxed) time unread on every decode step.
+			if (numOutput === appended && Number.isNaN(request.firstTokenAt)) request.firstTokenAt = t;
 			request.lastTokenAt = t;
 			if (request.numOutputTokens >= request.maxTokens || request.numTokens >= maxModelLen) {
 				this.#finish(request, request.numOutputTokens >= request.maxTokens ? request.endReason : 'length', t);

@@ -26,6 +26,47 @@ export class FloatBuffer {
 }
 
 /**
+ * Values pushed one at a time, kept as runs of equal consecutive values: `values[i]` repeated
+ * `counts[i]` times, `i < length`. A step gives every request decoded in the previous step the
+ * same inter-token latency, so consumers observe one run instead of the whole batch (exactly what
+ * observing each value would give: runs are split where `===` differs). Reused across steps.
+ */
+export class RunBuffer {
+	values: Float64Array;
+	counts: Float64Array;
+	/** Runs. */
+	length = 0;
+
+	constructor(capacity: number) {
+		this.values = new Float64Array(Math.max(1, capacity));
+		this.counts = new Float64Array(Math.max(1, capacity));
+	}
+
+	push(value: number): void {
+		const n = this.length;
+		if (n > 0 && this.values[n - 1] === value) {
+			this.counts[n - 1]! += 1;
+			return;
+		}
+		if (n === this.values.length) {
+			const values = new Float64Array(n * 2);
+			values.set(this.values);
+			this.values = values;
+			const counts = new Float64Array(n * 2);
+			counts.set(this.counts);
+			this.counts = counts;
+		}
+		this.values[n] = value;
+		this.counts[n] = 1;
+		this.length = n + 1;
+	}
+
+	clear(): void {
+		this.length = 0;
+	}
+}
+
+/**
  * Prefix-cache lookups of one step, as vLLM's `PrefixCacheStats` counts them: one record per
  * lookup of a waiting request at admission, in tokens (`queries` = the request's `num_tokens`,
  * `hits` = tokens found in full cached blocks); previously preempted requests counted apart.
@@ -124,8 +165,8 @@ export class StepOutcome {
 	numDraftPairs = 0;
 	/** Time-to-first-token of requests that got their first token this step. */
 	readonly ttft: FloatBuffer;
-	/** One inter-token latency per request that got tokens this step after an earlier token. */
-	readonly interTokenLatency: FloatBuffer;
+	/** One inter-token latency per request that got tokens this step after an earlier token, as runs of equal values. */
+	readonly interTokenLatency: RunBuffer;
 	/** Requests that received tokens this step, `tokenRequests[0..numTokenRequests)`, with `newTokens[i]` tokens each. */
 	readonly tokenRequests: Array<SimRequest | undefined>;
 	readonly newTokens: Int32Array;
@@ -140,7 +181,7 @@ export class StepOutcome {
 		this.engine = engine;
 		this.draftPairs = new Int32Array(2 * maxNumSeqs);
 		this.ttft = new FloatBuffer(16);
-		this.interTokenLatency = new FloatBuffer(maxNumSeqs);
+		this.interTokenLatency = new RunBuffer(16);
 		this.tokenRequests = new Array<SimRequest | undefined>(maxNumSeqs);
 		this.newTokens = new Int32Array(maxNumSeqs);
 	}

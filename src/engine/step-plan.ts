@@ -18,6 +18,8 @@ export class StepPlan {
 	readonly numSpec: Int32Array;
 	/** 1 when the request is (re)computing its prompt (or its history, after a preemption). */
 	readonly isPrefill: Uint8Array;
+	/** Each scheduled request's acceptance profile, copied so that verification reads the plan, not the requests. */
+	readonly acceptanceProfile: Int32Array;
 	size = 0;
 	/** Virtual time at which the step was scheduled (`scheduled_timestamp`). */
 	scheduledAt = 0;
@@ -46,6 +48,7 @@ export class StepPlan {
 		this.numNew = new Int32Array(maxNumSeqs);
 		this.numSpec = new Int32Array(maxNumSeqs);
 		this.isPrefill = new Uint8Array(maxNumSeqs);
+		this.acceptanceProfile = new Int32Array(maxNumSeqs);
 	}
 
 	reset(scheduledAt: number, draftLength: number): void {
@@ -74,6 +77,7 @@ export class StepPlan {
 		this.numNew[j] = numNew;
 		this.numSpec[j] = numSpec;
 		this.isPrefill[j] = prefill ? 1 : 0;
+		this.acceptanceProfile[j] = request.acceptanceProfile;
 		this.numScheduledTokens += numNew;
 		const shape = this.shape;
 		shape.contextTokens += request.numComputedTokens + numNew;
@@ -115,6 +119,7 @@ export class StepPlan {
 			this.numNew[i] = this.numNew[i + 1]!;
 			this.numSpec[i] = this.numSpec[i + 1]!;
 			this.isPrefill[i] = this.isPrefill[i + 1]!;
+			this.acceptanceProfile[i] = this.acceptanceProfile[i + 1]!;
 		}
 		this.size -= 1;
 		this.requests[this.size] = undefined;

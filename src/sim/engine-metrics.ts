@@ -119,7 +119,11 @@ export class EngineMetrics {
 			this.ttft.observe(ttft.values[i]!);
 			this.ttftSketch.observe(ttft.values[i]!);
 		}
-		observeRuns(out.interTokenLatency.values, out.interTokenLatency.length, this.interTokenLatency, this.interTokenLatencySketch);
+		const itl = out.interTokenLatency;
+		for (let i = 0; i < itl.length; i++) {
+			this.interTokenLatency.observe(itl.values[i]!, itl.counts[i]!);
+			this.interTokenLatencySketch.observe(itl.values[i]!, itl.counts[i]!);
+		}
 		for (const request of out.finished) {
 			const reason = request.finishReason ?? 'stop';
 			this.finishedByReason[reason] = (this.finishedByReason[reason] ?? 0) + 1;
@@ -142,18 +146,5 @@ export class EngineMetrics {
 		for (const reason of Object.keys(this.finishedByReason)) this.finishedByReason[reason] = 0;
 		for (const h of [this.ttft, this.interTokenLatency, this.e2eLatency, this.requestGenerationTokens]) h.reset();
 		for (const s of [this.ttftSketch, this.interTokenLatencySketch, this.e2eLatencySketch]) s.reset();
-	}
-}
-
-/** Most requests in a step share one inter-token latency (the step's): observe equal runs at once. */
-function observeRuns(values: Float64Array, length: number, histogram: BucketHistogram, sketch: QuantileSketch): void {
-	let i = 0;
-	while (i < length) {
-		const value = values[i]!;
-		let j = i + 1;
-		while (j < length && values[j] === value) j++;
-		histogram.observe(value, j - i);
-		sketch.observe(value, j - i);
-		i = j;
 	}
 }

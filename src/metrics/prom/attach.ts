@@ -104,15 +104,9 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 				}
 			}
 			for (let i = 0; i < out.ttft.length; i++) c.observeTimeToFirstToken(out.ttft.values[i]!);
+			// Requests decoded in consecutive steps share the step's latency: the outcome keeps runs, observed once each.
 			const itl = out.interTokenLatency;
-			let i = 0;
-			while (i < itl.length) {
-				// Requests decoded in consecutive steps share the step's latency: observe each run once.
-				let j = i + 1;
-				while (j < itl.length && itl.values[j] === itl.values[i]) j++;
-				c.observeInterTokenLatency(itl.values[i]!, j - i);
-				i = j;
-			}
+			for (let i = 0; i < itl.length; i++) c.observeInterTokenLatency(itl.values[i]!, itl.counts[i]!);
 			for (const request of out.finished) c.finishRequest(fillFinishedRequestStats(finished, request, maxModelLen));
 		},
 		onSleepState(engine, _t, level) {
