@@ -28,12 +28,15 @@ export class KvCache {
 	readonly numBlocks: number;
 	readonly blockSize: number;
 	readonly enablePrefixCaching: boolean;
-	#refCount: Int32Array;
-	/** Block hash, or NaN when the block holds no full cached block. */
+	/**
+	 * Per block, side by side in one cache line (`META_STRIDE` entries from `block * META_STRIDE`):
+	 * reference count, free-queue links (a doubly linked list over block ids; -1 ends it) and
+	 * whether the block holds a cached hash. Allocation takes the least recently freed block, the
+	 * one least likely to be in the CPU cache: one line to fetch rather than one per array.
+	 */
+	#meta: Int32Array;
+	/** Block hash, or NaN when the block holds no full cached block (then `CACHED` is 0). */
 	#hash: Float64Array;
-	// Free queue: a doubly linked list over block ids; -1 ends it.
-	#prev: Int32Array;
-	#next: Int32Array;
 	#head = -1;
 	#tail = -1;
 	#numFree: number;
@@ -50,13 +53,11 @@ export class KvCache {
 		this.numBlocks = numBlocks;
 		this.blockSize = blockSize;
 		this.enablePrefixCaching = enablePrefixCaching;
-		this.#refCount = new Int32Array(numBlocks);
+		this.#meta = new Int32Array(numBlocks * META_STRIDE);
 		this.#hash = new Float64Array(numBlocks).fill(Number.NaN);
-		this.#prev = new Int32Array(numBlocks);
-		this.#next = new Int32Array(numBlocks);
 		for (let i = 0; i < numBlocks; i++) {
-			this.#prev[i] = i - 1;
-			this.#next[i] = i + 1 < numBlocks ? i + 1 : -1;
+			this.#meta[i * META_STRIDE + PREV] = i - 1;
+			this.#meta[i * META_STRIDE + NEXT] = i + 1 < numBlocks ? i + 1 : -1;
 		}
 		this.#head = 0;
 		this.#tail = numBlocks - 1;
@@ -92,7 +93,7 @@ export class KvCache {
 
 	/** Reference count of a block (tests). */
 	refCount(block: number): number {
-		return this.#refCount[block]!;
+		return this.#meta[block * META_STRIDE + REF]!;
 	}
 
 	/** True when `block` holds a cached full block (tests). */
@@ -138,12 +139,13 @@ export class KvCache {
 		const wanted = this.blocksFor(numTokensNeedSlot);
 		const numNew = Math.max(0, wanted - table.length - numHits);
 		let evictableHits = 0;
-		for (let i = 0; i < numHits; i++) if (this.#refCount[this.#hits[i]!] === 0) evictableHits++;
+		const meta = this.#meta;
+		for (let i = 0; i < numHits; i++) if (meta[this.#hits[i]! * META_STRIDE + REF] === 0) evictableHits++;
 		if (numNew + evictableHits > this.#numFree) return false;
 		for (let i = 0; i < numHits; i++) {
 			const block = this.#hits[i]!;
-			if (this.#refCount[block] === 0) this.#unlink(block);
-			this.#refCount[block]! += 1;
+			if (meta[block * META_STRIDE + REF] === 0) this.#unlink(block);
+			meta[block * META_STRIDE + REF]! += 1;
 			table.push(block);
 			this.residency?.onAccessed(block);
 		}
@@ -165,6 +167,7 @@ export class KvCache {
 	resetPrefixCache(): boolean {
 		if (this.usedBlocks > 0) return false;
 		this.#hash.fill(Number.NaN);
+		for (let i = CACHED; i < this.#meta.length; i += META_STRIDE) this.#meta[i] = 0;
 		this.#cached = new BlockHashTable(this.numBlocks);
 		this.residency?.reset();
 		return true;
@@ -180,8 +183,8 @@ export class KvCache {
 		}
 		for (let i = table.length - 1; i >= 0; i--) {
 			const block = table[i]!;
-			this.#refCount[block]! -= 1;
-			const ref = this.#refCount[block]!;
+			const ref = this.#meta[block * META_STRIDE + REF]! - 1;
+			this.#meta[block * META_STRIDE + REF] = ref;
 			if (ref < 0) throw new RangeError(`freed KV block ${block} more often than it was referenced`);
 			if (ref === 0) this.#append(block);
 		}
@@ -218,8 +221,9 @@ export class KvCache {
 			const block = table[i]!;
 			// A block with the same content computed twice at once is hashed too (vLLM keeps both); the
 			// lookup map keeps the first.
-			if (Number.isNaN(this.#hash[block]!)) {
+			if (this.#meta[block * META_STRIDE + CACHED] === 0) {
 				this.#hash[block] = parent;
+				this.#meta[block * META_STRIDE + CACHED] = 1;
 				if (this.#cached.get(parent) < 0) this.#cached.set(parent, block);
 			}
 		}
@@ -231,35 +235,48 @@ export class KvCache {
 		const block = this.#head;
 		if (block < 0) throw new RangeError('KV cache has no free block');
 		this.#unlink(block);
-		const h = this.#hash[block]!;
-		if (!Number.isNaN(h)) {
+		const meta = this.#meta;
+		const at = block * META_STRIDE;
+		if (meta[at + CACHED] === 1) {
+			const h = this.#hash[block]!;
 			if (this.#cached.get(h) === block) this.#cached.delete(h);
 			this.#hash[block] = Number.NaN;
+			meta[at + CACHED] = 0;
 		}
-		this.#refCount[block] = 1;
+		meta[at + REF] = 1;
 		this.residency?.onAllocated(block);
 		return block;
 	}
 
 	#unlink(block: number): void {
-		const p = this.#prev[block]!;
-		const n = this.#next[block]!;
-		if (p >= 0) this.#next[p] = n;
+		const meta = this.#meta;
+		const p = meta[block * META_STRIDE + PREV]!;
+		const n = meta[block * META_STRIDE + NEXT]!;
+		if (p >= 0) meta[p * META_STRIDE + NEXT] = n;
 		else this.#head = n;
-		if (n >= 0) this.#prev[n] = p;
+		if (n >= 0) meta[n * META_STRIDE + PREV] = p;
 		else this.#tail = p;
 		this.#numFree -= 1;
 	}
 
 	#append(block: number): void {
-		this.#prev[block] = this.#tail;
-		this.#next[block] = -1;
-		if (this.#tail >= 0) this.#next[this.#tail] = block;
+		const meta = this.#meta;
+		meta[block * META_STRIDE + PREV] = this.#tail;
+		meta[block * META_STRIDE + NEXT] = -1;
+		if (this.#tail >= 0) meta[this.#tail * META_STRIDE + NEXT] = block;
 		else this.#head = block;
 		this.#tail = block;
 		this.#numFree += 1;
 	}
 }
+
+// Layout of KvCache's per-block metadata: 4 int32 per block, 4 blocks per 64-byte cache line.
+const META_STRIDE = 4;
+const REF = 0;
+const PREV = 1;
+const NEXT = 2;
+/** 1 when the block's `#hash` holds a hash (cached content), 0 when it is NaN. */
+const CACHED = 3;
 
 /**
  * hash -> block id, open addressing with linear probing in typed arrays (a `Map` keyed by 53-bit

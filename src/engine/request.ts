@@ -84,6 +84,8 @@ export class SimRequest {
 	acceptanceHistogram: number[];
 	/** Opaque per-request proposer state. */
 	proposerState: unknown = undefined;
+	/** Index into the workload's class list (the proposer reads it every step). */
+	readonly classIndex: number;
 	readonly endReason: 'stop' | 'length';
 	/** KV block ids held, in token order (the block table). */
 	readonly blockTable: number[] = [];
@@ -91,7 +93,6 @@ export class SimRequest {
 	firstTokenAt = Number.NaN;
 	readonly id: number;
 	readonly arrivalAt: number;
-	readonly classIndex: number;
 	readonly temperature: number;
 	readonly priority: number;
 	readonly sharedPrefixTokens: number;
