@@ -32,20 +32,21 @@ type Tracked = {tag: string; submittedMs: number; firstTokenMs: number};
 const tracked = new Map<SimRequest, Tracked>();
 let records: TargetRecord[] = [];
 
-// Tag each engine request with its HTTP request: start() submits synchronously (generate() calls it).
+// Tag each engine request with its HTTP request: startAll() submits synchronously (start() and
+// generate() call it) through simulation.submitAll().
 const simulation = session.built.simulation;
-const submit = simulation.submit.bind(simulation);
-const start = server.engine.start.bind(server.engine);
+const submitAll = simulation.submitAll.bind(simulation);
+const startAll = server.engine.startAll.bind(server.engine);
 let tag: string | undefined;
-simulation.submit = spec => {
-	const request = submit(spec);
-	if (tag !== undefined) tracked.set(request, {tag, submittedMs: performance.now(), firstTokenMs: Number.NaN});
-	return request;
+simulation.submitAll = specs => {
+	const requests = submitAll(specs);
+	if (tag !== undefined) for (const request of requests) tracked.set(request, {tag, submittedMs: performance.now(), firstTokenMs: Number.NaN});
+	return requests;
 };
-server.engine.start = (params, listener) => {
-	tag = TAG.exec(params.key)?.[1];
+server.engine.startAll = (paramsList, listener) => {
+	tag = TAG.exec(paramsList[0]?.key ?? '')?.[1];
 	try {
-		return start(params, listener);
+		return startAll(paramsList, listener);
 	} finally {
 		tag = undefined;
 	}
