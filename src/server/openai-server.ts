@@ -397,12 +397,14 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		checkLogprobLimit(counts);
 		const key = drawKey(body);
 		const n = body.n ?? 1;
+		const includeStopStr = body.include_stop_str_in_output === true;
 		const choices: ChoiceSpec[] = [];
 		prompts.forEach((tokens, i) => {
 			for (let j = 0; j < n; j++)
 				choices.push({
 					index: i * n + j,
 					promptTokens: tokens,
+					includeStopStr,
 					params: generationParams(body, promptIds[i]!, limits[i]!, `completion:${key}:${i}#${j}`),
 				});
 		});
@@ -415,8 +417,6 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const promptLogprobs: (LogprobEntry[] | undefined)[] = promptIds.map((ids, i) =>
 			counts.prompt === null ? undefined : promptEntries(logprobRng(session, `prompt:${key}:${i}`), lpModel, ids, counts.prompt),
 		);
-		const includeStopStr = body.include_stop_str_in_output === true;
-		for (const choice of choices) Object.assign(choice, {includeStopStr});
 		if (body.stream === true)
 			return streamChoices(
 				c,
