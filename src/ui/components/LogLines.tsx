@@ -33,7 +33,7 @@ export default function LogLines({logs}: Props) {
 		while (from > 0 && lines[from - 1]!.id > printed.current) from -= 1;
 		if (from === lines.length) return;
 		printed.current = lines.at(-1)!.id;
-		const colors = 'hasColors' in stdout && typeof stdout.hasColors === 'function' && stdout.hasColors() === true;
+		const colors = stdout.hasColors?.() === true;
 		write(formatLogLines(from === 0 ? lines : lines.slice(from), colors));
 	}, [logs, stdout, write]);
 	return null;
