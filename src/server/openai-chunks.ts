@@ -18,8 +18,6 @@ export type StreamExtras = {
 	readonly echoMessage?: string;
 	/** `--enable-prompt-tokens-details`: the usage chunk carries `prompt_tokens_details.cached_tokens`. */
 	readonly promptTokensDetails?: boolean;
-	/** `include_stop_str_in_output`: the finishing chunk ends with the stop string that ended the text. */
-	readonly includeStopStr?: boolean;
 	/** Chat: the answer's role (the assistant's unless `add_generation_prompt` is false). */
 	readonly role?: string;
 };
@@ -39,36 +37,17 @@ function finalUsage(usage: object, extras: StreamExtras, first: LiveGeneration |
 	return {...usage, prompt_tokens_details: {cached_tokens: cachedTokens(first)}};
 }
 
-/** Per choice: output tokens already given logprobs, text already sent (Python length; UTF-16 without the echo), echo done. */
-type ChoiceState = {tokens: number; textLength: number; sent: number; echoed: boolean};
+/** Per choice: output tokens already given logprobs, Python length of the text already sent, echo done. */
+type ChoiceState = {tokens: number; textLength: number; echoed: boolean};
 
 /** Choice `index`'s state, created on its first chunk. */
 function stateOf(states: Map<number, ChoiceState>, index: number): ChoiceState {
 	let state = states.get(index);
 	if (state === undefined) {
-		state = {tokens: 0, textLength: 0, sent: 0, echoed: false};
+		state = {tokens: 0, textLength: 0, echoed: false};
 		states.set(index, state);
 	}
 	return state;
-}
-
-/**
- * The text a chunk carries. With `include_stop_str_in_output` vLLM holds nothing back and cuts the
- * text after the stop string, not before it: the finishing chunk sends the rest of the text with
- * the stop string (the cursor gave the rest without it).
- */
-function deltaText(
-	state: ChoiceState,
-	delta: string,
-	finish: {stop: string | null} | undefined,
-	extras: StreamExtras,
-	generation: LiveGeneration | undefined,
-): string {
-	let text = delta;
-	const result = generation?.result;
-	if (extras.includeStopStr === true && finish?.stop != null && result !== undefined) text = (result.text + finish.stop).slice(state.sent);
-	state.sent += text.length;
-	return text;
 }
 
 /** Python's `len`: code points. */
@@ -108,7 +87,7 @@ export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): Ch
 		chunk(index, delta, finish, usage, generation) {
 			first ??= generation;
 			const state = stateOf(states, index);
-			let text = deltaText(state, delta, finish, extras, generation);
+			let text = delta;
 			let echoEntries: readonly LogprobEntry[] = [];
 			if (extras.echoText !== undefined && !state.echoed) {
 				state.echoed = true;
@@ -192,7 +171,7 @@ export function chatChunks(h: StreamHeader, numChoices: number, extras: StreamEx
 			const source = extras.logprobs?.(index);
 			const logprobs =
 				source === undefined || generation === undefined ? null : chatLogprobs(newEntries(source, state, generation), extras.topLogprobs ?? 0);
-			const content = deltaText(state, delta, finish, extras, generation);
+			const content = delta;
 			const choice =
 				finish === undefined
 					? {index, delta: {content}, logprobs, finish_reason: null, token_ids: null}

@@ -34,7 +34,7 @@ import {
 	tokenizeRequestSchema,
 } from './openai-protocol.js';
 import {chatChunks, completionChunks} from './openai-chunks.js';
-import {type ChoiceSpec, streamChoices, type UsageOptions, usageInfo} from './openai-stream.js';
+import {type ChoiceSpec, finalText, streamChoices, type UsageOptions, usageInfo} from './openai-stream.js';
 import {type Generation, type GenerationParams, ServeEngine, type SpecDecodeMetricsLevel} from './serve-engine.js';
 import {pythonJson} from './py-json.js';
 import {perRequestMetrics, withoutNulls} from './request-metrics.js';
@@ -195,9 +195,6 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 	/** Per choice, its logprob source when the request asks for logprobs. */
 	const choiceLogprobs = (counts: LogprobCounts, model: LogprobModel, choices: readonly ChoiceSpec[]): (ChoiceLogprobs | undefined)[] =>
 		choices.map(choice => (counts.sample === null ? undefined : new ChoiceLogprobs(logprobRng(session, choice.params.key), model, counts.sample)));
-	/** A choice's text: with `include_stop_str_in_output`, followed by the stop string that ended it (the text stops right before it). */
-	const outputText = (g: Generation, includeStopStr: boolean | null | undefined): string =>
-		includeStopStr === true && g.stopReason !== null ? g.text + g.stopReason : g.text;
 	/** The logprob entries of a finished choice's tokens. */
 	const outputEntries = (source: ChoiceLogprobs, g: Generation) => {
 		const words = g.live.plan.words;
@@ -426,7 +423,6 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 				completionChunks(header, {
 					logprobs: index => sources[index],
 					promptTokensDetails,
-					includeStopStr,
 					...(echo
 						? {
 								echoText: (index: number) => promptTexts[Math.floor(index / n)]!,
@@ -451,7 +447,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 				const source = sources[index];
 				return {
 					index,
-					text: (echo ? promptTexts[prompt]! : '') + outputText(g, includeStopStr),
+					text: (echo ? promptTexts[prompt]! : '') + finalText(g, includeStopStr),
 					logprobs: source === undefined ? null : completionLogprobs([...echoed, ...outputEntries(source, g)], 0),
 					finish_reason: g.finishReason,
 					stop_reason: g.stopReason,
@@ -504,7 +500,6 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 					logprobs: index => sources[index],
 					topLogprobs,
 					promptTokensDetails,
-					includeStopStr,
 					role: answer.role,
 					echoMessage: echoText,
 				}),
@@ -523,7 +518,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 				index,
 				message: {
 					role: answer.role,
-					content: echoText + outputText(g, includeStopStr),
+					content: echoText + finalText(g, includeStopStr),
 					refusal: null,
 					annotations: null,
 					audio: null,

@@ -36,14 +36,28 @@ export function usageInfo(promptTokens: number, completionTokens: number) {
  * (the longest stop string minus one, so a stop string is never streamed before it is known),
  * and all of it once the sequence finishes (cut before the stop string that ended it).
  */
+/**
+ * A finished choice's text as the client receives it: cut before the stop string that ended it,
+ * or after it with `include_stop_str_in_output`.
+ */
+export function finalText(result: Generation, includeStopStr: boolean): string {
+	return includeStopStr && result.stopReason !== null ? result.text + result.stopReason : result.text;
+}
+
 export class TextCursor {
 	readonly #holdBack: number;
+	readonly #includeStopStr: boolean;
 	#text = '';
 	#tokens = 0;
 	#sent = 0;
 
-	constructor(stop: readonly string[]) {
-		this.#holdBack = Math.max(0, ...stop.map(s => s.length - 1));
+	/**
+	 * With `include_stop_str_in_output` vLLM holds nothing back and cuts the final text after the
+	 * stop string that ended it, not before.
+	 */
+	constructor(stop: readonly string[], includeStopStr = false) {
+		this.#includeStopStr = includeStopStr;
+		this.#holdBack = includeStopStr ? 0 : Math.max(0, ...stop.map(s => s.length - 1));
 	}
 
 	/** Text released by the tokens `generation` has received so far. */
@@ -59,8 +73,9 @@ export class TextCursor {
 
 	/** The rest of the final text. */
 	finish(result: Generation): string {
-		const delta = result.text.slice(this.#sent);
-		this.#sent = result.text.length;
+		const text = finalText(result, this.#includeStopStr);
+		const delta = text.slice(this.#sent);
+		this.#sent = text.length;
 		return delta;
 	}
 }
@@ -118,7 +133,7 @@ class ChoiceStream implements GenerationListener {
 	) {
 		this.#sse = sse;
 		this.#onError = onError;
-		this.#choices = choices.map(spec => ({spec, cursor: new TextCursor(spec.includeStopStr === true ? [] : spec.params.stop), tokens: 0}));
+		this.#choices = choices.map(spec => ({spec, cursor: new TextCursor(spec.params.stop, spec.includeStopStr === true), tokens: 0}));
 		this.#promptTokensTotal = promptTokensTotal;
 		this.#format = format;
 		this.#includeUsage = usage.includeUsage;
