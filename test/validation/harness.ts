@@ -29,8 +29,8 @@ export function readPublished(): PublishedPoint[] {
 
 const SEED = 7;
 
-/** The measured quantity of one run for a metric (higher is better for throughputs, lower for latency). */
-function measure(input: SimConfigInput, durationS: number, speculationOff: boolean, metric: SpeedupMetric): number {
+/** The measured quantity of one seeded run for a metric (higher is better for throughputs, lower for latency). */
+export function measure(input: SimConfigInput, durationS: number, speculationOff: boolean, metric: SpeedupMetric): number {
 	const built = buildSimulation(simConfigSchema.parse(input), {seed: SEED, speculationOff});
 	built.simulation.runUntil(durationS);
 	const e = summarize(built).engines;

@@ -97,24 +97,6 @@ const SHAREGPT = {
 	source: 'specsim assumption: means near 215 prompt and 200 output tokens, what vllm bench serve reports over ShareGPT_V3 conversations',
 } as const;
 
-/**
- * CNN/DailyMail summarization as the 2024 blog ran it: articles of 781 words on average (See et
- * al., ACL 2017, "Get To The Point", Table 1 of the dataset statistics), about 1,000 Llama-3 tokens
- * with an instruction; a summary of 150 tokens, read off the same post's no-speculation latency at
- * QPS 1 (2.7 s at the simulated 70B step), not off any speedup. The built-in `summarization` class
- * (BLIS's 4,096 in / 512 out) takes 11.9 s there and saturates 4×H100 with prefill at QPS 4.
- */
-const CNN_DM = {
-	name: 'cnn-dailymail',
-	weight: 1,
-	prompt: {kind: 'lognormal', median: 1000, sigma: 0.45, min: 50, max: 4000},
-	output: {kind: 'lognormal', median: 150, sigma: 0.3, min: 10, max: 1024},
-	ngramHitRate: 0.6,
-	repetition: 0.6,
-	temperature: 0,
-	source: 'See et al. 2017 (CNN/DM articles, 781 words on average); output length from the 2024 vLLM blog’s no-speculation latency at QPS 1',
-} as const;
-
 /** A random-dataset workload of fixed lengths (`vllm bench serve --dataset-name random`). */
 function randomLengths(input: number, output: number): SimConfigInput['workload']['classes'] {
 	return [
@@ -184,7 +166,7 @@ export const SERIES: readonly SeriesSpec[] = [
 		series: 'vllm2024_llama3-70b_ngram_cnndm',
 		label: 'vLLM blog 2024, n-gram k=4, CNN/DM, 4×H100',
 		role: 'validation',
-		note: 'vLLM V0 (the post links the v0.6.0 docs): batch-expansion scorer (the only one V0 had for n-gram); acceptance of preset llama-3.1-70b-ngram-cnndm (PLD on CNN/DM, EAGLE-3 paper T1) at k=4; CNN/DM lengths (articles from See et al. 2017, summary length from the post’s no-speculation latency at QPS 1); Llama-3-70B shapes = 3.1',
+		note: 'vLLM V0 (the post links the v0.6.0 docs): batch-expansion scorer (the only one V0 had for n-gram); acceptance of preset llama-3.1-70b-ngram-cnndm (PLD on CNN/DM, EAGLE-3 paper T1) at k=4; the preset’s CNN/DM lengths (articles from See et al. 2017, summary length from the post’s no-speculation latency at QPS 1); Llama-3-70B shapes = 3.1',
 		metric: 'e2e-latency',
 		durationS: 60,
 		config: p => {
@@ -192,7 +174,6 @@ export const SERIES: readonly SeriesSpec[] = [
 			return {
 				...base,
 				speculative: {...base.speculative, numSpecTokens: p.k ?? 4, scorer: 'batch-expansion'},
-				workload: {...base.workload, classes: [CNN_DM]},
 			};
 		},
 	},
