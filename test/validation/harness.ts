@@ -131,3 +131,25 @@ function signed(x: number): string {
 export function crossoverMisses(rows: readonly ValidationRow[]): ValidationRow[] {
 	return rows.filter(r => r.published < 1 !== r.simulated < 1);
 }
+
+/**
+ * The most points, of a series in load order, that any monotone simulated curve can put on the
+ * published side of 1.0: a non-increasing curve is at or above 1.0 up to some load and below it
+ * after (a non-decreasing one the reverse), so only those sign patterns are reachable. A series
+ * whose published signs alternate more than once cannot be matched everywhere by a model whose
+ * speedup moves one way with load.
+ */
+export function bestMonotoneAgreement(published: readonly number[]): number {
+	const above = published.map(x => x >= 1);
+	let best = 0;
+	for (let split = 0; split <= above.length; split++) {
+		let falling = 0;
+		let rising = 0;
+		for (let i = 0; i < above.length; i++) {
+			if (above[i] === i < split) falling++;
+			if (above[i] === i >= split) rising++;
+		}
+		best = Math.max(best, falling, rising);
+	}
+	return best;
+}
