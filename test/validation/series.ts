@@ -286,21 +286,21 @@ export const SIGN_EXCEPTIONS: Readonly<Record<string, {readonly loads: readonly 
 	eagle3paper_sglang_eagle: {
 		loads: [24, 32, 48, 56, 64],
 		reason:
-			'published EAGLE-1 falls 35% from batch 2 to 24 (EAGLE-3 in the same table 25%) and starts 23% below EAGLE-3, where vLLM’s own measurements put EAGLE-1 within 1–9% of EAGLE-3 (vllm#20780, #16937; their draft costs are simulated); a cost paid by speculation alone would need 260 µs a request a step to put batch 24 below 1 (0.99), and the same cost in SGLang’s EAGLE worker, which runs EAGLE-3 too, puts the paper’s EAGLE-3 below 1 from batch 32 (0.94; 0.68 at 64 against 1.32–1.38 published), which stays above 1 only under 90 µs: no one cost fits both series',
+			'the paper’s EAGLE-1 falls 35% from batch 2 to 24 and starts 23% below its EAGLE-3, where vLLM’s own measurements put EAGLE-1 1–9% below (vllm#20780, #16937); a cost paid by speculation alone would need 260 µs a request a step to put batch 24 below 1, and that cost puts the same table’s EAGLE-3 (same SGLang worker) below 1 from batch 32, where it was published at 1.32–1.38: no one cost fits both',
 	},
 	eagle3paper_vllm_eagle1: {
 		loads: [56],
 		reason:
-			'hardware ambiguous (text: RTX 3090, caption: A100); on an RTX 3090 this point falls below 1 (0.78–0.83) but the paper’s vLLM EAGLE-3 then falls below 1 from batch 24 or 48 where it was published at 1.42–1.01; the paper puts vLLM’s EAGLE-1 26% below its EAGLE-3 at batch 2, vLLM’s own measurements 1–9% (vllm#20780, #16937); a speculation-only cost of 80 µs a request a step would put it at 0.98 (EAGLE-3 at 56: 1.05), but no source prices one',
+			'the paper puts vLLM’s EAGLE-1 26% below its EAGLE-3 at batch 2, vLLM’s own measurements 1–9% (vllm#20780, #16937); the hardware is ambiguous (RTX 3090 in the text, A100 in the caption), and on an RTX 3090 this point falls below 1 but the same paper’s vLLM EAGLE-3 then does too from batch 24 or 48, where it was published at 1.42–1.01',
 	},
 	'vllm2024_llama3-70b_ngram_cnndm': {
 		loads: [8],
 		reason:
-			'published n-gram latency jumps from 1.76 s at QPS 4 to 10.69 s at QPS 8 (past the speculating engine’s capacity) while the baseline’s grows 54%; the simulated V0 engine (batch-expansion scorer priced by vllm#5691) reaches 1.09; V0’s n-gram proposer (a Python loop over requests, a GPU-to-CPU sync per n-gram size) took 2.6–4.4 ms a step on one H100 in vllm#9333 at a batch it does not state: 100 µs a request would put this point at 0.95 (QPS 4: 1.47), but the per-request share is not known; bars read off a chart',
+			'the speculating engine is past its capacity here (n-gram latency 1.76 → 10.69 s from QPS 4 to 8, the baseline’s +54%); V0’s n-gram proposer took 2.6–4.4 ms a step in vllm#9333 at a batch it does not state: 100 µs a request would put this point at 0.95, but its per-request share is not known; bars read off a chart',
 	},
 	gb300_dsr1_mtp1_isl2k_osl64: {
 		loads: [64, 128, 192, 256],
 		reason:
-			'the published series goes below, above and below 1.0 again (0.81, 0.93, 1.00, 1.03, 0.84, 0.91 at concurrency 64 … 384; MTP’s own throughput falls 13% from 256 to 320 while the baseline’s rises 6%): no monotone curve can put more than 4 of its 6 points on the right side; the simulated one falls smoothly from 1.12 to 0.97 and gets 2 (4 with the post’s recommended --max-num-batched-tokens 32768, which its MTP section does not say it used)',
+			'the published series goes below, above and below 1.0 again (0.81, 0.93, 1.00, 1.03, 0.84, 0.91 at concurrency 64 … 384): no monotone curve can put more than 4 of its 6 points on the right side; specsim’s falling curve (1.12 → 0.97) gets 2',
 	},
 };
