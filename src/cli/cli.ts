@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // First: React must see NODE_ENV before it loads (see production-env.ts).
 import './production-env.js';
+import {describeFsError} from '../util/fs-error.js';
+import {EXIT_RUNTIME} from '../util/user-error.js';
 import {runCli} from './program.js';
 
 /** Commands that stop early on SIGINT/SIGTERM. */
@@ -11,18 +13,26 @@ const stop = (signal: NodeJS.Signals): void => {
 /** Commands that stop early when nobody reads standard output any more. */
 const closeHandlers = new Set<() => void>();
 
-// A reader that went away (`specsim replay ... | head -2`) is not an error: drop what is left to
-// print and let the command end quietly. Node ignores SIGPIPE, so the closed pipe arrives as EPIPE.
+// A write that fails ends the printing, and commands that print as they go stop early. A reader
+// that went away (`specsim replay ... | head -2`; Node ignores SIGPIPE, so it arrives as EPIPE) is
+// not an error: the command ends quietly. Any other failure (`> file` on a full disk: ENOSPC, EIO,
+// EFBIG) is an I/O failure: one line on stderr, exit code 1, never a stack trace.
 let stdoutClosed = false;
+let stdoutFailed = false;
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-	if (error.code !== 'EPIPE') throw error;
 	if (stdoutClosed) return;
 	stdoutClosed = true;
+	if (error.code !== 'EPIPE') {
+		stdoutFailed = true;
+		// The failed write may be reported after the command has returned its exit code.
+		if (!process.exitCode) process.exitCode = EXIT_RUNTIME;
+		output.stderr(`specsim: ${describeFsError(error)} writing standard output\n`);
+	}
 	for (const handler of [...closeHandlers]) handler();
 });
+// Nowhere to report a failing stderr: stop writing to it, and keep the command's exit code.
 let stderrClosed = false;
-process.stderr.on('error', (error: NodeJS.ErrnoException) => {
-	if (error.code !== 'EPIPE') throw error;
+process.stderr.on('error', () => {
 	stderrClosed = true;
 });
 
@@ -56,7 +66,8 @@ const env = {
 };
 
 try {
-	process.exitCode = await runCli(process.argv.slice(2), output, env);
+	const code = await runCli(process.argv.slice(2), output, env);
+	process.exitCode = stdoutFailed && code === 0 ? EXIT_RUNTIME : code;
 } catch (error) {
 	// A bug, not bad input: still one line, with the stack only on request.
 	if (!stderrClosed) {
