@@ -7,7 +7,7 @@ import type {WorkloadClassSpec} from '../engine/workload/classes.js';
 import {resolveMethodName} from '../speculative/proposers/methods.js';
 import {ConfigError, type ConfigPath} from '../util/config-error.js';
 import {parseDuration} from '../util/duration.js';
-import {MAX_ENGINES, MAX_QPS, MAX_SEED, MAX_TRACE_LINES, MAX_USERS} from '../util/limits.js';
+import {MAX_ENGINES, MAX_QPS, MAX_REQUEST_TOKENS, MAX_SEED, MAX_TRACE_LINES, MAX_USERS} from '../util/limits.js';
 import {UserError} from '../util/user-error.js';
 import {MAX_NUM_SPEC_TOKENS} from '../speculative/limits.js';
 import {faultsSchema, QPS_RULE} from '../config/schema.js';
@@ -111,7 +111,7 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 		};
 	}
 	if (flags.qps !== undefined) {
-		const qps = Number(flags.qps);
+		const qps = decimalNumber(flags.qps);
 		const flag = flags.qpsFlag ?? '--qps';
 		if (!(qps > 0) || !(qps <= MAX_QPS)) throw new UserError(`${flag} ${QPS_RULE}, got "${flags.qps}"`);
 		const arrival = next.workload.arrival;
@@ -160,11 +160,11 @@ export function applyLoadFlags(workload: SimConfigInput['workload'], flags: SimF
 	if (flags.rangeRatio !== undefined && flags.inputLen === undefined && flags.outputLen === undefined)
 		throw new UserError('--range-ratio needs --input-len or --output-len');
 	if (flags.inputLen === undefined && flags.outputLen === undefined) return next;
-	const ratio = flags.rangeRatio === undefined ? 0 : Number(flags.rangeRatio);
+	const ratio = flags.rangeRatio === undefined ? 0 : decimalNumber(flags.rangeRatio);
 	if (!(ratio >= 0 && ratio < 1)) throw new UserError(`--range-ratio must be a number in [0, 1), got "${flags.rangeRatio}"`);
 	type LengthInput = Exclude<SimConfigInput['workload']['classes'][number], string>['prompt'];
 	const length = (text: string, flag: string, minimum: number): LengthInput => {
-		const value = parseInteger(text, flag, 1);
+		const value = parseInteger(text, flag, 1, MAX_REQUEST_TOKENS);
 		const min = Math.max(minimum, Math.floor(value * (1 - ratio)));
 		const max = Math.ceil(value * (1 + ratio));
 		return min === max ? {kind: 'fixed', value} : {kind: 'uniform', min, max};
@@ -207,7 +207,7 @@ export function applyFaultFlags(faults: SimConfigInput['faults'], flags: SimFlag
 
 /** A fraction flag in [0, 1]. */
 function parseFraction(text: string, flag: string): number {
-	const value = /^\s*$/.test(text) ? Number.NaN : Number(text);
+	const value = decimalNumber(text);
 	if (!(value >= 0 && value <= 1)) throw new UserError(`${flag} must be a fraction of requests from 0 to 1, got "${text}"`);
 	return value;
 }
@@ -283,9 +283,18 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
 	servedModelName: '--model-name',
 };
 
+/**
+ * A flag's text as a decimal number (`3`, `0.5`, `1e3`), NaN for anything else. `Number()` alone
+ * reads an empty or blank value as 0 (`--k "$K"` with K unset would silently turn speculation off)
+ * and accepts `0x10`, `0b11` and `Infinity`.
+ */
+export function decimalNumber(text: string): number {
+	return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : Number.NaN;
+}
+
 /** An integer flag in `[min, max]` (`max` unbounded when omitted); a documented limit names its range. */
 export function parseInteger(text: string, flag: string, min: number, max?: number): number {
-	const value = Number(text);
+	const value = decimalNumber(text);
 	if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
 		throw new UserError(`${flag} must be an integer ${max === undefined ? `>= ${min}` : `from ${min} to ${max}`}, got "${text}"`);
 	}
@@ -315,7 +324,7 @@ export function parseDurationFlag(text: string, flag: string): number {
 /** `--speed` as virtual seconds per wall second, or `max`. */
 export function parseSpeed(text: string): number | 'max' {
 	if (text === 'max') return 'max';
-	const value = Number(text);
+	const value = decimalNumber(text);
 	if (!(value > 0) || !Number.isFinite(value)) throw new UserError(`--speed must be a positive number or "max", got "${text}"`);
 	return value;
 }

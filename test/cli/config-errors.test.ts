@@ -132,6 +132,17 @@ describe('bad numbers are refused where they are read, with documented limits', 
 		[['--duration', '31d'], '--duration: invalid duration "31d" (at most 30d)'],
 		[['--log-interval', '1ms'], '--log-interval must be at least 0.1 virtual seconds, got 0.001'],
 		[['--k', '\u001b[31m'], '--k must be an integer from 0 to 64, got "\\u001b[31m"'],
+		// An empty or blank value (`--k "$K"` with K unset) is not 0: it would silently turn speculation off.
+		[['--k', ''], '--k must be an integer from 0 to 64, got ""'],
+		[['--k', ' '], '--k must be an integer from 0 to 64, got " "'],
+		[['--concurrency', ''], '--concurrency must be an integer from 1 to 100000, got ""'],
+		[['--k', '0x3'], '--k must be an integer from 0 to 64, got "0x3"'],
+		[['--port', ''], '--port must be an integer in 0..65535, got ""'],
+		[['--qps', '0x10'], '--qps must be a positive number of requests per virtual second, at most 10000, got "0x10"'],
+		[['--input-len', '100', '--range-ratio', ''], '--range-ratio must be a number in [0, 1), got ""'],
+		// Request lengths have the trace's limit (MAX_REQUEST_TOKENS), named by the flag.
+		[['--input-len', '1e308'], '--input-len must be an integer from 1 to 10000000, got "1e308"'],
+		[['--output-len', '20000000'], '--output-len must be an integer from 1 to 10000000, got "20000000"'],
 	])('flag %j', async (flags, message) => {
 		expect(await oneLineError('run', '--headless', '--no-server', '--speed', 'max', '--duration', '1s', '--preset', ok, ...flags)).toBe(
 			`specsim: ${message}`,

@@ -49,7 +49,7 @@ describe('--concurrency, --input-len, --output-len, --range-ratio', () => {
 			[{concurrency: '0'}, /^--concurrency must be an integer from 1 to 100000, got "0"$/],
 			[{concurrency: '2.5'}, /^--concurrency/],
 			[{concurrency: '4', qps: '2'}, /^--concurrency and --qps exclude each other/],
-			[{inputLen: '0'}, /^--input-len must be an integer >= 1/],
+			[{inputLen: '0'}, /^--input-len must be an integer from 1 to 10000000/],
 			[{outputLen: 'x'}, /^--output-len/],
 			[{inputLen: '10', rangeRatio: '1'}, /^--range-ratio must be a number in \[0, 1\)/],
 			[{rangeRatio: '0.1'}, /^--range-ratio needs --input-len or --output-len$/],

@@ -28,8 +28,7 @@ async function explainText(flags: ExplainFlags): Promise<string> {
 	// Explaining drafts needs drafts: k 0 (no speculation) is valid elsewhere but not here.
 	if (flags.k !== undefined) parseInteger(flags.k, '--k', 1);
 	const {config, presetPath} = await resolveSimConfig({preset: flags.preset, seed: '0', ...(flags.k !== undefined ? {k: flags.k} : {})});
-	const drafts = Number(flags.drafts);
-	if (!Number.isInteger(drafts) || drafts < 1) throw new UserError(`--drafts must be an integer >= 1, got "${flags.drafts}"`);
+	const drafts = parseInteger(flags.drafts, '--drafts', 1);
 	let built: BuiltSimulation;
 	try {
 		built = buildSimulation(config, {seed: 0});

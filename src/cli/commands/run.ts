@@ -13,6 +13,7 @@ import type {Output} from '../options.js';
 import {
 	addSimOptions,
 	buildChecked,
+	decimalNumber,
 	parseDurationFlag,
 	parseSpeed,
 	parseStartFlag,
@@ -189,7 +190,7 @@ export async function runDashboard(
 }
 
 export function parsePort(text: string): number {
-	const port = Number(text);
+	const port = decimalNumber(text);
 	if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UserError(`--port must be an integer in 0..65535, got "${text}"`);
 	return port;
 }
