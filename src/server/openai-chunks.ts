@@ -65,7 +65,7 @@ function newEntries(source: ChoiceLogprobs, state: ChoiceState, generation: Live
 	state.tokens = Math.max(from, to);
 	if (to <= from) return [];
 	const ids = new Array<number>(to);
-	const slice = wordTokenIds(words.slice(from, to));
+	const slice = wordTokenIds(words, from, to);
 	for (let j = from; j < to; j++) ids[j] = slice[j - from]!;
 	return source.output(words, ids, from, to);
 }

@@ -192,14 +192,22 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const error = checkMaxLogprobs(counts, maxLogprobs, vocabularySize());
 		if (error !== undefined) throw new ApiError(400, error.message, error.param);
 	};
+	/**
+	 * The logprob model of a request, made on first use: it reads the acceptance model's rates,
+	 * which a request without logprobs (nearly all of them) never needs.
+	 */
+	const lazyLogprobModel = (temperature: number): (() => LogprobModel) => {
+		let model: LogprobModel | undefined;
+		return () => (model ??= logprobModel(session, temperature));
+	};
 	/** Per choice, its logprob source when the request asks for logprobs. */
-	const choiceLogprobs = (counts: LogprobCounts, model: LogprobModel, choices: readonly ChoiceSpec[]): (ChoiceLogprobs | undefined)[] =>
-		choices.map(choice => (counts.sample === null ? undefined : new ChoiceLogprobs(logprobRng(session, choice.params.key), model, counts.sample)));
+	const choiceLogprobs = (counts: LogprobCounts, model: () => LogprobModel, choices: readonly ChoiceSpec[]): (ChoiceLogprobs | undefined)[] =>
+		choices.map(choice => (counts.sample === null ? undefined : new ChoiceLogprobs(logprobRng(session, choice.params.key), model(), counts.sample)));
 	/** The logprob entries of a finished choice's tokens. */
 	const outputEntries = (source: ChoiceLogprobs, g: Generation) => {
 		const words = g.live.plan.words;
 		const n = Math.min(g.completionTokens, words.length);
-		return source.output(words, wordTokenIds(words.slice(0, n)), 0, n);
+		return source.output(words, wordTokenIds(words, 0, n), 0, n);
 	};
 
 	app.onError((error, c) => {
@@ -408,11 +416,11 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const promptTotal = prompts.reduce((a, b) => a + b, 0);
 		const header = {id: `cmpl-${hexId(++ids)}`, created: createdNow(), model};
 		const attributable = prompts.length === 1 && n === 1;
-		const lpModel = logprobModel(session, body.temperature ?? 1);
+		const lpModel = lazyLogprobModel(body.temperature ?? 1);
 		const sources = choiceLogprobs(counts, lpModel, choices);
 		// vLLM computes a prompt's logprobs once, for all its choices.
 		const promptLogprobs: (LogprobEntry[] | undefined)[] = promptIds.map((ids, i) =>
-			counts.prompt === null ? undefined : promptEntries(logprobRng(session, `prompt:${key}:${i}`), lpModel, ids, counts.prompt),
+			counts.prompt === null ? undefined : promptEntries(logprobRng(session, `prompt:${key}:${i}`), lpModel(), ids, counts.prompt),
 		);
 		if (body.stream === true)
 			return streamChoices(
@@ -485,11 +493,11 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		for (let j = 0; j < n; j++)
 			choices.push({index: j, promptTokens, includeStopStr, params: generationParams(body, promptIds, maxTokens, `${key}#${j}`)});
 		const header = {id: `chatcmpl-${hexId(++ids)}`, created: createdNow(), model};
-		const lpModel = logprobModel(session, body.temperature ?? 1);
+		const lpModel = lazyLogprobModel(body.temperature ?? 1);
 		const sources = choiceLogprobs(counts, lpModel, choices);
 		const topLogprobs = counts.sample ?? 0;
 		const promptLogprobs =
-			counts.prompt === null ? undefined : promptEntries(logprobRng(session, `prompt:${key}`), lpModel, promptIds, counts.prompt);
+			counts.prompt === null ? undefined : promptEntries(logprobRng(session, `prompt:${key}`), lpModel(), promptIds, counts.prompt);
 		if (body.stream === true)
 			return streamChoices(
 				c,

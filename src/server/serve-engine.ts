@@ -1,6 +1,6 @@
 import type {FinishReason, SimRequest} from '../engine/request.js';
 import {createLengthSampler} from '../engine/workload/lengths.js';
-import {createRng} from '../rng/rng.js';
+import {createRng, type Rng} from '../rng/rng.js';
 import type {Session} from '../runtime/session.js';
 import {blockKeys} from './block-keys.js';
 import {findStop, generateWords, wordTokenIds} from './text-model.js';
@@ -177,12 +177,20 @@ export class ServeEngine {
 	#nextId = EXTERNAL_ID_BASE;
 	#live = new Map<SimRequest, LiveGeneration>();
 	#classWeights: number[];
+	#classWeightTotal: number;
+	/**
+	 * `createRng(seed).fork('serve')`, made once: a fork depends on its parent's seed and its name
+	 * only, so every request's streams can be forked from the same root.
+	 */
+	readonly #serveRng: Rng;
 	#offStep: () => void;
 
 	constructor(session: Session, options: {specDecodeMetrics?: SpecDecodeMetricsLevel} = {}) {
 		this.session = session;
 		this.specDecodeMetrics = options.specDecodeMetrics ?? 'none';
 		this.#classWeights = session.built.classes.map(c => c.weight);
+		this.#classWeightTotal = this.#classWeights.reduce((a, b) => a + b, 0);
+		this.#serveRng = createRng(session.built.seed).fork('serve');
 		this.#offStep = session.subscribe({
 			onStep: outcome => {
 				const live = this.#live;
@@ -228,7 +236,7 @@ export class ServeEngine {
 				// Real tokens name the request's KV blocks: prompts that share a prefix share cached blocks.
 				const keys =
 					params.promptTokenIds !== undefined && engine.config.enablePrefixCaching
-						? blockKeys([...params.promptTokenIds, ...wordTokenIds(plan.words.slice(0, plan.numTokens))], engine.kv.blockSize)
+						? blockKeys([...params.promptTokenIds, ...wordTokenIds(plan.words, 0, plan.numTokens)], engine.kv.blockSize)
 						: undefined;
 				return {
 					id: this.#nextId++,
@@ -280,23 +288,29 @@ export class ServeEngine {
 	}
 
 	#plan(params: GenerationParams): Plan {
-		const rng = createRng(this.session.built.seed).fork('serve').fork(params.key);
+		// The request's streams, `serve.fork(key).fork(name)`, forked in one step: fork('a/b') is
+		// fork('a').fork('b') (seed paths join with '/'), and the key's own stream is never drawn
+		// from, so seeding it (the whole request body, hashed three times) would be wasted.
+		const stream = (name: string): Rng => this.#serveRng.fork(`${params.key}/${name}`);
 		const classes = this.session.built.classes;
-		let pick = rng.fork('class').next() * this.#classWeights.reduce((a, b) => a + b, 0);
 		let classIndex = 0;
-		while (classIndex < classes.length - 1 && pick >= this.#classWeights[classIndex]!) pick -= this.#classWeights[classIndex++]!;
+		// With one class the pick draws nothing that is used.
+		if (classes.length > 1) {
+			let pick = stream('class').next() * this.#classWeightTotal;
+			while (classIndex < classes.length - 1 && pick >= this.#classWeights[classIndex]!) pick -= this.#classWeights[classIndex++]!;
+		}
 		let numTokens: number;
 		let finishReason: 'stop' | 'length';
 		if (params.ignoreEos) {
 			numTokens = params.maxTokens;
 			finishReason = 'length';
 		} else {
-			const drawn = Math.max(params.minTokens, createLengthSampler(classes[classIndex]!.output, rng.fork('output'))());
+			const drawn = Math.max(params.minTokens, createLengthSampler(classes[classIndex]!.output, stream('output'))());
 			numTokens = Math.min(drawn, params.maxTokens);
 			finishReason = drawn > params.maxTokens ? 'length' : 'stop';
 		}
 		numTokens = Math.max(1, numTokens);
-		const words = generateWords(numTokens, rng.fork('text'));
+		const words = generateWords(numTokens, stream('text'));
 		let text = words.join('');
 		let stopReason: string | null = null;
 		if (params.stop.length > 0) {

@@ -69,12 +69,18 @@ export function vocabularySize(): number {
 }
 
 let wordIds: ReadonlyMap<string, number> | undefined;
-/** Token ids of words {@link generateWords} produced (one token each), for the prefix cache's block keys. */
-export function wordTokenIds(words: readonly string[]): number[] {
+/**
+ * Token ids of words {@link generateWords} produced (one token each), for the prefix cache's block
+ * keys: of `words[from..to)`, without copying the slice first.
+ */
+export function wordTokenIds(words: readonly string[], from = 0, to = words.length): number[] {
 	wordIds ??= new Map(singleTokenWords().map(w => [` ${w}`, tokenize(` ${w}`)[0]!]));
-	const ids = wordIds;
-	return words.map(w => ids.get(w)!);
+	const ids = new Array<number>(Math.max(0, to - from));
+	for (let i = from; i < to; i++) ids[i - from] = wordIds.get(words[i]!)!;
+	return ids;
 }
+
+let spacedWords: readonly string[] | undefined;
 
 /**
  * `n` output tokens of deterministic text, one string per token: words drawn from a fixed
@@ -82,9 +88,11 @@ export function wordTokenIds(words: readonly string[]): number[] {
  * echo of the prompt. Joined, they are the text.
  */
 export function generateWords(n: number, rng: Rng): string[] {
+	// The spaced words are made once: a request of n tokens then allocates no string per token.
+	spacedWords ??= singleTokenWords().map(w => ` ${w}`);
+	const vocabulary = spacedWords;
 	const words = new Array<string>(n);
-	const vocabulary = singleTokenWords();
-	for (let i = 0; i < n; i++) words[i] = ` ${vocabulary[Math.floor(rng.next() * vocabulary.length)]!}`;
+	for (let i = 0; i < n; i++) words[i] = vocabulary[Math.floor(rng.next() * vocabulary.length)]!;
 	return words;
 }
 
