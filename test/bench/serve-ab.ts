@@ -8,10 +8,12 @@
  * and measure. Prints one line per run and the median over rounds of each figure, B over A.
  * `SERVE_BENCH_CPU_PROF=DIR` writes the server's CPU profiles (node --cpu-prof) into DIR.
  * `SERVE_AB_PHASE=max` compares the non-streaming throughput run instead (SECONDS of autocannon).
+ * `SERVE_AB_SHAPE=lockstep` streams equal lengths (the worst case) instead of varied ones (see
+ * {@link StreamShape}).
  */
 import {readFileSync} from 'node:fs';
 import {resolve} from 'node:path';
-import {measureStreams, measureThroughput, pinClients, type StreamsMeasure} from './serve.bench.js';
+import {measureStreams, measureThroughput, pinClients, type StreamShape, type StreamsMeasure} from './serve.bench.js';
 
 const [aDir, bDir, roundsArg, secondsArg, clientsArg] = process.argv.slice(2);
 if (aDir === undefined || bDir === undefined) {
@@ -22,6 +24,12 @@ const rounds = Number(roundsArg ?? 2);
 const durationS = Number(secondsArg ?? 20);
 const clients = Number(clientsArg ?? 1000);
 const profDir = process.env['SERVE_BENCH_CPU_PROF'];
+const shapeArg = process.env['SERVE_AB_SHAPE'] ?? 'varied';
+if (shapeArg !== 'varied' && shapeArg !== 'lockstep') {
+	process.stderr.write(`SERVE_AB_SHAPE: expected varied or lockstep, got ${shapeArg}\n`);
+	process.exit(2);
+}
+const shape: StreamShape = shapeArg;
 
 const at = (sorted: readonly number[], p: number): number =>
 	sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -89,6 +97,7 @@ await pinClients(async () => {
 				targetPath,
 				clients,
 				durationS,
+				shape,
 				...nodeFlags,
 			});
 			if (m === undefined) throw new Error(`${label}: serve does not stream`);
@@ -106,7 +115,7 @@ const median = (values: number[]): number => {
 	const s = [...values].sort((x, y) => x - y);
 	return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-process.stdout.write(`\nmedian over ${rounds} rounds (${clients} clients, ${durationS} s each):\n`);
+process.stdout.write(`\nmedian over ${rounds} rounds (${clients} clients, ${durationS} s each, ${shape} lengths):\n`);
 for (const name of Object.keys(runs.A[0]!)) {
 	const a = median(runs.A.map(r => r[name]!));
 	const b = median(runs.B.map(r => r[name]!));

@@ -12,12 +12,15 @@
  *    server's RSS and event-loop delay, and the added TTFT: client TTFT minus the simulated TTFT at
  *    speed 1, of which HTTP (the rest is pacing: the runner releasing the token after its virtual
  *    time). The opening wave (1,000 requests sent at once) is reported apart from the steady state.
+ *    Two load shapes (see {@link StreamShape}): varied output lengths, the shape of real benchmark
+ *    traffic and the headline figure, and equal lengths, the stated worst case.
  */
 import {type ChildProcess, fork, spawnSync} from 'node:child_process';
 import {Agent, request} from 'node:http';
 import {resolve} from 'node:path';
 import {monitorEventLoopDelay} from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import {createRng} from '../../src/rng/rng.js';
 import type {BenchResult} from './harness.js';
 import {BENCH_MODEL, type TargetMessage, type TargetRecord, type TargetReport} from './serve-protocol.js';
 
@@ -248,8 +251,34 @@ type AddedTtft = {
 	readonly http: number[];
 };
 
+/**
+ * How long the streamed outputs are (`max_tokens` with `ignore_eos`).
+ *
+ * - `varied`: each request's length drawn uniformly from the integers in [128, 384], as
+ *   `vllm bench serve --dataset-name random --random-output-len 256 --random-range-ratio 0.5`
+ *   draws them (ShareGPT's lengths vary even more), deterministically from the request's tag
+ *   (seeded, so every run offers the same load). Streams end at different steps, so clients send
+ *   their next request spread over time, as real clients do: the headline figure.
+ * - `lockstep`: every request 256 tokens. Requests admitted in the same step finish in the same
+ *   step and their clients send again at once, in waves of up to `max_num_seqs`: a worst case
+ *   that real traffic does not have, kept as one.
+ */
+export type StreamShape = 'varied' | 'lockstep';
+
+/** The varied shape's bounds: 256 tokens ± 50%. */
+const VARIED_MIN_TOKENS = 128;
+const VARIED_MAX_TOKENS = 384;
+
+/** Output tokens of request `tag` under `shape`. */
+export function outputTokensOf(shape: StreamShape, tag: string): number {
+	if (shape === 'lockstep') return 256;
+	const u = createRng('serve-bench-lengths').fork(tag).next();
+	return VARIED_MIN_TOKENS + Math.floor(u * (VARIED_MAX_TOKENS - VARIED_MIN_TOKENS + 1));
+}
+
 /** What the streaming phase measured. */
 export type StreamsMeasure = {
+	readonly shape: StreamShape;
 	readonly clients: number;
 	readonly durationS: number;
 	readonly streams: number;
@@ -266,8 +295,9 @@ export type StreamsMeasure = {
 };
 
 /**
- * `clients` concurrent streaming clients at --speed `speed`, each streaming 256-token completions
- * back to back for `durationS` wall seconds. Undefined when `serve` does not stream.
+ * `clients` concurrent streaming clients at --speed `speed`, each streaming completions back to
+ * back for `durationS` wall seconds, their lengths as `shape` says (default `varied`). Undefined
+ * when `serve` does not stream.
  *
  * Added TTFT is measured per request, matched one to one with the server's record by the `user`
  * tag: client TTFT (request written → first event with text) minus the simulated TTFT divided by
@@ -276,8 +306,9 @@ export type StreamsMeasure = {
  * latency of 1,000 running streams.
  */
 export async function measureStreams(
-	options: TargetOptions & {readonly clients?: number; readonly durationS?: number; readonly speed?: number} = {},
+	options: TargetOptions & {readonly clients?: number; readonly durationS?: number; readonly speed?: number; readonly shape?: StreamShape} = {},
 ): Promise<StreamsMeasure | undefined> {
+	const shape = options.shape ?? 'varied';
 	const clients = options.clients ?? 1000;
 	const durationS = options.durationS ?? 20;
 	const speed = options.speed ?? 1;
@@ -300,7 +331,7 @@ export async function measureStreams(
 				const tag = `bench-${n++}`;
 				if (first) opening.add(tag);
 				first = false;
-				const t = await post(agent, url, completion(tag, 256, true));
+				const t = await post(agent, url, completion(tag, outputTokensOf(shape, tag), true));
 				if (t.status === 200) timings.set(tag, t);
 				else failed.push(t.error ?? `HTTP ${t.status}`);
 			}
@@ -311,11 +342,16 @@ export async function measureStreams(
 		const server = await target.report();
 		// A failed stream's engine request is aborted: only the streams that completed are matched.
 		const pairs = matched(timings, server.records);
+		// Each stream got the length it asked for (with ignore_eos): the load had the shape it claims.
+		for (const {s} of pairs)
+			if (s.outputTokens !== outputTokensOf(shape, s.tag))
+				throw new Error(`serve bench: ${s.tag} streamed ${s.outputTokens} tokens, asked ${outputTokensOf(shape, s.tag)}`);
 		const measure = (which: typeof pairs): AddedTtft => ({
 			added: sortedOf(which.map(({c, s}) => c.firstMs - c.startMs - (s.virtualTtftS * 1000) / speed)),
 			http: sortedOf(which.map(({c, s}) => c.firstMs - c.startMs - (s.firstTokenMs - s.submittedMs))),
 		});
 		return {
+			shape,
 			clients,
 			durationS,
 			streams: pairs.length,
@@ -337,42 +373,58 @@ const span = (values: readonly number[]): number => (values.length === 0 ? Numbe
 export const spread = (sorted: readonly number[]): string =>
 	sorted.length === 0 ? 'none' : `p50 ${fmt(percentile(sorted, 50))}, p99 ${fmt(percentile(sorted, 99))}, max ${fmt(sorted.at(-1)!)}`;
 
-/** Phase 3: 1,000 concurrent streaming clients at --speed 1. */
+/** What each shape's rows are called. */
+const SHAPE_LABEL: Record<StreamShape, string> = {
+	varied: '1,000 concurrent streams of 128 to 384 tokens (uniform, as --random-range-ratio 0.5), back to back',
+	lockstep: '1,000 concurrent streams of 256 tokens each, back to back, in lockstep waves (worst case)',
+};
+
+/** Phase 3: 1,000 concurrent streaming clients at --speed 1, varied lengths (the headline), then in lockstep (the worst case). */
 async function benchStreams(): Promise<BenchResult[]> {
-	const m = await pinClients(() => measureStreams());
-	if (m === undefined)
-		return [{name: 'serve --speed 1: 1,000 concurrent streams', value: Number.NaN, unit: '', note: 'not measured: serve does not stream yet'}];
+	const rows: BenchResult[] = [];
+	for (const shape of ['varied', 'lockstep'] as const) {
+		const m = await pinClients(() => measureStreams({shape}));
+		if (m === undefined)
+			return [{name: 'serve --speed 1: 1,000 concurrent streams', value: Number.NaN, unit: '', note: 'not measured: serve does not stream yet'}];
+		rows.push(...streamRows(m));
+	}
+	return rows;
+}
+
+/** The rows of one streaming run. */
+function streamRows(m: StreamsMeasure): BenchResult[] {
+	const label = `serve --speed 1, ${SHAPE_LABEL[m.shape]}`;
 	const failures = m.failed.length === 0 ? '' : `; ${m.failed.length} streams failed (${[...new Set(m.failed)].join(', ')})`;
 	return [
 		{
-			name: 'serve --speed 1, 1,000 concurrent streams (256 tokens each, back to back): added TTFT p99 over the simulated TTFT, steady state',
+			name: `${label}: added TTFT p99 over the simulated TTFT, steady state`,
 			value: percentile(m.steady.added, 99),
 			unit: 'ms',
 			note: `p50 ${fmt(percentile(m.steady.added, 50))}; of which HTTP ${spread(m.steady.http)}; ${m.steady.added.length} streams${failures}; client loop delay p99 ${fmt(m.clientLoopDelayMs.p99)}`,
 		},
 		{
-			name: 'serve --speed 1, 1,000 streams opened at once: added TTFT p99 of the opening wave',
+			name: `${label}: added TTFT p99 of the opening wave (1,000 streams opened at once)`,
 			value: percentile(m.opening.added, 99),
 			unit: 'ms',
 			note: `${spread(m.opening.added)}; ${m.opening.added.length} streams, admitted by the server over ${fmt(m.openingAdmissionMs)}`,
 		},
 		{
-			name: 'serve --speed 1, 1,000 concurrent streams: server event-loop delay p99',
+			name: `${label}: server event-loop delay p99`,
 			value: m.server.loopDelayMs.p99,
 			unit: 'ms',
 			note: `p50 ${fmt(m.server.loopDelayMs.p50)}, max ${fmt(m.server.loopDelayMs.max)} (monitorEventLoopDelay, 10 ms resolution)`,
 		},
 		{
-			name: 'serve --speed 1, 1,000 concurrent streams: server RSS',
+			name: `${label}: server RSS`,
 			value: m.server.peakRssBytes / 2 ** 20,
 			unit: 'MiB peak',
 			note: `${(m.server.rssBytes / 2 ** 20).toFixed(1)} MiB at the end`,
 		},
 		{
-			name: 'serve --speed 1, 1,000 concurrent streams: server CPU time per stream (load-independent)',
+			name: `${label}: server CPU time per stream (load-independent)`,
 			value: m.server.cpuMs / m.streams,
 			unit: 'ms',
-			note: `${(m.server.cpuMs / 1000).toFixed(2)} CPU s over ${m.durationS} s and ${m.streams} streams of 256 tokens`,
+			note: `${(m.server.cpuMs / 1000).toFixed(2)} CPU s over ${m.durationS} s and ${m.streams} streams`,
 		},
 	];
 }
