@@ -43,6 +43,7 @@ export class Runner {
 	#listeners: Array<() => void> = [];
 	#wake: (() => void) | undefined;
 	#running = false;
+	#hold: (() => number | undefined) | undefined;
 
 	constructor(simulation: Simulation, options: RunnerOptions = {}) {
 		this.simulation = simulation;
@@ -105,16 +106,29 @@ export class Runner {
 	}
 
 	/**
+	 * Hold the clock (at a finite speed): while `untilWallMs()` gives a wall instant (ms, on the
+	 * runner's wall clock), neither ticks nor {@link catchUp} advance past its virtual time.
+	 * `specsim serve` holds it at the reading of the oldest request not yet in the engine, so that
+	 * a request arrives at the virtual time it was read however long the server takes to admit
+	 * it. Undefined removes the hold.
+	 */
+	holdAt(untilWallMs: (() => number | undefined) | undefined): void {
+		this.#hold = untilWallMs;
+	}
+
+	/**
 	 * At a finite speed, advance the simulation now to the virtual time of this wall instant, as
 	 * the next tick would. An event from outside (a client's request) then happens at its own
 	 * virtual time instead of the last tick's, which lies up to a tick, plus any event-loop delay,
 	 * in the past: a request stamped that early would see a TTFT longer than its client does, and
-	 * could be answered sooner than the simulated TTFT allows. Nothing happens at max speed (the
-	 * simulation runs ahead of the wall clock), while paused, or before `run()`.
+	 * could be answered sooner than the simulated TTFT allows. `atWallMs` (at most now) names an
+	 * earlier instant: when the event happened, if that was before now (never before the clock,
+	 * which does not go back). Nothing happens at max speed (the simulation runs ahead of the wall
+	 * clock), while paused, or before `run()`.
 	 */
-	catchUp(): void {
+	catchUp(atWallMs?: number): void {
 		if (!this.#running || this.#paused || this.#stopped || this.#speed === 'max') return;
-		this.#advanceTo(Math.min(this.#wallTargetS(), this.simulation.startS + this.durationS));
+		this.#advanceTo(Math.min(this.#wallTargetS(atWallMs), this.simulation.startS + this.durationS));
 	}
 
 	stop(): void {
@@ -159,9 +173,13 @@ export class Runner {
 		}
 	}
 
-	/** The virtual time the wall clock has reached at a finite speed. */
-	#wallTargetS(): number {
-		return this.#anchorVirtualS + ((this.#wallNowMs() - this.#anchorWallMs) / 1000) * (this.#speed as number);
+	/** The virtual time the wall clock has reached at a finite speed (or `atWallMs`, or the hold, if earlier). */
+	#wallTargetS(atWallMs?: number): number {
+		let wallMs = this.#wallNowMs();
+		if (atWallMs !== undefined && atWallMs < wallMs) wallMs = atWallMs;
+		const holdMs = this.#hold?.();
+		if (holdMs !== undefined && holdMs < wallMs) wallMs = holdMs;
+		return this.#anchorVirtualS + ((wallMs - this.#anchorWallMs) / 1000) * (this.#speed as number);
 	}
 
 	#advanceTo(targetS: number, stopWhenIdle = false): void {
@@ -172,6 +190,8 @@ export class Runner {
 
 	/** Wall milliseconds from virtual `nowS` until the next step ends (or the run does), at most one tick. */
 	#sleepMs(nowS: number, endS: number): number {
+		// Held: what releases the hold (a request entering the engine) wakes the runner.
+		if (this.#hold?.() !== undefined) return this.#tickMs;
 		let nextS = endS;
 		for (const engine of this.simulation.engines) if (engine.busy && engine.stepEndAt < nextS) nextS = engine.stepEndAt;
 		const wallMs = ((nextS - nowS) / (this.#speed as number)) * 1000;

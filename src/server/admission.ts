@@ -1,5 +1,12 @@
 import type {MiddlewareHandler} from 'hono';
 
+declare module 'hono' {
+	interface ContextVariableMap {
+		/** When a generation request was read (set by {@link AdmissionGate.middleware}). */
+		arrival?: Arrival;
+	}
+}
+
 /** Requests admitted per turn of the event loop before the rest wait for the next turn. */
 const DEFAULT_SLICE = 32;
 
@@ -9,7 +16,9 @@ const DEFAULT_SLICE = 32;
  * there too would hold the loop for as long as all of that takes, and with it the runner's tick,
  * `/metrics` scrapes and signals. Past `slice` requests in one turn, the next ones wait (in arrival
  * order) for a later turn, after timers and I/O have run. This spreads the work; it does not make
- * it smaller: the last request of a burst is admitted no sooner.
+ * it smaller: the last request of a burst is admitted no sooner. It does not make any request
+ * arrive later in the simulated engine either: with {@link Arrivals}, a request arrives at the
+ * virtual time it was read, and the runner's clock waits for it.
  */
 export class AdmissionGate {
 	readonly #slice: number;
@@ -36,12 +45,22 @@ export class AdmissionGate {
 		return new Promise(resolve => this.#waiting.push(resolve));
 	}
 
-	/** A Hono middleware that passes each request through the gate. */
-	middleware(): MiddlewareHandler {
-		return async (_c, next) => {
-			const turn = this.enter();
-			if (turn !== undefined) await turn;
-			await next();
+	/**
+	 * A Hono middleware that passes each request through the gate; with `arrivals`, it first
+	 * records when the request was read (the handler finds its {@link Arrival} as `c.get('arrival')`
+	 * and hands it to the engine), and lets go of it when the request is answered at the latest.
+	 */
+	middleware(arrivals?: Arrivals): MiddlewareHandler {
+		return async (c, next) => {
+			const arrival = arrivals?.receive();
+			if (arrival !== undefined) c.set('arrival', arrival);
+			try {
+				const turn = this.enter();
+				if (turn !== undefined) await turn;
+				await next();
+			} finally {
+				arrival?.settle();
+			}
 		};
 	}
 
@@ -59,5 +78,91 @@ export class AdmissionGate {
 		for (const resolve of released) resolve();
 		// Queued from the check phase, the next turn comes after the next timers and poll.
 		if (released.length > 0) this.#scheduleTurn();
+	};
+}
+
+/** How long a request read but not yet in the engine may hold the runner's clock at its reading. */
+const DEFAULT_HOLD_LIMIT_MS = 100;
+
+/** A generation request from the moment it was read until it is in the engine (or answered without). */
+export class Arrival {
+	/** Wall time it was read (ms, `performance.now`): the start of the turn of the event loop that read it. */
+	readonly atMs: number;
+	#settled = false;
+	readonly #onSettle: (() => void) | undefined;
+
+	constructor(atMs: number, onSettle?: () => void) {
+		this.atMs = atMs;
+		this.#onSettle = onSettle;
+	}
+
+	get settled(): boolean {
+		return this.#settled;
+	}
+
+	/** It is in the engine, or will never be (an error response): it holds the clock no more. */
+	settle(): void {
+		if (this.#settled) return;
+		this.#settled = true;
+		this.#onSettle?.();
+	}
+}
+
+/**
+ * When each generation request was read, until it is in the engine, so that it reaches the
+ * simulated engine at the virtual time it was read, however long specsim then takes to validate,
+ * tokenize and plan it, and however many turns the {@link AdmissionGate} makes it wait. vLLM's
+ * engine core drains its whole input queue before each step, so requests that arrive together
+ * join the same step; specsim's own CPU time must not push some of them a step later.
+ *
+ * Everything read in one turn of the event loop was readable when the turn began (one poll of the
+ * sockets returns them together), so the turn's first reading stamps them all. While a request
+ * is on its way, {@link holdMs} tells the runner not to move the clock past the oldest reading
+ * (at most `holdLimitMs`: a request whose body trickles in slowly does not stop the engine).
+ */
+export class Arrivals {
+	readonly #holdLimitMs: number;
+	readonly #nowMs: () => number;
+	#turnMs: number | undefined;
+	/** In reading order (stamps never decrease); settled ones are dropped from the front. */
+	#pending: Arrival[] = [];
+	#head = 0;
+
+	readonly #onSettle: (() => void) | undefined;
+
+	/** `onSettle` hears each request let go of (the held runner should look again: `Runner.wake`). */
+	constructor(options: {holdLimitMs?: number; nowMs?: () => number; onSettle?: () => void} = {}) {
+		this.#holdLimitMs = options.holdLimitMs ?? DEFAULT_HOLD_LIMIT_MS;
+		this.#nowMs = options.nowMs ?? (() => performance.now());
+		this.#onSettle = options.onSettle;
+	}
+
+	/** A request has just been read. */
+	receive(): Arrival {
+		if (this.#turnMs === undefined) {
+			this.#turnMs = this.#nowMs();
+			setImmediate(this.#endTurn);
+		}
+		const arrival = new Arrival(this.#turnMs, this.#onSettle);
+		this.#pending.push(arrival);
+		// Memory bounded whether or not the runner asks (at max speed it never does).
+		if (this.#pending.length > 1024) this.holdMs();
+		return arrival;
+	}
+
+	/** The wall time the clock may not pass: the oldest reading still on its way; undefined when none holds it. */
+	holdMs(): number | undefined {
+		const pending = this.#pending;
+		const oldestAllowedMs = this.#nowMs() - this.#holdLimitMs;
+		while (this.#head < pending.length && (pending[this.#head]!.settled || pending[this.#head]!.atMs < oldestAllowedMs)) this.#head++;
+		if (this.#head > 0 && (this.#head === pending.length || this.#head >= 1024)) {
+			pending.splice(0, this.#head);
+			this.#head = 0;
+		}
+		return pending[this.#head]?.atMs;
+	}
+
+	readonly #endTurn = (): void => {
+		this.#turnMs = undefined;
 	};
 }

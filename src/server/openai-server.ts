@@ -40,7 +40,7 @@ import {pythonJson} from './py-json.js';
 import {perRequestMetrics, withoutNulls} from './request-metrics.js';
 import {detokenize, loadTokenizer, vocabularySize, wordTokenIds} from './text-model.js';
 import {cachedTokenize} from './prompt-tokens.js';
-import {AdmissionGate} from './admission.js';
+import {AdmissionGate, Arrivals} from './admission.js';
 import {GENERATION_ERROR_MESSAGE, generationErrorLogLine} from './generation-error.js';
 import {registerSleepEndpoints} from './sleep-endpoints.js';
 
@@ -74,6 +74,11 @@ export type OpenAiServerOptions = {
 	readonly devMode?: boolean;
 	/** `--enable-sleep-mode`: `/sleep` and `/wake_up` act (without it they are refused). */
 	readonly enableSleepMode?: boolean;
+	/**
+	 * How long (ms) a generation request read but not yet in the engine may hold the virtual clock
+	 * at its reading (see {@link Arrivals}); tests on a loaded machine raise it. @default 100
+	 */
+	readonly arrivalHoldLimitMs?: number;
 };
 
 /** A listening OpenAI-compatible server. */
@@ -303,7 +308,11 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 
 	/** Run every choice to its end; a client that disconnects first aborts them all in the engine. */
 	const runAll = async (c: Context, choices: readonly ChoiceSpec[]): Promise<Generation[]> => {
-		const generations = engine.startAll(choices.map(choice => choice.params));
+		const generations = engine.startAll(
+			choices.map(choice => choice.params),
+			{},
+			c.get('arrival'),
+		);
 		const signal = c.req.raw.signal;
 		const onAbort = (): void => {
 			for (const generation of generations) engine.abort(generation);
@@ -330,10 +339,17 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		return {...usageInfo(promptTokens, completionTokens), prompt_tokens_details: details, completion_tokens_details: null};
 	};
 
-	// A burst of generation requests is validated, tokenized and put into the engine a slice per turn.
+	// A burst of generation requests is validated, tokenized and put into the engine a slice per
+	// turn; each arrives at the virtual time it was read (the runner's clock waits for it).
 	const admission = new AdmissionGate();
-	app.use('/v1/completions', admission.middleware());
-	app.use('/v1/chat/completions', admission.middleware());
+	const arrivals = new Arrivals({
+		// A request answered without reaching the engine (a 400) releases the held clock at once.
+		onSettle: () => session.runner.wake(),
+		...(options.arrivalHoldLimitMs === undefined ? {} : {holdLimitMs: options.arrivalHoldLimitMs}),
+	});
+	session.runner.holdAt(() => arrivals.holdMs());
+	app.use('/v1/completions', admission.middleware(arrivals));
+	app.use('/v1/chat/completions', admission.middleware(arrivals));
 
 	if (options.devMode === true)
 		registerSleepEndpoints(app, session, {

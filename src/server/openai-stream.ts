@@ -1,6 +1,7 @@
 import type {ServerResponse} from 'node:http';
 import {RESPONSE_ALREADY_SENT} from '@hono/node-server/utils/response';
 import type {Context} from 'hono';
+import type {Arrival} from './admission.js';
 import type {Generation, GenerationListener, GenerationParams, LiveGeneration, ServeEngine} from './serve-engine.js';
 import {STREAMING_GENERATION_ERROR} from './generation-error.js';
 import {SseWriter} from './sse-writer.js';
@@ -145,12 +146,13 @@ class ChoiceStream implements GenerationListener {
 	}
 
 	/** Put every choice into the engine together, in one step (if that fails, abort any that started and rethrow). */
-	start(engine: ServeEngine): void {
+	start(engine: ServeEngine, arrival: Arrival | undefined): void {
 		this.#engine = engine;
 		try {
 			const generations = engine.startAll(
 				this.#choices.map(choice => choice.spec.params),
 				this,
+				arrival,
 			);
 			for (let i = 0; i < generations.length; i++) this.#choices[i]!.generation = generations[i]!;
 		} catch (error) {
@@ -266,7 +268,7 @@ export function streamChoices(
 	const sse = new SseWriter(res);
 	const stream = new ChoiceStream(sse, choices, promptTokensTotal, format, usage, metrics, onError);
 	// Before the head: an engine that refuses the request is still an error response from Hono.
-	stream.start(engine);
+	stream.start(engine, c.get('arrival'));
 	sse.begin(() => stream.abort(engine));
 	if (sse.clientGone) stream.abort(engine);
 	return RESPONSE_ALREADY_SENT;

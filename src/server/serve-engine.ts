@@ -2,6 +2,7 @@ import type {FinishReason, SimRequest} from '../engine/request.js';
 import {createLengthSampler} from '../engine/workload/lengths.js';
 import {createRng, type Rng} from '../rng/rng.js';
 import type {Session} from '../runtime/session.js';
+import type {Arrival} from './admission.js';
 import {blockKeys} from './block-keys.js';
 import {findStop, generateWords, wordTokenIds} from './text-model.js';
 
@@ -223,12 +224,13 @@ export class ServeEngine {
 	 * Plan and submit the choices of one HTTP request together, at the current virtual time, so the
 	 * engine schedules them in the same step (see {@link Simulation.submitAll}); `listener` hears
 	 * every step's tokens of each. Every plan is made before anything is submitted, so a choice
-	 * that cannot be planned leaves nothing in the engine.
+	 * that cannot be planned leaves nothing in the engine. With `arrival`, the request arrives at
+	 * the virtual time it was read (see {@link Arrivals}), else now.
 	 */
-	startAll(paramsList: readonly GenerationParams[], listener: GenerationListener = {}): LiveGeneration[] {
+	startAll(paramsList: readonly GenerationParams[], listener: GenerationListener = {}, arrival?: Arrival): LiveGeneration[] {
 		const plans = paramsList.map(params => this.#plan(params));
-		// Arrive at the wall clock's virtual time, not the last tick's (see Runner.catchUp).
-		this.session.runner.catchUp();
+		// Arrive at the wall clock's virtual time (or the reading's), not the last tick's (see Runner.catchUp).
+		this.session.runner.catchUp(arrival?.atMs);
 		const engine = this.session.built.engines[0]!;
 		const requests = this.session.built.simulation.submitAll(
 			paramsList.map((params, i) => {
@@ -249,6 +251,7 @@ export class ServeEngine {
 				};
 			}),
 		);
+		arrival?.settle();
 		const generations = requests.map((request, i) => {
 			const generation = new LiveGeneration(request, plans[i]!, listener, this.specDecodeMetrics);
 			this.#live.set(request, generation);

@@ -43,10 +43,10 @@ simulation.submitAll = specs => {
 	if (tag !== undefined) for (const request of requests) tracked.set(request, {tag, submittedMs: performance.now(), firstTokenMs: Number.NaN});
 	return requests;
 };
-server.engine.startAll = (paramsList, listener) => {
+server.engine.startAll = (paramsList, listener, arrival) => {
 	tag = TAG.exec(paramsList[0]?.key ?? '')?.[1];
 	try {
-		return startAll(paramsList, listener);
+		return startAll(paramsList, listener, arrival);
 	} finally {
 		tag = undefined;
 	}
