@@ -15,7 +15,7 @@ import {keysHelpSection} from './help.js';
 import useDashboardKeys from './hooks/use-dashboard-keys.js';
 import useSnapshot from './hooks/use-snapshot.js';
 import useTerminalSize from './hooks/use-terminal-size.js';
-import type {SnapshotSource} from './snapshot.js';
+import type {DashboardSnapshot, SnapshotSource} from './snapshot.js';
 
 type Props = {
 	/** Immutable snapshots, published about 10 times a second. */
@@ -38,6 +38,14 @@ type Props = {
 
 /** Two columns from this width up; one below. */
 export const WIDE_COLUMNS = 110;
+
+/** The model column when speculation is off: every figure missing. */
+const NO_MODEL: DashboardSnapshot['expected'] = {
+	unconditionalRates: [],
+	conditionalRates: [],
+	meanAcceptanceLength: Number.NaN,
+	draftAcceptanceRate: Number.NaN,
+};
 
 /** Rows a scroll key moves the explain panel. */
 const SCROLL_STEP = 5;
@@ -81,7 +89,9 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 			onQuit?.();
 		},
 	});
-	const {header, interval, lifetime, expected} = snapshot;
+	const {header, interval, lifetime} = snapshot;
+	// Without speculation the acceptance model predicts nothing about this run.
+	const expected = header.speculative ? snapshot.expected : NO_MODEL;
 	const wide = width >= WIDE_COLUMNS;
 	const column = wide ? Math.floor((width - 1) / 2) : width;
 	const span = interval ?? lifetime;
@@ -92,7 +102,7 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 	// the cursor rests on (a frame as tall as the terminal makes Ink clear and rewrite the screen).
 	const budget = height - 1 - headerRowCount(header, width) - footerRowCount(width) - (header.done ? 1 : 0) - (notice === undefined ? 0 : 1);
 	// Priority: headline figures, a few bars, the engine panel, the trends, then the other bars.
-	const headlineRows = headlineRowCount(intervalNote);
+	const headlineRows = headlineRowCount(intervalNote, budget);
 	const numPositions = span.unconditionalRates.length;
 	const engineRows = enginePanelRowCount(snapshot.engine, column);
 	const belowHeadline = Math.max(0, budget - headlineRows);
@@ -114,6 +124,7 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 				expected={expected}
 				logIntervalS={header.logIntervalS}
 				width={column}
+				maxRows={budget}
 			/>
 			<PositionBars
 				rates={conditional ? span.conditionalRates : span.unconditionalRates}
@@ -141,7 +152,7 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 		</Box>
 	);
 	const sections = explaining ? [...explain(explainNumbersOf(snapshot)), keysHelpSection(header)] : [];
-	const explainMaxRows = Math.max(3, budget);
+	const explainMaxRows = budget;
 	if (explaining && sections.length > 0) {
 		const section = sections[((explainIndex % sections.length) + sections.length) % sections.length]!;
 		maxScroll.current = maxExplainScroll(explainRows(section, width).length, explainMaxRows);

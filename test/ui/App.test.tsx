@@ -337,6 +337,13 @@ describe('dashboard keys (ink-testing-library)', () => {
 		[60, 20],
 		[80, 24],
 		[100, 30],
+		// Short terminals (a split pane): the headline gives way too, down to nothing.
+		[80, 16],
+		[80, 12],
+		[60, 14],
+		[120, 12],
+		[40, 10],
+		[100, 8],
 	])('at %i×%i the live frame keeps the header on screen: main view and every explain topic, at k=3 and k=12', (columns, rows) => {
 		const k12 = Array.from({length: 12}, (_, i) => 0.8 * 0.8 ** i);
 		const snapshots = [
@@ -455,5 +462,57 @@ describe('dashboard keys (ink-testing-library)', () => {
 		await new Promise(resolve => setTimeout(resolve, 20));
 		expect(controls.calls).toEqual([]);
 		unmount();
+	});
+});
+
+describe('a short terminal', () => {
+	function frameAtSize(columns: number, rows: number, snapshot: DashboardSnapshot = createTestSnapshot()): string {
+		return plain(
+			renderToString(<App source={staticSource(snapshot)} controls={recordingControls()} explain={noExplain} columns={columns} rows={rows} />, {
+				columns,
+			}),
+		);
+	}
+
+	it('80×14: the formula gives way before the throughput rows', () => {
+		const frame = frameAtSize(80, 14);
+		expect(frame).toContain('drafts/s');
+		expect(frame).not.toContain('mean acceptance length = 1 + accepted / drafts');
+	});
+
+	it('80×12: the headline keeps acceptance rate and mean acceptance length under the header', () => {
+		const frame = frameAtSize(80, 12);
+		expect(frame.split('\n')[0]).toMatch(/^specsim {2}/);
+		expect(lineWith(frame, 'acceptance rate  ')).toMatch(/53\.3%\s+53\.3%\s+53\.5%$/);
+		expect(lineWith(frame, 'mean accept. length')).toMatch(/2\.60\s+2\.60\s+2\.60$/);
+		expect(frame).not.toContain('drafts/s');
+	});
+});
+
+describe('spans without drafts', () => {
+	it('a span with no drafts shows its mean acceptance length as missing, not 1.00', () => {
+		const none = {numDrafts: 0, numDraftTokens: 0, numAcceptedTokens: 0, acceptanceRate: Number.NaN, meanAcceptanceLength: 1};
+		const frame = frameAt(80, createTestSnapshot({interval: null, lifetime: none}));
+		expect(lineWith(frame, 'mean accept. length')).toMatch(/—\s+—\s+2\.60$/);
+		expect(frame).toContain('= 1 + 0 / 0 = —   model 2.60');
+	});
+
+	it('speculation off (--k 0): the header says so, the model column and the bars are empty', () => {
+		const off = {numDrafts: 0, numDraftTokens: 0, numAcceptedTokens: 0, acceptanceRate: Number.NaN, meanAcceptanceLength: 1};
+		const frame = frameAt(
+			80,
+			createTestSnapshot({
+				header: {k: 0, speculative: false},
+				interval: {...off, unconditionalRates: [], conditionalRates: [], acceptedPerPos: [], draftedPerPos: []},
+				lifetime: {...off, unconditionalRates: [], conditionalRates: [], acceptedPerPos: [], draftedPerPos: []},
+				// What the acceptance model would give at the preset's k: not what this run does.
+				expected: {meanAcceptanceLength: 1.73, draftAcceptanceRate: 0.73, unconditionalRates: [0.73], conditionalRates: [0.73]},
+			}),
+		);
+		expect(frame).toContain('specsim  llama-3.1-8b-eagle3  meta-llama/Llama-3.1-8B-Instruct  no speculation');
+		expect(lineWith(frame, 'acceptance rate  ')).toMatch(/—\s+—\s+—$/);
+		expect(lineWith(frame, 'mean accept. length')).toMatch(/—\s+—\s+—$/);
+		expect(frame).not.toContain('1.73');
+		expect(frame).toContain('speculative decoding is off (--k 0 or --method none): no draft positions');
 	});
 });

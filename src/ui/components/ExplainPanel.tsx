@@ -31,7 +31,8 @@ export function maxExplainScroll(numRows: number, maxRows: number): number {
  * view; `←`/`→` change the topic.
  */
 export default function ExplainPanel({sections, index, width, maxRows, scroll}: Props) {
-	if (sections.length === 0) return null;
+	// Below a title, one row and the scroll line it gives way, so the header stays on screen.
+	if (sections.length === 0 || maxRows < 3) return null;
 	const i = ((index % sections.length) + sections.length) % sections.length;
 	const section = sections[i]!;
 	const rows = explainRows(section, width);

@@ -10,10 +10,12 @@ type Props = {
 
 const stateOf = (header: HeaderView): string => (header.done ? '■ finished' : header.paused ? '‖ paused' : '▶ running');
 const metricsOf = (header: HeaderView): string => header.metricsUrl ?? 'off (--no-server)';
+/** `eagle3 k=3`, or `no speculation` for `--k 0` / `--method none`. */
+const methodOf = (header: HeaderView): string => (header.speculative ? `${header.method} k=${header.k}` : 'no speculation');
 
 /** Rows the header takes at `width` (its two lines of items wrap on narrow terminals). */
 export function headerRowCount(header: HeaderView, width: number): number {
-	const first = ['specsim', header.preset, header.model, `${header.method} k=${header.k}`];
+	const first = ['specsim', header.preset, header.model, methodOf(header)];
 	if (header.numEngines > 1) first.push(`${header.numEngines} engines`);
 	const second = [
 		stateOf(header),
@@ -39,9 +41,13 @@ export default function Header({header, width}: Props) {
 				</Text>
 				<Text>{header.preset}</Text>
 				<Text>{header.model}</Text>
-				<Text>
-					{header.method} <Text bold>k={header.k}</Text>
-				</Text>
+				{header.speculative ? (
+					<Text>
+						{header.method} <Text bold>k={header.k}</Text>
+					</Text>
+				) : (
+					<Text bold>{methodOf(header)}</Text>
+				)}
 				{header.numEngines > 1 ? <Text>{header.numEngines} engines</Text> : null}
 			</Box>
 			<Box flexWrap="wrap" columnGap={2}>

@@ -15,16 +15,36 @@ type Props = {
 	readonly expected: ExpectedView;
 	readonly logIntervalS: number;
 	readonly width: number;
+	/** Rows the panel may take (see {@link headlineRowCount}). @default unlimited */
+	readonly maxRows?: number;
 };
 
 /** The longest row label, `mean accept. length`. */
 const LABEL_WIDTH = 19;
 
+/**
+ * A span's mean acceptance length, undefined without drafts: vLLM's formula gives 1 there (and no
+ * log line), which would read as "nothing accepted" beside an acceptance rate that has no value.
+ */
+const lengthOf = (span: SpanView | undefined): number | undefined =>
+	span !== undefined && span.numDrafts > 0 ? span.meanAcceptanceLength : undefined;
+
 type Row = {readonly label: string; readonly interval: string; readonly lifetime: string; readonly model: string};
 
-/** Rows the panel takes: title, column heads, five figures, the interval note if any, the formula's two lines. */
-export function headlineRowCount(intervalNote: string | undefined): number {
-	return 9 + (intervalNote === undefined ? 0 : 1);
+/** Rows of the smallest headline: title, column heads, acceptance rate and mean acceptance length. */
+const COMPACT_ROWS = 4;
+
+/**
+ * Rows the panel takes within `maxRows`: title, column heads, five figures, the interval note if
+ * any, the formula's two lines. On a short terminal the formula gives way first, then the
+ * throughput rows and the note, leaving the two figures vLLM's log line leads with; below
+ * {@link COMPACT_ROWS} the panel gives way entirely (0), so the header stays on screen.
+ */
+export function headlineRowCount(intervalNote: string | undefined, maxRows = Number.POSITIVE_INFINITY): number {
+	const full = 9 + (intervalNote === undefined ? 0 : 1);
+	if (full <= maxRows) return full;
+	if (full - 2 <= maxRows) return full - 2;
+	return maxRows >= COMPACT_ROWS ? COMPACT_ROWS : 0;
 }
 
 /**
@@ -32,7 +52,11 @@ export function headlineRowCount(intervalNote: string | undefined): number {
  * k change), beside what the acceptance model predicts at the current k; and the mean acceptance
  * length's formula with the live counts.
  */
-export default function Headline({interval, lifetime, lifetimeLabel, intervalNote, expected, logIntervalS, width}: Props) {
+export default function Headline({interval, lifetime, lifetimeLabel, intervalNote, expected, logIntervalS, width, maxRows}: Props) {
+	const rowCount = headlineRowCount(intervalNote, maxRows);
+	if (rowCount === 0) return null;
+	const compact = rowCount === COMPACT_ROWS;
+	const withFormula = rowCount === headlineRowCount(intervalNote);
 	const inner = width - PANEL_CHROME;
 	const lastLabel = `last ${logIntervalS}s${intervalNote === undefined ? '' : '*'}`;
 	// Each value column is as wide as the room allows (up to 13), never narrower than its heading plus
@@ -52,14 +76,17 @@ export default function Headline({interval, lifetime, lifetimeLabel, intervalNot
 		},
 		{
 			label: 'mean accept. length',
-			interval: formatFixed(interval?.meanAcceptanceLength),
-			lifetime: formatFixed(lifetime.meanAcceptanceLength),
+			interval: formatFixed(lengthOf(interval)),
+			lifetime: formatFixed(lengthOf(lifetime)),
 			model: formatFixed(expected.meanAcceptanceLength),
 		},
-		{label: 'accepted tok/s', interval: formatRate(interval?.acceptedTokensPerS), lifetime: formatRate(lifetime.acceptedTokensPerS), model: ''},
-		{label: 'drafted tok/s', interval: formatRate(interval?.draftTokensPerS), lifetime: formatRate(lifetime.draftTokensPerS), model: ''},
-		{label: 'drafts/s', interval: formatRate(interval?.draftsPerS), lifetime: formatRate(lifetime.draftsPerS), model: ''},
 	];
+	if (!compact)
+		rows.push(
+			{label: 'accepted tok/s', interval: formatRate(interval?.acceptedTokensPerS), lifetime: formatRate(lifetime.acceptedTokensPerS), model: ''},
+			{label: 'drafted tok/s', interval: formatRate(interval?.draftTokensPerS), lifetime: formatRate(lifetime.draftTokensPerS), model: ''},
+			{label: 'drafts/s', interval: formatRate(interval?.draftsPerS), lifetime: formatRate(lifetime.draftsPerS), model: ''},
+		);
 	const formulaSpan = interval ?? lifetime;
 	const formulaSource = interval === undefined ? lifetimeLabel : lastLabel;
 	return (
@@ -78,20 +105,24 @@ export default function Headline({interval, lifetime, lifetimeLabel, intervalNot
 					<Text color="yellow">{fit(row.model, modelWidth, 'right')}</Text>
 				</Text>
 			))}
-			{intervalNote === undefined ? null : (
+			{intervalNote === undefined || compact ? null : (
 				<Text dimColor wrap="truncate-end">
 					* {intervalNote}
 				</Text>
 			)}
-			<Text dimColor wrap="truncate-end">
-				mean acceptance length = 1 + accepted / drafts ({formulaSource})
-			</Text>
-			<Text wrap="truncate-end">
-				{'  = 1 + '}
-				{formatCount(formulaSpan.numAcceptedTokens)} / {formatCount(formulaSpan.numDrafts)} ={' '}
-				<Text bold>{formatFixed(formulaSpan.meanAcceptanceLength)}</Text>
-				<Text color="yellow">{`   model ${formatFixed(expected.meanAcceptanceLength)}`}</Text>
-			</Text>
+			{withFormula ? (
+				<>
+					<Text dimColor wrap="truncate-end">
+						mean acceptance length = 1 + accepted / drafts ({formulaSource})
+					</Text>
+					<Text wrap="truncate-end">
+						{'  = 1 + '}
+						{formatCount(formulaSpan.numAcceptedTokens)} / {formatCount(formulaSpan.numDrafts)} ={' '}
+						<Text bold>{formatFixed(lengthOf(formulaSpan))}</Text>
+						<Text color="yellow">{`   model ${formatFixed(expected.meanAcceptanceLength)}`}</Text>
+					</Text>
+				</>
+			) : null}
 		</Panel>
 	);
 }

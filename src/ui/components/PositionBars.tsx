@@ -52,8 +52,7 @@ export default function PositionBars({rates, expected, conditional, spanLabel, w
 				</Text>
 			) : null}
 			<Text dimColor wrap="truncate-end">
-				{formula}
-				{'   │ = model'}
+				{rates.length === 0 ? 'speculative decoding is off (--k 0 or --method none): no draft positions' : `${formula}   │ = model`}
 			</Text>
 		</Panel>
 	);
