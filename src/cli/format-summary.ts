@@ -11,19 +11,30 @@ const faulted = (byReason: Readonly<Record<string, number>>): string => {
 	return errors + aborts === 0 ? '' : ` (${errors} error, ${aborts} abort)`;
 };
 
-/** The end-of-run summary for people (`--json` prints the object instead). */
-export function formatSummary(summary: RunSummary, presetName: string): string {
+/**
+ * The end-of-run summary for people (`--json` prints the object instead). Without speculation
+ * (`speculative` false: `--k 0`, `--method none`) the spec-decode lines would compare zero drafts
+ * with the acceptance model at the preset's k, and the speedup would be 1 by construction: one line
+ * says speculation is off instead.
+ */
+export function formatSummary(summary: RunSummary, presetName: string, speculative = true): string {
 	const s = summary.spec_decode;
 	const e = summary.expected;
 	const g = summary.engines;
+	const specLines = speculative
+		? [
+				`  drafts ${s.num_drafts}, draft tokens ${s.num_draft_tokens}, accepted tokens ${s.num_accepted_tokens}`,
+				`  mean acceptance length ${s.mean_acceptance_length.toFixed(2)} (model: ${e.mean_acceptance_length.toFixed(2)}), draft acceptance rate ${pct(s.draft_acceptance_rate)} (model: ${pct(e.draft_acceptance_rate)})`,
+				`  per-position acceptance ${rates(s.per_position_acceptance_rate)} (model: ${rates(e.per_position_acceptance_rate)})`,
+			]
+		: ['  speculative decoding off (--k 0 or --method none): no drafts'];
+	const speedup = g.estimated_speedup_vs_no_spec === null ? 'n/a' : `${g.estimated_speedup_vs_no_spec.toFixed(2)}x`;
 	return [
 		`specsim summary: preset ${presetName}, seed ${summary.seed}, ${summary.virtual_seconds.toFixed(1)} virtual s, ${g.count} engine(s)`,
-		`  drafts ${s.num_drafts}, draft tokens ${s.num_draft_tokens}, accepted tokens ${s.num_accepted_tokens}`,
-		`  mean acceptance length ${s.mean_acceptance_length.toFixed(2)} (model: ${e.mean_acceptance_length.toFixed(2)}), draft acceptance rate ${pct(s.draft_acceptance_rate)} (model: ${pct(e.draft_acceptance_rate)})`,
-		`  per-position acceptance ${rates(s.per_position_acceptance_rate)} (model: ${rates(e.per_position_acceptance_rate)})`,
+		...specLines,
 		`  requests ${g.requests_finished} finished of ${g.requests_arrived}${faulted(g.finished_by_reason)}, ${g.requests_per_s.toFixed(2)} req/s, ${g.output_tokens_per_s.toFixed(1)} output tokens/s, ${g.preemptions} preemptions`,
 		`  TTFT p50 ${ms(g.ttft_s.p50)} p99 ${ms(g.ttft_s.p99)}; inter-token latency p50 ${ms(g.inter_token_latency_s.p50)} p99 ${ms(g.inter_token_latency_s.p99)}`,
-		`  estimated speedup over no speculation: ${g.estimated_speedup_vs_no_spec === null ? 'n/a' : `${g.estimated_speedup_vs_no_spec.toFixed(2)}x`}`,
+		...(speculative ? [`  estimated speedup over no speculation: ${speedup}`] : []),
 		...conversationLine(summary),
 		'',
 	].join('\n');

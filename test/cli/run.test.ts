@@ -37,6 +37,20 @@ describe('specsim run --headless', () => {
 		expect(stdout).toContain('specsim summary: preset llama-3.1-8b-eagle3, seed 0, 30.0 virtual s, 1 engine(s)');
 	});
 
+	it.each([
+		['--k', '0'],
+		['--method', 'none'],
+	])('%s %s: the summary says speculation is off instead of showing the model at the preset k', async (flag, value) => {
+		const {code, stdout} = await cli('run', '--headless', '--no-server', '--speed', 'max', '--duration', '20s', flag, value);
+		expect(code).toBe(0);
+		const summary = stdout.slice(stdout.indexOf('specsim summary:'));
+		expect(summary.split('\n')[1]).toBe('  speculative decoding off (--k 0 or --method none): no drafts');
+		expect(summary).not.toContain('model:');
+		expect(summary).not.toContain('per-position');
+		expect(summary).not.toContain('speedup');
+		expect(summary).toMatch(/\n {2}requests \d+ finished of \d+, /);
+	});
+
 	it('prints the summary as JSON with the effective configuration and the model expectation', async () => {
 		const {code, stdout, stderr} = await cli(
 			'run',
