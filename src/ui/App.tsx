@@ -84,6 +84,7 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 			setExplainView(v =>
 				v.explaining ? {...v, scroll: Math.min(maxScroll.current, Math.max(0, Math.min(v.scroll, maxScroll.current) + step * SCROLL_STEP))} : v,
 			),
+		showKeys: () => setExplainView(v => ({...v, explaining: true, explainIndex: -1, scroll: 0})),
 		quit: () => {
 			exit();
 			onQuit?.();

@@ -19,7 +19,7 @@ export function keysHelpSection(header: HeaderView): ExplainSection {
 			'p pauses and resumes; + and - step the speed (virtual seconds per wall second) up to max and down to 0.1.',
 			kKeys,
 			`Up and down multiply or divide every conditional acceptance rate by ${ACCEPTANCE_STEP} (rates clamp at 1), within ${formatFactor(ACCEPTANCE_SCALE_MIN)}..${formatFactor(ACCEPTANCE_SCALE_MAX)}.`,
-			't switches the bars between unconditional and conditional rates; e opens this panel (left and right change the topic, PgUp and PgDn scroll); q quits.',
+			't switches the bars between unconditional and conditional rates; e opens this panel (left and right change the topic, PgUp and PgDn scroll), ? or h this topic; q quits.',
 			'r resets every counter as a restarted engine would (a fresh /metrics registry, new _created), resets the acceptance multiplier to x1.00 and keeps k.',
 			'',
 			"A k change (vLLM fixes k at start-up) applies at each engine's next step; a step already in flight finishes under the old k and is counted under it.",

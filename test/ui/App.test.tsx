@@ -291,6 +291,23 @@ describe('dashboard keys (ink-testing-library)', () => {
 		unmount();
 	});
 
+	it('? and h open the keys topic; a key that is not bound says so; capitals act as their letters', async () => {
+		const controls = recordingControls();
+		const {stdin, lastFrame, unmount} = render(<App source={staticSource(createTestSnapshot())} controls={controls} explain={noExplain} rows={60} />);
+		stdin.write('x');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('x is not a key: ? shows the keys'), SETTLE);
+		stdin.write('?');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/1: Keys and live changes'), SETTLE);
+		expect(plain(lastFrame())).not.toContain('is not a key');
+		stdin.write('\u001B');
+		await vi.waitFor(() => expect(plain(lastFrame())).not.toContain('─ Explain'), SETTLE);
+		stdin.write('h');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/1: Keys and live changes'), SETTLE);
+		stdin.write('P');
+		await vi.waitFor(() => expect(controls.calls).toContain('togglePause'), SETTLE);
+		unmount();
+	});
+
 	it('the explain panel with src/explain: every topic renders within 80 columns, also before any draft', () => {
 		for (const [snapshot, live] of [
 			[createTestSnapshot(), true],

@@ -10,6 +10,8 @@ export type ViewActions = {
 	readonly moveExplain: (step: 1 | -1) => void;
 	/** PgDn and PgUp in the explain panel. */
 	readonly scrollExplain: (step: 1 | -1) => void;
+	/** `?` and `h`: the explain panel at its last topic, the keys. */
+	readonly showKeys: () => void;
 	readonly quit: () => void;
 	/** After every key: what a simulation key reported when it did nothing, else undefined (clears the line). */
 	readonly notify: (notice: ControlNotice) => void;
@@ -17,8 +19,9 @@ export type ViewActions = {
 
 /**
  * The dashboard's keys: `p` pause, `+`/`-` speed, `[`/`]` k, `↑`/`↓` acceptance, `t` rates,
- * `e` explain (`←`/`→` change topic, PgUp/PgDn scroll, Esc closes), `r` reset, `q` quit. `=` and `_` count as `+`
- * and `-`, so the unshifted key works too.
+ * `e` explain (`←`/`→` change topic, PgUp/PgDn scroll, Esc closes), `r` reset, `q` quit, `?`/`h`
+ * the keys help. `=` and `_` count as `+` and `-`, so the unshifted key works too, and a capital as
+ * its letter (Caps Lock). Any other printable key says it is not a key rather than doing nothing.
  */
 export default function useDashboardKeys(controls: DashboardControls, view: ViewActions): void {
 	useInput((input, key) => {
@@ -40,7 +43,7 @@ export default function useDashboardKeys(controls: DashboardControls, view: View
 		if (key.leftArrow) return viewAction(() => view.moveExplain(-1));
 		if (key.pageDown) return viewAction(() => view.scrollExplain(1));
 		if (key.pageUp) return viewAction(() => view.scrollExplain(-1));
-		switch (input) {
+		switch (input.length === 1 ? input.toLowerCase() : input) {
 			case 'p':
 				return controls.togglePause();
 			case '+':
@@ -61,8 +64,14 @@ export default function useDashboardKeys(controls: DashboardControls, view: View
 				return controls.reset();
 			case 'q':
 				return viewAction(view.quit);
+			case '?':
+			case 'h':
+				return viewAction(view.showKeys);
 			default:
-				return undefined;
+				// Enter, Tab, Ctrl/Alt chords and escape sequences stay silent; a printable key says what to press.
+				return input.length === 1 && input >= ' ' && input !== '\u007f' && !key.ctrl && !key.meta
+					? `${input === ' ' ? 'space' : input} is not a key: ? shows the keys`
+					: undefined;
 		}
 	}
 }
