@@ -1,5 +1,3 @@
-import {stat} from 'node:fs/promises';
-import {dirname} from 'node:path';
 import type {Command} from 'commander';
 import {MAX_NUM_SPEC_TOKENS} from '../../speculative/limits.js';
 import {CalibrationCollector} from '../../calibrate/collect.js';
@@ -9,7 +7,7 @@ import {formatStepTimeReport} from '../../calibrate/step-time.js';
 import {DEFAULT_PRESET, loadPreset, validateConfig} from '../../config/load.js';
 import {UserError} from '../../util/user-error.js';
 import {writeFileAtomic} from '../io/atomic-write.js';
-import {describeFsError} from '../../util/fs-error.js';
+import {checkOutputPath} from '../io/output-path.js';
 import {readLines} from '../io/read-lines.js';
 import type {Output} from '../options.js';
 import {parseDurationFlag, parseInteger} from '../sim-options.js';
@@ -135,28 +133,6 @@ async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Out
 		output.stderr(report);
 		output.stdout(presetText);
 	}
-}
-
-/**
- * Refuse an output path that cannot be written before any work: empty, a directory, or in a
- * directory that does not exist are usage errors (exit 2) naming `flag`. I/O failures while
- * writing (a full disk) come later, from the write, as exit 1.
- */
-async function checkOutputPath(path: string, flag: string): Promise<void> {
-	if (path === '') throw new UserError(`${flag}: the file name is empty`);
-	const kind = async (p: string): Promise<'file' | 'directory' | 'missing'> => {
-		try {
-			return (await stat(p)).isDirectory() ? 'directory' : 'file';
-		} catch (error) {
-			if ((error as {code?: string}).code === 'ENOENT') return 'missing';
-			throw new UserError(`${flag} ${p}: ${describeFsError(error)}`);
-		}
-	};
-	if ((await kind(path)) === 'directory') throw new UserError(`${flag} ${path}: is a directory, expected a file`);
-	const parent = dirname(path);
-	const parentKind = await kind(parent);
-	if (parentKind === 'missing') throw new UserError(`${flag} ${path}: directory ${parent} does not exist`);
-	if (parentKind === 'file') throw new UserError(`${flag} ${path}: ${parent} is not a directory`);
 }
 
 /** One scrape of a URL, or two `intervalS` apart; each becomes its own source. */

@@ -9,7 +9,7 @@ import type {SweepRow} from '../../sweep/rows.js';
 import {labelsOf, runSweep, type ResolvedPoint} from '../../sweep/sweep.js';
 import {UserError} from '../../util/user-error.js';
 import {writeFileAtomic} from '../io/atomic-write.js';
-import {describeFsError} from '../../util/fs-error.js';
+import {checkOutputPath} from '../io/output-path.js';
 import type {Output} from '../options.js';
 import {buildSimulation, isSpeculationOff} from '../../sim/build.js';
 import {addSimOptions, buildChecked, parseDurationFlag, parseInteger, resolveSimConfig, type SimFlags} from '../sim-options.js';
@@ -70,6 +70,8 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 	if (flags.json && flags.csv) throw new UserError('--json and --csv exclude each other');
 	if (flags.plot !== undefined && !flags.plot.toLowerCase().endsWith('.svg'))
 		throw new UserError(`--plot writes SVG: the file name must end in .svg, got "${flags.plot}"`);
+	// Before the sweep runs, not after: a missing directory should not cost the whole sweep.
+	if (flags.plot !== undefined) await checkOutputPath(flags.plot, '--plot');
 	const durationS = parseDurationFlag(flags.duration, '--duration');
 	const slo: SweepSlo = {
 		...(flags.sloTtftP99 === undefined ? {} : {ttftP99S: parseDurationFlag(flags.sloTtftP99, '--slo-ttft-p99')}),
@@ -157,11 +159,8 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 	}
 	if (flags.plot !== undefined) {
 		const svg = await renderSvg(buildPlotSpec(rows, `specsim sweep: ${presetName}, seed ${seed}, ${durationS} virtual s per configuration`));
-		try {
-			await writeFileAtomic(flags.plot, svg);
-		} catch (error) {
-			throw new UserError(`${flags.plot}: ${describeFsError(error)}`);
-		}
+		// A failed write (a full disk) is one line naming the file, exit code 1.
+		await writeFileAtomic(flags.plot, svg);
 		output.stderr(`specsim: wrote ${flags.plot}\n`);
 	}
 }
