@@ -194,14 +194,18 @@ export class Session implements LiveSession {
 
 	/**
 	 * Reset every counter as a restarted engine would: a fresh registry (counters back to 0,
-	 * new `_created`), fresh interval loggers and metrics. Requests in flight carry on.
+	 * new `_created`), fresh interval loggers and metrics. Requests in flight carry on, and so do
+	 * sleep-mode calls: the sleep-mode families, once created, stay exposed (histogram empty).
 	 */
 	restart(): void {
 		const now = this.built.simulation.now;
-		this.#prometheus.detach();
+		const previous = this.#prometheus;
+		previous.detach();
 		this.#disconnectServer();
 		this.#createdS = this.epochMsAt(now) / 1000;
 		this.#prometheus = this.#attach();
+		// The API server's sleep-mode families stay (reset), after the HTTP ones; calls in flight carry on.
+		this.#prometheus.carrySleepMode(previous);
 		// A step drafted under a larger k may still be in flight: it completes into the fresh registry.
 		this.#prometheus.ensurePositions(Math.max(1, ...this.built.engines.map(e => e.inFlightNumSpecTokens)));
 		for (const logger of this.built.simulation.loggers) logger.restart(now);

@@ -15,6 +15,14 @@ export type SimPrometheus = {
 	ensurePositions(k: number): void;
 	/** Stop feeding the registry. */
 	detach(): void;
+	/**
+	 * Take over the sleep-mode families of the registry this one replaces (a restart): if the
+	 * server had created them, register them now (call after every other family, as they come
+	 * last), empty but with the calls still in flight, which return into this registry.
+	 */
+	carrySleepMode(previous: SimPrometheus): void;
+	/** Calls in flight per sleep-mode operation, `undefined` before the first call. */
+	sleepModeInFlight(): ReadonlyMap<string, number> | undefined;
 };
 
 /** Options of {@link attachPrometheus}. */
@@ -122,6 +130,11 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 		ensurePositions(k: number): void {
 			for (const s of spec) s.ensurePositions(k);
 		},
+		carrySleepMode(previous: SimPrometheus): void {
+			const carried = previous.sleepModeInFlight();
+			if (carried !== undefined) sleepMode.resume(carried);
+		},
+		sleepModeInFlight: () => sleepMode.inFlight(),
 		detach(): void {
 			unsubscribe();
 			for (const engine of built.engines) if (engine.kv.residency !== undefined) engine.kv.residency.sink = undefined;

@@ -20,6 +20,13 @@ export type SleepModeProm = {
 	begin(operation: string): void;
 	/** An operation returned after `durationS` (the gauge goes down, the histogram observes it) at `atS` (Unix seconds). */
 	end(operation: string, durationS: number, atS: number): void;
+	/** Calls in flight per operation; `undefined` until the families exist (no call dispatched yet). */
+	inFlight(): ReadonlyMap<string, number> | undefined;
+	/**
+	 * Register the families now with `inFlight` calls still awaited: a metrics restart of a server
+	 * that had created them (its histogram starts empty, calls in flight carry on and return here).
+	 */
+	resume(inFlight: ReadonlyMap<string, number>): void;
 };
 
 /**
@@ -64,6 +71,16 @@ export function createSleepModeProm(registry: Registry): SleepModeProm {
 			check(operation);
 			ensure();
 			inFlight.set(operation, inFlight.get(operation)! + 1);
+		},
+		inFlight() {
+			return created ? inFlight : undefined;
+		},
+		resume(carried) {
+			ensure();
+			for (const [operation, value] of carried) {
+				check(operation);
+				inFlight.set(operation, value);
+			}
 		},
 		end(operation, durationS, atS) {
 			check(operation);

@@ -1,28 +1,9 @@
 import {describe, expect, it} from 'vitest';
-import {simConfigSchema} from '../../../src/config/schema.js';
+import {sleepyConfig as config} from '../../helpers/sleepy-config.js';
 import {sleepSeconds, wakeSeconds} from '../../../src/engine/faults.js';
 import {attachPrometheus} from '../../../src/metrics/prom/attach.js';
 import {collectFamilies} from '../../../src/metrics/prom/collect.js';
 import {buildSimulation} from '../../../src/sim/build.js';
-
-/** Llama-3.1-8B on one H100, two engines, with a sleep schedule (docs/faults.md). */
-function config(sleep: unknown[]) {
-	return simConfigSchema.parse({
-		name: 'sleepy',
-		servedModelName: 'sleepy',
-		model: 'llama-3.1-8b',
-		hardware: 'h100-sxm',
-		engines: {count: 2},
-		scheduler: {maxNumSeqs: 16, maxNumBatchedTokens: 1024, maxModelLen: 2048},
-		speculative: {method: 'none', numSpecTokens: 0},
-		workload: {
-			arrival: {kind: 'poisson', rate: 8},
-			classes: [{name: 'c', weight: 1, prompt: {kind: 'fixed', value: 200}, output: {kind: 'fixed', value: 400}}],
-		},
-		faults: {errorRate: 0, sleep},
-		logging: {format: 'throughput'},
-	});
-}
 
 const WEIGHT_BYTES = 8_030_261_248 * 2;
 
