@@ -25,6 +25,7 @@ const INTEGRATION = [
 	'test/sweep/load-flags.test.ts',
 	'test/sim/dataset-timestamps.test.ts',
 	'test/golden/prometheus-client.test.ts',
+	'test/metrics/log/mfu-cli.test.ts',
 ];
 const E2E = ['test/e2e/**/*.test.ts'];
 

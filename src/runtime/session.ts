@@ -26,8 +26,6 @@ export type SessionOptions = BuildOptions & {
 	readonly createdSeries?: boolean;
 	/** Also expose vLLM's deprecated families (`--show-hidden-metrics`). @default false */
 	readonly showHiddenMetrics?: boolean;
-	/** vLLM's `--enable-mfu-metrics`: feed the `vllm:estimated_*_per_gpu_total` counters. @default false */
-	readonly enableMfuMetrics?: boolean;
 	/** At `max` speed, an idle clock waits for the next outside request (the runner's `waitWhenIdle`). @default false */
 	readonly waitWhenIdle?: boolean;
 	/**
@@ -210,6 +208,7 @@ export class Session implements LiveSession {
 		this.#prometheus.ensurePositions(Math.max(1, ...this.built.engines.map(e => e.inFlightNumSpecTokens)));
 		for (const logger of this.built.simulation.loggers) logger.restart(now);
 		for (const logger of this.built.simulation.engineLoggers) logger.restart(now);
+		for (const logger of this.built.simulation.perfLoggers) logger.restart(now);
 		for (const m of this.built.metrics) m.restart(now);
 	}
 }

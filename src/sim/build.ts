@@ -12,6 +12,8 @@ import type {WorkloadClassSpec} from '../engine/workload/classes.js';
 import {type ConversationCounts, createRequestSource, type RequestSource} from '../engine/workload/request-source.js';
 import {createTraceSource} from '../engine/workload/trace.js';
 import {EngineStatsLogging} from '../metrics/log/engine-stats-logging.js';
+import {PerfMetricsLogging} from '../metrics/log/perf-metrics-logging.js';
+import {createStepWork} from '../engine/step-work.js';
 import {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
 import {INTER_TOKEN_LATENCY_BUCKETS, REQUEST_LATENCY_BUCKETS, TIME_TO_FIRST_TOKEN_BUCKETS, build125Buckets} from '../metrics/stats/vllm-buckets.js';
 import {KvBlockResidency} from '../engine/kv-block-residency.js';
@@ -41,6 +43,12 @@ export type BuildOptions = {
 	 * KV blocks' residency (each engine draws from its own `kv-cache-metrics` stream). Omitted: off.
 	 */
 	readonly kvCacheMetricsSample?: number;
+	/**
+	 * vLLM's `--enable-mfu-metrics`: print the `Engine 000: MFU: ...` line after each tick's
+	 * spec-decode line (`PerfMetricsLogging`). The Prometheus counters read the same flag from
+	 * their attach options. @default false
+	 */
+	readonly enableMfuMetrics?: boolean;
 };
 
 /** A simulation wired from a configuration, with handles on its parts. */
@@ -177,6 +185,9 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 		source,
 		loggers,
 		engineLoggers,
+		...(options.enableMfuMetrics === true
+			? {perfLogging: {loggers: engines.map(e => new PerfMetricsLogging(e.index, startS)), stepWork: createStepWork(model, hardware)}}
+			: {}),
 		numGpuBlocks: numKvBlocks,
 		logIntervalS: config.logging.intervalS,
 		routing: config.engines.routing,

@@ -6,10 +6,23 @@ export type {RequestSource} from '../engine/workload/request-source.js';
 import type {StepOutcome} from '../engine/step-outcome.js';
 import type {FaultLogSource, FaultSink, SimFaults, SleepOperation, SleepTag} from '../engine/faults.js';
 import type {EngineStatsLogging, LogMessage} from '../metrics/log/engine-stats-logging.js';
+import type {PerfMetricsLogging} from '../metrics/log/perf-metrics-logging.js';
 import type {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
+import type {StepShape} from '../engine/cost/types.js';
+import type {StepWork} from '../engine/step-work.js';
 
-/** Which vLLM logger call printed a line: the engine-initialised line, the `Engine 000:` line or the spec-decode line. */
-export type LogSource = 'engine-init' | 'engine' | 'spec' | FaultLogSource;
+/**
+ * Which vLLM logger call printed a line: the engine-initialised line, the `Engine 000:` line, the
+ * spec-decode line, the MFU line (`--enable-mfu-metrics`) or a fault's line.
+ */
+export type LogSource = 'engine-init' | 'engine' | 'spec' | 'mfu' | FaultLogSource;
+
+/** vLLM's MFU logging (`--enable-mfu-metrics`): one `PerfMetricsLogging` per engine and the per-step estimate. */
+export type SimPerfLogging = {
+	readonly loggers: readonly PerfMetricsLogging[];
+	/** One step's `PerfStats` (`engine/step-work.ts`), written into `out`. */
+	readonly stepWork: (shape: Readonly<StepShape>, out: StepWork) => StepWork;
+};
 
 /** One line of the server log, in vLLM's order. */
 export type LogLine = LogMessage & {readonly source: LogSource};
@@ -58,6 +71,8 @@ export type SimulationOptions = {
 	readonly engineLoggers?: readonly EngineStatsLogging[];
 	/** `num_gpu_blocks` for the engine-initialised lines. */
 	readonly numGpuBlocks?: number;
+	/** The MFU line after each tick's spec-decode line (`--enable-mfu-metrics`); none when absent. */
+	readonly perfLogging?: SimPerfLogging;
 	/**
 	 * Most requests materialised in the engines' waiting queues, per engine. Beyond it, arrivals
 	 * of an open-loop source are counted, not materialised, and join the engines when their
@@ -89,6 +104,10 @@ export class Simulation {
 	readonly routing: RoutingPolicy;
 	readonly startS: number;
 	readonly engineLoggers: readonly EngineStatsLogging[];
+	/** One MFU logger per engine with `--enable-mfu-metrics`, else empty. */
+	readonly perfLoggers: readonly PerfMetricsLogging[];
+	readonly #stepWork: SimPerfLogging['stepWork'] | undefined;
+	readonly #work: StepWork = {flops: 0, readBytes: 0, writeBytes: 0};
 	readonly #numGpuBlocks: number | undefined;
 	#initialized = false;
 	#source: RequestSource;
@@ -117,6 +136,10 @@ export class Simulation {
 		this.engineLoggers = options.engineLoggers ?? [];
 		if (this.engineLoggers.length !== 0 && this.engineLoggers.length !== options.engines.length)
 			throw new RangeError(`need one engine logger per engine, got ${this.engineLoggers.length} for ${options.engines.length}`);
+		this.perfLoggers = options.perfLogging?.loggers ?? [];
+		if (this.perfLoggers.length !== 0 && this.perfLoggers.length !== options.engines.length)
+			throw new RangeError(`need one MFU logger per engine, got ${this.perfLoggers.length} for ${options.engines.length}`);
+		this.#stepWork = options.perfLogging?.stepWork;
 		this.#numGpuBlocks = options.numGpuBlocks;
 		this.#source = options.source;
 		this.#faults = options.faults;
@@ -315,6 +338,12 @@ export class Simulation {
 			engineLogger.observeScheduler(outcome.numRunning, outcome.numWaitingCapacity, outcome.numWaitingDeferred, outcome.kvUsage);
 			engineLogger.observePrefixCache(prefix.requests, prefix.queries, prefix.hits);
 		}
+		const perfLogger = this.perfLoggers[engine.index];
+		// `SchedulerStats.perf_stats` of a scheduled batch, as the Prometheus side feeds its counters.
+		if (perfLogger !== undefined && outcome.numScheduledTokens > 0 && outcome.shape !== undefined) {
+			const work = this.#stepWork!(outcome.shape, this.#work);
+			perfLogger.observe(work.flops, work.readBytes, work.writeBytes);
+		}
 		for (const observer of this.#observers) observer.onStep?.(outcome);
 		this.#faults?.afterStep(engine, outcome.t, this.#faultSink);
 		for (let i = 0; i < outcome.finished.length; i++) {
@@ -354,17 +383,26 @@ export class Simulation {
 	#tick(t: number): void {
 		for (let i = 0; i < this.loggers.length; i++) {
 			const engineLogger = this.engineLoggers[i];
+			let level: LogLine['level'] = 'INFO';
 			if (engineLogger !== undefined) {
 				const line: LogLine = {...engineLogger.log(t), source: 'engine'};
+				level = line.level;
 				for (const observer of this.#observers) observer.onLogLine?.(i, t, line);
 			}
 			const message = this.loggers[i]!.log(t);
-			if (message === undefined) continue;
-			// vLLM logs the spec-decode line with the Engine line's level (INFO: an interval with drafts is not idle).
-			const line: LogLine = {message, level: 'INFO', source: 'spec'};
-			for (const observer of this.#observers) {
-				observer.onLog?.(i, t, message);
-				observer.onLogLine?.(i, t, line);
+			if (message !== undefined) {
+				// vLLM logs the spec-decode line with the Engine line's level (INFO: an interval with drafts is not idle).
+				const line: LogLine = {message, level: 'INFO', source: 'spec'};
+				for (const observer of this.#observers) {
+					observer.onLog?.(i, t, message);
+					observer.onLogLine?.(i, t, line);
+				}
+			}
+			// Then `perf_metrics_logging.log(log_fn=log_fn, ...)`: the MFU line at the Engine line's level.
+			const mfu = this.perfLoggers[i]?.log(t);
+			if (mfu !== undefined) {
+				const line: LogLine = {message: mfu, level, source: 'mfu'};
+				for (const observer of this.#observers) observer.onLogLine?.(i, t, line);
 			}
 		}
 		for (const observer of this.#observers) observer.onTick?.(t);

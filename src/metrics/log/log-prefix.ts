@@ -38,8 +38,15 @@ export const FAULT_CALL_SITES: Readonly<Record<FaultLogSource, string>> = {
 	'executor-wake': 'executor_base.py:203',
 };
 
+/**
+ * `perf.py` line of `PerfMetricsLogging.log`'s `log_fn(` call (the MFU line), counted in the
+ * newest `vllm/v1/metrics/perf.py` read (commit 00cee63e04bf, docs/vllm-metrics.md); no public log
+ * shows the line with its number. Every layout prints it there, in its newest form.
+ */
+export const MFU_LOG_CALL_SITE = 'perf.py:1726';
+
 /** Which logger call printed a line (see `LogSource` in the simulation). */
-export type LogCallSite = 'spec' | 'engine' | 'engine-init' | FaultLogSource;
+export type LogCallSite = 'spec' | 'engine' | 'engine-init' | 'mfu' | FaultLogSource;
 
 /** Options of {@link formatLogLine}. */
 export type LogLineOptions = {
@@ -70,7 +77,9 @@ export function formatLogLine(
 			? `metrics.py:${LOG_CALL_SITE_LINE[format]}`
 			: source === 'engine' || source === 'engine-init'
 				? `loggers.py:${source === 'engine' ? ENGINE_LOG_CALL_SITE_LINE[format] : ENGINE_INIT_CALL_SITE_LINE[format]}`
-				: FAULT_CALL_SITES[source];
+				: source === 'mfu'
+					? MFU_LOG_CALL_SITE
+					: FAULT_CALL_SITES[source];
 	const engine = options.engine ?? 0;
 	const prefix =
 		options.pid === undefined
