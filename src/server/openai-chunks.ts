@@ -14,6 +14,8 @@ export type StreamExtras = {
 	readonly echoText?: (index: number) => string;
 	/** Completions with `echo` and logprobs: the prompt's entries, before the first token's. */
 	readonly echoLogprobs?: (index: number) => readonly LogprobEntry[];
+	/** Completions with `echo` and `max_tokens: 0`: the prompt (and its logprobs) alone, no generated text. */
+	readonly echoOnly?: boolean;
 	/** Chat with `echo`: the last message's text, sent after the role chunks (empty: none). */
 	readonly echoMessage?: string;
 	/** `--enable-prompt-tokens-details`: the usage chunk carries `prompt_tokens_details.cached_tokens`. */
@@ -87,7 +89,8 @@ export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): Ch
 		chunk(index, delta, finish, usage, generation) {
 			first ??= generation;
 			const state = stateOf(states, index);
-			let text = delta;
+			const echoOnly = extras.echoOnly === true;
+			let text = echoOnly ? '' : delta;
 			let echoEntries: readonly LogprobEntry[] = [];
 			if (extras.echoText !== undefined && !state.echoed) {
 				state.echoed = true;
@@ -98,7 +101,7 @@ export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): Ch
 			const logprobs =
 				source === undefined || generation === undefined
 					? null
-					: completionLogprobs([...echoEntries, ...newEntries(source, state, generation)], state.textLength);
+					: completionLogprobs(echoOnly ? echoEntries : [...echoEntries, ...newEntries(source, state, generation)], state.textLength);
 			state.textLength += pyLen(text);
 			const choice = {
 				index,

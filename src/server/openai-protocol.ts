@@ -3,8 +3,9 @@ import {z} from 'zod';
 /**
  * Request bodies of vLLM's OpenAI-compatible endpoints (`vllm/entrypoints/openai/protocol.py`),
  * the fields `specsim serve` acts on. Unknown fields are accepted and ignored, as vLLM accepts them
- * (it only logs a warning). Ranges are SamplingParams' checks: `n >= 1`, `max_tokens >= 1`,
- * `min_tokens >= 0` and at most `max_tokens`, `temperature >= 0`.
+ * (it only logs a warning). Ranges are SamplingParams' checks: `n >= 1`, `min_tokens >= 0`,
+ * `temperature >= 0`; `max_tokens` is any integer here, as in vLLM's request model, and checked
+ * (at least 1, except a completion's `echo` with 0) once the prompt is measured.
  */
 const samplingFields = {
 	model: z.string().nullish(),
@@ -12,7 +13,7 @@ const samplingFields = {
 	/** vLLM's `StreamOptions`: a final usage chunk, and usage on every chunk. */
 	stream_options: z.looseObject({include_usage: z.boolean().nullish(), continuous_usage_stats: z.boolean().nullish()}).nullish(),
 	n: z.number().int().min(1).max(128).nullish(),
-	max_tokens: z.number().int().min(1).nullish(),
+	max_tokens: z.number().int().nullish(),
 	temperature: z.number().min(0).nullish(),
 	top_p: z.number().gt(0).max(1).nullish(),
 	seed: z.number().int().nullish(),
@@ -56,7 +57,7 @@ export const chatRequestSchema = z.looseObject({
 	...samplingFields,
 	...extensionFields,
 	messages: z.array(message).min(1),
-	max_completion_tokens: z.number().int().min(1).nullish(),
+	max_completion_tokens: z.number().int().nullish(),
 	logprobs: z.boolean().nullish(),
 	/** Checked by {@link checkLogprobFields}. */
 	top_logprobs: z.unknown().optional(),
@@ -122,6 +123,15 @@ function pyStr(value: unknown): string {
 export function vllmValidationError(message: string, param: string, value?: unknown): ParamError {
 	const extras = value === undefined ? `parameter=${param}` : `parameter=${param}, value=${pyStr(value)}`;
 	return {message: `${message} (${extras})`, param};
+}
+
+/**
+ * A completion's `echo: true` with `max_tokens: 0` (prompt scoring): vLLM's
+ * `echo_without_generation`, run by the engine as a request of `max_tokens=1` whose token the
+ * response leaves out (only the prompt and its logprobs are returned).
+ */
+export function echoWithoutGeneration(body: CompletionRequest): boolean {
+	return body.echo === true && body.max_tokens === 0;
 }
 
 /** The logprob counts a request asks for (null: none), after vLLM's request validators. */

@@ -29,9 +29,11 @@ import {
 	checkMaxLogprobs,
 	completionRequestSchema,
 	detokenizeRequestSchema,
+	echoWithoutGeneration,
 	type LogprobCounts,
 	renderChat,
 	tokenizeRequestSchema,
+	vllmValidationError,
 } from './openai-protocol.js';
 import {chatChunks, completionChunks} from './openai-chunks.js';
 import {type ChoiceSpec, finalText, streamChoices, type UsageOptions, usageInfo} from './openai-stream.js';
@@ -237,8 +239,12 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		return model;
 	};
 
-	/** vLLM's `_validate_input`: the prompt alone must leave room, and so must prompt + max_tokens. */
-	const resolveMaxTokens = (promptTokens: number, maxTokens: number | null | undefined, minTokens: number): number => {
+	/**
+	 * vLLM's `_validate_input`: the prompt alone must leave room, and so must prompt + max_tokens;
+	 * then SamplingParams' checks of the engine's `max_tokens` (1 for a completion's `echo` without
+	 * generation) and `min_tokens`.
+	 */
+	const resolveMaxTokens = (promptTokens: number, maxTokens: number | null | undefined, minTokens: number, echoOnly = false): number => {
 		if (promptTokens >= maxModelLen || maxTokens === undefined || maxTokens === null) {
 			if (promptTokens >= maxModelLen)
 				throw new ApiError(
@@ -252,7 +258,11 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 				'max_tokens',
 			);
 		}
-		const resolved = maxTokens ?? maxModelLen - promptTokens;
+		const resolved = echoOnly ? 1 : (maxTokens ?? maxModelLen - promptTokens);
+		if (resolved < 1) {
+			const error = vllmValidationError(`max_tokens must be at least 1, got ${resolved}.`, 'max_tokens', resolved);
+			throw new ApiError(400, error.message, error.param);
+		}
 		if (minTokens > resolved)
 			throw new ApiError(400, `min_tokens must be less than or equal to max_tokens=${resolved}, got ${minTokens}.`, 'min_tokens');
 		return resolved;
@@ -410,11 +420,12 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		else if (typeof p[0] === 'number') promptIds.push(p as number[]);
 		else for (const q of p as (string | number[])[]) promptIds.push(typeof q === 'string' ? cachedTokenize(q) : q);
 		const echo = body.echo === true;
+		const echoOnly = echoWithoutGeneration(body);
 		/** With `echo`, each prompt's text: as sent, or a token-id prompt detokenized (vLLM's `prompt` of the output). */
 		const promptTexts = echo ? promptIds.map((ids, i) => promptText(p, i, ids)) : [];
 		const prompts = promptIds.map(ids => ids.length);
 		const minTokens = body.min_tokens ?? 0;
-		const limits = prompts.map(tokens => resolveMaxTokens(tokens, body.max_tokens, minTokens));
+		const limits = prompts.map(tokens => resolveMaxTokens(tokens, body.max_tokens, minTokens, echoOnly));
 		checkLogprobLimit(counts);
 		const key = drawKey(body);
 		const n = body.n ?? 1;
@@ -451,6 +462,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 						? {
 								echoText: (index: number) => promptTexts[Math.floor(index / n)]!,
 								echoLogprobs: (index: number) => promptLogprobs[Math.floor(index / n)] ?? [],
+								echoOnly,
 							}
 						: {}),
 				}),
@@ -471,8 +483,9 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 				const source = sources[index];
 				return {
 					index,
-					text: (echo ? promptTexts[prompt]! : '') + finalText(g, includeStopStr),
-					logprobs: source === undefined ? null : completionLogprobs([...echoed, ...outputEntries(source, g)], 0),
+					// Echo without generation: the prompt alone (the engine's one token is counted in usage only).
+					text: (echo ? promptTexts[prompt]! : '') + (echoOnly ? '' : finalText(g, includeStopStr)),
+					logprobs: source === undefined ? null : completionLogprobs(echoOnly ? echoed : [...echoed, ...outputEntries(source, g)], 0),
 					finish_reason: g.finishReason,
 					stop_reason: g.stopReason,
 					token_ids: null,
