@@ -23,6 +23,7 @@ type ServeFlags = ServeSimFlags & {
 	maxNumSeqs?: string;
 	maxNumBatchedTokens?: string;
 	maxModelLen?: string;
+	numGpuBlocksOverride?: string;
 	apiKey?: string;
 	enableForceIncludeUsage: boolean;
 	enablePerRequestMetrics: boolean;
@@ -52,6 +53,7 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		.option('--max-num-seqs <n>', 'most requests running at once (scheduler.maxNumSeqs)')
 		.option('--max-num-batched-tokens <n>', 'token budget of one step (scheduler.maxNumBatchedTokens)')
 		.option('--max-model-len <n>', 'longest prompt + output in tokens (scheduler.maxModelLen)')
+		.option('--num-gpu-blocks-override <n>', "KV cache blocks per engine instead of those the GPU memory gives (vLLM's flag; scheduler.numKvBlocks)")
 		.option('--enable-prefix-caching', "vLLM's automatic prefix caching: prompts sharing a prefix share KV blocks (default: the preset's, on)")
 		.option('--no-enable-prefix-caching', 'turn prefix caching off')
 		.option('--api-key <key>', 'require Authorization: Bearer KEY on every /v1 request')
@@ -106,6 +108,8 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		if (flags.maxNumBatchedTokens !== undefined)
 			scheduler.maxNumBatchedTokens = parseInteger(flags.maxNumBatchedTokens, '--max-num-batched-tokens', 1, 10_000_000);
 		if (flags.maxModelLen !== undefined) scheduler.maxModelLen = parseInteger(flags.maxModelLen, '--max-model-len', 2, 10_000_000);
+		if (flags.numGpuBlocksOverride !== undefined)
+			scheduler.numKvBlocks = parseInteger(flags.numGpuBlocksOverride, '--num-gpu-blocks-override', 1, 100_000_000);
 		// Sleep mode needs the fault injector that runs sleeps and wake-ups, even with no fault configured.
 		const sleepMode = flags.enableSleepMode === true;
 		const faults = resolved.config.faults ?? (sleepMode ? {errorRate: 0, sleep: []} : undefined);
