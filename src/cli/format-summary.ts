@@ -13,15 +13,15 @@ const faulted = (byReason: Readonly<Record<string, number>>): string => {
 
 /**
  * The end-of-run summary for people (`--json` prints the object instead). Without speculation
- * (`speculative` false: `--k 0`, `--method none`) the spec-decode lines would compare zero drafts
+ * (`--k 0`, `--method none`: `expected` is null) the spec-decode lines would compare zero drafts
  * with the acceptance model at the preset's k, and the speedup would be 1 by construction: one line
  * says speculation is off instead.
  */
-export function formatSummary(summary: RunSummary, presetName: string, speculative = true): string {
+export function formatSummary(summary: RunSummary, presetName: string): string {
 	const s = summary.spec_decode;
 	const e = summary.expected;
 	const g = summary.engines;
-	const specLines = speculative
+	const specLines = e
 		? [
 				`  drafts ${s.num_drafts}, draft tokens ${s.num_draft_tokens}, accepted tokens ${s.num_accepted_tokens}`,
 				`  mean acceptance length ${s.mean_acceptance_length.toFixed(2)} (model: ${e.mean_acceptance_length.toFixed(2)}), draft acceptance rate ${pct(s.draft_acceptance_rate)} (model: ${pct(e.draft_acceptance_rate)})`,
@@ -34,7 +34,7 @@ export function formatSummary(summary: RunSummary, presetName: string, speculati
 		...specLines,
 		`  requests ${g.requests_finished} finished of ${g.requests_arrived}${faulted(g.finished_by_reason)}, ${g.requests_per_s.toFixed(2)} req/s, ${g.output_tokens_per_s.toFixed(1)} output tokens/s, ${g.preemptions} preemptions`,
 		`  TTFT p50 ${ms(g.ttft_s.p50)} p99 ${ms(g.ttft_s.p99)}; inter-token latency p50 ${ms(g.inter_token_latency_s.p50)} p99 ${ms(g.inter_token_latency_s.p99)}`,
-		...(speculative ? [`  estimated speedup over no speculation: ${speedup}`] : []),
+		...(e ? [`  estimated speedup over no speculation: ${speedup}`] : []),
 		...conversationLine(summary),
 		'',
 	].join('\n');

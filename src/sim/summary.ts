@@ -4,8 +4,13 @@ import {FINISH_REASONS} from '../metrics/stats/finished-request.js';
 import type {BuiltSimulation} from './build.js';
 import {readLifetimeCounts} from './span-counts.js';
 
-/** Spec-decode totals in vLLM's vocabulary (`summary.json`'s `spec_decode` and `expected`). */
+/**
+ * Spec-decode totals in vLLM's vocabulary (`summary.json`'s `spec_decode`). `num_spec_tokens` is the
+ * k the run drafted with, 0 when speculation is off (`--k 0`, `--method none`): then there are no
+ * positions, so the per-position arrays are empty and the acceptance rate is null.
+ */
 export type SpecDecodeSummary = {
+	num_spec_tokens: number;
 	num_drafts: number;
 	num_draft_tokens: number;
 	num_accepted_tokens: number;
@@ -13,6 +18,15 @@ export type SpecDecodeSummary = {
 	mean_acceptance_length: number;
 	draft_acceptance_rate: number | null;
 	per_position_acceptance_rate: number[];
+};
+
+/** The acceptance model's closed forms (`summary.json`'s `expected`). */
+export type ExpectedSummary = {
+	num_spec_tokens: number;
+	mean_acceptance_length: number;
+	draft_acceptance_rate: number;
+	per_position_acceptance_rate: number[];
+	conditional_acceptance_rate: number[];
 };
 
 export type LatencySummary = {p50: number | null; p90: number | null; p99: number | null; mean: number | null};
@@ -23,13 +37,8 @@ export type RunSummary = {
 	seed: number;
 	virtual_seconds: number;
 	spec_decode: SpecDecodeSummary;
-	expected: {
-		num_spec_tokens: number;
-		mean_acceptance_length: number;
-		draft_acceptance_rate: number;
-		per_position_acceptance_rate: number[];
-		conditional_acceptance_rate: number[];
-	};
+	/** The acceptance model's closed forms at the run's k; null when speculation is off (there is nothing to expect). */
+	expected: ExpectedSummary | null;
 	engines: {
 		count: number;
 		requests_arrived: number;
@@ -54,19 +63,20 @@ export function summarize(built: BuiltSimulation): RunSummary {
 	const {simulation, metrics} = built;
 	const elapsed = simulation.now - simulation.startS;
 	const totals = readLifetimeCounts(metrics, simulation.now);
-	const k = Math.max(1, totals.acceptedPerPos.length);
+	const speculative = isSpeculative(built) || (built.method !== 'none' && totals.numDrafts > 0);
+	const k = speculative ? Math.max(1, totals.acceptedPerPos.length) : 0;
 	const perPos = Array.from({length: k}, (_, i) => totals.acceptedPerPos[i] ?? 0);
 	const {numDrafts, numDraftTokens, numAcceptedTokens, generationTokens, busyS, noSpecBusyS, tokenRequests} = totals;
 	const finishedByReason: Record<string, number> = Object.fromEntries(FINISH_REASONS.map(reason => [reason, 0]));
 	for (const m of metrics)
 		for (const [reason, n] of Object.entries(m.finishedByReason)) finishedByReason[reason] = (finishedByReason[reason] ?? 0) + n;
-	const expected = built.expected();
 	const conversations = built.conversations();
 	return {
 		config: built.config,
 		seed: built.seed,
 		virtual_seconds: elapsed,
 		spec_decode: {
+			num_spec_tokens: k,
 			num_drafts: numDrafts,
 			num_draft_tokens: numDraftTokens,
 			num_accepted_tokens: numAcceptedTokens,
@@ -75,13 +85,7 @@ export function summarize(built: BuiltSimulation): RunSummary {
 			draft_acceptance_rate: finiteOrNull(acceptanceRate(numAcceptedTokens, numDraftTokens)),
 			per_position_acceptance_rate: perPos.map(n => (numDrafts > 0 ? n / numDrafts : 0)),
 		},
-		expected: {
-			num_spec_tokens: expected.unconditionalRates.length,
-			mean_acceptance_length: expected.meanAcceptanceLength,
-			draft_acceptance_rate: expected.draftAcceptanceRate,
-			per_position_acceptance_rate: [...expected.unconditionalRates],
-			conditional_acceptance_rate: [...expected.conditionalRates],
-		},
+		expected: speculative ? expectedSummary(built) : null,
 		engines: {
 			count: metrics.length,
 			requests_arrived: simulation.numArrived,
@@ -92,7 +96,8 @@ export function summarize(built: BuiltSimulation): RunSummary {
 			output_tokens_per_s: elapsed > 0 ? generationTokens / elapsed : 0,
 			requests_per_s: elapsed > 0 ? simulation.numFinished / elapsed : 0,
 			preemptions: totals.numPreemptions,
-			estimated_speedup_vs_no_spec: busyS > 0 && tokenRequests > 0 ? finiteOrNull(generationTokens / busyS / (tokenRequests / noSpecBusyS)) : null,
+			estimated_speedup_vs_no_spec:
+				speculative && busyS > 0 && tokenRequests > 0 ? finiteOrNull(generationTokens / busyS / (tokenRequests / noSpecBusyS)) : null,
 			ttft_s: latency(metrics.map(m => m.ttftSketch)),
 			inter_token_latency_s: latency(metrics.map(m => m.interTokenLatencySketch)),
 			e2e_latency_s: latency(metrics.map(m => m.e2eLatencySketch)),
@@ -107,6 +112,23 @@ export function summarize(built: BuiltSimulation): RunSummary {
 						ended_at_max_model_len: conversations.rejected,
 					},
 				}),
+	};
+}
+
+/** Whether the run drafts at all: `--k 0` and `--method none` turn speculation off. */
+export function isSpeculative(built: BuiltSimulation): boolean {
+	return built.method !== 'none' && (built.engines[0]?.numSpecTokens ?? 0) > 0;
+}
+
+/** The acceptance model's closed forms at the configured k, whether or not the run drafts (a sweep's baseline row wants them). */
+export function expectedSummary(built: BuiltSimulation): ExpectedSummary {
+	const expected = built.expected();
+	return {
+		num_spec_tokens: expected.unconditionalRates.length,
+		mean_acceptance_length: expected.meanAcceptanceLength,
+		draft_acceptance_rate: expected.draftAcceptanceRate,
+		per_position_acceptance_rate: [...expected.unconditionalRates],
+		conditional_acceptance_rate: [...expected.conditionalRates],
 	};
 }
 

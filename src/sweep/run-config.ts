@@ -7,7 +7,7 @@ import {createCostModel} from '../engine/cost-model.js';
 import type {StepShape} from '../engine/cost/types.js';
 import {expectedSpeedup} from '../speculative/acceptance/conversions.js';
 import {buildSimulation, defaultDraftCost, type BuiltSimulation} from '../sim/build.js';
-import {summarize} from '../sim/summary.js';
+import {expectedSummary, summarize} from '../sim/summary.js';
 
 /** What a worker is asked to do. Plain data (structured-clonable). */
 export type RunJob = {
@@ -79,7 +79,7 @@ export function runConfiguration(job: RunJob): RunMeasurement {
 	built.simulation.runUntil(built.simulation.startS + job.durationS);
 	const summary = summarize(built);
 	const spec = summary.spec_decode;
-	const expected = summary.expected;
+	const expected = expectedSummary(built);
 	const c = job.speculationOff ? null : costRatio(built);
 	return {
 		virtual_seconds: summary.virtual_seconds,

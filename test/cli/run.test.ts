@@ -51,6 +51,27 @@ describe('specsim run --headless', () => {
 		expect(summary).toMatch(/\n {2}requests \d+ finished of \d+, /);
 	});
 
+	it.each([
+		['--k', '0'],
+		['--method', 'none'],
+	])('%s %s --json: no expectation and no acceptance positions, instead of the preset k model and [0]', async (flag, value) => {
+		const {code, stdout} = await cli('run', '--headless', '--no-server', '--speed', 'max', '--duration', '20s', '--json', flag, value);
+		expect(code).toBe(0);
+		const summary = JSON.parse(stdout);
+		expect(summary.expected).toBeNull();
+		expect(summary.spec_decode).toMatchObject({
+			num_spec_tokens: 0,
+			num_drafts: 0,
+			num_draft_tokens: 0,
+			num_accepted_tokens: 0,
+			num_accepted_tokens_per_pos: [],
+			per_position_acceptance_rate: [],
+			draft_acceptance_rate: null,
+		});
+		expect(summary.engines.estimated_speedup_vs_no_spec).toBeNull();
+		expect(summary.engines.requests_finished).toBeGreaterThan(0);
+	});
+
 	it('prints the summary as JSON with the effective configuration and the model expectation', async () => {
 		const {code, stdout, stderr} = await cli(
 			'run',
@@ -71,6 +92,7 @@ describe('specsim run --headless', () => {
 		expect(code).toBe(0);
 		const summary = JSON.parse(stdout);
 		expect(summary.config.speculative.numSpecTokens).toBe(5);
+		expect(summary.spec_decode.num_spec_tokens).toBe(5);
 		expect(summary.config.engines.count).toBe(2);
 		expect(summary.expected.per_position_acceptance_rate).toHaveLength(5);
 		expect(summary.spec_decode.num_accepted_tokens_per_pos).toHaveLength(5);

@@ -73,7 +73,7 @@ describe('createSnapshotStore over a real session', () => {
 		expect(snap.lifetime.meanAcceptanceLength).toBeCloseTo(summary.spec_decode.mean_acceptance_length, 12);
 		expect(snap.lifetime.unconditionalRates).toEqual(summary.spec_decode.per_position_acceptance_rate);
 		expect(snap.lifetime.durationS).toBe(60);
-		expect(snap.expected.meanAcceptanceLength).toBe(summary.expected.mean_acceptance_length);
+		expect(snap.expected.meanAcceptanceLength).toBe(summary.expected!.mean_acceptance_length);
 		// The engine-initialised line, then six log ticks of two lines; the interval is the 50–60 s one the last line prints.
 		expect(snap.logs.lines.map(l => l.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
 		const last = snap.logs.lines.at(-1)!.text;
