@@ -54,6 +54,13 @@ describe('specsim serve (the command)', () => {
 		expect(bad.stderr()).toBe(
 			'specsim: --speculative-config: key "acceptance" is not supported (specsim reads method, num_speculative_tokens, model)\n',
 		);
+		const bigK = startServe(['--port', '0', '--speculative-config', '{"method":"eagle3","num_speculative_tokens":100}']);
+		expect(await bigK.exit).toBe(2);
+		expect(bigK.stderr()).toBe('specsim: --speculative-config: num_speculative_tokens must be an integer from 0 to 64, got 100\n');
+		const badMethod = startServe(['--port', '0', '--speculative-config', '{"method":"telepathy"}']);
+		expect(await badMethod.exit).toBe(2);
+		expect(badMethod.stderr()).toMatch(/^specsim: --speculative-config: method: Unknown speculative method "telepathy"; known: eagle, /);
+		expect(badMethod.stderr().trim().split('\n')).toHaveLength(1);
 		const notJson = startServe(['--port', '0', '--speculative-config', '{']);
 		expect(await notJson.exit).toBe(2);
 		expect(notJson.stderr()).toMatch(/^specsim: --speculative-config: not JSON: .+\n$/);

@@ -3,6 +3,8 @@ import {DEFAULT_PRESET} from '../../config/load.js';
 import {formatLogLine} from '../../metrics/log/log-prefix.js';
 import {readProcessStats} from '../../server/process-stats.js';
 import {Session} from '../../runtime/session.js';
+import {MAX_NUM_SPEC_TOKENS} from '../../speculative/limits.js';
+import {resolveMethodName} from '../../speculative/proposers/methods.js';
 import {startOpenAiServer} from '../../server/openai-server.js';
 import type {SpecDecodeMetricsLevel} from '../../server/serve-engine.js';
 import {UserError} from '../../util/user-error.js';
@@ -204,11 +206,21 @@ function parseSpeculativeConfig(text: string): Pick<SimFlags, 'method' | 'k'> {
 	const out: Pick<SimFlags, 'method' | 'k'> = {};
 	if (config.method !== undefined) {
 		if (typeof config.method !== 'string') throw new UserError('--speculative-config: method must be a string');
+		// Checked here so that an error names the key the user wrote, not specsim's --method.
+		try {
+			if (config.method !== 'none') resolveMethodName(config.method);
+		} catch (error) {
+			throw new UserError(`--speculative-config: method: ${(error as Error).message}`);
+		}
 		out.method = config.method;
 	}
 	if (config.num_speculative_tokens !== undefined) {
-		if (!Number.isInteger(config.num_speculative_tokens)) throw new UserError('--speculative-config: num_speculative_tokens must be an integer');
-		out.k = String(config.num_speculative_tokens);
+		const k = config.num_speculative_tokens;
+		if (!(Number.isInteger(k) && (k as number) >= 0 && (k as number) <= MAX_NUM_SPEC_TOKENS))
+			throw new UserError(
+				`--speculative-config: num_speculative_tokens must be an integer from 0 to ${MAX_NUM_SPEC_TOKENS}, got ${JSON.stringify(k)}`,
+			);
+		out.k = String(k);
 	}
 	return out;
 }
