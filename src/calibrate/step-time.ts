@@ -192,17 +192,27 @@ function leastSquares(a: readonly (readonly number[])[], b: readonly number[]): 
 	return Array.from({length: n}, (_, i) => (Math.abs(m[i]![i]!) < 1e-300 ? 0 : m[i]![n]! / m[i]![i]!));
 }
 
-/** The report: the coefficients and, per input point, observed and fitted step time and the error. */
+/**
+ * The report: the coefficients and, per input point, observed and fitted step time and the error.
+ * Rows go by load (concurrency, then k, then file name), not in the order the files were given:
+ * a shell glob sorts `c1 c32 c64 c8` by name, which hides how the error moves with load.
+ */
 export function formatStepTimeReport(fit: StepTimeFit): string {
 	const t = fit.stepTime;
 	const us = (x: number): string => `${(x * 1e6).toFixed(3)} µs`;
 	const lines = [
-		'step-time fit (linear; see specsim docs):',
+		'step-time fit (linear; the model is described in README.md, specsim calibrate, Step time):',
 		`  base ${us(t.baseS)}, per batched token ${us(t.perTokenS)}, per context token ${us(t.perContextTokenS)}, per request ${us(t.perRequestS)}`,
 		`  draft: per pass ${us(t.draftPassS)}, per drafting request per pass ${us(t.draftPerRequestS)}`,
 		'  conc    k    AL  observed step  fitted step   error  point',
 	];
-	for (const p of fit.points) {
+	const byLoad = [...fit.points].sort(
+		(a, b) =>
+			a.observation.concurrency - b.observation.concurrency ||
+			a.observation.k - b.observation.k ||
+			(a.observation.label < b.observation.label ? -1 : a.observation.label > b.observation.label ? 1 : 0),
+	);
+	for (const p of byLoad) {
 		const o = p.observation;
 		lines.push(
 			`  ${String(o.concurrency).padStart(4)}  ${String(o.k).padStart(3)}  ${o.acceptanceLength.toFixed(2)}  ${(o.stepS * 1000).toFixed(3).padStart(10)} ms  ${(p.fittedS * 1000).toFixed(3).padStart(8)} ms  ${(p.relativeError * 100).toFixed(1).padStart(5)}%  ${o.label}`,
