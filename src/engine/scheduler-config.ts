@@ -26,14 +26,44 @@ export type SchedulerConfig = {
 	readonly enablePrefixCaching?: boolean;
 };
 
+/** Why vLLM's API server answers a request with HTTP 400 before it reaches the engine. */
+export type ContextLengthError = {
+	/** The `error.message` of vLLM's 400 response, word for word. */
+	readonly message: string;
+	/** The `error.param`: `max_tokens` when the client's `max_tokens` is at fault, none when the prompt is. */
+	readonly param?: 'max_tokens';
+};
+
+/**
+ * vLLM's `_validate_input` (docs/serve.md): a prompt must leave room for at least one output token
+ * (`promptTokens >= maxModelLen` is refused whether or not `max_tokens` is given), and a request
+ * that gives `max_tokens` must fit it too (`promptTokens + maxTokens > maxModelLen` is refused; an
+ * omitted `max_tokens` defaults to what is left). vLLM never shortens a prompt: such a request gets
+ * HTTP 400 from the API server and never reaches the engine. One rule for `serve` and for the
+ * synthetic clients of `run` / `generate`, so they cannot drift. Returns undefined when it fits.
+ */
+export function checkContextLength(promptTokens: number, maxTokens: number | null | undefined, maxModelLen: number): ContextLengthError | undefined {
+	if (promptTokens >= maxModelLen)
+		return {
+			message: `This model's maximum context length is ${maxModelLen} tokens. However, your request has ${promptTokens} input tokens. Please reduce the length of the input messages.`,
+		};
+	if (maxTokens !== undefined && maxTokens !== null && promptTokens + maxTokens > maxModelLen)
+		return {
+			message: `'max_tokens' or 'max_completion_tokens' is too large: ${maxTokens}. This model's maximum context length is ${maxModelLen} tokens and your request has ${promptTokens} input tokens (${maxTokens} > ${maxModelLen} - ${promptTokens}).`,
+			param: 'max_tokens',
+		};
+	return undefined;
+}
+
 /**
  * A request as the engine admits it: the prompt leaves room for one output token within
- * max_model_len. The output length (its end of sequence) is kept: a request that would run past
+ * max_model_len. `run`, `generate` and `serve` never hand the engine a prompt that does not fit
+ * (their API server refuses it first, {@link checkContextLength}), so this only guards direct uses
+ * of the engine. The output length (its end of sequence) is kept: a request that would run past
  * max_model_len is cut there by the scheduler and finishes with `length`, as vLLM's `check_stop`
  * caps it (FINISHED_LENGTH_CAPPED), not with `stop`.
  */
 export function clampToModelLen(spec: RequestSpec, maxModelLen: number): RequestSpec {
-	// Like vLLM's API server, a prompt must leave room for at least one output token.
 	const promptTokens = Math.min(spec.promptTokens, maxModelLen - 1);
 	return promptTokens === spec.promptTokens ? spec : {...spec, promptTokens};
 }

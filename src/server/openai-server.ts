@@ -5,6 +5,7 @@ import type {z} from 'zod';
 import {VERSION} from '../cli/version.js';
 import {OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE, renderOpenMetrics, renderText} from '../metrics/prom/exposition.js';
 import type {Session} from '../runtime/session.js';
+import {checkContextLength} from '../engine/scheduler-config.js';
 import {instrumentHttpServer} from './http-instrumentation.js';
 import {listen} from './metrics-server.js';
 import {prefersOpenMetrics} from './negotiate.js';
@@ -245,19 +246,8 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 	 * generation) and `min_tokens`.
 	 */
 	const resolveMaxTokens = (promptTokens: number, maxTokens: number | null | undefined, minTokens: number, echoOnly = false): number => {
-		if (promptTokens >= maxModelLen || maxTokens === undefined || maxTokens === null) {
-			if (promptTokens >= maxModelLen)
-				throw new ApiError(
-					400,
-					`This model's maximum context length is ${maxModelLen} tokens. However, your request has ${promptTokens} input tokens. Please reduce the length of the input messages.`,
-				);
-		} else if (promptTokens + maxTokens > maxModelLen) {
-			throw new ApiError(
-				400,
-				`'max_tokens' or 'max_completion_tokens' is too large: ${maxTokens}. This model's maximum context length is ${maxModelLen} tokens and your request has ${promptTokens} input tokens (${maxTokens} > ${maxModelLen} - ${promptTokens}).`,
-				'max_tokens',
-			);
-		}
+		const tooLong = checkContextLength(promptTokens, maxTokens, maxModelLen);
+		if (tooLong !== undefined) throw new ApiError(400, tooLong.message, tooLong.param);
 		const resolved = echoOnly ? 1 : (maxTokens ?? maxModelLen - promptTokens);
 		if (resolved < 1) {
 			const error = vllmValidationError(`max_tokens must be at least 1, got ${resolved}.`, 'max_tokens', resolved);

@@ -175,7 +175,7 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 	const source: RequestSource = atPath(['workload'], () =>
 		options.traceLines !== undefined
 			? createTraceSource(options.traceLines, config.workload.trace ?? 'trace', {classes, rng: root.fork('workload')})
-			: createRequestSource({arrival: config.workload.arrival, classes, rng: root.fork('workload'), startS, maxModelLen: s.maxModelLen}),
+			: createRequestSource({arrival: config.workload.arrival, classes, rng: root.fork('workload'), startS}),
 	);
 	const faults =
 		config.faults === undefined ? undefined : buildFaults(config.faults, engines, root.fork('faults'), model, hardware, numKvBlocks * s.blockSize);

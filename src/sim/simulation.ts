@@ -1,9 +1,10 @@
 import type {Engine} from '../engine/engine.js';
 import type {RequestSpec, SimRequest} from '../engine/request.js';
-import type {RequestSource} from '../engine/workload/request-source.js';
+import {type RequestSource, refusedRequestInfo} from '../engine/workload/request-source.js';
 
 export type {RequestSource} from '../engine/workload/request-source.js';
 import type {StepOutcome} from '../engine/step-outcome.js';
+import {checkContextLength, type ContextLengthError} from '../engine/scheduler-config.js';
 import type {FaultLogSource, FaultSink, SimFaults, SleepOperation, SleepTag} from '../engine/faults.js';
 import type {EngineStatsLogging, LogMessage} from '../metrics/log/engine-stats-logging.js';
 import type {PerfMetricsLogging} from '../metrics/log/perf-metrics-logging.js';
@@ -54,6 +55,13 @@ export type SimObserver = {
 	 * duration, at `end`): what vLLM's API server times for `vllm:sleep_mode_operation_*`.
 	 */
 	onSleepOperation?(operation: SleepOperation, t: number, phase: 'begin' | 'end', durationS: number): void;
+	/**
+	 * The API server refused a request of the source at its arrival (`spec.arrivalAt`) with HTTP 400 (`error`):
+	 * its prompt does not fit `max_model_len` (docs/serve.md). It never reaches an engine, so no
+	 * engine metric or log line sees it; only the API server's HTTP families and the request
+	 * records do.
+	 */
+	onRejected?(spec: RequestSpec, error: ContextLengthError): void;
 };
 
 export type SimulationOptions = {
@@ -119,6 +127,7 @@ export class Simulation {
 	#roundRobin = 0;
 	#arrived = 0;
 	#finished = 0;
+	#rejected = 0;
 	#maxQueued: number;
 	/** True once arrivals were left in the source because the queues were full. */
 	#deferring = false;
@@ -163,6 +172,11 @@ export class Simulation {
 		return this.#finished;
 	}
 
+	/** Requests of the source the API server refused with HTTP 400 (not counted in {@link numArrived}). */
+	get numRejected(): number {
+		return this.#rejected;
+	}
+
 	subscribe(observer: SimObserver): () => void {
 		this.#observers.push(observer);
 		return () => {
@@ -205,7 +219,7 @@ export class Simulation {
 			while (this.#source.peekArrivalAt() <= t && !this.#queuesFull()) {
 				const spec = this.#source.next();
 				if (spec === undefined) break;
-				this.#route(spec);
+				if (!this.#rejects(spec, t)) this.#route(spec);
 			}
 			if (this.#deferring) this.#countBacklog(t);
 			// Faults after arrivals (an engine that sleeps at t aborts what arrived at t), before the tick.
@@ -312,7 +326,8 @@ export class Simulation {
 	/** Split the arrivals before `t` left in the source over the engines, as round-robin routes them. */
 	#countBacklog(t: number): void {
 		const arrived = this.#source.countArrivalsBefore?.(t) ?? 0;
-		const routed = this.#arrived;
+		// A refused request arrived but was never routed: it is not waiting anywhere.
+		const routed = this.#arrived + this.#rejected;
 		const n = this.engines.length;
 		for (const engine of this.engines) {
 			const e = engine.index;
@@ -350,6 +365,23 @@ export class Simulation {
 			this.#finished += 1;
 			this.#source.requestFinished(outcome.t, outcome.finished[i]!);
 		}
+	}
+
+	/**
+	 * vLLM's API server check before a request reaches the engine (`checkContextLength`): the
+	 * synthetic client sends no `max_tokens` (its output length is the model's end of sequence)
+	 * unless the request ends with `length` (a trace's `max_tokens`). A refused request is reported
+	 * to the observers and, at once, to the source (a closed-loop user thinks and sends its next
+	 * request; a conversation ends, as a real client stops at a 400).
+	 */
+	#rejects(spec: RequestSpec, t: number): boolean {
+		const maxTokens = spec.endReason === 'length' ? spec.maxTokens : undefined;
+		const error = checkContextLength(spec.promptTokens, maxTokens, this.engines[0]!.config.maxModelLen);
+		if (error === undefined) return false;
+		this.#rejected += 1;
+		for (const observer of this.#observers) observer.onRejected?.(spec, error);
+		this.#source.requestFinished(t, refusedRequestInfo(spec));
+		return true;
 	}
 
 	#route(spec: RequestSpec, external = false): SimRequest {

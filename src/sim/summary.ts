@@ -54,6 +54,11 @@ export type RunSummary = {
 		inter_token_latency_s: LatencySummary;
 		e2e_latency_s: LatencySummary;
 	};
+	/**
+	 * Present when the API server refused requests with HTTP 400 (their prompt did not fit
+	 * `max_model_len`): they never reached an engine, so `engines` does not count them.
+	 */
+	rejected?: {requests: number; status: 400};
 	/** Present when a workload class has `conversation`: conversations started, ended, still active, and ended because the next prompt would not fit `max_model_len`. */
 	conversations?: {started: number; ended: number; active: number; ended_at_max_model_len: number};
 };
@@ -102,6 +107,7 @@ export function summarize(built: BuiltSimulation): RunSummary {
 			inter_token_latency_s: latency(metrics.map(m => m.interTokenLatencySketch)),
 			e2e_latency_s: latency(metrics.map(m => m.e2eLatencySketch)),
 		},
+		...(simulation.numRejected === 0 ? {} : {rejected: {requests: simulation.numRejected, status: 400 as const}}),
 		...(conversations === undefined
 			? {}
 			: {

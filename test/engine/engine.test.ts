@@ -118,7 +118,7 @@ describe('scheduler invariants under random configurations', () => {
 	);
 
 	fcTest.prop([config, requests], {numRuns: 150})(
-		'every request finishes exactly once, within budget and KV capacity, without livelock',
+		'every request finishes exactly once (or is refused with a 400 when its prompt does not fit maxModelLen), within budget and KV capacity, without livelock',
 		(c, reqs) => {
 			const blocksForOne = Math.ceil((c.maxModelLen + c.k) / c.blockSize);
 			const numKvBlocks = blocksForOne + c.extraBlocks;
@@ -144,8 +144,10 @@ describe('scheduler invariants under random configurations', () => {
 			const source = listSource(specs);
 			const sim = new Simulation({engines: [e], source, loggers: [new SpecDecodingLogging({numSpecTokens: Math.max(1, c.k)})]});
 			const finishedIds: number[] = [];
+			const refusedIds: number[] = [];
 			let drafts = 0;
 			sim.subscribe({
+				onRejected: r => refusedIds.push(r.id),
 				onStep: out => {
 					expect(out.numScheduledTokens).toBeLessThanOrEqual(budget);
 					expect(e.kv.usedBlocks).toBeLessThanOrEqual(numKvBlocks);
@@ -161,7 +163,8 @@ describe('scheduler invariants under random configurations', () => {
 			});
 			// Generous bound: every request alone needs at most maxModelLen steps of <= ~0.012 s.
 			sim.runUntil(at + 60 * specs.length);
-			expect(finishedIds.sort((a, b) => a - b)).toEqual(specs.map(s => s.id));
+			expect(finishedIds.sort((a, b) => a - b)).toEqual(specs.filter(s => s.promptTokens < c.maxModelLen).map(s => s.id));
+			expect(refusedIds).toEqual(specs.filter(s => s.promptTokens >= c.maxModelLen).map(s => s.id));
 			expect(e.hasWork).toBe(false);
 			expect(e.kv.usedBlocks).toBe(0);
 			if (c.k === 0) expect(drafts).toBe(0);

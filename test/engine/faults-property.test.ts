@@ -85,7 +85,11 @@ describe('fault invariants under random configurations, workloads and fault sche
 				routing: 'round-robin',
 			});
 			const finished: SimRequest[] = [];
+			const refused: number[] = [];
+			// Round-robin over the requests that reached an engine (a refused one is not routed).
+			const engineOfFinished = new Map<SimRequest, number>();
 			sim.subscribe({
+				onRejected: r => refused.push(r.id),
 				onStep(out) {
 					const e = engines[out.engine]!;
 					let held = 0;
@@ -95,19 +99,22 @@ describe('fault invariants under random configurations, workloads and fault sche
 					for (const r of out.finished) {
 						expect(r.blockTable).toHaveLength(0);
 						finished.push(r);
+						engineOfFinished.set(r, out.engine);
 					}
 				},
 			});
 			sim.runUntil(Math.max(at, start) + 60 * specs.length);
 
-			// Every request finished exactly once, and every engine is idle with its KV cache free.
-			expect(finished.map(r => r.id).sort((a, b) => a - b)).toEqual(specs.map(s => s.id));
+			// Every request finished exactly once (or was refused with a 400: its prompt does not fit
+			// maxModelLen), and every engine is idle with its KV cache free.
+			expect(finished.map(r => r.id).sort((a, b) => a - b)).toEqual(specs.filter(s => s.promptTokens < c.maxModelLen).map(s => s.id));
+			expect(refused).toEqual(specs.filter(s => s.promptTokens >= c.maxModelLen).map(s => s.id));
 			for (const e of engines) {
 				expect(e.hasWork).toBe(false);
 				expect(e.kv.usedBlocks).toBe(0);
 				expect(e.sleepLevel).toBe(0);
 			}
-			const engineOf = (r: SimRequest): number => r.id % c.engines;
+			const engineOf = (r: SimRequest): number => engineOfFinished.get(r)!;
 			const intervalsOf = (r: SimRequest) => sleep.filter(s => s.engine === undefined || s.engine === engineOf(r));
 			for (const r of finished) {
 				expect(['stop', 'error', 'abort', 'length']).toContain(r.finishReason);

@@ -19,7 +19,6 @@ export type ConversationSourceOptions = {
 	rng: Rng;
 	startS: number;
 	maxRequests: number;
-	maxModelLen: number;
 };
 
 /** One conversation between its first turn and its end (then dropped). */
@@ -53,9 +52,10 @@ type Conversation = {
  *   all turns share one token stream (`stream` = the conversation id), so the prefix cache sees
  *   the history's full blocks again.
  * - A conversation ends after its planned turns, after a turn that finished with `abort` or
- *   `error` (the client gives up), or when its next prompt would not leave room for one output
- *   token within `maxModelLen`: vLLM's input processor rejects such a prompt with a 400 before it
- *   reaches the engine, so the turn is never sent and is counted in `conversations.rejected`.
+ *   `error` (the client gives up), or after a turn the API server refused (`request.rejected`: its
+ *   prompt left no room for an output token within `max_model_len`, vLLM answers HTTP 400 before
+ *   the engine sees it): the turn was sent, the client got the 400 and stops. Counted in
+ *   `conversations.rejected`.
  * - Memory: state only for conversations in flight or thinking; an ended one is dropped.
  *
  * Each conversation draws from its own stream, `rng.fork('conversation').fork(<id>)`, in a fixed
@@ -64,7 +64,7 @@ type Conversation = {
  * timing: changing k or the hardware moves when its turns arrive, never what they contain.
  */
 export function createConversationSource(options: ConversationSourceOptions): RequestSource {
-	const {classes, arrivals, counter, startS, maxRequests, maxModelLen} = options;
+	const {classes, arrivals, counter, startS, maxRequests} = options;
 	const conversationRng = options.rng.fork('conversation');
 	// Samplers are built once per class and draw from `current`: the stream of the conversation
 	// being advanced.
@@ -185,23 +185,20 @@ export function createConversationSource(options: ConversationSourceOptions): Re
 			if (conv === undefined || conv.turn !== request.turn) return;
 			inFlight.delete(conv.id);
 			countTurnsBefore(nowS);
-			const ended = request.finishReason === 'abort' || request.finishReason === 'error' || conv.turn >= conv.turns;
-			if (!ended) {
+			// A turn the API server refused (its prompt does not fit max_model_len) ends the
+			// conversation: the client got a 400 and stops.
+			if (request.rejected === true) counts.rejected += 1;
+			else if (!(request.finishReason === 'abort' || request.finishReason === 'error' || conv.turn >= conv.turns)) {
 				current = conv.rng!;
 				const s = samplers[conv.classIndex]!;
 				const think = s.think();
-				const prompt = request.promptTokens + request.numOutputTokens + s.user();
-				const output = s.output();
-				if (prompt < maxModelLen) {
-					conv.at = nowS + think;
-					conv.seq = seq++;
-					conv.nextPrompt = prompt;
-					conv.nextOutput = output;
-					pending.push(conv);
-					if (counter !== undefined) turnTimes.push(conv.at);
-					return;
-				}
-				counts.rejected += 1;
+				conv.at = nowS + think;
+				conv.seq = seq++;
+				conv.nextPrompt = request.promptTokens + request.numOutputTokens + s.user();
+				conv.nextOutput = s.output();
+				pending.push(conv);
+				if (counter !== undefined) turnTimes.push(conv.at);
+				return;
 			}
 			counts.ended += 1;
 			if (arrivals.kind === 'closed') pending.push(idle(nowS + arrivals.nextThinkTimeS()));

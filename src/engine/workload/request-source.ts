@@ -20,7 +20,22 @@ export type FinishedRequestInfo = {
 	readonly conversation: number;
 	/** Turn in the conversation from 1, or 0. */
 	readonly turn: number;
+	/** True when the API server refused it with HTTP 400 (its prompt does not fit `max_model_len`): it never ran. */
+	readonly rejected?: boolean;
 };
+
+/** What a source is told of a request the API server refused (HTTP 400): it never ran. */
+export function refusedRequestInfo(spec: RequestSpec): FinishedRequestInfo {
+	return {
+		id: spec.id,
+		promptTokens: spec.promptTokens,
+		numOutputTokens: 0,
+		finishReason: undefined,
+		conversation: spec.conversation ?? -1,
+		turn: spec.turn ?? 0,
+		rejected: true,
+	};
+}
 
 /** Conversations of a source whose classes have `conversation`, counted since the start. */
 export type ConversationCounts = {
@@ -28,7 +43,7 @@ export type ConversationCounts = {
 	readonly ended: number;
 	/** In flight or thinking: `started - ended`. */
 	readonly active: number;
-	/** Ended because the next turn's prompt would not fit `max_model_len` (vLLM rejects it with a 400). */
+	/** Ended because a turn's prompt did not fit `max_model_len`: the API server refused it with a 400 and the client stopped. */
 	readonly rejected: number;
 };
 
@@ -73,11 +88,6 @@ export type RequestSourceOptions = {
 	startS?: number;
 	/** Stop after this many requests. @default Infinity */
 	maxRequests?: number;
-	/**
-	 * `max_model_len`: a conversation ends when its next turn's prompt would leave no room for an
-	 * output token (vLLM rejects that prompt). @default Infinity
-	 */
-	maxModelLen?: number;
 };
 
 /**
@@ -112,8 +122,6 @@ export function createRequestSource(options: RequestSourceOptions): RequestSourc
 
 	const arrivals = createArrivalProcess(options.arrival, rng.fork('arrivals'));
 	if (classes.some(c => c.conversation !== undefined)) {
-		const maxModelLen = options.maxModelLen ?? Number.POSITIVE_INFINITY;
-		if (!(maxModelLen >= 2)) throw new RangeError(`maxModelLen must be at least 2, got ${maxModelLen}`);
 		const counter = arrivals.kind === 'open' ? createArrivalProcess(options.arrival, rng.fork('arrivals')) : undefined;
 		return createConversationSource({
 			classes,
@@ -122,7 +130,6 @@ export function createRequestSource(options: RequestSourceOptions): RequestSourc
 			rng,
 			startS,
 			maxRequests,
-			maxModelLen,
 		});
 	}
 	const classRng = rng.fork('class');

@@ -1,4 +1,5 @@
 import type {BuiltSimulation} from '../../sim/build.js';
+import type {ContextLengthError} from '../../engine/scheduler-config.js';
 import type {ProcessStats, ServerProm} from './server-prom.js';
 
 /** Where simulated clients send requests when their class names no endpoint. */
@@ -35,10 +36,21 @@ export const SIMULATED_PROCESS = Object.freeze({
 });
 
 /**
+ * Bytes of vLLM's 400 body for `error` (`ErrorResponse`, rendered by Starlette's `JSONResponse`
+ * with compact separators, as `JSON.stringify`; the messages are ASCII, one byte a character).
+ */
+function badRequestBodyBytes(error: ContextLengthError): number {
+	return JSON.stringify({error: {message: error.message, type: 'BadRequestError', param: error.param ?? null, code: 400}}).length;
+}
+
+/**
  * Feed the API server's families from a simulation, as `generate` shows a dataset: each finished
  * request is one POST to its class's endpoint (status 200, or 500 when it finished with `error`),
  * lasting from its arrival to its last token, streamed (no response Content-Length, as `vllm bench
- * serve` clients stream); the process figures follow {@link SIMULATED_PROCESS}. `epochSAt` maps
+ * serve` clients stream). Each request the server refused (its prompt does not fit
+ * `max_model_len`) is one POST answered 400 at once, after tokenising its prompt (the per-request
+ * and per-prompt-token CPU below), with its JSON error body's length. The process figures follow
+ * {@link SIMULATED_PROCESS}. `epochSAt` maps
  * virtual seconds to Unix seconds. Returns the process reader to register and the unsubscribe function.
  */
 export function simulateServer(
@@ -84,6 +96,20 @@ export function simulateServer(
 							atS: epochSAt(request.finishedAt),
 						});
 					}
+				},
+				onRejected(spec, error) {
+					// Tokenising the prompt, then the 400 (a JSON body with its length, not streamed).
+					const durationS = p.cpuPerRequestS + spec.promptTokens * p.cpuPerPromptTokenS;
+					cpuWorkS += durationS;
+					http.observeHttp({
+						method: 'POST',
+						handler: endpoints[spec.classIndex] ?? DEFAULT_ENDPOINT,
+						status: 400,
+						durationS,
+						requestBytes: p.requestEnvelopeBytes + modelBytes + p.bytesPerPromptToken * spec.promptTokens,
+						responseBytes: badRequestBodyBytes(error),
+						atS: epochSAt(spec.arrivalAt + durationS),
+					});
 				},
 			});
 		},

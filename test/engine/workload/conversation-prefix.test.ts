@@ -186,7 +186,6 @@ describe('conversations under overload', () => {
 				},
 			],
 			rng: createRng(7).fork('workload'),
-			maxModelLen: 128,
 		});
 		const engine = new Engine(0, {maxNumSeqs: 8, maxNumBatchedTokens: 256, maxModelLen: 128, numKvBlocks: 128}, 2, {
 			proposer: fullDrafts,

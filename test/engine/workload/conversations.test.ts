@@ -6,6 +6,7 @@ import {
 	type FinishedRequestInfo,
 	type RequestSource,
 	type RequestSourceOptions,
+	refusedRequestInfo,
 } from '../../../src/engine/workload/request-source.js';
 import type {FinishReason, RequestSpec} from '../../../src/engine/request.js';
 import {parseTraceLines} from '../../../src/engine/workload/trace.js';
@@ -36,6 +37,8 @@ function drive(
 		output?: (s: RequestSpec) => number;
 		reason?: (s: RequestSpec) => FinishReason;
 		onEvent?: (t: number) => void;
+		/** The API server refuses it at once (HTTP 400), as the simulation does for a prompt that does not fit max_model_len. */
+		rejects?: (s: RequestSpec) => boolean;
 	} = {},
 ): Driven[] {
 	const latency = opts.latency ?? (() => 1);
@@ -64,6 +67,11 @@ function drive(
 			source.requestFinished(t, info);
 		} else {
 			const spec = source.next()!;
+			if (opts.rejects?.(spec) === true) {
+				out.push({spec, finishAt: t, output: 0, reason: 'error'});
+				source.requestFinished(t, refusedRequestInfo(spec));
+				continue;
+			}
 			const d: Driven = {spec, finishAt: spec.arrivalAt + latency(spec), output: output(spec), reason: reason(spec)};
 			inFlight.push(d);
 			out.push(d);
@@ -177,19 +185,24 @@ describe('multi-turn conversations in the request source', () => {
 		expect(Math.abs(mean - 2.65)).toBeLessThan(4 * Math.sqrt(variance / histTurns.length));
 	});
 
-	it('a conversation ends when its next prompt would not leave room for an output token within maxModelLen (vLLM rejects it)', () => {
+	it('a conversation ends at a turn the API server refused (its prompt does not fit max_model_len): the turn is sent once, then nothing', () => {
 		const maxModelLen = 1000;
 		const s = source({
-			maxModelLen,
 			classes: [chat({turns: {kind: 'fixed', value: 50}, userTokens: {kind: 'uniform', min: 50, max: 150}, thinkTime: 1})],
 		});
-		const rows = drive(s, 3000);
-		for (const r of rows) if (r.spec.turn! > 1) expect(r.spec.promptTokens).toBeLessThan(maxModelLen);
+		const rows = drive(s, 3000, {rejects: spec => spec.promptTokens >= maxModelLen});
 		const conversations = byConversation(rows);
 		const counts = s.conversations!;
-		// Every conversation is cut short (50 turns of >= 70 tokens cannot fit in 1000), each by one rejected turn.
+		// Every conversation is cut short (50 turns of >= 70 tokens cannot fit in 1000), each by one refused turn: its last.
 		expect(counts.rejected).toBe(counts.ended);
-		for (const turns of conversations.values()) expect(turns.length).toBeLessThan(50);
+		expect(counts.ended).toBeGreaterThan(1000);
+		for (const turns of conversations.values()) {
+			expect(turns.length).toBeLessThan(50);
+			for (const r of turns.slice(0, -1)) expect(r.spec.promptTokens).toBeLessThan(maxModelLen);
+		}
+		const refused = rows.filter(r => r.spec.promptTokens >= maxModelLen);
+		expect(refused.length).toBe(counts.rejected);
+		for (const r of refused) expect(conversations.get(r.spec.conversation!)!.at(-1)).toBe(r);
 		expect(counts.started).toBe(conversations.size);
 	});
 

@@ -1,0 +1,120 @@
+import {describe, expect, it} from 'vitest';
+import type {RequestSpec} from '../../src/engine/request.js';
+import {checkContextLength, type ContextLengthError} from '../../src/engine/scheduler-config.js';
+import {collectFamilies, type PromFamily} from '../../src/metrics/prom/collect.js';
+import {Session} from '../../src/runtime/session.js';
+import {summarize} from '../../src/sim/summary.js';
+import {testConfig} from './helpers.js';
+
+const sum = (families: PromFamily[], sample: string, labels: Record<string, string> = {}): number =>
+	families
+		.flatMap(f => f.series.flatMap(s => s.samples))
+		.filter(x => x.name === sample && Object.entries(labels).every(([k, v]) => x.labels[k] === v))
+		.reduce((a, x) => a + x.value, 0);
+
+const MAX_MODEL_LEN = 512;
+
+/** Run `config` with the simulated API server, recording what reached the engine and what was refused. */
+async function simulate(config: ReturnType<typeof testConfig>, seconds: number) {
+	const session = new Session(config, {seed: 9, server: 'simulated', startEpochMs: 1_700_000_000_000});
+	const sim = session.built.simulation;
+	const refused: {spec: RequestSpec; error: ContextLengthError}[] = [];
+	const ran: number[] = [];
+	sim.subscribe({
+		onRejected: (spec, error) => refused.push({spec, error}),
+		onStep: out => {
+			for (const r of out.finished) ran.push(r.promptTokens);
+		},
+	});
+	sim.runUntil(seconds);
+	return {session, sim, refused, ran, m: await collectFamilies(session.registry)};
+}
+
+describe('a prompt that does not fit max_model_len in run / generate', () => {
+	it('is refused with HTTP 400 before the engine, as vLLM does: never shortened, no engine metric sees it, the 4xx is counted', async () => {
+		// Half the prompts are 600 tokens (vllm bench serve --random-input-len 600 against --max-model-len 512).
+		const config = testConfig({
+			scheduler: {maxModelLen: MAX_MODEL_LEN},
+			workload: {
+				arrival: {kind: 'poisson', rate: 4},
+				classes: [
+					{name: 'long', weight: 1, prompt: {kind: 'fixed', value: 600}, output: {kind: 'fixed', value: 50}},
+					{name: 'short', weight: 1, prompt: {kind: 'fixed', value: 100}, output: {kind: 'fixed', value: 50}},
+				],
+			},
+		});
+		const {session, sim, refused, ran, m} = await simulate(config, 60);
+		expect(refused.length).toBeGreaterThan(50);
+		expect(sim.numArrived).toBeGreaterThan(50);
+		for (const {spec, error} of refused) {
+			expect(spec.promptTokens).toBe(600);
+			expect(error.message).toBe(
+				"This model's maximum context length is 512 tokens. However, your request has 600 input tokens. Please reduce the length of the input messages.",
+			);
+			expect(error.param).toBeUndefined();
+		}
+		// The engine ran only the prompts that fit, unshortened.
+		expect(ran.length).toBeGreaterThan(50);
+		for (const prompt of ran) expect(prompt).toBe(100);
+		const finished = sum(m, 'vllm:request_success_total');
+		expect(finished).toBe(ran.length);
+		expect(sum(m, 'vllm:request_prompt_tokens_count')).toBe(finished);
+		expect(sum(m, 'vllm:request_prompt_tokens_sum')).toBe(100 * finished);
+		// The API server answered every refused request with a 400, and its duration histograms saw it.
+		const handler = '/v1/chat/completions';
+		expect(sum(m, 'http_requests_total', {handler, method: 'POST', status: '4xx'})).toBe(refused.length);
+		expect(sum(m, 'http_requests_total', {status: '2xx'})).toBe(finished);
+		expect(sum(m, 'http_request_duration_highr_seconds_count')).toBe(finished + refused.length);
+		expect(sum(m, 'http_request_duration_seconds_count', {handler})).toBe(finished + refused.length);
+		// The summary counts them apart from the engines.
+		const summary = summarize(session.built);
+		expect(summary.rejected).toEqual({requests: refused.length, status: 400});
+		expect(summary.engines.requests_arrived).toBe(sim.numArrived);
+	});
+
+	it('a multi-turn conversation whose resent history outgrows max_model_len ends at the refused turn, which only the API server sees', async () => {
+		const config = testConfig({
+			scheduler: {maxModelLen: MAX_MODEL_LEN},
+			workload: {
+				arrival: {kind: 'poisson', rate: 1},
+				classes: [
+					{
+						name: 'chat',
+						weight: 1,
+						prompt: {kind: 'fixed', value: 100},
+						output: {kind: 'fixed', value: 60},
+						conversation: {turns: {kind: 'fixed', value: 10}, userTokens: {kind: 'fixed', value: 40}, thinkTime: 1},
+					},
+				],
+			},
+		});
+		const {session, sim, refused, ran, m} = await simulate(config, 200);
+		// Turn n's prompt is 100 + 100·(n−1) tokens up to turn 5 (500), whose output is cut at 512 (12
+		// tokens, finish reason length): turn 6 resends 500 + 12 + 40 = 552 tokens and is refused.
+		expect(refused.length).toBeGreaterThan(20);
+		for (const {spec, error} of refused) {
+			expect(spec.turn).toBe(6);
+			expect(spec.promptTokens).toBe(552);
+			expect(error.message).toContain('However, your request has 552 input tokens.');
+		}
+		for (const prompt of ran) expect(prompt).toBeLessThan(MAX_MODEL_LEN);
+		expect(sum(m, 'http_requests_total', {status: '4xx'})).toBe(refused.length);
+		expect(sum(m, 'vllm:request_success_total')).toBe(ran.length);
+		const c = summarize(session.built).conversations!;
+		expect(c.ended_at_max_model_len).toBe(refused.length);
+		expect(c.ended).toBe(refused.length);
+		expect(summarize(session.built).rejected?.requests).toBe(sim.numRejected);
+	});
+
+	it('is the rule serve answers with: the prompt must leave room for one token; a given max_tokens must fit too', () => {
+		expect(checkContextLength(511, undefined, 512)).toBeUndefined();
+		expect(checkContextLength(512, undefined, 512)?.message).toContain('However, your request has 512 input tokens.');
+		expect(checkContextLength(512, 1, 512)?.param).toBeUndefined();
+		expect(checkContextLength(500, 12, 512)).toBeUndefined();
+		expect(checkContextLength(500, 13, 512)).toEqual({
+			message:
+				"'max_tokens' or 'max_completion_tokens' is too large: 13. This model's maximum context length is 512 tokens and your request has 500 input tokens (13 > 512 - 500).",
+			param: 'max_tokens',
+		});
+	});
+});
