@@ -13,6 +13,7 @@ const OP_STEP = 1;
 const OP_REQUEST = 2;
 const OP_EVENT_TEXT = 3;
 const OP_LOG_TEXT = 4;
+const OP_REQUEST_TEXT = 5;
 
 /** Values of a request record before its acceptance histogram. */
 const REQUEST_HEAD = 16;
@@ -108,6 +109,13 @@ export class RecordBatchWriter {
 		values[this.#length++] = this.#string(line);
 	}
 
+	/** A line of `requests.jsonl` already serialised (with its newline): a refused request's. */
+	requestText(line: string): void {
+		const values = this.#reserve(2);
+		values[this.#length++] = OP_REQUEST_TEXT;
+		values[this.#length++] = this.#string(line);
+	}
+
 	/** A line of `vllm.log` (with its newline). */
 	logText(line: string): void {
 		const values = this.#reserve(2);
@@ -189,6 +197,9 @@ export function renderBatch(
 			at += REQUEST_HEAD + 1 + numSpecTokens;
 		} else if (op === OP_EVENT_TEXT) {
 			out.events.text(strings[values[at + 1]!]!);
+			at += 2;
+		} else if (op === OP_REQUEST_TEXT) {
+			out.requests.text(strings[values[at + 1]!]!);
 			at += 2;
 		} else if (op === OP_LOG_TEXT) {
 			out.log.text(strings[values[at + 1]!]!);

@@ -1,4 +1,4 @@
-import type {SimRequest} from '../engine/request.js';
+import type {RequestSpec, SimRequest} from '../engine/request.js';
 import {asciiBytes, type LineBuffer} from './line-buffer.js';
 
 // The record's fixed text between its values, in order.
@@ -21,6 +21,32 @@ const HISTOGRAM = asciiBytes(',"acceptance_histogram":[');
 const MEAN_ACCEPTANCE_LENGTH = asciiBytes('],"mean_acceptance_length":');
 const DRAFT_ACCEPTANCE_RATE = asciiBytes(',"draft_acceptance_rate":');
 const END = asciiBytes('}}\n');
+
+/**
+ * The `requests.jsonl` line (with its newline) of a request the API server refused with HTTP 400
+ * (its prompt does not fit `max_model_len`): the fields of a finished request where they apply
+ * (`engine`, `first_token_time` and `finish_reason` null: no engine saw it; `finish_time` when the
+ * 400 was sent; `output_tokens` and `num_preemptions` 0; `conversation` and `turn` for a turn),
+ * then `http_status` (400) and `error` (the response's message) instead of `speculative_decoding`.
+ */
+export function refusedRequestRecord(spec: RequestSpec, finishAt: number, message: string): string {
+	const turn = spec.conversation === undefined ? {} : {conversation: spec.conversation, turn: spec.turn ?? 0};
+	const record = {
+		id: spec.id,
+		engine: null,
+		arrival_time: spec.arrivalAt,
+		first_token_time: null,
+		finish_time: finishAt,
+		prompt_tokens: spec.promptTokens,
+		output_tokens: 0,
+		finish_reason: null,
+		num_preemptions: 0,
+		...turn,
+		http_status: 400,
+		error: message,
+	};
+	return `${JSON.stringify(record)}\n`;
+}
 
 /** What a `requests.jsonl` record reads from a finished request. */
 export type RequestRecordFields = Pick<

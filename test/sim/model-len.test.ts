@@ -1,9 +1,13 @@
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import type {RequestSpec} from '../../src/engine/request.js';
 import {checkContextLength, type ContextLengthError} from '../../src/engine/scheduler-config.js';
 import {collectFamilies, type PromFamily} from '../../src/metrics/prom/collect.js';
 import {Session} from '../../src/runtime/session.js';
 import {summarize} from '../../src/sim/summary.js';
+import {cli} from '../cli/run-cli.js';
 import {testConfig} from './helpers.js';
 
 const sum = (families: PromFamily[], sample: string, labels: Record<string, string> = {}): number =>
@@ -116,5 +120,57 @@ describe('a prompt that does not fit max_model_len in run / generate', () => {
 				"'max_tokens' or 'max_completion_tokens' is too large: 13. This model's maximum context length is 512 tokens and your request has 500 input tokens (13 > 512 - 500).",
 			param: 'max_tokens',
 		});
+	});
+});
+
+describe('generate with prompts that do not fit max_model_len', () => {
+	it('writes each refused request to requests.jsonl (http_status 400, its error, no engine) and counts it in metrics.prom, not in any vllm: series', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'specsim-model-len-'));
+		const preset = JSON.parse(readFileSync('presets/llama-3.1-8b-eagle3.json', 'utf8'));
+		preset.scheduler.maxModelLen = MAX_MODEL_LEN;
+		writeFileSync(join(dir, 'preset.json'), JSON.stringify(preset));
+		const out = join(dir, 'out');
+		// Prompts uniform over [160, 640]: about a quarter do not fit 512.
+		const flags = ['--preset', join(dir, 'preset.json'), '--duration', '30s', '--qps', '4', '--input-len', '400', '--range-ratio', '0.6'];
+		expect(await cli('generate', '--out', out, ...flags)).toMatchObject({code: 0});
+		const records = readFileSync(join(out, 'requests.jsonl'), 'utf8')
+			.trim()
+			.split('\n')
+			.map(l => JSON.parse(l) as Record<string, unknown>);
+		const refused = records.filter(r => r['http_status'] === 400);
+		const ran = records.filter(r => r['http_status'] === undefined);
+		expect(refused.length).toBeGreaterThan(10);
+		expect(ran.length).toBeGreaterThan(30);
+		for (const r of refused) {
+			expect(Object.keys(r)).toEqual([
+				'id',
+				'engine',
+				'arrival_time',
+				'first_token_time',
+				'finish_time',
+				'prompt_tokens',
+				'output_tokens',
+				'finish_reason',
+				'num_preemptions',
+				'http_status',
+				'error',
+			]);
+			expect(r['prompt_tokens'] as number).toBeGreaterThanOrEqual(MAX_MODEL_LEN);
+			expect(r).toMatchObject({engine: null, first_token_time: null, finish_reason: null, output_tokens: 0});
+			expect(r['error']).toBe(
+				`This model's maximum context length is 512 tokens. However, your request has ${r['prompt_tokens']} input tokens. Please reduce the length of the input messages.`,
+			);
+			expect(r['finish_time'] as number).toBeGreaterThan(r['arrival_time'] as number);
+		}
+		for (const r of ran) expect(r['prompt_tokens'] as number).toBeLessThan(MAX_MODEL_LEN);
+		const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+		expect(summary.rejected).toEqual({requests: refused.length, status: 400});
+		expect(summary.engines.requests_finished).toBe(ran.length);
+		const prom = readFileSync(join(out, 'metrics.prom'), 'utf8');
+		const value = (re: RegExp) => Number(prom.match(re)?.[1]);
+		expect(value(/^http_requests_total\{handler="\/v1\/chat\/completions",method="POST",status="4xx"\} (\S+)$/m)).toBe(refused.length);
+		// Every finished request, whatever its reason (a long prompt's output is cut at 512: length).
+		const successes = [...prom.matchAll(/^vllm:request_success_total\{[^}]*\} (\S+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+		expect(successes).toBe(ran.length);
 	});
 });

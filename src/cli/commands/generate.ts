@@ -9,6 +9,8 @@ import {renderText} from '../../metrics/prom/exposition.js';
 import {OpenMetricsFileWriter} from '../../output/openmetrics-file.js';
 import {OpenMetricsScraper} from '../../output/openmetrics-scraper.js';
 import {RecordPipeline} from '../../output/record-pipeline.js';
+import {refusedRequestRecord} from '../../output/request-record.js';
+import {refusalDurationS} from '../../metrics/prom/simulated-server.js';
 import {formatSummaryJson} from '../../output/summary-json.js';
 import {DEFAULT_START_EPOCH_MS, Session} from '../../runtime/session.js';
 import {summarize} from '../../sim/summary.js';
@@ -113,6 +115,9 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 		onStep(out) {
 			if (out.specStats !== undefined) records.step(out.t, out.engine, out.specStats.numSpecTokens, out.draftPairs, out.numDraftPairs);
 			for (const request of out.finished) records.request(request, out.engine, k);
+		},
+		onRejected(spec, error) {
+			records.requestText(refusedRequestRecord(spec, spec.arrivalAt + refusalDurationS(spec.promptTokens), error.message));
 		},
 		onLog(engine, t, message) {
 			records.eventText(`${stringifyLog(t, engine, message)}\n`);

@@ -36,6 +36,14 @@ export const SIMULATED_PROCESS = Object.freeze({
 });
 
 /**
+ * How long the API server takes to refuse a request of `promptTokens` with HTTP 400: it tokenises
+ * the prompt, then answers (the per-request and per-prompt-token CPU of {@link SIMULATED_PROCESS}).
+ */
+export function refusalDurationS(promptTokens: number): number {
+	return SIMULATED_PROCESS.cpuPerRequestS + promptTokens * SIMULATED_PROCESS.cpuPerPromptTokenS;
+}
+
+/**
  * Bytes of vLLM's 400 body for `error` (`ErrorResponse`, rendered by Starlette's `JSONResponse`
  * with compact separators, as `JSON.stringify`; the messages are ASCII, one byte a character).
  */
@@ -99,7 +107,7 @@ export function simulateServer(
 				},
 				onRejected(spec, error) {
 					// Tokenising the prompt, then the 400 (a JSON body with its length, not streamed).
-					const durationS = p.cpuPerRequestS + spec.promptTokens * p.cpuPerPromptTokenS;
+					const durationS = refusalDurationS(spec.promptTokens);
 					cpuWorkS += durationS;
 					http.observeHttp({
 						method: 'POST',
