@@ -103,6 +103,14 @@ export class LineBuffer {
 		return this;
 	}
 
+	/** Copy the bytes written so far into `target` at `at` and start over in the same memory; returns the end in `target`. */
+	moveTo(target: Uint8Array, at: number): number {
+		target.set(this.#bytes.subarray(0, this.#length), at);
+		const end = at + this.#length;
+		this.#length = 0;
+		return end;
+	}
+
 	/** The bytes written so far, no longer touched by this buffer (a stream may hold them until written). */
 	take(): Buffer {
 		const taken = this.#bytes.subarray(0, this.#length);

@@ -3,9 +3,10 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import {join} from 'node:path';
 import {OPENMETRICS_EOF, type OpenMetricsChunk} from '../metrics/prom/exposition.js';
 import {OutputStream, writeError} from './output-stream.js';
+import {SPOOL_BUFFER_BYTES, ScrapeLines, type SpoolBytes} from './scrape-lines.js';
 
-/** One series' spool file and the lines held for it; opaque outside this module. */
-export type SeriesSpool = {path: string; stream: OutputStream; pending: string};
+/** One series' spool file and the lines held for it; `id` names it in {@link ScrapeLines} frames. */
+export type SeriesSpool = {readonly id: number; path: string; stream: OutputStream; pending: string};
 
 /**
  * Scrape lines held in memory before they go to the spool files. A scrape adds a few lines to each
@@ -24,9 +25,15 @@ export class OpenMetricsFileWriter {
 	readonly #spoolDir: string;
 	readonly #displayPath: string;
 	readonly #families = new Map<string, {header: string; series: Map<string, SeriesSpool>}>();
+	readonly #spools: SeriesSpool[] = [];
 	#count = 0;
 	#pendingChars = 0;
 	#discarded = false;
+	/**
+	 * Scrape frames rendered on this thread (an `OpenMetricsScraper` given no other target): their
+	 * bytes are held here and written with the held lines.
+	 */
+	readonly lines = new ScrapeLines();
 
 	private constructor(spoolDir: string, displayPath: string) {
 		this.#spoolDir = spoolDir;
@@ -64,9 +71,11 @@ export class OpenMetricsFileWriter {
 		}
 		let spool = family.series.get(seriesKey);
 		if (spool === undefined) {
-			const path = join(this.#spoolDir, `${this.#count++}.om`);
-			spool = {path, stream: new OutputStream(path, this.#displayPath), pending: ''};
+			const id = this.#count++;
+			const path = join(this.#spoolDir, `${id}.om`);
+			spool = {id, path, stream: new OutputStream(path, this.#displayPath), pending: ''};
 			family.series.set(seriesKey, spool);
+			this.#spools.push(spool);
 		}
 		return spool;
 	}
@@ -80,7 +89,19 @@ export class OpenMetricsFileWriter {
 
 	/** After a scrape's lines: write the held lines out once there are enough of them. */
 	async endScrape(): Promise<void> {
-		if (this.#pendingChars >= SPOOL_BUFFER_CHARS) await this.#flush();
+		if (this.#pendingChars >= SPOOL_BUFFER_CHARS || this.lines.pendingBytes >= SPOOL_BUFFER_BYTES) await this.#flush();
+	}
+
+	/**
+	 * Append rendered scrape bytes ({@link ScrapeLines.take}, here or from the serialising thread)
+	 * to their series' spool files: one write per series, all at once.
+	 */
+	async writeSpools(rendered: SpoolBytes): Promise<void> {
+		this.#refuseIfDiscarded();
+		const {ids, ends, bytes} = rendered;
+		const writes: Array<Promise<void>> = [];
+		for (let i = 0; i < ids.length; i++) writes.push(this.#spools[ids[i]!]!.stream.write(bytes.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!)));
+		await Promise.all(writes);
 	}
 
 	#refuseIfDiscarded(): void {
@@ -89,6 +110,7 @@ export class OpenMetricsFileWriter {
 
 	/** Write every series' held lines to its spool file. */
 	async #flush(): Promise<void> {
+		if (this.lines.pendingBytes > 0) await this.writeSpools(this.lines.take());
 		this.#pendingChars = 0;
 		for (const family of this.#families.values()) {
 			for (const spool of family.series.values()) {

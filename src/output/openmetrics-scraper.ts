@@ -1,21 +1,20 @@
 import type {MetricObjectWithValues, MetricValue, Registry} from 'prom-client';
 import {familyOf} from '../metrics/prom/collect.js';
 import {formatOpenMetricsScrape, samplePrefix} from '../metrics/prom/exposition.js';
-import {floatToGoString, formatPythonRepr} from '../util/py-format.js';
+import {floatToGoString} from '../util/py-format.js';
 import type {OpenMetricsFileWriter, SeriesSpool} from './openmetrics-file.js';
+import type {ScrapeFrames} from './scrape-lines.js';
 
 type Metric = MetricObjectWithValues<MetricValue<string>>;
 type Value = {value: number; labels: Record<string, string | number>; metricName?: string; createdS?: number};
 
-/** One series of a family as the scrapes write it: where its lines go, and how each is made. */
+/** One series of a family as the scrapes write it: where its lines go, and which values feed them. */
 type SeriesLayout = {
 	readonly spool: SeriesSpool;
-	/** Per sample line: the text before its value (`name{labels} `). */
-	readonly prefixes: readonly string[];
 	/** Per sample line: the index in the metric's `values` its value comes from, or -1 for a constant 0. */
 	readonly sources: Int32Array;
-	/** `name_created{labels} value`, without timestamp and newline, when the series has one. */
-	readonly created: string | undefined;
+	/** Whether a scrape writes anything for it (an empty series only carries HELP and TYPE). */
+	readonly written: boolean;
 };
 
 /** What a metric looked like when its layout was made; the layout serves while the metric still looks so. */
@@ -38,25 +37,36 @@ type MetricLayout = {
  * series) was most of the cost of a scrape; the label sets stay the same for hours. Here each
  * metric of the registry keeps a layout: per series its spool, each line's prefix and which
  * value feeds it. A scrape checks that every metric still has the same samples with the same
- * labels (no allocation) and writes `prefix + value + timestamp`; a metric that changed (a child
- * appeared) gets a new layout from the general path ({@link familyOf}, {@link formatOpenMetricsScrape}),
- * so the bytes are always those of `renderOpenMetricsScrape` added to the writer.
+ * labels (no allocation) and emits only the values, as {@link ScrapeFrames}: the text is made
+ * from them (`prefix + value + timestamp`) by {@link ScrapeLines}, on this thread (the writer's)
+ * or on `generate`'s serialising thread. A metric that changed (a child appeared) gets a new
+ * layout from the general path ({@link familyOf}, {@link formatOpenMetricsScrape}), so the bytes
+ * are always those of `renderOpenMetricsScrape` added to the writer.
  */
 export class OpenMetricsScraper {
 	readonly #registry: Registry;
 	readonly #writer: OpenMetricsFileWriter;
+	readonly #frames: ScrapeFrames;
 	readonly #layouts: Array<MetricLayout | undefined> = [];
+	/** One series' values of the current scrape, handed to {@link ScrapeFrames.values}. */
+	#scratch = new Float64Array(64);
 
-	constructor(registry: Registry, writer: OpenMetricsFileWriter) {
+	/**
+	 * `frames`: where the scrapes go; by default the writer renders them itself. Another target
+	 * (a `RecordPipeline`'s batches) must deliver their bytes to the writer's `writeSpools` before
+	 * the writer finishes.
+	 */
+	constructor(registry: Registry, writer: OpenMetricsFileWriter, frames: ScrapeFrames = writer.lines) {
 		this.#registry = registry;
 		this.#writer = writer;
+		this.#frames = frames;
 	}
 
 	/** Append one scrape of the registry, every sample stamped `timestampS`; `createdS` as in `OpenMetricsOptions`. */
 	async scrape(timestampS: number, createdS: number | undefined): Promise<void> {
 		const metrics = await this.#registry.getMetricsAsJSON();
-		const timestamp = ` ${formatPythonRepr(timestampS)}\n`;
-		const writer = this.#writer;
+		const frames = this.#frames;
+		frames.scrape(timestampS);
 		for (let m = 0; m < metrics.length; m++) {
 			const metric = metrics[m]!;
 			const values = metric.values as unknown as readonly Value[];
@@ -66,18 +76,20 @@ export class OpenMetricsScraper {
 				this.#layouts[m] = layout;
 			}
 			for (const series of layout.series) {
-				const {prefixes, sources} = series;
-				let lines = '';
-				for (let i = 0; i < prefixes.length; i++) {
+				if (!series.written) continue;
+				const {sources} = series;
+				const count = sources.length;
+				if (count > this.#scratch.length) this.#scratch = new Float64Array(2 * count);
+				const scratch = this.#scratch;
+				for (let i = 0; i < count; i++) {
 					const source = sources[i]!;
-					lines += `${prefixes[i]!}${goFloat(source < 0 ? 0 : values[source]!.value)}${timestamp}`;
+					scratch[i] = source < 0 ? 0 : values[source]!.value;
 				}
-				if (series.created !== undefined) lines += `${series.created}${timestamp}`;
-				writer.append(series.spool, lines);
+				frames.values(series.spool.id, scratch, count);
 			}
 		}
 		this.#layouts.length = metrics.length;
-		await writer.endScrape();
+		await this.#writer.endScrape();
 	}
 
 	/**
@@ -92,21 +104,18 @@ export class OpenMetricsScraper {
 		let series: SeriesLayout[];
 		if (family.series.length === 0) {
 			// prometheus_client writes the HELP and TYPE of a family without children: an empty series carries them.
-			series = [
-				{
-					spool: this.#writer.series(family.name, chunks[0]!.header, chunks[0]!.seriesKey),
-					prefixes: [],
-					sources: new Int32Array(0),
-					created: undefined,
-				},
-			];
+			series = [{spool: this.#writer.series(family.name, chunks[0]!.header, chunks[0]!.seriesKey), sources: new Int32Array(0), written: false}];
 		} else {
-			series = family.series.map((s, i) => ({
-				spool: this.#writer.series(family.name, chunks[i]!.header, chunks[i]!.seriesKey),
-				prefixes: s.samples.map(sample => samplePrefix(sample.name, sample.labels)),
-				sources: Int32Array.from(s.samples, sample => sample.value - 1),
-				created: withCreated ? `${samplePrefix(`${family.name}_created`, s.labels)}${floatToGoString(s.createdS ?? createdS)}` : undefined,
-			}));
+			series = family.series.map((s, i) => {
+				const spool = this.#writer.series(family.name, chunks[i]!.header, chunks[i]!.seriesKey);
+				const created = withCreated ? `${samplePrefix(`${family.name}_created`, s.labels)}${floatToGoString(s.createdS ?? createdS)}` : undefined;
+				this.#frames.series(
+					spool.id,
+					s.samples.map(sample => samplePrefix(sample.name, sample.labels)),
+					created,
+				);
+				return {spool, sources: Int32Array.from(s.samples, sample => sample.value - 1), written: s.samples.length > 0 || created !== undefined};
+			});
 		}
 		return {
 			name: metric.name,
@@ -139,13 +148,4 @@ function matches(layout: MetricLayout, metric: Metric, values: readonly Value[],
 		if (n !== names.length) return false;
 	}
 	return true;
-}
-
-/**
- * `floatToGoString(x)`, with the values most samples hold (counts: integers from 0 below a
- * million, which print as `<digits>.0`) made without the general shortest-digits path.
- */
-export function goFloat(x: number): string {
-	if (Number.isInteger(x) && x < 1e6 && (x > 0 || (x === 0 && !Object.is(x, -0)))) return `${x}.0`;
-	return floatToGoString(x);
 }

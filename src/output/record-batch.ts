@@ -1,5 +1,6 @@
 import {LineBuffer} from './line-buffer.js';
 import {type RequestRecordFields, writeRequestRecord} from './request-record.js';
+import type {ScrapeFrames, ScrapeLines} from './scrape-lines.js';
 import {writeStepRecord} from './step-record.js';
 
 /**
@@ -14,12 +15,19 @@ const OP_REQUEST = 2;
 const OP_EVENT_TEXT = 3;
 const OP_LOG_TEXT = 4;
 const OP_REQUEST_TEXT = 5;
+/** `metrics.om` (see {@link ScrapeFrames}): a series' text, a scrape's timestamp, a series' values. */
+const OP_SERIES = 6;
+const OP_SCRAPE = 7;
+const OP_VALUES = 8;
 
 /** Values of a request record before its acceptance histogram. */
 const REQUEST_HEAD = 16;
 
-/** What a batch carries to the serialising thread: its numbers (transferred) and its strings. */
-export type BatchMessage = {readonly buffer: ArrayBuffer; readonly length: number; readonly strings: readonly string[]};
+/**
+ * What a batch carries to the serialising thread: its numbers (transferred) and its strings;
+ * `final` asks for every `metrics.om` byte still held back (the last batch).
+ */
+export type BatchMessage = {readonly buffer: ArrayBuffer; readonly length: number; readonly strings: readonly string[]; readonly final?: boolean};
 
 /** The three streamed text files of a dataset, rendered from one batch. */
 export type RenderedBatch = {readonly events: Buffer; readonly requests: Buffer; readonly log: Buffer};
@@ -27,8 +35,9 @@ export type RenderedBatch = {readonly events: Buffer; readonly requests: Buffer;
 /**
  * Appends records to a batch; {@link take} hands the batch over and starts the next in a buffer
  * the caller gives back (buffers travel to the worker and return, none is allocated per batch).
+ * It also carries `metrics.om`'s scrapes as {@link ScrapeFrames}, for the worker to render.
  */
-export class RecordBatchWriter {
+export class RecordBatchWriter implements ScrapeFrames {
 	#values: Float64Array;
 	#length = 0;
 	#strings: string[] = [];
@@ -123,12 +132,44 @@ export class RecordBatchWriter {
 		values[this.#length++] = this.#string(line);
 	}
 
+	series(spoolId: number, prefixes: readonly string[], created: string | undefined): void {
+		const values = this.#reserve(4 + prefixes.length);
+		let at = this.#length;
+		values[at++] = OP_SERIES;
+		values[at++] = spoolId;
+		values[at++] = prefixes.length;
+		values[at++] = created === undefined ? -1 : this.#string(created);
+		for (const prefix of prefixes) values[at++] = this.#string(prefix);
+		this.#length = at;
+	}
+
+	scrape(timestampS: number): void {
+		const values = this.#reserve(2);
+		values[this.#length++] = OP_SCRAPE;
+		values[this.#length++] = timestampS;
+	}
+
+	values(spoolId: number, source: ArrayLike<number>, count: number): void {
+		const values = this.#reserve(3 + count);
+		let at = this.#length;
+		values[at++] = OP_VALUES;
+		values[at++] = spoolId;
+		values[at++] = count;
+		for (let i = 0; i < count; i++) values[at++] = source[i]!;
+		this.#length = at;
+	}
+
 	/**
 	 * The batch so far, to post with `buffer` in the transfer list; the next batch is written into
-	 * `next` (a buffer a rendered batch came back with, or a new one).
+	 * `next` (a buffer a rendered batch came back with, or a new one). `final`: see {@link BatchMessage}.
 	 */
-	take(next: ArrayBuffer): BatchMessage {
-		const message: BatchMessage = {buffer: this.#values.buffer as ArrayBuffer, length: this.#length, strings: this.#strings};
+	take(next: ArrayBuffer, final = false): BatchMessage {
+		const message: BatchMessage = {
+			buffer: this.#values.buffer as ArrayBuffer,
+			length: this.#length,
+			strings: this.#strings,
+			...(final ? {final} : {}),
+		};
 		this.#values = new Float64Array(next);
 		this.#length = 0;
 		this.#strings = [];
@@ -142,11 +183,13 @@ type MutableRequestFields = {-readonly [K in keyof RequestRecordFields]: Request
 
 /**
  * Serialise a batch into the bytes of `events.jsonl`, `requests.jsonl` and `vllm.log`, by the same
- * writers `generate` used on the records themselves (so the bytes are the same).
+ * writers `generate` used on the records themselves (so the bytes are the same); its `metrics.om`
+ * frames go to `scrapes`, which holds their bytes until taken.
  */
 export function renderBatch(
 	message: BatchMessage,
 	out = {events: new LineBuffer(), requests: new LineBuffer(), log: new LineBuffer()},
+	scrapes?: ScrapeLines,
 ): RenderedBatch {
 	const values = new Float64Array(message.buffer, 0, message.length);
 	const {strings} = message;
@@ -204,6 +247,20 @@ export function renderBatch(
 		} else if (op === OP_LOG_TEXT) {
 			out.log.text(strings[values[at + 1]!]!);
 			at += 2;
+		} else if (op === OP_VALUES && scrapes !== undefined) {
+			const count = values[at + 2]!;
+			scrapes.values(values[at + 1]!, values.subarray(at + 3, at + 3 + count), count);
+			at += 3 + count;
+		} else if (op === OP_SCRAPE && scrapes !== undefined) {
+			scrapes.scrape(values[at + 1]!);
+			at += 2;
+		} else if (op === OP_SERIES && scrapes !== undefined) {
+			const count = values[at + 2]!;
+			const created = values[at + 3]!;
+			const prefixes: string[] = [];
+			for (let i = 0; i < count; i++) prefixes.push(strings[values[at + 4 + i]!]!);
+			scrapes.series(values[at + 1]!, prefixes, created < 0 ? undefined : strings[created]!);
+			at += 4 + count;
 		} else {
 			throw new RangeError(`record batch: unknown opcode ${op} at ${at}`);
 		}

@@ -1,16 +1,24 @@
 import type {Worker} from 'node:worker_threads';
 import {type BatchMessage, RecordBatchWriter} from './record-batch.js';
+import type {SpoolBytes} from './scrape-lines.js';
 import {spawnWorker} from './spawn-worker.js';
 
-/** Where a pipeline's rendered bytes go, in order (an {@link OutputStream} each). */
+/**
+ * Where a pipeline's rendered bytes go, in order (an {@link OutputStream} each); `spools` takes the
+ * `metrics.om` scrapes written to {@link RecordPipeline.records} (an `OpenMetricsFileWriter`).
+ */
 export type RecordSinks = {
 	readonly events: {write(chunk: Uint8Array): Promise<void>};
 	readonly requests: {write(chunk: Uint8Array): Promise<void>};
 	readonly log: {write(chunk: Uint8Array): Promise<void>};
+	readonly spools?: {writeSpools(rendered: SpoolBytes): Promise<void>};
 };
 
-/** What the worker sends back for a batch: the three files' bytes and the batch's buffer. */
-type Rendered = {events: Uint8Array; requests: Uint8Array; log: Uint8Array; buffer: ArrayBuffer};
+/**
+ * What the worker sends back for a batch: the three files' bytes and the batch's buffer, and the
+ * scrapes' spool bytes once enough are held (always after the last batch).
+ */
+type Rendered = {events: Uint8Array; requests: Uint8Array; log: Uint8Array; buffer: ArrayBuffer; spools?: SpoolBytes};
 
 /**
  * Batches handed to the worker and not yet written: the simulation runs ahead of the serialising
@@ -79,6 +87,10 @@ export class RecordPipeline {
 				if (rendered.events.length > 0) await sinks.events.write(rendered.events);
 				if (rendered.requests.length > 0) await sinks.requests.write(rendered.requests);
 				if (rendered.log.length > 0) await sinks.log.write(rendered.log);
+				if (rendered.spools !== undefined && rendered.spools.ids.length > 0) {
+					if (sinks.spools === undefined) throw new Error('metrics.om scrapes were written to a record pipeline without a spool sink');
+					await sinks.spools.writeSpools(rendered.spools);
+				}
 			})
 			.catch(error => {
 				this.#error ??= error;
@@ -106,20 +118,24 @@ export class RecordPipeline {
 	 * (back-pressure from the disk reaches the simulation here). Rejects with the first write failure.
 	 */
 	async flush(force = false): Promise<void> {
+		await this.#handOver(force, false);
+	}
+
+	async #handOver(force: boolean, final: boolean): Promise<void> {
 		this.#check();
-		if (this.records.length === 0 || (!force && this.records.length < BATCH_VALUES)) return;
+		if (!final && (this.records.length === 0 || (!force && this.records.length < BATCH_VALUES))) return;
 		while (this.#inFlight >= MAX_IN_FLIGHT) {
 			await this.#changed();
 			this.#check();
 		}
-		const message: BatchMessage = this.records.take(this.#spare.pop() ?? new ArrayBuffer(BATCH_BYTES));
+		const message: BatchMessage = this.records.take(this.#spare.pop() ?? new ArrayBuffer(BATCH_BYTES), final);
 		this.#worker.postMessage(message, [message.buffer]);
 		this.#inFlight += 1;
 	}
 
 	/** Flush, wait until every batch is written, stop the worker. Rejects with the first write failure. */
 	async finish(): Promise<void> {
-		await this.flush(true);
+		await this.#handOver(true, true);
 		while (this.#inFlight > 0) {
 			await this.#changed();
 			this.#check();

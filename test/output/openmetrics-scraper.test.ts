@@ -9,10 +9,12 @@ import {simConfigSchema} from '../../src/config/schema.js';
 import {renderOpenMetricsScrape} from '../../src/metrics/prom/exposition.js';
 import {addCounterSlot, addHistogramChild, counterFamily, histogramFamily} from '../../src/metrics/prom/registry-families.js';
 import {OpenMetricsFileWriter} from '../../src/output/openmetrics-file.js';
-import {goFloat, OpenMetricsScraper} from '../../src/output/openmetrics-scraper.js';
+import {OpenMetricsScraper} from '../../src/output/openmetrics-scraper.js';
 import {OutputStream} from '../../src/output/output-stream.js';
+import {RecordPipeline} from '../../src/output/record-pipeline.js';
 import {Session} from '../../src/runtime/session.js';
-import {floatToGoString} from '../../src/util/py-format.js';
+import {ScrapeLines} from '../../src/output/scrape-lines.js';
+import {floatToGoString, formatPythonRepr} from '../../src/util/py-format.js';
 
 const root = mkdtempSync(join(tmpdir(), 'specsim-scraper-'));
 let dirs = 0;
@@ -20,26 +22,33 @@ let dirs = 0;
 /**
  * Scrape `registry` at every step of `steps` (each changes the registry first) two ways: the
  * general path (`renderOpenMetricsScrape` into a spool writer, what generate did) and
- * OpenMetricsScraper; returns both metrics.om files.
+ * OpenMetricsScraper, rendering on this thread or (`viaWorker`, as generate does) sending its
+ * frames through a RecordPipeline's worker, a batch handed over after every third scrape;
+ * returns both metrics.om files.
  */
 async function bothWays(
 	registry: Registry,
 	steps: ReadonlyArray<() => void>,
 	createdS: () => number | undefined,
+	viaWorker = false,
 ): Promise<{general: string; cached: string}> {
 	const dir = join(root, String(dirs++));
 	const {mkdirSync} = await import('node:fs');
 	mkdirSync(dir);
 	const general = await OpenMetricsFileWriter.create(dir, 'general.om');
 	const cached = await OpenMetricsFileWriter.create(dir, 'cached.om');
-	const scraper = new OpenMetricsScraper(registry, cached);
+	const unused = {write: async () => expect.fail('a scrape wrote to a record file')};
+	const pipeline = viaWorker ? new RecordPipeline({events: unused, requests: unused, log: unused, spools: cached}) : undefined;
+	const scraper = new OpenMetricsScraper(registry, cached, pipeline?.records);
 	for (const [i, step] of steps.entries()) {
 		step();
 		const timestampS = 1_767_225_600 + 15 * i + (i % 3) / 10;
 		const created = createdS();
 		await general.add(await renderOpenMetricsScrape(registry, {...(created === undefined ? {} : {createdS: created}), timestampS}));
 		await scraper.scrape(timestampS, created);
+		if (i % 3 === 2) await pipeline?.flush(true);
 	}
+	await pipeline?.finish();
 	const read = async (writer: OpenMetricsFileWriter, name: string): Promise<string> => {
 		const out = new OutputStream(join(dir, name));
 		await writer.finish(out);
@@ -131,10 +140,37 @@ describe('OpenMetricsScraper (metrics.om scrapes with cached layouts)', () => {
 		expect(general).toContain('vllm:request_success_total{');
 	});
 
-	test.prop([fc.oneof(fc.double(), fc.integer(), fc.nat({max: 2_000_000}), fc.constantFrom(0, -0, 999_999, 1e6, 1e6 - 0.5, 1e21, -1))], {
-		numRuns: 2000,
-		seed: 20261201,
-	})('goFloat equals floatToGoString', x => {
-		expect(goFloat(x)).toBe(floatToGoString(x));
+	it('writes the same through the serialising thread, as generate does (frames in the record batches, bytes back to the spools)', async () => {
+		const {config} = await loadPreset('llama-3.1-8b-eagle3');
+		const session = new Session(
+			simConfigSchema.parse({...config, workload: {...config.workload, arrival: {kind: 'poisson', rate: 8}}, faults: {errorRate: 0.05}}),
+			{seed: 4, server: 'simulated', enableMfuMetrics: true},
+		);
+		let t = 0;
+		const steps = Array.from({length: 40}, () => () => {
+			t += 1;
+			session.built.simulation.runUntil(t);
+		});
+		const {general, cached} = await bothWays(session.registry, steps, () => session.createdS, true);
+		expect(cached).toBe(general);
+		expect(general.split('\n').filter(line => line.startsWith('vllm:num_requests_running{')).length).toBe(40);
+	});
+
+	test.prop(
+		[
+			fc.oneof(fc.double(), fc.integer(), fc.nat({max: 2_000_000}), fc.constantFrom(0, -0, 999_999, 1e6, 1e6 - 0.5, 1e21, -1)),
+			fc.oneof(fc.double(), fc.constantFrom(1_767_225_600, 1_767_225_615.5)),
+		],
+		{numRuns: 2000, seed: 20261201},
+	)('ScrapeLines writes a sample as prefix, floatToGoString(value), repr(timestamp)', (x, timestampS) => {
+		const lines = new ScrapeLines();
+		lines.series(3, ['demo:x{engine="é"} '], 'demo:x_created{engine="é"} 1.5');
+		lines.scrape(timestampS);
+		lines.values(3, [x], 1);
+		const {ids, ends, bytes} = lines.take();
+		const ts = formatPythonRepr(timestampS);
+		expect([...ids]).toEqual([3]);
+		expect(ends[0]).toBe(bytes.length);
+		expect(Buffer.from(bytes).toString('utf8')).toBe(`demo:x{engine="é"} ${floatToGoString(x)} ${ts}\ndemo:x_created{engine="é"} 1.5 ${ts}\n`);
 	});
 });

@@ -107,8 +107,8 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	const wallStart = performance.now();
 	let progressShown = false;
 
-	// Records are batched per chunk of virtual time and serialised on a worker thread (see RecordPipeline).
-	const pipeline = new RecordPipeline(streams);
+	// Records and the metrics.om scrapes are batched and serialised on a worker thread (see RecordPipeline).
+	const pipeline = new RecordPipeline({...streams, spools: {writeSpools: rendered => openMetrics!.writeSpools(rendered)}});
 	const {records} = pipeline;
 	records.eventText(`${JSON.stringify({type: 'meta', start_t: 0, seed, version: VERSION, start: new Date(startEpochMs).toISOString(), config})}\n`);
 	built.simulation.subscribe({
@@ -136,7 +136,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 
 	try {
 		openMetrics = await OpenMetricsFileWriter.create(staging, join(flags.out, 'metrics.om'));
-		scraper = new OpenMetricsScraper(session.registry, openMetrics);
+		scraper = new OpenMetricsScraper(session.registry, openMetrics, records);
 		await scrape(0);
 		let nextScrapeS = scrapeS;
 		for (let t = 0; t < durationS; ) {
