@@ -1,4 +1,5 @@
 import type {MetricObjectWithValues, MetricValue, Registry} from 'prom-client';
+import {BulkHistogram} from '../metrics/prom/bulk-histogram.js';
 import {familyOf} from '../metrics/prom/collect.js';
 import {formatOpenMetricsScrape, samplePrefix} from '../metrics/prom/exposition.js';
 import {floatToGoString} from '../util/py-format.js';
@@ -6,6 +7,8 @@ import type {OpenMetricsFileWriter, SeriesSpool} from './openmetrics-file.js';
 import type {ScrapeFrames} from './scrape-lines.js';
 
 type Metric = MetricObjectWithValues<MetricValue<string>>;
+/** A metric as registered (prom-client types `getMetricsAsArray` without its `get`). */
+type RegisteredMetric = {get(): Promise<unknown>};
 type Value = {value: number; labels: Record<string, string | number>; metricName?: string; createdS?: number};
 
 /** One series of a family as the scrapes write it: where its lines go, and which values feed them. */
@@ -19,6 +22,9 @@ type SeriesLayout = {
 
 /** What a metric looked like when its layout was made; the layout serves while the metric still looks so. */
 type MetricLayout = {
+	/** The registered metric, and for a {@link BulkHistogram} its number of children then (else -1). */
+	readonly metric: RegisteredMetric;
+	readonly numChildren: number;
 	readonly name: string;
 	readonly help: string;
 	readonly type: string;
@@ -37,11 +43,14 @@ type MetricLayout = {
  * series) was most of the cost of a scrape; the label sets stay the same for hours. Here each
  * metric of the registry keeps a layout: per series its spool, each line's prefix and which
  * value feeds it. A scrape checks that every metric still has the same samples with the same
- * labels (no allocation) and emits only the values, as {@link ScrapeFrames}: the text is made
+ * labels (no allocation; a {@link BulkHistogram}, most of the samples, only that it has no new
+ * child, and its values are read without prom-client's object per sample) and emits only the
+ * values, as {@link ScrapeFrames}: the text is made
  * from them (`prefix + value + timestamp`) by {@link ScrapeLines}, on this thread (the writer's)
  * or on `generate`'s serialising thread. A metric that changed (a child appeared) gets a new
  * layout from the general path ({@link familyOf}, {@link formatOpenMetricsScrape}), so the bytes
- * are always those of `renderOpenMetricsScrape` added to the writer.
+ * are always those of `renderOpenMetricsScrape` added to the writer. The metrics are read one by
+ * one as `Registry.getMetricsAsJSON` reads them, without its default labels (specsim sets none).
  */
 export class OpenMetricsScraper {
 	readonly #registry: Registry;
@@ -50,6 +59,8 @@ export class OpenMetricsScraper {
 	readonly #layouts: Array<MetricLayout | undefined> = [];
 	/** One series' values of the current scrape, handed to {@link ScrapeFrames.values}. */
 	#scratch = new Float64Array(64);
+	/** One metric's values of the current scrape, in prom-client's order. */
+	#values = new Float64Array(256);
 
 	/**
 	 * `frames`: where the scrapes go; by default the writer renders them itself. Another target
@@ -64,16 +75,31 @@ export class OpenMetricsScraper {
 
 	/** Append one scrape of the registry, every sample stamped `timestampS`; `createdS` as in `OpenMetricsOptions`. */
 	async scrape(timestampS: number, createdS: number | undefined): Promise<void> {
-		const metrics = await this.#registry.getMetricsAsJSON();
+		const metrics = this.#registry.getMetricsAsArray() as unknown as readonly RegisteredMetric[];
 		const frames = this.#frames;
 		frames.scrape(timestampS);
 		for (let m = 0; m < metrics.length; m++) {
 			const metric = metrics[m]!;
-			const values = metric.values as unknown as readonly Value[];
 			let layout = this.#layouts[m];
-			if (layout === undefined || !matches(layout, metric, values, createdS)) {
-				layout = this.#layout(metric, values, createdS);
-				this.#layouts[m] = layout;
+			let values = this.#values;
+			if (
+				metric instanceof BulkHistogram &&
+				layout !== undefined &&
+				layout.metric === metric &&
+				layout.numChildren === metric.numChildren &&
+				layout.createdS === createdS
+			) {
+				if (values.length < metric.numValues) values = this.#values = new Float64Array(2 * metric.numValues);
+				metric.readValues(values);
+			} else {
+				const json = (await metric.get()) as Metric;
+				const jsonValues = json.values as unknown as readonly Value[];
+				if (layout === undefined || layout.metric !== metric || !matches(layout, json, jsonValues, createdS)) {
+					layout = this.#layout(metric, json, jsonValues, createdS);
+					this.#layouts[m] = layout;
+				}
+				if (values.length < jsonValues.length) values = this.#values = new Float64Array(2 * jsonValues.length);
+				for (let i = 0; i < jsonValues.length; i++) values[i] = jsonValues[i]!.value;
 			}
 			for (const series of layout.series) {
 				if (!series.written) continue;
@@ -83,7 +109,7 @@ export class OpenMetricsScraper {
 				const scratch = this.#scratch;
 				for (let i = 0; i < count; i++) {
 					const source = sources[i]!;
-					scratch[i] = source < 0 ? 0 : values[source]!.value;
+					scratch[i] = source < 0 ? 0 : values[source]!;
 				}
 				frames.values(series.spool.id, scratch, count);
 			}
@@ -96,7 +122,7 @@ export class OpenMetricsScraper {
 	 * A metric's layout through the general path: the family rendered once with each value replaced
 	 * by its index + 1 tells which value feeds which line (0: a sample with no value, written as 0).
 	 */
-	#layout(metric: Metric, values: readonly Value[], createdS: number | undefined): MetricLayout {
+	#layout(registered: RegisteredMetric, metric: Metric, values: readonly Value[], createdS: number | undefined): MetricLayout {
 		const probe = {...metric, values: values.map((v, i) => ({...v, value: i + 1}))} as unknown as Metric;
 		const family = familyOf(probe);
 		const chunks = formatOpenMetricsScrape([family], createdS === undefined ? {} : {createdS});
@@ -118,6 +144,8 @@ export class OpenMetricsScraper {
 			});
 		}
 		return {
+			metric: registered,
+			numChildren: registered instanceof BulkHistogram ? registered.numChildren : -1,
 			name: metric.name,
 			help: metric.help,
 			type: String(metric.type as unknown),

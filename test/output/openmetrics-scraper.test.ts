@@ -103,6 +103,8 @@ describe('OpenMetricsScraper (metrics.om scrapes with cached layouts)', () => {
 				late.inc(0.1 + 0.2);
 				gauge.set({engine: '0'}, Number.NaN);
 				bulk0.observe(1e9);
+				// A bulk histogram's new child: its layout must be made again.
+				addHistogramChild(bulk, {engine: '1'}).observe(2.5, 3);
 			},
 			() => {
 				created = undefined;

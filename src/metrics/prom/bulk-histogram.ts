@@ -32,6 +32,31 @@ export class BulkHistogram extends Histogram<string> {
 		return {observe: (value: number, count = 1) => histogram.observe(value, count)};
 	}
 
+	/** Children so far. They are only ever added, so a reader's layout of the samples holds while this stays the same. */
+	get numChildren(): number {
+		return this.children.size;
+	}
+
+	/** How many samples {@link get} gives (and {@link readValues} writes). */
+	get numValues(): number {
+		return this.children.size * (this.bounds.length + 3);
+	}
+
+	/**
+	 * The values of {@link get}'s samples, in its order, into `out` (at least {@link numValues}
+	 * long), with no object per sample: what `metrics.om`'s scraper reads at every scrape.
+	 */
+	readValues(out: Float64Array): void {
+		let at = 0;
+		for (const {histogram} of this.children.values()) {
+			histogram.cumulative(out.subarray(at, at + histogram.counts.length));
+			at += this.bounds.length;
+			out[at++] = histogram.count;
+			out[at++] = histogram.sum;
+			out[at++] = histogram.count;
+		}
+	}
+
 	override async get(): Promise<MetricObjectWithValues<MetricValueWithName<string>>> {
 		const values: Array<MetricValueWithName<string>> = [];
 		const bucketName = `${this.metricName}_bucket`;
