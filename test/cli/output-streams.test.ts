@@ -41,8 +41,10 @@ describe('OpenMetricsFileWriter.discard', () => {
 	it('discarding while a scrape is still being written raises no stray error and removes the spool', async () => {
 		for (let round = 0; round < 20; round++) {
 			const dir = mkdtempSync(join(root, 'discard-'));
-			const writer = await OpenMetricsFileWriter.create(dir, join(dir, 'metrics.om'));
-			await writer.add(scrape(0));
+			// Memory bound 0: every scrape goes to the spool files at once.
+			const writer = await OpenMetricsFileWriter.create(dir, join(dir, 'metrics.om'), 0);
+			// Enough lines to go out at once (over 1 MiB held).
+			await writer.add(scrape(0, 2000));
 			// Wait until every spool file is open, so the next scrape's writes reach the disk at once.
 			const spool = join(dir, spoolDirs(dir)[0]!);
 			while (readdirSync(spool).length < 40) await new Promise(resolve => setTimeout(resolve, 1));

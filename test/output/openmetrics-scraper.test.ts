@@ -24,19 +24,20 @@ let dirs = 0;
  * general path (`renderOpenMetricsScrape` into a spool writer, what generate did) and
  * OpenMetricsScraper, rendering on this thread or (`viaWorker`, as generate does) sending its
  * frames through a RecordPipeline's worker, a batch handed over after every third scrape;
- * returns both metrics.om files.
+ * returns both metrics.om files. The general path's writer keeps nothing in memory (spool files
+ * from the start); the scraper's keeps `memoryBytes` (all of it by default) before it spills.
  */
 async function bothWays(
 	registry: Registry,
 	steps: ReadonlyArray<() => void>,
 	createdS: () => number | undefined,
-	viaWorker = false,
+	{viaWorker = false, memoryBytes}: {viaWorker?: boolean; memoryBytes?: number} = {},
 ): Promise<{general: string; cached: string}> {
 	const dir = join(root, String(dirs++));
 	const {mkdirSync} = await import('node:fs');
 	mkdirSync(dir);
-	const general = await OpenMetricsFileWriter.create(dir, 'general.om');
-	const cached = await OpenMetricsFileWriter.create(dir, 'cached.om');
+	const general = await OpenMetricsFileWriter.create(dir, 'general.om', 0);
+	const cached = await OpenMetricsFileWriter.create(dir, 'cached.om', memoryBytes);
 	const unused = {write: async () => expect.fail('a scrape wrote to a record file')};
 	const pipeline = viaWorker ? new RecordPipeline({events: unused, requests: unused, log: unused, spools: cached}) : undefined;
 	const scraper = new OpenMetricsScraper(registry, cached, pipeline?.records);
@@ -153,8 +154,9 @@ describe('OpenMetricsScraper (metrics.om scrapes with cached layouts)', () => {
 			t += 1;
 			session.built.simulation.runUntil(t);
 		});
-		const {general, cached} = await bothWays(session.registry, steps, () => session.createdS, true);
+		const {general, cached} = await bothWays(session.registry, steps, () => session.createdS, {viaWorker: true});
 		expect(cached).toBe(general);
+
 		expect(general.split('\n').filter(line => line.startsWith('vllm:num_requests_running{')).length).toBe(40);
 	});
 
