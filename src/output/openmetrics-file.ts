@@ -18,11 +18,12 @@ export type SeriesSpool = {readonly id: number; held: Uint8Array[]; stream: Outp
 const SPOOL_BUFFER_CHARS = 1 << 20;
 
 /**
- * Bytes of scrapes the writer keeps in memory before it spills them to spool files. Most datasets
- * stay below it (an hour of the default preset is about 12 MiB) and never touch the disk before
- * `metrics.om` itself: no spool file per series to create, write, read back and delete.
+ * Bytes of scrapes the writer keeps in memory before it spills them to spool files. An hour of the
+ * default preset at 20 QPS (about 12 MiB) stays below it and never touches the disk before
+ * `metrics.om` itself: no spool file per series to create, write, read back and delete. Small, as
+ * the process's memory must not grow with the simulated duration by more than this.
  */
-export const DEFAULT_MEMORY_BYTES = 64 << 20;
+export const DEFAULT_MEMORY_BYTES = 16 << 20;
 
 /**
  * Many timestamped scrapes as one valid OpenMetrics file, in constant memory: OpenMetrics wants
@@ -133,6 +134,7 @@ export class OpenMetricsFileWriter {
 		for (const spool of this.#spools) {
 			spool.stream ??= new OutputStream(join(dir, `${spool.id}.om`), this.#displayPath);
 			if (spool.held.length === 0) continue;
+			// One write per series (each write that must wait for the disk adds listeners to its stream).
 			const bytes = spool.held.length === 1 ? spool.held[0]! : Buffer.concat(spool.held);
 			spool.held = [];
 			writes.push(spool.stream.write(bytes));
