@@ -17,11 +17,17 @@ import type {SimConfig} from '../../src/config/schema.js';
 export type EngineMode = 'core' | 'fed' | 'no-prefix-caching';
 export const ENGINE_MODES: readonly EngineMode[] = ['core', 'fed', 'no-prefix-caching'];
 
-/** The three functions the scenario needs, from one checkout (`engine-ab.ts` loads two). */
+/**
+ * The three functions the scenario needs, from one checkout (`engine-ab.ts` loads two), and
+ * whether that checkout simulates prefix caching: a checkout from before prefix caching existed
+ * (`engine-ab.ts --before`) rejects the `enablePrefixCaching` field, so its scenario leaves the
+ * field out (the old code is measured as it was; only this loader adapts).
+ */
 export type EngineModules = {
 	readonly buildSimulation: typeof import('../../src/sim/build.js').buildSimulation;
 	readonly simConfigSchema: typeof import('../../src/config/schema.js').simConfigSchema;
 	readonly attachPrometheus: typeof import('../../src/metrics/prom/attach.js').attachPrometheus;
+	readonly hasPrefixCaching: boolean;
 };
 
 /** Load the scenario's modules from the checkout at `root` (its `src`, through tsx). */
@@ -31,23 +37,33 @@ export async function loadEngineModules(root: string): Promise<EngineModules> {
 		import(`${root}/src/config/schema.ts`) as Promise<typeof import('../../src/config/schema.js')>,
 		import(`${root}/src/metrics/prom/attach.ts`) as Promise<typeof import('../../src/metrics/prom/attach.js')>,
 	]);
-	return {buildSimulation: build.buildSimulation, simConfigSchema: schema.simConfigSchema, attachPrometheus: attach.attachPrometheus};
+	return {
+		buildSimulation: build.buildSimulation,
+		simConfigSchema: schema.simConfigSchema,
+		attachPrometheus: attach.attachPrometheus,
+		hasPrefixCaching: schema.simConfigSchema.safeParse(saturatedInput(true)).success,
+	};
 }
 
-function saturatedConfig(modules: EngineModules, enablePrefixCaching: boolean): SimConfig {
-	return modules.simConfigSchema.parse({
+/** The scenario as a preset would write it; `enablePrefixCaching` undefined leaves the field out. */
+function saturatedInput(enablePrefixCaching: boolean | undefined): unknown {
+	return {
 		name: 'bench-saturated',
 		servedModelName: 'bench',
 		model: 'llama-3.1-8b',
 		hardware: 'h100-sxm',
-		scheduler: {maxNumSeqs: 256, maxNumBatchedTokens: 8192, maxModelLen: 4096, enablePrefixCaching},
+		scheduler: {maxNumSeqs: 256, maxNumBatchedTokens: 8192, maxModelLen: 4096, ...(enablePrefixCaching === undefined ? {} : {enablePrefixCaching})},
 		speculative: {method: 'eagle', numSpecTokens: 5, acceptance: {kind: 'geometric', first: 0.8, decay: 0.95}, heterogeneity: {concentration: 10}},
 		workload: {
 			arrival: {kind: 'closed-loop', users: 256},
 			classes: [{name: 'long', weight: 1, prompt: {kind: 'fixed', value: 128}, output: {kind: 'fixed', value: 3000}}],
 		},
 		logging: {format: 'throughput'},
-	});
+	};
+}
+
+function saturatedConfig(modules: EngineModules, enablePrefixCaching: boolean): SimConfig {
+	return modules.simConfigSchema.parse(saturatedInput(modules.hasPrefixCaching ? enablePrefixCaching : undefined));
 }
 
 /**

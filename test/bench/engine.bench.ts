@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {simConfigSchema} from '../../src/config/schema.js';
 import {attachPrometheus} from '../../src/metrics/prom/attach.js';
+import type {BeforeAfterResult} from './engine-ab.js';
 import {ENGINE_MODES, type EngineMeasure} from './engine-saturated.js';
 import {buildSimulation} from '../../src/sim/build.js';
 import {loadPreset} from '../../src/config/load.js';
@@ -33,6 +34,35 @@ export async function benchEngine(): Promise<BenchResult[]> {
 		});
 	}
 	return results;
+}
+
+/**
+ * Issue 10's engine question, before and after on the same machine in the same run: drafts per CPU
+ * second with every family fed, this checkout over main just before issue 10 (`engine-ab.ts
+ * --before`, in a child process of its own so that the other sections' code does not share its
+ * type feedback). Where git or that commit is missing the row says why instead.
+ */
+export async function benchEngineBeforeAfter(): Promise<BenchResult[]> {
+	const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/engine-ab.ts', '--before', '--json'], {
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	process.stderr.write(child.stderr);
+	const name = 'engine before/after issue 10: drafts per CPU second, saturated batch of 256, k=5, every family fed, this checkout over 58129f4';
+	if (child.status !== 0) {
+		const reason = child.stderr.trim().split('\n').at(-1) ?? `exit ${child.status}`;
+		return [{name, value: Number.NaN, unit: '×', note: reason}];
+	}
+	const {rounds, fed} = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as BeforeAfterResult;
+	const mega = (x: number) => `${(x / 1e6).toFixed(2)} M`;
+	return [
+		{
+			name,
+			value: fed.medianRatio,
+			unit: '×',
+			note: `median of ${rounds} interleaved rounds (${fed.ratios.map(r => r.toFixed(2)).join(', ')}); best runs ${fed.bestRatio.toFixed(2)}× (${mega(Math.max(...fed.b))} against ${mega(Math.max(...fed.a))} drafts/s); target >= 0.85`,
+		},
+	];
 }
 
 /**

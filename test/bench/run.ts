@@ -1,5 +1,5 @@
 import {benchAccounting} from './accounting.bench.js';
-import {benchEngine, benchGenerate, benchLongRunHeap} from './engine.bench.js';
+import {benchEngine, benchEngineBeforeAfter, benchGenerate, benchLongRunHeap} from './engine.bench.js';
 import {benchGenerateScrapes} from './generate-scrape.bench.js';
 import {formatResults, type BenchResult} from './harness.js';
 import {benchServe} from './serve.bench.js';
@@ -10,6 +10,7 @@ const only = process.argv[2];
 const sections: Array<[string, () => Promise<BenchResult[]>]> = [
 	['accounting', () => benchAccounting(10_000_000)],
 	['engine', benchEngine],
+	['engine-ab', benchEngineBeforeAfter],
 	['generate', benchGenerate],
 	['generate-scrape', benchGenerateScrapes],
 	['heap', benchLongRunHeap],
