@@ -129,12 +129,19 @@ export class KvCache {
 	 * are themselves free (evictable).
 	 */
 	allocateSlots(request: SimRequest, numTokensNeedSlot: number, numTokensToCache: number, withHits = false): boolean {
-		const numHits = withHits ? this.#numHits : 0;
-		// The common step: the table already has the slots (a new block is needed every blockSize tokens).
-		if (numHits === 0 && numTokensNeedSlot <= request.numSlotTokens) {
-			if (this.enablePrefixCaching) this.#cacheFullBlocks(request, numTokensToCache);
+		// The common step, kept small enough for V8 to inline into the scheduler's loop: the table
+		// already has the slots (a new block is needed every blockSize tokens) and no block is newly full.
+		if (numTokensNeedSlot <= request.numSlotTokens && (!withHits || this.#numHits === 0)) {
+			if (this.enablePrefixCaching && numTokensToCache >= (request.numHashedBlocks + 1) * this.blockSize) {
+				this.#cacheFullBlocks(request, numTokensToCache);
+			}
 			return true;
 		}
+		return this.#allocateNewSlots(request, numTokensNeedSlot, numTokensToCache, withHits ? this.#numHits : 0);
+	}
+
+	/** {@link allocateSlots} when the table must grow or hit blocks must be taken. */
+	#allocateNewSlots(request: SimRequest, numTokensNeedSlot: number, numTokensToCache: number, numHits: number): boolean {
 		const table = request.blockTable;
 		const wanted = this.blocksFor(numTokensNeedSlot);
 		const numNew = Math.max(0, wanted - table.length - numHits);
