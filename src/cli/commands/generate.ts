@@ -1,5 +1,5 @@
 import {addMetricsFlags, type MetricsFlags, parseMetricsFlags} from '../metrics-flags.js';
-import {mkdir, mkdtemp, readdir, rename, rm, writeFile} from 'node:fs/promises';
+import {mkdtemp, readdir, rename, rm, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import cliProgress from 'cli-progress';
 import type {Command} from 'commander';
@@ -17,6 +17,7 @@ import {summarize} from '../../sim/summary.js';
 import {EXIT_RUNTIME, EXIT_USAGE, UserError} from '../../util/user-error.js';
 import {DATASET_HIGH_WATER_MARK, OutputStream, writeError} from '../../output/output-stream.js';
 import {describeFsError} from '../../util/fs-error.js';
+import {makeOutputDirectory} from '../io/output-path.js';
 import {MIN_SCRAPE_INTERVAL_S} from '../../util/limits.js';
 import type {Output} from '../options.js';
 import {addSimOptions, buildChecked, parseDurationFlag, parseStartFlag, resolveSimConfig, type SimFlags} from '../sim-options.js';
@@ -190,7 +191,7 @@ const OUR_TEMPORARY = /^(\.specsim-generate-.+|\.metrics-om-spool-.+|\.(.+)\.[0-
 async function prepareDirectory(dir: string, force: boolean): Promise<string> {
 	if (dir === '') throw new UserError('--out: the directory name is empty');
 	try {
-		await mkdir(dir, {recursive: true});
+		await makeOutputDirectory(dir, '--out');
 		const entries = await readdir(dir);
 		if (entries.length > 0 && !force) throw new UserError(`--out ${dir}: directory is not empty (use --force to overwrite a dataset)`);
 		for (const name of entries.filter(name => OUR_TEMPORARY.test(name))) await rm(join(dir, name), {recursive: true, force: true});

@@ -1,5 +1,5 @@
-import {stat} from 'node:fs/promises';
-import {dirname} from 'node:path';
+import {mkdir, stat} from 'node:fs/promises';
+import {dirname, resolve} from 'node:path';
 import {describeFsError} from '../../util/fs-error.js';
 import {UserError} from '../../util/user-error.js';
 
@@ -23,4 +23,41 @@ export async function checkOutputPath(path: string, flag: string): Promise<void>
 	const parentKind = await kind(parent);
 	if (parentKind === 'missing') throw new UserError(`${flag} ${path}: directory ${parent} does not exist`);
 	if (parentKind === 'file') throw new UserError(`${flag} ${path}: ${parent} is not a directory`);
+}
+
+/**
+ * Create the directory `dir` and any missing parents, or accept it when it exists. Node's own
+ * `mkdir(dir, {recursive: true})` is not used: on a file system that refuses new entries with
+ * ENOENT under an existing directory (procfs: `--out /proc/x`) it retries forever. Here the missing
+ * components are found first and each is created once, so every failure is one error: a path that
+ * is a file is refused (exit 2) instead of reported as `EEXIST`.
+ */
+export async function makeOutputDirectory(dir: string, flag: string): Promise<void> {
+	const missing: string[] = [];
+	for (let p = resolve(dir); ; ) {
+		let isDirectory: boolean;
+		try {
+			isDirectory = (await stat(p)).isDirectory();
+		} catch (error) {
+			// ENOTDIR: a component above is a file, which the walk reaches and names.
+			const code = (error as {code?: string}).code;
+			if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+			missing.push(p);
+			const parent = dirname(p);
+			if (parent === p) break;
+			p = parent;
+			continue;
+		}
+		if (!isDirectory)
+			throw new UserError(missing.length === 0 ? `${flag} ${dir}: is a file, expected a directory` : `${flag} ${dir}: ${p} is not a directory`);
+		break;
+	}
+	for (const p of missing.reverse()) {
+		try {
+			await mkdir(p);
+		} catch (error) {
+			// Another process may have made it since the walk above: that is what was wanted.
+			if ((error as {code?: string}).code !== 'EEXIST') throw error;
+		}
+	}
 }
