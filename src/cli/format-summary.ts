@@ -33,7 +33,7 @@ export function formatSummary(summary: RunSummary, presetName: string): string {
 		`specsim summary: preset ${presetName}, seed ${summary.seed}, ${summary.virtual_seconds.toFixed(1)} virtual s, ${g.count} engine(s)`,
 		...specLines,
 		`  requests ${g.requests_finished} finished of ${g.requests_arrived}${faulted(g.finished_by_reason)}, ${g.requests_per_s.toFixed(2)} req/s, ${g.output_tokens_per_s.toFixed(1)} output tokens/s, ${g.preemptions} preemptions`,
-		`  TTFT p50 ${ms(g.ttft_s.p50)} p99 ${ms(g.ttft_s.p99)}; inter-token latency p50 ${ms(g.inter_token_latency_s.p50)} p99 ${ms(g.inter_token_latency_s.p99)}`,
+		`  TTFT p50 ${ms(g.ttft_s.p50)} p99 ${ms(g.ttft_s.p99)}; TPOT p50 ${ms(g.time_per_output_token_s.p50)} p99 ${ms(g.time_per_output_token_s.p99)}; inter-token latency p50 ${ms(g.inter_token_latency_s.p50)} p99 ${ms(g.inter_token_latency_s.p99)}`,
 		...(e ? [`  estimated speedup over no speculation: ${speedup}`] : []),
 		...conversationLine(summary),
 		'',

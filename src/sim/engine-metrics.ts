@@ -89,6 +89,11 @@ export class EngineMetrics {
 	readonly ttftSketch = new QuantileSketch();
 	readonly interTokenLatencySketch = new QuantileSketch();
 	readonly e2eLatencySketch = new QuantileSketch();
+	/**
+	 * Time per output token of each finished request with more than one token, as `vllm bench serve`
+	 * reports TPOT: (latency − TTFT) / (output tokens − 1), i.e. first to last token over the tokens after the first.
+	 */
+	readonly tpotSketch = new QuantileSketch();
 	numRunning = 0;
 	numWaiting = 0;
 	kvUsage = 0;
@@ -130,6 +135,8 @@ export class EngineMetrics {
 			const e2e = request.finishedAt - request.arrivalAt;
 			this.e2eLatency.observe(e2e);
 			this.e2eLatencySketch.observe(e2e);
+			if (request.numOutputTokens > 1 && !Number.isNaN(request.firstTokenAt))
+				this.tpotSketch.observe((request.lastTokenAt - request.firstTokenAt) / (request.numOutputTokens - 1));
 			this.requestGenerationTokens.observe(request.numOutputTokens);
 		}
 	}
@@ -145,6 +152,6 @@ export class EngineMetrics {
 		this.interval.reset(t);
 		for (const reason of Object.keys(this.finishedByReason)) this.finishedByReason[reason] = 0;
 		for (const h of [this.ttft, this.interTokenLatency, this.e2eLatency, this.requestGenerationTokens]) h.reset();
-		for (const s of [this.ttftSketch, this.interTokenLatencySketch, this.e2eLatencySketch]) s.reset();
+		for (const s of [this.ttftSketch, this.interTokenLatencySketch, this.e2eLatencySketch, this.tpotSketch]) s.reset();
 	}
 }

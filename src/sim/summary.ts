@@ -52,6 +52,8 @@ export type RunSummary = {
 		estimated_speedup_vs_no_spec: number | null;
 		ttft_s: LatencySummary;
 		inter_token_latency_s: LatencySummary;
+		/** Per request, as `vllm bench serve`'s TPOT: first to last token over the tokens after the first (requests of 2+ tokens). */
+		time_per_output_token_s: LatencySummary;
 		e2e_latency_s: LatencySummary;
 	};
 	/**
@@ -105,6 +107,7 @@ export function summarize(built: BuiltSimulation): RunSummary {
 				speculative && busyS > 0 && tokenRequests > 0 ? finiteOrNull(generationTokens / busyS / (tokenRequests / noSpecBusyS)) : null,
 			ttft_s: latency(metrics.map(m => m.ttftSketch)),
 			inter_token_latency_s: latency(metrics.map(m => m.interTokenLatencySketch)),
+			time_per_output_token_s: latency(metrics.map(m => m.tpotSketch)),
 			e2e_latency_s: latency(metrics.map(m => m.e2eLatencySketch)),
 		},
 		...(simulation.numRejected === 0 ? {} : {rejected: {requests: simulation.numRejected, status: 400 as const}}),
