@@ -48,6 +48,28 @@ describe('specsim serve (the command)', () => {
 		await expect(httpGet(`${baseUrl!}/health`)).rejects.toThrow();
 	});
 
+	it("a response's created is the wall clock when the server started plus virtual time (--start pins it), not a fixed 2026-01-01", async () => {
+		const created = async (args: string[]): Promise<number> => {
+			const run = startServe(['--port', '0', '--headless', ...args]);
+			const [, baseUrl] = await waitFor(() => SERVING.exec(run.stderr()) ?? undefined);
+			const client = new OpenAI({baseURL: `${baseUrl}/v1`, apiKey: 'none', maxRetries: 0});
+			const out = await client.completions.create({model: 'meta-llama/Llama-3.1-8B-Instruct', prompt: 'hi', max_tokens: 2});
+			await waitFor(() => (run.hasSignalHandler() ? true : undefined));
+			run.signal();
+			expect(await run.exit).toBe(0);
+			return out.created;
+		};
+		const before = Math.floor(Date.now() / 1000);
+		const now = await created([]);
+		const after = Math.ceil(Date.now() / 1000);
+		expect(now).toBeGreaterThanOrEqual(before);
+		expect(now).toBeLessThanOrEqual(after);
+		const pinned = await created(['--start', '2030-01-01T00:00:00Z']);
+		const elapsed = after - before + 60;
+		expect(pinned - Date.UTC(2030, 0, 1) / 1000).toBeGreaterThanOrEqual(0);
+		expect(pinned - Date.UTC(2030, 0, 1) / 1000).toBeLessThanOrEqual(elapsed);
+	});
+
 	it('refuses a --speculative-config key it does not read, and a bad flag, with one line and exit 2', async () => {
 		const bad = startServe(['--port', '0', '--speculative-config', '{"method": "eagle3", "acceptance": 1}']);
 		expect(await bad.exit).toBe(2);
@@ -111,9 +133,9 @@ describe('specsim serve (the command)', () => {
 	});
 
 	it('--speed max with no traffic: the virtual clock waits for the next client instead of racing ahead', async () => {
-		const run = startServe(['--port', '0', '--speed', 'max']);
+		const run = startServe(['--port', '0', '--speed', 'max', '--start', '2026-01-01T00:00:00Z']);
 		const [, baseUrl] = await waitFor(() => SERVING.exec(run.stderr()) ?? undefined);
-		// `created` is the virtual clock's time (from 2026-01-01T00:00:00Z) in whole seconds.
+		// `created` is the virtual clock's time (from --start) in whole seconds.
 		const created = async (): Promise<number> =>
 			((await (await fetch(`${baseUrl}/v1/models`)).json()) as {data: {created: number}[]}).data[0]!.created;
 		const origin = Date.UTC(2026, 0, 1) / 1000;

@@ -35,7 +35,7 @@ describe('specsim serve: sleep mode from the command line', () => {
 
 	it('a scheduled --sleep holds a client request queued until the interval ends, then serves it', async () => {
 		// Asleep from 0 to 100 virtual seconds at 50 virtual seconds per wall second: about 2 s of wall time.
-		const s = await serve(['--speed', '50', '--sleep', '0s-100s', '--enable-per-request-metrics']);
+		const s = await serve(['--speed', '50', '--sleep', '0s-100s', '--enable-per-request-metrics', '--start', '2026-01-01T00:00:00Z']);
 		const pending = s.client.completions.create({model: MODEL, prompt: 'hi', max_tokens: 3});
 		await waitFor(async () => ((await counter(s.baseUrl, 'vllm:num_requests_waiting_by_reason', 'reason="deferred"')) === 1 ? true : undefined));
 		expect(await counter(s.baseUrl, 'vllm:engine_sleep_state', 'sleep_state="weights_offloaded"')).toBe(1);
@@ -43,7 +43,7 @@ describe('specsim serve: sleep mode from the command line', () => {
 		expect(out.choices[0]!.finish_reason).not.toBe('abort');
 		// It arrived while the engine slept and was scheduled only at the wake-up, 100 virtual seconds in.
 		expect(out.metrics.queue_time_ms).toBeGreaterThan(0);
-		// The answer came after the wake-up: the virtual clock (`created` of /v1/models) is past 100 s.
+		// The answer came after the wake-up: the virtual clock (`created` of /v1/models, from --start) is past 100 s.
 		const models = (await (await fetch(`${s.baseUrl}/v1/models`)).json()) as {data: {created: number}[]};
 		expect(models.data[0]!.created).toBeGreaterThanOrEqual(Date.UTC(2026, 0, 1) / 1000 + 100);
 		expect(await counter(s.baseUrl, 'vllm:engine_sleep_state', 'sleep_state="awake"')).toBe(1);

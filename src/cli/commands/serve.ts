@@ -10,7 +10,7 @@ import type {SpecDecodeMetricsLevel} from '../../server/serve-engine.js';
 import {UserError} from '../../util/user-error.js';
 import type {Output} from '../options.js';
 import {addMetricsFlags, type MetricsFlags, parseMetricsFlags} from '../metrics-flags.js';
-import {buildChecked, parseInteger, parseSpeed, resolveSimConfig, speedOption, type SimFlags} from '../sim-options.js';
+import {buildChecked, parseInteger, parseSpeed, parseStartFlag, resolveSimConfig, speedOption, type SimFlags} from '../sim-options.js';
 import {parsePort, type RunEnvironment, runDashboard} from './run.js';
 
 /** The simulation flags `serve` shares with `run`: the preset, the seed, prefix caching, faults and KV metrics. */
@@ -20,6 +20,7 @@ type ServeFlags = ServeSimFlags & {
 	host: string;
 	port: string;
 	speed: string;
+	start?: string;
 	servedModelName?: string[];
 	speculativeConfig?: string;
 	maxNumSeqs?: string;
@@ -69,6 +70,7 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 				.default('none'),
 		)
 		.option('--background-qps <x>', "keep the preset's synthetic workload running at this rate beside real clients (default 0: none)")
+		.option('--start <iso-time>', "wall-clock time of virtual time 0: log timestamps, responses' created (default: when the server starts)")
 		.option('--headless', 'print log lines instead of the dashboard (implied when stdout is not a terminal)', false)
 		.addOption(speedOption());
 	// The preset and seed flags; the workload flags of `run` do not apply (clients are the workload).
@@ -89,6 +91,9 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		const port = parsePort(flags.port);
 		const metricsFlags = parseMetricsFlags(flags);
 		const speed = parseSpeed(flags.speed);
+		// A live server's clock starts now, as a real vLLM's log lines and `created` do; run and generate
+		// keep a fixed default origin so that their outputs are reproducible byte for byte.
+		const startEpochMs = parseStartFlag(flags.start) ?? Date.now();
 		const simFlags: SimFlags = {preset: flags.preset, seed: flags.seed};
 		if (flags.enablePrefixCaching !== undefined) simFlags.enablePrefixCaching = flags.enablePrefixCaching;
 		for (const key of ['errorRate', 'abortRate', 'abortAfter', 'sleep'] as const) if (flags[key] !== undefined) simFlags[key] = flags[key];
@@ -127,6 +132,7 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 				new Session(config, {
 					seed: resolved.seed,
 					speed,
+					startEpochMs,
 					waitWhenIdle: true,
 					server: {readProcess: readProcessStats},
 					...metricsFlags,
