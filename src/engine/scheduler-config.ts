@@ -28,30 +28,46 @@ export type SchedulerConfig = {
 
 /** Why vLLM's API server answers a request with HTTP 400 before it reaches the engine. */
 export type ContextLengthError = {
-	/** The `error.message` of vLLM's 400 response, word for word. */
+	/** The `error.message` of vLLM's 400 response, word for word (`str()` of its `VLLMValidationError`). */
 	readonly message: string;
-	/** The `error.param`: `max_tokens` when the client's `max_tokens` is at fault, none when the prompt is. */
-	readonly param?: 'max_tokens';
+	/** The `error.param`: the request field at fault. */
+	readonly param: 'max_tokens' | 'input_tokens';
 };
 
+/** `str(VLLMValidationError(message, parameter=param, value=value))` for an integer value. */
+const validationError = (message: string, param: ContextLengthError['param'], value: number): ContextLengthError => ({
+	message: `${message} (parameter=${param}, value=${value})`,
+	param,
+});
+
 /**
- * vLLM's `_validate_input` (docs/serve.md): a prompt must leave room for at least one output token
- * (`promptTokens >= maxModelLen` is refused whether or not `max_tokens` is given), and a request
- * that gives `max_tokens` must fit it too (`promptTokens + maxTokens > maxModelLen` is refused; an
- * omitted `max_tokens` defaults to what is left). vLLM never shortens a prompt: such a request gets
- * HTTP 400 from the API server and never reaches the engine. One rule for `serve` and for the
- * synthetic clients of `run` / `generate`, so they cannot drift. Returns undefined when it fits.
+ * vLLM's length checks before a request reaches the engine, as its newest renderer makes them
+ * (`TokenizeParams` in `vllm/renderers/params.py`, built by the request's `build_tok_params` with
+ * `max_output_tokens = max_tokens or 0`; docs/serve.md):
+ * - a `max_tokens` above `max_model_len` is refused;
+ * - a prompt longer than `max_model_len - max_tokens` is refused (`parameter=input_tokens`);
+ * - a prompt of exactly `max_model_len` without `max_tokens` passes the renderer, and then the
+ *   default `max_tokens` (what is left: 0) fails `SamplingParams`' "at least 1".
+ * vLLM never shortens a prompt: such a request gets HTTP 400 from the API server and never reaches
+ * the engine. One rule for `serve` and for the synthetic clients of `run` / `generate`, so they
+ * cannot drift. Returns undefined when it fits.
  */
 export function checkContextLength(promptTokens: number, maxTokens: number | null | undefined, maxModelLen: number): ContextLengthError | undefined {
-	if (promptTokens >= maxModelLen)
-		return {
-			message: `This model's maximum context length is ${maxModelLen} tokens. However, your request has ${promptTokens} input tokens. Please reduce the length of the input messages.`,
-		};
-	if (maxTokens !== undefined && maxTokens !== null && promptTokens + maxTokens > maxModelLen)
-		return {
-			message: `'max_tokens' or 'max_completion_tokens' is too large: ${maxTokens}. This model's maximum context length is ${maxModelLen} tokens and your request has ${promptTokens} input tokens (${maxTokens} > ${maxModelLen} - ${promptTokens}).`,
-			param: 'max_tokens',
-		};
+	const maxOutput = maxTokens || 0;
+	if (maxOutput > maxModelLen)
+		return validationError(
+			`max_tokens=${maxOutput} cannot be greater than max_model_len=${maxModelLen}. Please request fewer output tokens.`,
+			'max_tokens',
+			maxOutput,
+		);
+	if (promptTokens > maxModelLen - maxOutput)
+		return validationError(
+			`You passed ${promptTokens} input tokens and requested ${maxOutput} output tokens. However, the model's context length is only ${maxModelLen} tokens, resulting in a maximum input length of ${maxModelLen - maxOutput} tokens. Please reduce the length of the input prompt.`,
+			'input_tokens',
+			promptTokens,
+		);
+	if (maxOutput === 0 && promptTokens >= maxModelLen)
+		return validationError(`max_tokens must be at least 1, got ${maxModelLen - promptTokens}.`, 'max_tokens', maxModelLen - promptTokens);
 	return undefined;
 }
 

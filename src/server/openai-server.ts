@@ -241,8 +241,8 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 	};
 
 	/**
-	 * vLLM's `_validate_input`: the prompt alone must leave room, and so must prompt + max_tokens;
-	 * then SamplingParams' checks of the engine's `max_tokens` (1 for a completion's `echo` without
+	 * vLLM's renderer length checks ({@link checkContextLength}: max_tokens within max_model_len, the
+	 * prompt within what max_tokens leaves); then SamplingParams' checks of the engine's `max_tokens` (1 for a completion's `echo` without
 	 * generation) and `min_tokens`.
 	 */
 	const resolveMaxTokens = (promptTokens: number, maxTokens: number | null | undefined, minTokens: number, echoOnly = false): number => {

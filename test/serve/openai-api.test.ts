@@ -122,14 +122,23 @@ describe('specsim serve: the OpenAI-compatible API through the openai SDK', () =
 		await expect(client.completions.create({model: MODEL, prompt: 'x', max_tokens: len})).rejects.toMatchObject({
 			status: 400,
 			error: {
-				message: `'max_tokens' or 'max_completion_tokens' is too large: ${len}. This model's maximum context length is ${len} tokens and your request has 1 input tokens (${len} > ${len} - 1).`,
+				message: `You passed 1 input tokens and requested ${len} output tokens. However, the model's context length is only ${len} tokens, resulting in a maximum input length of 0 tokens. Please reduce the length of the input prompt. (parameter=input_tokens, value=1)`,
+				param: 'input_tokens',
 			},
 		});
 		const longPrompt = Array.from({length: len}, () => 0);
 		await expect(client.completions.create({model: MODEL, prompt: longPrompt})).rejects.toMatchObject({
 			status: 400,
 			error: {
-				message: `This model's maximum context length is ${len} tokens. However, your request has ${len} input tokens. Please reduce the length of the input messages.`,
+				message: 'max_tokens must be at least 1, got 0. (parameter=max_tokens, value=0)',
+				param: 'max_tokens',
+			},
+		});
+		await expect(client.completions.create({model: MODEL, prompt: [...longPrompt, 0]})).rejects.toMatchObject({
+			status: 400,
+			error: {
+				message: `You passed ${len + 1} input tokens and requested 0 output tokens. However, the model's context length is only ${len} tokens, resulting in a maximum input length of ${len} tokens. Please reduce the length of the input prompt. (parameter=input_tokens, value=${len + 1})`,
+				param: 'input_tokens',
 			},
 		});
 		await expect(client.chat.completions.create({model: MODEL, messages: []})).rejects.toMatchObject({status: 400, error: {param: 'messages'}});

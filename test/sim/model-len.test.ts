@@ -53,9 +53,9 @@ describe('a prompt that does not fit max_model_len in run / generate', () => {
 		for (const {spec, error} of refused) {
 			expect(spec.promptTokens).toBe(600);
 			expect(error.message).toBe(
-				"This model's maximum context length is 512 tokens. However, your request has 600 input tokens. Please reduce the length of the input messages.",
+				"You passed 600 input tokens and requested 0 output tokens. However, the model's context length is only 512 tokens, resulting in a maximum input length of 512 tokens. Please reduce the length of the input prompt. (parameter=input_tokens, value=600)",
 			);
-			expect(error.param).toBeUndefined();
+			expect(error.param).toBe('input_tokens');
 		}
 		// The engine ran only the prompts that fit, unshortened.
 		expect(ran.length).toBeGreaterThan(50);
@@ -99,7 +99,7 @@ describe('a prompt that does not fit max_model_len in run / generate', () => {
 		for (const {spec, error} of refused) {
 			expect(spec.turn).toBe(6);
 			expect(spec.promptTokens).toBe(552);
-			expect(error.message).toContain('However, your request has 552 input tokens.');
+			expect(error.message).toContain('You passed 552 input tokens and requested 0 output tokens.');
 		}
 		for (const prompt of ran) expect(prompt).toBeLessThan(MAX_MODEL_LEN);
 		expect(sum(m, 'http_requests_total', {status: '4xx'})).toBe(refused.length);
@@ -110,14 +110,27 @@ describe('a prompt that does not fit max_model_len in run / generate', () => {
 		expect(summarize(session.built).rejected?.requests).toBe(sim.numRejected);
 	});
 
-	it('is the rule serve answers with: the prompt must leave room for one token; a given max_tokens must fit too', () => {
+	it("is the rule serve answers with, in the newest vLLM's words (its renderer's TokenizeParams, then SamplingParams)", () => {
 		expect(checkContextLength(511, undefined, 512)).toBeUndefined();
-		expect(checkContextLength(512, undefined, 512)?.message).toContain('However, your request has 512 input tokens.');
-		expect(checkContextLength(512, 1, 512)?.param).toBeUndefined();
+		// Exactly max_model_len without max_tokens passes the renderer; the default max_tokens is then 0.
+		expect(checkContextLength(512, undefined, 512)).toEqual({
+			message: 'max_tokens must be at least 1, got 0. (parameter=max_tokens, value=0)',
+			param: 'max_tokens',
+		});
+		expect(checkContextLength(513, null, 512)).toEqual({
+			message:
+				"You passed 513 input tokens and requested 0 output tokens. However, the model's context length is only 512 tokens, resulting in a maximum input length of 512 tokens. Please reduce the length of the input prompt. (parameter=input_tokens, value=513)",
+			param: 'input_tokens',
+		});
+		expect(checkContextLength(512, 1, 512)?.param).toBe('input_tokens');
 		expect(checkContextLength(500, 12, 512)).toBeUndefined();
 		expect(checkContextLength(500, 13, 512)).toEqual({
 			message:
-				"'max_tokens' or 'max_completion_tokens' is too large: 13. This model's maximum context length is 512 tokens and your request has 500 input tokens (13 > 512 - 500).",
+				"You passed 500 input tokens and requested 13 output tokens. However, the model's context length is only 512 tokens, resulting in a maximum input length of 499 tokens. Please reduce the length of the input prompt. (parameter=input_tokens, value=500)",
+			param: 'input_tokens',
+		});
+		expect(checkContextLength(1, 600, 512)).toEqual({
+			message: 'max_tokens=600 cannot be greater than max_model_len=512. Please request fewer output tokens. (parameter=max_tokens, value=600)',
 			param: 'max_tokens',
 		});
 	});
@@ -157,8 +170,11 @@ describe('generate with prompts that do not fit max_model_len', () => {
 			]);
 			expect(r['prompt_tokens'] as number).toBeGreaterThanOrEqual(MAX_MODEL_LEN);
 			expect(r).toMatchObject({engine: null, first_token_time: null, finish_reason: null, output_tokens: 0});
+			const n = r['prompt_tokens'] as number;
 			expect(r['error']).toBe(
-				`This model's maximum context length is 512 tokens. However, your request has ${r['prompt_tokens']} input tokens. Please reduce the length of the input messages.`,
+				n === MAX_MODEL_LEN
+					? 'max_tokens must be at least 1, got 0. (parameter=max_tokens, value=0)'
+					: `You passed ${n} input tokens and requested 0 output tokens. However, the model's context length is only 512 tokens, resulting in a maximum input length of 512 tokens. Please reduce the length of the input prompt. (parameter=input_tokens, value=${n})`,
 			);
 			expect(r['finish_time'] as number).toBeGreaterThan(r['arrival_time'] as number);
 		}
