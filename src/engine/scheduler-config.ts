@@ -1,4 +1,5 @@
 import type {RequestSpec} from './request.js';
+import {type ParamError, vllmValidationError} from '../util/vllm-validation-error.js';
 
 /** Scheduler limits, with vLLM's names. */
 export type SchedulerConfig = {
@@ -26,19 +27,11 @@ export type SchedulerConfig = {
 	readonly enablePrefixCaching?: boolean;
 };
 
-/** Why vLLM's API server answers a request with HTTP 400 before it reaches the engine. */
-export type ContextLengthError = {
-	/** The `error.message` of vLLM's 400 response, word for word (`str()` of its `VLLMValidationError`). */
-	readonly message: string;
-	/** The `error.param`: the request field at fault. */
-	readonly param: 'max_tokens' | 'input_tokens';
-};
-
-/** `str(VLLMValidationError(message, parameter=param, value=value))` for an integer value. */
-const validationError = (message: string, param: ContextLengthError['param'], value: number): ContextLengthError => ({
-	message: `${message} (parameter=${param}, value=${value})`,
-	param,
-});
+/**
+ * Why vLLM's API server answers a request with HTTP 400 before it reaches the engine: the
+ * `error.message` word for word (`str()` of its `VLLMValidationError`) and the field at fault.
+ */
+export type ContextLengthError = ParamError<'max_tokens' | 'input_tokens'>;
 
 /**
  * vLLM's length checks before a request reaches the engine, as its newest renderer makes them
@@ -55,19 +48,19 @@ const validationError = (message: string, param: ContextLengthError['param'], va
 export function checkContextLength(promptTokens: number, maxTokens: number | null | undefined, maxModelLen: number): ContextLengthError | undefined {
 	const maxOutput = maxTokens || 0;
 	if (maxOutput > maxModelLen)
-		return validationError(
+		return vllmValidationError(
 			`max_tokens=${maxOutput} cannot be greater than max_model_len=${maxModelLen}. Please request fewer output tokens.`,
 			'max_tokens',
 			maxOutput,
 		);
 	if (promptTokens > maxModelLen - maxOutput)
-		return validationError(
+		return vllmValidationError(
 			`You passed ${promptTokens} input tokens and requested ${maxOutput} output tokens. However, the model's context length is only ${maxModelLen} tokens, resulting in a maximum input length of ${maxModelLen - maxOutput} tokens. Please reduce the length of the input prompt.`,
 			'input_tokens',
 			promptTokens,
 		);
 	if (maxOutput === 0 && promptTokens >= maxModelLen)
-		return validationError(`max_tokens must be at least 1, got ${maxModelLen - promptTokens}.`, 'max_tokens', maxModelLen - promptTokens);
+		return vllmValidationError(`max_tokens must be at least 1, got ${maxModelLen - promptTokens}.`, 'max_tokens', maxModelLen - promptTokens);
 	return undefined;
 }
 

@@ -1,4 +1,5 @@
 import {z} from 'zod';
+import {type ParamError, vllmValidationError} from '../util/vllm-validation-error.js';
 
 /**
  * Request bodies of vLLM's OpenAI-compatible endpoints (`vllm/entrypoints/openai/protocol.py`),
@@ -106,23 +107,6 @@ export function chatEcho(messages: readonly ChatMessage[], addGenerationPrompt: 
 	const last = messages[messages.length - 1]!;
 	const role = addGenerationPrompt ? 'assistant' : last.role;
 	return {role, text: last.role === role ? messageText(last) : ''};
-}
-
-/** A request vLLM refuses with a 400 naming `param`. */
-export type ParamError = {readonly message: string; readonly param: string};
-
-/** Python's `str()` of a JSON value, as vLLM's error text shows a rejected value. */
-function pyStr(value: unknown): string {
-	if (typeof value === 'string') return value;
-	if (typeof value === 'boolean') return value ? 'True' : 'False';
-	if (typeof value === 'number') return String(value);
-	return JSON.stringify(value);
-}
-
-/** `str(VLLMValidationError(message, parameter=param, value=value))`: the message, then what it names. */
-export function vllmValidationError(message: string, param: string, value?: unknown): ParamError {
-	const extras = value === undefined ? `parameter=${param}` : `parameter=${param}, value=${pyStr(value)}`;
-	return {message: `${message} (${extras})`, param};
 }
 
 /**

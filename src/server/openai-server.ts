@@ -34,8 +34,8 @@ import {
 	type LogprobCounts,
 	renderChat,
 	tokenizeRequestSchema,
-	vllmValidationError,
 } from './openai-protocol.js';
+import {vllmValidationError} from '../util/vllm-validation-error.js';
 import {chatChunks, completionChunks} from './openai-chunks.js';
 import {type ChoiceSpec, finalText, streamChoices, type UsageOptions, usageInfo} from './openai-stream.js';
 import {type Generation, type GenerationParams, ServeEngine, type SpecDecodeMetricsLevel} from './serve-engine.js';
