@@ -101,7 +101,10 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 	const spanLabel = interval === undefined ? lifetimeLabel : (intervalNote ?? `last ${header.logIntervalS}s`);
 	// Rows for the panels: the terminal minus the header, the keys, the status lines, and the row
 	// the cursor rests on (a frame as tall as the terminal makes Ink clear and rewrite the screen).
-	const budget = height - 1 - headerRowCount(header, width) - footerRowCount(width) - (header.done ? 1 : 0) - (notice === undefined ? 0 : 1);
+	// On a terminal too small for both, the keys give way to the header (`?` still shows them).
+	const withoutFooter = height - 1 - headerRowCount(header, width) - (header.done ? 1 : 0) - (notice === undefined ? 0 : 1);
+	const showFooter = withoutFooter >= footerRowCount(width);
+	const budget = showFooter ? withoutFooter - footerRowCount(width) : withoutFooter;
 	// Priority: headline figures, a few bars, the engine panel, the trends, then the other bars.
 	const headlineRows = headlineRowCount(intervalNote, budget);
 	const numPositions = span.unconditionalRates.length;
@@ -181,7 +184,7 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 					{notice}
 				</Text>
 			)}
-			<Footer width={width} />
+			{showFooter ? <Footer width={width} /> : null}
 		</Box>
 	);
 }

@@ -92,13 +92,18 @@ export function wrapRows(text: string, width: number): string[] {
 
 /**
  * Rows a wrapping row of items takes (Ink's `flexWrap` with `columnGap`): items go left to right
- * and start a new row when the next one does not fit.
+ * and start a new row when the next one does not fit; an item wider than the row wraps onto rows
+ * of its own.
  */
 export function flowRows(itemWidths: readonly number[], width: number, gap: number): number {
+	const w = Math.max(1, width);
 	let rows = 0;
 	let used = 0;
 	for (const item of itemWidths) {
-		if (rows === 0 || used + gap + item > width) {
+		if (item > w) {
+			rows += Math.ceil(item / w);
+			used = w; // nothing joins the row a wrapped item ends on
+		} else if (rows === 0 || used + gap + item > w) {
 			rows += 1;
 			used = item;
 		} else {

@@ -24,7 +24,7 @@ const emptySpan: Partial<SpanView> = {
 	conditionalRates: [Number.NaN, Number.NaN, Number.NaN],
 };
 
-function frameAt(columns: number, snapshot: DashboardSnapshot = createTestSnapshot(), conditional = false): string {
+function frameAt(columns: number, snapshot: DashboardSnapshot = createTestSnapshot(), conditional = false, rows = 60): string {
 	return plain(
 		renderToString(
 			<App
@@ -32,7 +32,7 @@ function frameAt(columns: number, snapshot: DashboardSnapshot = createTestSnapsh
 				controls={recordingControls()}
 				explain={noExplain}
 				columns={columns}
-				rows={60}
+				rows={rows}
 				initialConditional={conditional}
 			/>,
 			{columns},
@@ -48,6 +48,30 @@ function lineWith(frame: string, needle: string): string {
 }
 
 describe('dashboard frames from a fixed snapshot', () => {
+	it('80×24, the usual terminal: the keys take one row and every position of k = 3 shows', () => {
+		const frame = frameAt(80, createTestSnapshot(), false, 24);
+		expect(frame.split('\n').filter(l => l.includes('quit'))).toEqual([
+			'p pause  +/- speed  [/] k  ↑/↓ accept  t cond/uncond  e explain  r reset  q quit',
+		]);
+		expect(lineWith(frame, 'pos 0')).toMatch(/0\.73 {2}model 0\.73$/);
+		expect(lineWith(frame, 'pos 1')).toMatch(/0\.52 {2}model 0\.52$/);
+		expect(lineWith(frame, 'pos 2')).toMatch(/0\.35 {2}model 0\.35$/);
+		expect(frame).not.toContain('not shown');
+		expect(frame.split('\n').length).toBeLessThanOrEqual(23);
+	});
+
+	it('terminals too small for the header and the keys: the keys give way, the header stays on top', () => {
+		for (const [columns, rows] of [
+			[40, 8],
+			[36, 9],
+			[60, 6],
+		] as const) {
+			const lines = frameAt(columns, createTestSnapshot(), false, rows).split('\n');
+			expect(lines[0], `${columns}×${rows}:\n${lines.join('\n')}`).toMatch(/^specsim/);
+			expect(lines.length, `${columns}×${rows}:\n${lines.join('\n')}`).toBeLessThanOrEqual(rows - 1);
+		}
+	});
+
 	it.each([80, 120])('fits %i columns', columns => {
 		for (const line of frameAt(columns).split('\n')) expect(line.length, line).toBeLessThanOrEqual(columns);
 	});
@@ -96,8 +120,7 @@ describe('dashboard frames from a fixed snapshot', () => {
 		expect(frame).toContain('ITL   p50    8.2 ms p90    9.5 ms p99   12.1 ms');
 		expect(frame).toContain('est. speedup vs no spec ×1.95 last 10s  ×1.93 since start');
 		// Footer.
-		expect(frame).toContain('p pause  +/- speed  [/] k  ↑/↓ acceptance  t cond./uncond.  e explain  r reset');
-		expect(frame).toContain('q quit');
+		expect(frame).toContain('p pause  +/- speed  [/] k  ↑/↓ accept  t cond/uncond  e explain  r reset  q quit');
 		// One column: the sparkline panel comes after the bars.
 		expect(frame.indexOf('─ Trends')).toBeGreaterThan(frame.indexOf('pos 2'));
 	});
@@ -110,7 +133,7 @@ describe('dashboard frames from a fixed snapshot', () => {
 		expect(frame).toMatch(/\n acceptance rate +53\.3% +53\.3% +53\.5% + mean length +▁▄█▇▆ +2\.60\n/);
 		// Half of 120 columns: 59 per column, a 32-cell bar.
 		expect(lineWith(frame, 'pos 0')).toMatch(/^ pos 0 {2}[█░│]{32} {2}0\.73 {2}model 0\.73$/);
-		expect(frame).toContain('p pause  +/- speed  [/] k  ↑/↓ acceptance  t cond./uncond.  e explain  r reset  q quit');
+		expect(frame).toContain('p pause  +/- speed  [/] k  ↑/↓ accept  t cond/uncond  e explain  r reset  q quit');
 	});
 
 	it('before the first log tick: dashes for the interval, the formula from since-start counts', () => {
@@ -491,14 +514,14 @@ describe('a short terminal', () => {
 		);
 	}
 
-	it('80×14: the formula gives way before the throughput rows', () => {
-		const frame = frameAtSize(80, 14);
+	it('80×13: the formula gives way before the throughput rows', () => {
+		const frame = frameAtSize(80, 13);
 		expect(frame).toContain('drafts/s');
 		expect(frame).not.toContain('mean acceptance length = 1 + accepted / drafts');
 	});
 
-	it('80×12: the headline keeps acceptance rate and mean acceptance length under the header', () => {
-		const frame = frameAtSize(80, 12);
+	it('80×11: the headline keeps acceptance rate and mean acceptance length under the header', () => {
+		const frame = frameAtSize(80, 11);
 		expect(frame.split('\n')[0]).toMatch(/^specsim {2}/);
 		expect(lineWith(frame, 'acceptance rate  ')).toMatch(/53\.3%\s+53\.3%\s+53\.5%$/);
 		expect(lineWith(frame, 'mean accept. length')).toMatch(/2\.60\s+2\.60\s+2\.60$/);

@@ -5,12 +5,13 @@ type Props = {
 	readonly width: number;
 };
 
+/** Short enough for one row at 80 columns, the usual terminal (`?` shows every key in full). */
 const KEYS: ReadonlyArray<readonly [string, string]> = [
 	['p', 'pause'],
 	['+/-', 'speed'],
 	['[/]', 'k'],
-	['↑/↓', 'acceptance'],
-	['t', 'cond./uncond.'],
+	['↑/↓', 'accept'],
+	['t', 'cond/uncond'],
 	['e', 'explain'],
 	['r', 'reset'],
 	['q', 'quit'],

@@ -15,10 +15,17 @@ type Props = {
 	readonly maxRows?: number;
 };
 
-/** Rows the panel takes for `numPositions` positions within `maxRows` (0 when not even one position fits). */
+/**
+ * Rows the panel takes for `numPositions` positions within `maxRows` (0 when not even one position
+ * fits): title, bars and legend; one row short, the legend gives way (a note naming one hidden
+ * position would take the row the position needs); fewer, the first positions and a note naming
+ * the others. Without positions (no speculation) the title and the line saying so.
+ */
 export function positionBarsRowCount(numPositions: number, maxRows = Number.POSITIVE_INFINITY): number {
+	if (numPositions === 0) return maxRows >= 2 ? 2 : 0;
 	if (numPositions + 2 <= maxRows) return numPositions + 2;
-	return maxRows >= 4 ? maxRows : 0;
+	if (numPositions + 1 <= maxRows) return numPositions + 1;
+	return maxRows >= 3 ? maxRows : 0;
 }
 
 /**
@@ -29,8 +36,9 @@ export function positionBarsRowCount(numPositions: number, maxRows = Number.POSI
 export default function PositionBars({rates, expected, conditional, spanLabel, width, maxRows}: Props) {
 	const rowCount = positionBarsRowCount(rates.length, maxRows);
 	if (rowCount === 0) return null;
-	// All positions, or as many as fit beside a line that names the hidden ones.
-	const shown = rowCount === rates.length + 2 ? rates.length : rowCount - 3;
+	// All positions (with the legend if it fits), or as many as fit beside a line that names the hidden ones.
+	const shown = rowCount >= rates.length + 1 ? rates.length : rowCount - 2;
+	const legend = rates.length === 0 || rowCount === rates.length + 2;
 	const inner = width - PANEL_CHROME;
 	const barWidth = Math.max(10, inner - 7 - 18);
 	const kind = conditional ? 'conditional' : 'unconditional';
@@ -51,9 +59,11 @@ export default function PositionBars({rates, expected, conditional, spanLabel, w
 					{`pos ${shown}..${rates.length - 1} not shown: a taller terminal shows them`}
 				</Text>
 			) : null}
-			<Text dimColor wrap="truncate-end">
-				{rates.length === 0 ? 'speculative decoding is off (--k 0 or --method none): no draft positions' : `${formula}   │ = model`}
-			</Text>
+			{legend ? (
+				<Text dimColor wrap="truncate-end">
+					{rates.length === 0 ? 'speculative decoding is off (--k 0 or --method none): no draft positions' : `${formula}   │ = model`}
+				</Text>
+			) : null}
 		</Panel>
 	);
 }
