@@ -43,8 +43,12 @@ export function formatWarnings(warnings: readonly CalibrationWarning[], perKind 
 	return lines;
 }
 
-/** The human-readable report. `destination` says where the preset went (a file, stdout). */
-export function formatReport(result: CalibrationResult, destination: string): string {
+/**
+ * The human-readable report. `destination` says where the preset went (a file, stdout);
+ * `benchResults` counts the `vllm bench serve` results that fitted the step time beside it, so the
+ * headline counts every input given, not only those read for acceptance.
+ */
+export function formatReport(result: CalibrationResult, destination: string, benchResults = 0): string {
 	const {stats, counts, fit} = result;
 	const out: string[] = [];
 	const layouts = Object.entries(counts.formats)
@@ -56,7 +60,12 @@ export function formatReport(result: CalibrationResult, destination: string): st
 		stats.unparseable > 0 ? `${stats.unparseable} unparseable` : undefined,
 		stats.ignoredLines > 0 ? `${stats.ignoredLines} other line${stats.ignoredLines === 1 ? '' : 's'} ignored` : undefined,
 	].filter(Boolean);
-	out.push(`specsim calibrate: ${stats.sources.length} input${stats.sources.length === 1 ? '' : 's'}; ${kinds.join(', ')}`);
+	const n = stats.sources.length;
+	const inputs =
+		benchResults === 0
+			? `${n} input${n === 1 ? '' : 's'}`
+			: `${n + benchResults} inputs (${n} for acceptance, ${benchResults} vllm bench serve result${benchResults === 1 ? '' : 's'} for the step-time fit)`;
+	out.push(`specsim calibrate: ${inputs}; ${kinds.join(', ')}`);
 	out.push(
 		`used ${counts.numObservations} observation${counts.numObservations === 1 ? '' : 's'} (${layouts}); k = ${fit.k}${counts.kAssumed ? ' (assumed: the input does not show it)' : ''}`,
 	);

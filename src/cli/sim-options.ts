@@ -13,6 +13,7 @@ import {MAX_NUM_SPEC_TOKENS} from '../speculative/limits.js';
 import {faultsSchema, QPS_RULE} from '../config/schema.js';
 import {readLines} from './io/read-lines.js';
 import {logFormatOption} from './options.js';
+import {parseStartTime} from './start-time.js';
 
 /** Flags every simulating command takes. */
 export type SimFlags = {
@@ -349,8 +350,5 @@ export function buildChecked<T>(resolved: Pick<ResolvedSimConfig, 'presetPath' |
 
 /** `--start`: an ISO 8601 time as milliseconds since the epoch (undefined when not given). */
 export function parseStartFlag(text: string | undefined): number | undefined {
-	if (text === undefined) return undefined;
-	const ms = Date.parse(text);
-	if (!Number.isFinite(ms)) throw new UserError(`--start must be an ISO 8601 time such as 2026-01-01T00:00:00Z, got "${text}"`);
-	return ms;
+	return text === undefined ? undefined : parseStartTime(text);
 }

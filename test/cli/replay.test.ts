@@ -79,3 +79,29 @@ describe('specsim replay', () => {
 		expect(r.stderr).toMatch(/^specsim: option '--log-format <format>' argument 'v9' is invalid/);
 	});
 });
+
+describe('specsim replay on files that are not an event stream', () => {
+	it.each([
+		['a vLLM log', 'INFO 01-01 00:00:10 [metrics.py:96] SpecDecoding metrics: Mean acceptance length: 2.67, Accepted: 5511 tokens'],
+		['a prefixed vLLM log', '(APIServer pid=1) INFO 05-04 01:06:43 [loggers.py:259] Engine 000: Avg prompt throughput: 0.0 tokens/s'],
+		['a bare spec-decode line', 'SpecDecoding metrics: Draft acceptance rate: 100.0%, Accepted: 66 tokens, Drafted: 66 tokens'],
+		['a /metrics scrape', '# HELP vllm:spec_decode_num_drafts Number of spec decoding drafts.'],
+	])('%s: one line naming the file, saying what it is and which command reads it', async (_, first) => {
+		const path = file(`not-events-${first.length}.log`, [first, first]);
+		const {code, stdout, stderr} = await cli('replay', path);
+		expect(code).toBe(2);
+		expect(stdout).toBe('');
+		expect(stderr.split('\n')).toHaveLength(2);
+		expect(stderr).toMatch(
+			new RegExp(
+				`^specsim: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1: not an event stream but (a vLLM log|a Prometheus exposition): replay reads the events\\.jsonl of specsim generate; specsim calibrate ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} fits acceptance to it\n$`,
+			),
+		);
+	});
+
+	it('a malformed line further down an event stream keeps its own message', async () => {
+		const {code, stderr} = await cli('replay', file('late.jsonl', [stream[0]!, 'INFO 01-01 00:00:10 [metrics.py:96] SpecDecoding metrics: x']));
+		expect(code).toBe(2);
+		expect(stderr).toMatch(/late\.jsonl:2: invalid JSON/);
+	});
+});

@@ -126,7 +126,7 @@ async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Out
 		output.stdout(`${JSON.stringify(jsonReport(result), null, 2)}\n`);
 		return;
 	}
-	const report = formatReport(result, flags.output ?? 'standard output');
+	const report = formatReport(result, flags.output ?? 'standard output', stepFit === undefined ? 0 : split.bench.length);
 	if (flags.output !== undefined) {
 		output.stdout(report);
 	} else {

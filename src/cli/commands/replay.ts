@@ -47,7 +47,15 @@ async function replayFile(file: string, flags: ReplayFlags, output: Output, env:
 				replayer ??= new Replayer(replayOptions(event, flags));
 				result = replayer.handle(event);
 			} catch (error) {
-				if (error instanceof EventStreamError) throw new UserError(`${file}:${lineNumber}: ${error.message.replace(/^line \d+: /, '')}`);
+				if (error instanceof EventStreamError) {
+					// The first record tells a vLLM log or a scrape given by mistake from a broken stream.
+					const kind = replayer === undefined ? notAnEventStream(text) : undefined;
+					if (kind !== undefined)
+						throw new UserError(
+							`${file}:${lineNumber}: not an event stream but ${kind}: replay reads the events.jsonl of specsim generate; specsim calibrate ${file} fits acceptance to it`,
+						);
+					throw new UserError(`${file}:${lineNumber}: ${error.message.replace(/^line \d+: /, '')}`);
+				}
 				if (error instanceof RangeError) throw new UserError(`${file}:${lineNumber}: ${error.message}`);
 				throw error;
 			}
@@ -66,6 +74,17 @@ async function replayFile(file: string, flags: ReplayFlags, output: Output, env:
 	if (closed) return;
 	if (replayer === undefined) throw new UserError(`${file}: empty event stream (expected a "meta" record on line 1)`);
 	if (flags.exposition) output.stdout(await renderText(replayer.registry));
+}
+
+/** A vLLM server log line (any logger prefix) or a Prometheus exposition line: what users hand replay by mistake. */
+const VLLM_LOG_LINE = /^(\(\w+ pid=\d+\) )?((INFO|DEBUG|WARNING|ERROR) \d{2}-\d{2} |SpecDecoding metrics: |Speculative metrics: )/;
+const EXPOSITION_LINE = /^(# (HELP|TYPE) |vllm:[a-z_]+[{ ])/;
+
+/** What a line that is not an event record looks like, when it is one of the files replay is not for. */
+function notAnEventStream(text: string): string | undefined {
+	if (VLLM_LOG_LINE.test(text)) return 'a vLLM log';
+	if (EXPOSITION_LINE.test(text)) return 'a Prometheus exposition';
+	return undefined;
 }
 
 function replayOptions(meta: SimEvent, flags: ReplayFlags): ReplayOptions {

@@ -155,7 +155,7 @@ async function runHeadless(session: Session, flags: RunFlags, output: Output, en
 		offClosed?.();
 	}
 	const summary = summarize(session.built);
-	output.stdout(flags.json ? formatSummaryJson(summary) : formatSummary(summary, session.config.name));
+	output.stdout(flags.json ? formatSummaryJson(summary) : formatSummary(summary, session.config.name, session.config.scheduler.maxModelLen));
 }
 
 /**
