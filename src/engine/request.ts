@@ -46,6 +46,13 @@ export type RequestSpec = {
 	 * blocks are named by `prefixGroup` and `stream`
 	 */
 	readonly blockKeys?: ArrayLike<number>;
+	/**
+	 * The `max_tokens` its SamplingParams carry (a client's, as vLLM's OpenAI server resolves it),
+	 * which `vllm:request_params_max_tokens` observes; distinct from `maxTokens`, the length the
+	 * request does generate. @default none: `max_model_len - promptTokens`, what vLLM's server
+	 * sends when the client sets none (the synthetic workloads draw lengths, not limits)
+	 */
+	readonly maxTokensParam?: number;
 };
 
 /**
@@ -114,6 +121,8 @@ export class SimRequest {
 	numCachedTokens = -1;
 	finishedAt = Number.NaN;
 	finishReason: FinishReason | undefined;
+	/** {@link RequestSpec.maxTokensParam}, or -1 when none was given. */
+	readonly maxTokensParam: number;
 
 	constructor(spec: RequestSpec, numSpecTokens: number) {
 		this.id = spec.id;
@@ -131,6 +140,7 @@ export class SimRequest {
 		this.blockKeys = spec.blockKeys;
 		this.conversation = spec.conversation ?? -1;
 		this.turn = spec.turn ?? 0;
+		this.maxTokensParam = spec.maxTokensParam ?? -1;
 		this.acceptanceHistogram = new Array<number>(numSpecTokens + 1).fill(0);
 	}
 

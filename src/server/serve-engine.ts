@@ -20,7 +20,7 @@ export type GenerationParams = {
 	readonly promptTokens: number;
 	/** The prompt's token ids, when known: with prefix caching on they name its KV blocks. */
 	readonly promptTokenIds?: readonly number[];
-	/** `max_tokens`, already defaulted to `max_model_len - prompt tokens`. */
+	/** `max_tokens` as SamplingParams carry it: defaulted to `max_model_len - prompt tokens`, 1 for a completion's `echo` without generation. */
 	readonly maxTokens: number;
 	readonly minTokens: number;
 	readonly ignoreEos: boolean;
@@ -245,6 +245,7 @@ export class ServeEngine {
 					...(keys === undefined ? {} : {blockKeys: keys}),
 					promptTokens: params.promptTokens,
 					maxTokens: plan.numTokens,
+					maxTokensParam: params.maxTokens,
 					endReason: plan.finishReason,
 					classIndex: plan.classIndex,
 					temperature: params.temperature,

@@ -8,7 +8,8 @@ import type {FinishedRequestStats} from '../metrics/stats/finished-request.js';
  * to the first token; decode from the first to the last token; inference from the first
  * scheduling to the last token; mean time per output token over tokens after the first.
  *
- * `max_tokens` is what vLLM's OpenAI server sends when the client sets none,
+ * `max_tokens` is the request's SamplingParams value (vLLM's `max_tokens_param`): the client's,
+ * as `specsim serve` resolves it, else what vLLM's OpenAI server sends when the client sets none,
  * `max_model_len - prompt_len` (specsim's workload draws the output length, not a limit).
  */
 export function fillFinishedRequestStats(target: FinishedRequestStats, request: SimRequest, maxModelLen: number): FinishedRequestStats {
@@ -19,7 +20,7 @@ export function fillFinishedRequestStats(target: FinishedRequestStats, request: 
 	target.e2eLatency = request.finishedAt - request.arrivalAt;
 	target.numPromptTokens = request.promptTokens;
 	target.numGenerationTokens = request.numOutputTokens;
-	target.maxTokensParam = Math.max(0, maxModelLen - request.promptTokens);
+	target.maxTokensParam = request.maxTokensParam >= 0 ? request.maxTokensParam : Math.max(0, maxModelLen - request.promptTokens);
 	target.n = 1;
 	target.progress = produced ? 2 : scheduled ? 1 : 0;
 	target.queuedTime = scheduled ? request.scheduledAt - request.arrivalAt : 0;
