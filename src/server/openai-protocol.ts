@@ -1,12 +1,117 @@
 import {z} from 'zod';
+import {formatPythonRepr} from '../util/py-format.js';
 import {type ParamError, vllmValidationError} from '../util/vllm-validation-error.js';
+
+/**
+ * One error of pydantic's request validation, the fields vLLM's validation handler prints
+ * (`exc.errors()` as FastAPI gives them: `type`, `loc`, `msg`, `input`; no `url`).
+ */
+export type PydanticError = {readonly type: string; readonly loc: string; readonly msg: string; readonly input: unknown};
+
+/** 2^63: pydantic-core turns a float into an int only strictly inside the i64 range. */
+const I64_LIMIT = 2 ** 63;
+
+/**
+ * Pydantic's lax-mode validation of an `int | None` field (pydantic-core's `int` validator on a
+ * JSON-decoded value): null stays null; a bool is 0 or 1; a float is refused when it has a
+ * fractional part (`int_from_float`) or lies outside the i64 range (`int_parsing_size`); a
+ * string is trimmed and parsed (`"5"` and `"5.0"` are 5), else `int_parsing`; anything else is
+ * `int_type`. JSON numbers reach JavaScript as doubles, so an integer literal of 2^63 or more
+ * is taken as the float Python would have read from `1e19`-style text (see docs/serve.md).
+ */
+export function pydanticLaxInt(value: unknown, loc: string): number | null | PydanticError {
+	if (value === undefined || value === null) return null;
+	if (typeof value === 'boolean') return value ? 1 : 0;
+	if (typeof value === 'number') {
+		if (!Number.isInteger(value))
+			return {type: 'int_from_float', loc, msg: 'Input should be a valid integer, got a number with a fractional part', input: value};
+		if (Math.abs(value) >= I64_LIMIT)
+			return {type: 'int_parsing_size', loc, msg: 'Unable to parse input string as an integer, exceeded maximum size', input: value};
+		return value;
+	}
+	if (typeof value === 'string') {
+		const text = value.trim();
+		if (text.length > 4300)
+			return {type: 'int_parsing_size', loc, msg: 'Unable to parse input string as an integer, exceeded maximum size', input: value};
+		const match = /^([+-]?\d+)(?:\.0*)?$/.exec(text);
+		if (match !== null) return Number(match[1]);
+		return {type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer', input: value};
+	}
+	return {type: 'int_type', loc, msg: 'Input should be a valid integer', input: value};
+}
+
+/** Python's `repr()` of a str: single quotes unless the text has one and no double quote. */
+function pyStrRepr(text: string): string {
+	const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+	let out = quote;
+	for (const ch of text) {
+		const code = ch.codePointAt(0)!;
+		if (ch === '\\' || ch === quote) out += `\\${ch}`;
+		else if (ch === '\n') out += '\\n';
+		else if (ch === '\r') out += '\\r';
+		else if (ch === '\t') out += '\\t';
+		else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+		else out += ch;
+	}
+	return out + quote;
+}
+
+/**
+ * vLLM's `_summarize_error_input`: a string cut at 200 characters, a container described by its
+ * size, anything else `str()`.
+ */
+function summarizeInput(value: unknown): string {
+	if (typeof value === 'string') return value.length > 200 ? `${value.slice(0, 200)}...[truncated]` : value;
+	if (Array.isArray(value)) return `<list of ${value.length} items>`;
+	if (typeof value === 'object' && value !== null) return `<dict of ${Object.keys(value).length} items>`;
+	if (typeof value === 'boolean') return value ? 'True' : 'False';
+	if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) < I64_LIMIT ? String(value) : formatPythonRepr(value);
+	return String(value);
+}
+
+/**
+ * The 400 vLLM's `validation_exception_handler` answers for pydantic's request errors
+ * (`vllm/entrypoints/serve/exception_handling/handlers/validation.py`): the message
+ * `N validation error(s):` then one line per error, `str()` of its dict with `loc` joined with
+ * dots and `input` summarized; `param` the first error's `loc`; type `Bad Request`.
+ */
+export function pydanticValidationError(errors: readonly PydanticError[]): {message: string; param: string; type: 'Bad Request'} {
+	const label = errors.length === 1 ? 'error' : 'errors';
+	let message = `${errors.length} validation ${label}:`;
+	for (const e of errors.slice(0, 10)) {
+		let line = `{'type': ${pyStrRepr(e.type)}, 'loc': ${pyStrRepr(e.loc)}, 'msg': ${pyStrRepr(e.msg)}, 'input': ${pyStrRepr(summarizeInput(e.input))}}`;
+		if (line.length > 1000) line = `${line.slice(0, 1000)}...[truncated]`;
+		message += `\n  ${line}`;
+	}
+	if (errors.length > 10) message += `\n  ...and ${errors.length - 10} more ${label}`;
+	return {message, param: errors[0]!.loc, type: 'Bad Request'};
+}
+
+/**
+ * An `int | None` request field validated as pydantic does; a refusal is a custom zod issue
+ * carrying the {@link PydanticError} in `params.pydantic`, which the server renders as vLLM's
+ * validation handler does.
+ */
+function pydanticInt(name: string) {
+	return z
+		.unknown()
+		.transform((value, ctx): number | null => {
+			const result = pydanticLaxInt(value, `body.${name}`);
+			if (typeof result === 'object' && result !== null) {
+				ctx.addIssue({code: 'custom', message: result.msg, params: {pydantic: result}});
+				return z.NEVER;
+			}
+			return result;
+		})
+		.optional();
+}
 
 /**
  * Request bodies of vLLM's OpenAI-compatible endpoints (`vllm/entrypoints/openai/protocol.py`),
  * the fields `specsim serve` acts on. Unknown fields are accepted and ignored, as vLLM accepts them
  * (it only logs a warning). Ranges are SamplingParams' checks: `n >= 1`, `min_tokens >= 0`,
- * `temperature >= 0`; `max_tokens` is any integer here, as in vLLM's request model, and checked
- * (at least 1, except a completion's `echo` with 0) once the prompt is measured.
+ * `temperature >= 0`; `max_tokens` is any integer pydantic accepts, as in vLLM's request model,
+ * and checked (at least 1, except a completion's `echo` with 0) once the prompt is measured.
  */
 const samplingFields = {
 	model: z.string().nullish(),
@@ -14,7 +119,8 @@ const samplingFields = {
 	/** vLLM's `StreamOptions`: a final usage chunk, and usage on every chunk. */
 	stream_options: z.looseObject({include_usage: z.boolean().nullish(), continuous_usage_stats: z.boolean().nullish()}).nullish(),
 	n: z.number().int().min(1).max(128).nullish(),
-	max_tokens: z.number().int().nullish(),
+	/** Pydantic's lax int (`1.5`, `"x"`, `1e30` are vLLM's validation 400s; `"5"` and `true` pass as 5 and 1). */
+	max_tokens: pydanticInt('max_tokens'),
 	temperature: z.number().min(0).nullish(),
 	top_p: z.number().gt(0).max(1).nullish(),
 	seed: z.number().int().nullish(),
@@ -58,7 +164,7 @@ export const chatRequestSchema = z.looseObject({
 	...samplingFields,
 	...extensionFields,
 	messages: z.array(message).min(1),
-	max_completion_tokens: z.number().int().nullish(),
+	max_completion_tokens: pydanticInt('max_completion_tokens'),
 	logprobs: z.boolean().nullish(),
 	/** Checked by {@link checkLogprobFields}. */
 	top_logprobs: z.unknown().optional(),

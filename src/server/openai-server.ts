@@ -32,6 +32,8 @@ import {
 	detokenizeRequestSchema,
 	echoWithoutGeneration,
 	type LogprobCounts,
+	type PydanticError,
+	pydanticValidationError,
 	renderChat,
 	tokenizeRequestSchema,
 } from './openai-protocol.js';
@@ -97,17 +99,23 @@ export type OpenAiServer = {
 class ApiError extends Error {
 	readonly status: 400 | 404 | 500;
 	readonly param: string | null;
-	constructor(status: 400 | 404 | 500, message: string, param: string | null = null) {
+	/** The body's `type` when it is not the status's (pydantic's request validation: `Bad Request`). */
+	readonly type: string | undefined;
+	constructor(status: 400 | 404 | 500, message: string, param: string | null = null, type?: string) {
 		super(message);
 		this.status = status;
 		this.param = param;
+		this.type = type;
 	}
 }
 
 const ERROR_TYPES = {400: 'BadRequestError', 404: 'NotFoundError', 500: 'InternalServerError'} as const;
 
 function errorResponse(c: Context, error: ApiError): Response {
-	return c.json({error: {message: error.message, type: ERROR_TYPES[error.status], param: error.param, code: error.status}}, error.status);
+	return c.json(
+		{error: {message: error.message, type: error.type ?? ERROR_TYPES[error.status], param: error.param, code: error.status}},
+		error.status,
+	);
 }
 
 /** Parse and validate a JSON body; malformed JSON and schema violations are 400s naming the parameter. */
@@ -120,6 +128,11 @@ async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.i
 	}
 	const parsed = schema.safeParse(raw);
 	if (parsed.success) return parsed.data;
+	const ported = parsed.error.issues.map(issue => (issue.code === 'custom' ? (issue.params?.['pydantic'] as PydanticError | undefined) : undefined));
+	if (ported.every(error => error !== undefined)) {
+		const error = pydanticValidationError(ported);
+		throw new ApiError(400, error.message, error.param, error.type);
+	}
 	const issue = parsed.error.issues[0]!;
 	const param = issue.path.length > 0 ? issue.path.map(String).join('.') : null;
 	throw new ApiError(400, param === null ? issue.message : `${param}: ${issue.message}`, param);
