@@ -129,12 +129,17 @@ export class Arrivals {
 	#head = 0;
 
 	readonly #onSettle: (() => void) | undefined;
+	readonly #onTurnEnd: (() => void) | undefined;
 
-	/** `onSettle` hears each request let go of (the held runner should look again: `Runner.wake`). */
-	constructor(options: {holdLimitMs?: number; nowMs?: () => number; onSettle?: () => void} = {}) {
+	/**
+	 * `onSettle` hears each request let go of, `onTurnEnd` the end of each turn that read requests
+	 * (the held runner should look again: `Runner.wake`).
+	 */
+	constructor(options: {holdLimitMs?: number; nowMs?: () => number; onSettle?: () => void; onTurnEnd?: () => void} = {}) {
 		this.#holdLimitMs = options.holdLimitMs ?? DEFAULT_HOLD_LIMIT_MS;
 		this.#nowMs = options.nowMs ?? (() => performance.now());
 		this.#onSettle = options.onSettle;
+		this.#onTurnEnd = options.onTurnEnd;
 	}
 
 	/** A request has just been read. */
@@ -150,7 +155,16 @@ export class Arrivals {
 		return arrival;
 	}
 
-	/** The wall time the clock may not pass: the oldest reading still on its way; undefined when none holds it. */
+	/**
+	 * The wall time the clock may not pass: the oldest reading still on its way, or the start of
+	 * the turn that is reading requests now if earlier; undefined when none holds it.
+	 *
+	 * The open turn holds the clock even when every request it read so far is in the engine: the
+	 * requests it has yet to read were readable when it began and are stamped with its start. A
+	 * runner woken in the middle of the turn (by a request entering the engine) would otherwise
+	 * move the clock to the wall clock, past that stamp, and the turn's later requests would arrive
+	 * later than they were read (by as much as the turn had taken so far).
+	 */
 	holdMs(): number | undefined {
 		const pending = this.#pending;
 		const oldestAllowedMs = this.#nowMs() - this.#holdLimitMs;
@@ -159,10 +173,14 @@ export class Arrivals {
 			pending.splice(0, this.#head);
 			this.#head = 0;
 		}
-		return pending[this.#head]?.atMs;
+		const oldest = pending[this.#head]?.atMs;
+		const turn = this.#turnMs;
+		return turn !== undefined && turn >= oldestAllowedMs && (oldest === undefined || turn < oldest) ? turn : oldest;
 	}
 
+	/** The turn that read requests is over: it holds the clock no more (the held runner should look again). */
 	readonly #endTurn = (): void => {
 		this.#turnMs = undefined;
+		this.#onTurnEnd?.();
 	};
 }

@@ -358,6 +358,8 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 	const arrivals = new Arrivals({
 		// A request answered without reaching the engine (a 400) releases the held clock at once.
 		onSettle: () => session.runner.wake(),
+		// The end of a turn that read requests releases it too (see Arrivals.holdMs).
+		onTurnEnd: () => session.runner.wake(),
 		...(options.arrivalHoldLimitMs === undefined ? {} : {holdLimitMs: options.arrivalHoldLimitMs}),
 	});
 	session.runner.holdAt(() => arrivals.holdMs());

@@ -33,6 +33,33 @@ describe('Arrivals', () => {
 		c.settle();
 		expect(arrivals.holdMs()).toBeUndefined();
 	});
+
+	it("holds the clock at the open turn's first reading until the turn ends, even once every request it read is in the engine", async () => {
+		let nowMs = 200;
+		let settled = 0;
+		let turnsEnded = 0;
+		const arrivals = new Arrivals({nowMs: () => nowMs, holdLimitMs: 50, onSettle: () => settled++, onTurnEnd: () => turnsEnded++});
+		const a = arrivals.receive();
+		nowMs = 203;
+		a.settle();
+		// A request read later in this turn is stamped 200: the clock must not have passed it.
+		expect(arrivals.holdMs()).toBe(200);
+		const b = arrivals.receive();
+		expect(b.atMs).toBe(200);
+		b.settle();
+		expect(arrivals.holdMs()).toBe(200);
+		expect([settled, turnsEnded]).toEqual([2, 0]);
+		await nextTurn();
+		// The turn's end lets go of the clock and says so (the server wakes the runner).
+		expect([settled, turnsEnded]).toEqual([2, 1]);
+		expect(arrivals.holdMs()).toBeUndefined();
+		// A turn older than the limit holds no more.
+		nowMs = 300;
+		arrivals.receive().settle();
+		nowMs = 351;
+		expect(arrivals.holdMs()).toBeUndefined();
+		await nextTurn();
+	});
 });
 
 describe('Runner.holdAt', () => {
