@@ -131,6 +131,16 @@ export class Runner {
 		this.#advanceTo(Math.min(this.#wallTargetS(atWallMs), this.simulation.startS + this.durationS));
 	}
 
+	/**
+	 * The wall instant (ms, on the runner's wall clock) at which virtual time `virtualS` is due at
+	 * a finite speed, as the pacing stands now; undefined at max speed. The serve benchmark reads
+	 * how late each step's tokens went out against it.
+	 */
+	wallMsAt(virtualS: number): number | undefined {
+		if (this.#speed === 'max') return undefined;
+		return this.#anchorWallMs + ((virtualS - this.#anchorVirtualS) / this.#speed) * 1000;
+	}
+
 	stop(): void {
 		this.#stopped = true;
 		this.#wake?.();

@@ -9,11 +9,14 @@
  * `SERVE_BENCH_CPU_PROF=DIR` writes the server's CPU profiles (node --cpu-prof) into DIR.
  * `SERVE_AB_PHASE=max` compares the non-streaming throughput run instead (SECONDS of autocannon).
  * `SERVE_AB_SHAPE=lockstep` streams equal lengths (the worst case) instead of varied ones (see
- * {@link StreamShape}).
+ * {@link StreamShape}). `SERVE_AB_CLIENT_PROCESSES=N` spreads the clients over N processes
+ * (default 4). Against a checkout whose target predates them, the per-step and per-part figures
+ * read NaN.
  */
 import {readFileSync} from 'node:fs';
 import {resolve} from 'node:path';
-import {measureStreams, measureThroughput, pinClients, type StreamShape, type StreamsMeasure} from './serve.bench.js';
+import {measureStreams, measureThroughput, pinClients, type StreamsMeasure} from './serve.bench.js';
+import type {StreamShape} from './serve-shape.js';
 
 const [aDir, bDir, roundsArg, secondsArg, clientsArg] = process.argv.slice(2);
 if (aDir === undefined || bDir === undefined) {
@@ -30,6 +33,7 @@ if (shapeArg !== 'varied' && shapeArg !== 'lockstep') {
 	process.exit(2);
 }
 const shape: StreamShape = shapeArg;
+const clientProcesses = Number(process.env['SERVE_AB_CLIENT_PROCESSES'] ?? 4);
 
 const at = (sorted: readonly number[], p: number): number =>
 	sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -49,6 +53,17 @@ function figures(m: StreamsMeasure): Record<string, number> {
 		'server loop max ms': m.server.loopDelayMs.max,
 		'server peak RSS MiB': m.server.peakRssBytes / 2 ** 20,
 		'client loop p99 ms': m.clientLoopDelayMs.p99,
+		'client CPU ms/stream': m.clientCpuMs / m.streams,
+		'part send p99 ms': at(m.steady.parts.send, 99),
+		'part arrival p99 ms': at(m.steady.parts.arrival, 99),
+		'part release p50 ms': at(m.steady.parts.release, 50),
+		'part release p99 ms': at(m.steady.parts.release, 99),
+		'part receive p99 ms': at(m.steady.parts.receive, 99),
+		'step total p50 ms': m.server.steps?.total.p50 ?? Number.NaN,
+		'step total p99 ms': m.server.steps?.total.p99 ?? Number.NaN,
+		'step lateness p50 ms': m.server.steps?.lateness.p50 ?? Number.NaN,
+		'step write p50 ms': m.server.steps?.write.p50 ?? Number.NaN,
+		'server GC ms': m.server.steps?.gc.totalMs ?? Number.NaN,
 		streams: m.streams,
 		failed: m.failed.length,
 	};
@@ -98,6 +113,7 @@ await pinClients(async () => {
 				clients,
 				durationS,
 				shape,
+				clientProcesses,
 				...nodeFlags,
 			});
 			if (m === undefined) throw new Error(`${label}: serve does not stream`);
@@ -115,7 +131,7 @@ const median = (values: number[]): number => {
 	const s = [...values].sort((x, y) => x - y);
 	return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-process.stdout.write(`\nmedian over ${rounds} rounds (${clients} clients, ${durationS} s each, ${shape} lengths):\n`);
+process.stdout.write(`\nmedian over ${rounds} rounds (${clients} clients in ${clientProcesses} processes, ${durationS} s each, ${shape} lengths):\n`);
 for (const name of Object.keys(runs.A[0]!)) {
 	const a = median(runs.A.map(r => r[name]!));
 	const b = median(runs.B.map(r => r[name]!));

@@ -12,13 +12,13 @@
  * argv: SPEED (a number or `max`). Prints nothing; messages: `{ready, baseUrl}` once listening;
  * replies `{report}` to `'report'` (and forgets what it reported), exits on `'stop'`.
  */
-import {monitorEventLoopDelay} from 'node:perf_hooks';
+import {monitorEventLoopDelay, PerformanceObserver} from 'node:perf_hooks';
 import {parseSpeed, resolveSimConfig} from '../../src/cli/sim-options.js';
 import {DEFAULT_PRESET} from '../../src/config/load.js';
 import type {SimRequest} from '../../src/engine/request.js';
 import {Session} from '../../src/runtime/session.js';
 import {startOpenAiServer} from '../../src/server/openai-server.js';
-import {BENCH_MODEL, type TargetMessage, type TargetRecord} from './serve-protocol.js';
+import {BENCH_MODEL, monotonicOffsetMs, type Spread, type StepTimings, type TargetMessage, type TargetRecord} from './serve-protocol.js';
 
 /** The `user` field the bench clients send, as it appears in the JSON the serve engine keys requests by. */
 const TAG = /"user":"(bench-[0-9]+)"/;
@@ -26,25 +26,95 @@ const TAG = /"user":"(bench-[0-9]+)"/;
 const speed = parseSpeed(process.argv[2] ?? 'max');
 const resolved = await resolveSimConfig({preset: DEFAULT_PRESET, seed: '0'});
 const session = new Session(resolved.config, {seed: resolved.seed, speed, traceLines: []});
+const simulation = session.built.simulation;
+
+/**
+ * Per-step timings (see {@link StepTimings}): every advance of the simulation (a runner tick or a
+ * request's catch-up) is timed from its start; an observer subscribed before the server's marks
+ * when each step's outcome is reported, one subscribed after it when its chunks are built, and a
+ * tick queued behind the turn's flush (a microtask) and Node's per-response uncork (a tick) when
+ * the chunks were handed to the kernel.
+ */
+type StepMark = {deadlineMs: number; chunks: number; engineMs: number; chunksMs: number};
+let advanceStartMs = 0;
+let advanceSteps: StepMark[] = [];
+/** Tagged requests whose first token came in the current advance: when it was written is theirs too. */
+let advanceFirsts: Tracked[] = [];
+const stepRows: Array<{chunks: number; lateness: number; engine: number; chunks_: number; next: number; write: number; total: number}> = [];
+const gc = {count: 0, totalMs: 0, maxMs: 0};
+new PerformanceObserver(list => {
+	for (const entry of list.getEntries()) {
+		gc.count += 1;
+		gc.totalMs += entry.duration;
+		gc.maxMs = Math.max(gc.maxMs, entry.duration);
+	}
+}).observe({entryTypes: ['gc']});
+const runUntil = simulation.runUntil.bind(simulation);
+simulation.runUntil = (untilS, options) => {
+	advanceStartMs = performance.now();
+	runUntil(untilS, options);
+	if (advanceSteps.length === 0) return;
+	const endMs = performance.now();
+	const steps = advanceSteps;
+	const firsts = advanceFirsts;
+	const startMs = advanceStartMs;
+	advanceSteps = [];
+	advanceFirsts = [];
+	queueMicrotask(() =>
+		process.nextTick(() => {
+			const writtenMs = performance.now();
+			for (const t of firsts) t.firstWrittenMs = writtenMs;
+			for (const m of steps)
+				stepRows.push({
+					chunks: m.chunks,
+					lateness: startMs - m.deadlineMs,
+					engine: m.engineMs - startMs,
+					chunks_: m.chunksMs - m.engineMs,
+					next: endMs - m.chunksMs,
+					write: writtenMs - endMs,
+					total: writtenMs - m.deadlineMs,
+				});
+		}),
+	);
+};
+session.subscribe({
+	onStep: outcome => {
+		if (outcome.numTokenRequests === 0) return;
+		const deadlineMs = session.runner.wallMsAt(outcome.t);
+		if (deadlineMs === undefined) return;
+		advanceSteps.push({deadlineMs, chunks: outcome.numTokenRequests, engineMs: performance.now(), chunksMs: Number.NaN});
+	},
+});
+
 const server = await startOpenAiServer(session, {port: 0, servedModelNames: [BENCH_MODEL], modelPath: BENCH_MODEL});
 
-type Tracked = {tag: string; submittedMs: number; firstTokenMs: number};
+type Tracked = {tag: string; readMs: number; submittedMs: number; firstTokenMs: number; firstDeadlineMs: number; firstWrittenMs: number};
 const tracked = new Map<SimRequest, Tracked>();
 let records: TargetRecord[] = [];
 
 // Tag each engine request with its HTTP request: startAll() submits synchronously (start() and
 // generate() call it) through simulation.submitAll().
-const simulation = session.built.simulation;
 const submitAll = simulation.submitAll.bind(simulation);
 const startAll = server.engine.startAll.bind(server.engine);
 let tag: string | undefined;
+let readMs = Number.NaN;
 simulation.submitAll = specs => {
 	const requests = submitAll(specs);
-	if (tag !== undefined) for (const request of requests) tracked.set(request, {tag, submittedMs: performance.now(), firstTokenMs: Number.NaN});
+	if (tag !== undefined)
+		for (const request of requests)
+			tracked.set(request, {
+				tag,
+				readMs,
+				submittedMs: performance.now(),
+				firstTokenMs: Number.NaN,
+				firstDeadlineMs: Number.NaN,
+				firstWrittenMs: Number.NaN,
+			});
 	return requests;
 };
 server.engine.startAll = (paramsList, listener, arrival) => {
 	tag = TAG.exec(paramsList[0]?.key ?? '')?.[1];
+	readMs = arrival?.atMs ?? Number.NaN;
 	try {
 		return startAll(paramsList, listener, arrival);
 	} finally {
@@ -54,9 +124,15 @@ server.engine.startAll = (paramsList, listener, arrival) => {
 session.subscribe({
 	onStep: outcome => {
 		const now = performance.now();
+		const mark = advanceSteps.at(-1);
+		if (mark !== undefined && Number.isNaN(mark.chunksMs)) mark.chunksMs = now;
 		for (let i = 0; i < outcome.numTokenRequests; i++) {
 			const t = tracked.get(outcome.tokenRequests[i]!);
-			if (t !== undefined && Number.isNaN(t.firstTokenMs)) t.firstTokenMs = now;
+			if (t !== undefined && Number.isNaN(t.firstTokenMs)) {
+				t.firstTokenMs = now;
+				t.firstDeadlineMs = session.runner.wallMsAt(outcome.t) ?? Number.NaN;
+				advanceFirsts.push(t);
+			}
 		}
 		for (const request of outcome.finished) {
 			const t = tracked.get(request);
@@ -64,8 +140,12 @@ session.subscribe({
 			tracked.delete(request);
 			records.push({
 				tag: t.tag,
+				readMs: t.readMs,
+				arrivalDueMs: session.runner.wallMsAt(request.arrivalAt) ?? Number.NaN,
 				submittedMs: t.submittedMs,
 				firstTokenMs: t.firstTokenMs,
+				firstDueMs: t.firstDeadlineMs,
+				firstWrittenMs: t.firstWrittenMs,
 				finishedMs: now,
 				virtualTtftS: request.firstTokenAt - request.arrivalAt,
 				virtualE2eS: request.finishedAt - request.arrivalAt,
@@ -84,6 +164,26 @@ const rssTimer = setInterval(() => {
 }, 100);
 const done = session.runner.run();
 
+/** The step rows since the last report, summarised. */
+function stepTimings(): StepTimings {
+	const spreadOf = (values: number[]): Spread => {
+		values.sort((a, b) => a - b);
+		const at = (p: number) => values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+		return {p50: at(50), p99: at(99), max: values.at(-1)!};
+	};
+	return {
+		steps: stepRows.length,
+		chunksPerStep: spreadOf(stepRows.map(r => r.chunks)),
+		lateness: spreadOf(stepRows.map(r => r.lateness)),
+		engine: spreadOf(stepRows.map(r => r.engine)),
+		chunks: spreadOf(stepRows.map(r => r.chunks_)),
+		next: spreadOf(stepRows.map(r => r.next)),
+		write: spreadOf(stepRows.map(r => r.write)),
+		total: spreadOf(stepRows.map(r => r.total)),
+		gc: {...gc},
+	};
+}
+
 function cpuMsSince(since: NodeJS.CpuUsage): number {
 	const used = process.cpuUsage(since);
 	return (used.user + used.system) / 1000;
@@ -98,8 +198,14 @@ process.on('message', async (message: string) => {
 				peakRssBytes,
 				loopDelayMs: {p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6},
 				cpuMs: cpuMsSince(cpuSince),
+				clockOffsetMs: monotonicOffsetMs(),
+				...(stepRows.length === 0 ? {} : {steps: stepTimings()}),
 			},
 		};
+		stepRows.length = 0;
+		gc.count = 0;
+		gc.totalMs = 0;
+		gc.maxMs = 0;
 		cpuSince = process.cpuUsage();
 		records = [];
 		loop.reset();

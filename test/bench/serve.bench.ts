@@ -1,6 +1,7 @@
 /**
  * Load benchmark of `specsim serve` (issue 12 §5). The server runs in a child process pinned to one
- * core (`taskset -c 1` when available); the load comes from this process, pinned to the other.
+ * core (`taskset -c 1` when available); the load comes from this process and, for the streams,
+ * from client processes it forks ({@link ./serve-clients.ts}), all pinned to the other core.
  *
  * 1. Throughput: autocannon against `POST /v1/completions` (`max_tokens: 16, ignore_eos: true`,
  *    non-streaming) at `--speed max`: completed requests per second and autocannon's latency.
@@ -10,19 +11,32 @@
  *    clock): HTTP parsing, validation, tokenizing, JSON, the socket, and waiting for the event loop.
  * 3. Streaming at `--speed 1` (when `serve` streams): 1,000 concurrent streaming clients; the
  *    server's RSS and event-loop delay, and the added TTFT: client TTFT minus the simulated TTFT at
- *    speed 1, of which HTTP (the rest is pacing: the runner releasing the token after its virtual
- *    time). The opening wave (1,000 requests sent at once) is reported apart from the steady state.
- *    Two load shapes (see {@link StreamShape}): varied output lengths, the shape of real benchmark
- *    traffic and the headline figure, and equal lengths, the stated worst case.
+ *    speed 1, split on one clock into its parts (request sent → read by the server, read →
+ *    simulated arrival, first token due → written, written → read by the client), so what the
+ *    clients' own event loops add is seen apart from what the server adds; and, per engine step,
+ *    where the server's time goes from the step's wall deadline to its last chunk written (see
+ *    {@link StepTimings}). The opening wave (1,000 requests sent at once) is reported apart from
+ *    the steady state. Two load shapes (see {@link StreamShape}): varied output lengths, the shape
+ *    of real benchmark traffic and the headline figure, and equal lengths, the stated worst case.
  */
 import {type ChildProcess, fork, spawnSync} from 'node:child_process';
 import {Agent, request} from 'node:http';
 import {resolve} from 'node:path';
-import {monitorEventLoopDelay} from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import {createRng} from '../../src/rng/rng.js';
 import type {BenchResult} from './harness.js';
-import {BENCH_MODEL, type TargetMessage, type TargetRecord, type TargetReport} from './serve-protocol.js';
+import {
+	BENCH_MODEL,
+	type ClientsJob,
+	type ClientsMessage,
+	type ClientsResult,
+	type Spread,
+	type StepTimings,
+	type StreamTiming,
+	type TargetMessage,
+	type TargetRecord,
+	type TargetReport,
+} from './serve-protocol.js';
+import {outputTokensOf, type StreamShape} from './serve-shape.js';
 
 const TARGET = resolve(import.meta.dirname, 'serve-target.ts');
 
@@ -145,8 +159,8 @@ const completion = (tag: string, maxTokens: number, stream: boolean) => ({
 });
 
 /** Match client timings with the server's records by tag. */
-function matched(client: ReadonlyMap<string, ClientTiming>, records: readonly TargetRecord[]): Array<{c: ClientTiming; s: TargetRecord}> {
-	const out: Array<{c: ClientTiming; s: TargetRecord}> = [];
+function matched<C>(client: ReadonlyMap<string, C>, records: readonly TargetRecord[]): Array<{c: C; s: TargetRecord}> {
+	const out: Array<{c: C; s: TargetRecord}> = [];
 	for (const s of records) {
 		const c = client.get(s.tag);
 		if (c !== undefined) out.push({c, s});
@@ -249,37 +263,28 @@ type AddedTtft = {
 	readonly added: number[];
 	/** Of which HTTP: client TTFT minus the server's submitted → first-token wall time. */
 	readonly http: number[];
+	/**
+	 * `added` split in four, on one clock (see {@link monotonicOffsetMs}); they sum to `added`.
+	 * Empty against a target that does not record them.
+	 */
+	readonly parts: {
+		/** The client wrote the request → the server's event loop read it. */
+		readonly send: number[];
+		/** The request was read → its simulated arrival on the wall clock (0 when the server stamps arrivals at their reading). */
+		readonly arrival: number[];
+		/** The step that gave the first token was due → its chunks were all handed to the kernel. */
+		readonly release: number[];
+		/** Handed to the kernel → the client read the first text. */
+		readonly receive: number[];
+	};
 };
-
-/**
- * How long the streamed outputs are (`max_tokens` with `ignore_eos`).
- *
- * - `varied`: each request's length drawn uniformly from the integers in [128, 384], as
- *   `vllm bench serve --dataset-name random --random-output-len 256 --random-range-ratio 0.5`
- *   draws them (ShareGPT's lengths vary even more), deterministically from the request's tag
- *   (seeded, so every run offers the same load). Streams end at different steps, so clients send
- *   their next request spread over time, as real clients do: the headline figure.
- * - `lockstep`: every request 256 tokens. Requests admitted in the same step finish in the same
- *   step and their clients send again at once, in waves of up to `max_num_seqs`: a worst case
- *   that real traffic does not have, kept as one.
- */
-export type StreamShape = 'varied' | 'lockstep';
-
-/** The varied shape's bounds: 256 tokens ± 50%. */
-const VARIED_MIN_TOKENS = 128;
-const VARIED_MAX_TOKENS = 384;
-
-/** Output tokens of request `tag` under `shape`. */
-export function outputTokensOf(shape: StreamShape, tag: string): number {
-	if (shape === 'lockstep') return 256;
-	const u = createRng('serve-bench-lengths').fork(tag).next();
-	return VARIED_MIN_TOKENS + Math.floor(u * (VARIED_MAX_TOKENS - VARIED_MIN_TOKENS + 1));
-}
 
 /** What the streaming phase measured. */
 export type StreamsMeasure = {
 	readonly shape: StreamShape;
 	readonly clients: number;
+	/** Client processes the clients were spread over. */
+	readonly clientProcesses: number;
 	readonly durationS: number;
 	readonly streams: number;
 	readonly failed: readonly string[];
@@ -290,14 +295,50 @@ export type StreamsMeasure = {
 	/** Server wall time from the first to the last submission of the opening wave (ms): how long admitting it took. */
 	readonly openingAdmissionMs: number;
 	readonly server: TargetReport;
-	/** This process' own event-loop delay (ms): a loaded client delays what it measures. */
+	/** The client processes' own event-loop delay (ms), the worst process' p50, p99 and max: a loaded client delays what it measures. */
 	readonly clientLoopDelayMs: {readonly p50: number; readonly p99: number; readonly max: number};
+	/** CPU time the client processes used together (ms). */
+	readonly clientCpuMs: number;
 };
+
+const CLIENTS = resolve(import.meta.dirname, 'serve-clients.ts');
+
+/**
+ * Fork `processes` client processes (on this process' cores: {@link pinClients} pins them with
+ * it), give each its share of `clients`, start them together, and gather what they measured.
+ */
+async function runClients(job: Omit<ClientsJob, 'clients' | 'first' | 'stride'> & {clients: number}, processes: number): Promise<ClientsResult[]> {
+	const children = Array.from({length: processes}, () =>
+		fork(CLIENTS, [], {execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc']}),
+	);
+	const next = (child: ChildProcess) =>
+		new Promise<ClientsMessage>((ok, fail) => {
+			child.once('message', m => ok(m as ClientsMessage));
+			child.once('exit', code => fail(new Error(`serve bench clients exited with ${code}`)));
+		});
+	try {
+		const ready = children.map((child, p) => {
+			const reply = next(child);
+			const share = Math.floor(job.clients / processes) + (p < job.clients % processes ? 1 : 0);
+			child.send({job: {...job, clients: share, first: p, stride: processes}} satisfies ClientsMessage);
+			return reply;
+		});
+		await Promise.all(ready);
+		const results = children.map(next);
+		for (const child of children) child.send('go' satisfies ClientsMessage);
+		return (await Promise.all(results)).map(m => {
+			if (typeof m !== 'object' || !('result' in m)) throw new Error('serve bench clients: expected a result');
+			return m.result;
+		});
+	} finally {
+		for (const child of children) if (child.exitCode === null) child.kill();
+	}
+}
 
 /**
  * `clients` concurrent streaming clients at --speed `speed`, each streaming completions back to
- * back for `durationS` wall seconds, their lengths as `shape` says (default `varied`). Undefined
- * when `serve` does not stream.
+ * back for `durationS` wall seconds, their lengths as `shape` says (default `varied`), spread over
+ * `clientProcesses` processes (default 4). Undefined when `serve` does not stream.
  *
  * Added TTFT is measured per request, matched one to one with the server's record by the `user`
  * tag: client TTFT (request written → first event with text) minus the simulated TTFT divided by
@@ -306,40 +347,34 @@ export type StreamsMeasure = {
  * latency of 1,000 running streams.
  */
 export async function measureStreams(
-	options: TargetOptions & {readonly clients?: number; readonly durationS?: number; readonly speed?: number; readonly shape?: StreamShape} = {},
+	options: TargetOptions & {
+		readonly clients?: number;
+		readonly clientProcesses?: number;
+		readonly durationS?: number;
+		readonly speed?: number;
+		readonly shape?: StreamShape;
+	} = {},
 ): Promise<StreamsMeasure | undefined> {
 	const shape = options.shape ?? 'varied';
 	const clients = options.clients ?? 1000;
+	const clientProcesses = Math.max(1, Math.min(clients, options.clientProcesses ?? 4));
 	const durationS = options.durationS ?? 20;
 	const speed = options.speed ?? 1;
 	const target = await startTarget(String(speed), options);
 	try {
 		if (!(await streams(target.baseUrl))) return undefined;
 		await target.report();
-		const agent = new Agent({keepAlive: true, maxSockets: clients});
-		const url = `${target.baseUrl}/v1/completions`;
-		const timings = new Map<string, ClientTiming>();
-		const opening = new Set<string>();
-		const failed: string[] = [];
-		const clientLoop = monitorEventLoopDelay({resolution: 10});
-		clientLoop.enable();
-		const endAt = performance.now() + durationS * 1000;
-		let n = 0;
-		const client = async () => {
-			let first = true;
-			while (performance.now() < endAt) {
-				const tag = `bench-${n++}`;
-				if (first) opening.add(tag);
-				first = false;
-				const t = await post(agent, url, completion(tag, outputTokensOf(shape, tag), true));
-				if (t.status === 200) timings.set(tag, t);
-				else failed.push(t.error ?? `HTTP ${t.status}`);
-			}
-		};
-		await Promise.all(Array.from({length: clients}, client));
-		clientLoop.disable();
-		agent.destroy();
+		const results = await runClients({baseUrl: target.baseUrl, model: BENCH_MODEL, clients, durationS, shape}, clientProcesses);
 		const server = await target.report();
+		// Every time on the machine's monotonic clock.
+		const timings = new Map<string, StreamTiming>();
+		for (const r of results) {
+			const o = r.clockOffsetMs;
+			for (const t of r.timings) timings.set(t.tag, {...t, startMs: t.startMs + o, firstMs: t.firstMs + o, endMs: t.endMs + o});
+		}
+		const so = server.clockOffsetMs ?? Number.NaN;
+		const opening = new Set(results.flatMap(r => r.opening));
+		const failed = results.flatMap(r => r.failed);
 		// A failed stream's engine request is aborted: only the streams that completed are matched.
 		const pairs = matched(timings, server.records);
 		// Each stream got the length it asked for (with ignore_eos): the load had the shape it claims.
@@ -349,10 +384,16 @@ export async function measureStreams(
 		const measure = (which: typeof pairs): AddedTtft => ({
 			added: sortedOf(which.map(({c, s}) => c.firstMs - c.startMs - (s.virtualTtftS * 1000) / speed)),
 			http: sortedOf(which.map(({c, s}) => c.firstMs - c.startMs - (s.firstTokenMs - s.submittedMs))),
+			parts: partsOf(
+				which.filter(({s}) => Number.isFinite((s.readMs ?? Number.NaN) + (s.firstWrittenMs ?? Number.NaN) + so)),
+				so,
+			),
 		});
+		const worst = (key: 'p50' | 'p99' | 'max') => Math.max(...results.map(r => r.loopDelayMs[key]));
 		return {
 			shape,
 			clients,
+			clientProcesses,
 			durationS,
 			streams: pairs.length,
 			failed,
@@ -360,11 +401,22 @@ export async function measureStreams(
 			openingAdmissionMs: span(pairs.filter(({s}) => opening.has(s.tag)).map(({s}) => s.submittedMs)),
 			steady: measure(pairs.filter(({s}) => !opening.has(s.tag))),
 			server,
-			clientLoopDelayMs: {p50: clientLoop.percentile(50) / 1e6, p99: clientLoop.percentile(99) / 1e6, max: clientLoop.max / 1e6},
+			clientLoopDelayMs: {p50: worst('p50'), p99: worst('p99'), max: worst('max')},
+			clientCpuMs: results.reduce((sum, r) => sum + r.cpuMs, 0),
 		};
 	} finally {
 		await target.stop();
 	}
+}
+
+/** The four parts of each stream's added TTFT (see {@link AddedTtft}); `so` puts the server's times on the clients' clock. */
+function partsOf(pairs: ReadonlyArray<{c: StreamTiming; s: TargetRecord}>, so: number): AddedTtft['parts'] {
+	return {
+		send: sortedOf(pairs.map(({c, s}) => s.readMs! + so - c.startMs)),
+		arrival: sortedOf(pairs.map(({s}) => s.arrivalDueMs! - s.readMs!)),
+		release: sortedOf(pairs.map(({s}) => s.firstWrittenMs! - s.firstDueMs!)),
+		receive: sortedOf(pairs.map(({c, s}) => c.firstMs - (s.firstWrittenMs! + so))),
+	};
 }
 
 const span = (values: readonly number[]): number => (values.length === 0 ? Number.NaN : Math.max(...values) - Math.min(...values));
@@ -391,6 +443,23 @@ async function benchStreams(): Promise<BenchResult[]> {
 	return rows;
 }
 
+/** The parts of an added TTFT, p50 and p99 each, for a note. */
+function partsNote(parts: AddedTtft['parts']): string {
+	if (parts.send.length === 0) return 'parts not recorded by this server';
+	const p = (sorted: readonly number[]) => `p50 ${fmt(percentile(sorted, 50))}, p99 ${fmt(percentile(sorted, 99))}`;
+	return `of which: request written → read by the server ${p(parts.send)}; read → simulated arrival ${p(parts.arrival)}; first token due → written ${p(parts.release)}; written → read by the client ${p(parts.receive)}`;
+}
+
+/** Where a step's time goes (see {@link StepTimings}), for a note. */
+function stepsNote(t: StepTimings): string {
+	const p = (s: Spread) => `${fmt(s.p50)} / ${fmt(s.p99)}`;
+	return (
+		`p50 ${fmt(t.total.p50)}, max ${fmt(t.total.max)}; ${t.steps} steps of ${t.chunksPerStep.p50} chunks (p50); p50 / p99: ` +
+		`timer lateness ${p(t.lateness)}, engine ${p(t.engine)}, chunks built ${p(t.chunks)}, next step scheduled ${p(t.next)}, ` +
+		`written ${p(t.write)}; GC ${t.gc.count} pauses, ${fmt(t.gc.totalMs)} in all, longest ${fmt(t.gc.maxMs)}`
+	);
+}
+
 /** The rows of one streaming run. */
 function streamRows(m: StreamsMeasure): BenchResult[] {
 	const label = `serve --speed 1, ${SHAPE_LABEL[m.shape]}`;
@@ -400,8 +469,18 @@ function streamRows(m: StreamsMeasure): BenchResult[] {
 			name: `${label}: added TTFT p99 over the simulated TTFT, steady state`,
 			value: percentile(m.steady.added, 99),
 			unit: 'ms',
-			note: `p50 ${fmt(percentile(m.steady.added, 50))}; of which HTTP ${spread(m.steady.http)}; ${m.steady.added.length} streams${failures}; client loop delay p99 ${fmt(m.clientLoopDelayMs.p99)}`,
+			note: `p50 ${fmt(percentile(m.steady.added, 50))}; ${m.steady.added.length} streams${failures}; ${partsNote(m.steady.parts)}; clients: ${m.clientProcesses} processes, event-loop delay p99 ${fmt(m.clientLoopDelayMs.p99)} (worst process), ${(m.clientCpuMs / 1000).toFixed(2)} CPU s`,
 		},
+		...(m.server.steps === undefined
+			? []
+			: [
+					{
+						name: `${label}: server, engine step due → its last chunk handed to the kernel, p99`,
+						value: m.server.steps.total.p99,
+						unit: 'ms',
+						note: stepsNote(m.server.steps),
+					},
+				]),
 		{
 			name: `${label}: added TTFT p99 of the opening wave (1,000 streams opened at once)`,
 			value: percentile(m.opening.added, 99),

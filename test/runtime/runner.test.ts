@@ -49,6 +49,23 @@ describe('Runner', () => {
 		expect(runner.done).toBe(true);
 	});
 
+	it('wallMsAt: the wall instant a virtual time is due at, from the pacing anchor; none at max speed', async () => {
+		const built = buildSimulation(testConfig(), {seed: 1});
+		let wallMs = 1000;
+		const runner = new Runner(built.simulation, {speed: 2, tickMs: 60_000, wallNowMs: () => wallMs});
+		const done = runner.run(); // anchored: virtual 0 at wall 1000
+		expect(runner.wallMsAt(0)).toBe(1000);
+		expect(runner.wallMsAt(3)).toBe(2500); // 3 virtual seconds at speed 2: 1.5 wall seconds later
+		wallMs = 2000;
+		runner.catchUp();
+		runner.setSpeed(4); // re-anchored: virtual 2 at wall 2000
+		expect(runner.wallMsAt(3)).toBe(2250);
+		runner.setSpeed('max');
+		expect(runner.wallMsAt(3)).toBeUndefined();
+		runner.stop();
+		await done;
+	});
+
 	it("catchUp: an outside event lands at the wall clock's virtual time, not the last tick's; not at max speed, paused or before run()", async () => {
 		const built = buildSimulation(testConfig(), {seed: 1});
 		let wallMs = 0;
