@@ -279,7 +279,16 @@ export function logprobModel(session: Session, temperature: number): LogprobMode
 	return {topProbability: rate ?? TOP_PROBABILITY_WITHOUT_SPECULATION, temperature, vocabularySize: vocabularySize()};
 }
 
-/** The logprob stream of what `key` names (a choice, or a prompt), under the session's seed. */
+/** The logprob stream of what `key` names (a choice), under the session's seed. */
 export function logprobRng(session: Session, key: string): Rng {
 	return createRng(session.built.seed).fork('serve-logprobs').fork(key);
+}
+
+/**
+ * The logprob stream of a prompt, named by its token ids alone: a model's prompt logprobs depend
+ * on the prompt and nothing else the request says (`max_tokens`, `n`, `temperature`, `stop`, a
+ * sampling `seed`), so the same tokens get the same values in a completion or a chat.
+ */
+export function promptLogprobRng(session: Session, ids: readonly number[]): Rng {
+	return logprobRng(session, `prompt:${ids.join(',')}`);
 }

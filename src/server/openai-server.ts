@@ -19,6 +19,7 @@ import {
 	logprobModel,
 	logprobRng,
 	promptEntries,
+	promptLogprobRng,
 	promptLogprobsField,
 } from './logprobs.js';
 import {
@@ -451,8 +452,8 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const lpModel = lazyLogprobModel(body.temperature ?? 1);
 		const sources = choiceLogprobs(counts, lpModel, choices);
 		// vLLM computes a prompt's logprobs once, for all its choices.
-		const promptLogprobs: (LogprobEntry[] | undefined)[] = promptIds.map((ids, i) =>
-			counts.prompt === null ? undefined : promptEntries(logprobRng(session, `prompt:${key}:${i}`), lpModel(), ids, counts.prompt),
+		const promptLogprobs: (LogprobEntry[] | undefined)[] = promptIds.map(ids =>
+			counts.prompt === null ? undefined : promptEntries(promptLogprobRng(session, ids), lpModel(), ids, counts.prompt),
 		);
 		if (body.stream === true)
 			return streamChoices(
@@ -531,7 +532,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const sources = choiceLogprobs(counts, lpModel, choices);
 		const topLogprobs = counts.sample ?? 0;
 		const promptLogprobs =
-			counts.prompt === null ? undefined : promptEntries(logprobRng(session, `prompt:${key}`), lpModel(), promptIds, counts.prompt);
+			counts.prompt === null ? undefined : promptEntries(promptLogprobRng(session, promptIds), lpModel(), promptIds, counts.prompt);
 		if (body.stream === true)
 			return streamChoices(
 				c,
