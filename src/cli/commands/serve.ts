@@ -182,10 +182,13 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 					},
 				});
 				const offSignal = env.onSignal(() => session.runner.stop());
+				// A reader that went away (`| head -1`) ends the server as it ends `run`: quietly, exit 0.
+				const offClosed = env.onStdoutClosed?.(() => session.runner.stop());
 				try {
 					await session.runner.run();
 				} finally {
 					offSignal();
+					offClosed?.();
 				}
 			}
 		} finally {
