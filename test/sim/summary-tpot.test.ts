@@ -1,8 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {buildSimulation} from '../../src/sim/build.js';
 import {summarize} from '../../src/sim/summary.js';
-import {quantile} from '../../src/sweep/run-config.js';
-import {sweepConfig} from '../sweep/helpers.js';
+import {quantile, sweepConfig} from '../sweep/helpers.js';
 
 /**
  * The summary's TPOT is `vllm bench serve`'s: per finished request of two or more tokens,

@@ -55,3 +55,13 @@ export function measurement(overrides: Partial<RunMeasurement> = {}): RunMeasure
 		...overrides,
 	};
 }
+
+/** Linear-interpolation quantile (numpy's default) of unsorted values; null when empty. Sorts in place. An exact reference for the sketches. */
+export function quantile(values: number[], q: number): number | null {
+	if (values.length === 0) return null;
+	values.sort((a, b) => a - b);
+	const position = (values.length - 1) * q;
+	const lo = Math.floor(position);
+	const hi = Math.min(values.length - 1, lo + 1);
+	return values[lo]! + (values[hi]! - values[lo]!) * (position - lo);
+}

@@ -2,8 +2,9 @@ import {describe, expect, it} from 'vitest';
 import {createCostModel} from '../../src/engine/cost-model.js';
 import {BUILTIN_HARDWARE, BUILTIN_MODELS} from '../../src/engine/cost-model.js';
 import {buildSimulation, DEFAULT_DRAFT_PASS_OVERHEAD_S, DEFAULT_DRAFT_STEP_OVERHEAD_S} from '../../src/sim/build.js';
-import {costRatio, quantile, runConfiguration} from '../../src/sweep/run-config.js';
-import {sweepConfig, withK} from './helpers.js';
+import {summarize} from '../../src/sim/summary.js';
+import {costRatio, runConfiguration} from '../../src/sweep/run-config.js';
+import {quantile, sweepConfig, withK} from './helpers.js';
 
 /** Leviathan et al. 2023: S(α, γ, c) = (1 − α^(γ+1)) / ((1 − α)(γc + 1)). */
 const leviathan = (alpha: number, k: number, c: number): number => (1 - alpha ** (k + 1)) / ((1 - alpha) * (k * c + 1));
@@ -94,12 +95,25 @@ describe('runConfiguration', () => {
 		}
 	});
 
+	it("reports the run summary's TPOT percentiles (the streaming sketch), so sweep and run agree", () => {
+		for (const speculationOff of [false, true]) {
+			const config = sweepConfig();
+			const run = runConfiguration({config, seed: 2, durationS: 20, speculationOff});
+			// The same simulation, summarised as `run` summarises it.
+			const built = buildSimulation(config, {seed: 2, speculationOff});
+			built.simulation.runUntil(built.simulation.startS + 20);
+			const tpot = summarize(built).engines.time_per_output_token_s;
+			expect(tpot.p50).not.toBeNull();
+			expect(run.tpot_s).toEqual({p50: tpot.p50, p99: tpot.p99});
+		}
+	});
+
 	it('rejects a non-positive duration', () => {
 		expect(() => runConfiguration({config: sweepConfig(), seed: 0, durationS: 0, speculationOff: false})).toThrow(/durationS/);
 	});
 });
 
-describe('quantile', () => {
+describe('quantile (the exact reference of the sketch tests)', () => {
 	it('interpolates linearly between order statistics (numpy default)', () => {
 		expect(quantile([3, 1, 2, 4], 0.5)).toBe(2.5);
 		expect(quantile([5], 0.99)).toBe(5);
