@@ -33,6 +33,8 @@ export type SimFlags = {
 	outputLen?: string;
 	rangeRatio?: string;
 	enablePrefixCaching?: boolean;
+	/** vLLM's `--max-model-len`: the preset's `scheduler.maxModelLen`. */
+	maxModelLen?: string;
 	errorRate?: string;
 	abortRate?: string;
 	abortAfter?: string;
@@ -61,6 +63,7 @@ export function addSimOptions(command: Command): Command {
 		.addOption(logFormatOption().default(undefined))
 		.option('--log-interval <duration>', 'virtual seconds between SpecDecoding log lines (VLLM_LOG_STATS_INTERVAL)')
 		.addOption(new Option('--routing <policy>', 'how arrivals are spread over engines').choices(['round-robin', 'least-loaded']))
+		.option('--max-model-len <n>', "longest prompt + output in tokens, vLLM's flag (the preset's scheduler.maxModelLen)")
 		.option('--enable-prefix-caching', "vLLM's automatic prefix caching (the preset's scheduler.enablePrefixCaching, on by default)")
 		.option('--no-enable-prefix-caching', 'turn prefix caching off')
 		.option(
@@ -104,6 +107,7 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 	if (flags.routing !== undefined) next.engines = {...next.engines, routing: flags.routing};
 	if (flags.trace !== undefined) next.workload = {...next.workload, trace: flags.trace};
 	if (flags.enablePrefixCaching !== undefined) next.scheduler = {...next.scheduler, enablePrefixCaching: flags.enablePrefixCaching};
+	if (flags.maxModelLen !== undefined) next.scheduler = {...next.scheduler, maxModelLen: parseMaxModelLen(flags.maxModelLen)};
 	if (flags.logFormat !== undefined || flags.logInterval !== undefined) {
 		next.logging = {
 			...next.logging,
@@ -312,6 +316,11 @@ export function parseSeed(text: string): number {
 	if (!/^\d{1,16}$/.test(text) || !(value <= MAX_SEED))
 		throw new UserError(`--seed must be a decimal integer from 0 to ${MAX_SEED} (2^53 - 1), got "${text}"`);
 	return value;
+}
+
+/** `--max-model-len` (run, generate, sweep and serve): vLLM's flag, at least 2 tokens (a prompt token and an output token). */
+function parseMaxModelLen(text: string): number {
+	return parseInteger(text, '--max-model-len', 2, 10_000_000);
 }
 
 export function parseDurationFlag(text: string, flag: string): number {

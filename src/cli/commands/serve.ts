@@ -109,12 +109,12 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		// Real clients abort by disconnecting; the simulated client aborts are the background load's.
 		if (flags.abortRate !== undefined && !(background > 0))
 			throw new UserError('--abort-rate applies to the background load only: give --background-qps too (real clients abort by disconnecting)');
+		if (flags.maxModelLen !== undefined) simFlags.maxModelLen = flags.maxModelLen;
 		const resolved = await resolveSimConfig(simFlags);
 		const scheduler = {...resolved.config.scheduler};
 		if (flags.maxNumSeqs !== undefined) scheduler.maxNumSeqs = parseInteger(flags.maxNumSeqs, '--max-num-seqs', 1, 65_536);
 		if (flags.maxNumBatchedTokens !== undefined)
 			scheduler.maxNumBatchedTokens = parseInteger(flags.maxNumBatchedTokens, '--max-num-batched-tokens', 1, 10_000_000);
-		if (flags.maxModelLen !== undefined) scheduler.maxModelLen = parseInteger(flags.maxModelLen, '--max-model-len', 2, 10_000_000);
 		if (flags.numGpuBlocksOverride !== undefined)
 			scheduler.numKvBlocks = parseInteger(flags.numGpuBlocksOverride, '--num-gpu-blocks-override', 1, 100_000_000);
 		// Sleep mode needs the fault injector that runs sleeps and wake-ups, even with no fault configured.

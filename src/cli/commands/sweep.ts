@@ -87,7 +87,18 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 	const base: SimFlags = {preset: flags.preset, seed: flags.seed};
 	if (grid.concurrency.length > 0 && flags.trace !== undefined)
 		throw new UserError('--concurrency and --trace exclude each other: a trace sets its own arrival times');
-	for (const key of ['engines', 'modelName', 'logFormat', 'logInterval', 'routing', 'trace', 'inputLen', 'outputLen', 'rangeRatio'] as const)
+	for (const key of [
+		'engines',
+		'modelName',
+		'logFormat',
+		'logInterval',
+		'routing',
+		'trace',
+		'inputLen',
+		'outputLen',
+		'rangeRatio',
+		'maxModelLen',
+	] as const)
 		if (flags[key] !== undefined) Object.assign(base, {[key]: flags[key]});
 	const points: ResolvedPoint[] = [];
 	let seed = 0;
