@@ -215,6 +215,19 @@ export function chatEcho(messages: readonly ChatMessage[], addGenerationPrompt: 
 	return {role, text: last.role === role ? messageText(last) : ''};
 }
 
+/** vLLM's `CompletionRequest.max_tokens` default (OpenAI's): an omitted field. */
+const COMPLETION_DEFAULT_MAX_TOKENS = 16;
+
+/**
+ * A completion's `max_tokens` as vLLM's request model holds it: 16 when the field is omitted
+ * (`max_tokens: int | None = 16`), null (no limit but `max_model_len`) when it is sent as null.
+ * Chat has no such default. Applied here rather than in the schema so that the request's draw key,
+ * and so its text, stays what it was.
+ */
+export function completionMaxTokens(body: CompletionRequest): number | null {
+	return body.max_tokens === undefined ? COMPLETION_DEFAULT_MAX_TOKENS : body.max_tokens;
+}
+
 /**
  * A completion's `echo: true` with `max_tokens: 0` (prompt scoring): vLLM's
  * `echo_without_generation`, run by the engine as a request of `max_tokens=1` whose token the

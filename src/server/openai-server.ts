@@ -29,6 +29,7 @@ import {
 	checkLogprobFields,
 	chatEcho,
 	checkMaxLogprobs,
+	completionMaxTokens,
 	completionRequestSchema,
 	detokenizeRequestSchema,
 	echoWithoutGeneration,
@@ -431,7 +432,8 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const promptTexts = echo ? promptIds.map((ids, i) => promptText(p, i, ids)) : [];
 		const prompts = promptIds.map(ids => ids.length);
 		const minTokens = body.min_tokens ?? 0;
-		const limits = prompts.map(tokens => resolveMaxTokens(tokens, body.max_tokens, minTokens, echoOnly));
+		const maxTokens = completionMaxTokens(body);
+		const limits = prompts.map(tokens => resolveMaxTokens(tokens, maxTokens, minTokens, echoOnly));
 		checkLogprobLimit(counts);
 		const key = drawKey(body);
 		const n = body.n ?? 1;

@@ -127,14 +127,23 @@ describe('specsim serve: the OpenAI-compatible API through the openai SDK', () =
 			},
 		});
 		const longPrompt = Array.from({length: len}, () => 0);
+		// An omitted max_tokens is the completion's default, 16 (vLLM's CompletionRequest), which the renderer counts.
 		await expect(client.completions.create({model: MODEL, prompt: longPrompt})).rejects.toMatchObject({
+			status: 400,
+			error: {
+				message: `You passed ${len} input tokens and requested 16 output tokens. However, the model's context length is only ${len} tokens, resulting in a maximum input length of ${len - 16} tokens. Please reduce the length of the input prompt. (parameter=input_tokens, value=${len})`,
+				param: 'input_tokens',
+			},
+		});
+		// An explicit null is no max_tokens: the renderer counts 0, and the default max_model_len - prompt is then 0.
+		await expect(client.completions.create({model: MODEL, prompt: longPrompt, max_tokens: null})).rejects.toMatchObject({
 			status: 400,
 			error: {
 				message: 'max_tokens must be at least 1, got 0. (parameter=max_tokens, value=0)',
 				param: 'max_tokens',
 			},
 		});
-		await expect(client.completions.create({model: MODEL, prompt: [...longPrompt, 0]})).rejects.toMatchObject({
+		await expect(client.completions.create({model: MODEL, prompt: [...longPrompt, 0], max_tokens: null})).rejects.toMatchObject({
 			status: 400,
 			error: {
 				message: `You passed ${len + 1} input tokens and requested 0 output tokens. However, the model's context length is only ${len} tokens, resulting in a maximum input length of ${len} tokens. Please reduce the length of the input prompt. (parameter=input_tokens, value=${len + 1})`,

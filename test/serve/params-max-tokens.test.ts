@@ -47,3 +47,37 @@ describe('specsim serve: vllm:request_params_max_tokens observes the max_tokens 
 		expect(after.sum - before.sum).toBe(1);
 	});
 });
+
+describe("specsim serve: a completion's max_tokens defaults to 16, as vLLM's CompletionRequest (OpenAI's default)", () => {
+	it('omitted: at most 16 tokens (exactly 16 with ignore_eos, finish_reason length), observed as 16', async () => {
+		const {server, client} = await startServe();
+		const before = await histogram(server.baseUrl);
+		const out = await client.completions.create({
+			model: MODEL,
+			prompt: 'Once upon a time',
+			ignore_eos: true,
+		} as OpenAI.CompletionCreateParamsNonStreaming);
+		expect(out.usage?.completion_tokens).toBe(16);
+		expect(out.choices[0]?.finish_reason).toBe('length');
+		const after = await histogram(server.baseUrl);
+		expect(after.count - before.count).toBe(1);
+		expect(after.sum - before.sum).toBe(16);
+	});
+
+	it('an explicit null is no limit: max_model_len - prompt tokens, as for chat', async () => {
+		const {server} = await startServe();
+		const prompt = 'Once upon a time';
+		const tokenized = (await (await fetch(`${server.baseUrl}/tokenize`, {method: 'POST', body: JSON.stringify({model: MODEL, prompt})})).json()) as {
+			count: number;
+			max_model_len: number;
+		};
+		const before = await histogram(server.baseUrl);
+		const response = await fetch(`${server.baseUrl}/v1/completions`, {
+			method: 'POST',
+			body: JSON.stringify({model: MODEL, prompt, max_tokens: null}),
+		});
+		expect(response.status).toBe(200);
+		const after = await histogram(server.baseUrl);
+		expect(after.sum - before.sum).toBe(tokenized.max_model_len - tokenized.count);
+	});
+});
