@@ -45,11 +45,11 @@ describe("--enable-mfu-metrics prints vLLM's MFU line (docs/vllm-metrics.md)", (
 	});
 
 	it('run: prints it on stdout with the flag, and not without', async () => {
-		const on = await cli('run', '--duration', '20', '--speed', 'max', '--enable-mfu-metrics');
+		const on = await cli('run', '--no-server', '--duration', '20', '--speed', 'max', '--enable-mfu-metrics');
 		expect(on.code).toBe(0);
 		const lines = on.stdout.split('\n');
 		expect(lines.filter(line => MFU.test(line))).toHaveLength(2);
-		const off = await cli('run', '--duration', '20', '--speed', 'max');
+		const off = await cli('run', '--no-server', '--duration', '20', '--speed', 'max');
 		expect(off.code).toBe(0);
 		expect(off.stdout).not.toContain('MFU:');
 		// The other lines are the same with and without the flag.
