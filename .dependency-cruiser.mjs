@@ -104,6 +104,25 @@ export const forbidden = [
 		to: {path: '^src/runtime/', pathNot: '^src/runtime/live-session\\.ts$'},
 	},
 	{
+		name: 'generate-loads-no-ui-or-server',
+		comment:
+			"`specsim generate` loads only what it runs (src/cli/program.ts imports a command's module when that command runs): no dashboard, no HTTP server, no other command's module, statically or not.",
+		severity: 'error',
+		from: {path: '^src/cli/commands/generate\\.ts$'},
+		to: {
+			path: '(^src/(ui|server)/|^src/cli/commands/(?!generate\\.ts$)|node_modules/(ink|react|hono|@hono)/)',
+			reachable: true,
+		},
+	},
+	{
+		name: 'prom-client-classes-from-their-files',
+		comment:
+			"prom-client's entry point also loads its default metrics (@opentelemetry/api) and the Pushgateway (node:http): its classes come from src/metrics/prom/prom-client.ts, which loads only their files. Type-only imports are erased.",
+		severity: 'error',
+		from: {path: '^src/', pathNot: `^src/metrics/prom/prom-client\\.ts$|${under(CORE_DIRS)}`},
+		to: {path: 'node_modules/prom-client/index\\.js$', dependencyTypesNot: ['type-only']},
+	},
+	{
 		name: 'no-unresolvable',
 		comment: 'An import that resolves to nothing escapes every rule above.',
 		severity: 'error',

@@ -1,24 +1,43 @@
 import {Command, CommanderError} from 'commander';
 import {TraceError} from '../engine/workload/trace.js';
-import {registerCalibrate} from './commands/calibrate.js';
-import {registerExplain} from './commands/explain.js';
-import {registerGenerate} from './commands/generate.js';
-import {registerReplay} from './commands/replay.js';
-import {registerPresets} from './commands/presets.js';
-import {registerRun, type RunEnvironment} from './commands/run.js';
-import {registerServe} from './commands/serve.js';
-import {registerSweep} from './commands/sweep.js';
 import {escapeControl} from '../util/escape.js';
 import {EXIT_USAGE, UserError} from '../util/user-error.js';
 import type {Output} from './options.js';
-
+import type {RunEnvironment} from './run-environment.js';
 import {VERSION} from './version.js';
+
+/** Adds one command (its options, help and action) to the program. */
+type Register = (program: Command, output: Output, env: RunEnvironment) => void;
+
+/**
+ * Every command, in the order `--help` lists them, with the import of the module that registers it.
+ * A command's module pulls in everything its action needs (the Ink dashboard for `run`, the HTTP
+ * server for `serve`, the fitting code for `calibrate`, ...): imported only when the command can
+ * run, `specsim generate` starts without loading the dashboard or the server.
+ */
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+	['run', async () => (await import('./commands/run.js')).registerRun],
+	['generate', async () => (await import('./commands/generate.js')).registerGenerate],
+	['replay', async () => (await import('./commands/replay.js')).registerReplay],
+	['sweep', async () => (await import('./commands/sweep.js')).registerSweep],
+	['presets', async () => (await import('./commands/presets.js')).registerPresets],
+	['calibrate', async () => (await import('./commands/calibrate.js')).registerCalibrate],
+	['explain', async () => (await import('./commands/explain.js')).registerExplain],
+	['serve', async () => (await import('./commands/serve.js')).registerServe],
+];
+
+/** The command names, in `--help` order. */
+export const COMMAND_NAMES: readonly string[] = COMMANDS.map(([name]) => name);
 
 /** For tests and pipes: no terminal, no signals. */
 export const NO_TERMINAL: RunEnvironment = {isTTY: false, isStderrTTY: false, onSignal: () => () => undefined};
 
-/** Build the `specsim` command tree. Commands write through `output`; nothing here exits the process. */
-export function createProgram(output: Output, env: RunEnvironment = NO_TERMINAL): Command {
+/**
+ * Build the `specsim` command tree. Commands write through `output`; nothing here exits the process.
+ * `only`: register just that command (what `specsim <command> ...` parses; its own help and errors
+ * are the same), instead of all of them (the program's help, the default command `run`).
+ */
+export async function createProgram(output: Output, env: RunEnvironment = NO_TERMINAL, only?: string): Promise<Command> {
 	const program = new Command('specsim')
 		.description('A deterministic, GPU-free inference-engine simulator with vLLM-faithful speculative-decoding metrics.')
 		.version(VERSION)
@@ -30,14 +49,9 @@ export function createProgram(output: Output, env: RunEnvironment = NO_TERMINAL)
 			// Commander prints usage errors itself; we print one line of our own instead.
 			outputError: () => undefined,
 		});
-	registerRun(program, output, env);
-	registerGenerate(program, output, env);
-	registerReplay(program, output, env);
-	registerSweep(program, output, env);
-	registerPresets(program, output);
-	registerCalibrate(program, output);
-	registerExplain(program, output);
-	registerServe(program, output, env);
+	const wanted = COMMANDS.filter(([name]) => only === undefined || name === only);
+	const registers = await Promise.all(wanted.map(([, load]) => load()));
+	for (const register of registers) register(program, output, env);
 	return program;
 }
 
@@ -46,19 +60,16 @@ export function createProgram(output: Output, env: RunEnvironment = NO_TERMINAL)
  * `specsim: <message>`, never a stack trace.
  */
 export async function runCli(argv: readonly string[], output: Output, env: RunEnvironment = NO_TERMINAL): Promise<number> {
-	const program = createProgram(output, env);
 	// `run` is the default command, so commander would read an unknown command as an argument of it.
 	const first = argv[0];
-	if (
-		first !== undefined &&
-		!first.startsWith('-') &&
-		!program.commands.some(c => c.name() === first || c.aliases().includes(first)) &&
-		first !== 'help'
-	) {
-		output.stderr(`specsim: unknown command '${escapeControl(first)}' (commands: ${program.commands.map(c => c.name()).join(', ')})\n`);
+	if (first !== undefined && !first.startsWith('-') && !COMMAND_NAMES.includes(first) && first !== 'help') {
+		output.stderr(`specsim: unknown command '${escapeControl(first)}' (commands: ${COMMAND_NAMES.join(', ')})\n`);
 		return EXIT_USAGE;
 	}
+	// `specsim <command> ...`: only that command is parsed, so only its module is loaded.
+	const only = first !== undefined && COMMAND_NAMES.includes(first) ? first : undefined;
 	try {
+		const program = await createProgram(output, env, only);
 		await program.parseAsync(argv, {from: 'user'});
 		return 0;
 	} catch (error) {

@@ -1,4 +1,4 @@
-import {Registry} from 'prom-client';
+import {Registry} from '../metrics/prom/prom-client.js';
 import type {LogEvent, SimEvent, StepEvent} from '../events/event-stream.js';
 import type {LogFormat} from '../metrics/log/formats.js';
 import {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';

@@ -1,4 +1,4 @@
-import {Registry} from 'prom-client';
+import {Registry} from '../metrics/prom/prom-client.js';
 import type {SimConfig} from '../config/schema.js';
 import {type AttachOptions, attachPrometheus, type SimPrometheus} from '../metrics/prom/attach.js';
 import {type ProcessStats, registerHttpFamilies, registerProcessFamilies} from '../metrics/prom/server-prom.js';

@@ -89,6 +89,18 @@ beforeAll(() => {
 	write('src/ui/store.ts', `import type {LiveSession} from '../runtime/live-session.js';\nexport type S = LiveSession;\n`);
 	write('src/ui/start.ts', `import type {Session} from "../runtime/session.js";\nexport type S = Session;\n`);
 	write('src/engine/unresolved.ts', `import {gone} from './gone.js';\nexport const g = gone;\n`);
+	// prom-client's classes: from src/metrics/prom/prom-client.ts only (types from anywhere).
+	write('src/metrics/prom/prom-client.ts', `import {Registry} from 'prom-client';\nexport {Registry};\n`);
+	write('src/metrics/prom/types.ts', `import type {Registry} from 'prom-client';\nexport type R = Registry;\n`);
+	write('src/metrics/prom/direct.ts', `import {Registry} from 'prom-client';\nexport const r = new Registry();\n`);
+	// generate reaching another command's module (through a helper) and the HTTP server.
+	write('src/server/http.ts', 'export const listen = 1;\n');
+	write('src/cli/commands/run.ts', `import {listen} from '../../server/http.js';\nexport const run = listen;\n`);
+	write('src/cli/flags.ts', `export {run} from './commands/run.js';\n`);
+	write(
+		'src/cli/commands/generate.ts',
+		`import {run} from '../flags.js';\nimport {Registry} from '../../metrics/prom/prom-client.js';\nexport const g = [run, Registry];\n`,
+	);
 });
 
 afterAll(() => {
@@ -156,6 +168,19 @@ describe('dependency-cruiser: imports', () => {
 
 	it('reports src/ui reaching the Session class, not the LiveSession interface', () => {
 		expect(violations.filter(v => v.includes('src/ui/'))).toEqual(['ui-through-live-session: src/ui/start.ts -> src/runtime/session.ts']);
+	});
+
+	it("reports prom-client's entry point imported for its values anywhere but src/metrics/prom/prom-client.ts", () => {
+		expect(violations.filter(v => v.startsWith('prom-client-classes-from-their-files'))).toEqual([
+			expect.stringMatching(/^prom-client-classes-from-their-files: src\/metrics\/prom\/direct\.ts -> \S*node_modules\/prom-client\/index\.js$/),
+		]);
+	});
+
+	it('reports generate reaching another command or the HTTP server, even through a helper', () => {
+		expect(violations.filter(v => v.startsWith('generate-loads-no-ui-or-server')).sort()).toEqual([
+			'generate-loads-no-ui-or-server: src/cli/commands/generate.ts -> src/cli/commands/run.ts',
+			'generate-loads-no-ui-or-server: src/cli/commands/generate.ts -> src/server/http.ts',
+		]);
 	});
 
 	it('allows seedrandom, other core modules and type-only imports of edge types in the core, and anything at the edges', () => {

@@ -1,7 +1,6 @@
 import {addMetricsFlags, type MetricsFlags, parseMetricsFlags} from '../metrics-flags.js';
 import {mkdtemp, readdir, rename, rm, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import cliProgress from 'cli-progress';
 import type {Command} from 'commander';
 import {stringifyLog} from '../../events/event-stream.js';
 import {formatLogLine, parseLogPrefixPid} from '../../metrics/log/log-prefix.js';
@@ -22,7 +21,7 @@ import {MIN_SCRAPE_INTERVAL_S} from '../../util/limits.js';
 import type {Output} from '../options.js';
 import {addSimOptions, buildChecked, parseDurationFlag, parseStartFlag, resolveSimConfig, type SimFlags} from '../sim-options.js';
 import {VERSION} from '../version.js';
-import {type RunEnvironment, signalExitCode} from './run.js';
+import {type RunEnvironment, signalExitCode} from '../run-environment.js';
 
 type GenerateFlags = SimFlags &
 	MetricsFlags & {
@@ -85,6 +84,8 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 				...(traceLines ? {traceLines} : {}),
 			}),
 	);
+	// Loaded only for a terminal: a pipe or a file gets no progress bar.
+	const cliProgress = env.isStderrTTY ? (await import('cli-progress')).default : undefined;
 	const staging = await prepareDirectory(flags.out, flags.force);
 
 	const {built} = session;
@@ -99,7 +100,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	const offSignal = env.onSignal((signal = 'SIGINT') => {
 		interrupted ??= signal;
 	});
-	const progress = env.isStderrTTY
+	const progress = cliProgress
 		? new cliProgress.SingleBar(
 				{stream: process.stderr, format: 'generate [{bar}] {percentage}% | {value}/{total} virtual s | ETA {eta}s', hideCursor: true},
 				cliProgress.Presets.shades_classic,

@@ -10,6 +10,7 @@ import {addMetricsFlags, type MetricsFlags, parseMetricsFlags} from '../metrics-
 import {UserError} from '../../util/user-error.js';
 import {formatSummary} from '../format-summary.js';
 import type {Output} from '../options.js';
+import type {RunEnvironment} from '../run-environment.js';
 import {
 	addSimOptions,
 	buildChecked,
@@ -41,28 +42,7 @@ export type RunFlags = SimFlags &
 		logPrefixPid?: string;
 	};
 
-/** How `run` reaches the terminal: whether stdout is a TTY, and the signals that stop it. */
-export type RunEnvironment = {
-	readonly isTTY: boolean;
-	/** Whether stderr is a terminal (progress bars). */
-	readonly isStderrTTY: boolean;
-	/** Register a handler for SIGINT/SIGTERM (it is told which); returns the unregister function. */
-	onSignal(handler: (signal?: NodeJS.Signals) => void): () => void;
-	/**
-	 * Register a handler for standard output closing under us (`specsim ... | head -1`): commands
-	 * that print as they go stop quietly. Returns the unregister function. @default never called
-	 */
-	onStdoutClosed?(handler: () => void): () => void;
-	/** Environment variables a command reads (`serve`: `VLLM_SERVER_DEV_MODE`). @default none set */
-	readonly env?: Readonly<Record<string, string | undefined>>;
-	/** Streams the dashboard draws on and reads keys from. @default process.stdout, process.stdin */
-	readonly terminal?: {readonly stdin: NodeJS.ReadStream; readonly stdout: NodeJS.WriteStream};
-};
-
-/** The conventional exit status of a command stopped by `signal`: 128 + its number (SIGINT 130, SIGTERM 143). */
-export function signalExitCode(signal: NodeJS.Signals | undefined): number {
-	return signal === 'SIGTERM' ? 143 : 130;
-}
+export {type RunEnvironment, signalExitCode} from '../run-environment.js';
 
 export function registerRun(program: Command, output: Output, env: RunEnvironment): void {
 	const command = program

@@ -1,4 +1,4 @@
-import {Registry} from 'prom-client';
+import {Registry} from './prom-client.js';
 import type {BuiltSimulation} from '../../sim/build.js';
 import {cacheConfigInfo} from '../../sim/cache-config-info.js';
 import {fillFinishedRequestStats} from '../../sim/finished-request.js';

@@ -1,4 +1,5 @@
-import {Histogram, type HistogramConfiguration, type MetricObjectWithValues, type MetricValueWithName} from 'prom-client';
+import type {HistogramConfiguration, MetricObjectWithValues, MetricValueWithName} from 'prom-client';
+import {Histogram} from './prom-client.js';
 import {BucketHistogram} from '../stats/histogram.js';
 
 /** A histogram child that takes a count: one step often gives many requests the same latency. */

@@ -1,4 +1,4 @@
-import {Counter, Gauge, type Registry} from 'prom-client';
+import {Counter, Gauge, type Registry} from './prom-client.js';
 import {BulkHistogram, type BulkHistogramChild} from './bulk-histogram.js';
 
 /** A label set in label-name order (the order vLLM passes `labelnames`). */
