@@ -1,6 +1,6 @@
 import type {MetricObjectWithValues, MetricValue, Registry} from 'prom-client';
-import {BulkHistogram} from '../metrics/prom/bulk-histogram.js';
 import {familyOf} from '../metrics/prom/collect.js';
+import {type DirectMetric, isDirectMetric} from '../metrics/prom/direct-metric.js';
 import {formatOpenMetricsScrape, samplePrefix} from '../metrics/prom/exposition.js';
 import {floatToGoString} from '../util/py-format.js';
 import type {OpenMetricsFileWriter, SeriesSpool} from './openmetrics-file.js';
@@ -22,9 +22,9 @@ type SeriesLayout = {
 
 /** What a metric looked like when its layout was made; the layout serves while the metric still looks so. */
 type MetricLayout = {
-	/** The registered metric, and for a {@link BulkHistogram} its number of children then (else -1). */
+	/** The registered metric, and for a {@link DirectMetric} the shape of its samples then (else -1). */
 	readonly metric: RegisteredMetric;
-	readonly numChildren: number;
+	shape: number;
 	readonly name: string;
 	readonly help: string;
 	readonly type: string;
@@ -43,9 +43,10 @@ type MetricLayout = {
  * series) was most of the cost of a scrape; the label sets stay the same for hours. Here each
  * metric of the registry keeps a layout: per series its spool, each line's prefix and which
  * value feeds it. A scrape checks that every metric still has the same samples with the same
- * labels (no allocation; a {@link BulkHistogram}, most of the samples, only that it has no new
- * child, and its values are read without prom-client's object per sample) and emits only the
- * values, as {@link ScrapeFrames}: the text is made
+ * labels and emits only the values, as {@link ScrapeFrames}. specsim's own metrics (the vLLM
+ * families, the API server's) are {@link DirectMetric}s: the check is their shape token and their
+ * values are read directly, without prom-client's asynchronous `get()` and its object per sample;
+ * any other metric is read through `get()` and compared label by label. The text is made
  * from them (`prefix + value + timestamp`) by {@link ScrapeLines}, on this thread (the writer's)
  * or on `generate`'s serialising thread. A metric that changed (a child appeared) gets a new
  * layout from the general path ({@link familyOf}, {@link formatOpenMetricsScrape}), so the bytes
@@ -83,11 +84,11 @@ export class OpenMetricsScraper {
 			let layout = this.#layouts[m];
 			let values = this.#values;
 			if (
-				metric instanceof BulkHistogram &&
 				layout !== undefined &&
 				layout.metric === metric &&
-				layout.numChildren === metric.numChildren &&
-				layout.createdS === createdS
+				layout.createdS === createdS &&
+				isDirectMetric(metric) &&
+				metric.sampleShape() === layout.shape
 			) {
 				if (values.length < metric.numValues) values = this.#values = new Float64Array(2 * metric.numValues);
 				metric.readValues(values);
@@ -98,6 +99,7 @@ export class OpenMetricsScraper {
 					layout = this.#layout(metric, json, jsonValues, createdS);
 					this.#layouts[m] = layout;
 				}
+				layout.shape = isDirectMetric(metric) ? metric.sampleShape() : -1;
 				if (values.length < jsonValues.length) values = this.#values = new Float64Array(2 * jsonValues.length);
 				for (let i = 0; i < jsonValues.length; i++) values[i] = jsonValues[i]!.value;
 			}
@@ -145,7 +147,7 @@ export class OpenMetricsScraper {
 		}
 		return {
 			metric: registered,
-			numChildren: registered instanceof BulkHistogram ? registered.numChildren : -1,
+			shape: -1,
 			name: metric.name,
 			help: metric.help,
 			type: String(metric.type as unknown),

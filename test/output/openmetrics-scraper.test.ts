@@ -7,7 +7,14 @@ import {describe, expect, it} from 'vitest';
 import {loadPreset} from '../../src/config/load.js';
 import {simConfigSchema} from '../../src/config/schema.js';
 import {renderOpenMetricsScrape} from '../../src/metrics/prom/exposition.js';
-import {addCounterSlot, addHistogramChild, counterFamily, histogramFamily} from '../../src/metrics/prom/registry-families.js';
+import {
+	addCounterSlot,
+	addGaugeSlot,
+	addHistogramChild,
+	counterFamily,
+	gaugeFamily,
+	histogramFamily,
+} from '../../src/metrics/prom/registry-families.js';
 import {OpenMetricsFileWriter} from '../../src/output/openmetrics-file.js';
 import {OpenMetricsScraper} from '../../src/output/openmetrics-scraper.js';
 import {OutputStream} from '../../src/output/output-stream.js';
@@ -80,8 +87,11 @@ describe('OpenMetricsScraper (metrics.om scrapes with cached layouts)', () => {
 		const bulk = histogramFamily(registry, {name: 'demo:bulk', help: 'Bulk.', labelNames: ['engine']}, [1, 10, 1e7]);
 		const bulk0 = addHistogramChild(bulk, {engine: '0'});
 		const pending = counterFamily(registry, {name: 'demo:pending', help: 'Pending slots.', labelNames: ['engine']});
-		const slots = new Float64Array(2);
-		addCounterSlot(pending, {engine: '0'}, slots, 0);
+		const slots = new Float64Array(3);
+		addCounterSlot(pending, {engine: '0'}, slots, 0, 1);
+		const levels = gaugeFamily(registry, {name: 'demo:level', help: 'Slot gauge.', labelNames: ['engine']});
+		const cells = new Float64Array(2);
+		addGaugeSlot(levels, {engine: '0'}, cells, 0);
 		let created: number | undefined = 1_767_225_600;
 		let late: Counter | undefined;
 		const steps = [
@@ -98,6 +108,12 @@ describe('OpenMetricsScraper (metrics.om scrapes with cached layouts)', () => {
 				gauge.set({engine: '1'}, -0);
 				latency.observe({engine: '0'}, 0.5);
 				slots[0] = 1.7e9;
+				// Slot children appearing after the first scrapes (read directly, their layout made again).
+				addCounterSlot(pending, {engine: '1'}, slots, 2, 0);
+				slots[2] = 4;
+				addGaugeSlot(levels, {engine: '1'}, cells, 1);
+				cells[0] = 0.25;
+				cells[1] = -3;
 			},
 			() => {
 				late = new Counter({name: 'demo:late', help: 'Registered late.', labelNames: [], registers: [registry]});

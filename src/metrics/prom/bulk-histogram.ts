@@ -1,6 +1,7 @@
 import type {HistogramConfiguration, MetricObjectWithValues, MetricValueWithName} from 'prom-client';
 import {Histogram} from './prom-client.js';
 import {BucketHistogram} from '../stats/histogram.js';
+import type {DirectMetric} from './direct-metric.js';
 
 /** A histogram child that takes a count: one step often gives many requests the same latency. */
 export type BulkHistogramChild = {observe(value: number, count?: number): void};
@@ -12,7 +13,7 @@ export type BulkHistogramChild = {observe(value: number, count?: number): void};
  * at once. The registry reads it through `get()`, in prom-client's exact value layout, so
  * everything that reads registries (exposition, reader) sees an ordinary histogram.
  */
-export class BulkHistogram extends Histogram<string> {
+export class BulkHistogram extends Histogram<string> implements DirectMetric {
 	// Plain (not #private) fields: prom-client's constructor calls reset() before subclass fields exist.
 	private readonly bounds: readonly number[];
 	private readonly children = new Map<string, {labels: Record<string, string>; histogram: BucketHistogram}>();
@@ -33,8 +34,8 @@ export class BulkHistogram extends Histogram<string> {
 		return {observe: (value: number, count = 1) => histogram.observe(value, count)};
 	}
 
-	/** Children so far. They are only ever added, so a reader's layout of the samples holds while this stays the same. */
-	get numChildren(): number {
+	/** Children so far: they are only ever added, so their number tells the samples' shape. */
+	sampleShape(): number {
 		return this.children.size;
 	}
 

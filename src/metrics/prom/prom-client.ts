@@ -12,9 +12,5 @@ const require = createRequire(import.meta.url);
 
 export const Registry: typeof Prom.Registry = require('prom-client/lib/registry');
 export type Registry<T extends Prom.RegistryContentType = Prom.PrometheusContentType> = Prom.Registry<T>;
-export const Counter: typeof Prom.Counter = require('prom-client/lib/counter');
-export type Counter<T extends string = string> = Prom.Counter<T>;
-export const Gauge: typeof Prom.Gauge = require('prom-client/lib/gauge');
-export type Gauge<T extends string = string> = Prom.Gauge<T>;
 export const Histogram: typeof Prom.Histogram = require('prom-client/lib/histogram');
 export type Histogram<T extends string = string> = Prom.Histogram<T>;

@@ -1,4 +1,5 @@
-import {Counter, Gauge, type Registry} from './prom-client.js';
+import type {Registry} from './prom-client.js';
+import {SlotFamily} from './slot-metrics.js';
 import {BulkHistogram, type BulkHistogramChild} from './bulk-histogram.js';
 
 /** A label set in label-name order (the order vLLM passes `labelnames`). */
@@ -25,9 +26,9 @@ export type PendingSlot = {
 };
 
 /** A counter family and its pending children. */
-export type CounterFamily = {kind: 'counter'; spec: FamilySpec; metric: Counter<string>; slots: PendingSlot[]; keys: Set<string>};
+export type CounterFamily = {kind: 'counter'; spec: FamilySpec; metric: SlotFamily; slots: PendingSlot[]; keys: Set<string>};
 /** A gauge family and its children, each reading its value from a buffer slot at collection. */
-export type GaugeFamily = {kind: 'gauge'; spec: FamilySpec; metric: Gauge<string>; slots: PendingSlot[]; keys: Set<string>};
+export type GaugeFamily = {kind: 'gauge'; spec: FamilySpec; metric: SlotFamily; slots: PendingSlot[]; keys: Set<string>};
 /** A histogram family and its bucket bounds. */
 export type HistogramFamily = {
 	kind: 'histogram';
@@ -50,15 +51,7 @@ export function counterFamily(registry: Registry, spec: FamilySpec): CounterFami
 	const existing = lookup(registry, spec, 'counter');
 	if (existing) return existing as CounterFamily;
 	const slots: PendingSlot[] = [];
-	const metric: Counter<string> = new Counter({
-		name: spec.name,
-		help: spec.help,
-		labelNames: [...spec.labelNames],
-		registers: [registry],
-		collect() {
-			flushCounter(metric, slots);
-		},
-	});
+	const metric = SlotFamily.register(registry, 'counter', spec.name, spec.help, spec.labelNames.length === 0, slots);
 	const family: CounterFamily = {kind: 'counter', spec, metric, slots, keys: new Set()};
 	remember(registry, family);
 	return family;
@@ -69,15 +62,7 @@ export function gaugeFamily(registry: Registry, spec: FamilySpec): GaugeFamily {
 	const existing = lookup(registry, spec, 'gauge');
 	if (existing) return existing as GaugeFamily;
 	const slots: PendingSlot[] = [];
-	const metric: Gauge<string> = new Gauge({
-		name: spec.name,
-		help: spec.help,
-		labelNames: [...spec.labelNames],
-		registers: [registry],
-		collect() {
-			for (const slot of slots) metric.set(slot.labels, slot.buffer[slot.index]!);
-		},
-	});
+	const metric = SlotFamily.register(registry, 'gauge', spec.name, spec.help, spec.labelNames.length === 0, slots);
 	const family: GaugeFamily = {kind: 'gauge', spec, metric, slots, keys: new Set()};
 	remember(registry, family);
 	return family;
@@ -139,14 +124,6 @@ function insertSlot(slots: PendingSlot[], slot: PendingSlot): void {
 export function addHistogramChild(family: HistogramFamily, labels: LabelSet): HistogramChild {
 	const key = claim(family, labels);
 	return family.metric.child(key, {...labels});
-}
-
-function flushCounter(metric: Counter<string>, slots: readonly PendingSlot[]): void {
-	for (const slot of slots) {
-		const delta = slot.buffer[slot.index]!;
-		slot.buffer[slot.index] = 0;
-		metric.inc(slot.labels, delta);
-	}
 }
 
 function lookup(registry: Registry, spec: FamilySpec, kind: Family['kind']): Family | undefined {

@@ -1,5 +1,6 @@
 import type {Metric, Registry} from 'prom-client';
 import {BucketHistogram} from '../stats/histogram.js';
+import type {DirectMetric} from './direct-metric.js';
 
 /**
  * The families of vLLM's API server that are not vLLM's own: prometheus_client's process
@@ -66,9 +67,11 @@ type JsonFamily = {name: string; help: string; type: string; values: JsonValue[]
 /**
  * A family read through prom-client's registry (`get()` in prom-client's JSON layout) but kept by
  * specsim: children carry the time they were created, and a family can opt out of `_created`
- * (prometheus_client's `*MetricFamily` objects of a custom collector have none).
+ * (prometheus_client's `*MetricFamily` objects of a custom collector have none). `read()` lists
+ * the children in creation order and children are never removed, so the number of samples tells
+ * their shape ({@link DirectMetric}).
  */
-export class ServerFamily {
+export class ServerFamily implements DirectMetric {
 	readonly name: string;
 	readonly help: string;
 	readonly type: 'counter' | 'gauge' | 'histogram' | 'summary';
@@ -81,6 +84,22 @@ export class ServerFamily {
 		this.type = type;
 		this.#read = read;
 		this.#created = created;
+	}
+
+	#last: JsonValue[] = [];
+
+	sampleShape(): number {
+		this.#last = this.#read();
+		return this.#last.length;
+	}
+
+	get numValues(): number {
+		return this.#last.length;
+	}
+
+	readValues(out: Float64Array): void {
+		const last = this.#last;
+		for (let i = 0; i < last.length; i++) out[i] = last[i]!.value;
 	}
 
 	async get(): Promise<JsonFamily> {
