@@ -237,36 +237,70 @@ export function registerHttpFamilies(registry: Registry, createdS?: number): Ser
 		),
 	);
 
-	const summary = (children: Map<string, SummaryChild>, handler: string, value: number, atS: number): void => {
+	/** One method, status class and handler's children (resolved once: a request then costs no string and no hashing). */
+	type Route = {
+		readonly total: {value: number};
+		readonly requestSize: SummaryChild;
+		readonly responseSize: SummaryChild;
+		readonly lowr: HistogramChild;
+	};
+	/** Handler -> method -> status code -> its children, or null for an excluded handler. */
+	const routes = new Map<string, Map<string, Map<number, Route | null>>>();
+	const route = (r: HttpObservation): Route | null => {
+		if (HTTP_EXCLUDED_HANDLERS.some(excluded => r.handler.includes(excluded))) return null;
+		const status = `${String(r.status)[0]}xx`;
+		const totalKey = `${r.method}\u0000${status}\u0000${r.handler}`;
+		let total = totals.get(totalKey);
+		if (total === undefined) {
+			total = {labels: {method: r.method, status, handler: r.handler}, value: 0, createdS: r.atS};
+			totals.set(totalKey, total);
+		}
+		const lowrKey = `${r.method}\u0000${r.handler}`;
+		let lowrChild = lowr.get(lowrKey);
+		if (lowrChild === undefined) {
+			lowrChild = {labels: {method: r.method, handler: r.handler}, histogram: new BucketHistogram(HTTP_LATENCY_LOWR_BUCKETS), createdS: r.atS};
+			lowr.set(lowrKey, lowrChild);
+		}
+		return {
+			total,
+			requestSize: summaryChild(requestSizes, r.handler, r.atS),
+			responseSize: summaryChild(responseSizes, r.handler, r.atS),
+			lowr: lowrChild,
+		};
+	};
+	const summaryChild = (children: Map<string, SummaryChild>, handler: string, atS: number): SummaryChild => {
 		let child = children.get(handler);
 		if (child === undefined) {
 			child = {labels: {handler}, count: 0, sum: 0, createdS: atS};
 			children.set(handler, child);
 		}
-		child.count += 1;
-		child.sum += value;
+		return child;
 	};
 	const prom: ServerProm = {
 		observeHttp(r: HttpObservation): void {
-			if (HTTP_EXCLUDED_HANDLERS.some(excluded => r.handler.includes(excluded))) return;
-			const status = `${String(r.status)[0]}xx`;
-			const totalKey = `${r.method}\u0000${status}\u0000${r.handler}`;
-			let total = totals.get(totalKey);
-			if (total === undefined) {
-				total = {labels: {method: r.method, status, handler: r.handler}, value: 0, createdS: r.atS};
-				totals.set(totalKey, total);
+			let byMethod = routes.get(r.handler);
+			if (byMethod === undefined) {
+				byMethod = new Map();
+				routes.set(r.handler, byMethod);
 			}
-			total.value += 1;
-			summary(requestSizes, r.handler, r.requestBytes, r.atS);
-			summary(responseSizes, r.handler, r.responseBytes, r.atS);
+			let byStatus = byMethod.get(r.method);
+			if (byStatus === undefined) {
+				byStatus = new Map();
+				byMethod.set(r.method, byStatus);
+			}
+			let found = byStatus.get(r.status);
+			if (found === undefined) {
+				found = route(r);
+				byStatus.set(r.status, found);
+			}
+			if (found === null) return;
+			found.total.value += 1;
+			found.requestSize.count += 1;
+			found.requestSize.sum += r.requestBytes;
+			found.responseSize.count += 1;
+			found.responseSize.sum += r.responseBytes;
 			highr.histogram.observe(r.durationS, 1);
-			const lowrKey = `${r.method}\u0000${r.handler}`;
-			let child = lowr.get(lowrKey);
-			if (child === undefined) {
-				child = {labels: {method: r.method, handler: r.handler}, histogram: new BucketHistogram(HTTP_LATENCY_LOWR_BUCKETS), createdS: r.atS};
-				lowr.set(lowrKey, child);
-			}
-			child.histogram.observe(r.durationS, 1);
+			found.lowr.histogram.observe(r.durationS, 1);
 		},
 	};
 	serverProms.set(registry, prom);
