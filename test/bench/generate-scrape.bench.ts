@@ -55,7 +55,7 @@ export async function benchGenerateScrapes(): Promise<BenchResult[]> {
 					// What RecordPipeline.flush does once a batch is full (handing it over costs a postMessage, not timed here).
 					if (batch.length > 200_000) batch.take(new ArrayBuffer(2 << 20));
 				});
-			// Rotate which goes first (the first pays for prom-client's collect hooks flushing pending counters).
+			// Rotate which goes first (the first pays for the slot counters taking their pending increments).
 			const order = [runGeneral, runCached, runFrames];
 			for (let i = 0; i < 3; i++) await order[(scrapes + i) % 3]!();
 			scrapes++;
