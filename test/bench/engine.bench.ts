@@ -78,6 +78,9 @@ function pythonAccumulatorRate(): {rate: number; note: string} | {error: string}
 	return {rate: Number(match[1]!.replaceAll(',', '')), note: `prometheus_client: ${match[2]}`};
 }
 
+/** Runs of `generate --duration 1s` in {@link benchGenerate}, for its start-up (median reported). */
+const STARTUP_ROUNDS = 5;
+
 /** Rounds of {@link benchGenerate}: the Python baseline and `generate` alternate, and the median round is reported. */
 const GENERATE_ROUNDS = 3;
 
@@ -102,6 +105,16 @@ export async function benchGenerate(): Promise<BenchResult[]> {
 			const drafts = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {spec_decode: {num_drafts: number}}).spec_decode.num_drafts;
 			rounds.push({seconds, drafts, python});
 		}
+		// Start-up: what a near-empty run costs (module loading, config, worker), the part of the hour's wall time that does not simulate.
+		const startups: number[] = [];
+		for (let round = 0; round < STARTUP_ROUNDS; round++) {
+			const {seconds} = await timed(() => {
+				const result = spawnSync(process.execPath, ['dist/cli/cli.js', 'generate', '--out', out, '--force', '--duration', '1s'], {encoding: 'utf8'});
+				if (result.status !== 0) throw new Error(`generate failed: ${result.stderr}`);
+			});
+			startups.push(seconds);
+		}
+		startups.sort((a, b) => a - b);
 		const ratio = (r: (typeof rounds)[number]): number => ('error' in r.python ? r.seconds : r.drafts / r.seconds / r.python.rate);
 		const sorted = [...rounds].sort((a, b) => ratio(a) - ratio(b));
 		const {seconds, drafts, python} = sorted[Math.floor(sorted.length / 2)]!;
@@ -110,6 +123,12 @@ export async function benchGenerate(): Promise<BenchResult[]> {
 		const results: BenchResult[] = [
 			{name: 'generate: wall time for 1 virtual hour at 20 QPS (default preset, all six files)', value: seconds, unit: 's', note: spread},
 			{name: 'generate: drafts written per wall second', value: rate, unit: 'drafts/s', note: `${(drafts / 1e6).toFixed(2)}M drafts`},
+			{
+				name: 'generate: start-up, wall time of 1 virtual second (all six files)',
+				value: startups[Math.floor(startups.length / 2)]!,
+				unit: 's',
+				note: `median of ${STARTUP_ROUNDS}: ${startups.map(s => s.toFixed(2)).join(', ')} s`,
+			},
 		];
 		if ('error' in python) {
 			results.push({name: 'generate / Python accumulator rate', value: Number.NaN, unit: '×', note: python.error});
