@@ -69,22 +69,38 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 	const maxScroll = useRef(0);
 	const {exit} = useApp();
 	const [conditional, setConditional] = useState(initialConditional);
-	// One state, updated functionally: Ink installs a new key handler only after the frame is
-	// painted, so a key that arrives in between (typed fast, pasted) reaches the previous render's
-	// handler; reading the view from that render's closure would drop it.
+	// The view the keys act on. Ink installs a new key handler only after the frame is painted, so a
+	// key that arrives in between (typed fast, pasted) reaches the previous render's handler: the ref
+	// holds the view as the last key left it, and the state repaints it.
 	const [{explaining, explainIndex, scroll}, setExplainView] = useState({explaining: initialExplain, explainIndex: 0, scroll: 0});
+	const view = useRef({explaining, explainIndex, scroll});
+	const setView = (next: typeof view.current): void => {
+		view.current = next;
+		setExplainView(next);
+	};
 	const [notice, setNotice] = useState<string | undefined>(undefined);
 	useDashboardKeys(controls, {
 		notify: setNotice,
 		toggleConditional: () => setConditional(c => !c),
-		toggleExplain: () => setExplainView(v => ({...v, explaining: !v.explaining})),
-		closeExplain: () => setExplainView(v => (v.explaining ? {...v, explaining: false} : v)),
-		moveExplain: step => setExplainView(v => (v.explaining ? {...v, explainIndex: v.explainIndex + step, scroll: 0} : v)),
-		scrollExplain: step =>
-			setExplainView(v =>
-				v.explaining ? {...v, scroll: Math.min(maxScroll.current, Math.max(0, Math.min(v.scroll, maxScroll.current) + step * SCROLL_STEP))} : v,
-			),
-		showKeys: () => setExplainView(v => ({...v, explaining: true, explainIndex: -1, scroll: 0})),
+		toggleExplain: () => setView({...view.current, explaining: !view.current.explaining}),
+		closeExplain: () => {
+			if (view.current.explaining) setView({...view.current, explaining: false});
+		},
+		moveExplain: step => {
+			if (!view.current.explaining) return `${step > 0 ? '→' : '←'} does nothing here: it changes the explain topic (e opens the panel)`;
+			setView({...view.current, explainIndex: view.current.explainIndex + step, scroll: 0});
+			return undefined;
+		},
+		scrollExplain: step => {
+			const name = step > 0 ? 'PgDn' : 'PgUp';
+			if (!view.current.explaining) return `${name} does nothing here: it scrolls the explain panel (e opens it)`;
+			// In the panel a scroll at its limit stays silent: the panel's `rows a–b of n` line shows where
+			// it is, and a notice would take a row from the panel and move that limit.
+			const max = maxScroll.current;
+			setView({...view.current, scroll: Math.min(max, Math.max(0, Math.min(view.current.scroll, max) + step * SCROLL_STEP))});
+			return undefined;
+		},
+		showKeys: () => setView({...view.current, explaining: true, explainIndex: -1, scroll: 0}),
 		quit: () => {
 			exit();
 			onQuit?.();

@@ -331,6 +331,28 @@ describe('dashboard keys (ink-testing-library)', () => {
 		unmount();
 	});
 
+	it('←/→ and PgUp/PgDn outside the explain panel say why they do nothing; inside it they act', async () => {
+		const {stdin, lastFrame, unmount} = render(
+			<App source={staticSource(createTestSnapshot())} controls={recordingControls()} explain={noExplain} rows={60} />,
+		);
+		stdin.write('\u001B[C');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('→ does nothing here: it changes the explain topic (e opens the panel)'), SETTLE);
+		stdin.write('\u001B[D');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('← does nothing here: it changes the explain topic (e opens the panel)'), SETTLE);
+		stdin.write('\u001B[6~');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('PgDn does nothing here: it scrolls the explain panel (e opens it)'), SETTLE);
+		stdin.write('\u001B[5~');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('PgUp does nothing here: it scrolls the explain panel (e opens it)'), SETTLE);
+		stdin.write('?');
+		await vi.waitFor(() => expect(plain(lastFrame())).toContain('─ Explain 1/1: Keys and live changes'), SETTLE);
+		expect(plain(lastFrame())).not.toContain('does nothing');
+		for (const key of ['\u001B[6~', '\u001B[5~', '\u001B[C', '\u001B[D']) stdin.write(key);
+		await new Promise(resolve => setImmediate(resolve));
+		expect(plain(lastFrame())).toContain('─ Explain 1/1: Keys and live changes');
+		expect(plain(lastFrame())).not.toContain('does nothing');
+		unmount();
+	});
+
 	it('the explain panel with src/explain: every topic renders within 80 columns, also before any draft', () => {
 		for (const [snapshot, live] of [
 			[createTestSnapshot(), true],

@@ -24,9 +24,10 @@ export async function fitStepTimeFiles(files: readonly string[], others: readonl
 	for (const input of others) {
 		if (input === '-' || /^https?:\/\//i.test(input)) continue;
 		try {
-			if ((await stat(input)).size > MAX_SCRAPE_BYTES) continue;
+			const info = await stat(input);
+			if (!info.isFile() || info.size > MAX_SCRAPE_BYTES) continue;
 		} catch {
-			continue; // the acceptance reader reports it
+			continue; // the acceptance reader reports it (a directory, a missing file)
 		}
 		const text = await readFile(input, 'utf8');
 		if (!text.includes('vllm:iteration_tokens_total')) continue;
@@ -39,7 +40,8 @@ export async function fitStepTimeFiles(files: readonly string[], others: readonl
 		try {
 			text = await readFile(file, 'utf8');
 		} catch (error) {
-			throw new UserError(`${file}: ${describeFsError(error)}`, 1);
+			// A name that is not a readable file is bad input (exit 2), as for every other input file.
+			throw new UserError(`${file}: ${describeFsError(error)}`);
 		}
 		observations.push(parseBenchResult(text, file));
 	}

@@ -1,7 +1,8 @@
 import type {Command} from 'commander';
 import {explainNumbersFromExpectation, explainSections, formatExplainText, kTableMax, type ExplainKRow} from '../../explain/index.js';
 import {DEFAULT_PRESET} from '../../config/load.js';
-import {buildSimulation, type BuiltSimulation} from '../../sim/build.js';
+import {buildSimulation, type BuiltSimulation, isSpeculationOff} from '../../sim/build.js';
+import {MAX_NUM_SPEC_TOKENS} from '../../speculative/limits.js';
 import {UserError} from '../../util/user-error.js';
 import type {Output} from '../options.js';
 import {parseInteger, resolveSimConfig} from '../sim-options.js';
@@ -26,8 +27,13 @@ export function registerExplain(program: Command, output: Output): void {
 
 async function explainText(flags: ExplainFlags): Promise<string> {
 	// Explaining drafts needs drafts: k 0 (no speculation) is valid elsewhere but not here.
-	if (flags.k !== undefined) parseInteger(flags.k, '--k', 1);
+	if (flags.k !== undefined) parseInteger(flags.k, '--k', 1, MAX_NUM_SPEC_TOKENS);
 	const {config, presetPath} = await resolveSimConfig({preset: flags.preset, seed: '0', ...(flags.k !== undefined ? {k: flags.k} : {})});
+	if (isSpeculationOff(config)) {
+		const off = config.speculative.method === 'none' ? 'speculative.method "none"' : 'speculative.numSpecTokens 0';
+		const remedy = config.speculative.method === 'none' ? 'use a preset with a speculative method' : 'give --k N';
+		throw new UserError(`${presetPath}: speculative decoding is off in this preset (${off}): explain needs drafts; ${remedy}`);
+	}
 	const drafts = parseInteger(flags.drafts, '--drafts', 1);
 	let built: BuiltSimulation;
 	try {

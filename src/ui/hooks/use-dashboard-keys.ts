@@ -6,10 +6,10 @@ export type ViewActions = {
 	readonly toggleConditional: () => void;
 	readonly toggleExplain: () => void;
 	readonly closeExplain: () => void;
-	/** ← and → in the explain panel. */
-	readonly moveExplain: (step: 1 | -1) => void;
-	/** PgDn and PgUp in the explain panel. */
-	readonly scrollExplain: (step: 1 | -1) => void;
+	/** ← and → in the explain panel; elsewhere they say why they do nothing. */
+	readonly moveExplain: (step: 1 | -1) => ControlNotice;
+	/** PgDn and PgUp in the explain panel; outside it they say why they do nothing. */
+	readonly scrollExplain: (step: 1 | -1) => ControlNotice;
 	/** `?` and `h`: the explain panel at its last topic, the keys. */
 	readonly showKeys: () => void;
 	readonly quit: () => void;
@@ -39,10 +39,10 @@ export default function useDashboardKeys(controls: DashboardControls, view: View
 		if (key.upArrow) return controls.raiseAcceptance();
 		if (key.downArrow) return controls.lowerAcceptance();
 		if (key.escape) return viewAction(view.closeExplain);
-		if (key.rightArrow) return viewAction(() => view.moveExplain(1));
-		if (key.leftArrow) return viewAction(() => view.moveExplain(-1));
-		if (key.pageDown) return viewAction(() => view.scrollExplain(1));
-		if (key.pageUp) return viewAction(() => view.scrollExplain(-1));
+		if (key.rightArrow) return view.moveExplain(1);
+		if (key.leftArrow) return view.moveExplain(-1);
+		if (key.pageDown) return view.scrollExplain(1);
+		if (key.pageUp) return view.scrollExplain(-1);
 		switch (input.length === 1 ? input.toLowerCase() : input) {
 			case 'p':
 				return controls.togglePause();

@@ -1,0 +1,46 @@
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join, resolve} from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {cli} from './run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'specsim-explain-'));
+const base = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../presets/llama-3.1-8b-eagle3.json'), 'utf8')) as {
+	speculative: Record<string, unknown>;
+};
+function preset(name: string, speculative: Record<string, unknown>): string {
+	const path = join(dir, name);
+	writeFileSync(path, JSON.stringify({...base, speculative: {...base.speculative, ...speculative}}));
+	return path;
+}
+
+describe('specsim explain without speculation', () => {
+	it('--k out of range names the range explain accepts, 1 to 64, at both ends', async () => {
+		for (const k of ['0', '65']) {
+			const {code, stderr} = await cli('explain', '--k', k);
+			expect(code).toBe(2);
+			expect(stderr).toBe(`specsim: --k must be an integer from 1 to 64, got "${k}"\n`);
+		}
+	});
+
+	it.each([
+		['numSpecTokens 0', {numSpecTokens: 0}],
+		['method none', {method: 'none'}],
+	])('a preset with %s: one line saying there are no drafts to explain, not the figures of a k it does not run', async (_, speculative) => {
+		const path = preset(`off-${Object.keys(speculative)[0]}.json`, speculative);
+		const {code, stdout, stderr} = await cli('explain', '--preset', path);
+		expect(code).toBe(2);
+		expect(stdout).toBe('');
+		expect(stderr).toMatch(
+			new RegExp(
+				`^specsim: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: speculative decoding is off in this preset \\(.+\\): explain needs drafts; .+\n$`,
+			),
+		);
+	});
+
+	it('a preset with numSpecTokens 0 and --k 3 explains k = 3', async () => {
+		const {code, stdout} = await cli('explain', '--preset', preset('k0.json', {numSpecTokens: 0}), '--k', '3');
+		expect(code).toBe(0);
+		expect(stdout.split('\n')[0]).toContain('k = 3');
+	});
+});
