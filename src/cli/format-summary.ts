@@ -31,6 +31,12 @@ export function formatSummary(summary: RunSummary, presetName: string, maxModelL
 				`  drafts ${s.num_drafts}, draft tokens ${s.num_draft_tokens}, accepted tokens ${s.num_accepted_tokens}`,
 				`  mean acceptance length ${drafted ? s.mean_acceptance_length.toFixed(2) : 'n/a'} (model: ${e.mean_acceptance_length.toFixed(2)}), draft acceptance rate ${pct(s.draft_acceptance_rate)} (model: ${pct(e.draft_acceptance_rate)})`,
 				`  per-position acceptance ${drafted ? rates(s.per_position_acceptance_rate) : 'n/a'} (model: ${rates(e.per_position_acceptance_rate)})`,
+				// n-gram and suffix proposers draft only what they find: their model figures are not the run's.
+				...(drafted && s.num_draft_tokens < s.num_drafts * s.num_spec_tokens
+					? [
+							`  (the model figures are for full-length drafts of k = ${s.num_spec_tokens}; these drafts averaged ${(s.num_draft_tokens / s.num_drafts).toFixed(2)} tokens)`,
+						]
+					: []),
 			]
 		: ['  speculative decoding off (--k 0 or --method none): no drafts'];
 	const rejected = summary.rejected

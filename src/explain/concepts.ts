@@ -143,7 +143,9 @@ export function draftTokensSection(n: ExplainNumbers): ExplainSection {
 			n.numDrafts === 0
 				? 'Once drafts arrive, these agree only if every draft had k tokens.'
 				: short <= 0
-					? 'Here they agree: every draft had k tokens, as EAGLE, MTP, draft-model and Medusa drafts do unless trimmed.'
+					? n.variableLengthMethod !== undefined
+						? `These counts assume full-length drafts; the ${n.variableLengthMethod} proposer drafts only what it finds, so its runs have fewer draft tokens than drafts x k (specsim run shows them).`
+						: 'Here they agree: every draft had k tokens, as EAGLE, MTP, draft-model and Medusa drafts do unless trimmed.'
 					: `Here ${count(short)} draft tokens are missing: some drafts were shorter than k.`,
 			'k is a maximum, not a promise:',
 			'- n-gram and suffix proposers draft only what they find: a match near the end of the context gives a short draft,',

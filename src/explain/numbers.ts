@@ -51,6 +51,11 @@ export type ExplainNumbers = {
 	readonly draftedPerPos?: readonly number[];
 	/** Where the numbers come from, e.g. `preset llama-3.1-8b-eagle3, expected counts for 1000 drafts`. */
 	readonly origin?: string;
+	/**
+	 * The proposer when it drafts variable-length drafts (`ngram`, `suffix`): the counts, computed
+	 * for full-length drafts, are then an assumption its runs do not meet. Absent for fixed-length ones.
+	 */
+	readonly variableLengthMethod?: string;
 };
 
 /** Largest k of the default table: max(k, 8). */
@@ -83,6 +88,7 @@ export type ExpectationCountsOptions = {
 	readonly logFormat?: LogFormat;
 	readonly logIntervalS?: number;
 	readonly origin?: string;
+	readonly variableLengthMethod?: string;
 };
 
 /**
@@ -113,6 +119,7 @@ export function explainNumbersFromExpectation(expectation: AcceptanceExpectation
 		...(options.logFormat ? {logFormat: options.logFormat} : {}),
 		...(options.logIntervalS !== undefined ? {logIntervalS: options.logIntervalS} : {}),
 		...(options.origin ? {origin: options.origin} : {}),
+		...(options.variableLengthMethod ? {variableLengthMethod: options.variableLengthMethod} : {}),
 	};
 }
 

@@ -44,3 +44,21 @@ describe('specsim explain without speculation', () => {
 		expect(stdout.split('\n')[0]).toContain('k = 3');
 	});
 });
+
+describe('specsim explain with a variable-length proposer', () => {
+	it.each(['llama-3.1-70b-suffix-agentic', 'llama-3.1-8b-ngram-mtbench'])(
+		'%s: the full-length counts are said to be an assumption, not "every draft had k tokens"',
+		async name => {
+			const {code, stdout} = await cli('explain', '--preset', name);
+			expect(code).toBe(0);
+			const section = stdout.slice(stdout.indexOf('## Why drafts x k is not draft tokens'), stdout.indexOf('## Expected acceptance at each k'));
+			expect(section).not.toContain('Here they agree: every draft had k tokens');
+			expect(section).toMatch(/These counts assume full-length drafts; the (suffix|ngram) proposer drafts only what it finds/);
+		},
+	);
+
+	it('a fixed-length proposer (EAGLE-3) keeps "every draft had k tokens"', async () => {
+		const {stdout} = await cli('explain');
+		expect(stdout).toContain('Here they agree: every draft had k tokens');
+	});
+});

@@ -45,3 +45,18 @@ describe('the text summary of run', () => {
 		expect(summary).toContain('\n  per-position acceptance n/a (model: 0.730, 0.521, 0.355)\n');
 	});
 });
+
+describe('the text summary with drafts shorter than k', () => {
+	it('says the model figures are for full-length drafts and how long the drafts were (suffix decoding, up to 24 tokens)', async () => {
+		const summary = await summaryOf('--preset', 'llama-3.1-70b-suffix-agentic');
+		const drafts = /\n {2}drafts (\d+), draft tokens (\d+),/.exec(summary);
+		expect(drafts).not.toBeNull();
+		const depth = Number(drafts![2]) / Number(drafts![1]);
+		expect(depth).toBeLessThan(24);
+		expect(summary).toContain(`\n  (the model figures are for full-length drafts of k = 24; these drafts averaged ${depth.toFixed(2)} tokens)\n`);
+	});
+
+	it('full-length drafts (EAGLE-3) need no such note', async () => {
+		expect(await summaryOf()).not.toContain('full-length drafts');
+	});
+});

@@ -3,6 +3,7 @@ import {explainNumbersFromExpectation, explainSections, formatExplainText, kTabl
 import {DEFAULT_PRESET} from '../../config/load.js';
 import {buildSimulation, type BuiltSimulation, isSpeculationOff} from '../../sim/build.js';
 import {MAX_NUM_SPEC_TOKENS} from '../../speculative/limits.js';
+import {PROPOSER_METHODS} from '../../speculative/proposers/methods.js';
 import {UserError} from '../../util/user-error.js';
 import type {Output} from '../options.js';
 import {parseInteger, resolveSimConfig} from '../sim-options.js';
@@ -61,6 +62,7 @@ async function explainText(flags: ExplainFlags): Promise<string> {
 		logFormat: config.logging.format,
 		logIntervalS: config.logging.intervalS,
 		origin,
+		...(PROPOSER_METHODS[built.method === 'none' ? 'synthetic' : built.method].fixedLength ? {} : {variableLengthMethod: built.method}),
 	});
 	const sections = explainSections(numbers);
 	if (flags.json) return `${JSON.stringify({numbers, sections}, null, 2)}\n`;
