@@ -13,7 +13,8 @@ export function formatSummaryJson(summary: RunSummary): string {
 	return `${JSON.stringify({...roundNumbers(summary), config: summary.config}, null, 2)}\n`;
 }
 
-function roundNumbers<T>(value: T): T {
+/** Every number in `value` (recursively) at {@link SUMMARY_SIGNIFICANT_DIGITS}; integers exactly. Also `sweep --json`/`--csv`. */
+export function roundNumbers<T>(value: T): T {
 	if (typeof value === 'number')
 		return (Number.isInteger(value) || !Number.isFinite(value) ? value : Number(value.toPrecision(SUMMARY_SIGNIFICANT_DIGITS))) as T;
 	if (Array.isArray(value)) return value.map(roundNumbers) as T;

@@ -7,6 +7,7 @@ import {describeBest, type SweepObjective, type SweepSlo} from '../../sweep/slo.
 import {buildPlotSpec, renderSvg} from '../../sweep/plot.js';
 import type {SweepRow} from '../../sweep/rows.js';
 import {labelsOf, runSweep, type ResolvedPoint} from '../../sweep/sweep.js';
+import {roundNumbers} from '../../output/summary-json.js';
 import {UserError} from '../../util/user-error.js';
 import {writeFileAtomic} from '../io/atomic-write.js';
 import {checkOutputPath} from '../io/output-path.js';
@@ -153,6 +154,9 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 		progress?.stop();
 	}
 
+	// The closed forms carry float noise (0.7296 computes as 0.7295999999999989): print the rows as
+	// run --json prints its summary, at 12 significant digits; the table rounds on its own.
+	const printed = flags.json || flags.csv ? roundNumbers(rows) : rows;
 	if (flags.json) {
 		const json: SweepJson = {
 			preset: presetName,
@@ -160,11 +164,11 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 			duration_s: durationS,
 			objective: flags.objective,
 			slo: {ttft_p99_s: slo.ttftP99S ?? null, tpot_p50_s: slo.tpotP50S ?? null},
-			rows,
+			rows: printed,
 		};
 		output.stdout(`${JSON.stringify(json, null, 2)}\n`);
 	} else if (flags.csv) {
-		output.stdout(formatSweepCsv(rows));
+		output.stdout(formatSweepCsv(printed));
 	} else {
 		output.stdout(formatSweepTable(rows, {preset: presetName, seed, durationS, best: describeBest(rows, flags.objective, slo, loadText)}));
 	}
