@@ -61,8 +61,11 @@ export function createDashboardControls(
 	session: LiveSession,
 	hooks: {readonly refresh: () => void; readonly onRestart?: () => void},
 ): DashboardControls {
-	const then = (action: () => ControlNotice) => (): ControlNotice => {
-		const notice = action();
+	// Once the run reached its --duration nothing runs any more: a key that changed k, the speed or
+	// the acceptance would relabel the finished run's figures, and r would wipe them for good.
+	const finished = (key: string): ControlNotice => (session.done ? `${key} does nothing: the run reached its --duration; q quits` : undefined);
+	const then = (key: string, action: () => ControlNotice) => (): ControlNotice => {
+		const notice = finished(key) ?? action();
 		hooks.refresh();
 		return notice;
 	};
@@ -83,28 +86,29 @@ export function createDashboardControls(
 		return undefined;
 	};
 	return {
-		togglePause: then(() => {
+		togglePause: then('p', () => {
 			session.togglePause();
 			return undefined;
 		}),
-		faster: then(() => setSpeed(1)),
-		slower: then(() => setSpeed(-1)),
-		increaseK: then(() => {
+		faster: then('+', () => setSpeed(1)),
+		slower: then('-', () => setSpeed(-1)),
+		increaseK: then(']', () => {
 			const max = session.info.maxNumSpecTokens;
 			if (kOff() !== undefined) return kOff();
 			if (session.numSpecTokens >= max) return `] does nothing: k=${max} is the limit (MAX_NUM_SPEC_TOKENS, the token budget and the KV cache)`;
 			session.setNumSpecTokens(session.numSpecTokens + 1);
 			return undefined;
 		}),
-		decreaseK: then(() => {
+		decreaseK: then('[', () => {
 			if (kOff() !== undefined) return kOff();
 			if (session.numSpecTokens <= 1) return '[ does nothing: k=1 is the smallest k';
 			session.setNumSpecTokens(session.numSpecTokens - 1);
 			return undefined;
 		}),
-		raiseAcceptance: then(() => setScale(1)),
-		lowerAcceptance: then(() => setScale(-1)),
+		raiseAcceptance: then('↑', () => setScale(1)),
+		lowerAcceptance: then('↓', () => setScale(-1)),
 		reset: () => {
+			if (finished('r') !== undefined) return finished('r');
 			session.restart();
 			session.setAcceptanceScale(1);
 			hooks.onRestart?.();

@@ -160,3 +160,36 @@ describe('dashboard controls on a real session', () => {
 		expect(snap.history.acceptanceRate).toEqual([]);
 	});
 });
+
+describe('dashboard controls after the run reached its --duration', () => {
+	it('the simulation keys say the run has finished and change nothing: r keeps the result, ] keeps the k it ran with', async () => {
+		const {config} = await loadPreset(DEFAULT_PRESET);
+		const session = new Session(config, {seed: 0, speed: 'max', durationS: 20});
+		const store = createSnapshotStore(session);
+		const controls = createDashboardControls(session, {refresh: store.refresh, onRestart: store.restarted});
+		await session.runner.run();
+		expect(session.done).toBe(true);
+		store.refresh();
+		const before = store.getSnapshot();
+		expect(before.lifetime.numDrafts).toBeGreaterThan(0);
+		const keys = {
+			p: controls.togglePause,
+			'+': controls.faster,
+			'-': controls.slower,
+			']': controls.increaseK,
+			'[': controls.decreaseK,
+			'↑': controls.raiseAcceptance,
+			'↓': controls.lowerAcceptance,
+			r: controls.reset,
+		};
+		for (const [key, press] of Object.entries(keys)) expect(press(), key).toBe(`${key} does nothing: the run reached its --duration; q quits`);
+		store.refresh();
+		const after = store.getSnapshot();
+		expect(after.lifetime.numDrafts).toBe(before.lifetime.numDrafts);
+		expect(after.header.k).toBe(3);
+		expect(after.header.speed).toBe('max');
+		expect(after.header.acceptanceScale).toBe(1);
+		expect(after.header.paused).toBe(false);
+		store.close();
+	});
+});
