@@ -73,6 +73,21 @@ function newEntries(source: ChoiceLogprobs, state: ChoiceState, generation: Live
 }
 
 /**
+ * What every chunk of a response starts with, up to its first choice's index:
+ * `{"id":…,"object":…,"created":…,"model":…,"choices":[{"index":`, as `JSON.stringify` writes it.
+ */
+function chunkHead(h: StreamHeader, object: string): string {
+	return `{"id":${JSON.stringify(h.id)},"object":${JSON.stringify(object)},"created":${JSON.stringify(h.created)},"model":${JSON.stringify(h.model)},"choices":[{"index":`;
+}
+
+/** A choice's `"finish_reason":…,"stop_reason":…` as `JSON.stringify` writes them. */
+const finishJson = (finish: {reason: string; stop: string | null} | undefined): string =>
+	finish === undefined ? 'null,"stop_reason":null' : `${JSON.stringify(finish.reason)},"stop_reason":${JSON.stringify(finish.stop)}`;
+
+/** A chunk's `,"usage":{…}` (none without usage), as `JSON.stringify` writes it. */
+const usageJson = (usage: object | undefined): string => (usage ? `,"usage":${JSON.stringify(usage)}` : '');
+
+/**
  * The chunks of `/v1/completions` with `stream: true`, field for field as vLLM's
  * `completion_stream_generator` serialises them: `CompletionStreamResponse` with
  * `exclude_unset=True` (the choice's `prompt_token_ids` and `token_ids` are passed explicitly, so
@@ -85,6 +100,7 @@ function newEntries(source: ChoiceLogprobs, state: ChoiceState, generation: Live
 export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): ChunkFormat {
 	const states = new Map<number, ChoiceState>();
 	let first: LiveGeneration | undefined;
+	const head = chunkHead(h, 'text_completion');
 	return {
 		chunk(index, delta, finish, usage, generation) {
 			first ??= generation;
@@ -103,6 +119,10 @@ export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): Ch
 					? null
 					: completionLogprobs(echoOnly ? echoEntries : [...echoEntries, ...newEntries(source, state, generation)], state.textLength);
 			state.textLength += pyLen(text);
+			// Chunks without floats: the constant head written once, one JSON build for the text
+			// (what JSON.stringify of the object below gives, byte for byte).
+			if (logprobs === null)
+				return `${head}${index},"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${finishJson(finish)},"prompt_token_ids":null,"token_ids":null}]${usageJson(usage)}}`;
 			const choice = {
 				index,
 				text,
@@ -112,9 +132,8 @@ export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): Ch
 				prompt_token_ids: null,
 				token_ids: null,
 			};
-			const chunk = {id: h.id, object: 'text_completion', created: h.created, model: h.model, choices: [choice], ...(usage ? {usage} : {})};
-			// Chunks without floats are written the fast way; logprobs need pydantic's floats.
-			return logprobs === null ? JSON.stringify(chunk) : pydanticJson(chunk);
+			// Logprobs need pydantic's floats.
+			return pydanticJson({id: h.id, object: 'text_completion', created: h.created, model: h.model, choices: [choice], ...(usage ? {usage} : {})});
 		},
 		usage(usage, metrics) {
 			// pydantic writes the metrics' floats with their decimal point.
@@ -144,6 +163,7 @@ export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): Ch
 export function chatChunks(h: StreamHeader, numChoices: number, extras: StreamExtras = {}): ChunkFormat {
 	const states = new Map<number, ChoiceState>();
 	let first: LiveGeneration | undefined;
+	const head = chunkHead(h, 'chat.completion.chunk');
 	const chunk = (choice: object, usage: object | undefined, extra: object = {}, floats = false): string => {
 		const body = {
 			id: h.id,
@@ -175,11 +195,18 @@ export function chatChunks(h: StreamHeader, numChoices: number, extras: StreamEx
 			const logprobs =
 				source === undefined || generation === undefined ? null : chatLogprobs(newEntries(source, state, generation), extras.topLogprobs ?? 0);
 			const content = delta;
+			// Without logprobs: the constant head written once, one JSON build for the text (what
+			// `chunk` below gives, byte for byte).
+			if (logprobs === null) {
+				const finishPart = finish === undefined ? 'null' : `${JSON.stringify(finish.reason)},"stop_reason":${JSON.stringify(finish.stop)}`;
+				const usagePart = usage ? `,"usage":${JSON.stringify({...usage, completion_tokens_details: null})}` : '';
+				return `${head}${index},"delta":{"content":${JSON.stringify(content)}},"logprobs":null,"finish_reason":${finishPart},"token_ids":null}]${usagePart}}`;
+			}
 			const choice =
 				finish === undefined
 					? {index, delta: {content}, logprobs, finish_reason: null, token_ids: null}
 					: {index, delta: {content}, logprobs, finish_reason: finish.reason, stop_reason: finish.stop, token_ids: null};
-			return chunk(choice, usage, {}, logprobs !== null);
+			return chunk(choice, usage, {}, true);
 		},
 		usage(usage, metrics) {
 			return pydanticJson({
