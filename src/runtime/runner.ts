@@ -1,5 +1,11 @@
 import type {Simulation} from '../sim/simulation.js';
 
+/**
+ * How close to a step's end (wall milliseconds) the runner stops sleeping on a timer and waits a
+ * turn of the event loop at a time: a timer's granularity.
+ */
+const SPIN_MS = 1;
+
 /** Virtual seconds per wall second, or as fast as possible. */
 export type Speed = number | 'max';
 
@@ -165,11 +171,16 @@ export class Runner {
 				this.#advanceTo(targetS, idleWaits);
 				if (this.done) break;
 				// Yield to the event loop: immediately at max speed; otherwise one tick, or less when a
-				// step ends sooner, so its tokens go out when their virtual time comes, not up to a tick late.
+				// step ends sooner, so its tokens go out when their virtual time comes, not up to a tick
+				// late. A timer has millisecond granularity and fires up to a millisecond late (or early:
+				// it counts from the loop's cached time), so it is set to wake a millisecond before the
+				// step ends, and the last stretch is waited out a turn of the event loop at a time
+				// (`setImmediate`: I/O keeps being served; nothing is released before its time).
 				await new Promise<void>(resolve => {
-					if (this.#speed === 'max') setImmediate(resolve);
+					const waitMs = this.#speed === 'max' ? 0 : this.#sleepMs(targetS, endS);
+					if (waitMs <= SPIN_MS) setImmediate(resolve);
 					else {
-						const timer = setTimeout(resolve, this.#sleepMs(targetS, endS));
+						const timer = setTimeout(resolve, Math.max(1, Math.floor(waitMs - SPIN_MS)));
 						this.#wake = () => {
 							clearTimeout(timer);
 							resolve();
@@ -205,7 +216,7 @@ export class Runner {
 		let nextS = endS;
 		for (const engine of this.simulation.engines) if (engine.busy && engine.stepEndAt < nextS) nextS = engine.stepEndAt;
 		const wallMs = ((nextS - nowS) / (this.#speed as number)) * 1000;
-		return Math.min(this.#tickMs, Math.max(0, Math.ceil(wallMs)));
+		return Math.min(this.#tickMs, Math.max(0, wallMs));
 	}
 
 	#reanchor(): void {

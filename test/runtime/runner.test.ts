@@ -1,4 +1,4 @@
-import {describe, expect, it} from 'vitest';
+import {describe, expect, it, vi} from 'vitest';
 import {Runner} from '../../src/runtime/runner.js';
 import {buildSimulation} from '../../src/sim/build.js';
 import {testConfig} from '../sim/helpers.js';
@@ -94,6 +94,35 @@ describe('Runner', () => {
 		const after = built.simulation.now;
 		runner.catchUp();
 		expect(built.simulation.now).toBe(after); // run() has returned
+	});
+
+	it('sleeps on a timer until a millisecond before the next step ends, and waits out the rest a turn of the event loop at a time', async () => {
+		const built = buildSimulation(testConfig(), {seed: 1});
+		built.simulation.submit({id: 1e9, promptTokens: 64, maxTokens: 400, classIndex: 0, temperature: 1});
+		// A wall clock that moves 0.25 ms per reading: steps end between readings, some within a
+		// millisecond of the last advance.
+		let wallMs = 0;
+		const runner = new Runner(built.simulation, {speed: 1, durationS: 0.2, tickMs: 25, wallNowMs: () => (wallMs += 0.25)});
+		const engine = built.simulation.engines[0]!;
+		// Per timer the runner sets: its delay and the wall time left until the step it waits for ends.
+		const timers: Array<{delayMs: number; leftMs: number}> = [];
+		const setTimer = globalThis.setTimeout;
+		vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, delayMs: number) => {
+			timers.push({delayMs, leftMs: (engine.stepEndAt - built.simulation.now) * 1000});
+			return setTimer(fn, 0);
+		}) as typeof setTimeout);
+		const immediate = vi.spyOn(globalThis, 'setImmediate');
+		await runner.run();
+		vi.restoreAllMocks();
+		expect(runner.elapsedS).toBe(0.2);
+		expect(timers.length).toBeGreaterThan(10);
+		for (const {delayMs, leftMs} of timers) {
+			// No timer within a millisecond of a step's end (it could fire a millisecond late)...
+			expect(leftMs).toBeGreaterThan(1);
+			// ...and each wakes a millisecond early, or more.
+			expect(delayMs).toBeLessThanOrEqual(Math.max(1, leftMs - 1));
+		}
+		expect(immediate.mock.calls.length).toBeGreaterThan(0);
 	});
 
 	it('at a finite speed it wakes when a step ends, not a whole tick later', async () => {
