@@ -41,7 +41,8 @@ function stream(agent: Agent, url: string, payload: string, tag: string): Promis
 		const fail = (error: Error) => ok({tag, startMs, firstMs: Number.NaN, endMs: performance.now(), status: 0, error: error.message});
 		const req = request(
 			url,
-			{method: 'POST', agent, headers: {'content-type': 'application/json', 'content-length': Buffer.byteLength(payload)}},
+			// The tag in a header too: the server child ties the response's socket to it (when its first text is written).
+			{method: 'POST', agent, headers: {'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-bench-tag': tag}},
 			res => {
 				status = res.statusCode ?? 0;
 				let pending: Buffer | undefined;

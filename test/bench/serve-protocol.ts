@@ -18,7 +18,11 @@ export type TargetRecord = {
 	readonly arrivalDueMs?: number;
 	readonly submittedMs: number;
 	readonly firstTokenMs: number;
-	/** When the step that gave the first token was due on the wall clock, and when its chunks were all handed to the kernel. */
+	/**
+	 * When the step that gave the first token was due on the wall clock, and when the stream's
+	 * first text was handed to the kernel (for clients that name their request in an
+	 * `x-bench-tag` header).
+	 */
 	readonly firstDueMs?: number;
 	readonly firstWrittenMs?: number;
 	readonly finishedMs: number;

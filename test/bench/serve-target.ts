@@ -12,6 +12,8 @@
  * argv: SPEED (a number or `max`). Prints nothing; messages: `{ready, baseUrl}` once listening;
  * replies `{report}` to `'report'` (and forgets what it reported), exits on `'stop'`.
  */
+import {ServerResponse} from 'node:http';
+import {Socket} from 'node:net';
 import {monitorEventLoopDelay, PerformanceObserver} from 'node:perf_hooks';
 import {parseSpeed, resolveSimConfig} from '../../src/cli/sim-options.js';
 import {DEFAULT_PRESET} from '../../src/config/load.js';
@@ -38,8 +40,6 @@ const simulation = session.built.simulation;
 type StepMark = {deadlineMs: number; chunks: number; engineMs: number; chunksMs: number};
 let advanceStartMs = 0;
 let advanceSteps: StepMark[] = [];
-/** Tagged requests whose first token came in the current advance: when it was written is theirs too. */
-let advanceFirsts: Tracked[] = [];
 const stepRows: Array<{chunks: number; lateness: number; engine: number; chunks_: number; next: number; write: number; total: number}> = [];
 const gc = {count: 0, totalMs: 0, maxMs: 0};
 new PerformanceObserver(list => {
@@ -56,14 +56,11 @@ simulation.runUntil = (untilS, options) => {
 	if (advanceSteps.length === 0) return;
 	const endMs = performance.now();
 	const steps = advanceSteps;
-	const firsts = advanceFirsts;
 	const startMs = advanceStartMs;
 	advanceSteps = [];
-	advanceFirsts = [];
 	queueMicrotask(() =>
 		process.nextTick(() => {
 			const writtenMs = performance.now();
-			for (const t of firsts) t.firstWrittenMs = writtenMs;
 			for (const m of steps)
 				stepRows.push({
 					chunks: m.chunks,
@@ -86,9 +83,47 @@ session.subscribe({
 	},
 });
 
+/**
+ * When each tagged stream's first text was handed to the kernel: the clients name their request
+ * in an `x-bench-tag` header; a stream's head (`writeHead`) ties its socket to the tag, and the
+ * socket's first write that carries text after it is the time. Socket writes are seen where Node
+ * makes them (`_writeGeneric`, also for a corked response's `writev` at uncork).
+ */
+const firstWrites = new Map<string, number>();
+const awaitingText = new WeakMap<object, string>();
+const TEXT = /"(text|content)":"[^"]/;
+const writeHead = ServerResponse.prototype.writeHead;
+ServerResponse.prototype.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+	const benchTag = this.req?.headers['x-bench-tag'];
+	if (typeof benchTag === 'string' && this.socket !== null) awaitingText.set(this.socket, benchTag);
+	return writeHead.apply(this, args);
+} as ServerResponse['writeHead'];
+function takeFirstWrite(benchTag: string): number {
+	const ms = firstWrites.get(benchTag) ?? Number.NaN;
+	firstWrites.delete(benchTag);
+	return ms;
+}
+type WriteGeneric = (writev: boolean, data: unknown, encoding: string, cb: (error?: Error | null) => void) => void;
+const socketProto = Socket.prototype as unknown as {_writeGeneric?: WriteGeneric};
+const writeGeneric = socketProto._writeGeneric;
+if (writeGeneric !== undefined)
+	socketProto._writeGeneric = function (this: Socket, writev, data, encoding, cb) {
+		const benchTag = awaitingText.get(this);
+		if (benchTag !== undefined) {
+			const pieces = writev ? (data as Array<{chunk: unknown}>).map(d => d.chunk) : [data];
+			if (pieces.some(piece => TEXT.test(typeof piece === 'string' ? piece : Buffer.isBuffer(piece) ? piece.toString('latin1') : ''))) {
+				awaitingText.delete(this);
+				writeGeneric.call(this, writev, data, encoding, cb);
+				firstWrites.set(benchTag, performance.now());
+				return;
+			}
+		}
+		writeGeneric.call(this, writev, data, encoding, cb);
+	};
+
 const server = await startOpenAiServer(session, {port: 0, servedModelNames: [BENCH_MODEL], modelPath: BENCH_MODEL});
 
-type Tracked = {tag: string; readMs: number; submittedMs: number; firstTokenMs: number; firstDeadlineMs: number; firstWrittenMs: number};
+type Tracked = {tag: string; readMs: number; submittedMs: number; firstTokenMs: number; firstDeadlineMs: number};
 const tracked = new Map<SimRequest, Tracked>();
 let records: TargetRecord[] = [];
 
@@ -108,7 +143,6 @@ simulation.submitAll = specs => {
 				submittedMs: performance.now(),
 				firstTokenMs: Number.NaN,
 				firstDeadlineMs: Number.NaN,
-				firstWrittenMs: Number.NaN,
 			});
 	return requests;
 };
@@ -131,7 +165,6 @@ session.subscribe({
 			if (t !== undefined && Number.isNaN(t.firstTokenMs)) {
 				t.firstTokenMs = now;
 				t.firstDeadlineMs = session.runner.wallMsAt(outcome.t) ?? Number.NaN;
-				advanceFirsts.push(t);
 			}
 		}
 		for (const request of outcome.finished) {
@@ -145,7 +178,7 @@ session.subscribe({
 				submittedMs: t.submittedMs,
 				firstTokenMs: t.firstTokenMs,
 				firstDueMs: t.firstDeadlineMs,
-				firstWrittenMs: t.firstWrittenMs,
+				firstWrittenMs: takeFirstWrite(t.tag),
 				finishedMs: now,
 				virtualTtftS: request.firstTokenAt - request.arrivalAt,
 				virtualE2eS: request.finishedAt - request.arrivalAt,
