@@ -116,7 +116,10 @@ describe('serve --kv-cache-metrics: block residency values on a hand-derived cas
 	it('--num-gpu-blocks-override: a bad count, or too few blocks for --max-model-len, is one line and exit 2', async () => {
 		for (const [args, message] of [
 			[['--num-gpu-blocks-override', '0'], 'specsim: --num-gpu-blocks-override must be an integer from 1 to 100000000, got "0"\n'],
-			[['--num-gpu-blocks-override', '8'], /^specsim: .*scheduler: KV cache \(8 blocks × 16 tokens\) cannot hold one request of maxModelLen=16384/],
+			[
+				['--num-gpu-blocks-override', '8'],
+				/^specsim: \S+\.json:\d+ with --num-gpu-blocks-override 8: scheduler: KV cache \(8 blocks × 16 tokens\) cannot hold one request of maxModelLen=16384/,
+			],
 		] as const) {
 			const run = startCli(['serve', '--port', '0', ...args]);
 			expect(await run.exit).toBe(2);

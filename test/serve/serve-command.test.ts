@@ -76,6 +76,9 @@ describe('specsim serve (the command)', () => {
 		expect(bad.stderr()).toBe(
 			'specsim: --speculative-config: key "acceptance" is not supported (specsim reads method, num_speculative_tokens, model)\n',
 		);
+		const emptyName = startServe(['--port', '0', '--served-model-name', '']);
+		expect(await emptyName.exit).toBe(2);
+		expect(emptyName.stderr()).toBe('specsim: --served-model-name: a model name must not be empty\n');
 		const bigK = startServe(['--port', '0', '--speculative-config', '{"method":"eagle3","num_speculative_tokens":100}']);
 		expect(await bigK.exit).toBe(2);
 		expect(bigK.stderr()).toBe('specsim: --speculative-config: num_speculative_tokens must be an integer from 0 to 64, got 100\n');

@@ -97,6 +97,7 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		const simFlags: SimFlags = {preset: flags.preset, seed: flags.seed};
 		if (flags.enablePrefixCaching !== undefined) simFlags.enablePrefixCaching = flags.enablePrefixCaching;
 		for (const key of ['errorRate', 'abortRate', 'abortAfter', 'sleep'] as const) if (flags[key] !== undefined) simFlags[key] = flags[key];
+		if (flags.servedModelName?.some(name => name.trim() === '') === true) throw new UserError('--served-model-name: a model name must not be empty');
 		const names = flags.servedModelName ?? (model === undefined ? undefined : [model]);
 		if (names !== undefined) simFlags.modelName = names[0]!;
 		if (flags.speculativeConfig !== undefined) Object.assign(simFlags, parseSpeculativeConfig(flags.speculativeConfig));
@@ -126,8 +127,21 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		if (sleepMode && !devMode)
 			output.stderr('specsim: --enable-sleep-mode: /sleep, /wake_up and /is_sleeping are served only with VLLM_SERVER_DEV_MODE=1, as by vLLM\n');
 		// Without background traffic the engine sees only the clients: an empty trace is the source.
+		// The scheduler flags are applied after the preset is read: an engine that refuses them names them beside the file.
+		const schedulerFlags = (
+			[
+				['--max-num-seqs', flags.maxNumSeqs],
+				['--max-num-batched-tokens', flags.maxNumBatchedTokens],
+				['--num-gpu-blocks-override', flags.numGpuBlocksOverride],
+			] as const
+		).flatMap(([flag, value]) => (value === undefined ? [] : [`${flag} ${value}`]));
 		const session = buildChecked(
-			resolved,
+			schedulerFlags.length === 0
+				? resolved
+				: {
+						presetPath: `${resolved.presetPath} with ${schedulerFlags.join(' ')}`,
+						where: path => (path[0] === 'scheduler' ? `${resolved.where(path)} with ${schedulerFlags.join(' ')}` : resolved.where(path)),
+					},
 			() =>
 				new Session(config, {
 					seed: resolved.seed,
