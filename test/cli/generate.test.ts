@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process';
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
@@ -116,8 +116,22 @@ describe('specsim generate', () => {
 		expect(readdirSync(dir).sort()).toEqual([...DATASET_FILES, 'keep.txt'].sort());
 	});
 
-	it('an interrupted run leaves no file that looks like a dataset', async () => {
-		const dir = join(root, 'interrupted');
+	it('an interrupted run leaves no file that looks like a dataset, and no directory it created', async () => {
+		const existing = join(root, 'interrupted');
+		mkdirSync(existing);
+		// A directory that was there stays (empty); the ones generate made for --out go again.
+		for (const [dir, gone] of [
+			[existing, undefined],
+			[join(root, 'made', 'for', 'it'), join(root, 'made')],
+		] as const) {
+			await interrupt(dir);
+			if (gone === undefined) expect(readdirSync(dir)).toEqual([]);
+			else expect(existsSync(gone)).toBe(false);
+		}
+		expect(readdirSync(root)).not.toContain('made');
+	});
+
+	async function interrupt(dir: string): Promise<void> {
 		let stderr = '';
 		// SIGINT arrives as soon as the run starts.
 		const env = {
@@ -140,8 +154,7 @@ describe('specsim generate', () => {
 		);
 		expect(code).toBe(130);
 		expect(stderr).toBe('specsim: interrupted: no dataset was written (partial files removed)\n');
-		expect(readdirSync(dir)).toEqual([]);
-	});
+	}
 
 	it('rejects bad flags with one line', async () => {
 		expect(await cli(...args(join(root, 'd'), '--scrape-interval', 'soon'))).toMatchObject({

@@ -16,7 +16,7 @@ import {summarize} from '../../sim/summary.js';
 import {EXIT_RUNTIME, EXIT_USAGE, UserError} from '../../util/user-error.js';
 import {DATASET_HIGH_WATER_MARK, OutputStream, writeError} from '../../output/output-stream.js';
 import {describeFsError} from '../../util/fs-error.js';
-import {makeOutputDirectory} from '../io/output-path.js';
+import {makeOutputDirectory, removeCreatedDirectories} from '../io/output-path.js';
 import {MIN_SCRAPE_INTERVAL_S} from '../../util/limits.js';
 import type {Output} from '../options.js';
 import {addSimOptions, buildChecked, parseDurationFlag, parseStartFlag, resolveSimConfig, type SimFlags} from '../sim-options.js';
@@ -86,7 +86,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	);
 	// Loaded only for a terminal: a pipe or a file gets no progress bar.
 	const cliProgress = env.isStderrTTY ? (await import('cli-progress')).default : undefined;
-	const staging = await prepareDirectory(flags.out, flags.force);
+	const {staging, created: createdDirectories} = await prepareDirectory(flags.out, flags.force);
 
 	const {built} = session;
 	const format = config.logging.format;
@@ -173,6 +173,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 		await Promise.all(Object.values(streams).map(s => s.destroy()));
 		await openMetrics?.discard();
 		await rm(staging, {recursive: true, force: true});
+		await removeCreatedDirectories(createdDirectories);
 		throw error;
 	} finally {
 		offSignal();
@@ -186,18 +187,21 @@ const OUR_TEMPORARY = /^(\.specsim-generate-.+|\.metrics-om-spool-.+|\.(.+)\.[0-
 
 /**
  * Create `dir` (refusing a non-empty one without `--force`), remove temporaries an earlier crashed
- * run left, and return a new hidden staging directory inside it. An existing dataset is not touched:
+ * run left, and return a new hidden staging directory inside it and the directories created for it
+ * (removed again when the run fails). An existing dataset is not touched:
  * {@link swapIn} replaces it only once the new one is complete.
  */
-async function prepareDirectory(dir: string, force: boolean): Promise<string> {
+async function prepareDirectory(dir: string, force: boolean): Promise<{readonly staging: string; readonly created: readonly string[]}> {
 	if (dir === '') throw new UserError('--out: the directory name is empty');
+	let created: readonly string[] = [];
 	try {
-		await makeOutputDirectory(dir, '--out');
+		created = await makeOutputDirectory(dir, '--out');
 		const entries = await readdir(dir);
 		if (entries.length > 0 && !force) throw new UserError(`--out ${dir}: directory is not empty (use --force to overwrite a dataset)`);
 		for (const name of entries.filter(name => OUR_TEMPORARY.test(name))) await rm(join(dir, name), {recursive: true, force: true});
-		return await mkdtemp(join(dir, '.specsim-generate-'));
+		return {staging: await mkdtemp(join(dir, '.specsim-generate-')), created};
 	} catch (error) {
+		await removeCreatedDirectories(created);
 		if (error instanceof UserError) throw error;
 		throw new UserError(`--out ${dir}: ${describeFsError(error)}`, (error as {code?: string}).code === 'ENOSPC' ? EXIT_RUNTIME : EXIT_USAGE);
 	}

@@ -1,4 +1,4 @@
-import {mkdir, stat} from 'node:fs/promises';
+import {mkdir, rmdir, stat} from 'node:fs/promises';
 import {dirname, resolve} from 'node:path';
 import {describeFsError} from '../../util/fs-error.js';
 import {UserError} from '../../util/user-error.js';
@@ -26,13 +26,14 @@ export async function checkOutputPath(path: string, flag: string): Promise<void>
 }
 
 /**
- * Create the directory `dir` and any missing parents, or accept it when it exists. Node's own
+ * Create the directory `dir` and any missing parents, or accept it when it exists, and return the
+ * directories it created (outermost first). Node's own
  * `mkdir(dir, {recursive: true})` is not used: on a file system that refuses new entries with
  * ENOENT under an existing directory (procfs: `--out /proc/x`) it retries forever. Here the missing
  * components are found first and each is created once, so every failure is one error: a path that
  * is a file is refused (exit 2) instead of reported as `EEXIST`.
  */
-export async function makeOutputDirectory(dir: string, flag: string): Promise<void> {
+export async function makeOutputDirectory(dir: string, flag: string): Promise<readonly string[]> {
 	const missing: string[] = [];
 	for (let p = resolve(dir); ; ) {
 		let isDirectory: boolean;
@@ -52,12 +53,30 @@ export async function makeOutputDirectory(dir: string, flag: string): Promise<vo
 			throw new UserError(missing.length === 0 ? `${flag} ${dir}: is a file, expected a directory` : `${flag} ${dir}: ${p} is not a directory`);
 		break;
 	}
+	const created: string[] = [];
 	for (const p of missing.reverse()) {
 		try {
 			await mkdir(p);
+			created.push(p);
 		} catch (error) {
 			// Another process may have made it since the walk above: that is what was wanted.
 			if ((error as {code?: string}).code !== 'EEXIST') throw error;
+		}
+	}
+	return created;
+}
+
+/**
+ * Remove the directories {@link makeOutputDirectory} created (innermost first) after a run that
+ * wrote nothing, so a failed or interrupted command leaves the file system as it found it. Only
+ * empty directories go: one that something else wrote into since is kept.
+ */
+export async function removeCreatedDirectories(created: readonly string[]): Promise<void> {
+	for (const p of [...created].reverse()) {
+		try {
+			await rmdir(p);
+		} catch {
+			return;
 		}
 	}
 }
