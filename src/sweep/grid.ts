@@ -104,6 +104,7 @@ export function parseConcurrencyList(text: string): number[] {
 export function parseMethodList(text: string): string[] {
 	const values: string[] = [];
 	for (const part of splitList(text, '--method')) {
+		if (part === 'none') throw new UserError('--method: none is not swept: every row is compared with a run without speculation (the baseline line)');
 		try {
 			resolveMethodName(part);
 		} catch (error) {

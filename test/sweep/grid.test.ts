@@ -71,6 +71,12 @@ describe('parseMethodList', () => {
 		expect(error.message).toMatch(/^--method: .*"eagle4".*eagle3/);
 		expect(userError(() => parseMethodList('eagle3,')).message).toMatch(/^--method/);
 	});
+
+	it('refuses none, saying that every row is already compared with no speculation', () => {
+		expect(userError(() => parseMethodList('eagle3,none')).message).toBe(
+			'--method: none is not swept: every row is compared with a run without speculation (the baseline line)',
+		);
+	});
 });
 
 describe('expandGrid', () => {
