@@ -284,6 +284,7 @@ export class Engine {
 		for (let i = 0; i < outside.length; i++) out.finished.push(outside[i]!);
 		outside.length = 0;
 		this.scheduler.updateFromOutput(this.#plan, this.#accepted, t, out, stats);
+		out.releaseTokenRequests();
 		out.specStats = stats.numDrafts > 0 ? stats : undefined;
 		const s = this.scheduler;
 		out.numRunning = s.running.length;

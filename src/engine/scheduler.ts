@@ -137,6 +137,7 @@ export class Scheduler {
 				budget -= numNew;
 			}
 		}
+		plan.release();
 	}
 
 	/**
@@ -238,7 +239,13 @@ export class Scheduler {
 		// In place: no new array per step.
 		const running = this.running;
 		let kept = 0;
-		for (let i = 0; i < running.length; i++) if (running[i]!.status === 'running') running[kept++] = running[i]!;
+		for (let i = 0; i < running.length; i++) {
+			const request = running[i]!;
+			if (request.status !== 'running') continue;
+			// Only moved entries are written (a write of a young request costs a barrier; see StepPlan.reset).
+			if (kept !== i) running[kept] = request;
+			kept += 1;
+		}
 		running.length = kept;
 	}
 

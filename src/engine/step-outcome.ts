@@ -170,6 +170,8 @@ export class StepOutcome {
 	/** Requests that received tokens this step, `tokenRequests[0..numTokenRequests)`, with `newTokens[i]` tokens each. */
 	readonly tokenRequests: Array<SimRequest | undefined>;
 	readonly newTokens: Int32Array;
+	/** Entries of `tokenRequests` that may hold a request (`[numTokenRequests, held)`: the previous step's). */
+	#heldTokenRequests = 0;
 	/**
 	 * Requests that finished this step (stop, length, or aborted/errored since the last step),
 	 * with their timestamps (`arrivalAt`, `scheduledAt`, `firstTokenAt`, `lastTokenAt`,
@@ -195,7 +197,8 @@ export class StepOutcome {
 		this.promptTokens = 0;
 		this.promptTokensCached = 0;
 		this.generationTokens = 0;
-		for (let i = 0; i < this.numTokenRequests; i++) this.tokenRequests[i] = undefined;
+		// The previous step's token requests stay until releaseTokenRequests (see pushTokens).
+		if (this.numTokenRequests > this.#heldTokenRequests) this.#heldTokenRequests = this.numTokenRequests;
 		this.numTokenRequests = 0;
 		this.specStats = undefined;
 		this.numDraftPairs = 0;
@@ -204,10 +207,21 @@ export class StepOutcome {
 		this.finished.length = 0;
 	}
 
+	/**
+	 * A request received `numTokens` tokens. A request at the same index as in the previous step
+	 * (most of a steady batch) is not written again: writing a young request into this old array
+	 * costs a write barrier, and a request usually lives its whole life young.
+	 */
 	pushTokens(request: SimRequest, numTokens: number): void {
-		this.tokenRequests[this.numTokenRequests] = request;
+		if (this.tokenRequests[this.numTokenRequests] !== request) this.tokenRequests[this.numTokenRequests] = request;
 		this.newTokens[this.numTokenRequests] = numTokens;
 		this.numTokenRequests += 1;
+	}
+
+	/** Drop the previous step's token requests beyond `numTokenRequests` (once the step's are pushed): an outcome retains no finished request. */
+	releaseTokenRequests(): void {
+		for (let i = this.numTokenRequests; i < this.#heldTokenRequests; i++) this.tokenRequests[i] = undefined;
+		this.#heldTokenRequests = this.numTokenRequests;
 	}
 
 	pushDraft(numDraftTokens: number, numAccepted: number): void {

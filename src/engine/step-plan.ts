@@ -21,6 +21,8 @@ export class StepPlan {
 	/** Each scheduled request's acceptance profile, copied so that verification reads the plan, not the requests. */
 	readonly acceptanceProfile: Int32Array;
 	size = 0;
+	/** Entries of `requests` that may hold a request: `[size, held)` are the previous step's, cleared by {@link release}. */
+	#held = 0;
 	/** Virtual time at which the step was scheduled (`scheduled_timestamp`). */
 	scheduledAt = 0;
 	/** Σ numNew: the step's iteration tokens (`total_num_scheduled_tokens`). */
@@ -51,8 +53,14 @@ export class StepPlan {
 		this.acceptanceProfile = new Int32Array(maxNumSeqs);
 	}
 
+	/**
+	 * Start a new plan. The previous step's requests stay in `requests` beyond `size` until
+	 * {@link release}: a request scheduled again at the same index (most of a steady batch) is not
+	 * written again. Writing a young request into the plan's old array costs a write barrier (the
+	 * remembered set of the generational GC), and a request usually lives its whole life young.
+	 */
 	reset(scheduledAt: number, draftLength: number): void {
-		for (let j = 0; j < this.size; j++) this.requests[j] = undefined; // do not retain finished requests
+		if (this.size > this.#held) this.#held = this.size;
 		this.size = 0;
 		this.scheduledAt = scheduledAt;
 		this.numScheduledTokens = 0;
@@ -73,7 +81,7 @@ export class StepPlan {
 	/** Append a scheduled request (its computed tokens are those before this step). */
 	push(request: SimRequest, numNew: number, numSpec: number, prefill: boolean): void {
 		const j = this.size++;
-		this.requests[j] = request;
+		if (this.requests[j] !== request) this.requests[j] = request;
 		this.numNew[j] = numNew;
 		this.numSpec[j] = numSpec;
 		this.isPrefill[j] = prefill ? 1 : 0;
@@ -92,6 +100,12 @@ export class StepPlan {
 				shape.expansionContextTokens = (shape.expansionContextTokens ?? 0) + expansionContext(request.numComputedTokens, numSpec);
 			}
 		}
+	}
+
+	/** Drop the previous step's requests beyond `size` (call once the plan is complete): a plan retains no finished request. */
+	release(): void {
+		for (let j = this.size; j < this.#held; j++) this.requests[j] = undefined;
+		this.#held = this.size;
 	}
 
 	/** Take a scheduled request out of the plan (priority preemption); returns its new tokens. */

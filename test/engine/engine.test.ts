@@ -5,6 +5,7 @@ import type {SimRequest} from '../../src/engine/request.js';
 import {SpecDecodingLogging} from '../../src/metrics/log/spec-decoding-logging.js';
 import {createRng} from '../../src/rng/rng.js';
 import {Simulation} from '../../src/sim/simulation.js';
+import {StepPlan} from '../../src/engine/step-plan.js';
 import {fullDrafts, iidAcceptance, linearCost, listSource, spec} from './fakes.js';
 
 function engine(config: SchedulerConfig, k: number, alpha = 0.7, proposer = fullDrafts): Engine {
@@ -98,6 +99,41 @@ describe('Engine scheduling (vLLM v1 semantics)', () => {
 		expect(() => engine({maxNumSeqs: 4, maxNumBatchedTokens: 64, maxModelLen: 100, numKvBlocks: 20, chunkedPrefill: false}, 3)).toThrow(
 			'scheduler.maxNumBatchedTokens (64) must be at least maxModelLen (100) when chunkedPrefill is off',
 		);
+	});
+});
+
+describe('references the engine keeps between steps', () => {
+	it('the outcome lists exactly the requests that received tokens and keeps no finished one', () => {
+		const e = engine({maxNumSeqs: 4, maxNumBatchedTokens: 64, maxModelLen: 512, numKvBlocks: 64}, 2, 0.5);
+		const requests = [e.enqueue(spec(0, 0, 8, 3)), e.enqueue(spec(1, 0, 8, 12)), e.enqueue(spec(2, 0, 8, 30))];
+		let t = 0;
+		while (e.hasWork) {
+			t = e.beginStep(t);
+			const out = e.completeStep();
+			const got = out.tokenRequests.slice(0, out.numTokenRequests);
+			// Every running request decodes every step here (the budget and KV cover all three).
+			expect(got).toEqual(requests.filter(r => r.firstTokenAt <= t && (r.status === 'running' || r.finishedAt === t)));
+			for (const kept of out.tokenRequests.slice(out.numTokenRequests)) expect(kept).toBeUndefined();
+		}
+		expect(requests.map(r => r.numOutputTokens)).toEqual([3, 12, 30]);
+	});
+
+	it("a step plan releases the previous step's requests beyond its size and keeps those scheduled again", () => {
+		const plan = new StepPlan(4);
+		const e = engine({maxNumSeqs: 4, maxNumBatchedTokens: 64, maxModelLen: 512, numKvBlocks: 64}, 2);
+		const [a, b, c] = [e.enqueue(spec(0, 0, 8, 3)), e.enqueue(spec(1, 0, 8, 3)), e.enqueue(spec(2, 0, 8, 3))];
+		plan.reset(0, 2);
+		for (const r of [a, b, c]) plan.push(r, 1, 0, false);
+		plan.release();
+		plan.reset(1, 2);
+		plan.push(a, 1, 0, false);
+		plan.push(c, 1, 0, false);
+		expect(plan.requests.slice(0, plan.size)).toEqual([a, c]);
+		plan.release();
+		expect(plan.requests).toEqual([a, c, undefined, undefined]);
+		expect(plan.remove(b)).toBe(0);
+		expect(plan.remove(a)).toBe(1);
+		expect(plan.requests).toEqual([c, undefined, undefined, undefined]);
 	});
 });
 
