@@ -65,16 +65,22 @@ export class Scheduler {
 	schedule(plan: StepPlan, now: number): void {
 		const k = this.numSpecTokens;
 		const lookahead = k; // vLLM reserves num_lookahead_tokens = k KV slots per running request
-		const {maxNumBatchedTokens, maxModelLen, maxNumSeqs, chunkedPrefill} = this.config;
+		const maxModelLen = this.config.maxModelLen;
 		const kv = this.kv;
+		const caching = kv.enablePrefixCaching;
+		const blockSize = kv.blockSize;
 		const running = this.running;
 		plan.reset(now, k);
-		let budget = maxNumBatchedTokens;
+		let budget = this.config.maxNumBatchedTokens;
 
-		// 1. Running requests, in order; preempt when the KV cache cannot grow.
+		// 1. Running requests, in order; preempt when the KV cache cannot grow. The loop body is kept
+		// small (rare paths in methods of their own) so that V8 inlines the calls every request makes.
 		for (let i = 0; i < running.length && budget > 0; i++) {
 			const request = running[i]!;
-			const prefill = request.isPrefilling;
+			const computed = request.numComputedTokens;
+			const numTokens = request.promptTokens + request.numOutputTokens;
+			// SimRequest.isPrefilling, read from the fields already loaded.
+			const prefill = request.numOutputTokens === 0 || numTokens - computed > 1;
 			let numNew: number;
 			let numSpec = 0;
 			if (prefill) {
@@ -82,62 +88,91 @@ export class Scheduler {
 			} else {
 				// The budget and max_model_len caps go to the proposer up front (vLLM trims the draft list
 				// to them); a draft trimmed to 0 is not a draft.
-				const room = Math.min(budget, maxModelLen - 1 - request.numComputedTokens);
+				const room = Math.min(budget, maxModelLen - 1 - computed);
 				const maxDraft = Math.max(0, Math.min(k, room - 1));
 				numSpec = k > 0 && maxDraft > 0 ? this.#hooks.propose(request, k, maxDraft) : 0;
 				numNew = Math.min(1 + numSpec, room);
 			}
 			if (numNew <= 0) continue;
-			const toCache = Math.min(request.numComputedTokens + numNew, request.numTokens); // never unverified drafts
-			let scheduled = true;
-			while (!kv.allocateSlots(request, request.numComputedTokens + numNew + lookahead, toCache)) {
-				const victimIndex = this.#victimIndex();
-				const victim = running[victimIndex]!;
-				if (victimIndex === running.length - 1) running.pop();
-				else running.splice(victimIndex, 1);
-				if (victimIndex < i) {
-					// Priority: a request scheduled earlier this step loses its slot and gives back its tokens.
-					budget += plan.remove(victim);
-					i -= 1;
-				}
-				this.#preempt(victim, plan);
-				if (victim === request) {
-					scheduled = false;
-					break;
+			const needSlots = computed + numNew + lookahead;
+			const toCache = Math.min(computed + numNew, numTokens); // never unverified drafts
+			// KvCache.allocateSlots has nothing to do while the table holds the slots and no block
+			// becomes full (most steps): that test is made here, without the call.
+			if (needSlots > request.numSlotTokens || (caching && toCache >= (request.numHashedBlocks + 1) * blockSize)) {
+				if (!kv.allocateSlots(request, needSlots, toCache)) {
+					const scheduled = this.#preemptFor(request, i, needSlots, toCache, plan);
+					i -= this.#removedBefore;
+					budget += this.#returnedBudget;
+					if (!scheduled) break;
 				}
 			}
-			if (!scheduled) break;
 			plan.push(request, numNew, numSpec, prefill);
 			budget -= numNew;
 		}
 
 		// 2. Waiting requests, only if nothing was preempted this step (vLLM v1) and not paused.
-		if (plan.numPreempted === 0 && !this.paused) {
-			while (budget > 0 && running.length < maxNumSeqs && this.waiting.size > 0) {
-				const request = this.waiting.peek()!;
-				// Prefix-cache lookup, counted on every attempt as vLLM does (queries = num_tokens).
-				const hit = kv.findCachedPrefix(request);
-				if (kv.enablePrefixCaching) plan.prefixCache.record(request.numTokens, hit, request.numPreemptions > 0);
-				const remaining = request.numTokens - hit;
-				if (!chunkedPrefill && remaining > budget) break;
-				const numNew = this.#prefillChunk(request, budget, hit);
-				// A request with nothing computed reserves no lookahead (vLLM's effective_lookahead_tokens).
-				if (!kv.allocateSlots(request, hit + numNew, Math.min(hit + numNew, request.numTokens), true)) break;
-				this.waiting.pop();
-				request.numComputedTokens = hit;
-				request.status = 'running';
-				if (Number.isNaN(request.scheduledAt)) request.scheduledAt = now;
-				if (request.numCachedTokens < 0) {
-					request.numCachedTokens = hit;
-					this.#hooks.onFirstAdmit(request);
-				}
-				running.push(request);
-				plan.numAdmitted += 1;
-				plan.push(request, numNew, 0, true);
-				budget -= numNew;
-			}
-		}
+		if (plan.numPreempted === 0 && !this.paused) this.#admitWaiting(plan, budget, now);
 		plan.release();
+	}
+
+	/** Of the last {@link #preemptFor}: requests scheduled earlier this step that it preempted, and their tokens. */
+	#removedBefore = 0;
+	#returnedBudget = 0;
+
+	/**
+	 * Preempt running requests (lowest priority first) until the KV cache gives `request`, at index
+	 * `i` of the running list, its slots; false when `request` itself was preempted. Requests
+	 * scheduled earlier this step that lose their slot (priority) leave the plan: their count and
+	 * tokens are left in {@link #removedBefore} and {@link #returnedBudget}.
+	 */
+	#preemptFor(request: SimRequest, i: number, needSlots: number, toCache: number, plan: StepPlan): boolean {
+		const running = this.running;
+		this.#removedBefore = 0;
+		this.#returnedBudget = 0;
+		for (;;) {
+			const victimIndex = this.#victimIndex();
+			const victim = running[victimIndex]!;
+			if (victimIndex === running.length - 1) running.pop();
+			else running.splice(victimIndex, 1);
+			if (victimIndex < i - this.#removedBefore) {
+				// Priority: a request scheduled earlier this step loses its slot and gives back its tokens.
+				this.#returnedBudget += plan.remove(victim);
+				this.#removedBefore += 1;
+			}
+			this.#preempt(victim, plan);
+			if (victim === request) return false;
+			if (this.kv.allocateSlots(request, needSlots, toCache)) return true;
+		}
+	}
+
+	/** Admit waiting requests under the rest of the budget (step 2 of {@link schedule}). */
+	#admitWaiting(plan: StepPlan, budget: number, now: number): void {
+		const {maxNumSeqs, chunkedPrefill} = this.config;
+		const kv = this.kv;
+		const running = this.running;
+		while (budget > 0 && running.length < maxNumSeqs && this.waiting.size > 0) {
+			const request = this.waiting.peek()!;
+			// Prefix-cache lookup, counted on every attempt as vLLM does (queries = num_tokens).
+			const hit = kv.findCachedPrefix(request);
+			if (kv.enablePrefixCaching) plan.prefixCache.record(request.numTokens, hit, request.numPreemptions > 0);
+			const remaining = request.numTokens - hit;
+			if (!chunkedPrefill && remaining > budget) break;
+			const numNew = this.#prefillChunk(request, budget, hit);
+			// A request with nothing computed reserves no lookahead (vLLM's effective_lookahead_tokens).
+			if (!kv.allocateSlots(request, hit + numNew, Math.min(hit + numNew, request.numTokens), true)) break;
+			this.waiting.pop();
+			request.numComputedTokens = hit;
+			request.status = 'running';
+			if (Number.isNaN(request.scheduledAt)) request.scheduledAt = now;
+			if (request.numCachedTokens < 0) {
+				request.numCachedTokens = hit;
+				this.#hooks.onFirstAdmit(request);
+			}
+			running.push(request);
+			plan.numAdmitted += 1;
+			plan.push(request, numNew, 0, true);
+			budget -= numNew;
+		}
 	}
 
 	/**
@@ -149,41 +184,41 @@ export class Scheduler {
 	updateFromOutput(plan: StepPlan, accepted: Int32Array, t: number, out: StepOutcome, stats: SpecDecodingStats): void {
 		const clamp = this.config.clampAcceptedAtMaxTokens;
 		const maxModelLen = this.config.maxModelLen;
+		const requests = plan.requests;
+		const numNews = plan.numNew;
+		const numSpecs = plan.numSpec;
+		const isPrefill = plan.isPrefill;
+		const interTokenLatency = out.interTokenLatency;
+		// The step's sums, kept in locals and added to the outcome once.
+		let scheduledTokens = 0;
+		let generationTokens = 0;
+		let decodeRequests = 0;
 		let anyFinished = false;
+		// The loop body is kept small (prefill completion, errors and finishing in methods of their
+		// own) so that V8 inlines the calls every decoding request makes.
 		for (let j = 0; j < plan.size; j++) {
-			const request = plan.requests[j]!;
+			const request = requests[j]!;
 			if (request.status !== 'running') continue; // aborted while the step ran
 			if (request.failsWithError) {
-				// An injected engine error (docs/faults.md): the step's output for it is lost, as vLLM's FINISHED_ERROR.
-				this.#finish(request, 'error', t);
-				out.finished.push(request);
+				this.#finishFromStep(request, 'error', t, out);
 				anyFinished = true;
 				continue;
 			}
-			const numNew = plan.numNew[j]!;
-			out.numScheduledTokens += numNew;
+			const numNew = numNews[j]!;
+			scheduledTokens += numNew;
 			let generated: number;
-			if (plan.isPrefill[j]) {
-				request.numComputedTokens += numNew;
-				out.numPrefillTokens += numNew;
-				if (request.numComputedTokens < request.numTokens) continue; // more chunks to go
-				generated = 1;
-				if (request.numOutputTokens === 0) {
-					out.promptTokens += request.promptTokens;
-					out.promptTokensCached += request.numCachedTokens;
-					out.ttft.push(t - request.arrivalAt);
-				} else {
-					out.interTokenLatency.push(t - request.lastTokenAt);
-				}
+			if (isPrefill[j]) {
+				generated = this.#prefillComputed(request, numNew, t, out);
+				if (generated === 0) continue; // more chunks to go
 			} else {
-				const numSpec = plan.numSpec[j]!;
+				const numSpec = numSpecs[j]!;
 				let numAccepted = accepted[j]!;
 				if (clamp) numAccepted = Math.min(numAccepted, Math.max(0, request.maxTokens - request.numOutputTokens - 1));
 				// Rejected draft tokens are rolled back: their KV slots are recomputed next step.
 				request.numComputedTokens += numNew - (numSpec - numAccepted);
 				generated = numAccepted + 1;
-				out.numDecodeRequests += 1;
-				out.interTokenLatency.push(t - request.lastTokenAt);
+				decodeRequests += 1;
+				interTokenLatency.push(t - request.lastTokenAt);
 				if (numSpec > 0) {
 					stats.observeDraft(numSpec, numAccepted);
 					request.recordSpecStep(numSpec, numAccepted);
@@ -191,23 +226,52 @@ export class Scheduler {
 				}
 			}
 			// Stop handling after the stats (vLLM's order): tokens past the end are dropped.
-			const room = Math.min(request.maxTokens - request.numOutputTokens, maxModelLen - request.numTokens);
-			const appended = Math.min(generated, room);
+			const numOutputBefore = request.numOutputTokens;
+			const numTokensBefore = request.promptTokens + numOutputBefore;
+			const maxTokens = request.maxTokens;
+			const appended = Math.min(generated, maxTokens - numOutputBefore, maxModelLen - numTokensBefore);
 			out.pushTokens(request, appended);
-			const numOutput = request.numOutputTokens + appended;
+			const numOutput = numOutputBefore + appended;
 			request.numOutputTokens = numOutput;
-			out.generationTokens += appended;
+			generationTokens += appended;
 			// firstTokenAt is set the first time a step reaches here, so it is NaN only while nothing was
 			// output before: test that first and leave the (boxed) time unread on every decode step.
-			if (numOutput === appended && Number.isNaN(request.firstTokenAt)) request.firstTokenAt = t;
+			if (numOutputBefore === 0 && Number.isNaN(request.firstTokenAt)) request.firstTokenAt = t;
 			request.lastTokenAt = t;
-			if (request.numOutputTokens >= request.maxTokens || request.numTokens >= maxModelLen) {
-				this.#finish(request, request.numOutputTokens >= request.maxTokens ? request.endReason : 'length', t);
-				out.finished.push(request);
+			if (numOutput >= maxTokens || numTokensBefore + appended >= maxModelLen) {
+				this.#finishFromStep(request, numOutput >= maxTokens ? request.endReason : 'length', t, out);
 				anyFinished = true;
 			}
 		}
+		out.numScheduledTokens += scheduledTokens;
+		out.generationTokens += generationTokens;
+		out.numDecodeRequests += decodeRequests;
 		if (anyFinished) this.#compactRunning();
+	}
+
+	/**
+	 * A prefill chunk of `numNew` tokens was computed: the tokens it sampled (1 once the whole
+	 * prompt, or history after a preemption, is computed; 0 while chunks remain), with the first
+	 * token's TTFT and prompt counts or, for a resumed request, its inter-token latency.
+	 */
+	#prefillComputed(request: SimRequest, numNew: number, t: number, out: StepOutcome): number {
+		request.numComputedTokens += numNew;
+		out.numPrefillTokens += numNew;
+		if (request.numComputedTokens < request.numTokens) return 0;
+		if (request.numOutputTokens === 0) {
+			out.promptTokens += request.promptTokens;
+			out.promptTokensCached += request.numCachedTokens;
+			out.ttft.push(t - request.arrivalAt);
+		} else {
+			out.interTokenLatency.push(t - request.lastTokenAt);
+		}
+		return 1;
+	}
+
+	/** Finish a request of the step (stop, length, or an injected `error`, whose output is lost as vLLM's FINISHED_ERROR; docs/faults.md). */
+	#finishFromStep(request: SimRequest, reason: FinishReason, t: number, out: StepOutcome): void {
+		this.#finish(request, reason, t);
+		out.finished.push(request);
 	}
 
 	/**
