@@ -185,16 +185,36 @@ export class KvCache {
 		const table = request.blockTable;
 		// Preempted (not finished): its own-stream blocks enter the cache now, so that it finds them
 		// when it is admitted again, exactly as if they had been entered when they filled.
-		if (request.status !== 'finished' && request.numHashedBlocks > ownStreamBlocksFrom(request, this.blockSize)) {
+		if (request.status !== 'finished' && request.numHashedBlocks > this.#ownBlocksFrom(request)) {
 			this.#enterBlocks(request, 0, request.numHashedBlocks, 0);
 		}
+		// #append for each block whose count drops to 0, with the queue's ends in locals.
+		const meta = this.#meta;
+		let head = this.#head;
+		let tail = this.#tail;
+		let appended = 0;
 		for (let i = table.length - 1; i >= 0; i--) {
 			const block = table[i]!;
-			const ref = this.#meta[block * META_STRIDE + REF]! - 1;
-			this.#meta[block * META_STRIDE + REF] = ref;
-			if (ref < 0) throw new RangeError(`freed KV block ${block} more often than it was referenced`);
-			if (ref === 0) this.#append(block);
+			const at = block * META_STRIDE;
+			const ref = meta[at + REF]! - 1;
+			meta[at + REF] = ref;
+			if (ref === 0) {
+				meta[at + PREV] = tail;
+				meta[at + NEXT] = -1;
+				if (tail >= 0) meta[tail * META_STRIDE + NEXT] = block;
+				else head = block;
+				tail = block;
+				appended += 1;
+			} else if (ref < 0) {
+				this.#head = head;
+				this.#tail = tail;
+				this.#numFree += appended;
+				throw new RangeError(`freed KV block ${block} more often than it was referenced`);
+			}
 		}
+		this.#head = head;
+		this.#tail = tail;
+		this.#numFree += appended;
 		table.length = 0;
 		request.numSlotTokens = 0;
 		request.numHashedBlocks = 0;
@@ -212,7 +232,7 @@ export class KvCache {
 		if (numTokens < (done + 1) * blockSize) return; // no newly full block: the common case, one compare
 		const full = Math.min(Math.floor(numTokens / blockSize), request.blockTable.length);
 		if (full <= done) return;
-		const eager = Math.min(full, ownStreamBlocksFrom(request, blockSize));
+		const eager = Math.min(full, this.#ownBlocksFrom(request));
 		if (done < eager) request.lastBlockHash = this.#enterBlocks(request, done, eager, request.lastBlockHash);
 		request.numHashedBlocks = full;
 	}
@@ -235,6 +255,16 @@ export class KvCache {
 			}
 		}
 		return parent;
+	}
+
+	/** {@link ownStreamBlocksFrom} of the request, computed once and kept in it ({@link NOT_OWN} for Infinity). */
+	#ownBlocksFrom(request: SimRequest): number {
+		let from = request.ownBlocksFrom;
+		if (from < 0) {
+			from = Math.min(ownStreamBlocksFrom(request, this.blockSize), NOT_OWN);
+			request.ownBlocksFrom = from;
+		}
+		return from;
 	}
 
 	/** Take the least recently freed block, evicting its cached content. */
@@ -265,16 +295,6 @@ export class KvCache {
 		else this.#tail = p;
 		this.#numFree -= 1;
 	}
-
-	#append(block: number): void {
-		const meta = this.#meta;
-		meta[block * META_STRIDE + PREV] = this.#tail;
-		meta[block * META_STRIDE + NEXT] = -1;
-		if (this.#tail >= 0) meta[this.#tail * META_STRIDE + NEXT] = block;
-		else this.#head = block;
-		this.#tail = block;
-		this.#numFree += 1;
-	}
 }
 
 // Layout of KvCache's per-block metadata: 4 int32 per block, 4 blocks per 64-byte cache line.
@@ -284,6 +304,11 @@ const PREV = 1;
 const NEXT = 2;
 /** 1 when the block's `#hash` holds a hash (cached content), 0 when it is NaN. */
 const CACHED = 3;
+/**
+ * {@link ownStreamBlocksFrom}'s Infinity as a small integer (SimRequest.ownBlocksFrom stays a
+ * small-integer field): above any block count, as `#meta` (4 int32 per block) cannot have 2^32 entries.
+ */
+const NOT_OWN = 2 ** 30;
 
 /**
  * hash -> block id, open addressing with linear probing in typed arrays (a `Map` keyed by 53-bit

@@ -75,6 +75,8 @@ export class SimRequest {
 	 * parent). The blocks of a stream of its own are entered only if the request is preempted (KvCache).
 	 */
 	numHashedBlocks = 0;
+	/** The KV cache's `ownStreamBlocksFrom` for this request, once computed (-1 before). */
+	ownBlocksFrom = -1;
 	/** Tokens the block table holds (`blockTable.length × blockSize`), kept by the KV cache so a step that needs no new block does not touch the table. */
 	numSlotTokens = 0;
 	/** Acceptance profile id drawn once per request (see the acceptance model). */
