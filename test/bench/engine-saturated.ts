@@ -5,9 +5,10 @@
  * a configuration measured after another in the same process runs on code V8 optimised for the
  * other's objects and is a few percent slower) and `engine-ab.ts` (two checkouts in one process).
  *
- *     node --import tsx test/bench/engine-saturated.ts fed|core|no-prefix-caching [VIRTUAL_SECONDS]
+ *     node --import tsx test/bench/engine-saturated.ts fed|core|no-prefix-caching [VIRTUAL_SECONDS] [ROOT]
  *
- * prints one JSON line: `{"mode", "drafts", "wallSeconds", "cpuSeconds"}`.
+ * prints one JSON line: `{"mode", "drafts", "wallSeconds", "cpuSeconds"}`. ROOT (default: this
+ * checkout) is the checkout whose `src` is simulated (`engine-cachegrind.ts` passes an older one).
  */
 import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
@@ -106,7 +107,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
 		process.stderr.write(`usage: engine-saturated.ts ${ENGINE_MODES.join('|')} [VIRTUAL_SECONDS]\n`);
 		process.exit(2);
 	}
-	const root = fileURLToPath(new URL('../..', import.meta.url));
+	const root = process.argv[4] ?? fileURLToPath(new URL('../..', import.meta.url));
 	const measure = measureEngine(await loadEngineModules(root), mode, Number(process.argv[3] ?? 2000));
 	process.stdout.write(`${JSON.stringify(measure)}\n`);
 }
