@@ -90,6 +90,8 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(
 		const b = instructionsPerDraft(root, from, to);
 		process.stdout.write(`B = this checkout: ${b.toFixed(1)} instructions per draft\n`);
 		process.stdout.write(`fed, ${from} to ${to} virtual s: A/B ${(a / b).toFixed(3)} (drafts per instruction, B over A)\n`);
+		// A window that starts before V8 has optimised the engine counts compilation, not the engine.
+		if (!(a > 0 && b > 0)) process.stdout.write('a count is not positive: start the window later (FROM of 100 or more)\n');
 	} finally {
 		before.remove();
 	}
