@@ -145,7 +145,8 @@ describe('generate with prompts that do not fit max_model_len', () => {
 		const out = join(dir, 'out');
 		// Prompts uniform over [160, 640]: about a quarter do not fit 512.
 		const flags = ['--preset', join(dir, 'preset.json'), '--duration', '30s', '--qps', '4', '--input-len', '400', '--range-ratio', '0.6'];
-		expect(await cli('generate', '--out', out, ...flags)).toMatchObject({code: 0});
+		const generated = await cli('generate', '--out', out, ...flags);
+		expect(generated).toMatchObject({code: 0});
 		const records = readFileSync(join(out, 'requests.jsonl'), 'utf8')
 			.trim()
 			.split('\n')
@@ -154,6 +155,8 @@ describe('generate with prompts that do not fit max_model_len', () => {
 		const ran = records.filter(r => r['http_status'] === undefined);
 		expect(refused.length).toBeGreaterThan(10);
 		expect(ran.length).toBeGreaterThan(30);
+		// The closing line counts them beside the requests that ran.
+		expect(generated.stderr).toMatch(new RegExp(`\\(30 virtual s, ${ran.length} requests, ${refused.length} refused with HTTP 400\\)\\n$`));
 		for (const r of refused) {
 			expect(Object.keys(r)).toEqual([
 				'id',

@@ -113,12 +113,14 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	const pipeline = new RecordPipeline({...streams, spools: {writeSpools: rendered => openMetrics!.writeSpools(rendered)}});
 	const {records} = pipeline;
 	records.eventText(`${JSON.stringify({type: 'meta', start_t: 0, seed, version: VERSION, start: new Date(startEpochMs).toISOString(), config})}\n`);
+	let numRefused = 0;
 	built.simulation.subscribe({
 		onStep(out) {
 			if (out.specStats !== undefined) records.step(out.t, out.engine, out.specStats.numSpecTokens, out.draftPairs, out.numDraftPairs);
 			for (const request of out.finished) records.request(request, out.engine, k);
 		},
 		onRejected(spec, error) {
+			numRefused++;
 			records.requestText(refusedRequestRecord(spec, spec.arrivalAt + refusalDurationS(spec.promptTokens), error.message));
 		},
 		onLog(engine, t, message) {
@@ -179,7 +181,9 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 		offSignal();
 		if (progressShown) progress?.stop();
 	}
-	output.stderr(`specsim: wrote ${DATASET_FILES.join(', ')} to ${flags.out} (${durationS} virtual s, ${built.simulation.numFinished} requests)\n`);
+	output.stderr(
+		`specsim: wrote ${DATASET_FILES.join(', ')} to ${flags.out} (${durationS} virtual s, ${built.simulation.numFinished} requests${numRefused === 0 ? '' : `, ${numRefused} refused with HTTP 400`})\n`,
+	);
 }
 
 /** Hidden names generate leaves only while it runs (or after a crash): staging directories and older temporaries. */
