@@ -43,6 +43,9 @@ export async function createProgram(output: Output, env: RunEnvironment = NO_TER
 		.version(VERSION)
 		.showSuggestionAfterError(true)
 		.exitOverride()
+		// Commander leaves a description unwrapped when its column is under 40 characters; with
+		// option terms as long as `--served-model-name <names...>` that meant lines of 120 and more.
+		.configureHelp({minWidthToWrap: 20})
 		.configureOutput({
 			writeOut: text => output.stdout(text),
 			writeErr: text => output.stderr(text),
