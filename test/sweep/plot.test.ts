@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {buildPlotSpec, crossovers, PLOT_TITLES, paretoFront, renderSvg, SERIES, speedupData} from '../../src/sweep/plot.js';
+import {buildPlotSpec, crossovers, logAxisTicks, PLOT_TITLES, paretoFront, renderSvg, SERIES, speedupData} from '../../src/sweep/plot.js';
 import {makeRow, type SweepRow} from '../../src/sweep/rows.js';
 import {measurement} from './helpers.js';
 
@@ -105,5 +105,31 @@ describe('renderSvg', () => {
 		const kAxis = svg.slice(svg.indexOf(`X-axis titled '${PLOT_TITLES.k}'`));
 		const kLabels = [...kAxis.slice(0, kAxis.indexOf('role-axis-domain')).matchAll(/opacity="1">([^<]+)<\/text>/g)].map(m => m[1]);
 		expect(kLabels).toEqual(['1', '2', '3', '4', '5', '6']);
+	});
+});
+
+describe('the throughput axis over a narrow span', () => {
+	it("labels round values inside the data: over 848 to 854.5 tok/s Vega's log axis labelled nothing", async () => {
+		// One load below capacity, as `sweep --k 1..3` at the preset's QPS: every configuration
+		// delivers about the offered load, 848 to 854.5 tok/s.
+		const low = measurement({cost_ratio: null, expected_speedup: null, output_tokens_per_s: 848, tpot_s: {p50: 0.007, p99: 0.008}});
+		const oneLoad = [1, 2, 3].map(k =>
+			makeRow(
+				{k, qps: 4, concurrency: null, method: 'eagle3'},
+				measurement({output_tokens_per_s: 853 + 0.5 * k, tpot_s: {p50: 0.007 / (1 + 0.2 * k), p99: 0.008}}),
+				low,
+			),
+		);
+		const svg = await renderSvg(buildPlotSpec(oneLoad, 'specsim sweep test'));
+		const labels = [...svg.matchAll(/<text[^>]*>(\d+)<\/text>/g)].map(m => Number(m[1]));
+		expect(labels).toEqual(expect.arrayContaining([850, 852, 854]));
+	});
+
+	it('leaves a span of a decade or more to Vega, and rounds the step to 1, 2 or 5 × 10^n', () => {
+		expect(logAxisTicks([100, 1000])).toEqual({});
+		expect(logAxisTicks([499, 530])).toEqual({axis: {values: [500, 510, 520, 530]}});
+		expect(logAxisTicks([0.12, 0.31])).toEqual({axis: {values: [0.15, 0.2, 0.25, 0.3]}});
+		expect(logAxisTicks([42])).toEqual({axis: {values: [42]}});
+		expect(logAxisTicks([])).toEqual({});
 	});
 });
