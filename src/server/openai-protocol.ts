@@ -40,6 +40,45 @@ export function pydanticLaxInt(value: unknown, loc: string): number | null | Pyd
 	return {type: 'int_type', loc, msg: 'Input should be a valid integer', input: value};
 }
 
+/**
+ * Rust's `f64` grammar as pydantic-core's `str_as_float` parses a trimmed string: an optional
+ * sign, then digits with an optional point and exponent, or `inf`, `infinity`, `nan` in any case.
+ */
+const RUST_FLOAT = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)$/i;
+
+/** A float string's value as Rust parses it (`inf`, `nan` included), or undefined. */
+function parseRustFloat(text: string): number | undefined {
+	if (!RUST_FLOAT.test(text)) return undefined;
+	const lower = text.toLowerCase().replace(/^\+/, '');
+	if (lower.endsWith('nan')) return Number.NaN;
+	if (lower.endsWith('inf') || lower.endsWith('infinity')) return lower.startsWith('-') ? -Infinity : Infinity;
+	return Number(text);
+}
+
+/**
+ * Pydantic's lax-mode validation of a `float | None` field (pydantic-core's `float` validator on a
+ * JSON-decoded value): null stays null; a bool is 0.0 or 1.0; a number passes (a JSON literal too
+ * large for a double arrives as infinity, as Python's `json` reads `1e400`); a string is trimmed
+ * and parsed as Rust parses a float (`"0.5"`, `"1e-3"`, `"inf"`, `"nan"`; underscores only between
+ * digits), else `float_parsing`; anything else is `float_type`. Infinite and NaN values are valid
+ * floats to pydantic: SamplingParams' own checks refuse them afterwards.
+ */
+export function pydanticLaxFloat(value: unknown, loc: string): number | null | PydanticError {
+	if (value === undefined || value === null) return null;
+	if (typeof value === 'boolean') return value ? 1 : 0;
+	if (typeof value === 'number') return value;
+	if (typeof value === 'string') {
+		const text = value.trim();
+		// pydantic-core's `strip_underscores`: `1_000.5` parses when every underscore sits between digits.
+		const underscores = text.split('_').length - 1;
+		const grouped = underscores > 0 && (text.match(/(?<=\d)_(?=\d)/g)?.length ?? 0) === underscores;
+		const parsed = parseRustFloat(text) ?? (grouped ? parseRustFloat(text.replaceAll('_', '')) : undefined);
+		if (parsed !== undefined) return parsed;
+		return {type: 'float_parsing', loc, msg: 'Input should be a valid number, unable to parse string as a number', input: value};
+	}
+	return {type: 'float_type', loc, msg: 'Input should be a valid number', input: value};
+}
+
 /** Python's `repr()` of a str: single quotes unless the text has one and no double quote. */
 function pyStrRepr(text: string): string {
 	const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
@@ -65,6 +104,7 @@ function summarizeInput(value: unknown): string {
 	if (Array.isArray(value)) return `<list of ${value.length} items>`;
 	if (typeof value === 'object' && value !== null) return `<dict of ${Object.keys(value).length} items>`;
 	if (typeof value === 'boolean') return value ? 'True' : 'False';
+	if (value === null || value === undefined) return 'None';
 	if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) < I64_LIMIT ? String(value) : formatPythonRepr(value);
 	return String(value);
 }
@@ -75,7 +115,12 @@ function summarizeInput(value: unknown): string {
  * `N validation error(s):` then one line per error, `str()` of its dict with `loc` joined with
  * dots and `input` summarized; `param` the first error's `loc`; type `Bad Request`.
  */
-export function pydanticValidationError(errors: readonly PydanticError[]): {message: string; param: string; type: 'Bad Request'} {
+export function pydanticValidationError(unordered: readonly PydanticError[]): {message: string; param: string; type: 'Bad Request'} {
+	const rank = (e: PydanticError): number => {
+		const i = PYDANTIC_FIELD_ORDER.indexOf(e.loc.slice('body.'.length));
+		return i === -1 ? PYDANTIC_FIELD_ORDER.length : i;
+	};
+	const errors = [...unordered].sort((a, b) => rank(a) - rank(b));
 	const label = errors.length === 1 ? 'error' : 'errors';
 	let message = `${errors.length} validation ${label}:`;
 	for (const e of errors.slice(0, 10)) {
@@ -87,18 +132,14 @@ export function pydanticValidationError(errors: readonly PydanticError[]): {mess
 	return {message, param: errors[0]!.loc, type: 'Bad Request'};
 }
 
-/**
- * An `int | None` request field validated as pydantic does; a refusal is a custom zod issue
- * carrying the {@link PydanticError} in `params.pydantic`, which the server renders as vLLM's
- * validation handler does.
- */
-function pydanticInt(name: string) {
+/** A pydantic refusal carried through zod as a custom issue (`params.pydantic`), which the server renders as vLLM's validation handler does. */
+function pydanticField<T>(name: string, validate: (value: unknown, loc: string) => T | null | PydanticError) {
 	return z
 		.unknown()
-		.transform((value, ctx): number | null => {
-			const result = pydanticLaxInt(value, `body.${name}`);
+		.transform((value, ctx): T | null => {
+			const result = validate(value, `body.${name}`);
 			if (typeof result === 'object' && result !== null) {
-				ctx.addIssue({code: 'custom', message: result.msg, params: {pydantic: result}});
+				ctx.addIssue({code: 'custom', message: (result as PydanticError).msg, params: {pydantic: result}});
 				return z.NEVER;
 			}
 			return result;
@@ -107,27 +148,68 @@ function pydanticInt(name: string) {
 }
 
 /**
- * Request bodies of vLLM's OpenAI-compatible endpoints (`vllm/entrypoints/openai/protocol.py`),
- * the fields `specsim serve` acts on. Unknown fields are accepted and ignored, as vLLM accepts them
- * (it only logs a warning). Ranges are SamplingParams' checks: `n >= 1`, `min_tokens >= 0`,
- * `temperature >= 0`; `max_tokens` is any integer pydantic accepts, as in vLLM's request model,
- * and checked (at least 1, except a completion's `echo` with 0) once the prompt is measured.
+ * An `int | None` request field validated as pydantic does; with `nullable: false` an `int` field
+ * with a default (vLLM's completion `n`, `min_tokens`), where an explicit null is `int_type`.
+ */
+function pydanticInt(name: string, nullable = true) {
+	return pydanticField<number>(name, (value, loc) =>
+		value === null && !nullable ? {type: 'int_type', loc, msg: 'Input should be a valid integer', input: null} : pydanticLaxInt(value, loc),
+	);
+}
+
+/** A `float | None` request field validated as pydantic does. */
+const pydanticFloat = (name: string) => pydanticField<number>(name, pydanticLaxFloat);
+
+/**
+ * The order in which vLLM's request models declare the fields specsim validates the pydantic way
+ * (the same relative order in `CompletionRequest` and `ChatCompletionRequest`): pydantic reports
+ * a body's errors in that order, and the 400's `param` is the first one's.
+ */
+const PYDANTIC_FIELD_ORDER = [
+	'frequency_penalty',
+	'max_tokens',
+	'max_completion_tokens',
+	'n',
+	'presence_penalty',
+	'seed',
+	'temperature',
+	'top_p',
+	'top_k',
+	'min_p',
+	'repetition_penalty',
+	'min_tokens',
+];
+
+/**
+ * Request bodies of vLLM's OpenAI-compatible endpoints (`vllm/entrypoints/openai/completion/protocol.py`,
+ * `chat_completion/protocol.py`), the fields `specsim serve` acts on or checks. Unknown fields are
+ * accepted and ignored, as vLLM accepts them (it only logs a warning). The numeric sampling fields
+ * are typed as vLLM's request models type them and validated the pydantic way (their type errors
+ * are vLLM's validation 400s); their ranges are SamplingParams' checks, {@link verifySamplingParams},
+ * run once the prompt is measured. `n` and `min_tokens` are a completion's `int` (null refused) and
+ * `min_tokens` chat's too; chat's `n` is `int | None`.
  */
 const samplingFields = {
 	model: z.string().nullish(),
 	stream: z.boolean().nullish(),
 	/** vLLM's `StreamOptions`: a final usage chunk, and usage on every chunk. */
 	stream_options: z.looseObject({include_usage: z.boolean().nullish(), continuous_usage_stats: z.boolean().nullish()}).nullish(),
-	n: z.number().int().min(1).max(128).nullish(),
+	n: pydanticInt('n', false),
 	/** Pydantic's lax int (`1.5`, `"x"`, `1e30` are vLLM's validation 400s; `"5"` and `true` pass as 5 and 1). */
 	max_tokens: pydanticInt('max_tokens'),
-	temperature: z.number().min(0).nullish(),
-	top_p: z.number().gt(0).max(1).nullish(),
-	seed: z.number().int().nullish(),
+	temperature: pydanticFloat('temperature'),
+	top_p: pydanticFloat('top_p'),
+	seed: pydanticInt('seed'),
 	stop: z.union([z.string(), z.array(z.string()).max(64)]).nullish(),
 	ignore_eos: z.boolean().nullish(),
-	min_tokens: z.number().int().min(0).nullish(),
+	min_tokens: pydanticInt('min_tokens', false),
 	user: z.string().nullish(),
+	/** Not simulated (they would change which tokens are sampled, not how many); validated as vLLM does. */
+	presence_penalty: pydanticFloat('presence_penalty'),
+	frequency_penalty: pydanticFloat('frequency_penalty'),
+	repetition_penalty: pydanticFloat('repetition_penalty'),
+	top_k: pydanticInt('top_k'),
+	min_p: pydanticFloat('min_p'),
 };
 
 const tokenIds = z.array(z.number().int().min(0)).min(1);
@@ -164,6 +246,8 @@ export const chatRequestSchema = z.looseObject({
 	...samplingFields,
 	...extensionFields,
 	messages: z.array(message).min(1),
+	/** `int | None` in `ChatCompletionRequest` (a completion's is `int`). */
+	n: pydanticInt('n'),
 	max_completion_tokens: pydanticInt('max_completion_tokens'),
 	logprobs: z.boolean().nullish(),
 	/** Checked by {@link checkLogprobFields}. */
@@ -305,5 +389,75 @@ export function checkMaxLogprobs(counts: LogprobCounts, maxLogprobs: number, voc
 		if (requested > max)
 			return vllmValidationError(`Requested ${what} logprobs of ${requested}, which is greater than max allowed: ${max}`, param, requested);
 	}
+	return undefined;
+}
+
+/** vLLM's `VLLM_MAX_N_SEQUENCES` default: the most choices one request may ask for. */
+export const MAX_N_SEQUENCES = 16384;
+
+/** Below this temperature vLLM samples greedily (`_SAMPLING_EPS`). */
+const SAMPLING_EPS = 1e-5;
+
+/** What SamplingParams checks, after the request model's defaults (`_DEFAULT_SAMPLING_PARAMS`). */
+export type SamplingValues = {
+	readonly n?: number | null | undefined;
+	readonly presence_penalty?: number | null | undefined;
+	readonly frequency_penalty?: number | null | undefined;
+	readonly repetition_penalty?: number | null | undefined;
+	readonly temperature?: number | null | undefined;
+	readonly top_p?: number | null | undefined;
+	readonly top_k?: number | null | undefined;
+	readonly min_p?: number | null | undefined;
+	readonly min_tokens?: number | null | undefined;
+	readonly stop?: string | readonly string[] | null | undefined;
+};
+
+/** A 400 of SamplingParams: `param` null where vLLM's error names no parameter. */
+export type SamplingError = {readonly message: string; readonly param: string | null};
+
+/** `str()` of a Python float (the fields pydantic typed `float`): `3.0`, `0.5`, `inf`, `nan`. */
+const pyFloat = formatPythonRepr;
+
+/** A VLLMValidationError without parameter: its message alone, `param` null. */
+const bare = (message: string): SamplingError => ({message, param: null});
+
+/** A VLLMValidationError naming a float parameter and its value. */
+const named = (message: string, param: string, value: number): SamplingError => vllmValidationError(message, param, pyFloat(value));
+
+/**
+ * SamplingParams' `__post_init__` checks (`_verify_args`, then `_verify_greedy_sampling`) in
+ * vLLM's order, for the engine's `max_tokens`: the first refusal, with vLLM's message and the
+ * `param` its error names (null for most: vLLM raises them without one). Numbers print as
+ * Python's `str()` does (a float field's `3` is `3.0`). See docs/serve.md ("Errors").
+ */
+export function verifySamplingParams(body: SamplingValues, maxTokens: number): SamplingError | undefined {
+	const n = body.n ?? 1;
+	const presence = body.presence_penalty ?? 0;
+	const frequency = body.frequency_penalty ?? 0;
+	const repetition = body.repetition_penalty ?? 1;
+	const temperature = body.temperature ?? 1;
+	const topP = body.top_p ?? 1;
+	const topK = body.top_k ?? 0;
+	const minP = body.min_p ?? 0;
+	const minTokens = body.min_tokens ?? 0;
+	if (n < 1) return bare(`n must be at least 1, got ${n}.`);
+	if (n > MAX_N_SEQUENCES)
+		return bare(`n must be at most ${MAX_N_SEQUENCES}, got ${n}. To increase this limit, set the VLLM_MAX_N_SEQUENCES environment variable.`);
+	if (!(presence >= -2 && presence <= 2)) return bare(`presence_penalty must be in [-2, 2], got ${pyFloat(presence)}.`);
+	if (!(frequency >= -2 && frequency <= 2)) return bare(`frequency_penalty must be in [-2, 2], got ${pyFloat(frequency)}.`);
+	if (!Number.isFinite(repetition)) return bare(`repetition_penalty must be a finite number, got ${pyFloat(repetition)}.`);
+	if (repetition <= 0) return bare(`repetition_penalty must be greater than zero, got ${pyFloat(repetition)}.`);
+	if (!Number.isFinite(temperature)) return named(`temperature must be a finite number, got ${pyFloat(temperature)}.`, 'temperature', temperature);
+	if (temperature < 0) return named(`temperature must be non-negative, got ${pyFloat(temperature)}.`, 'temperature', temperature);
+	if (temperature > 2) return named(`temperature must be in [0, 2], got ${pyFloat(temperature)}.`, 'temperature', temperature);
+	if (!(topP > 0 && topP <= 1)) return named(`top_p must be in (0, 1], got ${pyFloat(topP)}.`, 'top_p', topP);
+	if (topK < -1) return bare(`top_k must be 0 (disable), or at least 1, got ${topK}.`);
+	if (!(minP >= 0 && minP <= 1)) return bare(`min_p must be in [0, 1], got ${pyFloat(minP)}.`);
+	if (maxTokens < 1) return vllmValidationError(`max_tokens must be at least 1, got ${maxTokens}.`, 'max_tokens', maxTokens);
+	if (minTokens < 0) return bare(`min_tokens must be greater than or equal to 0, got ${minTokens}.`);
+	if (minTokens > maxTokens) return bare(`min_tokens must be less than or equal to max_tokens=${maxTokens}, got ${minTokens}.`);
+	const stop = body.stop === undefined || body.stop === null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop;
+	if (stop.some(s => s === '')) return bare('stop cannot contain an empty string.');
+	if (temperature < SAMPLING_EPS && n > 1) return bare(`n must be 1 when using greedy sampling, got ${n}.`);
 	return undefined;
 }

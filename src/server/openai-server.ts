@@ -37,9 +37,10 @@ import {
 	type PydanticError,
 	pydanticValidationError,
 	renderChat,
+	type SamplingValues,
 	tokenizeRequestSchema,
+	verifySamplingParams,
 } from './openai-protocol.js';
-import {vllmValidationError} from '../util/vllm-validation-error.js';
 import {chatChunks, completionChunks} from './openai-chunks.js';
 import {type ChoiceSpec, finalText, streamChoices, type UsageOptions, usageInfo} from './openai-stream.js';
 import {type Generation, type GenerationParams, ServeEngine, type SpecDecodeMetricsLevel} from './serve-engine.js';
@@ -257,19 +258,15 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 
 	/**
 	 * vLLM's renderer length checks ({@link checkContextLength}: max_tokens within max_model_len, the
-	 * prompt within what max_tokens leaves); then SamplingParams' checks of the engine's `max_tokens` (1 for a completion's `echo` without
-	 * generation) and `min_tokens`.
+	 * prompt within what max_tokens leaves); then SamplingParams' checks ({@link verifySamplingParams})
+	 * with the engine's `max_tokens` (1 for a completion's `echo` without generation).
 	 */
-	const resolveMaxTokens = (promptTokens: number, maxTokens: number | null | undefined, minTokens: number, echoOnly = false): number => {
+	const resolveMaxTokens = (promptTokens: number, maxTokens: number | null | undefined, body: SamplingValues, echoOnly = false): number => {
 		const tooLong = checkContextLength(promptTokens, maxTokens, maxModelLen);
 		if (tooLong !== undefined) throw new ApiError(400, tooLong.message, tooLong.param);
 		const resolved = echoOnly ? 1 : (maxTokens ?? maxModelLen - promptTokens);
-		if (resolved < 1) {
-			const error = vllmValidationError(`max_tokens must be at least 1, got ${resolved}.`, 'max_tokens', resolved);
-			throw new ApiError(400, error.message, error.param);
-		}
-		if (minTokens > resolved)
-			throw new ApiError(400, `min_tokens must be less than or equal to max_tokens=${resolved}, got ${minTokens}.`, 'min_tokens');
+		const refused = verifySamplingParams(body, resolved);
+		if (refused !== undefined) throw new ApiError(400, refused.message, refused.param);
 		return resolved;
 	};
 
@@ -431,9 +428,8 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		/** With `echo`, each prompt's text: as sent, or a token-id prompt detokenized (vLLM's `prompt` of the output). */
 		const promptTexts = echo ? promptIds.map((ids, i) => promptText(p, i, ids)) : [];
 		const prompts = promptIds.map(ids => ids.length);
-		const minTokens = body.min_tokens ?? 0;
 		const maxTokens = completionMaxTokens(body);
-		const limits = prompts.map(tokens => resolveMaxTokens(tokens, maxTokens, minTokens, echoOnly));
+		const limits = prompts.map(tokens => resolveMaxTokens(tokens, maxTokens, body, echoOnly));
 		checkLogprobLimit(counts);
 		const key = drawKey(body);
 		const n = body.n ?? 1;
@@ -522,7 +518,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		const echoText = body.echo === true ? answer.text : '';
 		const includeStopStr = body.include_stop_str_in_output === true;
 		const promptTokens = promptIds.length;
-		const maxTokens = resolveMaxTokens(promptTokens, body.max_completion_tokens ?? body.max_tokens, body.min_tokens ?? 0);
+		const maxTokens = resolveMaxTokens(promptTokens, body.max_completion_tokens ?? body.max_tokens, body);
 		checkLogprobLimit(counts);
 		const key = `chat:${drawKey(body)}`;
 		const n = body.n ?? 1;
