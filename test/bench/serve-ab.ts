@@ -63,6 +63,14 @@ function figures(m: StreamsMeasure): Record<string, number> {
 		'step total p99 ms': m.server.steps?.total.p99 ?? Number.NaN,
 		'step lateness p50 ms': m.server.steps?.lateness.p50 ?? Number.NaN,
 		'step write p50 ms': m.server.steps?.write.p50 ?? Number.NaN,
+		'step write p99 ms': m.server.steps?.write.p99 ?? Number.NaN,
+		'step lateness p99 ms': m.server.steps?.lateness.p99 ?? Number.NaN,
+		'running lag p50 ms': m.server.steps?.runningLag?.p50 ?? Number.NaN,
+		'running lag p99 ms': m.server.steps?.runningLag?.p99 ?? Number.NaN,
+		'running gap p50 ms': m.server.steps?.runningGap?.p50 ?? Number.NaN,
+		'running gap p99 ms': m.server.steps?.runningGap?.p99 ?? Number.NaN,
+		'server CPU s/s p50': m.server.steps?.utilisation?.p50 ?? Number.NaN,
+		'server CPU s/s max': m.server.steps?.utilisation?.max ?? Number.NaN,
 		'server GC ms': m.server.steps?.gc.totalMs ?? Number.NaN,
 		streams: m.streams,
 		failed: m.failed.length,
@@ -102,7 +110,7 @@ await pinClients(async () => {
 				runs[label].push(f);
 				process.stdout.write(
 					`${label} round ${round}: ${Object.entries(f)
-						.map(([k, v]) => `${k} ${v.toFixed(1)}`)
+						.map(([k, v]) => `${k} ${v.toFixed(2)}`)
 						.join(', ')}\n`,
 				);
 				continue;
@@ -121,7 +129,7 @@ await pinClients(async () => {
 			runs[label].push(f);
 			process.stdout.write(
 				`${label} round ${round}: ${Object.entries(f)
-					.map(([k, v]) => `${k} ${v.toFixed(1)}`)
+					.map(([k, v]) => `${k} ${v.toFixed(2)}`)
 					.join(', ')}\n`,
 			);
 		}
@@ -135,5 +143,5 @@ process.stdout.write(`\nmedian over ${rounds} rounds (${clients} clients in ${cl
 for (const name of Object.keys(runs.A[0]!)) {
 	const a = median(runs.A.map(r => r[name]!));
 	const b = median(runs.B.map(r => r[name]!));
-	process.stdout.write(`${name.padEnd(24)} A ${a.toFixed(1).padStart(9)}  B ${b.toFixed(1).padStart(9)}  B/A ${(b / a).toFixed(2)}\n`);
+	process.stdout.write(`${name.padEnd(24)} A ${a.toFixed(2).padStart(9)}  B ${b.toFixed(2).padStart(9)}  B/A ${(b / a).toFixed(2)}\n`);
 }

@@ -60,6 +60,18 @@ export type StepTimings = {
 	readonly next: Spread;
 	readonly write: Spread;
 	readonly total: Spread;
+	/**
+	 * Running streams' writes (after a stream's first text): from the deadline of the latest step
+	 * whose chunks were built to the write, and from the connection's previous write (the server
+	 * side of an inter-token time). Absent from targets older than them.
+	 */
+	readonly runningLag?: Spread;
+	readonly runningGap?: Spread;
+	/**
+	 * The server core's utilisation: CPU seconds (user + system) per wall second, over each whole
+	 * second of the period (the median is the steady state's; absent from older targets).
+	 */
+	readonly utilisation?: Spread;
 	/** Garbage collection (`PerformanceObserver` `gc` entries) over the same period. */
 	readonly gc: {readonly count: number; readonly totalMs: number; readonly maxMs: number};
 };

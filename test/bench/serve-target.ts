@@ -33,13 +33,15 @@ const simulation = session.built.simulation;
 /**
  * Per-step timings (see {@link StepTimings}): every advance of the simulation (a runner tick or a
  * request's catch-up) is timed from its start; an observer subscribed before the server's marks
- * when each step's outcome is reported, one subscribed after it when its chunks are built, and a
- * tick queued behind the turn's flush (a microtask) and Node's per-response uncork (a tick) when
- * the chunks were handed to the kernel.
+ * when each step's outcome is reported, one subscribed after it when its chunks are built, and the
+ * last stream write before the next advance that ran steps (at the earliest a tick queued behind
+ * the turn's flush and Node's per-response uncork) when the chunks were handed to the kernel.
  */
 type StepMark = {deadlineMs: number; chunks: number; engineMs: number; chunksMs: number};
 let advanceStartMs = 0;
 let advanceSteps: StepMark[] = [];
+/** The wall deadline of the last step whose chunks an advance built (running streams' writes are timed against it). */
+let latestDeadlineMs = Number.NaN;
 const stepRows: Array<{chunks: number; lateness: number; engine: number; chunks_: number; next: number; write: number; total: number}> = [];
 const gc = {count: 0, totalMs: 0, maxMs: 0};
 new PerformanceObserver(list => {
@@ -58,22 +60,37 @@ simulation.runUntil = (untilS, options) => {
 	const steps = advanceSteps;
 	const startMs = advanceStartMs;
 	advanceSteps = [];
-	queueMicrotask(() =>
-		process.nextTick(() => {
-			const writtenMs = performance.now();
-			for (const m of steps)
-				stepRows.push({
-					chunks: m.chunks,
-					lateness: startMs - m.deadlineMs,
-					engine: m.engineMs - startMs,
-					chunks_: m.chunksMs - m.engineMs,
-					next: endMs - m.chunksMs,
-					write: writtenMs - endMs,
-					total: writtenMs - m.deadlineMs,
-				});
-		}),
-	);
+	latestDeadlineMs = steps.at(-1)!.deadlineMs;
+	closeAdvance();
+	openAdvance = {steps, startMs, endMs};
+	// Written at the latest when the turn's flush and Node's per-response uncork (a tick) are over,
+	// later if some streams' writes wait for a later turn.
+	queueMicrotask(() => process.nextTick(() => (lastFrameWriteMs = Math.max(lastFrameWriteMs, performance.now()))));
 };
+
+/**
+ * The advance whose steps' chunks are being written: its rows are closed (their last chunk
+ * written at the last stream write seen) when the next advance that ran steps ends, or at the
+ * report.
+ */
+let openAdvance: {steps: StepMark[]; startMs: number; endMs: number} | undefined;
+let lastFrameWriteMs = 0;
+function closeAdvance(): void {
+	if (openAdvance === undefined) return;
+	const {steps, startMs, endMs} = openAdvance;
+	openAdvance = undefined;
+	const writtenMs = Math.max(endMs, lastFrameWriteMs);
+	for (const m of steps)
+		stepRows.push({
+			chunks: m.chunks,
+			lateness: startMs - m.deadlineMs,
+			engine: m.engineMs - startMs,
+			chunks_: m.chunksMs - m.engineMs,
+			next: endMs - m.chunksMs,
+			write: writtenMs - endMs,
+			total: writtenMs - m.deadlineMs,
+		});
+}
 session.subscribe({
 	onStep: outcome => {
 		if (outcome.numTokenRequests === 0) return;
@@ -90,12 +107,24 @@ session.subscribe({
  * makes them (`_writeGeneric`, also for a corked response's `writev` at uncork).
  */
 const firstWrites = new Map<string, number>();
+/**
+ * Running streams' writes (after their first text, until the response ends): per write, from the
+ * deadline of the latest step whose chunks were built to the write (`lag`), and from the same
+ * connection's previous write (`gap`, the server side of an inter-token time). Spreading a step's
+ * writes over several turns of the event loop shows here.
+ */
+const lastWrites = new WeakMap<object, number>();
+const runningLag: number[] = [];
+const runningGap: number[] = [];
 const awaitingText = new WeakMap<object, string>();
 const TEXT = /"(text|content)":"[^"]/;
 const writeHead = ServerResponse.prototype.writeHead;
 ServerResponse.prototype.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
 	const benchTag = this.req?.headers['x-bench-tag'];
-	if (typeof benchTag === 'string' && this.socket !== null) awaitingText.set(this.socket, benchTag);
+	if (typeof benchTag === 'string' && this.socket !== null) {
+		awaitingText.set(this.socket, benchTag);
+		lastWrites.delete(this.socket);
+	}
 	return writeHead.apply(this, args);
 } as ServerResponse['writeHead'];
 function takeFirstWrite(benchTag: string): number {
@@ -114,11 +143,22 @@ if (writeGeneric !== undefined)
 			if (pieces.some(piece => TEXT.test(typeof piece === 'string' ? piece : Buffer.isBuffer(piece) ? piece.toString('latin1') : ''))) {
 				awaitingText.delete(this);
 				writeGeneric.call(this, writev, data, encoding, cb);
-				firstWrites.set(benchTag, performance.now());
+				const nowMs = performance.now();
+				firstWrites.set(benchTag, nowMs);
+				lastWrites.set(this, nowMs);
+				lastFrameWriteMs = nowMs;
 				return;
 			}
 		}
 		writeGeneric.call(this, writev, data, encoding, cb);
+		const lastMs = lastWrites.get(this);
+		if (lastMs !== undefined) {
+			const nowMs = performance.now();
+			runningGap.push(nowMs - lastMs);
+			runningLag.push(nowMs - latestDeadlineMs);
+			lastWrites.set(this, nowMs);
+			lastFrameWriteMs = nowMs;
+		}
 	};
 
 const server = await startOpenAiServer(session, {port: 0, servedModelNames: [BENCH_MODEL], modelPath: BENCH_MODEL});
@@ -195,6 +235,15 @@ let cpuSince = process.cpuUsage();
 const rssTimer = setInterval(() => {
 	peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss);
 }, 100);
+/** The server core's utilisation, CPU seconds per wall second, over each second since the last report. */
+const utilisation: number[] = [];
+let utilisationSince = {cpu: process.cpuUsage(), wallMs: performance.now()};
+const utilisationTimer = setInterval(() => {
+	const now = {cpu: process.cpuUsage(), wallMs: performance.now()};
+	const used = process.cpuUsage(utilisationSince.cpu);
+	utilisation.push((used.user + used.system) / 1000 / (now.wallMs - utilisationSince.wallMs));
+	utilisationSince = now;
+}, 1000);
 const done = session.runner.run();
 
 /** The step rows since the last report, summarised. */
@@ -213,6 +262,8 @@ function stepTimings(): StepTimings {
 		next: spreadOf(stepRows.map(r => r.next)),
 		write: spreadOf(stepRows.map(r => r.write)),
 		total: spreadOf(stepRows.map(r => r.total)),
+		...(runningGap.length === 0 ? {} : {runningLag: spreadOf(runningLag), runningGap: spreadOf(runningGap)}),
+		...(utilisation.length === 0 ? {} : {utilisation: spreadOf([...utilisation])}),
 		gc: {...gc},
 	};
 }
@@ -224,6 +275,7 @@ function cpuMsSince(since: NodeJS.CpuUsage): number {
 
 process.on('message', async (message: string) => {
 	if (message === 'report') {
+		closeAdvance();
 		const report: TargetMessage = {
 			report: {
 				records,
@@ -236,6 +288,9 @@ process.on('message', async (message: string) => {
 			},
 		};
 		stepRows.length = 0;
+		runningLag.length = 0;
+		runningGap.length = 0;
+		utilisation.length = 0;
 		gc.count = 0;
 		gc.totalMs = 0;
 		gc.maxMs = 0;
@@ -246,6 +301,7 @@ process.on('message', async (message: string) => {
 		process.send!(report);
 	} else if (message === 'stop') {
 		clearInterval(rssTimer);
+		clearInterval(utilisationTimer);
 		loop.disable();
 		await server.close();
 		session.runner.stop();
