@@ -19,9 +19,11 @@ const faulted = (byReason: Readonly<Record<string, number>>): string => {
  * says speculation is off instead. With speculation on but not one draft (every prompt refused, a
  * run shorter than the first step) the measured acceptance figures are 0 / 0: shown as n/a, as the
  * dashboard shows them, not as a length of 1.00 and rates of 0. Requests the API server refused
- * (HTTP 400, `rejected` in the JSON) are not in the request counts, so a line names them.
+ * (HTTP 400, `rejected` in the JSON) are not in the request counts, so a line names them and why:
+ * clients that send `max_tokens` (`--output-len`, as `vllm bench serve`) are refused when prompt
+ * and `max_tokens` do not fit `max_model_len`; others only for a prompt that fills it.
  */
-export function formatSummary(summary: RunSummary, presetName: string, maxModelLen?: number): string {
+export function formatSummary(summary: RunSummary, presetName: string, maxModelLen?: number, clientMaxTokens = false): string {
 	const s = summary.spec_decode;
 	const e = summary.expected;
 	const g = summary.engines;
@@ -39,10 +41,10 @@ export function formatSummary(summary: RunSummary, presetName: string, maxModelL
 					: []),
 			]
 		: ['  speculative decoding off (--k 0 or --method none): no drafts'];
+	const limit = `max_model_len${maxModelLen === undefined ? '' : ` (${maxModelLen})`}`;
+	const why = clientMaxTokens ? `prompt + max_tokens (--output-len) beyond ${limit}` : `prompt of ${limit} tokens or more`;
 	const rejected = summary.rejected
-		? [
-				`  rejected ${plural(summary.rejected.requests, 'request')} with HTTP ${summary.rejected.status}: prompt of max_model_len${maxModelLen === undefined ? '' : ` (${maxModelLen})`} tokens or more`,
-			]
+		? [`  rejected ${plural(summary.rejected.requests, 'request')} with HTTP ${summary.rejected.status}: ${why}`]
 		: [];
 	const speedup = g.estimated_speedup_vs_no_spec === null ? 'n/a' : `${g.estimated_speedup_vs_no_spec.toFixed(2)}x`;
 	return [

@@ -182,7 +182,8 @@ export function applyLoadFlags(workload: SimConfigInput['workload'], flags: SimF
 		// An unknown built-in name is reported by the builder at its line.
 		if (typeof entry === 'string' && builtin === undefined) return entry;
 		const spec = structuredClone(builtin ?? entry) as Exclude<ClassInput, string>;
-		return {...spec, ...(prompt === undefined ? {} : {prompt}), ...(output === undefined ? {} : {output})};
+		// vllm bench serve sends max_tokens = the output length: vLLM answers 400 to a request that does not fit.
+		return {...spec, ...(prompt === undefined ? {} : {prompt}), ...(output === undefined ? {} : {output, ignoreEos: true})};
 	});
 	return {...next, classes};
 }

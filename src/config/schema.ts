@@ -103,6 +103,8 @@ export const workloadClassSchema = z.strictObject({
 	endpoint: z.enum(['/v1/chat/completions', '/v1/completions']).optional(),
 	/** Requests are turns of multi-turn conversations that resend their history (docs/prefix-caching.md). */
 	conversation: conversationSchema.optional(),
+	/** Clients send `max_tokens` = the output length with `ignore_eos` (`--output-len`): a request beyond `max_model_len` is a 400, not cut. */
+	ignoreEos: z.boolean().optional(),
 	source,
 });
 

@@ -67,4 +67,20 @@ describe("--max-model-len (vLLM's flag) in run and generate", () => {
 		expect(summary.rejected.requests).toBeGreaterThan(0);
 		expect(summary.engines.requests_finished).toBe(0);
 	});
+
+	it("run --output-len: a request whose prompt + output exceed max_model_len is refused with vLLM's 400 (vllm bench serve sends max_tokens), never cut short", async () => {
+		const args = ['run', '--no-server', '--json', '--speed', 'max', '--duration', '20s', '--input-len', '1000', '--max-model-len', '2048'];
+		// 1000 + 1048 = 2048 fits: every request finishes with exactly its 1048 tokens, finish reason length.
+		const fits = JSON.parse((await cli(...args, '--output-len', '1048')).stdout);
+		expect(fits.rejected).toBeUndefined();
+		expect(fits.engines.requests_finished).toBeGreaterThan(0);
+		expect(fits.engines.finished_by_reason).toMatchObject({stop: 0, length: fits.engines.requests_finished});
+		// One token more does not fit: vLLM answers 400 to every request (specsim used to cut each to 1048 tokens).
+		const refused = JSON.parse((await cli(...args, '--output-len', '1049')).stdout);
+		expect(refused.engines.requests_finished).toBe(0);
+		expect(refused.rejected).toEqual({requests: expect.any(Number), status: 400});
+		expect(refused.rejected.requests).toBeGreaterThan(0);
+		const text = await cli(...args.filter(a => a !== '--json'), '--headless', '--output-len', '1049');
+		expect(text.stdout).toMatch(/\n {2}rejected \d+ requests with HTTP 400: prompt \+ max_tokens \(--output-len\) beyond max_model_len \(2048\)\n/);
+	});
 });

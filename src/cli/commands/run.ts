@@ -135,7 +135,16 @@ async function runHeadless(session: Session, flags: RunFlags, output: Output, en
 		offClosed?.();
 	}
 	const summary = summarize(session.built);
-	output.stdout(flags.json ? formatSummaryJson(summary) : formatSummary(summary, session.config.name, session.config.scheduler.maxModelLen));
+	output.stdout(
+		flags.json
+			? formatSummaryJson(summary)
+			: formatSummary(
+					summary,
+					session.config.name,
+					session.config.scheduler.maxModelLen,
+					session.config.workload.classes.some(c => typeof c !== 'string' && c.ignoreEos === true),
+				),
+	);
 }
 
 /**

@@ -36,6 +36,14 @@ export type WorkloadClassSpec = {
 	 * (docs/prefix-caching.md). Absent: every request is a conversation of one turn.
 	 */
 	conversation?: ConversationSpec;
+	/**
+	 * The class's clients send `max_tokens` equal to the drawn output length, with `ignore_eos`
+	 * (`vllm bench serve`'s random dataset, specsim's `--output-len`): every request ends with
+	 * finish reason `length`, and vLLM's API server refuses one whose prompt and `max_tokens` do not
+	 * fit `max_model_len` with a 400 instead of cutting it. Default false: the output length is the
+	 * model's end of sequence, and a client without `max_tokens` is cut at `max_model_len`.
+	 */
+	ignoreEos?: boolean;
 };
 
 /**

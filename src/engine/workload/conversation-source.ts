@@ -136,6 +136,7 @@ export function createConversationSource(options: ConversationSourceOptions): Re
 			stream: conv.id,
 			conversation: conv.id,
 			turn: conv.turn,
+			...(classes[conv.classIndex]?.ignoreEos === true ? {endReason: 'length' as const, maxTokensParam: conv.nextOutput} : {}),
 		};
 	};
 

@@ -156,13 +156,16 @@ export function createRequestSource(options: RequestSourceOptions): RequestSourc
 		const s = samplers[classIndex];
 		if (s === undefined) throw new RangeError(`class index ${classIndex} out of range`);
 		const shared = classes[classIndex]?.sharedPrefixTokens ?? 0;
+		const maxTokens = s.output();
 		const request: RequestSpec = {
 			id: emitted++,
 			arrivalAt,
 			promptTokens: shared + s.prompt(),
-			maxTokens: s.output(),
+			maxTokens,
 			classIndex,
 			temperature: s.temperature(),
+			// A client's max_tokens (vllm bench serve): vLLM refuses what does not fit rather than cut it.
+			...(classes[classIndex]?.ignoreEos === true ? {endReason: 'length' as const, maxTokensParam: maxTokens} : {}),
 		};
 		return shared > 0 ? {...request, sharedPrefixTokens: shared, prefixGroup: classIndex} : request;
 	};
