@@ -456,7 +456,10 @@ function stepsNote(t: StepTimings): string {
 	return (
 		`p50 ${fmt(t.total.p50)}, max ${fmt(t.total.max)}; ${t.steps} steps of ${t.chunksPerStep.p50} chunks (p50); p50 / p99: ` +
 		`timer lateness ${p(t.lateness)}, engine ${p(t.engine)}, chunks built ${p(t.chunks)}, next step scheduled ${p(t.next)}, ` +
-		`written ${p(t.write)}; GC ${t.gc.count} pauses, ${fmt(t.gc.totalMs)} in all, longest ${fmt(t.gc.maxMs)}`
+		`written ${p(t.write)}; GC ${t.gc.count} pauses, ${fmt(t.gc.totalMs)} in all, longest ${fmt(t.gc.maxMs)}` +
+		(t.runningLag === undefined || t.runningGap === undefined
+			? ''
+			: `; running streams' writes: latest step due → written ${p(t.runningLag)}, connection's previous write → this one ${p(t.runningGap)}`)
 	);
 }
 
@@ -503,7 +506,11 @@ function streamRows(m: StreamsMeasure): BenchResult[] {
 			name: `${label}: server CPU time per stream (load-independent)`,
 			value: m.server.cpuMs / m.streams,
 			unit: 'ms',
-			note: `${(m.server.cpuMs / 1000).toFixed(2)} CPU s over ${m.durationS} s and ${m.streams} streams`,
+			note: `${(m.server.cpuMs / 1000).toFixed(2)} CPU s over ${m.durationS} s and ${m.streams} streams${
+				m.server.steps?.utilisation === undefined
+					? ''
+					: `; the server's core busy ${m.server.steps.utilisation.p50.toFixed(2)} CPU s per wall s (median second), ${m.server.steps.utilisation.max.toFixed(2)} in the busiest`
+			}`,
 		},
 	];
 }
