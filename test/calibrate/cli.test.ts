@@ -132,6 +132,10 @@ describe('specsim calibrate from a /metrics URL', () => {
 		let growing = 0;
 		server = createServer((request, response) => {
 			if (request.url === '/slow') return; // never answers
+			if (request.url === '/broken') {
+				response.writeHead(503).end('down');
+				return;
+			}
 			if (request.url === '/growing') {
 				// Every scrape has 50 more drafts (a quarter accept 0, 1, 2 and 3 tokens in turn).
 				growing += 50;
@@ -178,16 +182,20 @@ describe('specsim calibrate from a /metrics URL', () => {
 		expect(report.input).toMatchObject({scrapes: 2, sources: [`${base}/growing (scrape 1)`, `${base}/growing (scrape 2)`]});
 	});
 
-	it('fails clearly on HTTP errors, timeouts and refused connections', async () => {
-		expect((await cli('calibrate', `${base}/nope`)).stderr).toBe(`specsim: ${base}/nope: HTTP 404 Not Found\n`);
-		expect((await cli('calibrate', `${base}/slow`, '--timeout', '0.2s')).stderr).toBe(`specsim: ${base}/slow: no answer within 0.2 s (--timeout)\n`);
+	it('fails clearly on HTTP errors, timeouts and refused connections: an I/O failure exits 1, a URL naming nothing (4xx) 2', async () => {
+		expect(await cli('calibrate', `${base}/nope`)).toMatchObject({code: 2, stderr: `specsim: ${base}/nope: HTTP 404 Not Found\n`});
+		expect(await cli('calibrate', `${base}/broken`)).toMatchObject({code: 1, stderr: `specsim: ${base}/broken: HTTP 503 Service Unavailable\n`});
+		expect(await cli('calibrate', `${base}/slow`, '--timeout', '0.2s')).toMatchObject({
+			code: 1,
+			stderr: `specsim: ${base}/slow: no answer within 0.2 s (--timeout)\n`,
+		});
 		// A port that was free a moment ago: nothing listens there.
 		const probe = createServer();
 		await new Promise<void>(resolve => probe.listen(0, '127.0.0.1', resolve));
 		const port = (probe.address() as AddressInfo).port;
 		await new Promise<void>(resolve => probe.close(() => resolve()));
 		const refused = await cli('calibrate', `http://127.0.0.1:${port}/metrics`, '--timeout', '2s');
-		expect(refused.code).toBe(2);
+		expect(refused.code).toBe(1);
 		expect(refused.stderr).toBe(`specsim: http://127.0.0.1:${port}/metrics: cannot fetch (ECONNREFUSED)\n`);
 	});
 });

@@ -5,7 +5,7 @@ import {calibrate} from '../../calibrate/calibrate.js';
 import {formatReport, formatWarnings, jsonReport} from '../../calibrate/report.js';
 import {formatStepTimeReport} from '../../calibrate/step-time.js';
 import {DEFAULT_PRESET, loadPreset, validateConfig} from '../../config/load.js';
-import {UserError} from '../../util/user-error.js';
+import {EXIT_RUNTIME, EXIT_USAGE, UserError} from '../../util/user-error.js';
 import {writeFileAtomic} from '../io/atomic-write.js';
 import {checkOutputPath} from '../io/output-path.js';
 import {readLines} from '../io/read-lines.js';
@@ -147,16 +147,28 @@ async function readUrl(collector: CalibrationCollector, url: string, timeoutS: n
 	}
 }
 
+/**
+ * The body of a URL. A connection that fails (refused, reset, no answer within `--timeout`) or a
+ * server error (5xx) is an I/O failure, exit 1; a 4xx names nothing there (as a file that does not
+ * exist), bad input, exit 2.
+ */
 async function fetchText(url: string, timeoutS: number): Promise<string> {
+	const failed = (error: unknown): UserError => {
+		const name = (error as Error).name;
+		if (name === 'TimeoutError' || name === 'AbortError') return new UserError(`${url}: no answer within ${timeoutS} s (--timeout)`, EXIT_RUNTIME);
+		const cause = (error as {cause?: {code?: string; message?: string}}).cause;
+		return new UserError(`${url}: cannot fetch (${cause?.code ?? cause?.message ?? (error as Error).message})`, EXIT_RUNTIME);
+	};
 	let response: Response;
 	try {
 		response = await fetch(url, {signal: AbortSignal.timeout(timeoutS * 1000), headers: {accept: 'text/plain'}});
 	} catch (error) {
-		const name = (error as Error).name;
-		if (name === 'TimeoutError' || name === 'AbortError') throw new UserError(`${url}: no answer within ${timeoutS} s (--timeout)`);
-		const cause = (error as {cause?: {code?: string; message?: string}}).cause;
-		throw new UserError(`${url}: cannot fetch (${cause?.code ?? cause?.message ?? (error as Error).message})`);
+		throw failed(error);
 	}
-	if (!response.ok) throw new UserError(`${url}: HTTP ${response.status} ${response.statusText}`);
-	return response.text();
+	if (!response.ok) throw new UserError(`${url}: HTTP ${response.status} ${response.statusText}`, response.status >= 500 ? EXIT_RUNTIME : EXIT_USAGE);
+	try {
+		return await response.text();
+	} catch (error) {
+		throw failed(error);
+	}
 }
