@@ -145,6 +145,11 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 			throw new UserError(`${tracePath}:${MAX_TRACE_LINES + 1}: a trace holds at most ${MAX_TRACE_LINES} requests (MAX_TRACE_LINES); split the file`);
 		traceLines.push(line);
 	}
+	// A trace without one request would run an idle engine and report nothing: most likely the wrong file.
+	if (!traceLines.some(line => line.trim() !== ''))
+		throw new UserError(
+			`${tracePath}: the trace has no request (${traceLines.length === 0 ? 'an empty file' : 'only blank lines'}); one JSON object per line`,
+		);
 	return {config: {...config, workload: {...config.workload, trace: tracePath}}, seed, presetPath: path, where, traceLines};
 }
 

@@ -37,6 +37,25 @@ describe('trace replay (--trace)', () => {
 		expect(stderr).toBe(`specsim: ${trace}:2: output_tokens must be a positive integer, got -3\n`);
 	});
 
+	it('an empty trace (or one of blank lines) is a one-line error naming the file, not a silent run of an idle engine', async () => {
+		const empty = join(dir, 'empty.jsonl');
+		writeFileSync(empty, '');
+		const blank = join(dir, 'blank.jsonl');
+		writeFileSync(blank, '\n  \n');
+		for (const command of ['run', 'generate']) {
+			const extra = command === 'run' ? ['--no-server', '--headless'] : ['--out', join(dir, `empty-${command}`)];
+			expect(await cli(command, ...extra, '--duration', '5s', '--trace', empty)).toEqual({
+				code: 2,
+				stdout: '',
+				stderr: `specsim: ${empty}: the trace has no request (an empty file); one JSON object per line\n`,
+			});
+			expect(await cli(command, ...extra, '--duration', '5s', '--trace', blank)).toMatchObject({
+				code: 2,
+				stderr: `specsim: ${blank}: the trace has no request (only blank lines); one JSON object per line\n`,
+			});
+		}
+	});
+
 	it.each([
 		[
 			'arrival_time',
