@@ -89,22 +89,49 @@ describe("specsim serve: vLLM's sleep-mode endpoints (/sleep, /wake_up, /is_slee
 	});
 
 	it('mode=wait: /sleep returns once the running request has finished, which it does normally', async () => {
-		const r = await startServe({speed: 10});
+		// Events, not wall time: the request is long (16,000 tokens, about 40 virtual seconds at speed 1),
+		// so it is still running when /sleep arrives however loaded the machine; once the sleep call has
+		// begun draining, the clock goes to max speed and the request runs to its end.
+		const r = await startServe({speed: 1});
+		const engine = r.session.built.engines[0]!;
+		let generating = false;
+		const firstToken = new Promise<void>(resolve => {
+			r.session.subscribe({
+				onStep: () => {
+					if (generating || ![...engine.requests()].some(q => q.numOutputTokens > 0)) return;
+					generating = true;
+					resolve();
+				},
+			});
+		});
+		const sleepBegan = new Promise<void>(resolve => {
+			r.session.subscribe({onSleepOperation: (operation, _t, phase) => operation === 'sleep' && phase === 'begin' && resolve()});
+		});
 		const pending = r.client.completions.create({
 			model: MODEL,
 			prompt: 'wait for me',
-			max_tokens: 200,
+			max_tokens: 16_000,
 			ignore_eos: true,
 		} as OpenAI.CompletionCreateParamsNonStreaming);
-		await until(() => r.server.engine.numInFlight === 1 && [...r.session.built.engines[0]!.requests()].some(q => q.numOutputTokens > 0));
-		const sleep = await post(r, '/sleep?level=1&mode=wait');
-		expect(sleep.status).toBe(200);
+		await firstToken;
+		let returned = false;
+		const sleep = post(r, '/sleep?level=1&mode=wait').then(response => {
+			returned = true;
+			return response;
+		});
+		await sleepBegan;
+		// Draining: the request still runs, the call has not returned.
+		expect(r.server.engine.numInFlight).toBe(1);
+		expect(r.session.built.simulation.sleepState()).toEqual({sleeping: true, draining: true});
+		expect(returned).toBe(false);
+		r.session.runner.setSpeed('max');
+		expect((await sleep).status).toBe(200);
 		// The call returned only once the engine had finished the request (nothing in flight), with all its tokens.
 		expect(r.server.engine.numInFlight).toBe(0);
-		expect(r.session.built.engines[0]!.numRunning).toBe(0);
+		expect(engine.numRunning).toBe(0);
 		const out = await pending;
 		expect(out.choices[0]!.finish_reason).toBe('length');
-		expect(out.usage!.completion_tokens).toBe(200);
+		expect(out.usage!.completion_tokens).toBe(16_000);
 		expect(await isSleeping(r)).toEqual({is_sleeping: true});
 	});
 
