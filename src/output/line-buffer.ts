@@ -1,3 +1,5 @@
+import {writeSync} from 'node:fs';
+
 /**
  * Output lines assembled as UTF-8 bytes in one growing buffer, handed to a file stream whole.
  * `generate` writes millions of short records; building each as a string, collecting the strings and
@@ -109,6 +111,17 @@ export class LineBuffer {
 		const end = at + this.#length;
 		this.#length = 0;
 		return end;
+	}
+
+	/**
+	 * Write the bytes written so far to the file `fd` (synchronously, all of them) and start over in
+	 * the same memory: the serialising thread's way to a file, with nothing allocated per write.
+	 */
+	writeTo(fd: number): void {
+		const bytes = this.#bytes;
+		const end = this.#length;
+		this.#length = 0;
+		for (let at = 0; at < end; ) at += writeSync(fd, bytes, at, end - at);
 	}
 
 	/** The bytes written so far, no longer touched by this buffer (a stream may hold them until written). */

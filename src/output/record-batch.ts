@@ -181,6 +181,9 @@ export class RecordBatchWriter implements ScrapeFrames {
 /** A request record's fields read back from a batch (one object, refilled for every record). */
 type MutableRequestFields = {-readonly [K in keyof RequestRecordFields]: RequestRecordFields[K]} & {acceptanceHistogram: number[]};
 
+/** Where {@link renderBatchInto} appends a batch's lines: one buffer per streamed file. */
+export type BatchOutput = {readonly events: LineBuffer; readonly requests: LineBuffer; readonly log: LineBuffer};
+
 /**
  * Serialise a batch into the bytes of `events.jsonl`, `requests.jsonl` and `vllm.log`, by the same
  * writers `generate` used on the records themselves (so the bytes are the same); its `metrics.om`
@@ -188,9 +191,18 @@ type MutableRequestFields = {-readonly [K in keyof RequestRecordFields]: Request
  */
 export function renderBatch(
 	message: BatchMessage,
-	out = {events: new LineBuffer(), requests: new LineBuffer(), log: new LineBuffer()},
+	out: BatchOutput = {events: new LineBuffer(), requests: new LineBuffer(), log: new LineBuffer()},
 	scrapes?: ScrapeLines,
 ): RenderedBatch {
+	renderBatchInto(message, out, scrapes);
+	return {events: out.events.take(), requests: out.requests.take(), log: out.log.take()};
+}
+
+/**
+ * {@link renderBatch} appending to `out` without taking the bytes: the serialising thread writes
+ * them from the buffers and reuses the buffers for the next batch (no allocation per batch).
+ */
+export function renderBatchInto(message: BatchMessage, out: BatchOutput, scrapes?: ScrapeLines): void {
 	const values = new Float64Array(message.buffer, 0, message.length);
 	const {strings} = message;
 	const request: MutableRequestFields = {
@@ -265,5 +277,4 @@ export function renderBatch(
 			throw new RangeError(`record batch: unknown opcode ${op} at ${at}`);
 		}
 	}
-	return {events: out.events.take(), requests: out.requests.take(), log: out.log.take()};
 }

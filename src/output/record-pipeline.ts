@@ -1,24 +1,34 @@
 import type {Worker} from 'node:worker_threads';
+import {writeError} from './output-stream.js';
 import {type BatchMessage, RecordBatchWriter} from './record-batch.js';
 import type {SpoolBytes} from './scrape-lines.js';
 import {spawnWorker} from './spawn-worker.js';
 
+/** The three streamed files of a dataset. */
+type RecordFile = 'events' | 'requests' | 'log';
+
+/** The open file descriptors the serialising thread writes `events.jsonl`, `requests.jsonl` and `vllm.log` to. */
+export type RecordFileDescriptors = Readonly<Record<RecordFile, number>>;
+
 /**
- * Where a pipeline's rendered bytes go, in order (an {@link OutputStream} each); `spools` takes the
- * `metrics.om` scrapes written to {@link RecordPipeline.records} (an `OpenMetricsFileWriter`).
+ * Where a pipeline's bytes go: each streamed file by its descriptor (written on the serialising
+ * thread) and the name a failure reports (the file the user asked for, not a temporary);
+ * `spools` takes the `metrics.om` scrapes written to {@link RecordPipeline.records} (an
+ * `OpenMetricsFileWriter`), on this thread.
  */
 export type RecordSinks = {
-	readonly events: {write(chunk: Uint8Array): Promise<void>};
-	readonly requests: {write(chunk: Uint8Array): Promise<void>};
-	readonly log: {write(chunk: Uint8Array): Promise<void>};
+	readonly files: Readonly<Record<RecordFile, {readonly fd: number; readonly displayPath: string}>>;
 	readonly spools?: {writeSpools(rendered: SpoolBytes): Promise<void>};
 };
 
+/** A write the serialising thread could not make: the file and the error, as plain data. */
+export type RecordWriteFailure = {readonly file: RecordFile; readonly message: string; readonly code?: string};
+
 /**
- * What the worker sends back for a batch: the three files' bytes and the batch's buffer, and the
+ * What the worker sends back for a batch: the batch's buffer, its first write failure, and the
  * scrapes' spool bytes once enough are held (always after the last batch).
  */
-type Rendered = {events: Uint8Array; requests: Uint8Array; log: Uint8Array; buffer: ArrayBuffer; spools?: SpoolBytes};
+export type RenderedMessage = {readonly buffer: ArrayBuffer; readonly failure?: RecordWriteFailure; readonly spools?: SpoolBytes};
 
 /**
  * Batches handed to the worker and not yet written: the simulation runs ahead of the serialising
@@ -30,21 +40,23 @@ const MAX_IN_FLIGHT = 4;
 const BATCH_BYTES = 2 << 20;
 
 /**
- * Values a batch holds before it is handed over. Each hand-over wakes the worker thread, and each
- * write of its bytes a thread of libuv's pool; on a busy machine every wake-up can cost the
- * simulation its core for a while, so batches are large (a few hundred per virtual hour at 20
- * QPS, not one per chunk of virtual time).
+ * Values a batch holds before it is handed over. Each hand-over wakes the worker thread; on a busy
+ * machine every wake-up can cost the simulation its core for a while, so batches are large (about
+ * a hundred per virtual hour at 20 QPS, not one per chunk of virtual time). A quarter of the
+ * buffer is left for the records of the chunk that crosses the mark, so a batch seldom outgrows
+ * its buffer (a larger one would be allocated and copied).
  */
-const BATCH_VALUES = BATCH_BYTES / Float64Array.BYTES_PER_ELEMENT - 4096;
+const BATCH_VALUES = ((BATCH_BYTES / Float64Array.BYTES_PER_ELEMENT) * 3) / 4;
 
 /**
  * `generate`'s record output on two threads: the simulation appends records to {@link records} (a
  * few numbers each, no object, no text), {@link flush} hands the batch to a worker thread that
- * serialises it (`record-worker.ts`), and the bytes it sends back are written here, to the
- * streams, in batch order. Serialising was most of `generate`'s time; now it overlaps with the
- * simulation on the second core. The files are the same bytes whatever the timing: one worker,
- * batches rendered and written strictly in the order they were made. File I/O stays on this
- * thread (its errors surface as before, from {@link flush} or {@link finish}).
+ * serialises it (`record-worker.ts`) and writes the bytes to the files itself; only the buffer
+ * (and the `metrics.om` scrapes' bytes) come back. Serialising was most of `generate`'s time; now
+ * it and the writes overlap with the simulation on the second core, and the simulation's thread
+ * never holds a file's bytes. The files are the same bytes whatever the timing: one worker,
+ * batches rendered and written strictly in the order they were made. A failed write surfaces
+ * here, from {@link flush} or {@link finish}, as a one-line error naming the file.
  */
 export class RecordPipeline {
 	/** Where the simulation writes records; handed over at each {@link flush}. */
@@ -60,8 +72,10 @@ export class RecordPipeline {
 
 	constructor(sinks: RecordSinks) {
 		this.#sinks = sinks;
-		this.#worker = spawnWorker(import.meta.url, 'record-worker');
-		this.#worker.on('message', (rendered: Rendered) => this.#onRendered(rendered));
+		const {events, requests, log} = sinks.files;
+		const fds: RecordFileDescriptors = {events: events.fd, requests: requests.fd, log: log.fd};
+		this.#worker = spawnWorker(import.meta.url, 'record-worker', fds);
+		this.#worker.on('message', (rendered: RenderedMessage) => this.#onRendered(rendered));
 		this.#worker.on('error', error => this.#fail(error));
 		this.#worker.on('exit', code => {
 			if (!this.#stopped) this.#fail(new Error(`the record serialising thread exited with code ${code}`));
@@ -79,27 +93,34 @@ export class RecordPipeline {
 		wake?.();
 	}
 
-	#onRendered(rendered: Rendered): void {
-		const sinks = this.#sinks;
+	#onRendered(rendered: RenderedMessage): void {
+		if (rendered.failure !== undefined) {
+			const {file, message, code} = rendered.failure;
+			this.#error ??= writeError(Object.assign(new Error(message), code === undefined ? {} : {code}), this.#sinks.files[file].displayPath);
+		}
+		const {spools} = rendered;
+		if (spools === undefined || spools.ids.length === 0) {
+			this.#returned(rendered.buffer);
+			return;
+		}
+		const sink = this.#sinks.spools;
 		this.#writing = this.#writing
 			.then(async () => {
 				if (this.#error !== undefined) return;
-				if (rendered.events.length > 0) await sinks.events.write(rendered.events);
-				if (rendered.requests.length > 0) await sinks.requests.write(rendered.requests);
-				if (rendered.log.length > 0) await sinks.log.write(rendered.log);
-				if (rendered.spools !== undefined && rendered.spools.ids.length > 0) {
-					if (sinks.spools === undefined) throw new Error('metrics.om scrapes were written to a record pipeline without a spool sink');
-					await sinks.spools.writeSpools(rendered.spools);
-				}
+				if (sink === undefined) throw new Error('metrics.om scrapes were written to a record pipeline without a spool sink');
+				await sink.writeSpools(spools);
 			})
 			.catch(error => {
 				this.#error ??= error;
 			})
-			.finally(() => {
-				this.#inFlight -= 1;
-				this.#spare.push(rendered.buffer);
-				this.#notify();
-			});
+			.finally(() => this.#returned(rendered.buffer));
+	}
+
+	/** A batch is done with: its buffer serves again. */
+	#returned(buffer: ArrayBuffer): void {
+		this.#inFlight -= 1;
+		this.#spare.push(buffer);
+		this.#notify();
 	}
 
 	async #changed(): Promise<void> {

@@ -1,25 +1,57 @@
 /**
- * The serialising thread of `generate` (see `RecordPipeline` in record-pipeline.ts): renders each batch of records
- * it is sent into the bytes of `events.jsonl`, `requests.jsonl` and `vllm.log` and sends them back
- * with the batch's buffer, all transferred (nothing copied), in the order the batches came. The
- * `metrics.om` scrapes in the batches are rendered too; their bytes go back once about
- * `SPOOL_BUFFER_BYTES` are held (one write per series' spool file then), and after the final batch.
+ * The serialising thread of `generate` (see `RecordPipeline` in record-pipeline.ts): renders each
+ * batch of records it is sent into the bytes of `events.jsonl`, `requests.jsonl` and `vllm.log`
+ * and writes them itself, to the files whose descriptors it was started with, in the order the
+ * batches came; then it sends the batch's buffer back (transferred, nothing copied), with the
+ * first write failure if there was one. The `metrics.om` scrapes in the batches are rendered too;
+ * their bytes go back to the main thread once about `SPOOL_BUFFER_BYTES` are held, and after the
+ * final batch. The three line buffers are reused from batch to batch: nothing is allocated per
+ * batch, and no file's bytes ever reach the simulation's thread (whose garbage collector they
+ * kept busy: every buffer it received counted as memory to reclaim).
  */
-import {parentPort} from 'node:worker_threads';
+import {parentPort, workerData} from 'node:worker_threads';
 import {LineBuffer} from './line-buffer.js';
-import {type BatchMessage, renderBatch} from './record-batch.js';
+import {type BatchMessage, type BatchOutput, renderBatchInto} from './record-batch.js';
+import type {RecordFileDescriptors, RecordWriteFailure, RenderedMessage} from './record-pipeline.js';
 import {SPOOL_BUFFER_BYTES, ScrapeLines} from './scrape-lines.js';
 
-const out = {events: new LineBuffer(), requests: new LineBuffer(), log: new LineBuffer()};
+const fds = workerData as RecordFileDescriptors;
+const out: BatchOutput = {events: new LineBuffer(1 << 20), requests: new LineBuffer(1 << 20), log: new LineBuffer(1 << 16)};
 const scrapes = new ScrapeLines();
 const port = parentPort!;
+/** After a failed write nothing more is written (the run is over; the main thread cleans up). */
+let failed = false;
+
+/** Write the three buffers to their files; the first failure, as plain data the main thread can rebuild. */
+function writeFiles(): RecordWriteFailure | undefined {
+	for (const file of ['events', 'requests', 'log'] as const) {
+		try {
+			out[file].writeTo(fds[file]);
+		} catch (error) {
+			const {code, message} = error as NodeJS.ErrnoException;
+			return {file, message, ...(code === undefined ? {} : {code})};
+		}
+	}
+	return undefined;
+}
+
 port.on('message', (message: BatchMessage) => {
-	const rendered = renderBatch(message, out, scrapes);
-	// LineBuffer's buffers are never from Node's shared pool, so each owns its ArrayBuffer.
-	const transfer = [rendered.events.buffer, rendered.requests.buffer, rendered.log.buffer, message.buffer] as ArrayBuffer[];
+	if (failed) {
+		port.postMessage({buffer: message.buffer} satisfies RenderedMessage, [message.buffer]);
+		return;
+	}
+	renderBatchInto(message, out, scrapes);
+	let reply: RenderedMessage = {buffer: message.buffer};
+	const failure = writeFiles();
+	if (failure !== undefined) {
+		failed = true;
+		reply = {...reply, failure};
+	}
+	const transfer: ArrayBuffer[] = [message.buffer];
 	if (message.final === true || scrapes.pendingBytes >= SPOOL_BUFFER_BYTES) {
 		const spools = scrapes.take();
 		transfer.push(spools.ids.buffer as ArrayBuffer, spools.ends.buffer as ArrayBuffer, spools.bytes.buffer as ArrayBuffer);
-		port.postMessage({...rendered, buffer: message.buffer, spools}, transfer);
-	} else port.postMessage({...rendered, buffer: message.buffer}, transfer);
+		reply = {...reply, spools};
+	}
+	port.postMessage(reply, transfer);
 });

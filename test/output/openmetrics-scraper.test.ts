@@ -1,4 +1,4 @@
-import {mkdtempSync, readFileSync} from 'node:fs';
+import {closeSync, mkdtempSync, openSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fc, test} from '@fast-check/vitest';
@@ -18,7 +18,7 @@ import {
 import {OpenMetricsFileWriter} from '../../src/output/openmetrics-file.js';
 import {OpenMetricsScraper} from '../../src/output/openmetrics-scraper.js';
 import {OutputStream} from '../../src/output/output-stream.js';
-import {RecordPipeline} from '../../src/output/record-pipeline.js';
+import {RecordPipeline, type RecordSinks} from '../../src/output/record-pipeline.js';
 import {Session} from '../../src/runtime/session.js';
 import {ScrapeLines} from '../../src/output/scrape-lines.js';
 import {floatToGoString, formatPythonRepr} from '../../src/util/py-format.js';
@@ -45,8 +45,10 @@ async function bothWays(
 	mkdirSync(dir);
 	const general = await OpenMetricsFileWriter.create(dir, 'general.om', 0);
 	const cached = await OpenMetricsFileWriter.create(dir, 'cached.om', memoryBytes);
-	const unused = {write: async () => expect.fail('a scrape wrote to a record file')};
-	const pipeline = viaWorker ? new RecordPipeline({events: unused, requests: unused, log: unused, spools: cached}) : undefined;
+	// The record files: a scrape must leave them empty.
+	const recordFds = viaWorker ? (['events', 'requests', 'log'] as const).map(name => [name, openSync(join(dir, name), 'w')] as const) : [];
+	const files = Object.fromEntries(recordFds.map(([name, fd]) => [name, {fd, displayPath: name}])) as RecordSinks['files'];
+	const pipeline = viaWorker ? new RecordPipeline({files, spools: cached}) : undefined;
 	const scraper = new OpenMetricsScraper(registry, cached, pipeline?.records);
 	for (const [i, step] of steps.entries()) {
 		step();
@@ -57,6 +59,10 @@ async function bothWays(
 		if (i % 3 === 2) await pipeline?.flush(true);
 	}
 	await pipeline?.finish();
+	for (const [name, fd] of recordFds) {
+		closeSync(fd);
+		expect(readFileSync(join(dir, name), 'utf8'), name).toBe('');
+	}
 	const read = async (writer: OpenMetricsFileWriter, name: string): Promise<string> => {
 		const out = new OutputStream(join(dir, name));
 		await writer.finish(out);

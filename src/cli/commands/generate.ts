@@ -7,6 +7,7 @@ import {formatLogLine, parseLogPrefixPid} from '../../metrics/log/log-prefix.js'
 import {renderText} from '../../metrics/prom/exposition.js';
 import {OpenMetricsFileWriter} from '../../output/openmetrics-file.js';
 import {OpenMetricsScraper} from '../../output/openmetrics-scraper.js';
+import {RecordFiles} from '../../output/record-files.js';
 import {RecordPipeline} from '../../output/record-pipeline.js';
 import {refusedRequestRecord} from '../../output/request-record.js';
 import {refusalDurationS} from '../../metrics/prom/simulated-server.js';
@@ -91,10 +92,14 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	const {built} = session;
 	const format = config.logging.format;
 	const k = Math.max(1, session.numSpecTokens);
-	// Every file is written into the staging directory and moved beside an earlier dataset only once complete.
-	const file = (name: (typeof DATASET_FILES)[number]): OutputStream =>
-		new OutputStream(join(staging, name), join(flags.out, name), DATASET_HIGH_WATER_MARK);
-	const streams = {events: file('events.jsonl'), requests: file('requests.jsonl'), log: file('vllm.log'), om: file('metrics.om')};
+	// Every file is written into the staging directory and moved beside an earlier dataset only once
+	// complete. events.jsonl, requests.jsonl and vllm.log are written by the record pipeline's worker thread.
+	const recordFiles = await RecordFiles.open(staging, flags.out).catch(async (error: unknown) => {
+		await rm(staging, {recursive: true, force: true});
+		await removeCreatedDirectories(createdDirectories);
+		throw error;
+	});
+	const om = new OutputStream(join(staging, 'metrics.om'), join(flags.out, 'metrics.om'), DATASET_HIGH_WATER_MARK);
 	let openMetrics: OpenMetricsFileWriter | undefined;
 	let interrupted: NodeJS.Signals | undefined;
 	const offSignal = env.onSignal((signal = 'SIGINT') => {
@@ -110,7 +115,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	let progressShown = false;
 
 	// Records and the metrics.om scrapes are batched and serialised on a worker thread (see RecordPipeline).
-	const pipeline = new RecordPipeline({...streams, spools: {writeSpools: rendered => openMetrics!.writeSpools(rendered)}});
+	const pipeline = new RecordPipeline({files: recordFiles.sinks, spools: {writeSpools: rendered => openMetrics!.writeSpools(rendered)}});
 	const {records} = pipeline;
 	records.eventText(`${JSON.stringify({type: 'meta', start_t: 0, seed, version: VERSION, start: new Date(startEpochMs).toISOString(), config})}\n`);
 	let numRefused = 0;
@@ -165,14 +170,16 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 			}
 		}
 		await pipeline.finish();
-		await openMetrics.finish(streams.om);
-		for (const stream of Object.values(streams)) await stream.end();
+		await recordFiles.close();
+		await openMetrics.finish(om);
+		await om.end();
 		await writeOutput(staging, flags.out, 'metrics.prom', await renderText(session.registry, created()));
 		await writeOutput(staging, flags.out, 'summary.json', formatSummaryJson(summarize(built)));
 		await swapIn(staging, flags.out);
 	} catch (error) {
 		await pipeline.destroy();
-		await Promise.all(Object.values(streams).map(s => s.destroy()));
+		await recordFiles.discard();
+		await om.destroy();
 		await openMetrics?.discard();
 		await rm(staging, {recursive: true, force: true});
 		await removeCreatedDirectories(createdDirectories);
