@@ -118,7 +118,8 @@ export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): Ch
 				source === undefined || generation === undefined
 					? null
 					: completionLogprobs(echoOnly ? echoEntries : [...echoEntries, ...newEntries(source, state, generation)], state.textLength);
-			state.textLength += pyLen(text);
+			// Text offsets are only read by logprobs: without them, no per-chunk count of code points.
+			if (source !== undefined) state.textLength += pyLen(text);
 			// Chunks without floats: the constant head written once, one JSON build for the text
 			// (what JSON.stringify of the object below gives, byte for byte).
 			if (logprobs === null)

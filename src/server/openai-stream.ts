@@ -48,8 +48,15 @@ export function finalText(result: Generation, includeStopStr: boolean): string {
 export class TextCursor {
 	readonly #holdBack: number;
 	readonly #includeStopStr: boolean;
-	#text = '';
+	/**
+	 * The text generated and not yet released (at most the held-back tail between steps): only
+	 * it is kept, so a step costs the length of its own words. Keeping the whole text and slicing
+	 * it made every step flatten (copy) everything generated so far, a cost growing with the
+	 * stream's length, and young-generation garbage at every step of every stream.
+	 */
+	#unsent = '';
 	#tokens = 0;
+	/** Characters (UTF-16 code units) released so far. */
 	#sent = 0;
 
 	/**
@@ -64,12 +71,16 @@ export class TextCursor {
 	/** Text released by the tokens `generation` has received so far. */
 	advance(generation: LiveGeneration): string {
 		const words = generation.plan.words;
-		while (this.#tokens < generation.numTokens) this.#text += words[this.#tokens++]!;
-		const end = this.#text.length - this.#holdBack;
-		if (end <= this.#sent) return '';
-		const delta = this.#text.slice(this.#sent, end);
-		this.#sent = end;
-		return delta;
+		let unsent = this.#unsent;
+		while (this.#tokens < generation.numTokens) unsent += words[this.#tokens++]!;
+		const release = unsent.length - this.#holdBack;
+		if (release <= 0) {
+			this.#unsent = unsent;
+			return '';
+		}
+		this.#unsent = this.#holdBack === 0 ? '' : unsent.slice(release);
+		this.#sent += release;
+		return this.#holdBack === 0 ? unsent : unsent.slice(0, release);
 	}
 
 	/** The rest of the final text. */
@@ -77,6 +88,7 @@ export class TextCursor {
 		const text = finalText(result, this.#includeStopStr);
 		const delta = text.slice(this.#sent);
 		this.#sent = text.length;
+		this.#unsent = '';
 		return delta;
 	}
 }
