@@ -10,7 +10,7 @@ import LogLines from './components/LogLines.js';
 import PositionBars, {positionBarsRowCount} from './components/PositionBars.js';
 import Trends, {TRENDS_ROWS} from './components/Trends.js';
 import {explainNumbersOf, type ExplainFn} from './explain-numbers.js';
-import {cumulativeLabel, mixedIntervalNote} from './format.js';
+import {cumulativeLabel, intervalSeconds, mixedIntervalNote} from './format.js';
 import {keysHelpSection} from './help.js';
 import useDashboardKeys from './hooks/use-dashboard-keys.js';
 import useSnapshot from './hooks/use-snapshot.js';
@@ -113,8 +113,10 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 	const column = wide ? Math.floor((width - 1) / 2) : width;
 	const span = interval ?? lifetime;
 	const lifetimeLabel = cumulativeLabel(snapshot.kChange);
-	const intervalNote = interval === undefined ? undefined : mixedIntervalNote(snapshot.intervalKs, header.k, header.logIntervalS);
-	const spanLabel = interval === undefined ? lifetimeLabel : (intervalNote ?? `last ${header.logIntervalS}s`);
+	// What the last-interval figures cover: the log interval, less right after a reset.
+	const intervalS = interval === undefined ? header.logIntervalS : intervalSeconds(interval.durationS, header.logIntervalS);
+	const intervalNote = interval === undefined ? undefined : mixedIntervalNote(snapshot.intervalKs, header.k, intervalS);
+	const spanLabel = interval === undefined ? lifetimeLabel : (intervalNote ?? `last ${intervalS}s`);
 	// Rows for the panels: the terminal minus the header, the keys, the status lines, and the row
 	// the cursor rests on (a frame as tall as the terminal makes Ink clear and rewrite the screen).
 	// On a terminal too small for both, the keys give way to the header (`?` still shows them).
@@ -142,7 +144,7 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 				lifetimeLabel={lifetimeLabel}
 				intervalNote={intervalNote}
 				expected={expected}
-				logIntervalS={header.logIntervalS}
+				logIntervalS={intervalS}
 				width={column}
 				maxRows={budget}
 			/>
@@ -165,7 +167,7 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 					speedupInterval={interval?.estimatedSpeedup}
 					speedupLifetime={lifetime.estimatedSpeedup}
 					lifetimeLabel={lifetimeLabel}
-					logIntervalS={header.logIntervalS}
+					logIntervalS={intervalS}
 					width={column}
 				/>
 			) : null}

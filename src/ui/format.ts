@@ -118,6 +118,16 @@ export function cumulativeLabel(kChange: {readonly toK: number} | undefined): st
 }
 
 /**
+ * The virtual seconds the last-interval column covers, for its label: the log interval, or the
+ * shorter span of the first interval after `r` reset the counters between two log ticks (what the
+ * next log line then covers too), to a tenth of a second.
+ */
+export function intervalSeconds(durationS: number, logIntervalS: number): number {
+	if (Math.abs(durationS - logIntervalS) < 1e-6) return logIntervalS;
+	return Math.round(durationS * 10) / 10;
+}
+
+/**
  * A note on the last log interval when its drafts were not all at the current k (it spans a live
  * change, as its log line does), e.g. `last 10s: drafts at k=3 and k=2`; undefined otherwise.
  */

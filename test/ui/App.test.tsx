@@ -170,6 +170,18 @@ describe('dashboard frames from a fixed snapshot', () => {
 		expect(before).toContain('* last 10s: drafts at k=3 (now k=2)');
 	});
 
+	it('after r reset the counters between two log ticks, the interval columns name the shorter span they cover', () => {
+		// Reset at t=115.37 s; the tick at 120 s closes an interval of 4.63 s, not 10.
+		const frame = frameAt(80, createTestSnapshot({interval: {durationS: 4.63}}));
+		expect(lineWith(frame, 'model')).toMatch(/last 4\.6s\s+since start\s+model$/);
+		expect(frame).toContain('mean acceptance length = 1 + accepted / drafts (last 4.6s)');
+		expect(frame).toContain('Per-position acceptance: unconditional  last 4.6s');
+		expect(frame).toContain('est. speedup vs no spec ×1.95 last 4.6s  ×1.93 since start');
+		expect(frame).not.toContain('last 10s');
+		// A whole interval keeps the log interval's name.
+		expect(lineWith(frameAt(80), 'model')).toMatch(/last 10s\s+since start\s+model$/);
+	});
+
 	it('the engine line shows errors, aborts and asleep engines once a fault happened, and nothing of them before', () => {
 		expect(frameAt(80)).not.toMatch(/errors|aborts|asleep/);
 		const frame = frameAt(80, createTestSnapshot({engine: {numErrors: 3, numAborts: 1234, numAsleep: 1}}));
