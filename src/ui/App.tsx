@@ -10,7 +10,7 @@ import LogLines from './components/LogLines.js';
 import PositionBars, {positionBarsRowCount} from './components/PositionBars.js';
 import Trends, {TRENDS_ROWS} from './components/Trends.js';
 import {explainNumbersOf, type ExplainFn} from './explain-numbers.js';
-import {cumulativeLabel, intervalSeconds, mixedIntervalNote} from './format.js';
+import {cumulativeLabel, formatFixed, intervalSeconds, mixedIntervalNote} from './format.js';
 import {keysHelpSection} from './help.js';
 import useDashboardKeys from './hooks/use-dashboard-keys.js';
 import useSnapshot from './hooks/use-snapshot.js';
@@ -153,6 +153,13 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 				expected={conditional ? expected.conditionalRates : expected.unconditionalRates}
 				conditional={conditional}
 				spanLabel={spanLabel}
+				modelNote={
+					// The model's closed forms are for full-length drafts; n-gram and suffix proposers draft
+					// only what they find, so their counters fall short of it (as the run summary says).
+					header.speculative && span.numDrafts > 0 && span.numDraftTokens < span.numDrafts * header.k
+						? `model: full k=${header.k} drafts (these: ${formatFixed(span.meanDraftTokens)} tokens)`
+						: undefined
+				}
 				width={column}
 				maxRows={barsRows}
 			/>

@@ -15,6 +15,8 @@ export type SpanView = {
 	readonly numDraftTokens: number;
 	/** vLLM `num_accepted_tokens`. */
 	readonly numAcceptedTokens: number;
+	/** Draft tokens per draft: k for full-length drafts, less for n-gram and suffix; NaN with no drafts. */
+	readonly meanDraftTokens: number;
 	/** vLLM `num_accepted_tokens_per_pos`, positions 0..k−1. */
 	readonly acceptedPerPos: readonly number[];
 	/** Drafts with a token at each position 0..k−1 (newest vLLM's `num_draft_tokens_per_pos`). */

@@ -31,6 +31,7 @@ export function deriveSpan(counts: SpanCounts, k: number): SpanView {
 		numDrafts: counts.numDrafts,
 		numDraftTokens: counts.numDraftTokens,
 		numAcceptedTokens: counts.numAcceptedTokens,
+		meanDraftTokens: counts.numDrafts > 0 ? counts.numDraftTokens / counts.numDrafts : Number.NaN,
 		acceptedPerPos,
 		draftedPerPos,
 		acceptanceRate: acceptanceRate(counts.numAcceptedTokens, counts.numDraftTokens),

@@ -182,6 +182,16 @@ describe('dashboard frames from a fixed snapshot', () => {
 		expect(lineWith(frameAt(80), 'model')).toMatch(/last 10s\s+since start\s+model$/);
 	});
 
+	it('drafts shorter than k (n-gram, suffix): the model legend says its figures are for full-length drafts and how long these were, as the run summary does', () => {
+		const short = {numDraftTokens: 4500, meanDraftTokens: 2.5, draftedPerPos: [1800, 1500, 1200]};
+		const frame = frameAt(80, createTestSnapshot({interval: short}));
+		expect(lineWith(frame, '│ model')).toMatch(/^ ?accepted at i \/ drafts {2}│ model: full k=3 drafts \(these: 2\.50 tokens\)/);
+		for (const line of frame.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+		// Full-length drafts (EAGLE-3) keep the plain legend.
+		expect(frameAt(80)).toContain('accepted at i / drafts   │ = model');
+		expect(frameAt(80)).not.toContain('full k=');
+	});
+
 	it('the engine line shows errors, aborts and asleep engines once a fault happened, and nothing of them before', () => {
 		expect(frameAt(80)).not.toMatch(/errors|aborts|asleep/);
 		const frame = frameAt(80, createTestSnapshot({engine: {numErrors: 3, numAborts: 1234, numAsleep: 1}}));

@@ -10,6 +10,8 @@ type Props = {
 	readonly conditional: boolean;
 	/** Which span `rates` covers, for the subtitle. */
 	readonly spanLabel: string;
+	/** What the model marks stand for when not the full-length closed forms (drafts shorter than k). */
+	readonly modelNote?: string | undefined;
 	readonly width: number;
 	/** Rows the panel may take (title and legend included); positions past it are summarised in one line. */
 	readonly maxRows?: number;
@@ -33,7 +35,7 @@ export function positionBarsRowCount(numPositions: number, maxRows = Number.POSI
  * (vLLM's `num_accepted_tokens_per_pos / num_drafts`) falls with position because a token counts
  * only when every earlier one was accepted; conditional divides by the previous position instead.
  */
-export default function PositionBars({rates, expected, conditional, spanLabel, width, maxRows}: Props) {
+export default function PositionBars({rates, expected, conditional, spanLabel, modelNote, width, maxRows}: Props) {
 	const rowCount = positionBarsRowCount(rates.length, maxRows);
 	if (rowCount === 0) return null;
 	// All positions (with the legend if it fits), or as many as fit beside a line that names the hidden ones.
@@ -61,7 +63,11 @@ export default function PositionBars({rates, expected, conditional, spanLabel, w
 			) : null}
 			{legend ? (
 				<Text dimColor wrap="truncate-end">
-					{rates.length === 0 ? 'speculative decoding is off (--k 0 or --method none): no draft positions' : `${formula}   │ = model`}
+					{rates.length === 0
+						? 'speculative decoding is off (--k 0 or --method none): no draft positions'
+						: modelNote === undefined
+							? `${formula}   │ = model`
+							: `${formula}  │ ${modelNote}`}
 				</Text>
 			) : null}
 		</Panel>
