@@ -69,6 +69,12 @@ export async function runCli(argv: readonly string[], output: Output, env: RunEn
 		output.stderr(`specsim: unknown command '${escapeControl(first)}' (commands: ${COMMAND_NAMES.join(', ')})\n`);
 		return EXIT_USAGE;
 	}
+	// `specsim --version` alone prints what commander prints for it, without loading every command
+	// module first (the program with every command is what the option belongs to).
+	if (argv.length === 1 && (first === '--version' || first === '-V')) {
+		output.stdout(`${VERSION}\n`);
+		return 0;
+	}
 	// `specsim <command> ...`: only that command is parsed, so only its module is loaded.
 	const only = first !== undefined && COMMAND_NAMES.includes(first) ? first : undefined;
 	try {

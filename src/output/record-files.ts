@@ -33,13 +33,9 @@ export class RecordFiles {
 
 	/** Close the files once everything is written; a failure (a late write error some file systems report) names the file. */
 	async close(): Promise<void> {
-		for (const [handle, displayPath] of this.#handles) {
-			try {
-				await handle.close();
-			} catch (error) {
-				throw writeError(error, displayPath);
-			}
-		}
+		const closed = await Promise.allSettled(this.#handles.map(([handle]) => handle.close()));
+		const failed = closed.findIndex(result => result.status === 'rejected');
+		if (failed >= 0) throw writeError((closed[failed] as PromiseRejectedResult).reason, this.#handles[failed]![1]);
 	}
 
 	/** Close the files, whatever their state; never rejects. */

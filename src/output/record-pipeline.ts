@@ -36,13 +36,13 @@ export type RenderedMessage = {readonly buffer: ArrayBuffer; readonly failure?: 
  */
 const MAX_IN_FLIGHT = 4;
 
-/** A batch buffer's size in bytes: {@link RecordPipeline.flush} hands a batch over once it holds this much. */
-const BATCH_BYTES = 2 << 20;
+/** A batch buffer's size in bytes: {@link RecordPipeline.flush} hands a batch over once it holds three quarters of this. */
+const BATCH_BYTES = 4 << 20;
 
 /**
  * Values a batch holds before it is handed over. Each hand-over wakes the worker thread; on a busy
  * machine every wake-up can cost the simulation its core for a while, so batches are large (about
- * a hundred per virtual hour at 20 QPS, not one per chunk of virtual time). A quarter of the
+ * forty per virtual hour at 20 QPS, not one per chunk of virtual time). A quarter of the
  * buffer is left for the records of the chunk that crosses the mark, so a batch seldom outgrows
  * its buffer (a larger one would be allocated and copied).
  */

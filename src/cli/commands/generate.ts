@@ -169,12 +169,18 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 				if (progressShown) progress.update(Math.round(t));
 			}
 		}
-		await pipeline.finish();
+		// The last batch goes to the worker; while it renders and writes it, this thread renders the
+		// final exposition and the summary (the registry and the statistics no longer change).
+		const finishing = pipeline.finish();
+		finishing.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
+		const exposition = await renderText(session.registry, created());
+		const summary = formatSummaryJson(summarize(built));
+		await finishing;
 		await recordFiles.close();
 		await openMetrics.finish(om);
 		await om.end();
-		await writeOutput(staging, flags.out, 'metrics.prom', await renderText(session.registry, created()));
-		await writeOutput(staging, flags.out, 'summary.json', formatSummaryJson(summarize(built)));
+		await writeOutput(staging, flags.out, 'metrics.prom', exposition);
+		await writeOutput(staging, flags.out, 'summary.json', summary);
 		await swapIn(staging, flags.out);
 	} catch (error) {
 		await pipeline.destroy();
@@ -230,12 +236,19 @@ async function writeOutput(staging: string, dir: string, name: (typeof DATASET_F
 /**
  * Move a complete dataset from `staging` into `dir`. An earlier `summary.json` goes first (from then
  * on the directory no longer claims a complete dataset), each file replaces its predecessor by an
- * atomic rename, and the new `summary.json` comes last. Renames within one file system need no space.
+ * atomic rename, and the new `summary.json` comes last. Renames within one file system need no
+ * space. The other five renames run at once: replacing a large file frees its predecessor's
+ * blocks (tens of milliseconds for an hour's events.jsonl just written), one after the other
+ * they added up.
  */
 async function swapIn(staging: string, dir: string): Promise<void> {
 	try {
 		await rm(join(dir, 'summary.json'), {force: true});
-		for (const name of DATASET_FILES) await rename(join(staging, name), join(dir, name));
+		const moves = DATASET_FILES.filter(name => name !== 'summary.json').map(name => rename(join(staging, name), join(dir, name)));
+		// Every rename settled before a failure is reported (none may land after the caller cleans up).
+		const failed = (await Promise.allSettled(moves)).find(result => result.status === 'rejected');
+		if (failed !== undefined) throw failed.reason;
+		await rename(join(staging, 'summary.json'), join(dir, 'summary.json'));
 		await rm(staging, {recursive: true, force: true});
 	} catch (error) {
 		throw writeError(error, dir);
