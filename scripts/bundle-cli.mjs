@@ -1,0 +1,47 @@
+/**
+ * `npm run build`'s second step: the CLI as a few bundled files in `dist/bin/` (after `tsc` wrote
+ * `dist/` module by module, for the library and the type declarations).
+ *
+ * Node 20 loads an ES module file by file (resolve, read, compile, link): `specsim generate` loaded
+ * about 250 files, 95 of them zod's (its sixty locales included) for the preset's validation. Here
+ * specsim's own modules and the ES-module packages the commands import (zod, jsonc-parser) are one
+ * graph split by esbuild: an entry per thread (`cli.js`, `record-worker.js` for generate's
+ * serialising thread, `worker.js` for sweep's) and a chunk per command module, so a command still
+ * loads only what it runs. CommonJS packages (commander, seedrandom, prom-client, which specsim loads
+ * from its own files) and the packages of the dashboard and the server (Ink, React, Hono, ...) stay
+ * in node_modules, imported as before.
+ *
+ * Workers are found beside the module that starts them (`spawnWorker`), and the presets at
+ * `../../presets` from it, so every output file sits in `dist/bin/`. `dist/cli/cli.js`, the
+ * package's `bin` and what tests spawn, becomes a one-line module importing `dist/bin/cli.js`.
+ * Source maps go beside each file (`node --enable-source-maps`).
+ */
+import {readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {build} from 'esbuild';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+
+/** Dependencies bundled: ES modules, loaded by `generate`. Every other dependency stays external. */
+const BUNDLED = new Set(['zod', 'jsonc-parser']);
+
+// Chunk names change with their contents: nothing of an earlier build may stay.
+rmSync('dist/bin', {recursive: true, force: true});
+
+const result = await build({
+	entryPoints: {cli: 'src/cli/cli.ts', 'record-worker': 'src/output/record-worker.ts', worker: 'src/sweep/worker.ts'},
+	outdir: 'dist/bin',
+	bundle: true,
+	splitting: true,
+	format: 'esm',
+	platform: 'node',
+	target: 'node20',
+	// jsonc-parser's `main` is a UMD build that requires its own files at run time; `module` is ESM.
+	mainFields: ['module', 'main'],
+	external: Object.keys(pkg.dependencies).filter(name => !BUNDLED.has(name)),
+	sourcemap: true,
+	logLevel: 'warning',
+});
+// A warning is a bundle that may not do what the modules do (a side-effect import dropped, a require it cannot follow).
+if (result.warnings.length > 0) throw new Error(`the CLI bundle has ${result.warnings.length} warning(s), see above`);
+
+writeFileSync('dist/cli/cli.js', "#!/usr/bin/env node\n// The CLI, bundled (scripts/bundle-cli.mjs).\nimport '../bin/cli.js';\n", {mode: 0o755});
