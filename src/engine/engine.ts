@@ -87,6 +87,7 @@ export class Engine {
 			numSpecTokens,
 			{
 				propose: (request, k, maxDraft) => this.#parts.proposer.propose(request, k, maxDraft),
+				fixedLength: parts.proposer.fixedLength === true,
 				onFirstAdmit: request => {
 					request.acceptanceProfile = this.#parts.acceptance.drawProfile(request);
 					this.#parts.proposer.initRequest(request);
@@ -240,9 +241,13 @@ export class Engine {
 		const rng = this.#acceptanceRng;
 		const numSpecs = plan.numSpec;
 		const profiles = plan.acceptanceProfile;
-		for (let j = 0; j < plan.size; j++) {
-			const numSpec = numSpecs[j]!;
-			accepted[j] = numSpec > 0 ? acceptance.sampleAccepted(profiles[j]!, numSpec, rng.next()) : 0;
+		if (acceptance.sampleAcceptedBatch !== undefined) {
+			acceptance.sampleAcceptedBatch(profiles, numSpecs, plan.size, rng, accepted);
+		} else {
+			for (let j = 0; j < plan.size; j++) {
+				const numSpec = numSpecs[j]!;
+				accepted[j] = numSpec > 0 ? acceptance.sampleAccepted(profiles[j]!, numSpec, rng.next()) : 0;
+			}
 		}
 
 		this.#stepStartAt = startAt;

@@ -1,3 +1,4 @@
+import type {Rng} from '../rng/rng.js';
 import type {StepShape} from './cost/types.js';
 import type {SimRequest} from './request.js';
 
@@ -16,6 +17,11 @@ export type EngineProposer = {
 	 * draw from the proposer stream.
 	 */
 	propose(request: SimRequest, numSpecTokens: number, maxDraft: number): number;
+	/**
+	 * True when `propose` always returns `maxDraft` and draws nothing (EAGLE, MTP, Medusa, draft
+	 * models): the scheduler then drafts `maxDraft` without the call.
+	 */
+	readonly fixedLength?: boolean;
 };
 
 /** Verification: how many of a draft's tokens the target accepts (a prefix). */
@@ -24,6 +30,12 @@ export type EngineAcceptance = {
 	drawProfile(request: SimRequest): number;
 	/** Accepted tokens of a `numDraftTokens`-long draft given one uniform `u` in [0, 1); O(1). */
 	sampleAccepted(profile: number, numDraftTokens: number, u: number): number;
+	/**
+	 * A step's drafts at once: `out[j]` for j < `count`, one `rng.next()` per entry with
+	 * `numDraftTokens[j] > 0`, in order, else 0 and no draw; the same draws and results as calling
+	 * {@link sampleAccepted} per entry. Optional: without it the engine calls `sampleAccepted`.
+	 */
+	sampleAcceptedBatch?(profiles: Int32Array, numDraftTokens: Int32Array, count: number, rng: Rng, out: Int32Array): void;
 };
 
 /** The batch a step runs, as the cost model sees it (the cost model's `StepShape`). */

@@ -12,6 +12,8 @@ export type SchedulerHooks = {
 	propose(request: SimRequest, numSpecTokens: number, maxDraft: number): number;
 	/** A request is admitted for the first time (draw its acceptance profile, init the proposer). */
 	onFirstAdmit(request: SimRequest): void;
+	/** `propose` always drafts `maxDraft` and draws nothing (`EngineProposer.fixedLength`): it is not called. */
+	readonly fixedLength?: boolean;
 };
 
 /**
@@ -70,6 +72,7 @@ export class Scheduler {
 		const caching = kv.enablePrefixCaching;
 		const blockSize = kv.blockSize;
 		const running = this.running;
+		const fixedLength = this.#hooks.fixedLength === true;
 		plan.reset(now, k);
 		let budget = this.config.maxNumBatchedTokens;
 
@@ -90,7 +93,7 @@ export class Scheduler {
 				// to them); a draft trimmed to 0 is not a draft.
 				const room = Math.min(budget, maxModelLen - 1 - computed);
 				const maxDraft = Math.max(0, Math.min(k, room - 1));
-				numSpec = k > 0 && maxDraft > 0 ? this.#hooks.propose(request, k, maxDraft) : 0;
+				if (k > 0 && maxDraft > 0) numSpec = fixedLength ? maxDraft : this.#hooks.propose(request, k, maxDraft);
 				numNew = Math.min(1 + numSpec, room);
 			}
 			if (numNew <= 0) continue;

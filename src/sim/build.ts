@@ -274,6 +274,7 @@ export function isSpeculationOff(config: SimConfig): boolean {
 function proposerPort(proposer: DraftProposer, rng: Rng): EngineProposer {
 	const ctx: ProposeContext = {k: 0, maxDraft: 0, classIndex: 0, promptLength: 0, numOutputTokens: 0, state: {}};
 	return {
+		fixedLength: proposer.fixedLength === true,
 		initRequest(request: SimRequest): void {
 			request.proposerState = proposer.initRequest({classIndex: request.classIndex, promptLength: request.promptTokens});
 		},
@@ -296,6 +297,7 @@ function acceptancePort(initial: AcceptanceModel, profileRng: Rng): {engine: Eng
 		engine: {
 			drawProfile: request => model.drawProfile(profileRng, request.classIndex, request.temperature),
 			sampleAccepted: (profile, d, u) => model.sampleAccepted(profile, d, u),
+			sampleAcceptedBatch: (profiles, d, count, rng, out) => model.sampleAcceptedBatch(profiles, d, count, rng, out),
 		},
 		set(next: AcceptanceModel): void {
 			model = next;

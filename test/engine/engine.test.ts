@@ -6,6 +6,8 @@ import {SpecDecodingLogging} from '../../src/metrics/log/spec-decoding-logging.j
 import {createRng} from '../../src/rng/rng.js';
 import {Simulation} from '../../src/sim/simulation.js';
 import {StepPlan} from '../../src/engine/step-plan.js';
+import type {EngineAcceptance, EngineProposer} from '../../src/engine/ports.js';
+import {createAcceptanceModel} from '../../src/speculative/acceptance/model.js';
 import {fullDrafts, iidAcceptance, linearCost, listSource, spec} from './fakes.js';
 
 function engine(config: SchedulerConfig, k: number, alpha = 0.7, proposer = fullDrafts): Engine {
@@ -241,5 +243,65 @@ describe('random draws', () => {
 		expect(drafts).toBeGreaterThan(100);
 		expect(decodeSteps).toBeGreaterThan(drafts);
 		expect(calls).toBe(drafts);
+	});
+});
+
+describe('per-step fast paths change nothing', () => {
+	/** Every step's end time, draft pairs and tokens of an engine run to completion on a fixed workload. */
+	function trace(proposer: EngineProposer, acceptance: EngineAcceptance): string[] {
+		const e = new Engine(0, {maxNumSeqs: 16, maxNumBatchedTokens: 512, maxModelLen: 1024, numKvBlocks: 512}, 4, {
+			proposer,
+			acceptance,
+			cost: linearCost(),
+			rng: createRng(9),
+		});
+		for (let i = 0; i < 24; i++) e.enqueue(spec(i, 0, 10 + 7 * i, 40 + 13 * (i % 5)));
+		const steps: string[] = [];
+		let t = 0;
+		while (e.hasWork) {
+			t = e.beginStep(t);
+			const out = e.completeStep();
+			steps.push(
+				`${out.t} ${Array.from(out.draftPairs.subarray(0, 2 * out.numDraftPairs)).join(',')} ${out.generationTokens} ${out.finished.length}`,
+			);
+		}
+		return steps;
+	}
+	const model = createAcceptanceModel({spec: {kind: 'conditional', rates: [0.8, 0.7, 0.6, 0.5]}, k: 4, heterogeneity: {concentration: 5}});
+	const profiles = (seed: string) => {
+		const rng = createRng(seed);
+		return () => model.drawProfile(rng, 0, 0);
+	};
+
+	it('a batch-sampling acceptance port gives the steps of per-draft sampleAccepted calls', () => {
+		const perDraft = profiles('p');
+		const batched = profiles('p');
+		const sampleAccepted = (p: number, d: number, u: number) => model.sampleAccepted(p, d, u);
+		const loop = trace(fullDrafts, {drawProfile: () => perDraft(), sampleAccepted});
+		const batch = trace(fullDrafts, {
+			drawProfile: () => batched(),
+			sampleAccepted: () => {
+				throw new Error('the engine must use sampleAcceptedBatch');
+			},
+			sampleAcceptedBatch: (p, d, count, rng, out) => model.sampleAcceptedBatch(p, d, count, rng, out),
+		});
+		expect(loop.length).toBeGreaterThan(50);
+		expect(batch).toEqual(loop);
+	});
+
+	it('a fixed-length proposer is not called and drafts what it would have proposed', () => {
+		const sampleAccepted = (p: number, d: number, u: number) => model.sampleAccepted(p, d, u);
+		const called = trace(fullDrafts, {drawProfile: profiles('q'), sampleAccepted});
+		const fixed = trace(
+			{
+				fixedLength: true,
+				initRequest: () => undefined,
+				propose: () => {
+					throw new Error('a fixed-length proposer is not asked');
+				},
+			},
+			{drawProfile: profiles('q'), sampleAccepted},
+		);
+		expect(fixed).toEqual(called);
 	});
 });

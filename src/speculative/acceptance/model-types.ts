@@ -99,6 +99,16 @@ export type AcceptanceModel = {
 	 * the profile's unconditional rate r_i.
 	 */
 	sampleAccepted(profile: number, draftLength: number, u: number): number;
+	/**
+	 * {@link sampleAccepted} for a batch, as an engine step verifies its drafts: for each j < `count`,
+	 * `out[j]` is `sampleAccepted(profiles[j], draftLengths[j], rng.next())` when `draftLengths[j] > 0`
+	 * and 0, with no draw, otherwise. Exactly the draws, in order, and the results of that loop; the
+	 * per-call checks and table lookups are made once per batch instead (a step verifies tens to
+	 * hundreds of drafts).
+	 *
+	 * @throws RangeError as {@link sampleAccepted} for an entry out of range.
+	 */
+	sampleAcceptedBatch(profiles: Int32Array, draftLengths: Int32Array, count: number, rng: Rng, out: Int32Array): void;
 	/** Population closed forms (levels, and classes when weighted) for full-length drafts. */
 	expected(options?: ExpectedOptions): AcceptanceExpectation;
 	/** The conditional rates a profile uses (k entries). */

@@ -101,9 +101,7 @@ class TableAcceptanceModel implements AcceptanceModel {
 	sampleAccepted(profile: number, draftLength: number, u: number): number {
 		const k = this.k;
 		if (!(draftLength >= 0 && draftLength <= k && profile >= 0 && profile < this.numProfiles) || (profile | 0) !== profile) {
-			throw new RangeError(
-				`sampleAccepted needs 0 <= draftLength <= k=${k} and an integer profile in [0, ${this.numProfiles}), got draftLength=${draftLength}, profile=${profile}`,
-			);
+			this.throwOutOfRange(profile, draftLength);
 		}
 		const levels = this.numLevels;
 		const blockIndex = (profile / levels) | 0;
@@ -115,6 +113,44 @@ class TableAcceptanceModel implements AcceptanceModel {
 		const index = (profile - blockIndex * levels) * n + column;
 		const accepted = x - column < block.threshold[index]! ? column : block.alias[index]!;
 		return Math.min(accepted, draftLength);
+	}
+
+	sampleAcceptedBatch(profiles: Int32Array, draftLengths: Int32Array, count: number, rng: Rng, out: Int32Array): void {
+		const k = this.k;
+		const n = k + 1;
+		const levels = this.numLevels;
+		const numProfiles = this.numProfiles;
+		// The block of the previous entry, profiles [first, first + levels): most batches use one or a few.
+		let first = 0;
+		let block: ProfileBlock | undefined;
+		for (let j = 0; j < count; j++) {
+			const draftLength = draftLengths[j]!;
+			if (draftLength <= 0) {
+				out[j] = 0;
+				continue;
+			}
+			const profile = profiles[j]!;
+			const u = rng.next();
+			if (!(draftLength <= k && profile >= 0 && profile < numProfiles)) this.throwOutOfRange(profile, draftLength);
+			if (block === undefined || profile < first || profile >= first + levels) {
+				const blockIndex = (profile / levels) | 0;
+				first = blockIndex * levels;
+				block = this.blocks[blockIndex] ?? this.block(blockIndex);
+			}
+			// As sampleAccepted: column of the alias table from u, then its threshold or alias.
+			const x = u * n;
+			let column = x | 0;
+			if (column > k) column = k;
+			const index = (profile - first) * n + column;
+			const accepted = x - column < block.threshold[index]! ? column : block.alias[index]!;
+			out[j] = Math.min(accepted, draftLength);
+		}
+	}
+
+	private throwOutOfRange(profile: number, draftLength: number): never {
+		throw new RangeError(
+			`sampleAccepted needs 0 <= draftLength <= k=${this.k} and an integer profile in [0, ${this.numProfiles}), got draftLength=${draftLength}, profile=${profile}`,
+		);
 	}
 
 	expected(options: ExpectedOptions = {}): AcceptanceExpectation {

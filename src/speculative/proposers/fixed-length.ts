@@ -12,6 +12,7 @@ const NO_STATE: ProposerState = Object.freeze({});
 export function createFixedLengthProposer(method: DraftMethod): DraftProposer {
 	return {
 		method,
+		fixedLength: true,
 		initRequest: () => NO_STATE,
 		propose(ctx: ProposeContext): number {
 			checkContext(ctx);

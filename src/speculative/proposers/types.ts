@@ -74,6 +74,8 @@ export type DraftProposer = {
 	/** Allocate the request's state (once per request). */
 	initRequest(init: ProposerRequestInit): ProposerState;
 	propose(ctx: ProposeContext, rng: Rng): number;
+	/** True when `propose` always returns `maxDraft` and draws nothing, so a caller may skip it (per step, per request). */
+	readonly fixedLength?: boolean;
 };
 
 /** Proposer knobs; each method reads the ones it uses and ignores the rest. */

@@ -305,3 +305,45 @@ describe('live changes and profiles', () => {
 		);
 	});
 });
+
+describe('sampleAcceptedBatch', () => {
+	// Several blocks (2 classes × 41 temperature buckets) and levels, so consecutive entries change block and level.
+	const model = createAcceptanceModel({
+		spec: {kind: 'conditional', rates: [0.8, 0.7, 0.6, 0.5]},
+		k: 4,
+		heterogeneity: {concentration: 6, levels: 16},
+		classFactors: [1, 0.7],
+		temperatureSensitivity: 0.2,
+	});
+
+	it('gives the draws, in order, and the results of sampleAccepted per entry (no draw for an empty draft)', () => {
+		const profileRng = createRng('batch-profiles');
+		const lengths = createRng('batch-lengths');
+		const count = 5000;
+		const profiles = new Int32Array(count);
+		const draftLengths = new Int32Array(count);
+		for (let j = 0; j < count; j++) {
+			profiles[j] = model.drawProfile(profileRng, j % 2, [0, 0.3, 1][j % 3]!);
+			draftLengths[j] = Math.floor(lengths.next() * 5); // 0..4, about a fifth without a draft
+		}
+		const batchRng = createRng('batch-draws');
+		const out = new Int32Array(count).fill(-1);
+		model.sampleAcceptedBatch(profiles, draftLengths, count, batchRng, out);
+		const loopRng = createRng('batch-draws');
+		const expected = Array.from(draftLengths, (d, j) => (d > 0 ? model.sampleAccepted(profiles[j]!, d, loopRng.next()) : 0));
+		expect(Array.from(out)).toEqual(expected);
+		// Both consumed the same number of uniforms: the streams continue alike.
+		expect(batchRng.next()).toBe(loopRng.next());
+		expect(expected.filter(a => a > 0).length).toBeGreaterThan(count / 4);
+	});
+
+	it('writes only the first count entries and rejects an entry out of range, naming it', () => {
+		const out = new Int32Array(3).fill(-1);
+		model.sampleAcceptedBatch(new Int32Array([0, 1, 2]), new Int32Array([1, 2, 3]), 2, createRng('n'), out);
+		expect(out[2]).toBe(-1);
+		expect(() => model.sampleAcceptedBatch(new Int32Array([0]), new Int32Array([5]), 1, createRng('n'), out)).toThrow(
+			'0 <= draftLength <= k=4 and an integer profile in [0, 1312), got draftLength=5, profile=0',
+		);
+		expect(() => model.sampleAcceptedBatch(new Int32Array([1312]), new Int32Array([1]), 1, createRng('n'), out)).toThrow(RangeError);
+	});
+});
