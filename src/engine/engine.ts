@@ -286,8 +286,11 @@ export class Engine {
 		const stats = this.#stats;
 		stats.reset();
 		const outside = this.#finishedOutside;
-		for (let i = 0; i < outside.length; i++) out.finished.push(outside[i]!);
-		outside.length = 0;
+		// An array's length store is a runtime call: skip it on the common step with nothing to report.
+		if (outside.length > 0) {
+			for (let i = 0; i < outside.length; i++) out.finished.push(outside[i]!);
+			outside.length = 0;
+		}
 		this.scheduler.updateFromOutput(this.#plan, this.#accepted, t, out, stats);
 		out.releaseTokenRequests();
 		out.specStats = stats.numDrafts > 0 ? stats : undefined;

@@ -197,6 +197,15 @@ export class Scheduler {
 		let generationTokens = 0;
 		let decodeRequests = 0;
 		let anyFinished = false;
+		// SpecDecodingStats.observeDraft and the outcome's draft pairs, with the sums and the count in locals.
+		const statsK = stats.numSpecTokens;
+		const acceptedHistogram = stats.acceptedHistogram;
+		const draftedHistogram = stats.draftedHistogram;
+		const draftPairs = out.draftPairs;
+		let numDraftPairs = out.numDraftPairs;
+		let numDrafts = 0;
+		let numDraftTokens = 0;
+		let numAcceptedTokens = 0;
 		// The loop body is kept small (prefill completion, errors and finishing in methods of their
 		// own) so that V8 inlines the calls every decoding request makes.
 		for (let j = 0; j < plan.size; j++) {
@@ -223,9 +232,17 @@ export class Scheduler {
 				decodeRequests += 1;
 				interTokenLatency.push(t - request.lastTokenAt);
 				if (numSpec > 0) {
-					stats.observeDraft(numSpec, numAccepted);
+					// observeDraft's range check; observeDraft itself throws, naming the values.
+					if (!(numAccepted >= 0 && numAccepted <= numSpec && numSpec <= statsK)) stats.observeDraft(numSpec, numAccepted);
+					numDrafts += 1;
+					numDraftTokens += numSpec;
+					numAcceptedTokens += numAccepted;
+					acceptedHistogram[numAccepted]! += 1;
+					draftedHistogram[numSpec]! += 1;
 					request.recordSpecStep(numSpec, numAccepted);
-					out.pushDraft(numSpec, numAccepted);
+					draftPairs[2 * numDraftPairs] = numSpec;
+					draftPairs[2 * numDraftPairs + 1] = numAccepted;
+					numDraftPairs += 1;
 				}
 			}
 			// Stop handling after the stats (vLLM's order): tokens past the end are dropped.
@@ -249,6 +266,10 @@ export class Scheduler {
 		out.numScheduledTokens += scheduledTokens;
 		out.generationTokens += generationTokens;
 		out.numDecodeRequests += decodeRequests;
+		out.numDraftPairs = numDraftPairs;
+		stats.numDrafts += numDrafts;
+		stats.numDraftTokens += numDraftTokens;
+		stats.numAcceptedTokens += numAcceptedTokens;
 		if (anyFinished) this.#compactRunning();
 	}
 

@@ -204,7 +204,8 @@ export class StepOutcome {
 		this.numDraftPairs = 0;
 		this.ttft.clear();
 		this.interTokenLatency.clear();
-		this.finished.length = 0;
+		// An array's length store is a runtime call: most steps finish nothing.
+		if (this.finished.length > 0) this.finished.length = 0;
 	}
 
 	/**
@@ -222,11 +223,5 @@ export class StepOutcome {
 	releaseTokenRequests(): void {
 		for (let i = this.numTokenRequests; i < this.#heldTokenRequests; i++) this.tokenRequests[i] = undefined;
 		this.#heldTokenRequests = this.numTokenRequests;
-	}
-
-	pushDraft(numDraftTokens: number, numAccepted: number): void {
-		this.draftPairs[2 * this.numDraftPairs] = numDraftTokens;
-		this.draftPairs[2 * this.numDraftPairs + 1] = numAccepted;
-		this.numDraftPairs += 1;
 	}
 }

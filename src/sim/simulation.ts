@@ -202,6 +202,7 @@ export class Simulation {
 	runUntil(untilS: number, options: {stopWhenIdle?: boolean} = {}): void {
 		if (!this.#initialized) this.#initialize();
 		const engines = this.engines;
+		const stopWhenIdle = options.stopWhenIdle === true;
 		for (;;) {
 			let nextCompletion = Number.POSITIVE_INFINITY;
 			for (const engine of engines) if (engine.busy && engine.stepEndAt < nextCompletion) nextCompletion = engine.stepEndAt;
@@ -209,7 +210,7 @@ export class Simulation {
 			const nextArrival = this.#queuesFull() ? Number.POSITIVE_INFINITY : this.#source.peekArrivalAt();
 			const nextFault = this.#faults === undefined ? Number.POSITIVE_INFINITY : this.#faults.nextEventAt();
 			// Idle (nothing but log ticks to come): the clock stays at the last event.
-			if (options.stopWhenIdle === true && Math.min(nextCompletion, nextArrival, nextFault) === Number.POSITIVE_INFINITY) return;
+			if (stopWhenIdle && Math.min(nextCompletion, nextArrival, nextFault) === Number.POSITIVE_INFINITY) return;
 			const t = Math.min(nextCompletion, nextArrival, this.#nextTickAt, nextFault);
 			if (t > untilS) break;
 			this.#now = t;

@@ -32,17 +32,31 @@ function fail(message: string): never {
 	process.exit(1);
 }
 
+/**
+ * Instructions executed and drafts simulated by one run of `script` (a bench script that prints a
+ * JSON line with `drafts` last) under cachegrind, node `--single-threaded`; exits with a one-line
+ * reason when valgrind is missing or the run fails. Shared with `engine-generate.ts`.
+ */
+export function countUnderCachegrind(
+	script: readonly string[],
+	outFile: string,
+	onError: (message: string) => never,
+): {instructions: number; drafts: number} {
+	const args = ['--tool=cachegrind', '--cache-sim=no', `--cachegrind-out-file=${outFile}`];
+	const child = spawnSync('valgrind', [...args, process.execPath, '--single-threaded', '--import', 'tsx', ...script], {
+		encoding: 'utf8',
+		maxBuffer: 1 << 26,
+	});
+	if (child.error !== undefined) onError(`valgrind is not available (${child.error.message}); install it (apt-get install valgrind)`);
+	if (child.status !== 0) onError(`the engine run under valgrind failed: ${child.stderr.trim().split('\n').at(-1) ?? ''}`);
+	const summary = /^summary: (\d+)/m.exec(readFileSync(outFile, 'utf8'));
+	if (summary === null) onError(`no summary line in ${outFile}`);
+	return {instructions: Number(summary[1]), drafts: (JSON.parse(child.stdout.trim().split('\n').at(-1)!) as {drafts: number}).drafts};
+}
+
 /** Instructions executed and drafts simulated by one run of `root`'s engine for `seconds` virtual seconds under cachegrind. */
 function countRun(root: string, seconds: number, outDir: string): {instructions: number; drafts: number} {
-	const outFile = join(outDir, `cachegrind.${seconds}.out`);
-	const args = ['--tool=cachegrind', '--cache-sim=no', `--cachegrind-out-file=${outFile}`];
-	const node = [process.execPath, '--single-threaded', '--import', 'tsx', saturated, 'fed', String(seconds), root];
-	const child = spawnSync('valgrind', [...args, ...node], {encoding: 'utf8', maxBuffer: 1 << 26});
-	if (child.error !== undefined) fail(`valgrind is not available (${child.error.message}); install it (apt-get install valgrind)`);
-	if (child.status !== 0) fail(`the engine run under valgrind failed: ${child.stderr.trim().split('\n').at(-1) ?? ''}`);
-	const summary = /^summary: (\d+)/m.exec(readFileSync(outFile, 'utf8'));
-	if (summary === null) fail(`no summary line in ${outFile}`);
-	return {instructions: Number(summary[1]), drafts: (JSON.parse(child.stdout.trim().split('\n').at(-1)!) as {drafts: number}).drafts};
+	return countUnderCachegrind([saturated, 'fed', String(seconds), root], join(outDir, `cachegrind.${seconds}.out`), fail);
 }
 
 /** Instructions per draft of `root`'s fed engine between FROM and TO virtual seconds. */

@@ -289,6 +289,20 @@ describe('per-step fast paths change nothing', () => {
 		expect(batch).toEqual(loop);
 	});
 
+	it('an acceptance port that accepts more than was drafted is an error naming the values, not a count', () => {
+		const e = new Engine(0, {maxNumSeqs: 2, maxNumBatchedTokens: 64, maxModelLen: 512, numKvBlocks: 64}, 3, {
+			proposer: fullDrafts,
+			acceptance: {drawProfile: () => 0, sampleAccepted: (_p, d) => d + 1},
+			cost: linearCost(),
+			rng: createRng(3),
+		});
+		e.enqueue(spec(0, 0, 8, 20));
+		e.beginStep(0);
+		e.completeStep(); // the prompt
+		e.beginStep(1);
+		expect(() => e.completeStep()).toThrow('got numAcceptedTokens=4, numDraftTokens=3, numSpecTokens=3');
+	});
+
 	it('a fixed-length proposer is not called and drafts what it would have proposed', () => {
 		const sampleAccepted = (p: number, d: number, u: number) => model.sampleAccepted(p, d, u);
 		const called = trace(fullDrafts, {drawProfile: profiles('q'), sampleAccepted});

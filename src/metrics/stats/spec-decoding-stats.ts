@@ -83,8 +83,13 @@ export class SpecDecodingStats {
 		this.numDrafts = 0;
 		this.numDraftTokens = 0;
 		this.numAcceptedTokens = 0;
-		this.acceptedHistogram.fill(0);
-		this.draftedHistogram.fill(0);
+		// A loop, not fill(): TypedArray.prototype.fill is a runtime call, and this runs every engine step.
+		const accepted = this.acceptedHistogram;
+		const drafted = this.draftedHistogram;
+		for (let j = 0; j < accepted.length; j++) {
+			accepted[j] = 0;
+			drafted[j] = 0;
+		}
 	}
 
 	/** `num_accepted_tokens_per_pos`: k counts, written into `out` when given. */
