@@ -206,6 +206,10 @@ export class Scheduler {
 		let numDrafts = 0;
 		let numDraftTokens = 0;
 		let numAcceptedTokens = 0;
+		// The outcome's token requests, with the count in a local.
+		const tokenRequests = out.tokenRequests;
+		const newTokens = out.newTokens;
+		let numTokenRequests = out.numTokenRequests;
 		// The loop body is kept small (prefill completion, errors and finishing in methods of their
 		// own) so that V8 inlines the calls every decoding request makes.
 		for (let j = 0; j < plan.size; j++) {
@@ -250,7 +254,11 @@ export class Scheduler {
 			const numTokensBefore = request.promptTokens + numOutputBefore;
 			const maxTokens = request.maxTokens;
 			const appended = Math.min(generated, maxTokens - numOutputBefore, maxModelLen - numTokensBefore);
-			out.pushTokens(request, appended);
+			// A request at the index it had in the previous step (most of a steady batch) is not written
+			// again: writing a young request into the outcome's old array costs a write barrier.
+			if (tokenRequests[numTokenRequests] !== request) tokenRequests[numTokenRequests] = request;
+			newTokens[numTokenRequests] = appended;
+			numTokenRequests += 1;
 			const numOutput = numOutputBefore + appended;
 			request.numOutputTokens = numOutput;
 			generationTokens += appended;
@@ -267,6 +275,7 @@ export class Scheduler {
 		out.generationTokens += generationTokens;
 		out.numDecodeRequests += decodeRequests;
 		out.numDraftPairs = numDraftPairs;
+		out.numTokenRequests = numTokenRequests;
 		stats.numDrafts += numDrafts;
 		stats.numDraftTokens += numDraftTokens;
 		stats.numAcceptedTokens += numAcceptedTokens;

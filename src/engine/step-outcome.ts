@@ -167,7 +167,10 @@ export class StepOutcome {
 	readonly ttft: FloatBuffer;
 	/** One inter-token latency per request that got tokens this step after an earlier token, as runs of equal values. */
 	readonly interTokenLatency: RunBuffer;
-	/** Requests that received tokens this step, `tokenRequests[0..numTokenRequests)`, with `newTokens[i]` tokens each. */
+	/**
+	 * Requests that received tokens this step, `tokenRequests[0..numTokenRequests)`, with `newTokens[i]` tokens each (written by
+	 * the scheduler; an entry the same as the previous step's is not written again).
+	 */
 	readonly tokenRequests: Array<SimRequest | undefined>;
 	readonly newTokens: Int32Array;
 	/** Entries of `tokenRequests` that may hold a request (`[numTokenRequests, held)`: the previous step's). */
@@ -197,7 +200,7 @@ export class StepOutcome {
 		this.promptTokens = 0;
 		this.promptTokensCached = 0;
 		this.generationTokens = 0;
-		// The previous step's token requests stay until releaseTokenRequests (see pushTokens).
+		// The previous step's token requests stay until releaseTokenRequests: the scheduler rewrites only changed entries.
 		if (this.numTokenRequests > this.#heldTokenRequests) this.#heldTokenRequests = this.numTokenRequests;
 		this.numTokenRequests = 0;
 		this.specStats = undefined;
@@ -206,17 +209,6 @@ export class StepOutcome {
 		this.interTokenLatency.clear();
 		// An array's length store is a runtime call: most steps finish nothing.
 		if (this.finished.length > 0) this.finished.length = 0;
-	}
-
-	/**
-	 * A request received `numTokens` tokens. A request at the same index as in the previous step
-	 * (most of a steady batch) is not written again: writing a young request into this old array
-	 * costs a write barrier, and a request usually lives its whole life young.
-	 */
-	pushTokens(request: SimRequest, numTokens: number): void {
-		if (this.tokenRequests[this.numTokenRequests] !== request) this.tokenRequests[this.numTokenRequests] = request;
-		this.newTokens[this.numTokenRequests] = numTokens;
-		this.numTokenRequests += 1;
 	}
 
 	/** Drop the previous step's token requests beyond `numTokenRequests` (once the step's are pushed): an outcome retains no finished request. */
