@@ -49,6 +49,14 @@ const BATCH_BYTES = 4 << 20;
 const BATCH_VALUES = ((BATCH_BYTES / Float64Array.BYTES_PER_ELEMENT) * 3) / 4;
 
 /**
+ * Values a batch holds before it is handed over to a worker with nothing left to do. What the
+ * worker still holds when the simulation ends is on the critical path (the process waits for its
+ * last bytes): a worker that keeps up gets batches of about a quarter of {@link BATCH_VALUES}, so
+ * the last one takes a few milliseconds to render, not a large batch's tens.
+ */
+const IDLE_BATCH_VALUES = BATCH_VALUES / 4;
+
+/**
  * `generate`'s record output on two threads: the simulation appends records to {@link records} (a
  * few numbers each, no object, no text), {@link flush} hands the batch to a worker thread that
  * serialises it (`record-worker.ts`) and writes the bytes to the files itself; only the buffer
@@ -134,8 +142,8 @@ export class RecordPipeline {
 	}
 
 	/**
-	 * Hand the records written so far to the worker once they fill a batch (`force`: whatever
-	 * there is). Waits while {@link MAX_IN_FLIGHT} batches are still being serialised or written
+	 * Hand the records written so far to the worker once they fill a batch (a quarter of one when
+	 * the worker is idle; `force`: whatever there is). Waits while {@link MAX_IN_FLIGHT} batches are still being serialised or written
 	 * (back-pressure from the disk reaches the simulation here). Rejects with the first write failure.
 	 */
 	async flush(force = false): Promise<void> {
@@ -144,7 +152,8 @@ export class RecordPipeline {
 
 	async #handOver(force: boolean, final: boolean): Promise<void> {
 		this.#check();
-		if (!final && (this.records.length === 0 || (!force && this.records.length < BATCH_VALUES))) return;
+		const wanted = this.#inFlight === 0 ? IDLE_BATCH_VALUES : BATCH_VALUES;
+		if (!final && (this.records.length === 0 || (!force && this.records.length < wanted))) return;
 		while (this.#inFlight >= MAX_IN_FLIGHT) {
 			await this.#changed();
 			this.#check();
