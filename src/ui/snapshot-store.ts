@@ -78,6 +78,8 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 	// k values drafted in the open log interval, and in the last complete one.
 	let openKs: number[] = [];
 	let intervalKs: readonly number[] = [];
+	/** Requests refused with HTTP 400 since start (or the last reset). */
+	let numRejected = 0;
 
 	const syncK = (): void => {
 		const k = session.numSpecTokens;
@@ -101,6 +103,7 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 		currentK = session.numSpecTokens;
 		kChange = undefined;
 		sinceK = undefined;
+		numRejected = 0;
 	};
 	startOver();
 
@@ -129,6 +132,9 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 			// Keys act between chunks of simulated time, after every step that began at or before the press.
 			if (sinceK !== undefined && out.startedAt > sinceK.startS) sinceK.add(out);
 			if (out.t >= nextSampleAt) sample(out.t);
+		},
+		onRejected() {
+			numRejected += 1;
 		},
 		// The lines a vLLM server prints at its default level (INFO), as headless `run` prints them:
 		// the engine-initialised line, then each interval's `Engine 000:` and `SpecDecoding metrics:` lines.
@@ -221,6 +227,7 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 				numErrors,
 				numAborts,
 				numAsleep,
+				numRejected,
 			},
 			history: {sampleEveryS, acceptanceRate: acceptanceHistory, meanAcceptanceLength: lengthHistory, outputTokensPerS: outputHistory},
 			logs: {epoch: logEpoch, lines: logView},

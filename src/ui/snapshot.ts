@@ -96,6 +96,8 @@ export type EngineView = {
 	readonly numAborts: number;
 	/** Engines asleep now (vLLM's sleep mode). */
 	readonly numAsleep: number;
+	/** Requests the API server refused with HTTP 400 since start (they did not fit max_model_len; docs/serve.md). */
+	readonly numRejected: number;
 };
 
 /** Bounded series for the sparklines, oldest first; one point per `sampleEveryS` virtual seconds. */

@@ -194,6 +194,7 @@ describe('dashboard frames from a fixed snapshot', () => {
 
 	it('the engine line shows errors, aborts and asleep engines once a fault happened, and nothing of them before', () => {
 		expect(frameAt(80)).not.toMatch(/errors|aborts|asleep/);
+		expect(frameAt(80, createTestSnapshot({engine: {numRejected: 51}}))).toMatch(/output 470 tok\/s\s+rejected 51/);
 		const frame = frameAt(80, createTestSnapshot({engine: {numErrors: 3, numAborts: 1234, numAsleep: 1}}));
 		expect(frame).toMatch(/errors 3\s+aborts 1,234\s+asleep 1/);
 		for (const line of frame.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);

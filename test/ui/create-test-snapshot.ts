@@ -101,6 +101,7 @@ export function createTestSnapshot(overrides: Overrides = {}): DashboardSnapshot
 			numErrors: 0,
 			numAborts: 0,
 			numAsleep: 0,
+			numRejected: 0,
 			...overrides.engine,
 		},
 		history: {

@@ -144,6 +144,23 @@ describe('createSnapshotStore over a real session', () => {
 		store.close();
 	});
 
+	it("counts the requests the API server refused with HTTP 400, as the run summary does (they never reach an engine's counters)", async () => {
+		const {config} = await loadPreset(DEFAULT_PRESET);
+		// max_model_len 600 against every class's prompts of 1000 tokens: each arrival is refused.
+		const workload = {...config.workload, classes: config.workload.classes.map(c => ({...(c as object), prompt: {kind: 'fixed', value: 1000}}))};
+		const session = new Session({...config, scheduler: {...config.scheduler, maxModelLen: 600}, workload} as typeof config, {seed: 0});
+		const store = createSnapshotStore(session);
+		expect(store.refresh().engine.numRejected).toBe(0);
+		session.built.simulation.runUntil(20);
+		const snapshot = store.refresh();
+		expect(snapshot.engine.numRejected).toBe(session.built.simulation.numRejected);
+		expect(snapshot.engine.numRejected).toBeGreaterThan(0);
+		expect(snapshot.engine.numRunning + snapshot.engine.numWaiting).toBe(0);
+		store.restarted();
+		expect(store.refresh().engine.numRejected).toBe(0);
+		store.close();
+	});
+
 	it('snapshots are immutable: later simulation does not change a published one', async () => {
 		const session = await createSession();
 		const store = createSnapshotStore(session);

@@ -17,10 +17,12 @@ type Props = {
 
 /**
  * The fault items of the state line (docs/faults.md), shown once a fault happened: errors and
- * aborts since start, and how many engines sleep now.
+ * aborts since start, and how many engines sleep now; and the requests the API server refused
+ * with HTTP 400 (prompt and max_tokens beyond max_model_len), which never reach an engine.
  */
 function faultItems(engine: EngineView): string[] {
 	const items: string[] = [];
+	if (engine.numRejected > 0) items.push(`rejected ${formatCount(engine.numRejected)}`);
 	if (engine.numErrors > 0 || engine.numAborts > 0) items.push(`errors ${formatCount(engine.numErrors)}`, `aborts ${formatCount(engine.numAborts)}`);
 	if (engine.numAsleep > 0) items.push(`asleep ${formatCount(engine.numAsleep)}`);
 	return items;
