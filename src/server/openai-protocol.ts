@@ -299,17 +299,18 @@ export function chatEcho(messages: readonly ChatMessage[], addGenerationPrompt: 
 	return {role, text: last.role === role ? messageText(last) : ''};
 }
 
-/** vLLM's `CompletionRequest.max_tokens` default (OpenAI's): an omitted field. */
+/** vLLM's `CompletionRequest.max_tokens` default (OpenAI's): an omitted or null field. */
 const COMPLETION_DEFAULT_MAX_TOKENS = 16;
 
 /**
  * A completion's `max_tokens` as vLLM's request model holds it: 16 when the field is omitted
- * (`max_tokens: int | None = 16`), null (no limit but `max_model_len`) when it is sent as null.
- * Chat has no such default. Applied here rather than in the schema so that the request's draw key,
- * and so its text, stays what it was.
+ * (`max_tokens: int | None = 16`) or sent as null (the newest model's `normalize_null_max_tokens`
+ * validator puts the default in its place). Chat has no such default: its null is no limit but
+ * `max_model_len`. Applied here rather than in the schema so that the request's draw key, and so
+ * its text, stays what it was.
  */
-export function completionMaxTokens(body: CompletionRequest): number | null {
-	return body.max_tokens === undefined ? COMPLETION_DEFAULT_MAX_TOKENS : body.max_tokens;
+export function completionMaxTokens(body: CompletionRequest): number {
+	return body.max_tokens ?? COMPLETION_DEFAULT_MAX_TOKENS;
 }
 
 /**

@@ -135,18 +135,11 @@ describe('specsim serve: the OpenAI-compatible API through the openai SDK', () =
 				param: 'input_tokens',
 			},
 		});
-		// An explicit null is no max_tokens: the renderer counts 0, and the default max_model_len - prompt is then 0.
+		// An explicit null is the default too (the newest request model's normalize_null_max_tokens), not no limit.
 		await expect(client.completions.create({model: MODEL, prompt: longPrompt, max_tokens: null})).rejects.toMatchObject({
 			status: 400,
 			error: {
-				message: 'max_tokens must be at least 1, got 0. (parameter=max_tokens, value=0)',
-				param: 'max_tokens',
-			},
-		});
-		await expect(client.completions.create({model: MODEL, prompt: [...longPrompt, 0], max_tokens: null})).rejects.toMatchObject({
-			status: 400,
-			error: {
-				message: `You passed ${len + 1} input tokens and requested 0 output tokens. However, the model's context length is only ${len} tokens, resulting in a maximum input length of ${len} tokens. Please reduce the length of the input prompt. (parameter=input_tokens, value=${len + 1})`,
+				message: `You passed ${len} input tokens and requested 16 output tokens. However, the model's context length is only ${len} tokens, resulting in a maximum input length of ${len - 16} tokens. Please reduce the length of the input prompt. (parameter=input_tokens, value=${len})`,
 				param: 'input_tokens',
 			},
 		});
