@@ -103,15 +103,17 @@ export function formatReport(result: CalibrationResult, destination: string, ben
 		}
 	}
 	out.push('');
+	// The fits' p-values divide the deviance by the dispersion when it exceeds 1 (fit.ts).
+	const phi = Math.max(1, fit.dispersion?.phi ?? 1);
 	if (fit.decay !== undefined) {
 		const d = fit.decay;
 		out.push(
-			`decay fit: c_i = ${d.first.toFixed(4)} × ${d.decay.toFixed(4)}^i; deviance ${d.deviance.toFixed(2)} on ${d.dof} dof${describeP(d.pValue)}`,
+			`decay fit: c_i = ${d.first.toFixed(4)} × ${d.decay.toFixed(4)}^i; deviance ${d.deviance.toFixed(2)} on ${d.dof} dof${describeP(d.pValue, d.deviance, phi)}`,
 		);
 	}
 	const iid = fit.iid;
 	out.push(
-		`i.i.d. fit (Leviathan): alpha = ${iid.alpha.toFixed(4)}${iid.deviance !== undefined && iid.dof !== undefined ? `; deviance ${iid.deviance.toFixed(2)} on ${iid.dof} dof${describeP(iid.pValue ?? Number.NaN)}` : ' (no per-position data: the shape across positions is assumed)'}`,
+		`i.i.d. fit (Leviathan): alpha = ${iid.alpha.toFixed(4)}${iid.deviance !== undefined && iid.dof !== undefined ? `; deviance ${iid.deviance.toFixed(2)} on ${iid.dof} dof${describeP(iid.pValue ?? Number.NaN, iid.deviance, phi)}` : ' (no per-position data: the shape across positions is assumed)'}`,
 	);
 	if (fit.dispersion !== undefined) {
 		const {phi, intervals, inflation} = fit.dispersion;
@@ -155,8 +157,14 @@ function formatCount(x: number): string {
 	return Number.isInteger(x) ? String(x) : x.toFixed(1);
 }
 
-function describeP(p: number): string {
+/**
+ * A fit's p-value beside its deviance. With overdispersion (φ > 1) the p-value is that of
+ * deviance / φ, so the line says so: a reader checking `p` against χ² of the printed deviance
+ * would otherwise find a different number.
+ */
+function describeP(p: number, deviance: number, phi: number): string {
 	if (Number.isNaN(p)) return ' (exactly determined)';
-	if (p < 0.001) return ' (p < 0.001: the model misses the data)';
-	return ` (p = ${p.toFixed(3)})`;
+	const scaled = phi > 1 ? ` for deviance / φ = ${(deviance / phi).toFixed(2)}` : '';
+	if (p < 0.001) return ` (p < 0.001${scaled}: the model misses the data)`;
+	return ` (p = ${p.toFixed(3)}${scaled})`;
 }
