@@ -5,7 +5,12 @@ import {describeFsError} from '../util/fs-error.js';
 import {EXIT_RUNTIME} from '../util/user-error.js';
 import {runCli} from './program.js';
 
-/** Commands that stop early on SIGINT/SIGTERM. */
+/**
+ * The signals a running command stops on, cleaning up as it goes: SIGHUP too, or a closed terminal
+ * would end the process where it stands (`generate` leaving its staging directory behind).
+ */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** Commands that stop early on one of {@link STOP_SIGNALS}. */
 const stopHandlers = new Set<(signal?: NodeJS.Signals) => void>();
 const stop = (signal: NodeJS.Signals): void => {
 	for (const handler of [...stopHandlers]) handler(signal);
@@ -46,17 +51,13 @@ const env = {
 	isTTY: Boolean(process.stdout.isTTY),
 	isStderrTTY: Boolean(process.stderr.isTTY),
 	onSignal(handler: (signal?: NodeJS.Signals) => void): () => void {
-		// Listening for SIGINT/SIGTERM only while a command does keeps their default (end the process) otherwise.
-		if (stopHandlers.size === 0) {
-			process.on('SIGINT', stop);
-			process.on('SIGTERM', stop);
-		}
+		// Listening for these signals only while a command does keeps their default (end the process) otherwise.
+		if (stopHandlers.size === 0) for (const signal of STOP_SIGNALS) process.on(signal, stop);
 		stopHandlers.add(handler);
 		return () => {
 			stopHandlers.delete(handler);
 			if (stopHandlers.size > 0) return;
-			process.off('SIGINT', stop);
-			process.off('SIGTERM', stop);
+			for (const signal of STOP_SIGNALS) process.off(signal, stop);
 		};
 	},
 	onStdoutClosed(handler: () => void): () => void {

@@ -8,7 +8,7 @@ export type RunEnvironment = {
 	readonly isTTY: boolean;
 	/** Whether stderr is a terminal (progress bars). */
 	readonly isStderrTTY: boolean;
-	/** Register a handler for SIGINT/SIGTERM (it is told which); returns the unregister function. */
+	/** Register a handler for SIGINT/SIGTERM/SIGHUP (it is told which); returns the unregister function. */
 	onSignal(handler: (signal?: NodeJS.Signals) => void): () => void;
 	/**
 	 * Register a handler for standard output closing under us (`specsim ... | head -1`): commands
@@ -21,7 +21,8 @@ export type RunEnvironment = {
 	readonly terminal?: {readonly stdin: NodeJS.ReadStream; readonly stdout: NodeJS.WriteStream};
 };
 
-/** The conventional exit status of a command stopped by `signal`: 128 + its number (SIGINT 130, SIGTERM 143). */
+/** The conventional exit status of a command stopped by `signal`: 128 + its number (SIGHUP 129, SIGINT 130, SIGTERM 143). */
 export function signalExitCode(signal: NodeJS.Signals | undefined): number {
-	return signal === 'SIGTERM' ? 143 : 130;
+	if (signal === 'SIGTERM') return 143;
+	return signal === 'SIGHUP' ? 129 : 130;
 }
