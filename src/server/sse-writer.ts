@@ -13,60 +13,28 @@ const SSE_HEAD = {
 } as const;
 
 /**
- * Running streams written per slice before the event loop gets a turn: about half a millisecond
- * of writes (one system call each, mostly the kernel's loopback TCP send at a few microseconds).
- */
-const WRITE_SLICE = 32;
-
-/**
- * Streams with frames queued: those whose first frames these are (a stream's first token), then
- * the others, written {@link WRITE_SLICE} at a time from `nextQueued` on.
+ * Streams with frames queued in the current turn of the event loop: those whose first frames
+ * these are (a stream's first token), then the others.
  */
 const queuedFirst: SseWriter[] = [];
 const queued: SseWriter[] = [];
-let nextQueued = 0;
 let flushScheduled = false;
-let sliceScheduled = false;
 
 /**
- * The end of a turn in which frames were queued: every stream's first frames, then, unless a
- * slice is already waiting for its turn, the first slice of the running streams.
+ * Write every queued stream's frames: one write (or `end`) per connection, each a system call
+ * however many frames (engine steps, choices) it collected. Streams sending their first frames go
+ * first: a step's writes take a while (one system call per connection: 256 running streams take
+ * a few milliseconds), and a stream's first token waits for the writes before it, all of which
+ * count as added time to first token; the running streams behind them wait as long every step,
+ * so their inter-token times do not change.
  */
-function flushTurn(): void {
-	flushScheduled = false;
-	flushFirst();
-	if (!sliceScheduled) flushSlice();
-}
-
-/** Write the streams sending their first frames, all of them, before any running stream. */
-function flushFirst(): void {
+function flushQueued(): void {
 	// A flush cannot queue more frames (writes report errors asynchronously), but stay correct if one did.
 	for (let i = 0; i < queuedFirst.length; i++) queuedFirst[i]!.flush();
 	queuedFirst.length = 0;
-}
-
-/**
- * Write the next {@link WRITE_SLICE} running streams (one write or `end` per connection, each a
- * system call however many frames, engine steps or choices it collected) and leave the rest for
- * the check phase of the next turn of the event loop, after its poll: at 256 running streams a
- * step's writes take a few milliseconds, and a request read meanwhile (often from a client whose
- * stream those very writes ended) would wait for all of them before it is read, stamped and put
- * into the engine, and the next step's timer behind it. A stream queued again while it waits
- * keeps its place and sends everything in one write; one written already goes to the back, so a
- * connection's frames stay in order.
- */
-function flushSlice(): void {
-	sliceScheduled = false;
-	flushFirst();
-	const end = Math.min(queued.length, nextQueued + WRITE_SLICE);
-	while (nextQueued < end) queued[nextQueued++]!.flush();
-	if (nextQueued < queued.length) {
-		sliceScheduled = true;
-		setImmediate(flushSlice);
-		return;
-	}
+	for (let i = 0; i < queued.length; i++) queued[i]!.flush();
 	queued.length = 0;
-	nextQueued = 0;
+	flushScheduled = false;
 }
 
 /** What Node's `ServerResponse` keeps about its connection and body encoding (not in its typings). */
@@ -92,9 +60,8 @@ function writeChunk(res: ServerResponse, data: string): void {
  * A Server-Sent Events response written straight to Node's `ServerResponse`, without the Web
  * Streams (`ReadableStream`, `TransformStream`, `TextEncoder`) a fetch-style `Response` goes
  * through: frames are appended to a string and written together at the end of the current turn
- * (a microtask; a running stream's may wait a few turns for its slice, see {@link flushSlice}), so
- * every engine step that ran meanwhile (a runner tick, or the catch-up a new request triggers)
- * costs each connection one write, and a frame costs no promise.
+ * (a microtask), so every engine step that ran in one turn (a runner tick, or the catch-up a new
+ * request triggers) costs each connection one write, and a frame costs no promise.
  */
 export class SseWriter {
 	readonly #res: ServerResponse;
@@ -150,7 +117,7 @@ export class SseWriter {
 		(this.#wrote ? queued : queuedFirst).push(this);
 		if (flushScheduled) return;
 		flushScheduled = true;
-		queueMicrotask(flushTurn);
+		queueMicrotask(flushQueued);
 	}
 
 	/** @internal Write what is queued (called by the turn's flush). */

@@ -113,40 +113,4 @@ describe('SseWriter', () => {
 		expect((await running).toString()).toContain('data: step 2b');
 		expect((await fresh).toString()).toContain('data: first');
 	});
-
-	it("a turn writes the running streams 32 at a time and leaves the rest for the next turns, each connection's frames in one write and in order", async () => {
-		const count = 40;
-		const writers: SseWriter[] = [];
-		let ready!: () => void;
-		const allOpen = new Promise<void>(resolve => (ready = resolve));
-		const port = await serve((_req, res) => {
-			const sse = new SseWriter(res);
-			sse.begin(() => undefined);
-			writers.push(sse);
-			if (writers.length === count) ready();
-		});
-		const clients = Array.from({length: count}, () => rawGet(port));
-		await allOpen;
-		onTestFinished(() => {
-			for (const sse of writers) sse.end();
-		});
-		// Every stream has written its first frame: the next ones are running streams'.
-		for (const sse of writers) sse.send('first');
-		await nextTurn();
-		const write = vi.spyOn(Socket.prototype, 'write');
-		const stepWrites = () => write.mock.calls.filter(call => String(call[0]).includes('data: step'));
-		for (let i = 0; i < count; i++) writers[i]!.send(`step ${i}`);
-		// The turn's flush (a microtask): the first slice only.
-		await Promise.resolve();
-		expect(stepWrites()).toHaveLength(32);
-		// The last stream is queued again before its slice: both frames go out together, in order.
-		writers[count - 1]!.send('step again');
-		await nextTurn();
-		expect(stepWrites()).toHaveLength(count);
-		const frames = `data: step ${count - 1}\n\ndata: step again\n\n`;
-		expect(String(stepWrites().at(-1)![0])).toBe(`${frames.length.toString(16)}\r\n${frames}\r\n`);
-		write.mockRestore();
-		for (const sse of writers) sse.end();
-		for (const raw of await Promise.all(clients)) expect(raw.toString()).toContain('data: step');
-	});
 });
