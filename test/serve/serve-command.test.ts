@@ -5,7 +5,8 @@ import {httpGet} from '../helpers/http.js';
 
 const startServe = (args: string[]) => startCli(['serve', ...args]);
 
-const SERVING = /^specsim: serving the OpenAI-compatible API on (http:\/\/127\.0\.0\.1:\d+) \(model (.+)\)\n$/;
+// A line of stderr, after uvicorn's startup lines (serve-signals.test.ts pins those).
+const SERVING = /^specsim: serving the OpenAI-compatible API on (http:\/\/127\.0\.0\.1:\d+) \(model (.+)\)\n/m;
 
 async function waitFor<T>(read: () => T | undefined): Promise<T> {
 	for (;;) {

@@ -74,3 +74,27 @@ describe('specsim serve stops on SIGINT and SIGTERM: every request in flight get
 		});
 	}
 });
+
+describe("specsim serve prints uvicorn's lifecycle lines on stderr, as vLLM's API server does", () => {
+	it('started and startup complete before serving; shutting down and finished after SIGINT, with the process id', async () => {
+		const {child, stderr, exit} = await spawnServe();
+		child.kill('SIGINT');
+		expect(await exit).toBe(0);
+		const pid = child.pid!;
+		const lines = stderr().split('\n');
+		const serving = lines.findIndex(line => SERVING.test(line));
+		// uvicorn's DefaultFormatter: `INFO:` padded to 9 characters, a space, the message (uvicorn.error logs to stderr).
+		expect(lines.slice(serving - 3, serving)).toEqual([
+			`INFO:     Started server process [${pid}]`,
+			'INFO:     Waiting for application startup.',
+			'INFO:     Application startup complete.',
+		]);
+		expect(lines.slice(serving + 1)).toEqual([
+			'INFO:     Shutting down',
+			'INFO:     Waiting for application shutdown.',
+			'INFO:     Application shutdown complete.',
+			`INFO:     Finished server process [${pid}]`,
+			'',
+		]);
+	});
+});

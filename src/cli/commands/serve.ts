@@ -180,7 +180,8 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		const dashboard = env.isTTY && !flags.headless;
 		const line = `specsim: serving the OpenAI-compatible API on ${server.baseUrl} (model ${names?.[0] ?? config.servedModelName})\n`;
 		if (dashboard) output.stdout(line);
-		else output.stderr(line);
+		else output.stderr(uvicornLines(['Started server process [%d]', 'Waiting for application startup.', 'Application startup complete.']) + line);
+		let stopped = false;
 		try {
 			if (dashboard) {
 				// Ink and React load only for the dashboard.
@@ -200,6 +201,8 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 				const offClosed = env.onStdoutClosed?.(() => session.runner.stop());
 				try {
 					await session.runner.run();
+					stopped = true;
+					output.stderr(uvicornLines(['Shutting down']));
 				} finally {
 					offSignal();
 					offClosed?.();
@@ -209,7 +212,17 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 			// Stop accepting; requests still in flight get a terminal response with finish_reason abort.
 			await server.close();
 		}
+		if (stopped) output.stderr(uvicornLines(['Waiting for application shutdown.', 'Application shutdown complete.', 'Finished server process [%d]']));
 	});
+}
+
+/**
+ * uvicorn's lifecycle lines, as vLLM's API server prints them on stderr around serving (logger
+ * `uvicorn.error`, uvicorn's DefaultFormatter without colours: `INFO:` padded to 9 characters, a
+ * space, the message; `%d` is the process id). See docs/serve.md.
+ */
+function uvicornLines(messages: readonly string[]): string {
+	return messages.map(message => `INFO:     ${message.replace('%d', String(process.pid))}\n`).join('');
 }
 
 /** vLLM's `--speculative-config` JSON as specsim's `--method` and `--k`. */
