@@ -24,7 +24,7 @@ export class RecordFiles {
 			try {
 				handles.push([await open(join(staging, name), 'w'), join(dir, name)]);
 			} catch (error) {
-				await Promise.all(handles.map(([handle]) => handle.close().catch(() => undefined)));
+				await closeQuietly(handles);
 				throw writeError(error, join(dir, name));
 			}
 		}
@@ -40,6 +40,11 @@ export class RecordFiles {
 
 	/** Close the files, whatever their state; never rejects. */
 	async discard(): Promise<void> {
-		await Promise.all(this.#handles.map(([handle]) => handle.close().catch(() => undefined)));
+		await closeQuietly(this.#handles);
 	}
+}
+
+/** Close every handle, whatever its state; never rejects. */
+async function closeQuietly(handles: ReadonlyArray<readonly [FileHandle, string]>): Promise<void> {
+	await Promise.all(handles.map(([handle]) => handle.close().catch(() => undefined)));
 }
