@@ -6,7 +6,7 @@ import ExplainPanel, {explainRows, maxExplainScroll} from './components/ExplainP
 import Footer, {footerRowCount} from './components/Footer.js';
 import Header, {headerRowCount} from './components/Header.js';
 import Headline, {headlineRowCount} from './components/Headline.js';
-import LogLines from './components/LogLines.js';
+import LogPanel, {LOG_PANEL_MIN_ROWS} from './components/LogPanel.js';
 import PositionBars, {positionBarsRowCount} from './components/PositionBars.js';
 import Trends, {TRENDS_ROWS} from './components/Trends.js';
 import {explainNumbersOf, type ExplainFn} from './explain-numbers.js';
@@ -51,13 +51,14 @@ const NO_MODEL: DashboardSnapshot['expected'] = {
 const SCROLL_STEP = 5;
 
 /**
- * The live dashboard: vLLM log lines above (printed once), then header, headline metrics,
- * per-position bars, sparklines and the engine panel, and the keys. It renders snapshots only;
- * the keys act through `controls`, and `q` exits Ink (the caller decides the exit code).
+ * The live dashboard: header, headline metrics, per-position bars, sparklines, the engine panel,
+ * vLLM's log lines, and the keys. It renders snapshots only; the keys act through `controls`, and
+ * `q` exits Ink (the caller decides the exit code). Nothing else is written to the terminal while
+ * it is up: a line written above Ink's frame wraps at the terminal's width and makes Ink redraw.
  *
  * The live frame stays shorter than the terminal, so the header never scrolls away: the panels
- * below the headline figures give way first (bars past the rows left, then trends, then the
- * engine panel), and a long explain topic scrolls.
+ * below the headline figures give way first (the log panel, bars past the rows left, then trends,
+ * then the engine panel), and a long explain topic scrolls.
  */
 export default function App({source, controls, explain, columns, rows, onQuit, initialConditional = false, initialExplain = false}: Props) {
 	const snapshot = useSnapshot(source);
@@ -136,6 +137,9 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 	const showTrends = rest >= TRENDS_ROWS;
 	if (showTrends) rest -= TRENDS_ROWS;
 	const barsRows = positionBarsRowCount(numPositions, wide ? belowHeadline : minBars + rest);
+	// The log panel, full width below the others, takes the rows they leave.
+	const rightRows = (showTrends ? TRENDS_ROWS : 0) + (showEngine ? engineRows : 0);
+	const logRows = budget - (wide ? Math.max(headlineRows + barsRows, rightRows) : headlineRows + barsRows + rightRows);
 	const left = (
 		<Box flexDirection="column" width={column}>
 			<Headline
@@ -188,7 +192,6 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 	}
 	return (
 		<Box flexDirection="column" width={width}>
-			<LogLines logs={snapshot.logs} />
 			<Header header={header} width={width} />
 			{explaining ? (
 				<ExplainPanel sections={sections} index={explainIndex} width={width} maxRows={explainMaxRows} scroll={scroll} />
@@ -203,6 +206,7 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 					{right}
 				</Box>
 			)}
+			{!explaining && logRows >= LOG_PANEL_MIN_ROWS ? <LogPanel lines={snapshot.logs.lines} width={width} maxRows={logRows} /> : null}
 			{header.done ? <Text color="gray">finished: the run reached its --duration; q quits</Text> : null}
 			{notice === undefined ? null : (
 				<Text color="yellow" wrap="truncate-end">

@@ -14,10 +14,7 @@ export type SnapshotStoreOptions = {
 	readonly sampleEveryS?: number;
 	/** Sparkline points kept. @default 120 */
 	readonly historyLength?: number;
-	/**
-	 * Log lines kept before a new epoch of the log buffer starts (lines no snapshot has shown yet are
-	 * carried into the new epoch, never dropped). @default 500
-	 */
+	/** The newest log lines a snapshot holds for the log panel (older ones are dropped). @default 100 */
 	readonly maxLogLines?: number;
 	/** Shown in the header. */
 	readonly metricsUrl?: string;
@@ -45,7 +42,7 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 	const publishEveryMs = options.publishEveryMs ?? 100;
 	const sampleEveryS = options.sampleEveryS ?? 1;
 	const historyLength = options.historyLength ?? 120;
-	const maxLogLines = options.maxLogLines ?? 500;
+	const maxLogLines = options.maxLogLines ?? 100;
 	const wallNowMs = options.wallNowMs ?? (() => performance.now());
 	if (!(sampleEveryS > 0)) throw new RangeError(`sampleEveryS must be positive, got ${sampleEveryS}`);
 	if (!Number.isInteger(historyLength) || historyLength < 1) throw new RangeError(`historyLength must be a positive integer, got ${historyLength}`);
@@ -64,11 +61,9 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 	let acceptanceHistory: number[] = [];
 	let lengthHistory: number[] = [];
 	let outputHistory: number[] = [];
-	let logEpoch = 0;
-	let logLines: LogLine[] = [];
+	/** The newest lines, up to twice `maxLogLines` (trimmed in one splice, not one shift per line). */
+	const logLines: LogLine[] = [];
 	let logView: readonly LogLine[] = [];
-	/** How many of `logLines` the last published snapshot held (what the dashboard has printed of this epoch). */
-	let logPublished = 0;
 	let logId = 0;
 	// A live k change applies from each engine's next step; the steps drafted at the current k since
 	// the change are summed here (all engines together) for the cumulative column.
@@ -140,16 +135,8 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 		// the engine-initialised line, then each interval's `Engine 000:` and `SpecDecoding metrics:` lines.
 		onLogLine(_engine, t, logLine) {
 			if (logLine.level !== 'INFO') return;
-			const line = {id: logId++, text: formatLogLine(logLine.message, session.epochMsAt(t), format, logLine.level, {source: logLine.source})};
-			// A full buffer starts a new epoch with the lines no snapshot has shown yet, so every line is
-			// printed exactly once; until a snapshot shows some, the buffer keeps them all (it then holds
-			// at most maxLogLines plus the lines of one publishing interval).
-			if (logLines.length >= maxLogLines && logPublished > 0) {
-				logEpoch += 1;
-				logLines = logLines.slice(logPublished);
-				logPublished = 0;
-			}
-			logLines.push(line);
+			if (logLines.length >= 2 * maxLogLines) logLines.splice(0, logLines.length - maxLogLines + 1);
+			logLines.push({id: logId++, text: formatLogLine(logLine.message, session.epochMsAt(t), format, logLine.level, {source: logLine.source})});
 		},
 		onTick(t) {
 			const counts = readLifetimeCounts(session.metrics, t);
@@ -184,8 +171,7 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 		}
 		seq += 1;
 		// A new array only when lines arrived: the dashboard compares the list, and old snapshots stay intact.
-		if (logView.length !== logLines.length || logView[0] !== logLines[0]) logView = logLines.slice();
-		logPublished = logLines.length;
+		if (logView.at(-1) !== logLines.at(-1)) logView = logLines.slice(-maxLogLines);
 		return {
 			seq,
 			header: {
@@ -230,7 +216,7 @@ export function createSnapshotStore(session: LiveSession, options: SnapshotStore
 				numRejected,
 			},
 			history: {sampleEveryS, acceptanceRate: acceptanceHistory, meanAcceptanceLength: lengthHistory, outputTokensPerS: outputHistory},
-			logs: {epoch: logEpoch, lines: logView},
+			logs: {lines: logView},
 		};
 	};
 

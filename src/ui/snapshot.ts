@@ -112,12 +112,11 @@ export type HistoryView = {
 export type LogLine = {readonly id: number; readonly text: string};
 
 /**
- * Log lines for the dashboard to write above its panels: within one epoch `lines` only grows, and
- * ids rise for the store's life, so the dashboard prints the lines past the last id it printed.
- * When the buffer is full the store starts a new epoch holding only the lines no snapshot has
- * shown yet, so the list stays bounded and every line prints exactly once.
+ * The newest log lines, oldest first, for the dashboard's log panel: a bounded list (the store
+ * keeps a fixed number), never written to the terminal outside the dashboard's frame, where Ink
+ * would have to clear the frame, print the line (wrapped by the terminal) and redraw.
  */
-export type LogView = {readonly epoch: number; readonly lines: readonly LogLine[]};
+export type LogView = {readonly lines: readonly LogLine[]};
 
 /** The latest live change of k, from which the cumulative column counts. */
 export type KChangeView = {

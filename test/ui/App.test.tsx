@@ -511,22 +511,46 @@ describe('dashboard keys (ink-testing-library)', () => {
 		unmount();
 	});
 
-	it('writes each log line once, above the live frame, as the source publishes more', async () => {
-		const first = {id: 0, text: TEST_LOG_LINE};
-		const second = {id: 1, text: 'INFO 01-01 00:02:10 [loggers.py:278] Engine 000: Avg prompt throughput: 0.0 tokens/s'};
-		const source = staticSource(createTestSnapshot({logs: {epoch: 0, lines: [first]}}));
-		const {frames, unmount} = render(<App source={source} controls={recordingControls()} explain={noExplain} />);
-		await vi.waitFor(() => expect(frames.map(plain)).toContain(`${first.text}\n`), SETTLE);
-		source.set(createTestSnapshot({header: {virtualS: 130}, logs: {epoch: 0, lines: [first, second]}}));
-		await vi.waitFor(() => expect(frames.map(plain)).toContain(`${second.text}\n`), SETTLE);
-		// Ink's write clears the live frame, prints the lines and redraws the frame below them; the
-		// frame itself never carries a log line, so nothing of the log is redrawn or kept by Ink.
-		const written = frames.map(plain).filter(f => f.startsWith('INFO'));
-		expect(written).toEqual([`${first.text}\n`, `${second.text}\n`]);
-		const panels = frames.map(plain).filter(f => f.includes('q quit'));
-		expect(panels.length).toBeGreaterThan(0);
-		for (const frame of panels) expect(frame).not.toContain('INFO 01-01');
-		unmount();
+	it('draws the newest log lines in a log panel inside the frame, word-wrapped to its width and within its rows', () => {
+		const lines = [
+			{id: 0, text: 'INFO 01-01 00:00:00 [loggers.py:278] Engine 000: vllm cache_config_info with initialization after num_gpu_blocks is: 29043'},
+			{id: 1, text: TEST_LOG_LINE},
+			{id: 2, text: 'INFO 01-01 00:02:10 [loggers.py:259] Engine 000: Avg prompt throughput: 0.0 tokens/s'},
+		];
+		const snapshot = createTestSnapshot({logs: {lines}});
+		for (const [columns, rows] of [
+			[80, 60],
+			[120, 50],
+			[200, 50],
+		] as const) {
+			const frame = frameAt(columns, snapshot, false, rows);
+			const at = `${columns}×${rows}:\n${frame}`;
+			expect(frame.split('\n').length, at).toBeLessThanOrEqual(rows - 1);
+			for (const line of frame.split('\n')) expect(line.length, at).toBeLessThanOrEqual(columns);
+			// The panel sits above the keys; each line reads whole once its indented continuation rows are joined.
+			const panel = frame.slice(frame.indexOf('─ Log  vLLM INFO lines, newest last'), frame.indexOf('p pause'));
+			const shown = panel
+				.trimEnd()
+				.split('\n')
+				.slice(1)
+				.reduce<string[]>((acc, row) => {
+					if (row.startsWith(' INFO ')) acc.push(row.trim());
+					else acc[acc.length - 1] += ` ${row.trim()}`;
+					return acc;
+				}, []);
+			expect(shown, at).toEqual(lines.map(l => l.text));
+		}
+		// Rows short: the newest lines that fit, whole; the oldest give way first.
+		const short = frameAt(100, snapshot, false, 34);
+		expect(short).toContain('─ Log ');
+		expect(short).toContain('Avg prompt throughput: 0.0 tokens/s');
+		expect(short).not.toContain('cache_config_info');
+		expect(short.split('\n').length).toBeLessThanOrEqual(33);
+		// 80×24: every other panel comes first, and the log panel gives way.
+		const small = frameAt(80, snapshot, false, 24);
+		expect(small).not.toContain('─ Log ');
+		expect(small).not.toContain('INFO');
+		expect(small.split('\n').length).toBeLessThanOrEqual(23);
 	});
 
 	it('re-renders when the source publishes', async () => {

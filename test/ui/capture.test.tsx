@@ -6,16 +6,10 @@ import {DEFAULT_PRESET, loadPreset} from '../../src/config/load.js';
 import {explainSections} from '../../src/explain/index.js';
 import {Session} from '../../src/runtime/session.js';
 import App from '../../src/ui/App.js';
-import {formatLogLines} from '../../src/ui/components/LogLines.js';
 import {createDashboardControls} from '../../src/ui/controls.js';
 import {createSnapshotStore} from '../../src/ui/snapshot-store.js';
 import type {SnapshotSource} from '../../src/ui/snapshot.js';
 import {plain} from './create-test-snapshot.js';
-
-/** `text` as a terminal of `columns` shows it: every line cut into rows of at most `columns` characters. */
-function hardWrap(text: string, columns: number): string {
-	return text.replace(new RegExp(`[^\\n]{${columns}}(?=[^\\n])`, 'g'), row => `${row}\n`);
-}
 
 /**
  * The README's picture of the dashboard: the default preset after 60 virtual seconds at 100
@@ -29,19 +23,15 @@ describe('dashboard capture', () => {
 		const store = createSnapshotStore(session, {metricsUrl: 'http://127.0.0.1:8000/metrics'});
 		session.built.simulation.runUntil(60);
 		store.refresh();
-		// The last interval's lines (its Engine and SpecDecoding lines) stand for the scrollback above the panels.
-		const full = store.getSnapshot();
-		const snapshot = {...full, logs: {epoch: full.logs.epoch, lines: full.logs.lines.slice(-2)}};
+		const snapshot = store.getSnapshot();
 		const source: SnapshotSource = {
 			getSnapshot: () => snapshot,
 			subscribe: store.subscribe,
 		};
 		const controls = createDashboardControls(session, {refresh: store.refresh, onRestart: store.restarted});
-		// The log lines are written above the live frame (the dashboard's own formatting, without
-		// colour), and the terminal wraps them at its width.
-		const frame =
-			hardWrap(formatLogLines(snapshot.logs.lines, false), 100) +
-			plain(renderToString(<App source={source} controls={controls} explain={explainSections} columns={100} rows={40} />, {columns: 100}));
+		const frame = plain(
+			renderToString(<App source={source} controls={controls} explain={explainSections} columns={100} rows={40} />, {columns: 100}),
+		);
 		store.close();
 		expect(frame).toContain('t=00:01:00');
 		await expect(`${frame}\n`).toMatchFileSnapshot('__capture__/dashboard.txt');

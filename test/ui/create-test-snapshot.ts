@@ -111,12 +111,12 @@ export function createTestSnapshot(overrides: Overrides = {}): DashboardSnapshot
 			outputTokensPerS: [400, 450, 480, 470, 470],
 			...overrides.history,
 		},
-		// No log lines by default: they are written to the terminal, not drawn in the frame (see LogLines).
-		logs: overrides.logs ?? {epoch: 0, lines: []},
+		// No log lines by default, so the frames of other tests have no log panel.
+		logs: overrides.logs ?? {lines: []},
 	};
 }
 
-/** The log line the tests write above the panels. */
+/** A SpecDecoding log line as vLLM prints it, longer than any terminal is wide. */
 export const TEST_LOG_LINE =
 	'INFO 01-01 00:02:00 [metrics.py:96] SpecDecoding metrics: Mean acceptance length: 2.60, Accepted throughput: 288.00 tokens/s, Drafted throughput: 540.00 tokens/s, Accepted: 2880 tokens, Drafted: 5400 tokens, Per-position acceptance rate: 0.730, 0.520, 0.350, Avg Draft acceptance rate: 53.3%';
 
