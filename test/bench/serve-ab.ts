@@ -10,7 +10,8 @@
  * `SERVE_AB_PHASE=max` compares the non-streaming throughput run instead (SECONDS of autocannon).
  * `SERVE_AB_SHAPE=lockstep` streams equal lengths (the worst case) instead of varied ones (see
  * {@link StreamShape}). `SERVE_AB_CLIENT_PROCESSES=N` spreads the clients over N processes
- * (default 4). Against a checkout whose target predates them, the per-step and per-part figures
+ * (default 4). `SERVE_AB_A_NODE_FLAGS` / `SERVE_AB_B_NODE_FLAGS` (space-separated) give one side's
+ * server extra node flags (e.g. `--max-semi-space-size=4` against the same checkout). Against a checkout whose target predates them, the per-step and per-part figures
  * read NaN.
  */
 import {readFileSync} from 'node:fs';
@@ -101,8 +102,9 @@ await pinClients(async () => {
 			['A', aDir],
 			['B', bDir],
 		] as const) {
-			const nodeFlags =
-				profDir === undefined ? {} : {nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${label}-${round}.cpuprofile`]};
+			const sideFlags = (process.env[`SERVE_AB_${label}_NODE_FLAGS`] ?? '').split(' ').filter(f => f !== '');
+			const profFlags = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${label}-${round}.cpuprofile`];
+			const nodeFlags = {nodeFlags: [...sideFlags, ...profFlags]};
 			const targetPath = resolve(dir, 'test/bench/serve-target.ts');
 			if (process.env['SERVE_AB_PHASE'] === 'max') {
 				const t = await measureThroughput({targetPath, durationS, ...nodeFlags});

@@ -54,6 +54,8 @@ new PerformanceObserver(list => {
 const runUntil = simulation.runUntil.bind(simulation);
 simulation.runUntil = (untilS, options) => {
 	advanceStartMs = performance.now();
+	// The open advance's writes end here: this one's first frames are written inside it.
+	const writtenBeforeMs = lastFrameWriteMs;
 	runUntil(untilS, options);
 	if (advanceSteps.length === 0) return;
 	const endMs = performance.now();
@@ -61,7 +63,7 @@ simulation.runUntil = (untilS, options) => {
 	const startMs = advanceStartMs;
 	advanceSteps = [];
 	latestDeadlineMs = steps.at(-1)!.deadlineMs;
-	closeAdvance();
+	closeAdvance(writtenBeforeMs);
 	openAdvance = {steps, startMs, endMs};
 	// Written at the latest when the turn's flush and Node's per-response uncork (a tick) are over,
 	// later if some streams' writes wait for a later turn.
@@ -75,11 +77,11 @@ simulation.runUntil = (untilS, options) => {
  */
 let openAdvance: {steps: StepMark[]; startMs: number; endMs: number} | undefined;
 let lastFrameWriteMs = 0;
-function closeAdvance(): void {
+function closeAdvance(lastWriteMs = lastFrameWriteMs): void {
 	if (openAdvance === undefined) return;
 	const {steps, startMs, endMs} = openAdvance;
 	openAdvance = undefined;
-	const writtenMs = Math.max(endMs, lastFrameWriteMs);
+	const writtenMs = Math.max(endMs, lastWriteMs);
 	for (const m of steps)
 		stepRows.push({
 			chunks: m.chunks,
