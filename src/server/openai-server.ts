@@ -51,6 +51,7 @@ import {cachedTokenize} from './prompt-tokens.js';
 import {AdmissionGate, Arrivals} from './admission.js';
 import {GENERATION_ERROR_MESSAGE, generationErrorLogLine} from './generation-error.js';
 import {registerSleepEndpoints} from './sleep-endpoints.js';
+import {flushFirstFrames} from './sse-writer.js';
 
 /** Options of {@link startOpenAiServer}. */
 export type OpenAiServerOptions = {
@@ -617,7 +618,10 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
  */
 export async function startOpenAiServer(session: Session, options: OpenAiServerOptions): Promise<OpenAiServer> {
 	const host = options.host ?? '127.0.0.1';
-	const engine = new ServeEngine(session, {specDecodeMetrics: options.perRequestSpecDecodeMetrics ?? 'none'});
+	const engine = new ServeEngine(session, {
+		specDecodeMetrics: options.perRequestSpecDecodeMetrics ?? 'none',
+		afterFirstTokens: flushFirstFrames,
+	});
 	const app = createOpenAiApp(session, engine, options);
 	const server = createAdaptorServer({fetch: app.fetch}) as Server;
 	// vLLM's prometheus-fastapi-instrumentator middleware and uvicorn's access log.

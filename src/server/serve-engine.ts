@@ -1,4 +1,5 @@
 import type {FinishReason, SimRequest} from '../engine/request.js';
+import type {StepOutcome} from '../engine/step-outcome.js';
 import {createLengthSampler} from '../engine/workload/lengths.js';
 import {createRng, type Rng} from '../rng/rng.js';
 import type {Session} from '../runtime/session.js';
@@ -72,6 +73,8 @@ type Plan = {
 export class LiveGeneration {
 	readonly request: SimRequest;
 	readonly plan: Plan;
+	/** @internal The choices submitted with this one (see {@link ServeEngine}'s step report). */
+	readonly group: RequestGroup;
 	/** Output tokens received so far. */
 	numTokens = 0;
 	/** Per verification step, accepted and drafted tokens (`detailed` level only). */
@@ -91,9 +94,10 @@ export class LiveGeneration {
 	#drafted = 0;
 	#accepted = 0;
 
-	constructor(request: SimRequest, plan: Plan, listener: GenerationListener, level: SpecDecodeMetricsLevel) {
+	constructor(request: SimRequest, plan: Plan, listener: GenerationListener, level: SpecDecodeMetricsLevel, group: RequestGroup = {firstStep: 0}) {
 		this.request = request;
 		this.plan = plan;
+		this.group = group;
 		this.#listener = listener;
 		this.perStepAccepted = level === 'detailed' ? [] : undefined;
 		this.perStepDrafted = level === 'detailed' ? [] : undefined;
@@ -163,6 +167,23 @@ export class LiveGeneration {
 	}
 }
 
+export type ServeEngineOptions = {
+	/** @default 'none' */
+	readonly specDecodeMetrics?: SpecDecodeMetricsLevel;
+	/**
+	 * Called during a step's report, after the requests whose first tokens (or first finish) it
+	 * carries have been told and before the running ones are: the server writes the new streams'
+	 * first frames there, ahead of everything else the step's end costs.
+	 */
+	readonly afterFirstTokens?: () => void;
+};
+
+/**
+ * The choices one HTTP request put into the engine together: `firstStep` numbers the step that
+ * first reported any of them (0 before that), so a step reports a request's choices in one pass.
+ */
+type RequestGroup = {firstStep: number};
+
 /**
  * Puts HTTP requests into the session's simulated engine and reports their tokens step by step
  * as the engine produces them. What a request generates is planned on arrival, deterministically
@@ -185,29 +206,74 @@ export class ServeEngine {
 	 */
 	readonly #serveRng: Rng;
 	#offStep: () => void;
+	readonly #afterFirstTokens: (() => void) | undefined;
+	/** Steps reported so far (numbers each request group's first step). */
+	#steps = 0;
 
-	constructor(session: Session, options: {specDecodeMetrics?: SpecDecodeMetricsLevel} = {}) {
+	constructor(session: Session, options: ServeEngineOptions = {}) {
 		this.session = session;
 		this.specDecodeMetrics = options.specDecodeMetrics ?? 'none';
 		this.#classWeights = session.built.classes.map(c => c.weight);
 		this.#classWeightTotal = this.#classWeights.reduce((a, b) => a + b, 0);
 		this.#serveRng = createRng(session.built.seed).fork('serve');
-		this.#offStep = session.subscribe({
-			onStep: outcome => {
-				const live = this.#live;
-				if (live.size === 0) return;
-				for (let i = 0; i < outcome.numTokenRequests; i++) {
-					const generation = live.get(outcome.tokenRequests[i]!);
-					if (generation !== undefined) generation.stepTokens(outcome.newTokens[i]!, outcome.t);
-				}
-				for (const request of outcome.finished) {
-					const generation = live.get(request);
-					if (generation === undefined) continue;
-					live.delete(request);
-					generation.finish(request.finishReason ?? 'stop');
-				}
-			},
-		});
+		this.#afterFirstTokens = options.afterFirstTokens;
+		this.#offStep = session.subscribe({onStep: outcome => this.#onStep(outcome)});
+	}
+
+	/**
+	 * Report a step's tokens and finished requests to their generations in two passes: first the
+	 * requests whose first step this is (every choice of one HTTP request together, in the step's
+	 * order), then {@link ServeEngineOptions.afterFirstTokens} (the server writes their first frames
+	 * there and then), then the running ones. A new stream's first token thus waits neither for
+	 * the chunks of every running stream nor for the engine's scheduling of its next step (which
+	 * runs after the step's report); within one request the order of its choices' reports is the
+	 * step's, as before, so every response's bytes are the same.
+	 */
+	#onStep(outcome: StepOutcome): void {
+		const live = this.#live;
+		if (live.size === 0) return;
+		const step = ++this.#steps;
+		const requests = outcome.tokenRequests;
+		let first = false;
+		let running = false;
+		for (let i = 0; i < outcome.numTokenRequests; i++) {
+			const generation = live.get(requests[i]!);
+			if (generation === undefined) continue;
+			const group = generation.group;
+			if (group.firstStep === 0) group.firstStep = step;
+			if (group.firstStep === step) {
+				first = true;
+				generation.stepTokens(outcome.newTokens[i]!, outcome.t);
+			} else running = true;
+		}
+		const finished = outcome.finished;
+		for (let i = 0; i < finished.length; i++) {
+			const generation = live.get(finished[i]!);
+			if (generation === undefined) continue;
+			const group = generation.group;
+			if (group.firstStep === 0) group.firstStep = step;
+			if (group.firstStep === step) {
+				first = true;
+				this.#finish(generation);
+			} else running = true;
+		}
+		if (first) this.#afterFirstTokens?.();
+		if (!running) return;
+		for (let i = 0; i < outcome.numTokenRequests; i++) {
+			const generation = live.get(requests[i]!);
+			if (generation !== undefined && generation.group.firstStep !== step) generation.stepTokens(outcome.newTokens[i]!, outcome.t);
+		}
+		// The first pass took its own finished requests out of `live`.
+		for (let i = 0; i < finished.length; i++) {
+			const generation = live.get(finished[i]!);
+			if (generation !== undefined) this.#finish(generation);
+		}
+	}
+
+	#finish(generation: LiveGeneration): void {
+		const request = generation.request;
+		this.#live.delete(request);
+		generation.finish(request.finishReason ?? 'stop');
 	}
 
 	/** Requests submitted and not finished yet. */
@@ -253,8 +319,9 @@ export class ServeEngine {
 			}),
 		);
 		arrival?.settle();
+		const group: RequestGroup = {firstStep: 0};
 		const generations = requests.map((request, i) => {
-			const generation = new LiveGeneration(request, plans[i]!, listener, this.specDecodeMetrics);
+			const generation = new LiveGeneration(request, plans[i]!, listener, this.specDecodeMetrics, group);
 			this.#live.set(request, generation);
 			return generation;
 		});

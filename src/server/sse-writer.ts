@@ -37,6 +37,23 @@ function flushQueued(): void {
 	flushScheduled = false;
 }
 
+/**
+ * Write the queued first frames now, not at the end of the turn: the serve engine calls this in
+ * the middle of a step's report, once the requests whose first tokens the step carries have
+ * queued theirs, so they go out before the running streams' chunks are built and before the
+ * engine schedules its next step. A stream whose head is not sent yet (its request is still being
+ * started) stays queued for the turn's flush.
+ */
+export function flushFirstFrames(): void {
+	let kept = 0;
+	for (let i = 0; i < queuedFirst.length; i++) {
+		const writer = queuedFirst[i]!;
+		if (writer.begun) writer.flush();
+		else queuedFirst[kept++] = writer;
+	}
+	queuedFirst.length = kept;
+}
+
 /** What Node's `ServerResponse` keeps about its connection and body encoding (not in its typings). */
 type ResponseInternals = {readonly chunkedEncoding?: boolean; readonly socket: (Socket & {readonly _httpMessage?: unknown}) | null};
 
@@ -71,6 +88,7 @@ export class SseWriter {
 	#wrote = false;
 	#ending = false;
 	#closed = false;
+	#begun = false;
 
 	/** Frames sent before {@link begin} wait for it (they go out in the same flush). */
 	constructor(res: ServerResponse) {
@@ -85,11 +103,17 @@ export class SseWriter {
 		const res = this.#res;
 		res.writeHead(200, SSE_HEAD);
 		res.flushHeaders();
+		this.#begun = true;
 		res.once('close', () => {
 			this.#closed = true;
 			this.#pending = '';
 			if (!res.writableFinished) onClientGone();
 		});
+	}
+
+	/** The head has been sent ({@link begin}). */
+	get begun(): boolean {
+		return this.#begun;
 	}
 
 	/** The connection closed before the stream ended (possibly before this writer existed). */
