@@ -31,7 +31,8 @@ export class BulkHistogram extends Histogram<string> implements DirectMetric {
 	child(key: string, labels: Record<string, string>): BulkHistogramChild {
 		const histogram = new BucketHistogram(this.bounds);
 		this.children.set(key, {labels, histogram});
-		return {observe: (value: number, count = 1) => histogram.observe(value, count)};
+		// The histogram itself, not a wrapper: a call fewer per observation, on every engine step.
+		return histogram;
 	}
 
 	/** Children so far: they are only ever added, so their number tells the samples' shape. */
