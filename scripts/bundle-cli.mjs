@@ -40,8 +40,18 @@ const result = await build({
 	external: Object.keys(pkg.dependencies).filter(name => !BUNDLED.has(name)),
 	sourcemap: true,
 	logLevel: 'warning',
+	metafile: true,
 });
 // A warning is a bundle that may not do what the modules do (a side-effect import dropped, a require it cannot follow).
 if (result.warnings.length > 0) throw new Error(`the CLI bundle has ${result.warnings.length} warning(s), see above`);
+
+// `import {z} from 'zod'` makes zod's whole namespace live (its sixty locales, JSON Schema conversion,
+// coercion): 800 KB that every command loading a preset parsed at start-up. `import * as z from 'zod'`
+// (zod's documented form) keeps only what is called; the other locales in a bundle mean that form was lost.
+const bundled = Object.values(result.metafile.outputs).flatMap(output =>
+	Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0),
+);
+const locales = bundled.filter(([path]) => /zod\/v4\/locales\/(?!en\.js$)/.test(path));
+if (locales.length > 0) throw new Error(`the CLI bundle holds ${locales.length} of zod's locales (import * as z from 'zod', not {z})`);
 
 writeFileSync('dist/cli/cli.js', "#!/usr/bin/env node\n// The CLI, bundled (scripts/bundle-cli.mjs).\nimport '../bin/cli.js';\n", {mode: 0o755});

@@ -1,4 +1,4 @@
-import {z} from 'zod';
+import * as z from 'zod';
 import {MAX_NUM_SPEC_TOKENS} from '../speculative/limits.js';
 import {describeValue} from '../util/escape.js';
 import {MAX_DURATION_S, MAX_ENGINES, MAX_QPS, MAX_USERS, MIN_LOG_INTERVAL_S} from '../util/limits.js';

@@ -1,4 +1,4 @@
-import {z} from 'zod';
+import * as z from 'zod';
 import {formatPythonRepr} from '../util/py-format.js';
 import {type ParamError, vllmValidationError} from '../util/vllm-validation-error.js';
 
