@@ -12,7 +12,10 @@
  * of drafts: start-up, module loading and the JIT's warm-up are in both runs and cancel. Node runs
  * with `--single-threaded`, so that V8 compiles on the main thread when a function gets hot rather
  * than whenever valgrind lets a background thread run, which otherwise moves the count by several
- * percent from run to run. Prints each checkout's instructions per draft and their ratio (before
+ * percent from run to run, and with `--predictable-gc-schedule`, so that the heap grows and is
+ * collected at points fixed by the allocations rather than by V8's allocation-rate and idle-time
+ * heuristics, which read the clock: valgrind's slowdown, and with it the clock, moves with the
+ * machine's load. Prints each checkout's instructions per draft and their ratio (before
  * over this checkout: the drafts-per-instruction ratio comparable with `engine-ab`'s B/A); exits 1
  * with a one-line reason without valgrind, git or the commit. Takes minutes (valgrind runs the
  * engine about 50 times slower).
@@ -43,7 +46,7 @@ export function countUnderCachegrind(
 	onError: (message: string) => never,
 ): {instructions: number; drafts: number} {
 	const args = ['--tool=cachegrind', '--cache-sim=no', `--cachegrind-out-file=${outFile}`];
-	const child = spawnSync('valgrind', [...args, process.execPath, '--single-threaded', '--import', 'tsx', ...script], {
+	const child = spawnSync('valgrind', [...args, process.execPath, '--single-threaded', '--predictable-gc-schedule', '--import', 'tsx', ...script], {
 		encoding: 'utf8',
 		maxBuffer: 1 << 26,
 	});
