@@ -212,8 +212,7 @@ export class Scheduler {
 		let numTokenRequests = out.numTokenRequests;
 		// The loop body is kept small (prefill completion, errors and finishing in methods of their
 		// own) so that V8 inlines the calls every decoding request makes.
-		const size = plan.size;
-		for (let j = 0; j < size; j++) {
+		for (let j = 0; j < plan.size; j++) {
 			const request = requests[j]!;
 			if (request.status !== 'running') continue; // aborted while the step ran
 			if (request.failsWithError) {
@@ -223,7 +222,6 @@ export class Scheduler {
 			}
 			const numNew = numNews[j]!;
 			scheduledTokens += numNew;
-			const numOutputBefore = request.numOutputTokens;
 			let generated: number;
 			if (isPrefill[j]) {
 				generated = this.#prefillComputed(request, numNew, t, out);
@@ -231,7 +229,7 @@ export class Scheduler {
 			} else {
 				const numSpec = numSpecs[j]!;
 				let numAccepted = accepted[j]!;
-				if (clamp) numAccepted = Math.min(numAccepted, Math.max(0, request.maxTokens - numOutputBefore - 1));
+				if (clamp) numAccepted = Math.min(numAccepted, Math.max(0, request.maxTokens - request.numOutputTokens - 1));
 				// Rejected draft tokens are rolled back: their KV slots are recomputed next step.
 				request.numComputedTokens += numNew - (numSpec - numAccepted);
 				generated = numAccepted + 1;
@@ -245,22 +243,14 @@ export class Scheduler {
 					numAcceptedTokens += numAccepted;
 					acceptedHistogram[numAccepted]! += 1;
 					draftedHistogram[numSpec]! += 1;
-					// SimRequest.recordSpecStep, inlined while its histogram is long enough (it grows only after a live change of k).
-					const histogram = request.acceptanceHistogram;
-					if (numAccepted < histogram.length) {
-						request.numSpecSteps += 1;
-						request.numDraftTokens += numSpec;
-						request.numAcceptedDraftTokens += numAccepted;
-						histogram[numAccepted]! += 1;
-					} else {
-						request.recordSpecStep(numSpec, numAccepted);
-					}
+					request.recordSpecStep(numSpec, numAccepted);
 					draftPairs[2 * numDraftPairs] = numSpec;
 					draftPairs[2 * numDraftPairs + 1] = numAccepted;
 					numDraftPairs += 1;
 				}
 			}
 			// Stop handling after the stats (vLLM's order): tokens past the end are dropped.
+			const numOutputBefore = request.numOutputTokens;
 			const numTokensBefore = request.promptTokens + numOutputBefore;
 			const maxTokens = request.maxTokens;
 			const appended = Math.min(generated, maxTokens - numOutputBefore, maxModelLen - numTokensBefore);

@@ -20,14 +20,12 @@ export class StepPlan {
 	readonly isPrefill: Uint8Array;
 	/** Each scheduled request's acceptance profile, copied so that verification reads the plan, not the requests. */
 	readonly acceptanceProfile: Int32Array;
-	/** Each scheduled request's computed tokens before this step (the context {@link release} sums). */
-	readonly numComputed: Int32Array;
 	size = 0;
 	/** Entries of `requests` that may hold a request: `[size, held)` are the previous step's, cleared by {@link release}. */
 	#held = 0;
 	/** Virtual time at which the step was scheduled (`scheduled_timestamp`). */
 	scheduledAt = 0;
-	/** Σ numNew: the step's iteration tokens (`total_num_scheduled_tokens`), summed by {@link release}. */
+	/** Σ numNew: the step's iteration tokens (`total_num_scheduled_tokens`). */
 	numScheduledTokens = 0;
 	/** Requests preempted while scheduling this step (vLLM admits no waiting request then). */
 	numPreempted = 0;
@@ -35,7 +33,7 @@ export class StepPlan {
 	numAdmitted = 0;
 	/** Prefix-cache lookups made while scheduling (vLLM's `PrefixCacheStats` of the step). */
 	readonly prefixCache = new PrefixCacheStats();
-	/** The batch as the cost model sees it, summed by {@link release}. */
+	/** The batch as the cost model sees it. */
 	readonly shape: BatchShape = {
 		numPrefillTokens: 0,
 		numDecodeRequests: 0,
@@ -53,7 +51,6 @@ export class StepPlan {
 		this.numSpec = new Int32Array(maxNumSeqs);
 		this.isPrefill = new Uint8Array(maxNumSeqs);
 		this.acceptanceProfile = new Int32Array(maxNumSeqs);
-		this.numComputed = new Int32Array(maxNumSeqs);
 	}
 
 	/**
@@ -81,7 +78,7 @@ export class StepPlan {
 		shape.expansionContextTokens = 0;
 	}
 
-	/** Append a scheduled request (its computed tokens are those before this step); the sums are made by {@link release}. */
+	/** Append a scheduled request (its computed tokens are those before this step). */
 	push(request: SimRequest, numNew: number, numSpec: number, prefill: boolean): void {
 		const j = this.size++;
 		if (this.requests[j] !== request) this.requests[j] = request;
@@ -89,59 +86,26 @@ export class StepPlan {
 		this.numSpec[j] = numSpec;
 		this.isPrefill[j] = prefill ? 1 : 0;
 		this.acceptanceProfile[j] = request.acceptanceProfile;
-		this.numComputed[j] = request.numComputedTokens;
-	}
-
-	/**
-	 * Complete the plan: drop the previous step's requests beyond `size` (a plan retains no
-	 * finished request) and sum the batch into {@link numScheduledTokens} and {@link shape}, in
-	 * one pass over the plan's typed arrays rather than a read-modify-write of the shape per
-	 * request as it is pushed. Every term is an integer or a half-integer far below 2^52, so the
-	 * sums are exact whatever the order (a removed request is simply not summed).
-	 */
-	release(): void {
-		const size = this.size;
-		for (let j = size; j < this.#held; j++) this.requests[j] = undefined;
-		this.#held = size;
-		const numNews = this.numNew;
-		const numSpecs = this.numSpec;
-		const isPrefill = this.isPrefill;
-		const numComputed = this.numComputed;
-		let scheduledTokens = 0;
-		let prefillTokens = 0;
-		let decodeRequests = 0;
-		let draftingRequests = 0;
-		let specTokens = 0;
-		let contextTokens = 0;
-		let attentionTokenPairs = 0;
-		let expansionContextTokens = 0;
-		for (let j = 0; j < size; j++) {
-			const numNew = numNews[j]!;
-			const computed = numComputed[j]!;
-			scheduledTokens += numNew;
-			contextTokens += computed + numNew;
-			attentionTokenPairs += attentionPairs(computed, numNew);
-			if (isPrefill[j]) {
-				prefillTokens += numNew;
-			} else {
-				decodeRequests += 1;
-				const numSpec = numSpecs[j]!;
-				if (numSpec > 0) {
-					draftingRequests += 1;
-					specTokens += numSpec;
-					expansionContextTokens += expansionContext(computed, numSpec);
-				}
+		this.numScheduledTokens += numNew;
+		const shape = this.shape;
+		shape.contextTokens += request.numComputedTokens + numNew;
+		shape.attentionTokenPairs = (shape.attentionTokenPairs ?? 0) + attentionPairs(request.numComputedTokens, numNew);
+		if (prefill) {
+			shape.numPrefillTokens += numNew;
+		} else {
+			shape.numDecodeRequests += 1;
+			if (numSpec > 0) {
+				shape.numDraftingRequests += 1;
+				shape.numScheduledSpecTokens += numSpec;
+				shape.expansionContextTokens = (shape.expansionContextTokens ?? 0) + expansionContext(request.numComputedTokens, numSpec);
 			}
 		}
-		this.numScheduledTokens = scheduledTokens;
-		const shape = this.shape;
-		shape.numPrefillTokens = prefillTokens;
-		shape.numDecodeRequests = decodeRequests;
-		shape.numScheduledSpecTokens = specTokens;
-		shape.numDraftingRequests = draftingRequests;
-		shape.contextTokens = contextTokens;
-		shape.attentionTokenPairs = attentionTokenPairs;
-		shape.expansionContextTokens = expansionContextTokens;
+	}
+
+	/** Drop the previous step's requests beyond `size` (call once the plan is complete): a plan retains no finished request. */
+	release(): void {
+		for (let j = this.size; j < this.#held; j++) this.requests[j] = undefined;
+		this.#held = this.size;
 	}
 
 	/** Take a scheduled request out of the plan (priority preemption); returns its new tokens. */
@@ -149,13 +113,27 @@ export class StepPlan {
 		const j = this.requests.indexOf(request);
 		if (j < 0 || j >= this.size) return 0;
 		const numNew = this.numNew[j]!;
+		const numSpec = this.numSpec[j]!;
+		const shape = this.shape;
+		this.numScheduledTokens -= numNew;
+		shape.contextTokens -= request.numComputedTokens + numNew;
+		shape.attentionTokenPairs = (shape.attentionTokenPairs ?? 0) - attentionPairs(request.numComputedTokens, numNew);
+		if (this.isPrefill[j]) {
+			shape.numPrefillTokens -= numNew;
+		} else {
+			shape.numDecodeRequests -= 1;
+			if (numSpec > 0) {
+				shape.numDraftingRequests -= 1;
+				shape.numScheduledSpecTokens -= numSpec;
+				shape.expansionContextTokens = (shape.expansionContextTokens ?? 0) - expansionContext(request.numComputedTokens, numSpec);
+			}
+		}
 		for (let i = j; i < this.size - 1; i++) {
 			this.requests[i] = this.requests[i + 1];
 			this.numNew[i] = this.numNew[i + 1]!;
 			this.numSpec[i] = this.numSpec[i + 1]!;
 			this.isPrefill[i] = this.isPrefill[i + 1]!;
 			this.acceptanceProfile[i] = this.acceptanceProfile[i + 1]!;
-			this.numComputed[i] = this.numComputed[i + 1]!;
 		}
 		this.size -= 1;
 		this.requests[this.size] = undefined;

@@ -82,13 +82,10 @@ describe('batch-expansion scorer (vLLM V0)', () => {
 		plan.push(a, 4, 3, false); // 3 drafts after 120 tokens: 360 + 6
 		plan.push(b, 1, 0, false); // no drafts: nothing
 		plan.push(c, 256, 0, true); // a prompt chunk: nothing
-		plan.release(); // the plan is summed when complete
 		expect(plan.shape.expansionContextTokens).toBe(366);
 		plan.push(b, 5, 4, false);
-		plan.release();
 		expect(plan.shape.expansionContextTokens).toBe(366 + 1200 + 10);
 		plan.remove(a);
-		plan.release();
 		expect(plan.shape.expansionContextTokens).toBe(1210);
 		plan.reset(1, 4);
 		expect(plan.shape.expansionContextTokens).toBe(0);
