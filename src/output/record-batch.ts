@@ -47,6 +47,9 @@ export class RecordBatchWriter implements ScrapeFrames {
 	#length = 0;
 	#strings: string[] = [];
 	readonly #stringIndex = new Map<string, number>();
+	/** The latest finish reason and its index in this batch's string table (requests mostly repeat it; a map lookup each cost more). */
+	#reason: string | undefined;
+	#reasonIndex = -1;
 
 	constructor(buffer: ArrayBuffer = new ArrayBuffer(1 << 20)) {
 		this.#values = new Float64Array(buffer);
@@ -112,7 +115,12 @@ export class RecordBatchWriter implements ScrapeFrames {
 		values[at++] = request.finishedAt;
 		values[at++] = request.promptTokens;
 		values[at++] = request.numOutputTokens;
-		values[at++] = request.finishReason === undefined ? -1 : this.#string(request.finishReason);
+		const reason = request.finishReason;
+		if (reason !== this.#reason && reason !== undefined) {
+			this.#reason = reason;
+			this.#reasonIndex = this.#string(reason);
+		}
+		values[at++] = reason === undefined ? -1 : this.#reasonIndex;
 		values[at++] = request.numPreemptions;
 		values[at++] = request.conversation;
 		values[at++] = request.turn;
@@ -188,6 +196,7 @@ export class RecordBatchWriter implements ScrapeFrames {
 		this.#length = 0;
 		this.#strings = [];
 		this.#stringIndex.clear();
+		this.#reason = undefined;
 		return message;
 	}
 }
