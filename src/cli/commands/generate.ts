@@ -122,7 +122,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	built.simulation.subscribe({
 		onStep(out) {
 			if (out.specStats !== undefined) records.step(out.t, out.engine, out.specStats.numSpecTokens, out.draftPairs, out.numDraftPairs);
-			for (const request of out.finished) records.request(request, out.engine, k);
+			for (let i = 0; i < out.finished.length; i++) records.request(out.finished[i]!, out.engine, k);
 		},
 		onRejected(spec, error) {
 			numRefused++;

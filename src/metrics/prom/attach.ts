@@ -115,7 +115,7 @@ export function attachPrometheus(built: BuiltSimulation, registry: Registry = ne
 			// Requests decoded in consecutive steps share the step's latency: the outcome keeps runs, observed once each.
 			const itl = out.interTokenLatency;
 			for (let i = 0; i < itl.length; i++) c.observeInterTokenLatency(itl.values[i]!, itl.counts[i]!);
-			for (const request of out.finished) c.finishRequest(fillFinishedRequestStats(finished, request, maxModelLen));
+			for (let i = 0; i < out.finished.length; i++) c.finishRequest(fillFinishedRequestStats(finished, out.finished[i]!, maxModelLen));
 		},
 		onSleepState(engine, _t, level) {
 			core[engine]!.setSleepState(level > 0 ? 1 : 0, level);

@@ -71,7 +71,9 @@ export function simulateServer(
 	const endpoints = classes.map(c => (typeof c === 'string' ? undefined : c.endpoint) ?? DEFAULT_ENDPOINT);
 	const modelBytes = built.config.servedModelName.length;
 	const inFlight = new Float64Array(built.engines.length);
-	let cpuWorkS = 0;
+	// CPU seconds of the simulated work so far, in a typed array: a fractional number in a closure's
+	// variable is a new heap number at every store, and this one changes every engine step.
+	const cpuWork = new Float64Array(1);
 	const readProcess = (): ProcessStats => {
 		let requests = 0;
 		for (const n of inFlight) requests += n;
@@ -80,7 +82,7 @@ export function simulateServer(
 			virtualMemoryBytes: p.baseVirtualBytes + requests * p.bytesPerRequest,
 			residentMemoryBytes: p.baseResidentBytes + requests * p.bytesPerRequest,
 			startTimeS: epochSAt(0),
-			cpuSeconds: Math.round((p.idleCpuPerS * now + cpuWorkS) * 100) / 100,
+			cpuSeconds: Math.round((p.idleCpuPerS * now + cpuWork[0]!) * 100) / 100,
 			openFds: p.baseOpenFds + requests,
 			maxFds: p.maxFds,
 		};
@@ -91,9 +93,11 @@ export function simulateServer(
 			return built.simulation.subscribe({
 				onStep(out) {
 					inFlight[out.engine] = out.numRunning + out.numWaitingCapacity + out.numWaitingDeferred;
-					cpuWorkS += out.promptTokens * p.cpuPerPromptTokenS + out.generationTokens * p.cpuPerOutputTokenS;
-					for (const request of out.finished) {
-						cpuWorkS += p.cpuPerRequestS;
+					cpuWork[0]! += out.promptTokens * p.cpuPerPromptTokenS + out.generationTokens * p.cpuPerOutputTokenS;
+					const finished = out.finished;
+					for (let i = 0; i < finished.length; i++) {
+						const request = finished[i]!;
+						cpuWork[0]! += p.cpuPerRequestS;
 						http.observeHttp({
 							method: 'POST',
 							handler: endpoints[request.classIndex] ?? DEFAULT_ENDPOINT,
@@ -108,7 +112,7 @@ export function simulateServer(
 				onRejected(spec, error) {
 					// Tokenising the prompt, then the 400 (a JSON body with its length, not streamed).
 					const durationS = refusalDurationS(spec.promptTokens);
-					cpuWorkS += durationS;
+					cpuWork[0]! += durationS;
 					http.observeHttp({
 						method: 'POST',
 						handler: endpoints[spec.classIndex] ?? DEFAULT_ENDPOINT,
