@@ -44,6 +44,10 @@ export type SweepJson = {
 /** The common simulation flags a sweep takes as lists instead of single values. */
 const SWEPT_FLAGS = new Set(['--k', '--qps', '--method', '--concurrency']);
 
+/** The common simulation flags a sweep takes as they are (preset, seed, engines, logging, faults, ...), new for each command. */
+const commonOptions = (): Option[] => addSimOptions(new Command()).options.filter(option => !SWEPT_FLAGS.has(option.long ?? ''));
+const COMMON_FLAG_KEYS = [...new Set(commonOptions().map(option => option.attributeName() as keyof SweepFlags & keyof SimFlags))];
+
 export function registerSweep(program: Command, output: Output, env: RunEnvironment): void {
 	const command = program
 		.command('sweep')
@@ -61,7 +65,7 @@ export function registerSweep(program: Command, output: Output, env: RunEnvironm
 		.option('--slo-ttft-p99 <duration>', 'the best k must keep TTFT p99 at or below this (e.g. 500ms)')
 		.option('--slo-tpot-p50 <duration>', 'the best k must keep TPOT p50 at or below this (e.g. 20ms)');
 	// The other common flags (preset, seed, engines, model name, logging), as every simulating command has them.
-	for (const option of addSimOptions(new Command()).options) if (!SWEPT_FLAGS.has(option.long ?? '')) command.addOption(option);
+	for (const option of commonOptions()) command.addOption(option);
 	command.action(async (flags: SweepFlags) => {
 		await sweep(flags, output, env);
 	});
@@ -88,19 +92,9 @@ async function sweep(flags: SweepFlags, output: Output, env: RunEnvironment): Pr
 	const base: SimFlags = {preset: flags.preset, seed: flags.seed};
 	if (grid.concurrency.length > 0 && flags.trace !== undefined)
 		throw new UserError('--concurrency and --trace exclude each other: a trace sets its own arrival times');
-	for (const key of [
-		'engines',
-		'modelName',
-		'logFormat',
-		'logInterval',
-		'routing',
-		'trace',
-		'inputLen',
-		'outputLen',
-		'rangeRatio',
-		'maxModelLen',
-	] as const)
-		if (flags[key] !== undefined) Object.assign(base, {[key]: flags[key]});
+	// Every other common flag applies to each point as given (a list kept by hand dropped the fault
+	// and prefix-caching flags without a word).
+	for (const key of COMMON_FLAG_KEYS) if (flags[key] !== undefined) Object.assign(base, {[key]: flags[key]});
 	const points: ResolvedPoint[] = [];
 	let seed = 0;
 	let presetName = '';
