@@ -1,7 +1,7 @@
 import type {Command} from 'commander';
 import {UserError} from '../util/user-error.js';
 
-/** The optional vLLM observability flags shared by `run` and `generate` (`ObservabilityConfig`). */
+/** The optional vLLM observability flags shared by `run`, `generate` and `serve` (`ObservabilityConfig`). */
 export type MetricsFlags = {
 	/** `--kv-cache-metrics`. */
 	kvCacheMetrics?: boolean;

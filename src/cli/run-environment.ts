@@ -3,7 +3,7 @@
  * the command modules so that loading one command does not load another (`generate` needs these,
  * not `run`'s dashboard).
  */
-/** How `run` reaches the terminal: whether stdout is a TTY, and the signals that stop it. */
+/** How a command reaches the terminal: whether stdout and stderr are TTYs, and the signals that stop it. */
 export type RunEnvironment = {
 	readonly isTTY: boolean;
 	/** Whether stderr is a terminal (progress bars). */

@@ -54,7 +54,7 @@ describe('specsim generate', () => {
 			.split('\n')
 			.map(l => JSON.parse(l));
 		expect(requests).toHaveLength(summary.engines.requests_finished);
-		// Per-request summaries add up to the counters (every request here has n = 1; vLLM PR #48915).
+		// Per-request summaries add up to the counters (every request here has n = 1; the record is described in docs/accounting.md).
 		const sum = (f: (r: {speculative_decoding: Record<string, number>}) => number) => requests.reduce((s, r) => s + f(r), 0);
 		expect(sum(r => r.speculative_decoding['num_spec_steps']!)).toBeLessThanOrEqual(summary.spec_decode.num_drafts);
 		for (const r of requests) {
