@@ -18,7 +18,7 @@ export function addMetricsFlags(command: Command): Command {
 		.option('--kv-cache-metrics-sample <rate>', 'fraction of KV block allocations tracked by --kv-cache-metrics, in (0, 1]', '0.01')
 		.option(
 			'--enable-mfu-metrics',
-			"feed vllm:estimated_{flops,read_bytes,write_bytes}_per_gpu_total from the simulated steps' FLOPs and bytes and print vLLM's MFU log line, as vLLM --enable-mfu-metrics",
+			"feed vLLM's FLOPs and bytes counters (vllm:estimated_*_per_gpu_total) from the simulated steps and print vLLM's MFU log line, as vLLM --enable-mfu-metrics",
 		);
 }
 

@@ -61,7 +61,7 @@ export function addSimOptions(command: Command): Command {
 		.option('--engines <n>', 'data-parallel engines in one process (engine="0".."N-1")')
 		.option('--model-name <name>', 'served model name (the model_name label)')
 		.addOption(logFormatOption().default(undefined))
-		.option('--log-interval <duration>', 'virtual seconds between SpecDecoding log lines (VLLM_LOG_STATS_INTERVAL)')
+		.option('--log-interval <duration>', "virtual time between log lines, e.g. 10s (VLLM_LOG_STATS_INTERVAL; default: the preset's)")
 		.addOption(new Option('--routing <policy>', 'how arrivals are spread over engines').choices(['round-robin', 'least-loaded']))
 		.option('--max-model-len <n>', "longest prompt + output in tokens, vLLM's flag (the preset's scheduler.maxModelLen)")
 		.option('--enable-prefix-caching', "vLLM's automatic prefix caching (the preset's scheduler.enablePrefixCaching, on by default)")

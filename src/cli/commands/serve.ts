@@ -62,7 +62,11 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		.option('--api-key <key>', 'require Authorization: Bearer KEY on every /v1 request')
 		.option('--enable-force-include-usage', 'end every stream with a usage chunk, whether or not stream_options.include_usage asks', false)
 		.option('--enable-per-request-metrics', "timing metrics (TTFT, queue, decode, ITL, tokens/s) in each response's metrics object", false)
-		.option('--enable-prompt-tokens-details', 'usage.prompt_tokens_details.cached_tokens: prompt tokens found in the prefix cache', false)
+		.option(
+			'--enable-prompt-tokens-details',
+			'report the prompt tokens found in the prefix cache as cached_tokens in usage.prompt_tokens_details',
+			false,
+		)
 		.option('--max-logprobs <n>', 'largest logprobs / top_logprobs / prompt_logprobs a request may ask for (-1: the vocabulary)', '20')
 		.addOption(
 			new Option('--per-request-spec-decode-metrics <level>', "per-request acceptance metrics in each response's metrics.speculative_decoding")
