@@ -2,19 +2,20 @@ import {describe, expect, it, vi} from 'vitest';
 import {runCli} from '../../src/cli/program.js';
 import {httpGet} from '../helpers/http.js';
 import {SETTLE} from '../helpers/settle.js';
+import {cli} from '../cli/run-cli.js';
 import {createFakeTerminal} from './fake-terminal.js';
 
 const scrape = (url: string) => httpGet(url);
 
 /** `specsim run` on a (fake) terminal, in process: the dashboard path of the real command. */
-function startRun(args: string[]) {
+function startRun(args: string[], {isStderrTTY = true, command = 'run'} = {}) {
 	const terminal = createFakeTerminal(100);
 	let stdout = '';
 	let stderr = '';
 	let signal: (() => void) | undefined;
 	const env = {
 		isTTY: true,
-		isStderrTTY: false,
+		isStderrTTY,
 		terminal: {stdin: terminal.stdin, stdout: terminal.stdout},
 		onSignal(handler: () => void) {
 			signal = handler;
@@ -24,7 +25,7 @@ function startRun(args: string[]) {
 		},
 	};
 	const exit = runCli(
-		['run', ...args],
+		[command, ...args],
 		{
 			stdout: t => {
 				stdout += t;
@@ -102,6 +103,39 @@ describe('specsim run on a terminal', () => {
 		expect(output.split('\n').filter(line => line.length > 100)).toEqual([]);
 		expect(output).toContain('─ Log  vLLM INFO lines, newest last ─');
 		expect(output).toMatch(/\] Engine 000: vllm cache_config_info with initialization\s+after num_gpu_blocks is: \d+/);
+	});
+
+	it('stderr redirected (2>FILE): every log line the headless run prints goes there, none around the frame', async () => {
+		const run = startRun(['--no-server', '--speed', 'max', '--duration', '30s'], {isStderrTTY: false});
+		// The 30 s interval's lines are the last ones the run logs.
+		await vi.waitFor(() => expect(run.stderr()).toContain('INFO 01-01 00:00:30 [metrics.py:96] SpecDecoding metrics: '), SETTLE);
+		run.terminal.press('q');
+		await expect(run.exit).resolves.toBe(0);
+		const headless = await cli('run', '--headless', '--no-server', '--speed', 'max', '--duration', '30s');
+		const logLines = headless.stdout.split('\n').filter(line => line.startsWith('INFO '));
+		expect(logLines).toHaveLength(7);
+		expect(run.stderr()).toBe(`${logLines.join('\n')}\n`);
+		expect(
+			run.terminal
+				.output()
+				.split('\n')
+				.filter(line => line.length > 100),
+		).toEqual([]);
+	});
+
+	it('serve with stderr redirected: uvicorn access lines go there, not to the terminal', async () => {
+		const run = startRun(['--port', '0', '--speed', 'max'], {isStderrTTY: false, command: 'serve'});
+		let base = '';
+		await vi.waitFor(() => {
+			const match = /^specsim: serving the OpenAI-compatible API on (http:\/\/127\.0\.0\.1:\d+) /m.exec(run.stdout());
+			expect(match).not.toBeNull();
+			base = match![1]!;
+		}, SETTLE);
+		expect((await scrape(`${base}/health`)).status).toBe(200);
+		await vi.waitFor(() => expect(run.stderr()).toMatch(/^INFO: {5}127\.0\.0\.1:\d+ - "GET \/health HTTP\/1\.1" 200 OK$/m), SETTLE);
+		run.terminal.press('q');
+		await expect(run.exit).resolves.toBe(0);
+		expect(run.terminal.output()).not.toContain('GET /health');
 	});
 
 	it('--no-server: no /metrics, the header says so', async () => {

@@ -5,6 +5,7 @@ import {Session} from '../../runtime/session.js';
 import {startMetricsServer, type MetricsServer} from '../../server/metrics-server.js';
 import {readProcessStats} from '../../server/process-stats.js';
 import {formatSummaryJson} from '../../output/summary-json.js';
+import type {SimObserver} from '../../sim/simulation.js';
 import {summarize} from '../../sim/summary.js';
 import {addMetricsFlags, type MetricsFlags, parseMetricsFlags} from '../metrics-flags.js';
 import {UserError} from '../../util/user-error.js';
@@ -85,8 +86,11 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 				if (dashboard) output.stdout(line);
 				else output.stderr(line);
 			}
-			if (ui !== undefined) await runDashboard(ui.startDashboard, session, server, env);
-			else await runHeadless(session, flags, output, env);
+			if (ui !== undefined) {
+				// The dashboard keeps the terminal; a redirected stderr (`specsim 2>vllm.log`) gets every log line.
+				const logTo = env.isStderrTTY ? undefined : (text: string) => output.stderr(text);
+				await runDashboard(ui.startDashboard, session, server, env, logTo && serverLog(session, logTo, flags.logPrefixPid));
+			} else await runHeadless(session, flags, output, env);
 		} finally {
 			await server?.close();
 		}
@@ -114,18 +118,24 @@ export async function createSession(flags: RunFlags): Promise<Session> {
 	);
 }
 
-async function runHeadless(session: Session, flags: RunFlags, output: Output, env: RunEnvironment): Promise<void> {
+/**
+ * The server log as `vllm serve` prints it: the INFO lines (vLLM's default level) with logger
+ * prefix and timestamps, and the optional `(APIServer pid=N)` prefix, one `write` per line.
+ */
+export function serverLog(session: Session, write: (text: string) => void, logPrefixPid?: string): SimObserver {
 	const format = session.config.logging.format;
-	const pid = flags.logPrefixPid === undefined ? {} : {pid: parseLogPrefixPid(flags.logPrefixPid)};
-	// With --json, stdout carries the JSON alone (`| jq .`); the log lines go to stderr.
-	const logTo = (text: string): void => (flags.json ? output.stderr(text) : output.stdout(text));
-	session.built.simulation.subscribe({
-		// The server log: INFO lines (vLLM's default level), with the optional `(APIServer pid=N)` prefix.
+	const pid = logPrefixPid === undefined ? {} : {pid: parseLogPrefixPid(logPrefixPid)};
+	return {
 		onLogLine(engine, t, line) {
 			if (line.level === 'INFO')
-				logTo(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, engine, ...pid})}\n`);
+				write(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, engine, ...pid})}\n`);
 		},
-	});
+	};
+}
+
+async function runHeadless(session: Session, flags: RunFlags, output: Output, env: RunEnvironment): Promise<void> {
+	// With --json, stdout carries the JSON alone (`| jq .`); the log lines go to stderr.
+	session.subscribe(serverLog(session, text => (flags.json ? output.stderr(text) : output.stdout(text)), flags.logPrefixPid));
 	const offSignal = env.onSignal(() => session.runner.stop());
 	const offClosed = env.onStdoutClosed?.(() => session.runner.stop());
 	try {
@@ -149,14 +159,18 @@ async function runHeadless(session: Session, flags: RunFlags, output: Output, en
 
 /**
  * The dashboard until `q`, Ctrl+C, SIGINT or SIGTERM; then the runner stops and the terminal is
- * restored before this returns (the caller closes the server).
+ * restored before this returns (the caller closes the server). `log` observes the simulation
+ * meanwhile (the callers write the log to a redirected stderr with it); nothing else is written
+ * to the terminal while the dashboard is up.
  */
 export async function runDashboard(
 	startDashboard: typeof import('../../ui/start-dashboard.js').startDashboard,
 	session: Session,
 	server: Pick<MetricsServer, 'metricsUrl'> | undefined,
 	env: RunEnvironment,
+	log?: SimObserver,
 ): Promise<void> {
+	const offLog = log === undefined ? undefined : session.subscribe(log);
 	const dashboard = startDashboard(session, {
 		explain: explainSections,
 		...(server === undefined ? {} : {metricsUrl: server.metricsUrl}),
@@ -174,6 +188,7 @@ export async function runDashboard(
 		offSignal();
 		session.runner.stop();
 		await running;
+		offLog?.();
 	}
 	if (failure !== undefined) throw failure;
 }

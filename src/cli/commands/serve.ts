@@ -1,6 +1,5 @@
 import {type Command, Option} from 'commander';
 import {DEFAULT_PRESET} from '../../config/load.js';
-import {formatLogLine} from '../../metrics/log/log-prefix.js';
 import {readProcessStats} from '../../server/process-stats.js';
 import {Session} from '../../runtime/session.js';
 import {MAX_NUM_SPEC_TOKENS} from '../../speculative/limits.js';
@@ -11,7 +10,7 @@ import {UserError} from '../../util/user-error.js';
 import type {Output} from '../options.js';
 import {addMetricsFlags, type MetricsFlags, parseMetricsFlags} from '../metrics-flags.js';
 import {buildChecked, parseInteger, parseSpeed, parseStartFlag, resolveSimConfig, speedOption, type SimFlags} from '../sim-options.js';
-import {parsePort, type RunEnvironment, runDashboard} from './run.js';
+import {parsePort, type RunEnvironment, runDashboard, serverLog} from './run.js';
 
 /** The simulation flags `serve` shares with `run`: the preset, the seed, prefix caching, faults and KV metrics. */
 type ServeSimFlags = Pick<SimFlags, 'preset' | 'seed' | 'enablePrefixCaching' | 'errorRate' | 'abortRate' | 'abortAfter' | 'sleep'> & MetricsFlags;
@@ -159,6 +158,9 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		);
 		if (flags.perRequestSpecDecodeMetrics !== 'none' && !session.info.speculative)
 			throw new UserError('--per-request-spec-decode-metrics requires speculative decoding to be enabled (via --speculative-config).');
+		const dashboard = env.isTTY && !flags.headless;
+		// The server log: stdout headless; under the dashboard, which keeps the terminal, only a redirected stderr.
+		const logTo = !dashboard ? output.stdout : env.isStderrTTY ? undefined : output.stderr;
 		const server = await startOpenAiServer(session, {
 			host: flags.host,
 			port,
@@ -166,14 +168,10 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 			modelPath: model ?? config.servedModelName,
 			...(flags.apiKey === undefined ? {} : {apiKey: flags.apiKey}),
 			enableForceIncludeUsage: flags.enableForceIncludeUsage,
-			// uvicorn's access lines join the server log (not under the dashboard).
-			onAccessLine: line => {
-				if (!(env.isTTY && !flags.headless)) output.stdout(`${line}\n`);
-			},
+			// uvicorn's access lines join the server log: on stdout headless, on a redirected stderr under the dashboard.
+			onAccessLine: line => logTo?.(`${line}\n`),
 			// The API server's ERROR lines join the server log too.
-			onLogLine: line => {
-				if (!(env.isTTY && !flags.headless)) output.stdout(`${line}\n`);
-			},
+			onLogLine: line => logTo?.(`${line}\n`),
 			enablePerRequestMetrics: flags.enablePerRequestMetrics,
 			devMode,
 			enableSleepMode: sleepMode,
@@ -181,7 +179,6 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 			maxLogprobs: parseInteger(flags.maxLogprobs ?? '20', '--max-logprobs', -1, 10_000_000),
 			perRequestSpecDecodeMetrics: flags.perRequestSpecDecodeMetrics,
 		});
-		const dashboard = env.isTTY && !flags.headless;
 		const line = `specsim: serving the OpenAI-compatible API on ${server.baseUrl} (model ${names?.[0] ?? config.servedModelName})\n`;
 		if (dashboard) output.stdout(line);
 		else output.stderr(uvicornLines(['Started server process [%d]', 'Waiting for application startup.', 'Application startup complete.']) + line);
@@ -191,15 +188,9 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 				// Ink and React load only for the dashboard.
 				const ui = await import('../../ui/start-dashboard.js');
 				// The dashboard's header shows where /metrics is: the API server serves it.
-				await runDashboard(ui.startDashboard, session, {metricsUrl: `${server.baseUrl}/metrics`}, env);
+				await runDashboard(ui.startDashboard, session, {metricsUrl: `${server.baseUrl}/metrics`}, env, logTo && serverLog(session, logTo));
 			} else {
-				const format = config.logging.format;
-				session.subscribe({
-					onLogLine(_engine, t, logLine) {
-						if (logLine.level === 'INFO')
-							output.stdout(`${formatLogLine(logLine.message, session.epochMsAt(t), format, logLine.level, {source: logLine.source})}\n`);
-					},
-				});
+				session.subscribe(serverLog(session, output.stdout));
 				const offSignal = env.onSignal(() => session.runner.stop());
 				// A reader that went away (`| head -1`) ends the server as it ends `run`: quietly, exit 0.
 				const offClosed = env.onStdoutClosed?.(() => session.runner.stop());
