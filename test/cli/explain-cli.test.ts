@@ -62,3 +62,26 @@ describe('specsim explain with a variable-length proposer', () => {
 		expect(stdout).toContain('Here they agree: every draft had k tokens');
 	});
 });
+
+describe('specsim explain on a terminal', () => {
+	it('rewraps its prose to the terminal width: no line wider than 80 columns but a word longer than a row, none broken before a word that fits', async () => {
+		const {explainText} = await import('../../src/cli/commands/explain.js');
+		const flags = {preset: 'llama-3.1-8b-eagle3', drafts: '1000', json: false};
+		const wide = await explainText(flags);
+		const narrow = await explainText(flags, 80);
+		// Piped (no terminal width), the text keeps its lines, some of them past 80 columns.
+		expect(wide.split('\n').some(line => line.length > 80)).toBe(true);
+		const rows = narrow.split('\n');
+		expect(rows.filter(row => row.length > 80 && /\S \S/.test(row))).toEqual([]);
+		// In the prose of the first topic, a row ends where the next word would not fit (greedy wrapping).
+		const draft = rows.slice(rows.indexOf('## What a draft is') + 2);
+		const prose = draft.slice(0, draft.findIndex(row => row.startsWith('## ')) - 1);
+		expect(prose.length).toBeGreaterThan(3);
+		for (let i = 0; i + 1 < prose.length; i++) {
+			if (/[.:]$/.test(prose[i]!)) continue;
+			expect(prose[i]!.length + 1 + prose[i + 1]!.trim().split(' ')[0]!.length, `${prose[i]}\n${prose[i + 1]}`).toBeGreaterThan(80);
+		}
+		// Nothing is lost: the same words in the same order.
+		expect(narrow.split(/\s+/).join(' ')).toBe(wide.split(/\s+/).join(' '));
+	});
+});

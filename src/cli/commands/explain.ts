@@ -4,6 +4,7 @@ import {DEFAULT_PRESET} from '../../config/load.js';
 import {buildSimulation, type BuiltSimulation, isSpeculationOff} from '../../sim/build.js';
 import {MAX_NUM_SPEC_TOKENS} from '../../speculative/limits.js';
 import {PROPOSER_METHODS} from '../../speculative/proposers/methods.js';
+import {reflow, wrapRows} from '../../ui/reflow.js';
 import {UserError} from '../../util/user-error.js';
 import type {Output} from '../options.js';
 import {parseInteger, resolveSimConfig} from '../sim-options.js';
@@ -22,11 +23,16 @@ export function registerExplain(program: Command, output: Output): void {
 		.option('--drafts <n>', 'number of drafts the example counts are computed for', '1000')
 		.option('--json', 'print the numbers and sections as JSON', false)
 		.action(async (flags: ExplainFlags) => {
-			output.stdout(await explainText(flags));
+			output.stdout(await explainText(flags, process.stdout.isTTY ? process.stdout.columns : undefined));
 		});
 }
 
-async function explainText(flags: ExplainFlags): Promise<string> {
+/**
+ * The explain text, or its JSON. The text is hard-wrapped for a wide terminal (about 118
+ * columns); given the terminal's `columns`, its prose is rewrapped to them as the dashboard's `e`
+ * panel rewraps it, so an 80-column terminal does not break lines mid-word. Piped, it keeps its lines.
+ */
+export async function explainText(flags: ExplainFlags, columns?: number): Promise<string> {
 	// Explaining drafts needs drafts: k 0 (no speculation) is valid elsewhere but not here.
 	if (flags.k !== undefined) parseInteger(flags.k, '--k', 1, MAX_NUM_SPEC_TOKENS);
 	const {config, presetPath} = await resolveSimConfig({preset: flags.preset, seed: '0', ...(flags.k !== undefined ? {k: flags.k} : {})});
@@ -66,5 +72,6 @@ async function explainText(flags: ExplainFlags): Promise<string> {
 	});
 	const sections = explainSections(numbers);
 	if (flags.json) return `${JSON.stringify({numbers, sections}, null, 2)}\n`;
-	return formatExplainText(sections, `specsim explain: ${origin}`);
+	const text = formatExplainText(sections, `specsim explain: ${origin}`);
+	return columns === undefined ? text : wrapRows(reflow(text), columns).join('\n');
 }
