@@ -124,7 +124,7 @@ export default function App({source, controls, explain, columns, rows, onQuit, i
 	const withoutFooter = height - 1 - headerRowCount(header, width) - (header.done ? 1 : 0) - (notice === undefined ? 0 : 1);
 	const showFooter = withoutFooter >= footerRowCount(width);
 	const budget = showFooter ? withoutFooter - footerRowCount(width) : withoutFooter;
-	// Priority: headline figures, a few bars, the engine panel, the trends, then the other bars.
+	// Priority: headline figures, a few bars, the engine panel, the trends, the other bars, then the log.
 	const headlineRows = headlineRowCount(intervalNote, budget);
 	const numPositions = span.unconditionalRates.length;
 	const engineRows = enginePanelRowCount(snapshot.engine, column);
