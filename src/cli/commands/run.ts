@@ -79,6 +79,9 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 					...(onAccessLine === undefined ? {} : {onAccessLine}),
 				})
 			: undefined;
+		// Headless, the handlers are in place before the serving line: a script may signal as soon as it reads it.
+		const offSignal = dashboard ? undefined : env.onSignal(() => session.runner.stop());
+		const offClosed = dashboard ? undefined : env.onStdoutClosed?.(() => session.runner.stop());
 		try {
 			if (server !== undefined) {
 				// Headless stdout carries only log lines and the summary.
@@ -90,8 +93,10 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 				// The dashboard keeps the terminal; a redirected stderr (`specsim 2>vllm.log`) gets every log line.
 				const logTo = env.isStderrTTY ? undefined : (text: string) => output.stderr(text);
 				await runDashboard(ui.startDashboard, session, server, env, logTo && serverLog(session, logTo, flags.logPrefixPid));
-			} else await runHeadless(session, flags, output, env);
+			} else await runHeadless(session, flags, output);
 		} finally {
+			offSignal?.();
+			offClosed?.();
 			await server?.close();
 		}
 	});
@@ -133,17 +138,11 @@ export function serverLog(session: Session, write: (text: string) => void, logPr
 	};
 }
 
-async function runHeadless(session: Session, flags: RunFlags, output: Output, env: RunEnvironment): Promise<void> {
+/** The run until its duration, a signal or a closed stdout (the caller listens for those), then the summary. */
+async function runHeadless(session: Session, flags: RunFlags, output: Output): Promise<void> {
 	// With --json, stdout carries the JSON alone (`| jq .`); the log lines go to stderr.
 	session.subscribe(serverLog(session, text => (flags.json ? output.stderr(text) : output.stdout(text)), flags.logPrefixPid));
-	const offSignal = env.onSignal(() => session.runner.stop());
-	const offClosed = env.onStdoutClosed?.(() => session.runner.stop());
-	try {
-		await session.runner.run();
-	} finally {
-		offSignal();
-		offClosed?.();
-	}
+	await session.runner.run();
 	const summary = summarize(session.built);
 	output.stdout(
 		flags.json

@@ -179,6 +179,10 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 			maxLogprobs: parseInteger(flags.maxLogprobs ?? '20', '--max-logprobs', -1, 10_000_000),
 			perRequestSpecDecodeMetrics: flags.perRequestSpecDecodeMetrics,
 		});
+		// Headless, the handlers are in place before the serving line: a script may signal as soon as it reads it.
+		const offSignal = dashboard ? undefined : env.onSignal(() => session.runner.stop());
+		// A reader that went away (`| head -1`) ends the server as it ends `run`: quietly, exit 0.
+		const offClosed = dashboard ? undefined : env.onStdoutClosed?.(() => session.runner.stop());
 		const line = `specsim: serving the OpenAI-compatible API on ${server.baseUrl} (model ${names?.[0] ?? config.servedModelName})\n`;
 		if (dashboard) output.stdout(line);
 		else output.stderr(uvicornLines(['Started server process [%d]', 'Waiting for application startup.', 'Application startup complete.']) + line);
@@ -191,19 +195,13 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 				await runDashboard(ui.startDashboard, session, {metricsUrl: `${server.baseUrl}/metrics`}, env, logTo && serverLog(session, logTo));
 			} else {
 				session.subscribe(serverLog(session, output.stdout));
-				const offSignal = env.onSignal(() => session.runner.stop());
-				// A reader that went away (`| head -1`) ends the server as it ends `run`: quietly, exit 0.
-				const offClosed = env.onStdoutClosed?.(() => session.runner.stop());
-				try {
-					await session.runner.run();
-					stopped = true;
-					output.stderr(uvicornLines(['Shutting down']));
-				} finally {
-					offSignal();
-					offClosed?.();
-				}
+				await session.runner.run();
+				stopped = true;
+				output.stderr(uvicornLines(['Shutting down']));
 			}
 		} finally {
+			offSignal?.();
+			offClosed?.();
 			// Stop accepting; requests still in flight get a terminal response with finish_reason abort.
 			await server.close();
 		}
