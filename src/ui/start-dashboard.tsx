@@ -19,6 +19,26 @@ export type DashboardOptions = {
 	readonly maxFps?: number;
 };
 
+/** The escape that shows the terminal's cursor (DECTCEM set). */
+const SHOW_CURSOR = '\u001B[?25h';
+let stderrFiltered = false;
+
+/**
+ * Ink hides the cursor of the terminal it draws on through cli-cursor, and the first hide
+ * registers restore-cursor's exit hook, which writes {@link SHOW_CURSOR} to the process's
+ * **stderr** at exit whether or not stderr is a terminal. With `specsim 2>vllm.log` the log
+ * then ended in that escape, after vLLM's last line, where a log parser reads it as a line of
+ * garbage. Ink shows the cursor again itself on the stream it drew on when it unmounts, so on a
+ * stderr that is not a terminal the hook's write has nothing to restore: this drops exactly
+ * that write (nothing else of specsim writes it, and never to a file).
+ */
+function keepCursorEscapeOffRedirectedStderr(stderr: NodeJS.WriteStream): void {
+	if (stderr.isTTY || stderrFiltered) return;
+	stderrFiltered = true;
+	const write = stderr.write.bind(stderr) as (...args: unknown[]) => boolean;
+	stderr.write = ((chunk: unknown, ...rest: unknown[]): boolean => (chunk === SHOW_CURSOR ? true : write(chunk, ...rest))) as typeof stderr.write;
+}
+
 /** A mounted dashboard. */
 export type Dashboard = {
 	readonly store: SnapshotStore;
@@ -33,6 +53,7 @@ export type Dashboard = {
  * awaits {@link Dashboard.waitUntilExit}; the dashboard never stops the runner itself.
  */
 export function startDashboard(session: LiveSession, options: DashboardOptions): Dashboard {
+	keepCursorEscapeOffRedirectedStderr(process.stderr);
 	const store = createSnapshotStore(session, options.metricsUrl === undefined ? {} : {metricsUrl: options.metricsUrl});
 	const controls = createDashboardControls(session, {refresh: store.refresh, onRestart: store.restarted});
 	const instance = render(<App source={store} controls={controls} explain={options.explain} />, {
