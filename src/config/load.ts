@@ -48,7 +48,15 @@ export async function loadPreset(nameOrPath: string): Promise<LoadedPreset> {
  * and compiling the preset schema's objects cost half the validation (about a tenth of `generate`'s
  * start-up). The checks and the messages are the same either way.
  */
-const PARSE_ONCE = {jitless: true} as const;
+const PARSE_ONCE = {jitless: true, error: missingFieldMessage} as const;
+
+/**
+ * A required field that is absent says so, rather than zod's type message for it ("Invalid input:
+ * expected string, received undefined"), which reads as if the user had written something wrong.
+ */
+function missingFieldMessage(issue: z.core.$ZodRawIssue): string | undefined {
+	return issue.code === 'invalid_type' && issue.input === undefined ? `required field missing (expected ${issue.expected})` : undefined;
+}
 
 /** Validate preset JSON text; `path` is only used in messages. */
 export function parsePresetText(text: string, path: string): LoadedPreset {

@@ -64,6 +64,14 @@ describe('bad presets: one line naming file, line and field; exit code 2; nothin
 			'scheduler.maxNumSeq: unknown field',
 		],
 		[
+			'a missing required field',
+			(p: Preset) => {
+				delete (p as unknown as Record<string, unknown>)['servedModelName'];
+			},
+			'{',
+			'servedModelName: required field missing (expected string)',
+		],
+		[
 			'an unknown model',
 			(p: Preset) => {
 				p.model = 'llama-9b';

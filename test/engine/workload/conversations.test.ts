@@ -328,7 +328,7 @@ describe('bad conversation input names the field', () => {
 			{turns, userTokens, thinkTime: {kind: 'exponential', mean: -0.5}},
 			'p.json:38: workload.classes[0].conversation.thinkTime.mean: must be a number of seconds from 0 to 2592000, got -0.5',
 		],
-		[{turns}, 'p.json:27: workload.classes[0].conversation.userTokens: Invalid input: expected object, received undefined'],
+		[{turns}, 'p.json:27: workload.classes[0].conversation.userTokens: required field missing (expected object)'],
 	])('%j', (conversation, message) => {
 		expect(() => parsePresetText(preset(conversation), 'p.json')).toThrow(message);
 	});
