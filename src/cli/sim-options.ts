@@ -118,10 +118,14 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 	if (flags.qps !== undefined) {
 		const qps = decimalNumber(flags.qps);
 		const flag = flags.qpsFlag ?? '--qps';
-		if (!(qps > 0) || !(qps <= MAX_QPS)) throw new UserError(`${flag} ${QPS_RULE}, got "${flags.qps}"`);
+		// serve's background rate may also be 0, which serve itself takes as no background load.
+		const rule = flag === '--background-qps' ? `must be 0 (none) or a ${QPS_RULE.slice('must be a '.length)}` : QPS_RULE;
+		if (!(qps > 0) || !(qps <= MAX_QPS)) throw new UserError(`${flag} ${rule}, got "${flags.qps}"`);
 		const arrival = next.workload.arrival;
 		if (arrival.kind === 'closed-loop')
-			throw new UserError(`${flag} does not apply to preset ${flags.preset}: its workload is a closed loop of ${arrival.users} users`);
+			throw new UserError(
+				`${flag} does not apply to preset ${flags.preset}: its workload is a closed loop of ${arrival.users} user${arrival.users === 1 ? '' : 's'}`,
+			);
 		next.workload = {...next.workload, arrival: {...arrival, rate: qps}};
 	}
 	next.workload = applyLoadFlags(next.workload, flags);

@@ -123,11 +123,18 @@ describe('specsim serve (the command)', () => {
 		const closed = startServe(['--port', '0', '--preset', 'llama-3.1-8b-eagle3-k-sweep', '--background-qps', '2']);
 		expect(await closed.exit).toBe(2);
 		expect(closed.stderr()).toBe(
-			'specsim: --background-qps does not apply to preset llama-3.1-8b-eagle3-k-sweep: its workload is a closed loop of 1 users\n',
+			'specsim: --background-qps does not apply to preset llama-3.1-8b-eagle3-k-sweep: its workload is a closed loop of 1 user\n',
 		);
 		const huge = startServe(['--port', '0', '--background-qps', '20000']);
 		expect(await huge.exit).toBe(2);
-		expect(huge.stderr()).toBe('specsim: --background-qps must be a positive number of requests per virtual second, at most 10000, got "20000"\n');
+		expect(huge.stderr()).toBe(
+			'specsim: --background-qps must be 0 (none) or a positive number of requests per virtual second, at most 10000, got "20000"\n',
+		);
+		const negative = startServe(['--port', '0', '--background-qps', '-1']);
+		expect(await negative.exit).toBe(2);
+		expect(negative.stderr()).toBe(
+			'specsim: --background-qps must be 0 (none) or a positive number of requests per virtual second, at most 10000, got "-1"\n',
+		);
 		// Without background traffic a closed-loop preset serves: its clients are the HTTP clients.
 		const served = startServe(['--port', '0', '--speed', 'max', '--preset', 'llama-3.1-8b-eagle3-k-sweep']);
 		await waitFor(() => SERVING.exec(served.stderr()) ?? undefined);
