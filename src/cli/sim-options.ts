@@ -3,6 +3,9 @@ import {type Command, Option} from 'commander';
 import {DEFAULT_PRESET, loadPreset, validateConfig} from '../config/load.js';
 import type {SimConfig, SimConfigInput} from '../config/schema.js';
 import {BUILTIN_WORKLOAD_CLASSES} from '../engine/workload/builtin-classes.js';
+import {parseTraceLines} from '../engine/workload/trace.js';
+import {createRng} from '../rng/rng.js';
+import {resolveClass} from '../sim/build.js';
 import type {WorkloadClassSpec} from '../engine/workload/classes.js';
 import {resolveMethodName} from '../speculative/proposers/methods.js';
 import {ConfigError, type ConfigPath} from '../util/config-error.js';
@@ -154,6 +157,12 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 		throw new UserError(
 			`${tracePath}: the trace has no request (${traceLines.length === 0 ? 'an empty file' : 'only blank lines'}); one JSON object per line`,
 		);
+	// The run parses its trace lazily, a line as its arrival comes due: a bad line past the run's
+	// duration would go unseen, and one within it would stop a server or dashboard already up.
+	// Every line is checked here, before anything starts (the throwaway stream draws only the
+	// temperatures of lines without one, and the run's own streams are forked anew).
+	const check = parseTraceLines(traceLines, tracePath, {classes: config.workload.classes.map(resolveClass), rng: createRng(seed).fork('workload')});
+	while (check.next().done !== true);
 	return {config: {...config, workload: {...config.workload, trace: tracePath}}, seed, presetPath: path, where, traceLines};
 }
 

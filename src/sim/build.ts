@@ -325,7 +325,8 @@ function resolveHardware(hardware: SimConfig['hardware'], tensorParallel: number
 	return tensorParallel === undefined ? spec : {...spec, gpus: tensorParallel};
 }
 
-function resolveClass(entry: string | WorkloadClassSpec, index: number): WorkloadClassSpec {
+/** A workload class of the configuration: a built-in one by name, or the spec itself. */
+export function resolveClass(entry: string | WorkloadClassSpec, index: number): WorkloadClassSpec {
 	if (typeof entry !== 'string') return entry;
 	const builtin = (BUILTIN_WORKLOAD_CLASSES as Record<string, WorkloadClassSpec>)[entry];
 	if (builtin === undefined)

@@ -37,6 +37,16 @@ describe('trace replay (--trace)', () => {
 		expect(stderr).toBe(`specsim: ${trace}:2: output_tokens must be a positive integer, got -3\n`);
 	});
 
+	it('finds a bad line anywhere in the trace before anything starts (no server, no log line)', async () => {
+		const trace = join(dir, 'bad-late.jsonl');
+		const good = Array.from({length: 50}, (_, i) => JSON.stringify({arrival_time: i * 100, prompt_tokens: 10, output_tokens: 5}));
+		writeFileSync(trace, `${good.join('\n')}\n{"arrival_time": 6000, "prompt_tokens": 10, "output_tokens": 5\n`);
+		const {code, stdout, stderr} = await cli('run', '--headless', '--port', '0', '--speed', 'max', '--duration', '10s', '--trace', trace);
+		expect(code).toBe(2);
+		expect(stdout).toBe('');
+		expect(stderr).toMatch(new RegExp(`^specsim: ${trace.replaceAll('/', '\\/')}:51: invalid JSON[^\n]*\n$`));
+	});
+
 	it('an empty trace (or one of blank lines) is a one-line error naming the file, not a silent run of an idle engine', async () => {
 		const empty = join(dir, 'empty.jsonl');
 		writeFileSync(empty, '');
