@@ -52,7 +52,6 @@ import {AdmissionGate, Arrivals} from './admission.js';
 import {GENERATION_ERROR_MESSAGE, generationErrorLogLine} from './generation-error.js';
 import {registerSleepEndpoints} from './sleep-endpoints.js';
 import {flushFirstFrames} from './sse-writer.js';
-import {holdYoungGeneration} from './young-generation.js';
 
 /** Options of {@link startOpenAiServer}. */
 export type OpenAiServerOptions = {
@@ -632,10 +631,6 @@ export async function startOpenAiServer(session: Session, options: OpenAiServerO
 		nowS: () => session.epochMsAt(session.now) / 1000,
 		...(options.onAccessLine === undefined ? {} : {onAccessLine: options.onAccessLine}),
 	});
-	// Paced to the wall clock, every scavenge's stall is latency a client sees; at `--speed max`
-	// throughput is what counts, and small semi-spaces cost it a quarter (docs/serve.md). Before the
-	// tokenizer's tables are loaded: what survives that makes V8 grow the young generation.
-	const releaseYoungGeneration = session.speed === 'max' ? () => undefined : holdYoungGeneration();
 	loadTokenizer();
 	await listen(server, host, options.port ?? 8000, UVICORN_BACKLOG);
 	const address = server.address();
@@ -651,10 +646,7 @@ export async function startOpenAiServer(session: Session, options: OpenAiServerO
 				engine.abortAll();
 				// Let the aborted responses go out before dropping idle keep-alive connections.
 				setImmediate(() => server.closeIdleConnections());
-			}).then(() => {
-				engine.close();
-				releaseYoungGeneration();
-			});
+			}).then(() => engine.close());
 			return closing;
 		},
 	};

@@ -15,19 +15,12 @@
 import {ServerResponse} from 'node:http';
 import {Socket} from 'node:net';
 import {monitorEventLoopDelay, PerformanceObserver} from 'node:perf_hooks';
+import {parseSpeed, resolveSimConfig} from '../../src/cli/sim-options.js';
+import {DEFAULT_PRESET} from '../../src/config/load.js';
 import type {SimRequest} from '../../src/engine/request.js';
-import {holdYoungGeneration} from '../../src/server/young-generation.js';
-import type {Spread, StepTimings, TargetMessage, TargetRecord} from './serve-protocol.js';
-
-// The bundled CLI reaches the server with V8's semi-spaces at 4 MiB, where the server holds them
-// at a finite speed; here tsx compiling the sources on the way would grow them past that first (to
-// 8 MiB), so the hold starts before the rest is loaded.
-if (process.argv[2] !== 'max') holdYoungGeneration();
-const {parseSpeed, resolveSimConfig} = await import('../../src/cli/sim-options.js');
-const {DEFAULT_PRESET} = await import('../../src/config/load.js');
-const {Session} = await import('../../src/runtime/session.js');
-const {startOpenAiServer} = await import('../../src/server/openai-server.js');
-const {BENCH_MODEL, monotonicOffsetMs} = await import('./serve-protocol.js');
+import {Session} from '../../src/runtime/session.js';
+import {startOpenAiServer} from '../../src/server/openai-server.js';
+import {BENCH_MODEL, monotonicOffsetMs, type Spread, type StepTimings, type TargetMessage, type TargetRecord} from './serve-protocol.js';
 
 /** The `user` field the bench clients send, as it appears in the JSON the serve engine keys requests by. */
 const TAG = /"user":"(bench-[0-9]+)"/;
