@@ -2,7 +2,7 @@ import {spawn} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
-import {afterAll, describe, expect, it, vi} from 'vitest';
+import {afterAll, describe, expect, it, onTestFinished, vi} from 'vitest';
 
 const CLI = resolve(import.meta.dirname, '../../dist/cli/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'specsim-stderr-exit-'));
@@ -29,6 +29,10 @@ describe('the dashboard on a real terminal with stderr redirected to a file', ()
 			terminal += data.toString();
 		});
 		const exited = new Promise<number | null>(done => child.on('close', done));
+		// A failed expectation must not leave the dashboard running, waiting for its q.
+		onTestFinished(() => {
+			if (child.exitCode === null) child.kill('SIGKILL');
+		});
 		const read = (): string => {
 			try {
 				return readFileSync(log, 'utf8');
