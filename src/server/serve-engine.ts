@@ -184,6 +184,12 @@ export type ServeEngineOptions = {
  */
 type RequestGroup = {firstStep: number};
 
+/** Whether report `step` is the first to carry any of `group`'s choices (numbering it so if none came before). */
+function isFirstReport(group: RequestGroup, step: number): boolean {
+	if (group.firstStep === 0) group.firstStep = step;
+	return group.firstStep === step;
+}
+
 /**
  * Puts HTTP requests into the session's simulated engine and reports their tokens step by step
  * as the engine produces them. What a request generates is planned on arrival, deterministically
@@ -239,9 +245,7 @@ export class ServeEngine {
 		for (let i = 0; i < outcome.numTokenRequests; i++) {
 			const generation = live.get(requests[i]!);
 			if (generation === undefined) continue;
-			const group = generation.group;
-			if (group.firstStep === 0) group.firstStep = step;
-			if (group.firstStep === step) {
+			if (isFirstReport(generation.group, step)) {
 				first = true;
 				generation.stepTokens(outcome.newTokens[i]!, outcome.t);
 			} else running = true;
@@ -250,9 +254,7 @@ export class ServeEngine {
 		for (let i = 0; i < finished.length; i++) {
 			const generation = live.get(finished[i]!);
 			if (generation === undefined) continue;
-			const group = generation.group;
-			if (group.firstStep === 0) group.firstStep = step;
-			if (group.firstStep === step) {
+			if (isFirstReport(generation.group, step)) {
 				first = true;
 				this.#finish(generation);
 			} else running = true;
