@@ -44,6 +44,8 @@ export type SimFlags = {
 	sleep?: string;
 	/** The flag that set `qps`, named in its errors (`serve` sets the rate with `--background-qps`). @default '--qps' */
 	qpsFlag?: string;
+	/** What that flag's errors say it takes (`serve`'s also takes 0, which it reads as none). @default QPS_RULE */
+	qpsRule?: string;
 };
 
 /** Add the common simulation flags (`--preset`, `--seed`, `--k`, ...) to a command. */
@@ -121,9 +123,7 @@ export async function resolveSimConfig(flags: SimFlags): Promise<ResolvedSimConf
 	if (flags.qps !== undefined) {
 		const qps = decimalNumber(flags.qps);
 		const flag = flags.qpsFlag ?? '--qps';
-		// serve's background rate may also be 0, which serve itself takes as no background load.
-		const rule = flag === '--background-qps' ? `must be 0 (none) or a ${QPS_RULE.slice('must be a '.length)}` : QPS_RULE;
-		if (!(qps > 0) || !(qps <= MAX_QPS)) throw new UserError(`${flag} ${rule}, got "${flags.qps}"`);
+		if (!(qps > 0) || !(qps <= MAX_QPS)) throw new UserError(`${flag} ${flags.qpsRule ?? QPS_RULE}, got "${flags.qps}"`);
 		const arrival = next.workload.arrival;
 		if (arrival.kind === 'closed-loop')
 			throw new UserError(

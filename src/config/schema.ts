@@ -30,7 +30,9 @@ const positiveAtMost = (max: number, rule: string) => {
 	return z.number(error).positive(error).max(max, error);
 };
 /** The rule on arrival rates, shared with `--qps`. */
-export const QPS_RULE = `must be a positive number of requests per virtual second, at most ${MAX_QPS}`;
+/** The arrival rates a workload takes, as its errors name them. */
+export const QPS_RANGE = `a positive number of requests per virtual second, at most ${MAX_QPS}`;
+export const QPS_RULE = `must be ${QPS_RANGE}`;
 /** vLLM's convention: P(first i+1 tokens accepted) can only fall with i. */
 const nonIncreasingRates = rates.superRefine((values, ctx) => {
 	for (let i = 1; i < values.length; i++) {

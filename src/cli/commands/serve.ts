@@ -1,5 +1,6 @@
 import {type Command, Option} from 'commander';
 import {DEFAULT_PRESET} from '../../config/load.js';
+import {QPS_RANGE} from '../../config/schema.js';
 import {readProcessStats} from '../../server/process-stats.js';
 import {Session} from '../../runtime/session.js';
 import {MAX_NUM_SPEC_TOKENS} from '../../speculative/limits.js';
@@ -108,7 +109,8 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		if (flags.backgroundQps !== undefined) {
 			background = Number(flags.backgroundQps);
 			// 0 (the default) means none; any other rate is the preset's arrival rate, checked as --qps is.
-			if (background !== 0) Object.assign(simFlags, {qps: flags.backgroundQps, qpsFlag: '--background-qps'});
+			if (background !== 0)
+				Object.assign(simFlags, {qps: flags.backgroundQps, qpsFlag: '--background-qps', qpsRule: `must be 0 (none) or ${QPS_RANGE}`});
 		}
 		// Real clients abort by disconnecting; the simulated client aborts are the background load's.
 		if (flags.abortRate !== undefined && !(background > 0))
