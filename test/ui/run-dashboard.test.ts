@@ -8,11 +8,13 @@ import {createFakeTerminal} from './fake-terminal.js';
 const scrape = (url: string) => httpGet(url);
 
 /** `specsim run` on a (fake) terminal, in process: the dashboard path of the real command. */
-function startRun(args: string[], {isStderrTTY = true, command = 'run'} = {}) {
+function startRun(args: string[], {isStderrTTY = true, command = 'run', signalOnServingLine = false} = {}) {
 	const terminal = createFakeTerminal(100);
 	let stdout = '';
 	let stderr = '';
 	let signal: (() => void) | undefined;
+	/** Whether a signal handler was in place when the serving line was written. */
+	let handlerAtServingLine: boolean | undefined;
 	const env = {
 		isTTY: true,
 		isStderrTTY,
@@ -29,6 +31,11 @@ function startRun(args: string[], {isStderrTTY = true, command = 'run'} = {}) {
 		{
 			stdout: t => {
 				stdout += t;
+				if (t.startsWith('specsim: serving ')) {
+					handlerAtServingLine = signal !== undefined;
+					// A script that signals the moment it reads the line: before Ink has loaded and drawn.
+					if (signalOnServingLine) signal?.();
+				}
 			},
 			stderr: t => {
 				stderr += t;
@@ -36,7 +43,7 @@ function startRun(args: string[], {isStderrTTY = true, command = 'run'} = {}) {
 		},
 		env,
 	);
-	return {terminal, exit, stdout: () => stdout, stderr: () => stderr, signal: () => signal?.()};
+	return {terminal, exit, stdout: () => stdout, stderr: () => stderr, signal: () => signal?.(), handlerAtServingLine: () => handlerAtServingLine};
 }
 
 async function metricsUrl(run: ReturnType<typeof startRun>): Promise<string> {
@@ -90,6 +97,19 @@ describe('specsim run on a terminal', () => {
 		await expect(run.exit).resolves.toBe(0);
 		await expect(scrape(url)).rejects.toMatchObject({code: 'ECONNREFUSED'});
 	});
+
+	it.each(['run', 'serve'])(
+		'%s: a signal as soon as the serving line is out, before the dashboard is up, ends it with exit code 0',
+		async command => {
+			const run = startRun(['--port', '0', '--speed', 'max'], {command, signalOnServingLine: true});
+			// Without a handler then, the default one killed the process (exit code 130) while Ink loaded.
+			await vi.waitFor(() => expect(run.handlerAtServingLine()).toBe(true), SETTLE);
+			await expect(run.exit).resolves.toBe(0);
+			expect(run.terminal.rawMode()).toBe(false);
+			const url = /^specsim: serving .* on (http:\/\/127\.0\.0\.1:\d+)/m.exec(run.stdout())![1]!;
+			await expect(scrape(`${url}/metrics`)).rejects.toMatchObject({code: 'ECONNREFUSED'});
+		},
+	);
 
 	it('keeps vLLM log lines inside its frame: nothing written to the terminal is wider than the terminal', async () => {
 		const run = startRun(['--port', '0', '--speed', '20']);

@@ -79,8 +79,9 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 					...(onAccessLine === undefined ? {} : {onAccessLine}),
 				})
 			: undefined;
-		// Headless, the handlers are in place before the serving line: a script may signal as soon as it reads it.
-		const offSignal = dashboard ? undefined : env.onSignal(() => session.runner.stop());
+		// The handlers are in place before the serving line: a script may signal as soon as it reads it.
+		const signals = listenForStopSignals(env);
+		if (!dashboard) signals.onStop(() => session.runner.stop());
 		const offClosed = dashboard ? undefined : env.onStdoutClosed?.(() => session.runner.stop());
 		try {
 			if (server !== undefined) {
@@ -92,10 +93,10 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 			if (ui !== undefined) {
 				// The dashboard keeps the terminal; a redirected stderr (`specsim 2>vllm.log`) gets every log line.
 				const logTo = env.isStderrTTY ? undefined : (text: string) => output.stderr(text);
-				await runDashboard(ui.startDashboard, session, server, env, logTo && serverLog(session, logTo, flags.logPrefixPid));
+				await runDashboard(ui.startDashboard, session, server, env, signals, logTo && serverLog(session, logTo, flags.logPrefixPid));
 			} else await runHeadless(session, flags, output);
 		} finally {
-			offSignal?.();
+			signals.off();
 			offClosed?.();
 			await server?.close();
 		}
@@ -156,9 +157,40 @@ async function runHeadless(session: Session, flags: RunFlags, output: Output): P
 	);
 }
 
+/** SIGINT, SIGTERM and SIGHUP, listened for from before a live command's serving line to its end. */
+export type StopSignals = {
+	/** Call `stop` on a signal from now on, and at once if one has come already. */
+	onStop(stop: () => void): void;
+	/** Stop listening. */
+	off(): void;
+};
+
 /**
- * The dashboard until `q`, Ctrl+C, SIGINT or SIGTERM; then the runner stops and the terminal is
- * restored before this returns (the caller closes the server). `log` observes the simulation
+ * Listen for the signals that end `run` and `serve` from now on. A script may signal as soon as
+ * it reads the serving line, before the dashboard is up (Ink loads and draws after the line):
+ * the signal is kept until the dashboard can quit, rather than left to the default handler,
+ * which killed the process with exit code 130.
+ */
+export function listenForStopSignals(env: RunEnvironment): StopSignals {
+	let signalled = false;
+	let stop: (() => void) | undefined;
+	const off = env.onSignal(() => {
+		signalled = true;
+		stop?.();
+	});
+	return {
+		onStop(handler) {
+			stop = handler;
+			if (signalled) handler();
+		},
+		off,
+	};
+}
+
+/**
+ * The dashboard until `q`, Ctrl+C or one of `signals`; then the runner stops and the terminal is
+ * restored before this returns (the caller closes the server and stops listening). A signal that
+ * came before the dashboard was up ends it as soon as it is. `log` observes the simulation
  * meanwhile (the callers write the log to a redirected stderr with it); nothing else is written
  * to the terminal while the dashboard is up.
  */
@@ -167,6 +199,7 @@ export async function runDashboard(
 	session: Session,
 	server: Pick<MetricsServer, 'metricsUrl'> | undefined,
 	env: RunEnvironment,
+	signals: StopSignals,
 	log?: SimObserver,
 ): Promise<void> {
 	const offLog = log === undefined ? undefined : session.subscribe(log);
@@ -180,11 +213,10 @@ export async function runDashboard(
 		failure = error;
 		dashboard.quit();
 	});
-	const offSignal = env.onSignal(() => dashboard.quit());
+	signals.onStop(() => dashboard.quit());
 	try {
 		await dashboard.waitUntilExit();
 	} finally {
-		offSignal();
 		session.runner.stop();
 		await running;
 		offLog?.();

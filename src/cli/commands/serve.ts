@@ -11,7 +11,7 @@ import {UserError} from '../../util/user-error.js';
 import type {Output} from '../options.js';
 import {addMetricsFlags, type MetricsFlags, parseMetricsFlags} from '../metrics-flags.js';
 import {buildChecked, parseInteger, parseSpeed, parseStartFlag, resolveSimConfig, speedOption, type SimFlags} from '../sim-options.js';
-import {parsePort, type RunEnvironment, runDashboard, serverLog} from './run.js';
+import {listenForStopSignals, parsePort, type RunEnvironment, runDashboard, serverLog} from './run.js';
 
 /** The simulation flags `serve` shares with `run`: the preset, the seed, prefix caching, faults and KV metrics. */
 type ServeSimFlags = Pick<SimFlags, 'preset' | 'seed' | 'enablePrefixCaching' | 'errorRate' | 'abortRate' | 'abortAfter' | 'sleep'> & MetricsFlags;
@@ -181,8 +181,9 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 			maxLogprobs: parseInteger(flags.maxLogprobs ?? '20', '--max-logprobs', -1, 10_000_000),
 			perRequestSpecDecodeMetrics: flags.perRequestSpecDecodeMetrics,
 		});
-		// Headless, the handlers are in place before the serving line: a script may signal as soon as it reads it.
-		const offSignal = dashboard ? undefined : env.onSignal(() => session.runner.stop());
+		// The handlers are in place before the serving line: a script may signal as soon as it reads it.
+		const signals = listenForStopSignals(env);
+		if (!dashboard) signals.onStop(() => session.runner.stop());
 		// A reader that went away (`| head -1`) ends the server as it ends `run`: quietly, exit 0.
 		const offClosed = dashboard ? undefined : env.onStdoutClosed?.(() => session.runner.stop());
 		const line = `specsim: serving the OpenAI-compatible API on ${server.baseUrl} (model ${names?.[0] ?? config.servedModelName})\n`;
@@ -194,7 +195,7 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 				// Ink and React load only for the dashboard.
 				const ui = await import('../../ui/start-dashboard.js');
 				// The dashboard's header shows where /metrics is: the API server serves it.
-				await runDashboard(ui.startDashboard, session, {metricsUrl: `${server.baseUrl}/metrics`}, env, logTo && serverLog(session, logTo));
+				await runDashboard(ui.startDashboard, session, {metricsUrl: `${server.baseUrl}/metrics`}, env, signals, logTo && serverLog(session, logTo));
 			} else {
 				session.subscribe(serverLog(session, output.stdout));
 				await session.runner.run();
@@ -202,7 +203,7 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 				output.stderr(uvicornLines(['Shutting down']));
 			}
 		} finally {
-			offSignal?.();
+			signals.off();
 			offClosed?.();
 			// Stop accepting; requests still in flight get a terminal response with finish_reason abort.
 			await server.close();
