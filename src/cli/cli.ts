@@ -48,7 +48,8 @@ const output = {
 
 const env = {
 	env: process.env,
-	isTTY: Boolean(process.stdout.isTTY),
+	// The dashboard draws on stdout and reads keys from stdin in raw mode, which only a terminal has.
+	isTTY: Boolean(process.stdout.isTTY && process.stdin.isTTY),
 	isStderrTTY: Boolean(process.stderr.isTTY),
 	onSignal(handler: (signal?: NodeJS.Signals) => void): () => void {
 		// Listening for these signals only while a command does keeps their default (end the process) otherwise.

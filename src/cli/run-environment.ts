@@ -5,6 +5,10 @@
  */
 /** How a command reaches the terminal: whether stdout and stderr are TTYs, and the signals that stop it. */
 export type RunEnvironment = {
+	/**
+	 * Whether the dashboard can run: stdout is a terminal to draw on and stdin one to read keys
+	 * from (`specsim </dev/null` or `echo | specsim` on a terminal runs headless).
+	 */
 	readonly isTTY: boolean;
 	/** Whether stderr is a terminal (progress bars). */
 	readonly isStderrTTY: boolean;

@@ -49,7 +49,7 @@ export function registerRun(program: Command, output: Output, env: RunEnvironmen
 	const command = program
 		.command('run', {isDefault: true})
 		.description('run the simulator: the live dashboard on a terminal, vLLM-style log lines otherwise (--headless)')
-		.option('--headless', 'print log lines and a summary instead of the dashboard (implied when stdout is not a terminal)', false)
+		.option('--headless', 'print log lines and a summary instead of the dashboard (implied when stdin or stdout is not a terminal)', false)
 		.addOption(speedOption())
 		.option('--duration <duration>', 'stop after this much virtual time (e.g. 90s, 10m, 1h); default: until interrupted')
 		.option('--json', 'print the summary as JSON, alone on stdout (log lines go to stderr)', false)

@@ -75,7 +75,7 @@ export function registerServe(program: Command, output: Output, env: RunEnvironm
 		)
 		.option('--background-qps <x>', "keep the preset's synthetic workload running at this rate beside real clients (default 0: none)")
 		.option('--start <iso-time>', "wall-clock time of virtual time 0: log timestamps, responses' created (default: when the server starts)")
-		.option('--headless', 'print log lines instead of the dashboard (implied when stdout is not a terminal)', false)
+		.option('--headless', 'print log lines instead of the dashboard (implied when stdin or stdout is not a terminal)', false)
 		.addOption(speedOption());
 	// The preset and seed flags; the workload flags of `run` do not apply (clients are the workload).
 	command
