@@ -7,9 +7,14 @@
  * specsim's own modules and the ES-module packages the commands import (zod, jsonc-parser) are one
  * graph split by esbuild: an entry per thread (`cli.js`, `record-worker.js` for generate's
  * serialising thread, `worker.js` for sweep's) and a chunk per command module, so a command still
- * loads only what it runs. CommonJS packages (commander, seedrandom, prom-client, which specsim loads
- * from its own files) and the packages of the dashboard and the server (Ink, React, Hono, ...) stay
- * in node_modules, imported as before.
+ * loads only what it runs. The CommonJS packages every command loads are bundled too (commander,
+ * seedrandom, and prom-client's class files, which `src/metrics/prom/prom-client.ts` requires by
+ * path): Node 20 loads a CommonJS package file by file, and importing one from an ES module also
+ * scans its source for its export names; bundled they cost `generate` about 50 ms less CPU at
+ * start-up. seedrandom's `require('crypto')` (for seeding without a seed, which specsim never does:
+ * `src/rng` seeds Alea from a string) gets an empty module: loading `node:crypto` cost 15 ms and more.
+ * The packages of the dashboard and the server (Ink, React, Hono, ...) stay in node_modules, imported
+ * as before.
  *
  * Workers are found beside the module that starts them (`spawnWorker`), and the presets at
  * `../../presets` from it, so every output file sits in `dist/bin/`. `dist/cli/cli.js`, the
@@ -21,8 +26,32 @@ import {build} from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
-/** Dependencies bundled: ES modules, loaded by `generate`. Every other dependency stays external. */
-const BUNDLED = new Set(['zod', 'jsonc-parser']);
+/** Dependencies bundled: the ones `generate` loads. Every other dependency stays external. */
+const BUNDLED = new Set(['zod', 'jsonc-parser', 'commander', 'seedrandom', 'prom-client']);
+
+/** The module that loads prom-client's class files with a `require` of its own (see its comment). */
+const PROM_CLIENT_MODULE = /[\\/]src[\\/]metrics[\\/]prom[\\/]prom-client\.ts$/;
+/** Its `require`, made with `createRequire`, which esbuild does not follow. */
+const CREATE_REQUIRE = 'const require = createRequire(import.meta.url);';
+
+/**
+ * CommonJS inside an ES module bundle: `prom-client.ts`'s own `require` becomes the bundle's (so its
+ * files are bundled), and seedrandom's optional `require('crypto')` an empty module.
+ */
+const commonJsPlugin = {
+	name: 'specsim-commonjs',
+	setup(build) {
+		build.onLoad({filter: PROM_CLIENT_MODULE}, args => {
+			const source = readFileSync(args.path, 'utf8');
+			if (!source.includes(CREATE_REQUIRE)) throw new Error(`${args.path}: expected "${CREATE_REQUIRE}" (bundle-cli.mjs bundles its requires)`);
+			return {contents: source.replace(CREATE_REQUIRE, '').replace(/^import \{createRequire\} from 'node:module';$/m, ''), loader: 'ts'};
+		});
+		build.onResolve({filter: /^crypto$/}, args =>
+			/[\\/]node_modules[\\/]seedrandom[\\/]/.test(args.importer) ? {path: 'crypto', namespace: 'seedrandom-no-crypto'} : undefined,
+		);
+		build.onLoad({filter: /.*/, namespace: 'seedrandom-no-crypto'}, () => ({contents: 'module.exports = {};', loader: 'js'}));
+	},
+};
 
 // Chunk names change with their contents: nothing of an earlier build may stay.
 rmSync('dist/bin', {recursive: true, force: true});
@@ -38,6 +67,9 @@ const result = await build({
 	// jsonc-parser's `main` is a UMD build that requires its own files at run time; `module` is ESM.
 	mainFields: ['module', 'main'],
 	external: Object.keys(pkg.dependencies).filter(name => !BUNDLED.has(name)),
+	// Bundled CommonJS requires Node's built-in modules (commander: `node:events`, ...) through `require`.
+	banner: {js: "import {createRequire as __specsimCreateRequire} from 'node:module';\nconst require = __specsimCreateRequire(import.meta.url);"},
+	plugins: [commonJsPlugin],
 	sourcemap: true,
 	logLevel: 'warning',
 	metafile: true,
