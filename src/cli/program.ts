@@ -77,6 +77,9 @@ export async function runCli(argv: readonly string[], output: Output, env: RunEn
 	}
 	// `specsim <command> ...`: only that command is parsed, so only its module is loaded.
 	const only = first !== undefined && COMMAND_NAMES.includes(first) ? first : undefined;
+	// generate's serialising thread starts on the other core while this one loads the command.
+	const recordWorker = only === 'generate' ? await import('../output/record-worker-start.js') : undefined;
+	recordWorker?.startRecordWorkerEarly();
 	try {
 		const program = await createProgram(output, env, only);
 		await program.parseAsync(argv, {from: 'user'});
@@ -93,5 +96,7 @@ export async function runCli(argv: readonly string[], output: Output, env: RunEn
 			return error instanceof UserError ? error.exitCode : EXIT_USAGE;
 		}
 		throw error;
+	} finally {
+		await recordWorker?.stopUnusedRecordWorker();
 	}
 }

@@ -1,14 +1,17 @@
 import type {Worker} from 'node:worker_threads';
 import {writeError} from './output-stream.js';
 import {type BatchMessage, RecordBatchWriter} from './record-batch.js';
+import {takeRecordWorker} from './record-worker-start.js';
 import type {SpoolBytes} from './scrape-lines.js';
-import {spawnWorker} from './spawn-worker.js';
 
 /** The three streamed files of a dataset. */
 type RecordFile = 'events' | 'requests' | 'log';
 
 /** The open file descriptors the serialising thread writes `events.jsonl`, `requests.jsonl` and `vllm.log` to. */
 export type RecordFileDescriptors = Readonly<Record<RecordFile, number>>;
+
+/** What the serialising thread is sent: first its files, then batches. */
+export type RecordWorkerMessage = {readonly files: RecordFileDescriptors} | BatchMessage;
 
 /**
  * Where a pipeline's bytes go: each streamed file by its descriptor (written on the serialising
@@ -81,13 +84,17 @@ export class RecordPipeline {
 	constructor(sinks: RecordSinks) {
 		this.#sinks = sinks;
 		const {events, requests, log} = sinks.files;
-		const fds: RecordFileDescriptors = {events: events.fd, requests: requests.fd, log: log.fd};
-		this.#worker = spawnWorker(import.meta.url, 'record-worker', fds);
+		// Usually started before generate's modules were loaded (record-worker-start.ts), and ready by now.
+		const {worker, failure} = takeRecordWorker();
+		this.#worker = worker;
 		this.#worker.on('message', (rendered: RenderedMessage) => this.#onRendered(rendered));
 		this.#worker.on('error', error => this.#fail(error));
 		this.#worker.on('exit', code => {
 			if (!this.#stopped) this.#fail(new Error(`the record serialising thread exited with code ${code}`));
 		});
+		if (failure() !== undefined) this.#fail(failure());
+		const files: RecordWorkerMessage = {files: {events: events.fd, requests: requests.fd, log: log.fd}};
+		this.#worker.postMessage(files);
 	}
 
 	#fail(error: unknown): void {
@@ -159,7 +166,7 @@ export class RecordPipeline {
 			this.#check();
 		}
 		const message: BatchMessage = this.records.take(this.#spare.pop() ?? new ArrayBuffer(BATCH_BYTES), final);
-		this.#worker.postMessage(message, [message.buffer]);
+		this.#worker.postMessage(message satisfies RecordWorkerMessage, [message.buffer]);
 		this.#inFlight += 1;
 	}
 

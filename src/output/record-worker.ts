@@ -1,7 +1,7 @@
 /**
  * The serialising thread of `generate` (see `RecordPipeline` in record-pipeline.ts): renders each
  * batch of records it is sent into the bytes of `events.jsonl`, `requests.jsonl` and `vllm.log`
- * and writes them itself, to the files whose descriptors it was started with, in the order the
+ * and writes them itself, to the files whose descriptors its first message gives, in the order the
  * batches came; then it sends the batch's buffer back (transferred, nothing copied), with the
  * first write failure if there was one. The `metrics.om` scrapes in the batches are rendered too;
  * their bytes go back to the main thread once about `SPOOL_BUFFER_BYTES` are held, and after the
@@ -9,13 +9,14 @@
  * batch, and no file's bytes ever reach the simulation's thread (whose garbage collector they
  * kept busy: every buffer it received counted as memory to reclaim).
  */
-import {parentPort, workerData} from 'node:worker_threads';
+import {parentPort} from 'node:worker_threads';
 import {LineBuffer} from './line-buffer.js';
 import {type BatchMessage, type BatchOutput, renderBatchInto} from './record-batch.js';
-import type {RecordFileDescriptors, RecordWriteFailure, RenderedMessage} from './record-pipeline.js';
+import type {RecordFileDescriptors, RecordWorkerMessage, RecordWriteFailure, RenderedMessage} from './record-pipeline.js';
 import {SPOOL_BUFFER_BYTES, ScrapeLines} from './scrape-lines.js';
 
-const fds = workerData as RecordFileDescriptors;
+/** The files, from the pipeline's first message (the thread may start before they are open). */
+let fds: RecordFileDescriptors = {events: -1, requests: -1, log: -1};
 const out: BatchOutput = {events: new LineBuffer(1 << 20), requests: new LineBuffer(1 << 20), log: new LineBuffer(1 << 16)};
 const scrapes = new ScrapeLines();
 const port = parentPort!;
@@ -35,7 +36,12 @@ function writeFiles(): RecordWriteFailure | undefined {
 	return undefined;
 }
 
-port.on('message', (message: BatchMessage) => {
+port.on('message', (received: RecordWorkerMessage) => {
+	if ('files' in received) {
+		fds = received.files;
+		return;
+	}
+	const message: BatchMessage = received;
 	if (failed) {
 		port.postMessage({buffer: message.buffer} satisfies RenderedMessage, [message.buffer]);
 		return;
