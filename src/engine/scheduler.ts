@@ -69,7 +69,7 @@ export class Scheduler {
 		const lookahead = k; // vLLM reserves num_lookahead_tokens = k KV slots per running request
 		const maxModelLen = this.config.maxModelLen;
 		const kv = this.kv;
-		const caching = kv.enablePrefixCaching;
+		const caching = kv.enablePrefixCaching === true;
 		const blockSize = kv.blockSize;
 		const running = this.running;
 		const fixedLength = this.#hooks.fixedLength === true;
@@ -91,14 +91,22 @@ export class Scheduler {
 			} else {
 				// The budget and max_model_len caps go to the proposer up front (vLLM trims the draft list
 				// to them); a draft trimmed to 0 is not a draft.
-				const room = Math.min(budget, maxModelLen - 1 - computed);
-				const maxDraft = Math.max(0, Math.min(k, room - 1));
+				// Math.min and Math.max written as comparisons: every operand is an integer, and the
+				// functions compare as doubles.
+				const left = maxModelLen - 1 - computed;
+				// biome-ignore lint/complexity/useMathMinMax: integers (see above)
+				const room = budget < left ? budget : left;
+				// biome-ignore lint/complexity/useMathMinMax: integers (see above)
+				const maxDraft = room - 1 < k ? (room - 1 > 0 ? room - 1 : 0) : k;
 				if (k > 0 && maxDraft > 0) numSpec = fixedLength ? maxDraft : this.#hooks.propose(request, k, maxDraft);
-				numNew = Math.min(1 + numSpec, room);
+				// biome-ignore lint/complexity/useMathMinMax: integers (see above)
+				numNew = 1 + numSpec < room ? 1 + numSpec : room;
 			}
 			if (numNew <= 0) continue;
 			const needSlots = computed + numNew + lookahead;
-			const toCache = Math.min(computed + numNew, numTokens); // never unverified drafts
+			// Never unverified drafts (Math.min as a comparison, as above).
+			// biome-ignore lint/complexity/useMathMinMax: integers, compared as integers
+			const toCache = computed + numNew < numTokens ? computed + numNew : numTokens;
 			// KvCache.allocateSlots has nothing to do while the table holds the slots and no block
 			// becomes full (most steps): that test is made here, without the call.
 			if (needSlots > request.numSlotTokens || (caching && toCache >= (request.numHashedBlocks + 1) * blockSize)) {
@@ -185,13 +193,20 @@ export class Scheduler {
 	 * requests and frees their KV.
 	 */
 	updateFromOutput(plan: StepPlan, accepted: Int32Array, t: number, out: StepOutcome, stats: SpecDecodingStats): void {
-		const clamp = this.config.clampAcceptedAtMaxTokens;
+		// Booleans compared with true: a field's value is not known to be a boolean, and a plain test
+		// costs a generic truthiness check.
+		const clamp = this.config.clampAcceptedAtMaxTokens === true;
 		const maxModelLen = this.config.maxModelLen;
 		const requests = plan.requests;
 		const numNews = plan.numNew;
 		const numSpecs = plan.numSpec;
 		const isPrefill = plan.isPrefill;
+		const size = plan.size;
 		const interTokenLatency = out.interTokenLatency;
+		// The step's inter-token latencies as the current run of equal values (RunBuffer's runs), kept in
+		// locals and pushed when the value changes: every request decoded in the previous step has the same.
+		let itlValue = 0;
+		let itlCount = 0;
 		// The step's sums, kept in locals and added to the outcome once.
 		let scheduledTokens = 0;
 		let generationTokens = 0;
@@ -212,10 +227,10 @@ export class Scheduler {
 		let numTokenRequests = out.numTokenRequests;
 		// The loop body is kept small (prefill completion, errors and finishing in methods of their
 		// own) so that V8 inlines the calls every decoding request makes.
-		for (let j = 0; j < plan.size; j++) {
+		for (let j = 0; j < size; j++) {
 			const request = requests[j]!;
 			if (request.status !== 'running') continue; // aborted while the step ran
-			if (request.failsWithError) {
+			if (request.failsWithError === true) {
 				this.#finishFromStep(request, 'error', t, out);
 				anyFinished = true;
 				continue;
@@ -223,7 +238,12 @@ export class Scheduler {
 			const numNew = numNews[j]!;
 			scheduledTokens += numNew;
 			let generated: number;
-			if (isPrefill[j]) {
+			if (isPrefill[j] !== 0) {
+				// A resumed request's latency goes to the buffer directly: the run so far goes first.
+				if (itlCount > 0) {
+					interTokenLatency.pushRun(itlValue, itlCount);
+					itlCount = 0;
+				}
 				generated = this.#prefillComputed(request, numNew, t, out);
 				if (generated === 0) continue; // more chunks to go
 			} else {
@@ -234,7 +254,14 @@ export class Scheduler {
 				request.numComputedTokens += numNew - (numSpec - numAccepted);
 				generated = numAccepted + 1;
 				decodeRequests += 1;
-				interTokenLatency.push(t - request.lastTokenAt);
+				const itl = t - request.lastTokenAt;
+				if (itlCount > 0 && itl === itlValue) {
+					itlCount += 1;
+				} else {
+					if (itlCount > 0) interTokenLatency.pushRun(itlValue, itlCount);
+					itlValue = itl;
+					itlCount = 1;
+				}
 				if (numSpec > 0) {
 					// observeDraft's range check; observeDraft itself throws, naming the values.
 					if (!(numAccepted >= 0 && numAccepted <= numSpec && numSpec <= statsK)) stats.observeDraft(numSpec, numAccepted);
@@ -271,6 +298,7 @@ export class Scheduler {
 				anyFinished = true;
 			}
 		}
+		if (itlCount > 0) interTokenLatency.pushRun(itlValue, itlCount);
 		out.numScheduledTokens += scheduledTokens;
 		out.generationTokens += generationTokens;
 		out.numDecodeRequests += decodeRequests;

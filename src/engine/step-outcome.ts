@@ -61,6 +61,17 @@ export class RunBuffer {
 		this.length = n + 1;
 	}
 
+	/** `count` pushes of `value` at once (the scheduler keeps the current run in locals). */
+	pushRun(value: number, count: number): void {
+		const n = this.length;
+		if (n > 0 && this.values[n - 1] === value) {
+			this.counts[n - 1]! += count;
+			return;
+		}
+		this.push(value);
+		this.counts[n]! += count - 1;
+	}
+
 	clear(): void {
 		this.length = 0;
 	}

@@ -119,6 +119,11 @@ export class Simulation {
 	readonly #numGpuBlocks: number | undefined;
 	#initialized = false;
 	#source: RequestSource;
+	/**
+	 * The source counts arrivals (`countArrivalsBefore`), read once: loading a property the source may
+	 * lack was a generic inline-cache call twice per event in the optimised loop.
+	 */
+	readonly #countsArrivals: boolean;
 	readonly #faults: SimFaults | undefined;
 	#observers: SimObserver[] = [];
 	#now: number;
@@ -151,6 +156,7 @@ export class Simulation {
 		this.#stepWork = options.perfLogging?.stepWork;
 		this.#numGpuBlocks = options.numGpuBlocks;
 		this.#source = options.source;
+		this.#countsArrivals = options.source.countArrivalsBefore !== undefined;
 		this.#faults = options.faults;
 		this.#now = this.startS;
 		this.#nextTickAt = this.startS + this.logIntervalS;
@@ -204,8 +210,12 @@ export class Simulation {
 		const engines = this.engines;
 		const stopWhenIdle = options.stopWhenIdle === true;
 		for (;;) {
+			// Indexed loops, here and below: this runs once per event.
 			let nextCompletion = Number.POSITIVE_INFINITY;
-			for (const engine of engines) if (engine.busy && engine.stepEndAt < nextCompletion) nextCompletion = engine.stepEndAt;
+			for (let e = 0; e < engines.length; e++) {
+				const engine = engines[e]!;
+				if (engine.busy && engine.stepEndAt < nextCompletion) nextCompletion = engine.stepEndAt;
+			}
 			// Arrivals the queues have no room for wait in the source: they are not events.
 			const nextArrival = this.#queuesFull() ? Number.POSITIVE_INFINITY : this.#source.peekArrivalAt();
 			const nextFault = this.#faults === undefined ? Number.POSITIVE_INFINITY : this.#faults.nextEventAt();
@@ -215,7 +225,10 @@ export class Simulation {
 			if (t > untilS) break;
 			this.#now = t;
 			if (nextCompletion === t) {
-				for (const engine of engines) if (engine.busy && engine.stepEndAt === t) this.#complete(engine);
+				for (let e = 0; e < engines.length; e++) {
+					const engine = engines[e]!;
+					if (engine.busy && engine.stepEndAt === t) this.#complete(engine);
+				}
 			}
 			while (this.#source.peekArrivalAt() <= t && !this.#queuesFull()) {
 				const spec = this.#source.next();
@@ -226,7 +239,10 @@ export class Simulation {
 			// Faults after arrivals (an engine that sleeps at t aborts what arrived at t), before the tick.
 			if (nextFault <= t) this.#faults!.fire(t, this.#faultSink);
 			if (this.#nextTickAt === t) this.#tick(t);
-			for (const engine of engines) if (!engine.busy && engine.hasWork) engine.beginStep(t);
+			for (let e = 0; e < engines.length; e++) {
+				const engine = engines[e]!;
+				if (!engine.busy && engine.hasWork) engine.beginStep(t);
+			}
 		}
 		this.#now = Math.max(this.#now, untilS);
 	}
@@ -316,9 +332,10 @@ export class Simulation {
 
 	/** True when the engines' materialised queues are at the cap and the source can count arrivals instead. */
 	#queuesFull(): boolean {
-		if (this.#source.countArrivalsBefore === undefined) return false;
+		if (!this.#countsArrivals) return false;
+		const engines = this.engines;
 		let queued = 0;
-		for (const engine of this.engines) queued += engine.numQueued;
+		for (let e = 0; e < engines.length; e++) queued += engines[e]!.numQueued;
 		if (queued < this.#maxQueued) return false;
 		this.#deferring = true;
 		return true;
@@ -360,7 +377,8 @@ export class Simulation {
 			const work = this.#stepWork!(outcome.shape, this.#work);
 			perfLogger.observe(work.flops, work.readBytes, work.writeBytes);
 		}
-		for (const observer of this.#observers) observer.onStep?.(outcome);
+		const observers = this.#observers;
+		for (let i = 0; i < observers.length; i++) observers[i]!.onStep?.(outcome);
 		this.#faults?.afterStep(engine, outcome.t, this.#faultSink);
 		for (let i = 0; i < outcome.finished.length; i++) {
 			this.#finished += 1;

@@ -143,7 +143,8 @@ class TableAcceptanceModel implements AcceptanceModel {
 			if (column > k) column = k;
 			const index = (profile - first) * n + column;
 			const accepted = x - column < block.threshold[index]! ? column : block.alias[index]!;
-			out[j] = Math.min(accepted, draftLength);
+			// biome-ignore lint/complexity/useMathMinMax: both are integers, and Math.min compares as doubles
+			out[j] = accepted < draftLength ? accepted : draftLength;
 		}
 	}
 
