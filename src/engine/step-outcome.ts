@@ -69,7 +69,9 @@ export class RunBuffer {
 			return;
 		}
 		this.push(value);
-		this.counts[n]! += count - 1;
+		// NaN is not === itself: each push of it is a run of its own.
+		if (Number.isNaN(value)) for (let i = 1; i < count; i++) this.push(value);
+		else this.counts[n]! += count - 1;
 	}
 
 	clear(): void {
