@@ -21,7 +21,11 @@
  * package's `bin` and what tests spawn, becomes a one-line module importing `dist/bin/cli.js`.
  * Source maps go beside each file (`node --enable-source-maps`).
  */
-import {readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
+import {tmpdir} from 'node:os';
+import {dirname, join, resolve} from 'node:path';
+import {Script} from 'node:vm';
 import {build} from 'esbuild';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -87,3 +91,63 @@ const locales = bundled.filter(([path]) => /zod\/v4\/locales\/(?!en\.js$)/.test(
 if (locales.length > 0) throw new Error(`the CLI bundle holds ${locales.length} of zod's locales (import * as z from 'zod', not {z})`);
 
 writeFileSync('dist/cli/cli.js', "#!/usr/bin/env node\n// The CLI, bundled (scripts/bundle-cli.mjs).\nimport '../bin/cli.js';\n", {mode: 0o755});
+
+// `generate` once more, as one script for V8's code cache (Node 20 has none for ES modules):
+// `dist/bin/cli.js` compiles `generate-cli.cjs` with the cached bytecode of every function the run
+// below called, instead of parsing and compiling some 700 KB of JavaScript at each start. The
+// script is the generate path alone (program.ts with only the generate command; the other commands'
+// modules stay out, never loaded on this path), CommonJS inside the function wrapper `cli.js` calls,
+// dynamic imports as requires. V8 accepts the cache only from the same V8 and the same flags
+// (`node --cpu-prof ...` compiles the script as before); `cli.js` without these files imports program.js.
+const GENERATE_SCRIPT = resolve('dist/bin/generate-cli.cjs');
+/** The other commands' modules: not in the generate script (required, were they ever loaded). */
+const otherCommandsPlugin = {
+	name: 'specsim-generate-only',
+	setup(build) {
+		build.onResolve({filter: /^\.\/commands\//}, args =>
+			args.path !== './commands/generate.js' && /[\\/]src[\\/]cli[\\/]program\.ts$/.test(args.importer)
+				? {path: args.path, external: true}
+				: undefined,
+		);
+	},
+};
+const generateScript = await build({
+	entryPoints: ['src/cli/program.ts'],
+	bundle: true,
+	write: false,
+	format: 'cjs',
+	platform: 'node',
+	target: 'node20',
+	mainFields: ['module', 'main'],
+	external: Object.keys(pkg.dependencies).filter(name => !BUNDLED.has(name)),
+	define: {'import.meta.url': '__specsimModuleUrl'},
+	banner: {js: "const __specsimModuleUrl = require('node:url').pathToFileURL(__filename).href;"},
+	// `import()` in a script compiled by node:vm needs a loader of its own; `cli-progress` is CommonJS.
+	supported: {'dynamic-import': false},
+	plugins: [commonJsPlugin, otherCommandsPlugin],
+	logLevel: 'warning',
+});
+if (generateScript.warnings.length > 0) throw new Error(`the generate script has ${generateScript.warnings.length} warning(s), see above`);
+const scriptSource = `(function (exports, require, module, __filename, __dirname) {${generateScript.outputFiles[0].text}\n})`;
+writeFileSync(GENERATE_SCRIPT, scriptSource);
+
+// The cache: the script compiled and run as cli.js runs it (a short generate, output discarded), then
+// V8's code for everything that ran. A run that fails fails the build.
+const script = new Script(scriptSource, {filename: GENERATE_SCRIPT});
+const generateModule = {exports: {}};
+script.runInThisContext()(generateModule.exports, createRequire(GENERATE_SCRIPT), generateModule, GENERATE_SCRIPT, dirname(GENERATE_SCRIPT));
+const warmUp = mkdtempSync(join(tmpdir(), 'specsim-bundle-cli-'));
+try {
+	let stderr = '';
+	const output = {
+		stdout: () => undefined,
+		stderr: text => {
+			stderr += text;
+		},
+	};
+	const code = await generateModule.exports.runCli(['generate', '--out', warmUp, '--force', '--duration', '1m'], output);
+	if (code !== 0) throw new Error(`the generate script's warm-up run failed (exit ${code}): ${stderr}`);
+} finally {
+	rmSync(warmUp, {recursive: true, force: true});
+}
+writeFileSync(`${GENERATE_SCRIPT}.cache`, script.createCachedData());
