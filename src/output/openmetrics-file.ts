@@ -161,15 +161,17 @@ export class OpenMetricsFileWriter {
 	}
 
 	/** Write the whole exposition to `out` and delete the spool. */
-	async finish(out: Pick<OutputStream, 'write'>): Promise<void> {
+	async finish(out: Pick<OutputStream, 'write' | 'writeAll'>): Promise<void> {
 		await this.#flush();
 		if (this.#spoolDir === undefined) {
-			// All in memory: one write per family.
+			// All in memory: the held pieces as they are, in one vectored write (an hour's 12 MiB were
+			// copied into one buffer per family first, at the end of the run).
+			const parts: Uint8Array[] = [];
 			for (const family of this.#families.values()) {
-				const parts: Uint8Array[] = [Buffer.from(family.header, 'utf8')];
-				for (const spool of family.series.values()) parts.push(...spool.held);
-				await out.write(Buffer.concat(parts));
+				parts.push(Buffer.from(family.header, 'utf8'));
+				for (const spool of family.series.values()) for (const held of spool.held) parts.push(held);
 			}
+			await out.writeAll(parts);
 		} else {
 			// Closed all at once (one after the other, each close waited for a round trip to the disk thread).
 			await Promise.all(this.#spools.map(spool => spool.stream?.end()));

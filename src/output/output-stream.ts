@@ -56,7 +56,24 @@ export class OutputStream {
 	/** Write a chunk; resolves once the stream can take more (back-pressure), rejects if the file failed. */
 	async write(chunk: string | Uint8Array): Promise<void> {
 		if (this.#error !== undefined || this.#closed || this.#stream.destroyed) throw this.#fail();
-		if (this.#stream.write(chunk)) return;
+		if (!this.#stream.write(chunk)) await this.#drained();
+	}
+
+	/**
+	 * Write `chunks` in order as one vectored write (the stream corked while they are added): no
+	 * copy of them into one buffer first. Resolves as {@link write} does.
+	 */
+	async writeAll(chunks: readonly Uint8Array[]): Promise<void> {
+		if (this.#error !== undefined || this.#closed || this.#stream.destroyed) throw this.#fail();
+		this.#stream.cork();
+		let room = true;
+		for (const chunk of chunks) room = this.#stream.write(chunk);
+		this.#stream.uncork();
+		if (!room) await this.#drained();
+	}
+
+	/** Resolves once the stream can take more, rejects if the file failed. */
+	async #drained(): Promise<void> {
 		await new Promise<void>((resolve, reject) => {
 			const done = (): void => {
 				this.#stream.off('drain', done);
