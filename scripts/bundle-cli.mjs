@@ -124,11 +124,16 @@ const generateScript = await build({
 	banner: {js: "const __specsimModuleUrl = require('node:url').pathToFileURL(__filename).href;"},
 	// `import()` in a script compiled by node:vm needs a loader of its own; `cli-progress` is CommonJS.
 	supported: {'dynamic-import': false},
+	// Without comments (those of its modules hold non-ASCII characters) the script is ASCII: cli.js
+	// reads it as Latin-1, one byte a character, without decoding UTF-8 (and V8 scans the functions
+	// the cache does not hold as one-byte text).
+	minifyWhitespace: true,
 	plugins: [commonJsPlugin, otherCommandsPlugin],
 	logLevel: 'warning',
 });
 if (generateScript.warnings.length > 0) throw new Error(`the generate script has ${generateScript.warnings.length} warning(s), see above`);
 const scriptSource = `(function (exports, require, module, __filename, __dirname) {${generateScript.outputFiles[0].text}\n})`;
+if (/[^ -~\t\n\r]/.test(scriptSource)) throw new Error('the generate script is not ASCII (cli.js reads it as Latin-1)');
 writeFileSync(GENERATE_SCRIPT, scriptSource);
 
 // The cache: the script compiled and run as cli.js runs it (a short generate, output discarded), then

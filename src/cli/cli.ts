@@ -23,7 +23,8 @@ function generateFromCodeCache(): RunCli | undefined {
 	let source: string;
 	let cachedData: Buffer;
 	try {
-		source = readFileSync(file, 'utf8');
+		// ASCII (the bundle step checks): no UTF-8 to decode.
+		source = readFileSync(file, 'latin1');
 		cachedData = readFileSync(`${file}.cache`);
 	} catch {
 		return undefined;
