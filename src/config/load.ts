@@ -3,6 +3,7 @@ import {basename, dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {z} from 'zod';
 import {UserError} from '../util/user-error.js';
+import {describeValue} from '../util/escape.js';
 import {describeFsError} from '../util/fs-error.js';
 import {formatPath, lineOfPath, parseJsonWithLines} from './locate.js';
 import {simConfigSchema, type SimConfig, type SimConfigInput} from './schema.js';
@@ -48,7 +49,7 @@ export async function loadPreset(nameOrPath: string): Promise<LoadedPreset> {
  * and compiling the preset schema's objects cost half the validation (about a tenth of `generate`'s
  * start-up). The checks and the messages are the same either way.
  */
-const PARSE_ONCE = {jitless: true, error: missingFieldMessage} as const;
+const PARSE_ONCE = {jitless: true, error: missingFieldMessage, reportInput: true} as const;
 
 /**
  * A required field that is absent says so, rather than zod's type message for it ("Invalid input:
@@ -107,13 +108,29 @@ function describeIssue(
 
 function deepest(issue: z.core.$ZodIssue): z.core.$ZodIssue {
 	if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
-	// Prefer the alternative that got furthest (the longest path), e.g. the right `kind` with a bad field.
-	let best: z.core.$ZodIssue | undefined;
-	for (const alternative of issue.errors) {
-		for (const inner of alternative) {
-			const candidate = deepest({...inner, path: [...issue.path, ...inner.path]} as z.core.$ZodIssue);
-			if (best === undefined || candidate.path.length > best.path.length) best = candidate;
+	const alternatives = issue.errors.map(alternative =>
+		alternative.map(inner => deepest({...inner, path: [...issue.path, ...inner.path]} as z.core.$ZodIssue)),
+	);
+	// A kind-tagged object (`{"kind": "lognormal", ...}`): the alternatives whose `kind` the object
+	// names are the ones meant, whatever their order; when it names none, the kind itself is wrong.
+	const kindPath = formatPath([...issue.path, 'kind']);
+	const kindMiss = (alternative: z.core.$ZodIssue[]) =>
+		alternative.find(
+			(inner): inner is z.core.$ZodIssue & {code: 'invalid_value'} => inner.code === 'invalid_value' && formatPath(inner.path) === kindPath,
+		);
+	const meant = alternatives.filter(alternative => kindMiss(alternative) === undefined);
+	if (meant.length === 0) {
+		const misses = alternatives.map(kindMiss);
+		const first = misses[0];
+		if (first !== undefined && misses.every(miss => miss !== undefined)) {
+			const kinds = [...new Set(misses.flatMap(miss => miss!.values))].map(value => JSON.stringify(value)).join(', ');
+			const message =
+				first.input === undefined ? `required field missing (one of ${kinds})` : `must be one of ${kinds}, got ${describeValue(first.input)}`;
+			return {...first, message};
 		}
 	}
+	// Otherwise the issue that got furthest (the longest path).
+	let best: z.core.$ZodIssue | undefined;
+	for (const inner of (meant.length > 0 ? meant : alternatives).flat()) if (best === undefined || inner.path.length > best.path.length) best = inner;
 	return best ?? issue;
 }

@@ -1,0 +1,62 @@
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {PRESETS_DIR, parsePresetText} from '../../src/config/load.js';
+
+/** The default preset's file, as shipped (one field per line). */
+const shipped = readFileSync(join(PRESETS_DIR, 'llama-3.1-8b-eagle3.json'), 'utf8');
+
+/** The shipped text with the first `from` replaced by `to`, and the 1-based line of `marker` in the result. */
+function broken(from: string, to: string, marker: string): {text: string; line: number} {
+	expect(shipped).toContain(from);
+	const text = shipped.replace(from, to);
+	return {text, line: text.split('\n').findIndex(l => l.includes(marker)) + 1};
+}
+
+const errorOf = (text: string): string => {
+	try {
+		parsePresetText(text, 'p.json');
+	} catch (error) {
+		return (error as Error).message;
+	}
+	throw new Error('the preset was accepted');
+};
+
+describe('a field of a kind-tagged object (lengths, arrivals, acceptance, draft cost) is reported as itself', () => {
+	// zod reports a union's every alternative; the one whose `kind` the file names is the one meant.
+	it.each([
+		[
+			'a wrong type in a lognormal prompt (not the first kind)',
+			broken('"median": 80', '"median": "80"', '"median"'),
+			'workload.classes[0].prompt.median: Invalid input: expected number, received string',
+		],
+		[
+			'a wrong type in a per-token-head draft cost (not the first kind)',
+			broken('"headParams": 400000000.0', '"headParams": "4e8"', '"headParams"'),
+			'speculative.draftCost.headParams: Invalid input: expected number, received string',
+		],
+		[
+			'an unknown field in a lognormal prompt',
+			broken('"sigma": 0.8,', '"sigma": 0.8, "mode": 70,', '"mode"'),
+			'workload.classes[0].prompt.mode: unknown field (misspelt?)',
+		],
+		// An unknown or missing kind: every kind is named.
+		[
+			'an unknown arrival kind',
+			broken('"kind": "poisson"', '"kind": "poison"', '"poison"'),
+			'workload.arrival.kind: must be one of "poisson", "constant", "gamma", "closed-loop", got "poison"',
+		],
+		[
+			'an unknown acceptance kind (synthetic, two alternatives, named once)',
+			broken('"kind": "unconditional"', '"kind": "uncond"', '"uncond"'),
+			'speculative.acceptance.kind: must be one of "unconditional", "conditional", "constant", "geometric", "mean-length", "synthetic", got "uncond"',
+		],
+		[
+			'a missing kind',
+			broken('"kind": "lognormal",', '', '"prompt"'),
+			'workload.classes[0].prompt.kind: required field missing (one of "fixed", "uniform", "lognormal", "histogram")',
+		],
+	])('%s', (_name, {text, line}, message) => {
+		expect(errorOf(text)).toBe(`p.json:${line}: ${message}`);
+	});
+});
