@@ -64,9 +64,21 @@ describe('specsim sweep', () => {
 		expect(stderr).toBe(`specsim: wrote ${plot}\n`);
 		const lines = stdout.split('\n');
 		expect(lines[0]).toBe('specsim sweep: preset llama-3.1-8b-eagle3, seed 0, 5 virtual s per configuration, 8 configuration(s)');
-		const body = lines.slice(3, 11).map(line => line.split(/\s+/).slice(0, 4).join(' '));
-		expect(body).toEqual(['1 2 - eagle3', '2 2 - eagle3', '1 2 - mtp', '2 2 - mtp', '1 64 - eagle3', '2 64 - eagle3', '1 64 - mtp', '2 64 - mtp']);
-		expect(stdout.match(/^baseline \(no speculation/gm)).toHaveLength(4);
+		// Both tables: a group line, the titles, then one line per configuration led by k, load and method.
+		for (const title of ['acceptance', 'throughput (output tokens/s) and latency (ms)']) {
+			const from = lines.indexOf(title) + 3;
+			const body = lines.slice(from, from + 8).map(line => line.split(/\s+/).slice(0, 3).join(' '));
+			expect(body).toEqual(['1 2 eagle3', '2 2 eagle3', '1 2 mtp', '2 2 mtp', '1 64 eagle3', '2 64 eagle3', '1 64 mtp', '2 64 mtp']);
+			expect(lines[from + 8]).toBe('');
+		}
+		const baselines = lines.indexOf('baseline: the same load without speculation') + 2;
+		expect(lines.slice(baselines, baselines + 5).map(line => line.trim().split(/\s+/).slice(0, 2).join(' '))).toEqual([
+			'2 eagle3',
+			'2 mtp',
+			'64 eagle3',
+			'64 mtp',
+			'',
+		]);
 		const svg = readFileSync(plot, 'utf8');
 		expect(svg.startsWith('<svg')).toBe(true);
 		for (const title of [PLOT_TITLES.qps, PLOT_TITLES.speedup, PLOT_TITLES.acceptance, PLOT_TITLES.tpot]) expect(svg).toContain(title);
