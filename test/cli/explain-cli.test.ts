@@ -23,6 +23,20 @@ describe('specsim explain without speculation', () => {
 		}
 	});
 
+	it('--drafts is 1 to 10^12, so every count it prints is an exact integer: 1e308 was an internal error (exit 70)', async () => {
+		for (const drafts of ['0', '1e308', '1000000000001']) {
+			const {code, stdout, stderr} = await cli('explain', '--drafts', drafts);
+			expect(stdout).toBe('');
+			expect(stderr).toBe(`specsim: --drafts must be an integer from 1 to 1000000000000, got "${drafts}"\n`);
+			expect(code).toBe(2);
+		}
+		const {code, stdout} = await cli('explain', '--drafts', '1e12');
+		expect(code).toBe(0);
+		// k = 3 at most: every count is below 2^53, printed as the integer it is.
+		const drafted = /Drafted: (\d+) tokens/.exec(stdout)![1]!;
+		expect(drafted).toBe('3000000000000');
+	});
+
 	it.each([
 		['numSpecTokens 0', {numSpecTokens: 0}],
 		['method none', {method: 'none'}],

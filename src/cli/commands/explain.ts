@@ -11,6 +11,9 @@ import {parseInteger, resolveSimConfig} from '../sim-options.js';
 
 type ExplainFlags = {preset: string; k?: string; drafts: string; json: boolean};
 
+/** The most drafts `--drafts` takes. */
+const MAX_EXPLAIN_DRAFTS = 1_000_000_000_000;
+
 /** `specsim explain`: the acceptance definitions with a preset's numbers. */
 export function registerExplain(program: Command, output: Output): void {
 	program
@@ -20,7 +23,7 @@ export function registerExplain(program: Command, output: Output): void {
 		)
 		.option('--preset <name|file>', 'preset name (see `specsim presets`) or a preset JSON file', DEFAULT_PRESET)
 		.option('--k <n>', "num_speculative_tokens (default: the preset's)")
-		.option('--drafts <n>', 'number of drafts the example counts are computed for', '1000')
+		.option('--drafts <n>', 'number of drafts the example counts are computed for (1 to 10^12)', '1000')
 		.option('--json', 'print the numbers and sections as JSON', false)
 		.action(async (flags: ExplainFlags) => {
 			output.stdout(await explainText(flags, process.stdout.isTTY ? process.stdout.columns : undefined));
@@ -41,7 +44,8 @@ export async function explainText(flags: ExplainFlags, columns?: number): Promis
 		const remedy = config.speculative.method === 'none' ? 'use a preset with a speculative method' : 'give --k N';
 		throw new UserError(`${presetPath}: speculative decoding is off in this preset (${off}): explain needs drafts; ${remedy}`);
 	}
-	const drafts = parseInteger(flags.drafts, '--drafts', 1);
+	// Up to 10^12 drafts (k 64 at most): every count the text prints stays an exact integer below 2^53.
+	const drafts = parseInteger(flags.drafts, '--drafts', 1, MAX_EXPLAIN_DRAFTS);
 	let built: BuiltSimulation;
 	try {
 		built = buildSimulation(config, {seed: 0});
