@@ -3,6 +3,7 @@
  * Pure: no I/O. Errors are one-line {@link UserError}s naming the flag and the bad text.
  */
 import {resolveMethodName} from '../speculative/proposers/methods.js';
+import {MAX_USERS} from '../util/limits.js';
 import {UserError} from '../util/user-error.js';
 
 /** Largest k a sweep accepts (vLLM has no hard cap; this keeps a typo like `1..800` from running for hours). */
@@ -72,24 +73,27 @@ export function parseQpsList(text: string): number[] {
 	for (const part of splitList(text, '--qps')) {
 		const qps = /^[0-9.eE+-]+$/.test(part) ? Number(part) : Number.NaN;
 		if (!(qps > 0) || !Number.isFinite(qps))
-			throw new UserError(`--qps must be a list of positive numbers such as 1,4,16,64, got "${text}" ("${part}")`);
+			throw new UserError(`--qps must be a list of positive numbers such as 1,4,16,64, got ${refused(part, text)}`);
 		values.add(qps);
 	}
 	return [...values].sort((a, b) => a - b);
 }
 
+/** The refused entry of a list, and the list when it has others: `"x" in "1,16,x"`. */
+const refused = (part: string, text: string): string => (part === text.trim() ? `"${part}"` : `"${part}" in "${text}"`);
+
 /**
  * Parse `--concurrency`: a comma list of closed-loop client counts, e.g. `1,16,64,128`. Returns
  * the distinct values in ascending order.
  *
- * @throws UserError naming `--concurrency` for a value that is not an integer >= 1.
+ * @throws UserError naming `--concurrency` for a value that is not an integer from 1 to MAX_USERS.
  */
 export function parseConcurrencyList(text: string): number[] {
 	const values = new Set<number>();
 	for (const part of splitList(text, '--concurrency')) {
 		const n = /^\d+$/.test(part) ? Number(part) : Number.NaN;
-		if (!(Number.isSafeInteger(n) && n >= 1))
-			throw new UserError(`--concurrency must be a list of integers >= 1 such as 1,16,64,128, got "${text}" ("${part}")`);
+		if (!(Number.isSafeInteger(n) && n >= 1 && n <= MAX_USERS))
+			throw new UserError(`--concurrency must be a list of integers from 1 to ${MAX_USERS} such as 1,16,64,128, got ${refused(part, text)}`);
 		values.add(n);
 	}
 	return [...values].sort((a, b) => a - b);

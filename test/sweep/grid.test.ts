@@ -1,6 +1,6 @@
 import {fc, test} from '@fast-check/vitest';
 import {describe, expect, it} from 'vitest';
-import {expandGrid, MAX_SWEEP_K, parseKList, parseMethodList, parseQpsList} from '../../src/sweep/grid.js';
+import {expandGrid, MAX_SWEEP_K, parseConcurrencyList, parseKList, parseMethodList, parseQpsList} from '../../src/sweep/grid.js';
 import {UserError} from '../../src/util/user-error.js';
 
 /** The UserError a call throws (fails the test when it throws nothing or something else). */
@@ -58,6 +58,17 @@ describe('parseQpsList', () => {
 		const error = userError(() => parseQpsList(text));
 		expect(error.message).toMatch(/^--qps/);
 		expect(error.message).not.toContain('\n');
+	});
+});
+
+describe('the entry a load list refuses', () => {
+	it.each([
+		[() => parseConcurrencyList('1e308'), '--concurrency must be a list of integers from 1 to 100000 such as 1,16,64,128, got "1e308"'],
+		[() => parseConcurrencyList('1,16,x'), '--concurrency must be a list of integers from 1 to 100000 such as 1,16,64,128, got "x" in "1,16,x"'],
+		[() => parseQpsList('0'), '--qps must be a list of positive numbers such as 1,4,16,64, got "0"'],
+		[() => parseQpsList('1,-4'), '--qps must be a list of positive numbers such as 1,4,16,64, got "-4" in "1,-4"'],
+	])('is named once, and in its list when there are others (%#)', (parse, message) => {
+		expect(userError(parse).message).toBe(message);
 	});
 });
 
