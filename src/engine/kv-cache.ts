@@ -193,8 +193,9 @@ export class KvCache {
 		let head = this.#head;
 		let tail = this.#tail;
 		let appended = 0;
-		for (let i = table.length - 1; i >= 0; i--) {
-			const block = table[i]!;
+		// Popped, tail first, rather than read by index and emptied with `length = 0` (a call into V8's runtime).
+		while (table.length > 0) {
+			const block = table.pop()!;
 			const at = block * META_STRIDE;
 			const ref = meta[at + REF]! - 1;
 			meta[at + REF] = ref;
@@ -215,7 +216,6 @@ export class KvCache {
 		this.#head = head;
 		this.#tail = tail;
 		this.#numFree += appended;
-		table.length = 0;
 		request.numSlotTokens = 0;
 		request.numHashedBlocks = 0;
 		request.lastBlockHash = 0;

@@ -406,7 +406,9 @@ export class Scheduler {
 			if (kept !== i) running[kept] = request;
 			kept += 1;
 		}
-		running.length = kept;
+		// Popped rather than `length = kept`: a length store is a call into V8's runtime, which also
+		// gives the array a smaller backing store that the next admissions grow again.
+		while (running.length > kept) running.pop();
 	}
 
 	#prefillChunk(request: SimRequest, budget: number, numComputed = request.numComputedTokens): number {

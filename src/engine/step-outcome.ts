@@ -220,8 +220,10 @@ export class StepOutcome {
 		this.numDraftPairs = 0;
 		this.ttft.clear();
 		this.interTokenLatency.clear();
-		// An array's length store is a runtime call: most steps finish nothing.
-		if (this.finished.length > 0) this.finished.length = 0;
+		// Popped: an array's length store is a call into V8's runtime that also drops the backing store,
+		// which the next step's finished requests then allocate again.
+		const finished = this.finished;
+		while (finished.length > 0) finished.pop();
 	}
 
 	/** Drop the previous step's token requests beyond `numTokenRequests` (once the step's are pushed): an outcome retains no finished request. */
