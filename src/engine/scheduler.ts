@@ -4,7 +4,7 @@ import type {FinishReason, SimRequest} from './request.js';
 import {createRequestQueue, type RequestQueue, type SchedulingPolicy} from './request-queue.js';
 import type {SchedulerConfig} from './scheduler-config.js';
 import type {StepOutcome} from './step-outcome.js';
-import {attentionPairs, expansionContext, type StepPlan} from './step-plan.js';
+import type {StepPlan} from './step-plan.js';
 
 /** What the scheduler asks of the rest of the engine. */
 export type SchedulerHooks = {
@@ -75,16 +75,6 @@ export class Scheduler {
 		const fixedLength = this.#hooks.fixedLength === true;
 		plan.reset(now, k);
 		let budget = this.config.maxNumBatchedTokens;
-		// StepPlan.push's sums (tokens and the batch shape) of the running requests, in locals: added
-		// to the plan once, after the loop (StepPlan.addShape), instead of field by field per request.
-		let sumTokens = 0;
-		let sumPrefillTokens = 0;
-		let sumDecodeRequests = 0;
-		let sumDraftingRequests = 0;
-		let sumSpecTokens = 0;
-		let sumContextTokens = 0;
-		let sumAttentionPairs = 0;
-		let sumExpansionContext = 0;
 
 		// 1. Running requests, in order; preempt when the KV cache cannot grow. The loop body is kept
 		// small (rare paths in methods of their own) so that V8 inlines the calls every request makes.
@@ -127,34 +117,9 @@ export class Scheduler {
 					if (!scheduled) break;
 				}
 			}
-			plan.pushEntry(request, numNew, numSpec, prefill);
+			plan.push(request, numNew, numSpec, prefill);
 			budget -= numNew;
-			// StepPlan.push's sums, with `computed` still the request's computed tokens (allocating slots
-			// does not change them).
-			sumTokens += numNew;
-			sumContextTokens += computed + numNew;
-			sumAttentionPairs += attentionPairs(computed, numNew);
-			if (prefill) {
-				sumPrefillTokens += numNew;
-			} else {
-				sumDecodeRequests += 1;
-				if (numSpec > 0) {
-					sumDraftingRequests += 1;
-					sumSpecTokens += numSpec;
-					sumExpansionContext += expansionContext(computed, numSpec);
-				}
-			}
 		}
-		plan.addShape(
-			sumTokens,
-			sumPrefillTokens,
-			sumDecodeRequests,
-			sumDraftingRequests,
-			sumSpecTokens,
-			sumContextTokens,
-			sumAttentionPairs,
-			sumExpansionContext,
-		);
 
 		// 2. Waiting requests, only if nothing was preempted this step (vLLM v1) and not paused.
 		if (plan.numPreempted === 0 && !this.paused) this.#admitWaiting(plan, budget, now);

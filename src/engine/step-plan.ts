@@ -80,7 +80,12 @@ export class StepPlan {
 
 	/** Append a scheduled request (its computed tokens are those before this step). */
 	push(request: SimRequest, numNew: number, numSpec: number, prefill: boolean): void {
-		this.pushEntry(request, numNew, numSpec, prefill);
+		const j = this.size++;
+		if (this.requests[j] !== request) this.requests[j] = request;
+		this.numNew[j] = numNew;
+		this.numSpec[j] = numSpec;
+		this.isPrefill[j] = prefill ? 1 : 0;
+		this.acceptanceProfile[j] = request.acceptanceProfile;
 		this.numScheduledTokens += numNew;
 		const shape = this.shape;
 		shape.contextTokens += request.numComputedTokens + numNew;
@@ -95,46 +100,6 @@ export class StepPlan {
 				shape.expansionContextTokens = (shape.expansionContextTokens ?? 0) + expansionContext(request.numComputedTokens, numSpec);
 			}
 		}
-	}
-
-	/**
-	 * {@link push} without the sums: the request's entry only. The caller adds what `push` would have
-	 * added to {@link numScheduledTokens} and the shape with {@link addShape} (the scheduler sums a
-	 * step's running requests in locals rather than in the shape's fields, request by request).
-	 */
-	pushEntry(request: SimRequest, numNew: number, numSpec: number, prefill: boolean): void {
-		const j = this.size++;
-		if (this.requests[j] !== request) this.requests[j] = request;
-		this.numNew[j] = numNew;
-		this.numSpec[j] = numSpec;
-		this.isPrefill[j] = prefill ? 1 : 0;
-		this.acceptanceProfile[j] = request.acceptanceProfile;
-	}
-
-	/**
-	 * Add sums of {@link pushEntry}'d requests to {@link numScheduledTokens} and the shape: every term
-	 * is an integer or a half-integer far below 2^52, so the sums are exact in any order and equal
-	 * what {@link push} per request gives.
-	 */
-	addShape(
-		numScheduledTokens: number,
-		numPrefillTokens: number,
-		numDecodeRequests: number,
-		numDraftingRequests: number,
-		numScheduledSpecTokens: number,
-		contextTokens: number,
-		attentionTokenPairs: number,
-		expansionContextTokens: number,
-	): void {
-		this.numScheduledTokens += numScheduledTokens;
-		const shape = this.shape;
-		shape.numPrefillTokens += numPrefillTokens;
-		shape.numDecodeRequests += numDecodeRequests;
-		shape.numDraftingRequests += numDraftingRequests;
-		shape.numScheduledSpecTokens += numScheduledSpecTokens;
-		shape.contextTokens += contextTokens;
-		shape.attentionTokenPairs = (shape.attentionTokenPairs ?? 0) + attentionTokenPairs;
-		shape.expansionContextTokens = (shape.expansionContextTokens ?? 0) + expansionContextTokens;
 	}
 
 	/** Drop the previous step's requests beyond `size` (call once the plan is complete): a plan retains no finished request. */
@@ -177,11 +142,11 @@ export class StepPlan {
 }
 
 /** Causal attention of `numNew` new tokens after `computed` ones: query × context pairs (the cost model's attention FLOPs). */
-export function attentionPairs(computed: number, numNew: number): number {
+function attentionPairs(computed: number, numNew: number): number {
 	return numNew * (computed + (numNew + 1) / 2);
 }
 
 /** Extra context a batch-expansion scorer reads for `numSpec` drafts after `computed` tokens (see `StepShape.expansionContextTokens`). */
-export function expansionContext(computed: number, numSpec: number): number {
+function expansionContext(computed: number, numSpec: number): number {
 	return numSpec * computed + (numSpec * (numSpec + 1)) / 2;
 }
