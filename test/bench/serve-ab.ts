@@ -11,8 +11,13 @@
  * `SERVE_AB_SHAPE=lockstep` streams equal lengths (the worst case) instead of varied ones (see
  * {@link StreamShape}). `SERVE_AB_CLIENT_PROCESSES=N` spreads the clients over N processes
  * (default 4). `SERVE_AB_A_NODE_FLAGS` / `SERVE_AB_B_NODE_FLAGS` (space-separated) give one side's
- * server extra node flags (e.g. `--max-semi-space-size=4` against the same checkout). Against a checkout whose target predates them, the per-step and per-part figures
- * read NaN.
+ * server extra node flags (e.g. `--max-semi-space-size=4` against the same checkout).
+ * `SERVE_AB_A_TARGET` / `SERVE_AB_B_TARGET` name another server child in that side's checkout
+ * (`test/bench/serve-floor.ts`: the minimal server, the floor); `SERVE_AB_A_ENV` / `SERVE_AB_B_ENV`
+ * (space-separated `NAME=VALUE`) add to that side's server's environment. `SERVE_AB_CLIENT=net`
+ * (or `SERVE_AB_A_CLIENT` / `SERVE_AB_B_CLIENT`, one side's) reads the streams with raw TCP
+ * connections instead of `http.request` (see `BenchClient` in serve-protocol.ts). Against a checkout whose target
+ * predates them, the per-step and per-part figures read NaN.
  */
 import {readFileSync} from 'node:fs';
 import {resolve} from 'node:path';
@@ -55,10 +60,12 @@ function figures(m: StreamsMeasure): Record<string, number> {
 		'server peak RSS MiB': m.server.peakRssBytes / 2 ** 20,
 		'client loop p99 ms': m.clientLoopDelayMs.p99,
 		'client CPU ms/stream': m.clientCpuMs / m.streams,
+		'part send p50 ms': at(m.steady.parts.send, 50),
 		'part send p99 ms': at(m.steady.parts.send, 99),
 		'part arrival p99 ms': at(m.steady.parts.arrival, 99),
 		'part release p50 ms': at(m.steady.parts.release, 50),
 		'part release p99 ms': at(m.steady.parts.release, 99),
+		'part receive p50 ms': at(m.steady.parts.receive, 50),
 		'part receive p99 ms': at(m.steady.parts.receive, 99),
 		'step total p50 ms': m.server.steps?.total.p50 ?? Number.NaN,
 		'step total p99 ms': m.server.steps?.total.p99 ?? Number.NaN,
@@ -104,8 +111,14 @@ await pinClients(async () => {
 		] as const) {
 			const sideFlags = (process.env[`SERVE_AB_${label}_NODE_FLAGS`] ?? '').split(' ').filter(f => f !== '');
 			const profFlags = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${label}-${round}.cpuprofile`];
-			const nodeFlags = {nodeFlags: [...sideFlags, ...profFlags]};
-			const targetPath = resolve(dir, 'test/bench/serve-target.ts');
+			const sideEnv = Object.fromEntries(
+				(process.env[`SERVE_AB_${label}_ENV`] ?? '')
+					.split(' ')
+					.filter(kv => kv.includes('='))
+					.map(kv => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+			);
+			const nodeFlags = {nodeFlags: [...sideFlags, ...profFlags], env: sideEnv};
+			const targetPath = resolve(dir, process.env[`SERVE_AB_${label}_TARGET`] ?? 'test/bench/serve-target.ts');
 			if (process.env['SERVE_AB_PHASE'] === 'max') {
 				const t = await measureThroughput({targetPath, durationS, ...nodeFlags});
 				const f = {'requests/s': t.requestsPerS, 'server CPU µs/request': t.cpuMsPerRequest * 1000};
@@ -118,8 +131,11 @@ await pinClients(async () => {
 				continue;
 			}
 			const overflowsBefore = listenOverflows();
+			const client = process.env[`SERVE_AB_${label}_CLIENT`] ?? process.env['SERVE_AB_CLIENT'] ?? 'http';
+			if (client !== 'http' && client !== 'net') throw new Error(`SERVE_AB_${label}_CLIENT: expected http or net, got ${client}`);
 			const m = await measureStreams({
 				targetPath,
+				client,
 				clients,
 				durationS,
 				shape,

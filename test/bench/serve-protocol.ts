@@ -120,7 +120,16 @@ export type ClientsJob = {
 	/** Tags: this process' i-th request is `bench-${first + stride * i}`, unique across processes. */
 	readonly first: number;
 	readonly stride: number;
+	/** How the streams are read (see {@link BenchClient}). @default 'http' */
+	readonly client?: BenchClient;
 };
+
+/**
+ * The bench clients' HTTP reader: `http`, Node's `http.request` on a keep-alive `Agent`; `net`, one
+ * raw keep-alive TCP connection per client, the request written as one buffer and the response's
+ * HTTP/1.1 chunked framing parsed by hand (no parser, no `Readable` stream, no event per chunk).
+ */
+export type BenchClient = 'http' | 'net';
 
 /** What one client process measured. */
 export type ClientsResult = {

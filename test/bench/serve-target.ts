@@ -14,13 +14,13 @@
  */
 import {ServerResponse} from 'node:http';
 import {Socket} from 'node:net';
-import {monitorEventLoopDelay, PerformanceObserver} from 'node:perf_hooks';
 import {parseSpeed, resolveSimConfig} from '../../src/cli/sim-options.js';
 import {DEFAULT_PRESET} from '../../src/config/load.js';
 import type {SimRequest} from '../../src/engine/request.js';
 import {Session} from '../../src/runtime/session.js';
 import {startOpenAiServer} from '../../src/server/openai-server.js';
-import {BENCH_MODEL, monotonicOffsetMs, type Spread, type StepTimings, type TargetMessage, type TargetRecord} from './serve-protocol.js';
+import {serverInstruments, spreadOf} from './serve-instruments.js';
+import {BENCH_MODEL, type StepTimings, type TargetMessage, type TargetRecord} from './serve-protocol.js';
 
 /** The `user` field the bench clients send, as it appears in the JSON the serve engine keys requests by. */
 const TAG = /"user":"(bench-[0-9]+)"/;
@@ -43,14 +43,6 @@ let advanceSteps: StepMark[] = [];
 /** The wall deadline of the last step whose chunks an advance built (running streams' writes are timed against it). */
 let latestDeadlineMs = Number.NaN;
 const stepRows: Array<{chunks: number; lateness: number; engine: number; chunks_: number; next: number; write: number; total: number}> = [];
-const gc = {count: 0, totalMs: 0, maxMs: 0};
-new PerformanceObserver(list => {
-	for (const entry of list.getEntries()) {
-		gc.count += 1;
-		gc.totalMs += entry.duration;
-		gc.maxMs = Math.max(gc.maxMs, entry.duration);
-	}
-}).observe({entryTypes: ['gc']});
 const runUntil = simulation.runUntil.bind(simulation);
 simulation.runUntil = (untilS, options) => {
 	advanceStartMs = performance.now();
@@ -230,31 +222,11 @@ session.subscribe({
 	},
 });
 
-const loop = monitorEventLoopDelay({resolution: 10});
-loop.enable();
-let peakRssBytes = process.memoryUsage().rss;
-let cpuSince = process.cpuUsage();
-const rssTimer = setInterval(() => {
-	peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss);
-}, 100);
-/** The server core's utilisation, CPU seconds per wall second, over each second since the last report. */
-const utilisation: number[] = [];
-let utilisationSince = {cpu: process.cpuUsage(), wallMs: performance.now()};
-const utilisationTimer = setInterval(() => {
-	const now = {cpu: process.cpuUsage(), wallMs: performance.now()};
-	const used = process.cpuUsage(utilisationSince.cpu);
-	utilisation.push((used.user + used.system) / 1000 / (now.wallMs - utilisationSince.wallMs));
-	utilisationSince = now;
-}, 1000);
+const instruments = serverInstruments();
 const done = session.runner.run();
 
 /** The step rows since the last report, summarised. */
 function stepTimings(): StepTimings {
-	const spreadOf = (values: number[]): Spread => {
-		values.sort((a, b) => a - b);
-		const at = (p: number) => values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
-		return {p50: at(50), p99: at(99), max: values.at(-1)!};
-	};
 	return {
 		steps: stepRows.length,
 		chunksPerStep: spreadOf(stepRows.map(r => r.chunks)),
@@ -265,46 +237,22 @@ function stepTimings(): StepTimings {
 		write: spreadOf(stepRows.map(r => r.write)),
 		total: spreadOf(stepRows.map(r => r.total)),
 		...(runningGap.length === 0 ? {} : {runningLag: spreadOf(runningLag), runningGap: spreadOf(runningGap)}),
-		...(utilisation.length === 0 ? {} : {utilisation: spreadOf([...utilisation])}),
-		gc: {...gc},
+		...instruments.steps(),
 	};
-}
-
-function cpuMsSince(since: NodeJS.CpuUsage): number {
-	const used = process.cpuUsage(since);
-	return (used.user + used.system) / 1000;
 }
 
 process.on('message', async (message: string) => {
 	if (message === 'report') {
 		closeAdvance();
-		const report: TargetMessage = {
-			report: {
-				records,
-				rssBytes: process.memoryUsage().rss,
-				peakRssBytes,
-				loopDelayMs: {p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6},
-				cpuMs: cpuMsSince(cpuSince),
-				clockOffsetMs: monotonicOffsetMs(),
-				...(stepRows.length === 0 ? {} : {steps: stepTimings()}),
-			},
-		};
+		const report: TargetMessage = {report: {records, ...instruments.report(), ...(stepRows.length === 0 ? {} : {steps: stepTimings()})}};
 		stepRows.length = 0;
 		runningLag.length = 0;
 		runningGap.length = 0;
-		utilisation.length = 0;
-		gc.count = 0;
-		gc.totalMs = 0;
-		gc.maxMs = 0;
-		cpuSince = process.cpuUsage();
 		records = [];
-		loop.reset();
-		peakRssBytes = process.memoryUsage().rss;
+		instruments.reset();
 		process.send!(report);
 	} else if (message === 'stop') {
-		clearInterval(rssTimer);
-		clearInterval(utilisationTimer);
-		loop.disable();
+		instruments.stop();
 		await server.close();
 		session.runner.stop();
 		await done;

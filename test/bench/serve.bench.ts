@@ -26,6 +26,7 @@ import autocannon from 'autocannon';
 import type {BenchResult} from './harness.js';
 import {
 	BENCH_MODEL,
+	type BenchClient,
 	type ClientsJob,
 	type ClientsMessage,
 	type ClientsResult,
@@ -48,6 +49,8 @@ export type TargetOptions = {
 	readonly targetPath?: string;
 	/** Extra node flags for the child (e.g. `--cpu-prof`). */
 	readonly nodeFlags?: readonly string[];
+	/** Extra environment variables for the child (e.g. a variant of the floor server, `serve-floor.ts`). */
+	readonly env?: Readonly<Record<string, string>>;
 };
 
 /** Can this machine pin processes to cores (`taskset`, two cores or more)? */
@@ -63,6 +66,7 @@ export async function startTarget(speed: string, options: TargetOptions = {}): P
 	const child = fork(options.targetPath ?? TARGET, [speed], {
 		execArgv: flags,
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+		...(options.env === undefined ? {} : {env: {...process.env, ...options.env}}),
 		...(pin ? {execPath: 'taskset', execArgv: ['-c', '1', process.execPath, ...flags]} : {}),
 	});
 	const next = () =>
@@ -353,6 +357,8 @@ export async function measureStreams(
 		readonly durationS?: number;
 		readonly speed?: number;
 		readonly shape?: StreamShape;
+		/** The clients' HTTP reader. @default 'http' */
+		readonly client?: BenchClient;
 	} = {},
 ): Promise<StreamsMeasure | undefined> {
 	const shape = options.shape ?? 'varied';
@@ -364,7 +370,10 @@ export async function measureStreams(
 	try {
 		if (!(await streams(target.baseUrl))) return undefined;
 		await target.report();
-		const results = await runClients({baseUrl: target.baseUrl, model: BENCH_MODEL, clients, durationS, shape}, clientProcesses);
+		const results = await runClients(
+			{baseUrl: target.baseUrl, model: BENCH_MODEL, clients, durationS, shape, client: options.client ?? 'http'},
+			clientProcesses,
+		);
 		const server = await target.report();
 		// Every time on the machine's monotonic clock.
 		const timings = new Map<string, StreamTiming>();
