@@ -27,9 +27,11 @@ export function serverInstruments() {
 	observer.observe({entryTypes: ['gc']});
 	const loop = monitorEventLoopDelay({resolution: 10});
 	loop.enable();
-	let peakRssBytes = process.memoryUsage().rss;
+	// `memoryUsage.rss()`, not `memoryUsage()`, which also walks V8's heap spaces (0.4% of the
+	// server's busy time at every 100 ms, in a profile).
+	let peakRssBytes = process.memoryUsage.rss();
 	let cpuSince = process.cpuUsage();
-	const rssTimer = setInterval(() => (peakRssBytes = Math.max(peakRssBytes, process.memoryUsage().rss)), 100);
+	const rssTimer = setInterval(() => (peakRssBytes = Math.max(peakRssBytes, process.memoryUsage.rss())), 100);
 	const utilisation: number[] = [];
 	let utilisationSince = {cpu: process.cpuUsage(), wallMs: performance.now()};
 	const utilisationTimer = setInterval(() => {
@@ -43,7 +45,7 @@ export function serverInstruments() {
 		report(): Pick<TargetReport, 'rssBytes' | 'peakRssBytes' | 'loopDelayMs' | 'cpuMs' | 'clockOffsetMs'> {
 			const used = process.cpuUsage(cpuSince);
 			return {
-				rssBytes: process.memoryUsage().rss,
+				rssBytes: process.memoryUsage.rss(),
 				peakRssBytes,
 				loopDelayMs: {p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6},
 				cpuMs: (used.user + used.system) / 1000,
@@ -61,7 +63,7 @@ export function serverInstruments() {
 			gc.maxMs = 0;
 			cpuSince = process.cpuUsage();
 			loop.reset();
-			peakRssBytes = process.memoryUsage().rss;
+			peakRssBytes = process.memoryUsage.rss();
 		},
 		stop(): void {
 			clearInterval(rssTimer);
