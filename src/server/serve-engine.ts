@@ -233,7 +233,10 @@ export class ServeEngine {
 	 * there and then), then the running ones. A new stream's first token thus waits neither for
 	 * the chunks of every running stream nor for the engine's scheduling of its next step (which
 	 * runs after the step's report); within one request the order of its choices' reports is the
-	 * step's, as before, so every response's bytes are the same.
+	 * step's, as before, so every response's bytes are the same. In each pass the finished requests
+	 * come after the tokens of the others, so a stream's end is written after the step's other
+	 * chunks: a client streaming back to back sends its next request when it reads that end, and
+	 * the request then finds the server done with the step's writes (see docs/serve.md, the floor).
 	 */
 	#onStep(outcome: StepOutcome): void {
 		const live = this.#live;
