@@ -26,10 +26,10 @@ export type LoadedPreset = {
 
 /**
  * Load a preset by name (a file `presets/<name>.json`) or by path (anything with a `/` or ending
- * in `.json`). Errors are one line naming the file, the line and the field.
+ * in `.json` or `.jsonc`). Errors are one line naming the file, the line and the field.
  */
 export async function loadPreset(nameOrPath: string): Promise<LoadedPreset> {
-	const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+	const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json') || nameOrPath.endsWith('.jsonc');
 	const path = isPath ? nameOrPath : join(PRESETS_DIR, `${nameOrPath}.json`);
 	let text: string;
 	try {
