@@ -60,17 +60,22 @@ const commonJsPlugin = {
 // Chunk names change with their contents: nothing of an earlier build may stay.
 rmSync('dist/bin', {recursive: true, force: true});
 
-const result = await build({
-	entryPoints: {cli: 'src/cli/cli.ts', 'record-worker': 'src/output/record-worker.ts', worker: 'src/sweep/worker.ts'},
-	outdir: 'dist/bin',
+/** What both bundles below (the CLI's modules and generate's script) are built for and leave out. */
+const NODE_BUNDLE = {
 	bundle: true,
-	splitting: true,
-	format: 'esm',
 	platform: 'node',
 	target: 'node20',
 	// jsonc-parser's `main` is a UMD build that requires its own files at run time; `module` is ESM.
 	mainFields: ['module', 'main'],
 	external: Object.keys(pkg.dependencies).filter(name => !BUNDLED.has(name)),
+};
+
+const result = await build({
+	...NODE_BUNDLE,
+	entryPoints: {cli: 'src/cli/cli.ts', 'record-worker': 'src/output/record-worker.ts', worker: 'src/sweep/worker.ts'},
+	outdir: 'dist/bin',
+	splitting: true,
+	format: 'esm',
 	// Bundled CommonJS requires Node's built-in modules (commander: `node:events`, ...) through `require`.
 	banner: {js: "import {createRequire as __specsimCreateRequire} from 'node:module';\nconst require = __specsimCreateRequire(import.meta.url);"},
 	plugins: [commonJsPlugin],
@@ -112,14 +117,10 @@ const otherCommandsPlugin = {
 	},
 };
 const generateScript = await build({
+	...NODE_BUNDLE,
 	entryPoints: ['src/cli/program.ts'],
-	bundle: true,
 	write: false,
 	format: 'cjs',
-	platform: 'node',
-	target: 'node20',
-	mainFields: ['module', 'main'],
-	external: Object.keys(pkg.dependencies).filter(name => !BUNDLED.has(name)),
 	define: {'import.meta.url': '__specsimModuleUrl'},
 	banner: {js: "const __specsimModuleUrl = require('node:url').pathToFileURL(__filename).href;"},
 	// `import()` in a script compiled by node:vm needs a loader of its own; `cli-progress` is CommonJS.
