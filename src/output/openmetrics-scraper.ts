@@ -3,8 +3,20 @@ import {familyOf} from '../metrics/prom/collect.js';
 import {type DirectMetric, isDirectMetric} from '../metrics/prom/direct-metric.js';
 import {formatOpenMetricsScrape, samplePrefix} from '../metrics/prom/exposition.js';
 import {floatToGoString} from '../util/py-format.js';
-import type {OpenMetricsFileWriter, SeriesSpool} from './openmetrics-file.js';
 import type {ScrapeFrames} from './scrape-lines.js';
+
+/**
+ * Where a scraper's series go: an `OpenMetricsFileWriter`, or on `generate`'s serialising thread a
+ * {@link SpoolIds} that numbers them the same way for the writer on the main thread.
+ */
+export type ScrapeSpools = {
+	/** The spool of a series (numbered in first-seen order). */
+	series(familyName: string, header: string, seriesKey: string): {readonly id: number};
+	/** After a scrape's lines. */
+	endScrape(): Promise<void>;
+	/** Where the scrapes are rendered when the scraper is given no other target. */
+	readonly lines: ScrapeFrames;
+};
 
 type Metric = MetricObjectWithValues<MetricValue<string>>;
 /** A metric as registered (prom-client types `getMetricsAsArray` without its `get`). */
@@ -13,7 +25,7 @@ type Value = {value: number; labels: Record<string, string | number>; metricName
 
 /** One series of a family as the scrapes write it: where its lines go, and which values feed them. */
 type SeriesLayout = {
-	readonly spool: SeriesSpool;
+	readonly spool: {readonly id: number};
 	/** Per sample line: the index in the metric's `values` its value comes from, or -1 for a constant 0. */
 	readonly sources: Int32Array;
 	/** Whether a scrape writes anything for it (an empty series only carries HELP and TYPE). */
@@ -55,7 +67,7 @@ type MetricLayout = {
  */
 export class OpenMetricsScraper {
 	readonly #registry: Registry;
-	readonly #writer: OpenMetricsFileWriter;
+	readonly #writer: ScrapeSpools;
 	readonly #frames: ScrapeFrames;
 	readonly #layouts: Array<MetricLayout | undefined> = [];
 	/** One series' values of the current scrape, handed to {@link ScrapeFrames.values}. */
@@ -68,7 +80,7 @@ export class OpenMetricsScraper {
 	 * (a `RecordPipeline`'s batches) must deliver their bytes to the writer's `writeSpools` before
 	 * the writer finishes.
 	 */
-	constructor(registry: Registry, writer: OpenMetricsFileWriter, frames: ScrapeFrames = writer.lines) {
+	constructor(registry: Registry, writer: ScrapeSpools, frames: ScrapeFrames = writer.lines) {
 		this.#registry = registry;
 		this.#writer = writer;
 		this.#frames = frames;

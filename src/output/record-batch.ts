@@ -1,3 +1,9 @@
+import type {SleepOperation} from '../engine/faults.js';
+import type {StepWork} from '../engine/step-work.js';
+import type {PromStepView} from '../metrics/prom/attach.js';
+import type {ServerRequestFields, RefusedRequestFields} from '../metrics/prom/simulated-server.js';
+import {SpecDecodingStats} from '../metrics/stats/spec-decoding-stats.js';
+import type {FinishedRequestFields} from '../sim/finished-request.js';
 import {LineBuffer} from './line-buffer.js';
 import {type RequestRecordFields, writeRequestRecord} from './request-record.js';
 import type {ScrapeFrames, ScrapeLines} from './scrape-lines.js';
@@ -22,9 +28,51 @@ const OP_REQUEST_TEXT = 5;
 const OP_SERIES = 6;
 const OP_SCRAPE = 7;
 const OP_VALUES = 8;
+/**
+ * The Prometheus side of `generate` (see {@link PromRecords}): a step's stats with its `step`
+ * record, a refused request, a sleep state or operation, a sampled KV block eviction, a scrape of
+ * the registry, the clock at the end.
+ */
+const OP_PROM_STEP = 9;
+const OP_REFUSED = 10;
+const OP_SLEEP_STATE = 11;
+const OP_SLEEP_OPERATION = 12;
+const OP_EVICTION = 13;
+const OP_PROM_SCRAPE = 14;
+const OP_CLOCK = 15;
 
 /** Values of a request record before its acceptance histogram. */
-const REQUEST_HEAD = 16;
+const REQUEST_HEAD = 21;
+/** Values of a {@link OP_PROM_STEP} record before its MFU work, TTFT values, inter-token latency runs and draft pairs. */
+const PROM_STEP_HEAD = 20;
+/** Sleep-mode operations by index in {@link OP_SLEEP_OPERATION} records. */
+const SLEEP_OPERATIONS: readonly SleepOperation[] = ['sleep', 'wake'];
+
+/** A finished request's fields beyond its record's that the Prometheus families read (NaN or -1 when not given). */
+type PromRequestFields = Pick<FinishedRequestFields, 'scheduledAt' | 'lastTokenAt' | 'maxTokensParam' | 'numCachedTokens'> &
+	Pick<ServerRequestFields, 'classIndex'>;
+
+/**
+ * A step as {@link RecordBatchWriter.promStep} reads it (the engine's `StepOutcome`): the
+ * Prometheus fields, and for the `step` record its end time and draft pairs.
+ */
+export type PromStepRecord = PromStepView & {readonly t: number; readonly draftPairs: Int32Array; readonly numDraftPairs: number};
+
+/**
+ * Where a batch's Prometheus records go on the serialising thread (`prom-records.ts`): the engine's
+ * and the simulated server's feeds, in record order. A scrape is only noted: {@link renderBatchInto}
+ * returns after it, and the caller takes it (asynchronously) before reading on.
+ */
+export interface PromRecords {
+	step(view: PromStepView, work: StepWork | undefined): void;
+	finished(engine: number, request: FinishedRequestFields & ServerRequestFields): void;
+	refused(spec: RefusedRequestFields, responseBytes: number): void;
+	sleepState(engine: number, level: number): void;
+	sleepOperation(operation: SleepOperation, t: number, phase: 'begin' | 'end', durationS: number): void;
+	eviction(engine: number, lifetimeS: number, idleS: number, gaps: ArrayLike<number>, numGaps: number): void;
+	scrape(t: number, timestampS: number): void;
+	clock(t: number): void;
+}
 
 /**
  * What a batch carries to the serialising thread: its numbers (transferred) and its strings;
@@ -102,8 +150,11 @@ export class RecordBatchWriter implements ScrapeFrames {
 		this.#length = at + numPairs;
 	}
 
-	/** A line of `requests.jsonl` (see {@link writeRequestRecord}). */
-	request(request: RequestRecordFields, engine: number, numSpecTokens: number): void {
+	/**
+	 * A line of `requests.jsonl` (see {@link writeRequestRecord}), and with the engine's request
+	 * the fields its Prometheus observations read besides (see {@link PromRecords.finished}).
+	 */
+	request(request: RequestRecordFields & Partial<PromRequestFields>, engine: number, numSpecTokens: number): void {
 		const values = this.#reserve(REQUEST_HEAD + 1 + numSpecTokens);
 		let at = this.#length;
 		values[at++] = OP_REQUEST;
@@ -127,6 +178,11 @@ export class RecordBatchWriter implements ScrapeFrames {
 		values[at++] = request.numSpecSteps;
 		values[at++] = request.numDraftTokens;
 		values[at++] = request.numAcceptedDraftTokens;
+		values[at++] = request.scheduledAt ?? Number.NaN;
+		values[at++] = request.lastTokenAt ?? Number.NaN;
+		values[at++] = request.maxTokensParam ?? -1;
+		values[at++] = request.numCachedTokens ?? -1;
+		values[at++] = request.classIndex ?? 0;
 		const histogram = request.acceptanceHistogram;
 		for (let i = 0; i <= numSpecTokens; i++) values[at++] = histogram[i] ?? 0;
 		this.#length = at;
@@ -181,6 +237,116 @@ export class RecordBatchWriter implements ScrapeFrames {
 	}
 
 	/**
+	 * A step's Prometheus stats ({@link PromRecords.step}; `work`: its MFU work, when enabled and the
+	 * step scheduled tokens) and, when it drafted, its `step` record of `events.jsonl` (the draft
+	 * pairs serve both: the worker rebuilds the step's `SpecDecodingStats` from them).
+	 */
+	promStep(out: PromStepRecord, work: StepWork | undefined): void {
+		const ttft = out.ttft;
+		const itl = out.interTokenLatency;
+		const numPairs = out.specStats === undefined ? 0 : out.numDraftPairs;
+		const values = this.#reserve(PROM_STEP_HEAD + 3 + ttft.length + 2 * itl.length + numPairs);
+		let at = this.#length;
+		values[at++] = OP_PROM_STEP;
+		values[at++] = out.t;
+		values[at++] = out.engine;
+		values[at++] = out.specStats === undefined ? -1 : out.specStats.numSpecTokens;
+		values[at++] = numPairs;
+		values[at++] = out.numRunning;
+		values[at++] = out.numWaitingCapacity;
+		values[at++] = out.numWaitingDeferred;
+		values[at++] = out.kvUsage;
+		values[at++] = out.sleepLevel;
+		values[at++] = out.promptTokens;
+		values[at++] = out.promptTokensCached;
+		values[at++] = out.generationTokens;
+		values[at++] = out.prefixCache.queries;
+		values[at++] = out.prefixCache.hits;
+		values[at++] = out.numPreemptions;
+		values[at++] = out.numScheduledTokens;
+		values[at++] = work === undefined ? 0 : 1;
+		values[at++] = ttft.length;
+		values[at++] = itl.length;
+		if (work !== undefined) {
+			values[at++] = work.flops;
+			values[at++] = work.readBytes;
+			values[at++] = work.writeBytes;
+		}
+		for (let i = 0; i < ttft.length; i++) values[at++] = ttft.values[i]!;
+		for (let i = 0; i < itl.length; i++) {
+			values[at++] = itl.values[i]!;
+			values[at++] = itl.counts[i]!;
+		}
+		const ints = this.#ints;
+		const from = 2 * at;
+		const end = 2 * numPairs;
+		const pairs = out.draftPairs;
+		for (let i = 0; i < end; i++) ints[from + i] = pairs[i]!;
+		this.#length = at + numPairs;
+	}
+
+	/** A request the API server refused with HTTP 400 (its `requests.jsonl` line goes apart, {@link requestText}). */
+	refused(spec: RefusedRequestFields, responseBytes: number): void {
+		const values = this.#reserve(5);
+		let at = this.#length;
+		values[at++] = OP_REFUSED;
+		values[at++] = spec.classIndex;
+		values[at++] = spec.arrivalAt;
+		values[at++] = spec.promptTokens;
+		values[at++] = responseBytes;
+		this.#length = at;
+	}
+
+	sleepState(engine: number, level: number): void {
+		const values = this.#reserve(3);
+		let at = this.#length;
+		values[at++] = OP_SLEEP_STATE;
+		values[at++] = engine;
+		values[at++] = level;
+		this.#length = at;
+	}
+
+	sleepOperation(operation: SleepOperation, t: number, phase: 'begin' | 'end', durationS: number): void {
+		const values = this.#reserve(5);
+		let at = this.#length;
+		values[at++] = OP_SLEEP_OPERATION;
+		values[at++] = SLEEP_OPERATIONS.indexOf(operation);
+		values[at++] = t;
+		values[at++] = phase === 'begin' ? 0 : 1;
+		values[at++] = durationS;
+		this.#length = at;
+	}
+
+	eviction(engine: number, lifetimeS: number, idleS: number, gaps: ArrayLike<number>, numGaps: number): void {
+		const values = this.#reserve(5 + numGaps);
+		let at = this.#length;
+		values[at++] = OP_EVICTION;
+		values[at++] = engine;
+		values[at++] = lifetimeS;
+		values[at++] = idleS;
+		values[at++] = numGaps;
+		for (let i = 0; i < numGaps; i++) values[at++] = gaps[i]!;
+		this.#length = at;
+	}
+
+	/** A scrape of the registry at virtual time `t`, stamped `timestampS`, after every record before it. */
+	promScrape(t: number, timestampS: number): void {
+		const values = this.#reserve(3);
+		let at = this.#length;
+		values[at++] = OP_PROM_SCRAPE;
+		values[at++] = t;
+		values[at++] = timestampS;
+		this.#length = at;
+	}
+
+	/** The simulation's clock (the process collector reads it): at the end, for the final exposition. */
+	clock(t: number): void {
+		const values = this.#reserve(2);
+		values[this.#length++] = OP_CLOCK;
+		values[this.#length++] = t;
+	}
+
+	/**
 	 * The batch so far, to post with `buffer` in the transfer list; the next batch is written into
 	 * `next` (a buffer a rendered batch came back with, or a new one). `final`: see {@link BatchMessage}.
 	 */
@@ -202,7 +368,16 @@ export class RecordBatchWriter implements ScrapeFrames {
 }
 
 /** A request record's fields read back from a batch (one object, refilled for every record). */
-type MutableRequestFields = {-readonly [K in keyof RequestRecordFields]: RequestRecordFields[K]} & {acceptanceHistogram: number[]};
+type MutableRequestFields = {-readonly [K in keyof RequestRecordFields]: RequestRecordFields[K]} & {acceptanceHistogram: number[]} & {
+	-readonly [K in keyof PromRequestFields]: PromRequestFields[K];
+};
+
+/** A step's Prometheus fields read back from a batch (one object, refilled for every step record). */
+type MutableStepView = {-readonly [K in keyof PromStepView]: PromStepView[K]} & {
+	prefixCache: {queries: number; hits: number};
+	ttft: {length: number; values: Float64Array};
+	interTokenLatency: {length: number; values: Float64Array; counts: Float64Array};
+};
 
 /** Where {@link renderBatchInto} appends a batch's lines: one buffer per streamed file. */
 export type BatchOutput = {readonly events: LineBuffer; readonly requests: LineBuffer; readonly log: LineBuffer};
@@ -223,9 +398,12 @@ export function renderBatch(
 
 /**
  * {@link renderBatch} appending to `out` without taking the bytes: the serialising thread writes
- * them from the buffers and reuses the buffers for the next batch (no allocation per batch).
+ * them from the buffers and reuses the buffers for the next batch (no allocation per batch). The
+ * Prometheus records go to `prom` (skipped without one). Reads from value `from` up to the end of
+ * the batch or just past a scrape of the registry, and returns where it stopped: the caller takes
+ * the scrape ({@link PromRecords.scrape}) and reads on from there.
  */
-export function renderBatchInto(message: BatchMessage, out: BatchOutput, scrapes?: ScrapeLines): void {
+export function renderBatchInto(message: BatchMessage, out: BatchOutput, scrapes?: ScrapeLines, prom?: PromRecords, from = 0): number {
 	const values = new Float64Array(message.buffer, 0, message.length);
 	const ints = new Int32Array(message.buffer, 0, 2 * message.length);
 	const {strings} = message;
@@ -244,11 +422,64 @@ export function renderBatchInto(message: BatchMessage, out: BatchOutput, scrapes
 		numDraftTokens: 0,
 		numAcceptedDraftTokens: 0,
 		acceptanceHistogram: [],
+		scheduledAt: 0,
+		lastTokenAt: 0,
+		maxTokensParam: -1,
+		numCachedTokens: -1,
+		classIndex: 0,
 	};
 	const histogram = request.acceptanceHistogram;
-	for (let at = 0; at < values.length; ) {
+	for (let at = from; at < values.length; ) {
 		const op = values[at]!;
-		if (op === OP_STEP) {
+		if (op === OP_PROM_STEP) {
+			const numPairs = values[at + 4]!;
+			const hasWork = values[at + 17] === 1;
+			const numTtft = values[at + 18]!;
+			const numItl = values[at + 19]!;
+			let next = at + PROM_STEP_HEAD + (hasWork ? 3 : 0);
+			const pairsAt = next + numTtft + 2 * numItl;
+			const pairs = ints.subarray(2 * pairsAt, 2 * (pairsAt + numPairs));
+			const k = values[at + 3]!;
+			if (k >= 0) writeStepRecord(out.events, values[at + 1]!, values[at + 2]!, k, pairs, numPairs);
+			if (prom !== undefined) {
+				const view = stepView;
+				view.engine = values[at + 2]!;
+				view.specStats = k >= 0 ? specStatsOf(k, pairs, numPairs) : undefined;
+				view.numRunning = values[at + 5]!;
+				view.numWaitingCapacity = values[at + 6]!;
+				view.numWaitingDeferred = values[at + 7]!;
+				view.kvUsage = values[at + 8]!;
+				view.sleepLevel = values[at + 9]!;
+				view.promptTokens = values[at + 10]!;
+				view.promptTokensCached = values[at + 11]!;
+				view.generationTokens = values[at + 12]!;
+				view.prefixCache.queries = values[at + 13]!;
+				view.prefixCache.hits = values[at + 14]!;
+				view.numPreemptions = values[at + 15]!;
+				view.numScheduledTokens = values[at + 16]!;
+				if (hasWork) {
+					stepWork.flops = values[at + PROM_STEP_HEAD]!;
+					stepWork.readBytes = values[at + PROM_STEP_HEAD + 1]!;
+					stepWork.writeBytes = values[at + PROM_STEP_HEAD + 2]!;
+				}
+				const ttft = view.ttft;
+				if (ttft.values.length < numTtft) ttft.values = new Float64Array(2 * numTtft);
+				for (let i = 0; i < numTtft; i++) ttft.values[i] = values[next++]!;
+				ttft.length = numTtft;
+				const itl = view.interTokenLatency;
+				if (itl.values.length < numItl) {
+					itl.values = new Float64Array(2 * numItl);
+					itl.counts = new Float64Array(2 * numItl);
+				}
+				for (let i = 0; i < numItl; i++) {
+					itl.values[i] = values[next++]!;
+					itl.counts[i] = values[next++]!;
+				}
+				itl.length = numItl;
+				prom.step(view, hasWork ? stepWork : undefined);
+			}
+			at = pairsAt + numPairs;
+		} else if (op === OP_STEP) {
 			const numPairs = values[at + 4]!;
 			writeStepRecord(out.events, values[at + 1]!, values[at + 2]!, values[at + 3]!, ints.subarray(2 * (at + 5), 2 * (at + 5 + numPairs)), numPairs);
 			at += 5 + numPairs;
@@ -269,10 +500,16 @@ export function renderBatchInto(message: BatchMessage, out: BatchOutput, scrapes
 			request.numSpecSteps = values[at + 13]!;
 			request.numDraftTokens = values[at + 14]!;
 			request.numAcceptedDraftTokens = values[at + 15]!;
+			request.scheduledAt = values[at + 16]!;
+			request.lastTokenAt = values[at + 17]!;
+			request.maxTokensParam = values[at + 18]!;
+			request.numCachedTokens = values[at + 19]!;
+			request.classIndex = values[at + 20]!;
 			// Positions 0..k, missing ones already written as 0 (as the record writer reads them).
 			histogram.length = numSpecTokens + 1;
 			for (let i = 0; i <= numSpecTokens; i++) histogram[i] = values[at + REQUEST_HEAD + i]!;
 			writeRequestRecord(out.requests, request, engine, numSpecTokens);
+			prom?.finished(engine, request);
 			at += REQUEST_HEAD + 1 + numSpecTokens;
 		} else if (op === OP_EVENT_TEXT) {
 			out.events.text(strings[values[at + 1]!]!);
@@ -297,8 +534,73 @@ export function renderBatchInto(message: BatchMessage, out: BatchOutput, scrapes
 			for (let i = 0; i < count; i++) prefixes.push(strings[values[at + 4 + i]!]!);
 			scrapes.series(values[at + 1]!, prefixes, created < 0 ? undefined : strings[created]!);
 			at += 4 + count;
+		} else if (op === OP_REFUSED) {
+			if (prom !== undefined) {
+				refusedSpec.classIndex = values[at + 1]!;
+				refusedSpec.arrivalAt = values[at + 2]!;
+				refusedSpec.promptTokens = values[at + 3]!;
+				prom.refused(refusedSpec, values[at + 4]!);
+			}
+			at += 5;
+		} else if (op === OP_SLEEP_STATE) {
+			prom?.sleepState(values[at + 1]!, values[at + 2]!);
+			at += 3;
+		} else if (op === OP_SLEEP_OPERATION) {
+			prom?.sleepOperation(SLEEP_OPERATIONS[values[at + 1]!]!, values[at + 2]!, values[at + 3] === 0 ? 'begin' : 'end', values[at + 4]!);
+			at += 5;
+		} else if (op === OP_EVICTION) {
+			const numGaps = values[at + 4]!;
+			prom?.eviction(values[at + 1]!, values[at + 2]!, values[at + 3]!, values.subarray(at + 5, at + 5 + numGaps), numGaps);
+			at += 5 + numGaps;
+		} else if (op === OP_PROM_SCRAPE) {
+			const t = values[at + 1]!;
+			const timestampS = values[at + 2]!;
+			at += 3;
+			if (prom !== undefined) {
+				prom.scrape(t, timestampS);
+				return at;
+			}
+		} else if (op === OP_CLOCK) {
+			prom?.clock(values[at + 1]!);
+			at += 2;
 		} else {
 			throw new RangeError(`record batch: unknown opcode ${op} at ${at}`);
 		}
 	}
+	return values.length;
+}
+
+/** Reused by {@link renderBatchInto} (one thread reads one batch at a time). */
+const stepView: MutableStepView = {
+	engine: 0,
+	specStats: undefined,
+	numRunning: 0,
+	numWaitingCapacity: 0,
+	numWaitingDeferred: 0,
+	kvUsage: 0,
+	sleepLevel: 0,
+	promptTokens: 0,
+	promptTokensCached: 0,
+	generationTokens: 0,
+	prefixCache: {queries: 0, hits: 0},
+	numPreemptions: 0,
+	numScheduledTokens: 0,
+	ttft: {length: 0, values: new Float64Array(16)},
+	interTokenLatency: {length: 0, values: new Float64Array(16), counts: new Float64Array(16)},
+};
+const stepWork: StepWork = {flops: 0, readBytes: 0, writeBytes: 0};
+const refusedSpec: {-readonly [K in keyof RefusedRequestFields]: RefusedRequestFields[K]} = {classIndex: 0, arrivalAt: 0, promptTokens: 0};
+/** One `SpecDecodingStats` per k, refilled for every step that drafted. */
+const specStats: SpecDecodingStats[] = [];
+
+/** The step's `SpecDecodingStats` as the engine made them: every draft pair observed in order. */
+function specStatsOf(k: number, pairs: Int32Array, numPairs: number): SpecDecodingStats {
+	let stats = specStats[k];
+	if (stats === undefined) {
+		stats = new SpecDecodingStats(k);
+		specStats[k] = stats;
+	}
+	stats.reset();
+	for (let i = 0; i < numPairs; i++) stats.observeDraft(pairs[2 * i]!, pairs[2 * i + 1]!);
+	return stats;
 }

@@ -2,6 +2,7 @@ import type {Worker} from 'node:worker_threads';
 import {writeError} from './output-stream.js';
 import {type BatchMessage, RecordBatchWriter} from './record-batch.js';
 import {takeRecordWorker} from './record-worker-start.js';
+import type {PromInit, SeriesDeclaration} from './prom-records.js';
 import type {SpoolBytes} from './scrape-lines.js';
 
 /** The three streamed files of a dataset. */
@@ -10,8 +11,8 @@ type RecordFile = 'events' | 'requests' | 'log';
 /** The open file descriptors the serialising thread writes `events.jsonl`, `requests.jsonl` and `vllm.log` to. */
 export type RecordFileDescriptors = Readonly<Record<RecordFile, number>>;
 
-/** What the serialising thread is sent: first its files, then batches. */
-export type RecordWorkerMessage = {readonly files: RecordFileDescriptors} | BatchMessage;
+/** What the serialising thread is sent: first its files (and what to build its Prometheus side from, if any), then batches. */
+export type RecordWorkerMessage = {readonly files: RecordFileDescriptors; readonly prom?: PromInit} | BatchMessage;
 
 /**
  * Where a pipeline's bytes go: each streamed file by its descriptor (written on the serialising
@@ -21,7 +22,10 @@ export type RecordWorkerMessage = {readonly files: RecordFileDescriptors} | Batc
  */
 export type RecordSinks = {
 	readonly files: Readonly<Record<RecordFile, {readonly fd: number; readonly displayPath: string}>>;
-	readonly spools?: {writeSpools(rendered: SpoolBytes): Promise<void>};
+	readonly spools?: {
+		writeSpools(rendered: SpoolBytes): Promise<void>;
+		series(familyName: string, header: string, seriesKey: string): {readonly id: number};
+	};
 };
 
 /** A write the serialising thread could not make: the file and the error, as plain data. */
@@ -31,7 +35,15 @@ export type RecordWriteFailure = {readonly file: RecordFile; readonly message: s
  * What the worker sends back for a batch: the batch's buffer, its first write failure, and the
  * scrapes' spool bytes once enough are held (always after the last batch).
  */
-export type RenderedMessage = {readonly buffer: ArrayBuffer; readonly failure?: RecordWriteFailure; readonly spools?: SpoolBytes};
+export type RenderedMessage = {
+	readonly buffer: ArrayBuffer;
+	readonly failure?: RecordWriteFailure;
+	readonly spools?: SpoolBytes;
+	/** `metrics.om` series the thread's scrapes saw first while reading the batch, in order (with a Prometheus side). */
+	readonly series?: readonly SeriesDeclaration[];
+	/** `metrics.prom`, after the final batch (with a Prometheus side). */
+	readonly exposition?: string;
+};
 
 /**
  * Batches handed to the worker and not yet written: the simulation runs ahead of the serialising
@@ -80,8 +92,14 @@ export class RecordPipeline {
 	#error: unknown;
 	#stopped = false;
 	#wake: (() => void) | undefined;
+	#exposition: string | undefined;
 
-	constructor(sinks: RecordSinks) {
+	/**
+	 * `prom`: the serialising thread also builds `generate`'s registry and feeds it from the
+	 * Prometheus records ({@link RecordBatchWriter.promStep} and the others), takes the scrapes
+	 * asked for into `sinks.spools` and renders the final exposition ({@link exposition}).
+	 */
+	constructor(sinks: RecordSinks, prom?: PromInit) {
 		this.#sinks = sinks;
 		const {events, requests, log} = sinks.files;
 		// Usually started before generate's modules were loaded (record-worker-start.ts), and ready by now.
@@ -93,7 +111,7 @@ export class RecordPipeline {
 			if (!this.#stopped) this.#fail(new Error(`the record serialising thread exited with code ${code}`));
 		});
 		if (failure() !== undefined) this.#fail(failure());
-		const files: RecordWorkerMessage = {files: {events: events.fd, requests: requests.fd, log: log.fd}};
+		const files: RecordWorkerMessage = {files: {events: events.fd, requests: requests.fd, log: log.fd}, ...(prom === undefined ? {} : {prom})};
 		this.#worker.postMessage(files);
 	}
 
@@ -113,12 +131,18 @@ export class RecordPipeline {
 			const {file, message, code} = rendered.failure;
 			this.#error ??= writeError(Object.assign(new Error(message), code === undefined ? {} : {code}), this.#sinks.files[file].displayPath);
 		}
+		if (rendered.exposition !== undefined) this.#exposition = rendered.exposition;
+		const sink = this.#sinks.spools;
+		// Numbered now, in order, as the thread numbered them (the spool bytes below refer to them).
+		if (rendered.series !== undefined && this.#error === undefined) {
+			if (sink === undefined) this.#error = new Error('metrics.om series were declared to a record pipeline without a spool sink');
+			else for (const [family, header, key] of rendered.series) sink.series(family, header, key);
+		}
 		const {spools} = rendered;
 		if (spools === undefined || spools.ids.length === 0) {
 			this.#returned(rendered.buffer);
 			return;
 		}
-		const sink = this.#sinks.spools;
 		this.#writing = this.#writing
 			.then(async () => {
 				if (this.#error !== undefined) return;
@@ -168,6 +192,11 @@ export class RecordPipeline {
 		const message: BatchMessage = this.records.take(this.#spare.pop() ?? new ArrayBuffer(BATCH_BYTES), final);
 		this.#worker.postMessage(message satisfies RecordWorkerMessage, [message.buffer]);
 		this.#inFlight += 1;
+	}
+
+	/** `metrics.prom` as the serialising thread rendered it after the final batch (with a Prometheus side, once {@link finish}ed). */
+	get exposition(): string | undefined {
+		return this.#exposition;
 	}
 
 	/** Flush, wait until every batch is written, stop the worker. Rejects with the first write failure. */

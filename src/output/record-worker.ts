@@ -11,6 +11,7 @@
  */
 import {parentPort} from 'node:worker_threads';
 import {LineBuffer} from './line-buffer.js';
+import {PromRecordsFeed} from './prom-records.js';
 import {type BatchMessage, type BatchOutput, renderBatchInto} from './record-batch.js';
 import type {RecordFileDescriptors, RecordWorkerMessage, RecordWriteFailure, RenderedMessage} from './record-pipeline.js';
 import {SPOOL_BUFFER_BYTES, ScrapeLines} from './scrape-lines.js';
@@ -22,6 +23,10 @@ const scrapes = new ScrapeLines();
 const port = parentPort!;
 /** After a failed write nothing more is written (the run is over; the main thread cleans up). */
 let failed = false;
+/** The Prometheus side, when the pipeline's first message asked for one. */
+let prom: PromRecordsFeed | undefined;
+/** Batches are read one after the other: a scrape in one is taken (asynchronously) before reading on. */
+let reading: Promise<void> = Promise.resolve();
 
 /** Write the three buffers to their files; the first failure, as plain data the main thread can rebuild. */
 function writeFiles(): RecordWriteFailure | undefined {
@@ -39,20 +44,34 @@ function writeFiles(): RecordWriteFailure | undefined {
 port.on('message', (received: RecordWorkerMessage) => {
 	if ('files' in received) {
 		fds = received.files;
+		if (received.prom !== undefined) prom = new PromRecordsFeed(received.prom, scrapes);
 		return;
 	}
-	const message: BatchMessage = received;
+	// A failure here (a bug, not a write) ends the thread with an uncaught error: the pipeline reports it.
+	reading = reading.then(async () => {
+		await read(received);
+	});
+});
+
+async function read(message: BatchMessage): Promise<void> {
 	if (failed) {
 		port.postMessage({buffer: message.buffer} satisfies RenderedMessage, [message.buffer]);
 		return;
 	}
-	renderBatchInto(message, out, scrapes);
+	let at = 0;
+	do {
+		at = renderBatchInto(message, out, scrapes, prom, at);
+		await prom?.takeScrape();
+	} while (at < message.length);
 	let reply: RenderedMessage = {buffer: message.buffer};
 	const failure = writeFiles();
 	if (failure !== undefined) {
 		failed = true;
 		reply = {...reply, failure};
 	}
+	const series = prom?.spools.takeDeclared();
+	if (series !== undefined) reply = {...reply, series};
+	if (message.final === true && prom !== undefined && !failed) reply = {...reply, exposition: await prom.exposition()};
 	const transfer: ArrayBuffer[] = [message.buffer];
 	if (message.final === true || scrapes.pendingBytes >= SPOOL_BUFFER_BYTES) {
 		const spools = scrapes.take();
@@ -60,4 +79,4 @@ port.on('message', (received: RecordWorkerMessage) => {
 		reply = {...reply, spools};
 	}
 	port.postMessage(reply, transfer);
-});
+}

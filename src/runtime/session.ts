@@ -1,8 +1,8 @@
 import {Registry} from '../metrics/prom/prom-client.js';
 import type {SimConfig} from '../config/schema.js';
-import {type AttachOptions, attachPrometheus, type SimPrometheus} from '../metrics/prom/attach.js';
+import {type AttachOptions, attachEngineFeed, attachPrometheus, promShapeOf, type SimPrometheus} from '../metrics/prom/attach.js';
 import {type ProcessStats, registerHttpFamilies, registerProcessFamilies} from '../metrics/prom/server-prom.js';
-import {simulateServer} from '../metrics/prom/simulated-server.js';
+import {createSimulatedProm, subscribeServerFeed} from '../metrics/prom/simulated-server.js';
 import {buildSimulation, type BuildOptions, type BuiltSimulation} from '../sim/build.js';
 import type {EngineMetrics} from '../sim/engine-metrics.js';
 import type {SimObserver} from '../sim/simulation.js';
@@ -34,6 +34,11 @@ export type SessionOptions = BuildOptions & {
 	 * the HTTP families to a real server's instrumentation (`run`, `serve`). Omitted: none.
 	 */
 	readonly server?: 'simulated' | {readonly readProcess: () => ProcessStats | undefined};
+	/**
+	 * `false`: no Prometheus side here (an empty registry, fed by nothing): the caller rebuilds it
+	 * elsewhere from the simulation's events (`generate`, on its serialising thread). @default true
+	 */
+	readonly prometheus?: boolean;
 };
 
 /**
@@ -54,6 +59,7 @@ export class Session implements LiveSession {
 	readonly #showHiddenMetrics: boolean;
 	readonly #enableMfuMetrics: boolean;
 	readonly #server: SessionOptions['server'];
+	readonly #withPrometheus: boolean;
 	#disconnectServer: () => void = () => undefined;
 
 	constructor(config: SimConfig, options: SessionOptions = {}) {
@@ -63,6 +69,7 @@ export class Session implements LiveSession {
 		this.#showHiddenMetrics = options.showHiddenMetrics ?? false;
 		this.#enableMfuMetrics = options.enableMfuMetrics ?? false;
 		this.#server = options.server;
+		this.#withPrometheus = options.prometheus ?? true;
 		this.#createdS = this.startEpochMs / 1000;
 		this.#prometheus = this.#attach();
 		this.#createdSeries = options.createdSeries ?? true;
@@ -181,12 +188,29 @@ export class Session implements LiveSession {
 	#attach(): SimPrometheus {
 		const registry = new Registry();
 		const server = this.#server;
+		if (!this.#withPrometheus)
+			return {
+				registry,
+				ensurePositions: () => undefined,
+				detach: () => undefined,
+				carrySleepMode: () => undefined,
+				sleepModeInFlight: () => undefined,
+			};
 		if (server === undefined) return attachPrometheus(this.built, registry, this.#attachOptions());
-		const simulated = server === 'simulated' ? simulateServer(this.built, t => this.epochMsAt(t) / 1000) : undefined;
-		registerProcessFamilies(registry, simulated?.readProcess ?? (server as {readProcess: () => ProcessStats | undefined}).readProcess);
+		if (server === 'simulated') {
+			const options = {
+				...this.#attachOptions(),
+				epochS: (t: number) => this.epochMsAt(t) / 1000,
+				now: () => this.built.simulation.now,
+				createdS: this.#createdS,
+			};
+			const feeds = createSimulatedProm(promShapeOf(this.built), registry, options);
+			this.#disconnectServer = subscribeServerFeed(this.built, feeds.server);
+			return attachEngineFeed(this.built, feeds.engine, registry, options);
+		}
+		registerProcessFamilies(registry, server.readProcess);
 		const prometheus = attachPrometheus(this.built, registry, this.#attachOptions());
-		const http = registerHttpFamilies(registry, this.#createdS);
-		if (simulated !== undefined) this.#disconnectServer = simulated.connect(http);
+		registerHttpFamilies(registry, this.#createdS);
 		return prometheus;
 	}
 

@@ -1,6 +1,21 @@
 import type {SimRequest} from '../engine/request.js';
 import type {FinishedRequestStats} from '../metrics/stats/finished-request.js';
 
+/** What {@link fillFinishedRequestStats} reads of a finished request. */
+export type FinishedRequestFields = Pick<
+	SimRequest,
+	| 'arrivalAt'
+	| 'scheduledAt'
+	| 'firstTokenAt'
+	| 'lastTokenAt'
+	| 'finishedAt'
+	| 'finishReason'
+	| 'promptTokens'
+	| 'numOutputTokens'
+	| 'maxTokensParam'
+	| 'numCachedTokens'
+>;
+
 /**
  * Fill `target` with what vLLM's `IterationStats.update_from_finished_request` computes for a
  * finished request (`vllm/v1/metrics/stats.py`): e2e from arrival; queued from arrival (the
@@ -12,7 +27,7 @@ import type {FinishedRequestStats} from '../metrics/stats/finished-request.js';
  * as `specsim serve` resolves it, else what vLLM's OpenAI server sends when the client sets none,
  * `max_model_len - prompt_len` (specsim's workload draws the output length, not a limit).
  */
-export function fillFinishedRequestStats(target: FinishedRequestStats, request: SimRequest, maxModelLen: number): FinishedRequestStats {
+export function fillFinishedRequestStats(target: FinishedRequestStats, request: FinishedRequestFields, maxModelLen: number): FinishedRequestStats {
 	const scheduled = !Number.isNaN(request.scheduledAt);
 	const produced = !Number.isNaN(request.firstTokenAt);
 	const decode = produced ? request.lastTokenAt - request.firstTokenAt : 0;

@@ -4,13 +4,12 @@ import {join} from 'node:path';
 import type {Command} from 'commander';
 import {stringifyLog} from '../../events/event-stream.js';
 import {formatLogLine, parseLogPrefixPid} from '../../metrics/log/log-prefix.js';
-import {renderText} from '../../metrics/prom/exposition.js';
+import {perfWork, promShapeOf, sinkEvictions} from '../../metrics/prom/attach.js';
 import {OpenMetricsFileWriter} from '../../output/openmetrics-file.js';
-import {OpenMetricsScraper} from '../../output/openmetrics-scraper.js';
 import {RecordFiles} from '../../output/record-files.js';
 import {RecordPipeline} from '../../output/record-pipeline.js';
 import {refusedRequestRecord} from '../../output/request-record.js';
-import {refusalDurationS} from '../../metrics/prom/simulated-server.js';
+import {badRequestBodyBytes, refusalDurationS} from '../../metrics/prom/simulated-server.js';
 import {formatSummaryJson} from '../../output/summary-json.js';
 import {DEFAULT_START_EPOCH_MS, Session} from '../../runtime/session.js';
 import {summarize} from '../../sim/summary.js';
@@ -79,6 +78,8 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 				seed,
 				startEpochMs,
 				server: 'simulated',
+				// Built and fed on the record pipeline's thread instead, from the records (see below).
+				prometheus: false,
 				createdSeries: flags.created,
 				showHiddenMetrics: flags.showHiddenMetrics === true,
 				...parseMetricsFlags(flags),
@@ -114,19 +115,45 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 	const wallStart = performance.now();
 	let progressShown = false;
 
-	// Records and the metrics.om scrapes are batched and serialised on a worker thread (see RecordPipeline).
-	const pipeline = new RecordPipeline({files: recordFiles.sinks, spools: {writeSpools: rendered => openMetrics!.writeSpools(rendered)}});
+	// Records are batched and serialised on a worker thread (see RecordPipeline), which also builds the
+	// Prometheus registry (the session's simulated server's) from them, takes the metrics.om scrapes
+	// at the points asked for and renders metrics.prom: none of that runs on the simulation's thread.
+	const pipeline = new RecordPipeline(
+		{
+			files: recordFiles.sinks,
+			spools: {
+				writeSpools: rendered => openMetrics!.writeSpools(rendered),
+				series: (family, header, key) => openMetrics!.series(family, header, key),
+			},
+		},
+		{
+			shape: promShapeOf(built),
+			showHiddenMetrics: flags.showHiddenMetrics === true,
+			startEpochMs: session.startEpochMs,
+			serverCreatedS: session.epochMsAt(0) / 1000,
+			createdS: session.createdS,
+		},
+	);
 	const {records} = pipeline;
 	records.eventText(`${JSON.stringify({type: 'meta', start_t: 0, seed, version: VERSION, start: new Date(startEpochMs).toISOString(), config})}\n`);
 	let numRefused = 0;
+	const perf = perfWork(built, flags.enableMfuMetrics === true);
+	sinkEvictions(built, (engine, lifetime, idle, gaps, n) => records.eviction(engine, lifetime, idle, gaps, n));
 	built.simulation.subscribe({
 		onStep(out) {
-			if (out.specStats !== undefined) records.step(out.t, out.engine, out.specStats.numSpecTokens, out.draftPairs, out.numDraftPairs);
+			records.promStep(out, perf(out));
 			for (let i = 0; i < out.finished.length; i++) records.request(out.finished[i]!, out.engine, k);
 		},
 		onRejected(spec, error) {
 			numRefused++;
 			records.requestText(refusedRequestRecord(spec, spec.arrivalAt + refusalDurationS(spec.promptTokens), error.message));
+			records.refused(spec, badRequestBodyBytes(error));
+		},
+		onSleepState(engine, _t, level) {
+			records.sleepState(engine, level);
+		},
+		onSleepOperation(operation, t, phase, durationS) {
+			records.sleepOperation(operation, t, phase, durationS);
 		},
 		onLog(engine, t, message) {
 			records.eventText(`${stringifyLog(t, engine, message)}\n`);
@@ -137,16 +164,13 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 				records.logText(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, engine, ...pid})}\n`);
 		},
 	});
-	const created = (): {createdS?: number} => (session.createdS === undefined ? {} : {createdS: session.createdS});
-	let scraper: OpenMetricsScraper | undefined;
-	const scrape = async (t: number): Promise<void> => {
-		await scraper!.scrape(session.epochMsAt(t) / 1000, session.createdS);
+	const scrape = (t: number): void => {
+		records.promScrape(t, session.epochMsAt(t) / 1000);
 	};
 
 	try {
 		openMetrics = await OpenMetricsFileWriter.create(staging, join(flags.out, 'metrics.om'));
-		scraper = new OpenMetricsScraper(session.registry, openMetrics, records);
-		await scrape(0);
+		scrape(0);
 		let nextScrapeS = scrapeS;
 		for (let t = 0; t < durationS; ) {
 			if (interrupted !== undefined)
@@ -158,7 +182,7 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 			built.simulation.runUntil(t);
 			await pipeline.flush();
 			if (t >= nextScrapeS) {
-				await scrape(t);
+				scrape(t);
 				nextScrapeS += scrapeS;
 			}
 			if (progress !== undefined) {
@@ -169,13 +193,14 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 				if (progressShown) progress.update(Math.round(t));
 			}
 		}
-		// The last batch goes to the worker; while it renders and writes it, this thread renders the
-		// final exposition and the summary (the registry and the statistics no longer change).
+		// The last batch goes to the worker (which then renders the final exposition); meanwhile this
+		// thread renders the summary (the statistics no longer change).
+		records.clock(built.simulation.now);
 		const finishing = pipeline.finish();
 		finishing.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
-		const exposition = await renderText(session.registry, created());
 		const summary = formatSummaryJson(summarize(built));
 		await finishing;
+		const exposition = pipeline.exposition!;
 		await recordFiles.close();
 		await openMetrics.finish(om);
 		await om.end();
