@@ -49,14 +49,56 @@ export async function loadPreset(nameOrPath: string): Promise<LoadedPreset> {
  * and compiling the preset schema's objects cost half the validation (about a tenth of `generate`'s
  * start-up). The checks and the messages are the same either way.
  */
-const PARSE_ONCE = {jitless: true, error: missingFieldMessage, reportInput: true} as const;
+const PARSE_ONCE = {jitless: true, error: issueMessage, reportInput: true} as const;
 
 /**
- * A required field that is absent says so, rather than zod's type message for it ("Invalid input:
- * expected string, received undefined"), which reads as if the user had written something wrong.
+ * zod's messages in the words of specsim's other errors, with the value that was given: a required
+ * field that is absent says so (zod's "Invalid input: expected string, received undefined" reads as
+ * if the user had written something wrong), a bound names the bound ("must be at least 1, got 0"
+ * rather than "Too small: expected number to be >=1"), an empty name says it is empty. Issues
+ * whose schema words its own message (`says` in schema.ts) keep it.
  */
-function missingFieldMessage(issue: z.core.$ZodRawIssue): string | undefined {
-	return issue.code === 'invalid_type' && issue.input === undefined ? `required field missing (expected ${issue.expected})` : undefined;
+function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
+	const got = `, got ${describeValue(issue.input)}`;
+	switch (issue.code) {
+		case 'invalid_type':
+			if (issue.input === undefined) return `required field missing (expected ${issue.expected})`;
+			return `must be ${KIND_NAMES[issue.expected] ?? issue.expected}${got}`;
+		case 'too_small':
+		case 'too_big':
+			return boundMessage(issue) + (isEmpty(issue) ? '' : got);
+		default:
+			return undefined;
+	}
+}
+
+/** How a message names the kind of value zod expected. */
+const KIND_NAMES: Readonly<Record<string, string>> = {
+	number: 'a number',
+	int: 'an integer',
+	string: 'a string',
+	boolean: 'true or false',
+	array: 'an array',
+	object: 'an object',
+};
+
+const isEmpty = (issue: z.core.$ZodRawIssue): boolean =>
+	issue.code === 'too_small' && (issue.origin === 'string' || issue.origin === 'array') && Number(issue.minimum) === 1;
+
+function boundMessage(issue: z.core.$ZodRawIssue<z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig>): string {
+	const small = issue.code === 'too_small';
+	const bound = String(small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum);
+	if (isEmpty(issue)) return 'must not be empty';
+	switch (issue.origin) {
+		case 'string':
+			return `must be ${small ? 'at least' : 'at most'} ${bound} characters long`;
+		case 'array':
+		case 'set':
+			return `must have ${small ? 'at least' : 'at most'} ${bound} entries`;
+		default:
+			if (issue.inclusive === false) return `must be ${small ? 'greater' : 'less'} than ${bound}`;
+			return `must be ${small ? 'at least' : 'at most'} ${bound}`;
+	}
 }
 
 /** Validate preset JSON text; `path` is only used in messages. */

@@ -151,6 +151,8 @@ describe('bad numbers are refused where they are read, with documented limits', 
 		// Request lengths have the trace's limit (MAX_REQUEST_TOKENS), named by the flag.
 		[['--input-len', '1e308'], '--input-len must be an integer from 1 to 10000000, got "1e308"'],
 		[['--output-len', '20000000'], '--output-len must be an integer from 1 to 10000000, got "20000000"'],
+		// Checked by the preset schema, worded by specsim rather than zod ("Too small: expected string to have >=1 characters").
+		[['--model-name', ''], '--model-name must not be empty'],
 	])('flag %j', async (flags, message) => {
 		expect(await oneLineError('run', '--headless', '--no-server', '--speed', 'max', '--duration', '1s', '--preset', ok, ...flags)).toBe(
 			`specsim: ${message}`,

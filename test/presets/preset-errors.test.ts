@@ -28,12 +28,12 @@ describe('a field of a kind-tagged object (lengths, arrivals, acceptance, draft 
 		[
 			'a wrong type in a lognormal prompt (not the first kind)',
 			broken('"median": 80', '"median": "80"', '"median"'),
-			'workload.classes[0].prompt.median: Invalid input: expected number, received string',
+			'workload.classes[0].prompt.median: must be a number, got "80"',
 		],
 		[
 			'a wrong type in a per-token-head draft cost (not the first kind)',
 			broken('"headParams": 400000000.0', '"headParams": "4e8"', '"headParams"'),
-			'speculative.draftCost.headParams: Invalid input: expected number, received string',
+			'speculative.draftCost.headParams: must be a number, got "4e8"',
 		],
 		[
 			'an unknown field in a lognormal prompt',
@@ -55,6 +55,44 @@ describe('a field of a kind-tagged object (lengths, arrivals, acceptance, draft 
 			'a missing kind',
 			broken('"kind": "lognormal",', '', '"prompt"'),
 			'workload.classes[0].prompt.kind: required field missing (one of "fixed", "uniform", "lognormal", "histogram")',
+		],
+	])('%s', (_name, {text, line}, message) => {
+		expect(errorOf(text)).toBe(`p.json:${line}: ${message}`);
+	});
+});
+
+describe("zod's messages are worded as specsim's others, with the value given", () => {
+	it.each([
+		[
+			'an empty served model name',
+			broken('"servedModelName": "meta-llama/Llama-3.1-8B-Instruct"', '"servedModelName": ""', '"servedModelName"'),
+			'servedModelName: must not be empty',
+		],
+		[
+			'a zero bound that must be exceeded',
+			broken('"maxNumSeqs": 256', '"maxNumSeqs": 0', '"maxNumSeqs"'),
+			'scheduler.maxNumSeqs: must be greater than 0, got 0',
+		],
+		[
+			'a fraction where an integer belongs',
+			broken('"maxNumSeqs": 256', '"maxNumSeqs": 2.5', '"maxNumSeqs"'),
+			'scheduler.maxNumSeqs: must be an integer, got 2.5',
+		],
+		[
+			'a string where a number belongs',
+			broken('"maxNumSeqs": 256', '"maxNumSeqs": "x"', '"maxNumSeqs"'),
+			'scheduler.maxNumSeqs: must be a number, got "x"',
+		],
+		[
+			'an integer beyond the safe range',
+			broken('"maxNumSeqs": 256', '"maxNumSeqs": 1e300', '"maxNumSeqs"'),
+			'scheduler.maxNumSeqs: must be at most 9007199254740991, got 1e+300',
+		],
+		['an empty rates list', broken('"rates": [0.7296, 0.5208, 0.3545]', '"rates": []', '"rates"'), 'speculative.acceptance.rates: must not be empty'],
+		[
+			'a string where true or false belongs',
+			broken('"maxNumSeqs": 256', '"maxNumSeqs": 256, "enablePrefixCaching": "yes"', '"enablePrefixCaching"'),
+			'scheduler.enablePrefixCaching: must be true or false, got "yes"',
 		],
 	])('%s', (_name, {text, line}, message) => {
 		expect(errorOf(text)).toBe(`p.json:${line}: ${message}`);

@@ -315,11 +315,8 @@ describe('bad conversation input names the field', () => {
 	const turns = {kind: 'fixed', value: 3};
 	const userTokens = {kind: 'fixed', value: 5};
 	it.each([
-		[{turns: {kind: 'fixed', value: 0}, userTokens}, 'p.json:30: workload.classes[0].conversation.turns.value: Too small: expected number to be >0'],
-		[
-			{turns: {kind: 'uniform', min: 0, max: 4}, userTokens},
-			'p.json:30: workload.classes[0].conversation.turns.min: Too small: expected number to be >0',
-		],
+		[{turns: {kind: 'fixed', value: 0}, userTokens}, 'p.json:30: workload.classes[0].conversation.turns.value: must be greater than 0, got 0'],
+		[{turns: {kind: 'uniform', min: 0, max: 4}, userTokens}, 'p.json:30: workload.classes[0].conversation.turns.min: must be greater than 0, got 0'],
 		[
 			{turns, userTokens, thinkTime: -1},
 			'p.json:36: workload.classes[0].conversation.thinkTime: must be a number of seconds from 0 to 2592000, got -1',
