@@ -38,3 +38,41 @@ describe('calibrate names every input it was given', () => {
 		expect(stderr).toContain('specsim calibrate: 1 input; 1 spec-decode log line\n');
 	});
 });
+
+describe("calibrate's label filters", () => {
+	const scrape = write(
+		'scrape.prom',
+		[
+			'vllm:spec_decode_num_drafts_total{engine="1",model_name="m"} 100',
+			'vllm:spec_decode_num_draft_tokens_total{engine="1",model_name="m"} 300',
+			'vllm:spec_decode_num_accepted_tokens_total{engine="1",model_name="m"} 160',
+			'',
+		].join('\n'),
+	);
+
+	it.each([
+		[['--engine', '-1'], 'specsim: --engine must be an integer >= 0, got "-1"\n'],
+		[['--engine', '0,x'], 'specsim: --engine must be an integer >= 0, got "x"\n'],
+	])('refuses an engine that is no engine index: %j', async (...[flags, message]) => {
+		const {code, stdout, stderr} = await cli('calibrate', scrape, ...flags);
+		expect({code, stdout, stderr}).toEqual({code: 2, stdout: '', stderr: message});
+	});
+
+	it.each([
+		[['--engine', '1'], '--engine selects'],
+		[['--model-name', 'm'], '--model-name selects'],
+		[['--model-name', 'm', '--engine', '1'], '--model-name and --engine select'],
+	])('refuses a filter on log lines, which carry no labels: %j', async (...[flags, start]) => {
+		const {code, stdout, stderr} = await cli('calibrate', log, ...flags);
+		expect({code, stdout}).toEqual({code: 2, stdout: ''});
+		expect(stderr).toMatch(
+			new RegExp(`^specsim: ${start} Prometheus series by label, and the inputs hold no Prometheus samples .*; leave (it|them) out\\n$`),
+		);
+	});
+
+	it('keeps applying to Prometheus inputs', async () => {
+		const {code, stderr} = await cli('calibrate', scrape, '--engine', '1', '--model-name', 'm', '--observed-k', '3');
+		expect(code).toBe(0);
+		expect(stderr).toContain('drafts 100, draft tokens 300, accepted tokens 160');
+	});
+});

@@ -67,6 +67,8 @@ async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Out
 	if (inputs.length === 0)
 		throw new UserError('calibrate: no input; give vLLM log files, scrape files, - for standard input, or an http:// /metrics URL');
 	if (flags.output !== undefined) await checkOutputPath(flags.output, '-o');
+	// vLLM's engine label is the engine's index (data-parallel rank): a decimal integer.
+	const engines = flags.engine.map(value => String(parseInteger(value, '--engine', 0)));
 	const base = await loadPreset(flags.preset);
 	// `vllm bench serve --save-result` files (*.json) fit the step-time model; the rest fit acceptance.
 	const split = splitBenchInputs(inputs);
@@ -89,7 +91,7 @@ async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Out
 	const intervalS = flags.scrapeInterval === undefined ? undefined : parseDurationFlag(flags.scrapeInterval, '--scrape-interval');
 	const collector = new CalibrationCollector({
 		assumedK: observedK ?? base.config.speculative.numSpecTokens,
-		filter: {...(flags.modelName !== undefined ? {modelName: flags.modelName} : {}), ...(flags.engine.length > 0 ? {engines: flags.engine} : {})},
+		filter: {...(flags.modelName !== undefined ? {modelName: flags.modelName} : {}), ...(engines.length > 0 ? {engines} : {})},
 	});
 	for (const input of acceptanceInputs) {
 		if (/^https:\/\//i.test(input))
@@ -105,6 +107,7 @@ async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Out
 		collector.endSource();
 	}
 	const collected = collector.finish();
+	refuseUnusedFilters(flags, collected.stats.promLines);
 	let result: ReturnType<typeof calibrate>;
 	try {
 		result = calibrate(collected, {
@@ -133,6 +136,19 @@ async function runCalibrate(inputs: string[], flags: CalibrateFlags, output: Out
 		output.stderr(report);
 		output.stdout(presetText);
 	}
+}
+
+/**
+ * `--model-name` and `--engine` select Prometheus series by label; vLLM's log lines carry neither
+ * label, so with no Prometheus sample among the inputs a filter would silently select nothing it
+ * was meant to (and the fit would use every line).
+ */
+function refuseUnusedFilters(flags: CalibrateFlags, promLines: number): void {
+	const given = [...(flags.modelName === undefined ? [] : ['--model-name']), ...(flags.engine.length === 0 ? [] : ['--engine'])];
+	if (given.length === 0 || promLines > 0) return;
+	throw new UserError(
+		`${given.join(' and ')} ${given.length === 1 ? 'selects' : 'select'} Prometheus series by label, and the inputs hold no Prometheus samples (vLLM's log lines carry no model or engine label); leave ${given.length === 1 ? 'it' : 'them'} out`,
+	);
 }
 
 /** One scrape of a URL, or two `intervalS` apart; each becomes its own source. */
