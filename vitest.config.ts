@@ -1,3 +1,4 @@
+import {readdirSync, readFileSync} from 'node:fs';
 import {defineConfig} from 'vitest/config';
 
 /**
@@ -29,6 +30,16 @@ const INTEGRATION = [
 ];
 const E2E = ['test/e2e/**/*.test.ts'];
 
+/**
+ * Test files that start a process (they import `node:child_process`), outside e2e: integration,
+ * whatever their folder, so that no unit file can spawn by oversight (the unit project shares one
+ * worker's module state and runs with the others at full parallelism).
+ */
+const SPAWNING = (readdirSync('test', {recursive: true, encoding: 'utf8'}) as string[])
+	.map(name => `test/${name.replaceAll('\\', '/')}`)
+	.filter(path => /\.test\.tsx?$/.test(path) && !path.startsWith('test/e2e/'))
+	.filter(path => readFileSync(path, 'utf8').includes("from 'node:child_process'"));
+
 export default defineConfig({
 	test: {
 		environment: 'node',
@@ -41,9 +52,9 @@ export default defineConfig({
 		projects: [
 			{
 				extends: true,
-				test: {name: 'unit', include: ['test/**/*.test.{ts,tsx}'], exclude: [...INTEGRATION, ...E2E], pool: 'threads', isolate: false},
+				test: {name: 'unit', include: ['test/**/*.test.{ts,tsx}'], exclude: [...INTEGRATION, ...SPAWNING, ...E2E], pool: 'threads', isolate: false},
 			},
-			{extends: true, test: {name: 'integration', include: INTEGRATION, pool: 'forks'}},
+			{extends: true, test: {name: 'integration', include: [...INTEGRATION, ...SPAWNING], pool: 'forks'}},
 			{extends: true, test: {name: 'e2e', include: E2E, pool: 'forks'}},
 		],
 	},
