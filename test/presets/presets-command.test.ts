@@ -2,6 +2,7 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {PRESETS_DIR, listPresetNames} from '../../src/config/load.js';
+import {listingText} from '../../src/cli/commands/presets.js';
 import {cli} from '../cli/run-cli.js';
 
 /** Every `source` string in a JSON value, and the values of a root `sources` record. */
@@ -33,6 +34,35 @@ describe('specsim presets', () => {
 		expect(rows.find(row => row.startsWith('llama-3.1-70b-ngram-cnndm '))).toMatch(/ ngram +5 +llama-3\.1-70b +4x h100-sxm /);
 		expect(rows.find(row => row.startsWith('deepseek-v3-mtp '))).toMatch(/ deepseek_mtp +1 +deepseek-v3 +8x h200 /);
 		expect(stdout).toContain(`${names.length} presets; default (npm start): llama-3.1-8b-eagle3.`);
+	});
+
+	it('fits a terminal: descriptions cut to the room left, below their rows when it is small, the model column left out at 80', async () => {
+		const names = await listPresetNames();
+		const widthOf = (text: string) => Math.max(...text.split('\n').map(line => line.length));
+		const whole = await listingText();
+		expect(widthOf(whole)).toBeGreaterThan(140);
+		const wide = await listingText(140);
+		expect(widthOf(wide)).toBe(139);
+		expect(wide.split('\n')[0]).toMatch(/^NAME +METHOD +K +MODEL +HARDWARE +DESCRIPTION$/);
+		expect(wide).toMatch(/^deepseek-v3-mtp +deepseek_mtp +1 +deepseek-v3 +8x h200 +DeepSeek-V3 \(FP8\) with its native MTP module, k=1,…$/m);
+		const narrow = await listingText(100);
+		expect(widthOf(narrow)).toBeLessThanOrEqual(99);
+		expect(narrow.split('\n').slice(0, 3)).toEqual([
+			expect.stringMatching(/^NAME +METHOD +K +MODEL +HARDWARE$/),
+			expect.stringMatching(/^deepseek-v3-mtp +deepseek_mtp +1 +deepseek-v3 +8x h200$/),
+			'  DeepSeek-V3 (FP8) with its native MTP module, k=1, chat traffic on 8 H200s',
+		]);
+		const eighty = await listingText(80);
+		expect(widthOf(eighty)).toBeLessThanOrEqual(79);
+		expect(eighty.split('\n')[0]).toMatch(/^NAME +METHOD +K +HARDWARE$/);
+		// Every preset is still listed, in order, under every width.
+		for (const text of [wide, narrow, eighty])
+			expect(
+				text
+					.split('\n')
+					.filter(line => /^[a-z]/.test(line))
+					.map(line => line.split(' ')[0]),
+			).toEqual(names);
 	});
 
 	it('says when a class sends multi-turn conversations', async () => {

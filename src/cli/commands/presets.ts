@@ -17,33 +17,48 @@ export function registerPresets(program: Command, output: Output): void {
 		)
 		.argument('[name]', 'a preset name (or a preset file path) to show in full')
 		.action(async (name: string | undefined) => {
-			output.stdout(name === undefined ? await listingText() : detailText(await loadPreset(name)));
+			// On a terminal the listing fits its width (as `explain` does); piped, every line is whole.
+			const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+			output.stdout(name === undefined ? await listingText(columns) : detailText(await loadPreset(name)));
 		});
 }
 
-/** One aligned line per shipped preset: name, method, k, model, hardware, short description. */
-export async function listingText(): Promise<string> {
+/**
+ * One aligned line per shipped preset: name, method, k, model, hardware, short description. Given
+ * a terminal's `columns`, no line wraps: the description is cut (with an ellipsis) to the room left,
+ * goes on a line of its own below its row when that room is too small, and the model column (most
+ * names say it) is left out when the other columns alone are too wide.
+ */
+export async function listingText(columns?: number): Promise<string> {
 	const names = await listPresetNames();
-	const rows: string[][] = [['NAME', 'METHOD', 'K', 'MODEL', 'HARDWARE', 'DESCRIPTION']];
+	const header = {name: 'NAME', method: 'METHOD', k: 'K', model: 'MODEL', hardware: 'HARDWARE'};
+	const rows: (typeof header & {description: string})[] = [];
 	for (const name of names) {
 		const {config} = await loadPreset(name);
-		rows.push([
+		rows.push({
 			name,
-			config.speculative.method,
-			String(config.speculative.numSpecTokens),
-			modelLabel(config),
-			hardwareLabel(config),
-			shortDescription(config.description),
-		]);
+			method: config.speculative.method,
+			k: String(config.speculative.numSpecTokens),
+			model: modelLabel(config),
+			hardware: hardwareLabel(config),
+			description: shortDescription(config.description),
+		});
 	}
-	const widths = rows[0]!.map((_, column) => Math.max(...rows.map(row => row[column]!.length)));
-	const lines = rows.map(row =>
-		row
-			.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
-			.join('  ')
-			.trimEnd(),
-	);
-	return `${lines.join('\n')}\n\n${names.length} presets; default (npm start): ${DEFAULT_PRESET}. Show one with: specsim presets NAME\n`;
+	const width = (key: keyof typeof header): number => Math.max(header[key].length, ...rows.map(row => row[key].length));
+	const span = (keys: readonly (keyof typeof header)[]): number => keys.reduce((sum, key) => sum + width(key) + 2, 0);
+	const limit = columns === undefined ? Number.POSITIVE_INFINITY : columns - 1;
+	const all = ['name', 'method', 'k', 'model', 'hardware'] as const;
+	const keys = span(all) - 2 <= limit ? all : (['name', 'method', 'k', 'hardware'] as const);
+	const aligned = (row: typeof header): string => keys.map(key => row[key].padEnd(width(key))).join('  ');
+	// The description starts after the other columns and their two-space gaps; too narrow a room, and it goes below.
+	const room = limit - span(keys);
+	const below = room < MIN_DESCRIPTION;
+	const lines = [below ? aligned(header).trimEnd() : `${aligned(header)}  DESCRIPTION`];
+	for (const row of rows) {
+		if (below) lines.push(aligned(row).trimEnd(), `  ${fitText(row.description, Math.max(MIN_DESCRIPTION, limit - 2))}`);
+		else lines.push(`${aligned(row)}  ${fitText(row.description, room)}`.trimEnd());
+	}
+	return `${lines.join('\n')}\n\n${names.length} presets; default (npm start): ${DEFAULT_PRESET}.\nShow one with: specsim presets NAME\n`;
 }
 
 /** A preset in full: what it simulates, the closed forms at its k, the published figures and every `source`. */
@@ -157,6 +172,16 @@ function hardwareLabel(config: SimConfig): string {
 }
 
 /** The description up to its first `: ` or `; ` (when that leaves a useful phrase), at most 90 characters. */
+/** The fewest characters of a description worth showing beside the other columns. */
+const MIN_DESCRIPTION = 40;
+
+/** `text` cut at a word to at most `width` characters, with an ellipsis when cut. */
+function fitText(text: string, width: number): string {
+	if (text.length <= width) return text;
+	const space = text.lastIndexOf(' ', width - 1);
+	return `${text.slice(0, space > width / 2 ? space : width - 1).trimEnd()}…`;
+}
+
 function shortDescription(description: string): string {
 	const cut = description.search(/[:;] /);
 	const head = cut >= 20 ? description.slice(0, cut) : description;
