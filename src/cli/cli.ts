@@ -97,16 +97,28 @@ const env = {
 	},
 };
 
+/**
+ * `SPECSIM_DEBUG=1`: an internal error prints its stack, in the TypeScript sources' lines (the
+ * bundle's source maps), so `generate` then runs from its modules rather than from the one-line
+ * script the code cache is made for.
+ */
+const debug = Boolean(process.env['SPECSIM_DEBUG']);
+if (debug) process.setSourceMapsEnabled(true);
+
 try {
 	const argv = process.argv.slice(2);
-	const runCli = (argv[0] === 'generate' ? generateFromCodeCache() : undefined) ?? (await import('./program.js')).runCli;
+	const runCli = (argv[0] === 'generate' && !debug ? generateFromCodeCache() : undefined) ?? (await import('./program.js')).runCli;
 	const code = await runCli(argv, output, env);
 	process.exitCode = stdoutFailed && code === 0 ? EXIT_RUNTIME : code;
 } catch (error) {
 	// A bug, not bad input: still one line, with the stack only on request.
 	if (!stderrClosed) {
-		process.stderr.write(`specsim: internal error: ${(error as Error).message ?? String(error)}\n`);
-		if (process.env['SPECSIM_DEBUG']) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+		const hint = debug ? '' : ' (SPECSIM_DEBUG=1 prints where)';
+		process.stderr.write(`specsim: internal error: ${(error as Error).message ?? String(error)}${hint}\n`);
+		if (debug) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
 	}
 	process.exitCode = 70;
+	// What the failed command left running (a worker thread, an open server) must not keep the
+	// process alive: a second for pending output, then exit (the timer itself holds nothing).
+	setTimeout(() => process.exit(), 1000).unref();
 }
