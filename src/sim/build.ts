@@ -15,7 +15,6 @@ import {EngineStatsLogging} from '../metrics/log/engine-stats-logging.js';
 import {PerfMetricsLogging} from '../metrics/log/perf-metrics-logging.js';
 import {createStepWork} from '../engine/step-work.js';
 import {SpecDecodingLogging} from '../metrics/log/spec-decoding-logging.js';
-import {INTER_TOKEN_LATENCY_BUCKETS, REQUEST_LATENCY_BUCKETS, TIME_TO_FIRST_TOKEN_BUCKETS, build125Buckets} from '../metrics/stats/vllm-buckets.js';
 import {KvBlockResidency} from '../engine/kv-block-residency.js';
 import {createRng, type Rng} from '../rng/rng.js';
 import {atPath, ConfigError} from '../util/config-error.js';
@@ -130,12 +129,6 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 	const metrics: EngineMetrics[] = [];
 	const loggers: SpecDecodingLogging[] = [];
 	const engineLoggers: EngineStatsLogging[] = [];
-	const bounds = {
-		ttft: TIME_TO_FIRST_TOKEN_BUCKETS,
-		interTokenLatency: INTER_TOKEN_LATENCY_BUCKETS,
-		e2eLatency: REQUEST_LATENCY_BUCKETS,
-		requestGenerationTokens: build125Buckets(s.maxModelLen),
-	};
 	const acceptancePorts: Array<{set(model: AcceptanceModel): void}> = [];
 	for (let i = 0; i < config.engines.count; i++) {
 		const rng = root.fork(`engine:${i}`);
@@ -168,7 +161,7 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 			const kv = engines.at(-1)!.kv;
 			kv.residency = new KvBlockResidency(kv.numBlocks, options.kvCacheMetricsSample, rng.fork('kv-cache-metrics'), kv.enablePrefixCaching);
 		}
-		metrics.push(new EngineMetrics(i, Math.max(1, k), bounds, startS));
+		metrics.push(new EngineMetrics(i, Math.max(1, k), startS));
 		loggers.push(new SpecDecodingLogging({numSpecTokens: Math.max(1, k), format: config.logging.format, startS}));
 		engineLoggers.push(new EngineStatsLogging({engineIndex: i, format: config.logging.format, startS}));
 	}
@@ -197,9 +190,6 @@ export function buildSimulation(config: SimConfig, options: BuildOptions = {}): 
 		onStep: out => metrics[out.engine]!.observe(out),
 		onSleepState: (engine, _t, level) => {
 			metrics[engine]!.sleepLevel = level;
-		},
-		onTick: t => {
-			for (const m of metrics) m.endInterval(t);
 		},
 	});
 	const classWeights = classes.map(c => c.weight);

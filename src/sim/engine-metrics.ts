@@ -1,15 +1,7 @@
 import type {StepOutcome} from '../engine/step-outcome.js';
 import {SpecDecodingWindow} from '../metrics/log/window.js';
 import {FINISH_REASONS} from '../metrics/stats/finished-request.js';
-import {BucketHistogram, QuantileSketch} from '../metrics/stats/histogram.js';
-
-/** Bucket bounds of the vLLM histograms an engine accumulates. */
-export type HistogramBounds = {
-	readonly ttft: readonly number[];
-	readonly interTokenLatency: readonly number[];
-	readonly e2eLatency: readonly number[];
-	readonly requestGenerationTokens: readonly number[];
-};
+import {QuantileSketch} from '../metrics/stats/histogram.js';
 
 /** Counts over a span of virtual time (an interval between log ticks, or the whole run). */
 export class SpanTotals {
@@ -71,21 +63,17 @@ export class SpanTotals {
 }
 
 /**
- * Everything one engine's stat loggers need, accumulated in the core from step outcomes: the
- * `vllm:*` counters, gauges and histograms, percentile sketches, and per-interval totals. The
- * Prometheus edge, the dashboard and summaries read it; nothing here knows about them.
+ * What one engine's run statistics need, accumulated in the core from step outcomes: lifetime
+ * totals (spec decode, tokens, busy time), finished requests by reason, percentile sketches and
+ * the latest step's gauges. Summaries and the dashboard read it; the Prometheus families and the
+ * log lines keep their own (`metrics/prom`, `metrics/log`), and a log interval or the last second
+ * is a difference of lifetime totals (`span-counts.ts`), so nothing here is kept twice.
  */
 export class EngineMetrics {
 	readonly engine: number;
 	readonly lifetime: SpanTotals;
-	/** Since the last log tick. */
-	readonly interval: SpanTotals;
 	/** Finished requests by `finished_reason`, every vLLM reason present (at 0 until one finishes so). */
 	readonly finishedByReason: Record<string, number> = Object.fromEntries(FINISH_REASONS.map(reason => [reason, 0]));
-	readonly ttft: BucketHistogram;
-	readonly interTokenLatency: BucketHistogram;
-	readonly e2eLatency: BucketHistogram;
-	readonly requestGenerationTokens: BucketHistogram;
 	readonly ttftSketch = new QuantileSketch();
 	readonly interTokenLatencySketch = new QuantileSketch();
 	readonly e2eLatencySketch = new QuantileSketch();
@@ -102,33 +90,21 @@ export class EngineMetrics {
 	/** vLLM's sleep level now: 0 awake, 1 or 2 asleep (set when the engine sleeps or wakes; docs/faults.md). */
 	sleepLevel = 0;
 
-	constructor(engine: number, numSpecTokens: number, bounds: HistogramBounds, startS = 0) {
+	constructor(engine: number, numSpecTokens: number, startS = 0) {
 		this.engine = engine;
 		this.lifetime = new SpanTotals(numSpecTokens, startS);
-		this.interval = new SpanTotals(numSpecTokens, startS);
-		this.ttft = new BucketHistogram(bounds.ttft);
-		this.interTokenLatency = new BucketHistogram(bounds.interTokenLatency);
-		this.e2eLatency = new BucketHistogram(bounds.e2eLatency);
-		this.requestGenerationTokens = new BucketHistogram(bounds.requestGenerationTokens);
 	}
 
 	observe(out: StepOutcome): void {
 		this.lifetime.add(out);
-		this.interval.add(out);
 		this.numRunning = out.numRunning;
 		this.numWaiting = out.numWaiting;
 		this.kvUsage = out.kvUsage;
 		this.lastBatchTokens = out.numScheduledTokens;
 		const ttft = out.ttft;
-		for (let i = 0; i < ttft.length; i++) {
-			this.ttft.observe(ttft.values[i]!);
-			this.ttftSketch.observe(ttft.values[i]!);
-		}
+		for (let i = 0; i < ttft.length; i++) this.ttftSketch.observe(ttft.values[i]!);
 		const itl = out.interTokenLatency;
-		for (let i = 0; i < itl.length; i++) {
-			this.interTokenLatency.observe(itl.values[i]!, itl.counts[i]!);
-			this.interTokenLatencySketch.observe(itl.values[i]!, itl.counts[i]!);
-		}
+		for (let i = 0; i < itl.length; i++) this.interTokenLatencySketch.observe(itl.values[i]!, itl.counts[i]!);
 		// Indexed, here and in the other step subscribers: for...of allocated an array iterator per
 		// step on generate's simulation thread (its sampled heap profile), garbage for the collector.
 		const finished = out.finished;
@@ -136,26 +112,16 @@ export class EngineMetrics {
 			const request = finished[i]!;
 			const reason = request.finishReason ?? 'stop';
 			this.finishedByReason[reason] = (this.finishedByReason[reason] ?? 0) + 1;
-			const e2e = request.finishedAt - request.arrivalAt;
-			this.e2eLatency.observe(e2e);
-			this.e2eLatencySketch.observe(e2e);
+			this.e2eLatencySketch.observe(request.finishedAt - request.arrivalAt);
 			if (request.numOutputTokens > 1 && !Number.isNaN(request.firstTokenAt))
 				this.tpotSketch.observe((request.lastTokenAt - request.firstTokenAt) / (request.numOutputTokens - 1));
-			this.requestGenerationTokens.observe(request.numOutputTokens);
 		}
-	}
-
-	/** Close the interval at a log tick. */
-	endInterval(t: number): void {
-		this.interval.reset(t);
 	}
 
 	/** Forget everything, as a restarted engine would (the dashboard's `r`). */
 	restart(t: number): void {
 		this.lifetime.reset(t);
-		this.interval.reset(t);
 		for (const reason of Object.keys(this.finishedByReason)) this.finishedByReason[reason] = 0;
-		for (const h of [this.ttft, this.interTokenLatency, this.e2eLatency, this.requestGenerationTokens]) h.reset();
 		for (const s of [this.ttftSketch, this.interTokenLatencySketch, this.e2eLatencySketch, this.tpotSketch]) s.reset();
 	}
 }
