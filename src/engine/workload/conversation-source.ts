@@ -6,6 +6,7 @@ import {createDurationSampler} from './durations.js';
 import {createLengthSampler} from './lengths.js';
 import type {ConversationCounts, FinishedRequestInfo, RequestSource} from './request-source.js';
 import {createTemperatureSampler} from './temperature.js';
+import {withGetters} from './with-getters.js';
 import type {RequestSpec} from '../request.js';
 
 /** What {@link createConversationSource} needs from {@link createRequestSource}'s checked options. */
@@ -164,7 +165,7 @@ export function createConversationSource(options: ConversationSourceOptions): Re
 		return top === undefined ? nextNewAt : Math.min(top.at, nextNewAt);
 	};
 
-	const source: RequestSource = {
+	const fields: Omit<RequestSource, 'emitted' | 'conversations'> = {
 		peekArrivalAt,
 		next() {
 			if (emitted >= maxRequests) return undefined;
@@ -204,13 +205,11 @@ export function createConversationSource(options: ConversationSourceOptions): Re
 			counts.ended += 1;
 			if (arrivals.kind === 'closed') pending.push(idle(nowS + arrivals.nextThinkTimeS()));
 		},
-		get emitted() {
-			return emitted;
-		},
-		get conversations(): ConversationCounts {
-			return {...counts, active: counts.started - counts.ended};
-		},
 	};
+	const source: RequestSource = withGetters(fields, {
+		emitted: () => emitted,
+		conversations: (): ConversationCounts => ({...counts, active: counts.started - counts.ended}),
+	});
 	if (counter !== undefined) {
 		source.countArrivalsBefore = (t: number): number => {
 			while (newCountAt < t) {

@@ -5,6 +5,7 @@ import {createConversationSource} from './conversation-source.js';
 import {cumulativeWeights, pickIndex} from './distributions.js';
 import {createLengthSampler} from './lengths.js';
 import {createTemperatureSampler} from './temperature.js';
+import {withGetters} from './with-getters.js';
 import type {FinishReason, RequestSpec} from '../request.js';
 
 export type {RequestSpec} from '../request.js';
@@ -178,7 +179,7 @@ export function createRequestSource(options: RequestSourceOptions): RequestSourc
 		if (counter.kind !== 'open') throw new RangeError('arrival counter must be an open loop');
 		let countAt = startS;
 		let counted = 0;
-		return {
+		const source = {
 			countArrivalsBefore(t: number): number {
 				while (counted < maxRequests && countAt < t) {
 					counted += 1;
@@ -194,10 +195,8 @@ export function createRequestSource(options: RequestSourceOptions): RequestSourc
 				return request;
 			},
 			requestFinished() {},
-			get emitted() {
-				return emitted;
-			},
-		};
+		} satisfies Omit<RequestSource, 'emitted'>;
+		return withGetters(source, {emitted: () => emitted});
 	}
 
 	// Closed loop: the pending arrival times of idle users, in a min-heap. A user is pending or has
@@ -237,7 +236,7 @@ export function createRequestSource(options: RequestSourceOptions): RequestSourc
 		return top;
 	};
 	for (let u = 0; u < arrivals.users; u++) push(startS);
-	return {
+	const source = {
 		peekArrivalAt: () => (size > 0 ? (heap[0] ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY),
 		next: () => (size > 0 ? makeRequest(pop()) : undefined),
 		requestFinished(nowS: number) {
@@ -246,8 +245,6 @@ export function createRequestSource(options: RequestSourceOptions): RequestSourc
 			finished++;
 			push(nowS + arrivals.nextThinkTimeS());
 		},
-		get emitted() {
-			return emitted;
-		},
-	};
+	} satisfies Omit<RequestSource, 'emitted'>;
+	return withGetters(source, {emitted: () => emitted});
 }

@@ -3,6 +3,7 @@ import {MAX_DURATION_S, MAX_REQUEST_TOKENS} from '../../util/limits.js';
 import type {WorkloadClassSpec} from './classes.js';
 import type {RequestSource, RequestSpec} from './request-source.js';
 import {createTemperatureSampler} from './temperature.js';
+import {withGetters} from './with-getters.js';
 
 /**
  * A malformed trace line. The message is one line, `file:line: what`, e.g.
@@ -205,7 +206,7 @@ export function createTraceSource(lines: Iterable<string>, fileName: string, opt
 		if (step.done === true) done = true;
 		else ahead = step.value;
 	};
-	return {
+	const source = {
 		peekArrivalAt() {
 			fill();
 			return ahead?.arrivalAt ?? Number.POSITIVE_INFINITY;
@@ -218,10 +219,8 @@ export function createTraceSource(lines: Iterable<string>, fileName: string, opt
 			return request;
 		},
 		requestFinished() {},
-		get emitted() {
-			return emitted;
-		},
-	};
+	} satisfies Omit<RequestSource, 'emitted'>;
+	return withGetters(source, {emitted: () => emitted});
 }
 
 function internId(ids: Map<string | number, number>, key: string | number): number {
