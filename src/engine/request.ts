@@ -76,6 +76,16 @@ export class SimRequest {
 	declare readonly promptTokens: number;
 	declare readonly maxTokens: number;
 	/**
+	 * The request's entry in the step being run, written by the scheduler when it schedules the
+	 * request (`StepPlan.push`) and read when the step completes: new tokens (`num_scheduled_tokens`),
+	 * draft tokens, and true while it (re)computes its prompt. In the request rather than in arrays
+	 * of the plan: a field of an object the loops load anyway costs one or two instructions, a
+	 * typed-array element eight to ten (docs/engine-performance.md, fourth round).
+	 */
+	declare stepNumNew: number;
+	declare stepNumSpec: number;
+	declare stepPrefill: boolean;
+	/**
 	 * Leading full blocks given to the prefix cache, and the hash of the last one entered (the chain's
 	 * parent). The blocks of a stream of its own are entered only if the request is preempted (KvCache).
 	 */
@@ -137,6 +147,9 @@ export class SimRequest {
 		this.numOutputTokens = 0;
 		this.promptTokens = spec.promptTokens;
 		this.maxTokens = spec.maxTokens;
+		this.stepNumNew = 0;
+		this.stepNumSpec = 0;
+		this.stepPrefill = false;
 		this.numHashedBlocks = 0;
 		this.ownBlocksFrom = -1;
 		this.numSlotTokens = 0;

@@ -198,9 +198,6 @@ export class Scheduler {
 		const clamp = this.config.clampAcceptedAtMaxTokens === true;
 		const maxModelLen = this.config.maxModelLen;
 		const requests = plan.requests;
-		const numNews = plan.numNew;
-		const numSpecs = plan.numSpec;
-		const isPrefill = plan.isPrefill;
 		const size = plan.size;
 		const interTokenLatency = out.interTokenLatency;
 		// The step's inter-token latencies as the current run of equal values (RunBuffer's runs), kept in
@@ -235,10 +232,11 @@ export class Scheduler {
 				anyFinished = true;
 				continue;
 			}
-			const numNew = numNews[j]!;
+			// The request's plan entry is in its own fields (SimRequest.stepNumNew): no typed-array reads.
+			const numNew = request.stepNumNew;
 			scheduledTokens += numNew;
 			let generated: number;
-			if (isPrefill[j] !== 0) {
+			if (request.stepPrefill === true) {
 				// A resumed request's latency goes to the buffer directly: the run so far goes first.
 				if (itlCount > 0) {
 					interTokenLatency.pushRun(itlValue, itlCount);
@@ -247,7 +245,7 @@ export class Scheduler {
 				generated = this.#prefillComputed(request, numNew, t, out);
 				if (generated === 0) continue; // more chunks to go
 			} else {
-				const numSpec = numSpecs[j]!;
+				const numSpec = request.stepNumSpec;
 				let numAccepted = accepted[j]!;
 				if (clamp) numAccepted = Math.min(numAccepted, Math.max(0, request.maxTokens - request.numOutputTokens - 1));
 				// Rejected draft tokens are rolled back: their KV slots are recomputed next step.

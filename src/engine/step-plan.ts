@@ -10,14 +10,14 @@ import {PrefixCacheStats} from './step-outcome.js';
  * step, in preallocated buffers: scheduling allocates nothing.
  */
 export class StepPlan {
-	/** Scheduled requests, `requests[0..size)`. */
+	/**
+	 * Scheduled requests, `requests[0..size)`. Each one's new tokens (prompt chunk, or 1 + draft
+	 * tokens), draft tokens and whether it is (re)computing its prompt are in the request itself
+	 * (`SimRequest.stepNumNew`, `stepNumSpec`, `stepPrefill`).
+	 */
 	readonly requests: Array<SimRequest | undefined>;
-	/** New tokens per scheduled request (prompt chunk, or 1 + draft tokens). */
-	readonly numNew: Int32Array;
-	/** Draft tokens per scheduled request (0 = no draft this step). */
+	/** Draft tokens per scheduled request (0 = no draft this step), for verification (`EngineAcceptance.sampleAcceptedBatch`). */
 	readonly numSpec: Int32Array;
-	/** 1 when the request is (re)computing its prompt (or its history, after a preemption). */
-	readonly isPrefill: Uint8Array;
 	/** Each scheduled request's acceptance profile, copied so that verification reads the plan, not the requests. */
 	readonly acceptanceProfile: Int32Array;
 	size = 0;
@@ -47,9 +47,7 @@ export class StepPlan {
 
 	constructor(maxNumSeqs: number) {
 		this.requests = new Array<SimRequest | undefined>(maxNumSeqs);
-		this.numNew = new Int32Array(maxNumSeqs);
 		this.numSpec = new Int32Array(maxNumSeqs);
-		this.isPrefill = new Uint8Array(maxNumSeqs);
 		this.acceptanceProfile = new Int32Array(maxNumSeqs);
 	}
 
@@ -82,9 +80,10 @@ export class StepPlan {
 	push(request: SimRequest, numNew: number, numSpec: number, prefill: boolean): void {
 		const j = this.size++;
 		if (this.requests[j] !== request) this.requests[j] = request;
-		this.numNew[j] = numNew;
+		request.stepNumNew = numNew;
+		request.stepNumSpec = numSpec;
+		request.stepPrefill = prefill;
 		this.numSpec[j] = numSpec;
-		this.isPrefill[j] = prefill ? 1 : 0;
 		this.acceptanceProfile[j] = request.acceptanceProfile;
 		this.numScheduledTokens += numNew;
 		const shape = this.shape;
@@ -112,13 +111,13 @@ export class StepPlan {
 	remove(request: SimRequest): number {
 		const j = this.requests.indexOf(request);
 		if (j < 0 || j >= this.size) return 0;
-		const numNew = this.numNew[j]!;
-		const numSpec = this.numSpec[j]!;
+		const numNew = request.stepNumNew;
+		const numSpec = request.stepNumSpec;
 		const shape = this.shape;
 		this.numScheduledTokens -= numNew;
 		shape.contextTokens -= request.numComputedTokens + numNew;
 		shape.attentionTokenPairs = (shape.attentionTokenPairs ?? 0) - attentionPairs(request.numComputedTokens, numNew);
-		if (this.isPrefill[j]) {
+		if (request.stepPrefill) {
 			shape.numPrefillTokens -= numNew;
 		} else {
 			shape.numDecodeRequests -= 1;
@@ -130,9 +129,7 @@ export class StepPlan {
 		}
 		for (let i = j; i < this.size - 1; i++) {
 			this.requests[i] = this.requests[i + 1];
-			this.numNew[i] = this.numNew[i + 1]!;
 			this.numSpec[i] = this.numSpec[i + 1]!;
-			this.isPrefill[i] = this.isPrefill[i + 1]!;
 			this.acceptanceProfile[i] = this.acceptanceProfile[i + 1]!;
 		}
 		this.size -= 1;

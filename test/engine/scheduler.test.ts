@@ -39,7 +39,12 @@ function running(s: Scheduler, kv: KvCache, id: number, state: State, k: number)
 
 function planned(plan: StepPlan): Array<[number, number, number]> {
 	const rows: Array<[number, number, number]> = [];
-	for (let j = 0; j < plan.size; j++) rows.push([plan.requests[j]!.id, plan.numNew[j]!, plan.numSpec[j]!]);
+	for (let j = 0; j < plan.size; j++) {
+		const r = plan.requests[j]!;
+		// The plan's copy of the draft length (what verification reads) is the request's own.
+		expect(plan.numSpec[j]).toBe(r.stepNumSpec);
+		rows.push([r.id, r.stepNumNew, r.stepNumSpec]);
+	}
 	return rows;
 }
 
