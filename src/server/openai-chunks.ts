@@ -104,6 +104,10 @@ export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): Ch
 	return {
 		chunk(index, delta, finish, usage, generation) {
 			first ??= generation;
+			const source = extras.logprobs?.(index);
+			// A chunk without echo or logprobs keeps no state (the common chunk: no lookup).
+			if (source === undefined && extras.echoText === undefined)
+				return `${head}${index},"text":${JSON.stringify(delta)},"logprobs":null,"finish_reason":${finishJson(finish)},"prompt_token_ids":null,"token_ids":null}]${usageJson(usage)}}`;
 			const state = stateOf(states, index);
 			const echoOnly = extras.echoOnly === true;
 			let text = echoOnly ? '' : delta;
@@ -113,7 +117,6 @@ export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): Ch
 				text = extras.echoText(index) + text;
 				echoEntries = extras.echoLogprobs?.(index) ?? [];
 			}
-			const source = extras.logprobs?.(index);
 			const logprobs =
 				source === undefined || generation === undefined
 					? null
@@ -191,10 +194,11 @@ export function chatChunks(h: StreamHeader, numChoices: number, extras: StreamEx
 		},
 		chunk(index, delta, finish, usage, generation) {
 			first ??= generation;
-			const state = stateOf(states, index);
 			const source = extras.logprobs?.(index);
 			const logprobs =
-				source === undefined || generation === undefined ? null : chatLogprobs(newEntries(source, state, generation), extras.topLogprobs ?? 0);
+				source === undefined || generation === undefined
+					? null
+					: chatLogprobs(newEntries(source, stateOf(states, index), generation), extras.topLogprobs ?? 0);
 			const content = delta;
 			// Without logprobs: the constant head written once, one JSON build for the text (what
 			// `chunk` below gives, byte for byte).

@@ -53,17 +53,36 @@ export type GenerationListener = {
 	onFinish?(generation: LiveGeneration, result: Generation): void;
 };
 
-type Plan = {
-	classIndex: number;
+/**
+ * What a request generates. Its final text is joined from its words only when asked for (at the
+ * end of the request): made at planning, it was a string as long as the whole output kept for the
+ * request's life, which every young-generation collection of that time copied.
+ */
+class Plan {
+	readonly classIndex: number;
 	/** Tokens the engine generates (the stop string's token included). */
-	numTokens: number;
+	readonly numTokens: number;
 	/** One string per planned token (before a stop string cuts the text). */
-	words: string[];
+	readonly words: string[];
+	readonly finishReason: 'stop' | 'length';
+	readonly stopReason: string | null;
+	/** The text cut before a stop string, when one cut it. */
+	readonly #cut: string | undefined;
+
+	constructor(classIndex: number, numTokens: number, words: string[], finishReason: 'stop' | 'length', stopReason: string | null, cut?: string) {
+		this.classIndex = classIndex;
+		this.numTokens = numTokens;
+		this.words = words;
+		this.finishReason = finishReason;
+		this.stopReason = stopReason;
+		this.#cut = cut;
+	}
+
 	/** The final text when the plan completes (cut before the stop string). */
-	text: string;
-	finishReason: 'stop' | 'length';
-	stopReason: string | null;
-};
+	get text(): string {
+		return this.#cut ?? this.words.join('');
+	}
+}
 
 /**
  * One output sequence in the engine: its plan (length, words, stop), the engine's request, the
@@ -215,6 +234,9 @@ export class ServeEngine {
 	readonly #afterFirstTokens: (() => void) | undefined;
 	/** Steps reported so far (numbers each request group's first step). */
 	#steps = 0;
+	/** Scratch of {@link #onStep}: the generation of each token request of the step being reported. */
+	readonly #stepGenerations: Array<LiveGeneration | undefined> = [];
+	#reporting = false;
 
 	constructor(session: Session, options: ServeEngineOptions = {}) {
 		this.session = session;
@@ -239,14 +261,29 @@ export class ServeEngine {
 	 * the request then finds the server done with the step's writes (see docs/serve.md, the floor).
 	 */
 	#onStep(outcome: StepOutcome): void {
-		const live = this.#live;
-		if (live.size === 0) return;
+		if (this.#live.size === 0) return;
 		const step = ++this.#steps;
+		// The step's generations, looked up once for both passes (undefined: not a served request);
+		// a report inside a listener of this one (none does that now) gets an array of its own.
+		const generations = this.#reporting ? [] : this.#stepGenerations;
+		this.#reporting = true;
+		try {
+			this.#report(outcome, step, generations);
+		} finally {
+			this.#reporting = generations !== this.#stepGenerations;
+			generations.fill(undefined, 0, outcome.numTokenRequests);
+		}
+	}
+
+	#report(outcome: StepOutcome, step: number, generations: Array<LiveGeneration | undefined>): void {
+		const live = this.#live;
 		const requests = outcome.tokenRequests;
+		const numTokenRequests = outcome.numTokenRequests;
 		let first = false;
 		let running = false;
-		for (let i = 0; i < outcome.numTokenRequests; i++) {
+		for (let i = 0; i < numTokenRequests; i++) {
 			const generation = live.get(requests[i]!);
+			generations[i] = generation;
 			if (generation === undefined) continue;
 			if (isFirstReport(generation.group, step)) {
 				first = true;
@@ -263,11 +300,14 @@ export class ServeEngine {
 			} else running = true;
 		}
 		if (first) this.#afterFirstTokens?.();
+		if (running)
+			for (let i = 0; i < numTokenRequests; i++) {
+				const generation = generations[i];
+				// Still live: a first-pass listener may have aborted a generation the second pass would report.
+				if (generation !== undefined && generation.group.firstStep !== step && generation.result === undefined)
+					generation.stepTokens(outcome.newTokens[i]!, outcome.t);
+			}
 		if (!running) return;
-		for (let i = 0; i < outcome.numTokenRequests; i++) {
-			const generation = live.get(requests[i]!);
-			if (generation !== undefined && generation.group.firstStep !== step) generation.stepTokens(outcome.newTokens[i]!, outcome.t);
-		}
 		// The first pass took its own finished requests out of `live`.
 		for (let i = 0; i < finished.length; i++) {
 			const generation = live.get(finished[i]!);
@@ -309,7 +349,7 @@ export class ServeEngine {
 				// Real tokens name the request's KV blocks: prompts that share a prefix share cached blocks.
 				const keys =
 					params.promptTokenIds !== undefined && engine.config.enablePrefixCaching
-						? blockKeys([...params.promptTokenIds, ...wordTokenIds(plan.words, 0, plan.numTokens)], engine.kv.blockSize)
+						? blockKeys(params.promptTokenIds, engine.kv.blockSize, wordTokenIds(plan.words, 0, plan.numTokens))
 						: undefined;
 				return {
 					id: this.#nextId++,
@@ -387,18 +427,11 @@ export class ServeEngine {
 		}
 		numTokens = Math.max(1, numTokens);
 		const words = generateWords(numTokens, stream('text'));
-		let text = words.join('');
-		let stopReason: string | null = null;
 		if (params.stop.length > 0) {
-			const cut = findStop(text, params.stop);
+			const cut = findStop(words.join(''), params.stop);
 			// vLLM does not stop before min_tokens.
-			if (cut !== undefined && cut.numTokens >= params.minTokens) {
-				text = cut.text;
-				numTokens = cut.numTokens;
-				finishReason = 'stop';
-				stopReason = cut.stop;
-			}
+			if (cut !== undefined && cut.numTokens >= params.minTokens) return new Plan(classIndex, cut.numTokens, words, 'stop', cut.stop, cut.text);
 		}
-		return {classIndex, numTokens, words, text, finishReason, stopReason};
+		return new Plan(classIndex, numTokens, words, finishReason, null);
 	}
 }

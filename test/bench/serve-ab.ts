@@ -10,18 +10,20 @@
  * `SERVE_AB_PHASE=max` compares the non-streaming throughput run instead (SECONDS of autocannon).
  * `SERVE_AB_SHAPE=lockstep` streams equal lengths (the worst case) instead of varied ones (see
  * {@link StreamShape}). `SERVE_AB_CLIENT_PROCESSES=N` spreads the clients over N processes
- * (default 4). `SERVE_AB_A_NODE_FLAGS` / `SERVE_AB_B_NODE_FLAGS` (space-separated) give one side's
+ * (default 1, as the bench; `SERVE_AB_A_CLIENT_PROCESSES` / `SERVE_AB_B_CLIENT_PROCESSES`, one side's). `SERVE_AB_A_NODE_FLAGS` / `SERVE_AB_B_NODE_FLAGS` (space-separated) give one side's
  * server extra node flags (e.g. `--max-semi-space-size=4` against the same checkout).
  * `SERVE_AB_A_TARGET` / `SERVE_AB_B_TARGET` name another server child in that side's checkout
  * (`test/bench/serve-floor.ts`: the minimal server, the floor); `SERVE_AB_A_ENV` / `SERVE_AB_B_ENV`
- * (space-separated `NAME=VALUE`) add to that side's server's environment. `SERVE_AB_CLIENT=net`
- * (or `SERVE_AB_A_CLIENT` / `SERVE_AB_B_CLIENT`, one side's) reads the streams with raw TCP
- * connections instead of `http.request` (see `BenchClient` in serve-protocol.ts). Against a checkout whose target
+ * (space-separated `NAME=VALUE`) add to that side's server's environment. `SERVE_AB_CLIENT=http`
+ * (or `SERVE_AB_A_CLIENT` / `SERVE_AB_B_CLIENT`, one side's) reads the streams with `http.request`
+ * instead of the bench's default raw TCP connections (see `BenchClient` in serve-protocol.ts).
+ * `SERVE_AB_DUMP=DIR` writes each run's streams (their times on the machine's monotonic clock) and
+ * the server's GC pauses into DIR, `A-0.json` and so on. Against a checkout whose target
  * predates them, the per-step and per-part figures read NaN.
  */
 import {readFileSync} from 'node:fs';
 import {resolve} from 'node:path';
-import {measureStreams, measureThroughput, pinClients, type StreamsMeasure} from './serve.bench.js';
+import {DEFAULT_CLIENT, DEFAULT_CLIENT_PROCESSES, measureStreams, measureThroughput, pinClients, type StreamsMeasure} from './serve.bench.js';
 import type {StreamShape} from './serve-shape.js';
 
 const [aDir, bDir, roundsArg, secondsArg, clientsArg] = process.argv.slice(2);
@@ -33,13 +35,14 @@ const rounds = Number(roundsArg ?? 2);
 const durationS = Number(secondsArg ?? 20);
 const clients = Number(clientsArg ?? 1000);
 const profDir = process.env['SERVE_BENCH_CPU_PROF'];
+const dumpDir = process.env['SERVE_AB_DUMP'];
 const shapeArg = process.env['SERVE_AB_SHAPE'] ?? 'varied';
 if (shapeArg !== 'varied' && shapeArg !== 'lockstep') {
 	process.stderr.write(`SERVE_AB_SHAPE: expected varied or lockstep, got ${shapeArg}\n`);
 	process.exit(2);
 }
 const shape: StreamShape = shapeArg;
-const clientProcesses = Number(process.env['SERVE_AB_CLIENT_PROCESSES'] ?? 4);
+const clientProcesses = Number(process.env['SERVE_AB_CLIENT_PROCESSES'] ?? DEFAULT_CLIENT_PROCESSES);
 
 const at = (sorted: readonly number[], p: number): number =>
 	sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -131,7 +134,7 @@ await pinClients(async () => {
 				continue;
 			}
 			const overflowsBefore = listenOverflows();
-			const client = process.env[`SERVE_AB_${label}_CLIENT`] ?? process.env['SERVE_AB_CLIENT'] ?? 'http';
+			const client = process.env[`SERVE_AB_${label}_CLIENT`] ?? process.env['SERVE_AB_CLIENT'] ?? DEFAULT_CLIENT;
 			if (client !== 'http' && client !== 'net') throw new Error(`SERVE_AB_${label}_CLIENT: expected http or net, got ${client}`);
 			const m = await measureStreams({
 				targetPath,
@@ -139,7 +142,8 @@ await pinClients(async () => {
 				clients,
 				durationS,
 				shape,
-				clientProcesses,
+				clientProcesses: Number(process.env[`SERVE_AB_${label}_CLIENT_PROCESSES`] ?? clientProcesses),
+				...(dumpDir === undefined ? {} : {dumpPath: resolve(dumpDir, `${label}-${round}.json`)}),
 				...nodeFlags,
 			});
 			if (m === undefined) throw new Error(`${label}: serve does not stream`);
@@ -157,7 +161,9 @@ const median = (values: number[]): number => {
 	const s = [...values].sort((x, y) => x - y);
 	return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-process.stdout.write(`\nmedian over ${rounds} rounds (${clients} clients in ${clientProcesses} processes, ${durationS} s each, ${shape} lengths):\n`);
+process.stdout.write(
+	`\nmedian over ${rounds} rounds (${clients} clients in ${clientProcesses} process(es), ${durationS} s each, ${shape} lengths):\n`,
+);
 for (const name of Object.keys(runs.A[0]!)) {
 	const a = median(runs.A.map(r => r[name]!));
 	const b = median(runs.B.map(r => r[name]!));

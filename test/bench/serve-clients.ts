@@ -1,11 +1,10 @@
 /**
  * One process of the serve benchmark's streaming clients (`node --import tsx`, forked by
  * {@link measureStreams}): a share of the concurrent streaming clients, each streaming completions
- * back to back until the run ends. A thousand streams read by one Node process delay each other:
- * every chunk of every stream is a callback on one event loop, so the last stream read in a turn
- * waits for all the others, and that wait would be counted as the server's. Spread over several
- * processes, each reads fewer; each stream's first text is found in the raw bytes and the rest of
- * the stream is drained without being decoded or parsed (the measure needs only the first token).
+ * back to back until the run ends. Each stream's first text is found in the raw bytes and the rest
+ * of the stream is drained without being decoded or parsed (the measure needs only the first
+ * token). The bench runs one such process by default (see `DEFAULT_CLIENT_PROCESSES`): on the one
+ * core the clients have, several processes wait for each other's time slices.
  *
  * Messages: receives one {@link ClientsJob}, answers `{ready: true}`, starts on `'go'` (so that
  * every process sends its opening wave in the same instant) and answers one {@link ClientsResult}.

@@ -17,11 +17,13 @@ export function spreadOf(values: number[]): Spread {
  */
 export function serverInstruments() {
 	const gc = {count: 0, totalMs: 0, maxMs: 0};
+	const gcPauses: Array<[number, number]> = [];
 	const observer = new PerformanceObserver(list => {
 		for (const entry of list.getEntries()) {
 			gc.count += 1;
 			gc.totalMs += entry.duration;
 			gc.maxMs = Math.max(gc.maxMs, entry.duration);
+			if (gcPauses.length < 100_000) gcPauses.push([entry.startTime, entry.duration]);
 		}
 	});
 	observer.observe({entryTypes: ['gc']});
@@ -53,11 +55,12 @@ export function serverInstruments() {
 			};
 		},
 		/** The step timings' utilisation and GC figures since the last {@link reset}. */
-		steps(): Pick<StepTimings, 'utilisation' | 'gc'> {
-			return {...(utilisation.length === 0 ? {} : {utilisation: spreadOf([...utilisation])}), gc: {...gc}};
+		steps(): Pick<StepTimings, 'utilisation' | 'gc' | 'gcPauses'> {
+			return {...(utilisation.length === 0 ? {} : {utilisation: spreadOf([...utilisation])}), gc: {...gc}, gcPauses: [...gcPauses]};
 		},
 		reset(): void {
 			utilisation.length = 0;
+			gcPauses.length = 0;
 			gc.count = 0;
 			gc.totalMs = 0;
 			gc.maxMs = 0;

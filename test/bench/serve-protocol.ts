@@ -74,6 +74,8 @@ export type StepTimings = {
 	readonly utilisation?: Spread;
 	/** Garbage collection (`PerformanceObserver` `gc` entries) over the same period. */
 	readonly gc: {readonly count: number; readonly totalMs: number; readonly maxMs: number};
+	/** Each pause's start and duration (ms, the server's clock), for `SERVE_AB_DUMP`. */
+	readonly gcPauses?: ReadonlyArray<readonly [number, number]>;
 };
 
 /** What the server measured since the last report. */
@@ -120,7 +122,7 @@ export type ClientsJob = {
 	/** Tags: this process' i-th request is `bench-${first + stride * i}`, unique across processes. */
 	readonly first: number;
 	readonly stride: number;
-	/** How the streams are read (see {@link BenchClient}). @default 'http' */
+	/** How the streams are read (see {@link BenchClient}). @default 'http' (the bench asks for `net`) */
 	readonly client?: BenchClient;
 };
 

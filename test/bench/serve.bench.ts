@@ -20,6 +20,7 @@
  *    of real benchmark traffic and the headline figure, and equal lengths, the stated worst case.
  */
 import {type ChildProcess, fork, spawnSync} from 'node:child_process';
+import {writeFileSync} from 'node:fs';
 import {Agent, request} from 'node:http';
 import {resolve} from 'node:path';
 import autocannon from 'autocannon';
@@ -289,6 +290,8 @@ export type StreamsMeasure = {
 	readonly clients: number;
 	/** Client processes the clients were spread over. */
 	readonly clientProcesses: number;
+	/** The clients' HTTP reader. */
+	readonly client: BenchClient;
 	readonly durationS: number;
 	readonly streams: number;
 	readonly failed: readonly string[];
@@ -306,6 +309,18 @@ export type StreamsMeasure = {
 };
 
 const CLIENTS = resolve(import.meta.dirname, 'serve-clients.ts');
+
+/**
+ * The instrument: the clients share one core (the one the server does not use), so what they add
+ * is part of every figure. One process reading every stream with the raw-TCP reader adds the
+ * least: several processes on one core wait for each other's time slices (the scheduler's
+ * latency lands in the `written → read by the client` part and in the requests' sending), and
+ * Node's `http.request` costs more per chunk than the `net` reader. Against the floor server, 3
+ * interleaved rounds, 4 processes against 1 (both `net`): added TTFT p99 0.76x, client event-loop
+ * delay p99 0.92x, client CPU per stream 0.79x (docs/serve.md, the instrument).
+ */
+export const DEFAULT_CLIENT_PROCESSES = 1;
+export const DEFAULT_CLIENT: BenchClient = 'net';
 
 /**
  * Fork `processes` client processes (on this process' cores: {@link pinClients} pins them with
@@ -342,7 +357,8 @@ async function runClients(job: Omit<ClientsJob, 'clients' | 'first' | 'stride'> 
 /**
  * `clients` concurrent streaming clients at --speed `speed`, each streaming completions back to
  * back for `durationS` wall seconds, their lengths as `shape` says (default `varied`), spread over
- * `clientProcesses` processes (default 4). Undefined when `serve` does not stream.
+ * `clientProcesses` processes (default 1), read by the `client` reader (default `net`). Undefined
+ * when `serve` does not stream.
  *
  * Added TTFT is measured per request, matched one to one with the server's record by the `user`
  * tag: client TTFT (request written → first event with text) minus the simulated TTFT divided by
@@ -357,23 +373,23 @@ export async function measureStreams(
 		readonly durationS?: number;
 		readonly speed?: number;
 		readonly shape?: StreamShape;
-		/** The clients' HTTP reader. @default 'http' */
+		/** The clients' HTTP reader. @default 'net' */
 		readonly client?: BenchClient;
+		/** Write every matched stream's times (the machine's monotonic clock, ms) to this JSON file. */
+		readonly dumpPath?: string;
 	} = {},
 ): Promise<StreamsMeasure | undefined> {
 	const shape = options.shape ?? 'varied';
 	const clients = options.clients ?? 1000;
-	const clientProcesses = Math.max(1, Math.min(clients, options.clientProcesses ?? 4));
+	const clientProcesses = Math.max(1, Math.min(clients, options.clientProcesses ?? DEFAULT_CLIENT_PROCESSES));
+	const client = options.client ?? DEFAULT_CLIENT;
 	const durationS = options.durationS ?? 20;
 	const speed = options.speed ?? 1;
 	const target = await startTarget(String(speed), options);
 	try {
 		if (!(await streams(target.baseUrl))) return undefined;
 		await target.report();
-		const results = await runClients(
-			{baseUrl: target.baseUrl, model: BENCH_MODEL, clients, durationS, shape, client: options.client ?? 'http'},
-			clientProcesses,
-		);
+		const results = await runClients({baseUrl: target.baseUrl, model: BENCH_MODEL, clients, durationS, shape, client}, clientProcesses);
 		const server = await target.report();
 		// Every time on the machine's monotonic clock.
 		const timings = new Map<string, StreamTiming>();
@@ -398,11 +414,29 @@ export async function measureStreams(
 				so,
 			),
 		});
+		if (options.dumpPath !== undefined)
+			writeFileSync(
+				options.dumpPath,
+				JSON.stringify({
+					gcPauses: (server.steps?.gcPauses ?? []).map(([start, ms]) => [start + so, ms]),
+					streams: pairs.map(({c, s}) => ({
+						tag: s.tag,
+						opening: opening.has(s.tag),
+						startMs: c.startMs,
+						readMs: (s.readMs ?? Number.NaN) + so,
+						firstDueMs: (s.firstDueMs ?? Number.NaN) + so,
+						firstWrittenMs: (s.firstWrittenMs ?? Number.NaN) + so,
+						firstMs: c.firstMs,
+						addedMs: c.firstMs - c.startMs - (s.virtualTtftS * 1000) / speed,
+					})),
+				}),
+			);
 		const worst = (key: 'p50' | 'p99' | 'max') => Math.max(...results.map(r => r.loopDelayMs[key]));
 		return {
 			shape,
 			clients,
 			clientProcesses,
+			client,
 			durationS,
 			streams: pairs.length,
 			failed,
@@ -481,7 +515,7 @@ function streamRows(m: StreamsMeasure): BenchResult[] {
 			name: `${label}: added TTFT p99 over the simulated TTFT, steady state`,
 			value: percentile(m.steady.added, 99),
 			unit: 'ms',
-			note: `p50 ${fmt(percentile(m.steady.added, 50))}; ${m.steady.added.length} streams${failures}; ${partsNote(m.steady.parts)}; clients: ${m.clientProcesses} processes, event-loop delay p99 ${fmt(m.clientLoopDelayMs.p99)} (worst process), ${(m.clientCpuMs / 1000).toFixed(2)} CPU s`,
+			note: `p50 ${fmt(percentile(m.steady.added, 50))}; ${m.steady.added.length} streams${failures}; ${partsNote(m.steady.parts)}; clients: ${m.clientProcesses} process(es), ${m.client} reader, event-loop delay p99 ${fmt(m.clientLoopDelayMs.p99)} (worst process), ${(m.clientCpuMs / 1000).toFixed(2)} CPU s`,
 		},
 		...(m.server.steps === undefined
 			? []
