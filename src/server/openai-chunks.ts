@@ -84,6 +84,9 @@ function chunkHead(h: StreamHeader, object: string): string {
 const finishJson = (finish: {reason: string; stop: string | null} | undefined): string =>
 	finish === undefined ? 'null,"stop_reason":null' : `${JSON.stringify(finish.reason)},"stop_reason":${JSON.stringify(finish.stop)}`;
 
+/** What follows the text of a completion chunk that neither finishes its choice nor carries usage. */
+const RUNNING_COMPLETION_TAIL = `,"logprobs":null,"finish_reason":${finishJson(undefined)},"prompt_token_ids":null,"token_ids":null}]}`;
+
 /** A chunk's `,"usage":{…}` (none without usage), as `JSON.stringify` writes it. */
 const usageJson = (usage: object | undefined): string => (usage ? `,"usage":${JSON.stringify(usage)}` : '');
 
@@ -101,13 +104,32 @@ export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): Ch
 	const states = new Map<number, ChoiceState>();
 	let first: LiveGeneration | undefined;
 	const head = chunkHead(h, 'text_completion');
-	return {
+	/** Per choice, everything before its text: `HEAD INDEX,"text":` (made on its first chunk), and its UTF-8 length. */
+	const textHeads: string[] = [];
+	const textHeadBytes: number[] = [];
+	const format: ChunkFormat & {lastChunkBytes: number | undefined} = {
+		lastChunkBytes: undefined,
 		chunk(index, delta, finish, usage, generation) {
 			first ??= generation;
+			format.lastChunkBytes = undefined;
 			const source = extras.logprobs?.(index);
-			// A chunk without echo or logprobs keeps no state (the common chunk: no lookup).
-			if (source === undefined && extras.echoText === undefined)
-				return `${head}${index},"text":${JSON.stringify(delta)},"logprobs":null,"finish_reason":${finishJson(finish)},"prompt_token_ids":null,"token_ids":null}]${usageJson(usage)}}`;
+			// A chunk without echo or logprobs keeps no state (the common chunk: no lookup). The
+			// running chunk is three pieces: what comes before its text, made once per choice, the
+			// text, and the constant rest (a template of all its fields made a string node for
+			// each); its UTF-8 length is theirs, so the writer need not copy it flat to measure it.
+			if (source === undefined && extras.echoText === undefined) {
+				let textHead = textHeads[index];
+				if (textHead === undefined) {
+					textHead = textHeads[index] = `${head}${index},"text":`;
+					textHeadBytes[index] = Buffer.byteLength(textHead);
+				}
+				const text = JSON.stringify(delta);
+				if (finish === undefined && usage === undefined) {
+					format.lastChunkBytes = textHeadBytes[index]! + Buffer.byteLength(text) + RUNNING_COMPLETION_TAIL.length;
+					return textHead + text + RUNNING_COMPLETION_TAIL;
+				}
+				return `${textHead}${text},"logprobs":null,"finish_reason":${finishJson(finish)},"prompt_token_ids":null,"token_ids":null}]${usageJson(usage)}}`;
+			}
 			const state = stateOf(states, index);
 			const echoOnly = extras.echoOnly === true;
 			let text = echoOnly ? '' : delta;
@@ -152,6 +174,7 @@ export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): Ch
 			});
 		},
 	};
+	return format;
 }
 
 /**

@@ -113,6 +113,11 @@ export type ChunkFormat = {
 	): string;
 	/** The final usage chunk (no choices). */
 	usage(usage: object, metrics: object | undefined): string;
+	/**
+	 * The UTF-8 length of what the last {@link chunk} returned when it knew it from its pieces,
+	 * else undefined (the writer then measures the string, which copies it flat: see SseWriter.send).
+	 */
+	readonly lastChunkBytes?: number | undefined;
 };
 
 /**
@@ -187,7 +192,11 @@ class ChoiceStream implements GenerationListener {
 		// The step that finishes the request sends its tokens with the finish chunk.
 		if (generation.request.status === 'finished') return;
 		const index = choice.spec.index;
-		this.#sse.send(this.#format.chunk(index, choice.cursor.advance(generation), undefined, this.#continuousUsage?.(index), generation));
+		const format = this.#format;
+		this.#sse.send(
+			format.chunk(index, choice.cursor.advance(generation), undefined, this.#continuousUsage?.(index), generation),
+			format.lastChunkBytes,
+		);
 	}
 
 	onFinish(generation: LiveGeneration, result: Generation): void {

@@ -66,10 +66,10 @@ type ResponseInternals = {readonly chunkedEncoding?: boolean; readonly socket: (
  * response is not in the state this needs: head sent, chunked, not ended, and owning its socket
  * (a pipelined response waits for the one before it).
  */
-function writeChunk(res: ServerResponse, data: string): void {
+function writeChunk(res: ServerResponse, data: string, utf8Length: number): void {
 	const {chunkedEncoding, socket} = res as unknown as ResponseInternals;
 	if (chunkedEncoding === true && res.headersSent && !res.writableEnded && socket !== null && socket._httpMessage === res && socket.writable)
-		socket.write(`${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`);
+		socket.write(`${(Number.isNaN(utf8Length) ? Buffer.byteLength(data) : utf8Length).toString(16)}\r\n${data}\r\n`);
 	else res.write(data);
 }
 
@@ -83,6 +83,8 @@ function writeChunk(res: ServerResponse, data: string): void {
 export class SseWriter {
 	readonly #res: ServerResponse;
 	#pending = '';
+	/** The UTF-8 length of {@link #pending} when every event's data came with its own, else NaN. */
+	#pendingBytes = 0;
 	#queued = false;
 	/** Frames have been written (the next ones are not the stream's first). */
 	#wrote = false;
@@ -107,6 +109,7 @@ export class SseWriter {
 		res.once('close', () => {
 			this.#closed = true;
 			this.#pending = '';
+			this.#pendingBytes = 0;
 			if (!res.writableFinished) onClientGone();
 		});
 	}
@@ -121,10 +124,16 @@ export class SseWriter {
 		return this.#closed || this.#res.destroyed || this.#res.socket?.destroyed !== false;
 	}
 
-	/** Queue the event `data: DATA`; dropped once the stream ended or the client left. */
-	send(data: string): void {
+	/**
+	 * Queue the event `data: DATA`; dropped once the stream ended or the client left. `utf8Length`,
+	 * DATA's UTF-8 length when the caller knows it: measuring a string built of pieces copies it
+	 * into one flat string first (`Buffer.byteLength`), garbage made at every chunk of every stream.
+	 */
+	send(data: string, utf8Length?: number): void {
 		if (this.#closed || this.#ending) return;
 		this.#pending += `data: ${data}\n\n`;
+		// `data: ` and the blank line: 8 bytes.
+		this.#pendingBytes += (utf8Length ?? Number.NaN) + 8;
 		this.#queue();
 	}
 
@@ -149,9 +158,11 @@ export class SseWriter {
 		this.#queued = false;
 		if (this.#closed) return;
 		const data = this.#pending;
+		const utf8Length = this.#pendingBytes;
 		this.#pending = '';
+		this.#pendingBytes = 0;
 		if (data !== '') this.#wrote = true;
 		if (this.#ending) this.#res.end(data);
-		else if (data !== '') writeChunk(this.#res, data);
+		else if (data !== '') writeChunk(this.#res, data, utf8Length);
 	}
 }

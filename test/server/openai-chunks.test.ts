@@ -1,5 +1,5 @@
 import {fc, test as fcTest} from '@fast-check/vitest';
-import {describe} from 'vitest';
+import {describe, expect} from 'vitest';
 import {chatChunks, completionChunks} from '../../src/server/openai-chunks.js';
 
 /**
@@ -23,6 +23,20 @@ const usage = fc.option(fc.record({prompt_tokens: fc.nat(), total_tokens: fc.nat
 const text = fc.string({unit: 'binary', maxLength: 40});
 
 describe('streamed chunks without logprobs', () => {
+	fcTest.prop([header, fc.nat({max: 16}), fc.array(fc.tuple(text, finish, usage), {maxLength: 4})])(
+		"completions: the UTF-8 length a chunk reports (lastChunkBytes) is the chunk's own",
+		(h, index, chunks) => {
+			const format = completionChunks(h);
+			for (const [delta, end, u] of chunks) {
+				const got = format.chunk(index, delta, end, u);
+				const bytes = format.lastChunkBytes;
+				// The running chunk knows its length; the others may leave it to the writer.
+				if (end === undefined && u === undefined) expect(bytes).toBe(Buffer.byteLength(got));
+				else expect(bytes === undefined || bytes === Buffer.byteLength(got)).toBe(true);
+			}
+		},
+	);
+
 	fcTest.prop([header, fc.nat({max: 16}), text, finish, usage])(
 		'completions: the same bytes as JSON.stringify of the CompletionStreamResponse object',
 		(h, index, delta, end, u) => {

@@ -69,6 +69,28 @@ describe('SseWriter', () => {
 		expect(raw).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*transfer-encoding: chunked\r\n/i);
 	});
 
+	it('frames sent with their UTF-8 length, alone or with frames sent without, are sized as measured ones', async () => {
+		// One turn each: a known length; two known; a known and an unknown one.
+		const turns = [['é — “quotes” 😀 漢字'], ['plain', '漢字'], ['ü', 'unmeasured 😀']];
+		const port = await serve(async (_req, res) => {
+			const sse = new SseWriter(res);
+			sse.begin(() => undefined);
+			for (const [t, texts] of turns.entries()) {
+				for (const [i, text] of texts.entries()) sse.send(text, t === 2 && i === 1 ? undefined : Buffer.byteLength(text));
+				await nextTurn();
+			}
+			sse.end();
+		});
+		const raw = (await rawGet(port)).toString('latin1');
+		const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+		let expected = '';
+		for (const texts of turns) {
+			const frames = Buffer.from(texts.map(text => `data: ${text}\n\n`).join(''));
+			expected += `${frames.length.toString(16)}\r\n${frames.toString('latin1')}\r\n`;
+		}
+		expect(body).toBe(`${expected}0\r\n\r\n`);
+	});
+
 	it("one write per connection per turn, however many frames; a stream's first frames are written before the running streams'", async () => {
 		const order: string[] = [];
 		const writers: Record<string, SseWriter> = {};
