@@ -238,19 +238,20 @@ export class RecordBatchWriter implements ScrapeFrames {
 
 	/**
 	 * A step's Prometheus stats ({@link PromRecords.step}; `work`: its MFU work, when enabled and the
-	 * step scheduled tokens) and, when it drafted, its `step` record of `events.jsonl` (the draft
-	 * pairs serve both: the worker rebuilds the step's `SpecDecodingStats` from them).
+	 * step scheduled tokens) and, when it drafted, its `SpecDecodingStats` and its `step` record of
+	 * `events.jsonl` (the draft pairs).
 	 */
 	promStep(out: PromStepRecord, work: StepWork | undefined): void {
 		const ttft = out.ttft;
 		const itl = out.interTokenLatency;
 		const numPairs = out.specStats === undefined ? 0 : out.numDraftPairs;
-		const values = this.#reserve(PROM_STEP_HEAD + 3 + ttft.length + 2 * itl.length + numPairs);
+		const k = out.specStats === undefined ? -1 : out.specStats.numSpecTokens;
+		const values = this.#reserve(PROM_STEP_HEAD + 3 + ttft.length + 2 * itl.length + (k < 0 ? 0 : 3 + 2 * (k + 1)) + numPairs);
 		let at = this.#length;
 		values[at++] = OP_PROM_STEP;
 		values[at++] = out.t;
 		values[at++] = out.engine;
-		values[at++] = out.specStats === undefined ? -1 : out.specStats.numSpecTokens;
+		values[at++] = k;
 		values[at++] = numPairs;
 		values[at++] = out.numRunning;
 		values[at++] = out.numWaitingCapacity;
@@ -276,6 +277,17 @@ export class RecordBatchWriter implements ScrapeFrames {
 		for (let i = 0; i < itl.length; i++) {
 			values[at++] = itl.values[i]!;
 			values[at++] = itl.counts[i]!;
+		}
+		const stats = out.specStats;
+		if (stats !== undefined) {
+			// The step's SpecDecodingStats as they are (the pairs below hold the same, but summing them again costs the worker more).
+			values[at++] = stats.numDrafts;
+			values[at++] = stats.numDraftTokens;
+			values[at++] = stats.numAcceptedTokens;
+			const accepted = stats.acceptedHistogram;
+			const drafted = stats.draftedHistogram;
+			for (let j = 0; j < accepted.length; j++) values[at++] = accepted[j]!;
+			for (let j = 0; j < drafted.length; j++) values[at++] = drafted[j]!;
 		}
 		const ints = this.#ints;
 		const from = 2 * at;
@@ -432,53 +444,7 @@ export function renderBatchInto(message: BatchMessage, out: BatchOutput, scrapes
 	for (let at = from; at < values.length; ) {
 		const op = values[at]!;
 		if (op === OP_PROM_STEP) {
-			const numPairs = values[at + 4]!;
-			const hasWork = values[at + 17] === 1;
-			const numTtft = values[at + 18]!;
-			const numItl = values[at + 19]!;
-			let next = at + PROM_STEP_HEAD + (hasWork ? 3 : 0);
-			const pairsAt = next + numTtft + 2 * numItl;
-			const pairs = ints.subarray(2 * pairsAt, 2 * (pairsAt + numPairs));
-			const k = values[at + 3]!;
-			if (k >= 0) writeStepRecord(out.events, values[at + 1]!, values[at + 2]!, k, pairs, numPairs);
-			if (prom !== undefined) {
-				const view = stepView;
-				view.engine = values[at + 2]!;
-				view.specStats = k >= 0 ? specStatsOf(k, pairs, numPairs) : undefined;
-				view.numRunning = values[at + 5]!;
-				view.numWaitingCapacity = values[at + 6]!;
-				view.numWaitingDeferred = values[at + 7]!;
-				view.kvUsage = values[at + 8]!;
-				view.sleepLevel = values[at + 9]!;
-				view.promptTokens = values[at + 10]!;
-				view.promptTokensCached = values[at + 11]!;
-				view.generationTokens = values[at + 12]!;
-				view.prefixCache.queries = values[at + 13]!;
-				view.prefixCache.hits = values[at + 14]!;
-				view.numPreemptions = values[at + 15]!;
-				view.numScheduledTokens = values[at + 16]!;
-				if (hasWork) {
-					stepWork.flops = values[at + PROM_STEP_HEAD]!;
-					stepWork.readBytes = values[at + PROM_STEP_HEAD + 1]!;
-					stepWork.writeBytes = values[at + PROM_STEP_HEAD + 2]!;
-				}
-				const ttft = view.ttft;
-				if (ttft.values.length < numTtft) ttft.values = new Float64Array(2 * numTtft);
-				for (let i = 0; i < numTtft; i++) ttft.values[i] = values[next++]!;
-				ttft.length = numTtft;
-				const itl = view.interTokenLatency;
-				if (itl.values.length < numItl) {
-					itl.values = new Float64Array(2 * numItl);
-					itl.counts = new Float64Array(2 * numItl);
-				}
-				for (let i = 0; i < numItl; i++) {
-					itl.values[i] = values[next++]!;
-					itl.counts[i] = values[next++]!;
-				}
-				itl.length = numItl;
-				prom.step(view, hasWork ? stepWork : undefined);
-			}
-			at = pairsAt + numPairs;
+			at = readPromStep(values, ints, at, out.events, prom);
 		} else if (op === OP_STEP) {
 			const numPairs = values[at + 4]!;
 			writeStepRecord(out.events, values[at + 1]!, values[at + 2]!, values[at + 3]!, ints.subarray(2 * (at + 5), 2 * (at + 5 + numPairs)), numPairs);
@@ -570,6 +536,62 @@ export function renderBatchInto(message: BatchMessage, out: BatchOutput, scrapes
 	return values.length;
 }
 
+/**
+ * One {@link OP_PROM_STEP} record at `at`: its `step` line (when it drafted) into `events`, its
+ * stats to `prom`; returns where the next record starts. Apart from {@link renderBatchInto}'s
+ * loop, which stays small enough for V8 to optimise as a whole.
+ */
+function readPromStep(values: Float64Array, ints: Int32Array, at: number, events: LineBuffer, prom: PromRecords | undefined): number {
+	const numPairs = values[at + 4]!;
+	const hasWork = values[at + 17] === 1;
+	const numTtft = values[at + 18]!;
+	const numItl = values[at + 19]!;
+	let next = at + PROM_STEP_HEAD + (hasWork ? 3 : 0);
+	const k = values[at + 3]!;
+	const statsAt = next + numTtft + 2 * numItl;
+	const pairsAt = statsAt + (k < 0 ? 0 : 3 + 2 * (k + 1));
+	const pairs = ints.subarray(2 * pairsAt, 2 * (pairsAt + numPairs));
+	if (k >= 0) writeStepRecord(events, values[at + 1]!, values[at + 2]!, k, pairs, numPairs);
+	if (prom !== undefined) {
+		const view = stepView;
+		view.engine = values[at + 2]!;
+		view.specStats = k >= 0 ? specStatsAt(values, statsAt, k) : undefined;
+		view.numRunning = values[at + 5]!;
+		view.numWaitingCapacity = values[at + 6]!;
+		view.numWaitingDeferred = values[at + 7]!;
+		view.kvUsage = values[at + 8]!;
+		view.sleepLevel = values[at + 9]!;
+		view.promptTokens = values[at + 10]!;
+		view.promptTokensCached = values[at + 11]!;
+		view.generationTokens = values[at + 12]!;
+		view.prefixCache.queries = values[at + 13]!;
+		view.prefixCache.hits = values[at + 14]!;
+		view.numPreemptions = values[at + 15]!;
+		view.numScheduledTokens = values[at + 16]!;
+		if (hasWork) {
+			stepWork.flops = values[at + PROM_STEP_HEAD]!;
+			stepWork.readBytes = values[at + PROM_STEP_HEAD + 1]!;
+			stepWork.writeBytes = values[at + PROM_STEP_HEAD + 2]!;
+		}
+		const ttft = view.ttft;
+		if (ttft.values.length < numTtft) ttft.values = new Float64Array(2 * numTtft);
+		for (let i = 0; i < numTtft; i++) ttft.values[i] = values[next++]!;
+		ttft.length = numTtft;
+		const itl = view.interTokenLatency;
+		if (itl.values.length < numItl) {
+			itl.values = new Float64Array(2 * numItl);
+			itl.counts = new Float64Array(2 * numItl);
+		}
+		for (let i = 0; i < numItl; i++) {
+			itl.values[i] = values[next++]!;
+			itl.counts[i] = values[next++]!;
+		}
+		itl.length = numItl;
+		prom.step(view, hasWork ? stepWork : undefined);
+	}
+	return pairsAt + numPairs;
+}
+
 /** Reused by {@link renderBatchInto} (one thread reads one batch at a time). */
 const stepView: MutableStepView = {
 	engine: 0,
@@ -593,14 +615,21 @@ const refusedSpec: {-readonly [K in keyof RefusedRequestFields]: RefusedRequestF
 /** One `SpecDecodingStats` per k, refilled for every step that drafted. */
 const specStats: SpecDecodingStats[] = [];
 
-/** The step's `SpecDecodingStats` as the engine made them: every draft pair observed in order. */
-function specStatsOf(k: number, pairs: Int32Array, numPairs: number): SpecDecodingStats {
+/** The step's `SpecDecodingStats` as {@link RecordBatchWriter.promStep} wrote them at `at`. */
+function specStatsAt(values: Float64Array, at: number, k: number): SpecDecodingStats {
 	let stats = specStats[k];
 	if (stats === undefined) {
 		stats = new SpecDecodingStats(k);
 		specStats[k] = stats;
 	}
-	stats.reset();
-	for (let i = 0; i < numPairs; i++) stats.observeDraft(pairs[2 * i]!, pairs[2 * i + 1]!);
+	stats.numDrafts = values[at]!;
+	stats.numDraftTokens = values[at + 1]!;
+	stats.numAcceptedTokens = values[at + 2]!;
+	const accepted = stats.acceptedHistogram;
+	const drafted = stats.draftedHistogram;
+	for (let j = 0; j <= k; j++) {
+		accepted[j] = values[at + 3 + j]!;
+		drafted[j] = values[at + 4 + k + j]!;
+	}
 	return stats;
 }
