@@ -41,9 +41,10 @@ export type RenderedMessage = {
 	readonly spools?: SpoolBytes;
 	/** `metrics.om` series the thread's scrapes saw first while reading the batch, in order (with a Prometheus side). */
 	readonly series?: readonly SeriesDeclaration[];
-	/** `metrics.prom`, after the final batch (with a Prometheus side). */
-	readonly exposition?: string;
 };
+
+/** With a Prometheus side, after the final batch's {@link RenderedMessage}: `metrics.prom`. */
+export type ExpositionMessage = {readonly exposition: string};
 
 /**
  * Batches handed to the worker and not yet written: the simulation runs ahead of the serialising
@@ -93,6 +94,7 @@ export class RecordPipeline {
 	#stopped = false;
 	#wake: (() => void) | undefined;
 	#exposition: string | undefined;
+	readonly #withProm: boolean;
 
 	/**
 	 * `prom`: the serialising thread also builds `generate`'s registry and feeds it from the
@@ -101,11 +103,17 @@ export class RecordPipeline {
 	 */
 	constructor(sinks: RecordSinks, prom?: PromInit) {
 		this.#sinks = sinks;
+		this.#withProm = prom !== undefined;
 		const {events, requests, log} = sinks.files;
 		// Usually started before generate's modules were loaded (record-worker-start.ts), and ready by now.
 		const {worker, failure} = takeRecordWorker();
 		this.#worker = worker;
-		this.#worker.on('message', (rendered: RenderedMessage) => this.#onRendered(rendered));
+		this.#worker.on('message', (message: RenderedMessage | ExpositionMessage) => {
+			if ('exposition' in message) {
+				this.#exposition = message.exposition;
+				this.#notify();
+			} else this.#onRendered(message);
+		});
 		this.#worker.on('error', error => this.#fail(error));
 		this.#worker.on('exit', code => {
 			if (!this.#stopped) this.#fail(new Error(`the record serialising thread exited with code ${code}`));
@@ -131,7 +139,6 @@ export class RecordPipeline {
 			const {file, message, code} = rendered.failure;
 			this.#error ??= writeError(Object.assign(new Error(message), code === undefined ? {} : {code}), this.#sinks.files[file].displayPath);
 		}
-		if (rendered.exposition !== undefined) this.#exposition = rendered.exposition;
 		const sink = this.#sinks.spools;
 		// Numbered now, in order, as the thread numbered them (the spool bytes below refer to them).
 		if (rendered.series !== undefined && this.#error === undefined) {
@@ -194,19 +201,31 @@ export class RecordPipeline {
 		this.#inFlight += 1;
 	}
 
-	/** `metrics.prom` as the serialising thread rendered it after the final batch (with a Prometheus side, once {@link finish}ed). */
-	get exposition(): string | undefined {
+	/**
+	 * `metrics.prom` as the serialising thread renders it after the final batch (with a Prometheus
+	 * side, after {@link finish}), then stop the worker. Rejects with the first failure.
+	 */
+	async exposition(): Promise<string> {
+		if (!this.#withProm) throw new Error('a record pipeline without a Prometheus side has no exposition');
+		while (this.#exposition === undefined) {
+			this.#check();
+			await this.#changed();
+		}
+		await this.#stop();
 		return this.#exposition;
 	}
 
-	/** Flush, wait until every batch is written, stop the worker. Rejects with the first write failure. */
+	/**
+	 * Flush, wait until every batch is written, stop the worker (with a Prometheus side, once
+	 * {@link exposition} has its text). Rejects with the first write failure.
+	 */
 	async finish(): Promise<void> {
 		await this.#handOver(true, true);
 		while (this.#inFlight > 0) {
 			await this.#changed();
 			this.#check();
 		}
-		await this.#stop();
+		if (!this.#withProm) await this.#stop();
 	}
 
 	/** Stop the worker without writing what is pending; never rejects. */

@@ -13,7 +13,7 @@ import {parentPort} from 'node:worker_threads';
 import {LineBuffer} from './line-buffer.js';
 import {PromRecordsFeed} from './prom-records.js';
 import {type BatchMessage, type BatchOutput, renderBatchInto} from './record-batch.js';
-import type {RecordFileDescriptors, RecordWorkerMessage, RecordWriteFailure, RenderedMessage} from './record-pipeline.js';
+import type {ExpositionMessage, RecordFileDescriptors, RecordWorkerMessage, RecordWriteFailure, RenderedMessage} from './record-pipeline.js';
 import {SPOOL_BUFFER_BYTES, ScrapeLines} from './scrape-lines.js';
 
 /** The files, from the pipeline's first message (the thread may start before they are open). */
@@ -71,7 +71,6 @@ async function read(message: BatchMessage): Promise<void> {
 	}
 	const series = prom?.spools.takeDeclared();
 	if (series !== undefined) reply = {...reply, series};
-	if (message.final === true && prom !== undefined && !failed) reply = {...reply, exposition: await prom.exposition()};
 	const transfer: ArrayBuffer[] = [message.buffer];
 	if (message.final === true || scrapes.pendingBytes >= SPOOL_BUFFER_BYTES) {
 		const spools = scrapes.take();
@@ -79,4 +78,6 @@ async function read(message: BatchMessage): Promise<void> {
 		reply = {...reply, spools};
 	}
 	port.postMessage(reply, transfer);
+	// metrics.prom after the last batch's reply: the main thread finishes metrics.om meanwhile.
+	if (message.final === true && prom !== undefined && !failed) port.postMessage({exposition: await prom.exposition()} satisfies ExpositionMessage);
 }

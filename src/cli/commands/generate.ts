@@ -193,18 +193,18 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 				if (progressShown) progress.update(Math.round(t));
 			}
 		}
-		// The last batch goes to the worker (which then renders the final exposition); meanwhile this
-		// thread renders the summary (the statistics no longer change).
+		// The last batch goes to the worker; while it renders and writes it, this thread renders the
+		// summary (the statistics no longer change), and while the worker then renders the final
+		// exposition, this thread writes metrics.om.
 		records.clock(built.simulation.now);
 		const finishing = pipeline.finish();
 		finishing.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
 		const summary = formatSummaryJson(summarize(built));
 		await finishing;
-		const exposition = pipeline.exposition!;
 		await recordFiles.close();
 		await openMetrics.finish(om);
 		await om.end();
-		await writeOutput(staging, flags.out, 'metrics.prom', exposition);
+		await writeOutput(staging, flags.out, 'metrics.prom', await pipeline.exposition());
 		await writeOutput(staging, flags.out, 'summary.json', summary);
 		await swapIn(staging, flags.out);
 	} catch (error) {
