@@ -6,8 +6,9 @@ import {QuantileSketch} from '../metrics/stats/histogram.js';
 /** Counts over a span of virtual time (an interval between log ticks, or the whole run). */
 export class SpanTotals {
 	readonly spec: SpecDecodingWindow;
-	startS: number;
-	endS: number;
+	// Initialised, not only declared (set again by the constructor): see Simulation's #now. endS is written every step.
+	startS = 0;
+	endS = 0;
 	promptTokens = 0;
 	generationTokens = 0;
 	numSteps = 0;
