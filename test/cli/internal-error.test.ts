@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
@@ -29,6 +29,11 @@ describe('an internal error', () => {
 		const {status, stderr} = generateWithBug('plain', {});
 		expect(status).toBe(70);
 		expect(stderr.split('\n')[0]).toBe('specsim: internal error: boom (SPECSIM_DEBUG=1 prints where)');
+	});
+
+	it('leaves nothing behind: the staging directory and the output directory generate created are removed', () => {
+		expect(generateWithBug('cleaned', {}).status).toBe(70);
+		expect(existsSync(join(dir, 'cleaned'))).toBe(false);
 	});
 
 	it("with SPECSIM_DEBUG=1, prints the stack in the TypeScript sources' lines", () => {

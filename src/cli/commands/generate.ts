@@ -135,40 +135,41 @@ async function generate(flags: GenerateFlags, output: Output, env: RunEnvironmen
 		},
 	);
 	const {records} = pipeline;
-	records.eventText(`${JSON.stringify({type: 'meta', start_t: 0, seed, version: VERSION, start: new Date(startEpochMs).toISOString(), config})}\n`);
 	let numRefused = 0;
-	const perf = perfWork(built, flags.enableMfuMetrics === true);
-	sinkEvictions(built, (engine, lifetime, idle, gaps, n) => records.eviction(engine, lifetime, idle, gaps, n));
-	built.simulation.subscribe({
-		onStep(out) {
-			records.promStep(out, perf(out));
-			for (let i = 0; i < out.finished.length; i++) records.request(out.finished[i]!, out.engine, k);
-		},
-		onRejected(spec, error) {
-			numRefused++;
-			records.requestText(refusedRequestRecord(spec, spec.arrivalAt + refusalDurationS(spec.promptTokens), error.message));
-			records.refused(spec, badRequestBodyBytes(error));
-		},
-		onSleepState(engine, _t, level) {
-			records.sleepState(engine, level);
-		},
-		onSleepOperation(operation, t, phase, durationS) {
-			records.sleepOperation(operation, t, phase, durationS);
-		},
-		onLog(engine, t, message) {
-			records.eventText(`${stringifyLog(t, engine, message)}\n`);
-		},
-		// vllm.log: what a vLLM server prints at its default level (INFO), Engine lines included.
-		onLogLine(engine, t, line) {
-			if (line.level === 'INFO')
-				records.logText(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, engine, ...pid})}\n`);
-		},
-	});
-	const scrape = (t: number): void => {
-		records.promScrape(t, session.epochMsAt(t) / 1000);
-	};
-
+	// From here on a failure, a bug included, cleans up: the worker stopped, the staging directory removed.
 	try {
+		records.eventText(`${JSON.stringify({type: 'meta', start_t: 0, seed, version: VERSION, start: new Date(startEpochMs).toISOString(), config})}\n`);
+		const perf = perfWork(built, flags.enableMfuMetrics === true);
+		sinkEvictions(built, (engine, lifetime, idle, gaps, n) => records.eviction(engine, lifetime, idle, gaps, n));
+		built.simulation.subscribe({
+			onStep(out) {
+				records.promStep(out, perf(out));
+				for (let i = 0; i < out.finished.length; i++) records.request(out.finished[i]!, out.engine, k);
+			},
+			onRejected(spec, error) {
+				numRefused++;
+				records.requestText(refusedRequestRecord(spec, spec.arrivalAt + refusalDurationS(spec.promptTokens), error.message));
+				records.refused(spec, badRequestBodyBytes(error));
+			},
+			onSleepState(engine, _t, level) {
+				records.sleepState(engine, level);
+			},
+			onSleepOperation(operation, t, phase, durationS) {
+				records.sleepOperation(operation, t, phase, durationS);
+			},
+			onLog(engine, t, message) {
+				records.eventText(`${stringifyLog(t, engine, message)}\n`);
+			},
+			// vllm.log: what a vLLM server prints at its default level (INFO), Engine lines included.
+			onLogLine(engine, t, line) {
+				if (line.level === 'INFO')
+					records.logText(`${formatLogLine(line.message, session.epochMsAt(t), format, line.level, {source: line.source, engine, ...pid})}\n`);
+			},
+		});
+		const scrape = (t: number): void => {
+			records.promScrape(t, session.epochMsAt(t) / 1000);
+		};
+
 		openMetrics = await OpenMetricsFileWriter.create(staging, join(flags.out, 'metrics.om'));
 		scrape(0);
 		let nextScrapeS = scrapeS;
