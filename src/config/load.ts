@@ -66,7 +66,7 @@ function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
 			return `must be ${KIND_NAMES[issue.expected] ?? issue.expected}${got}`;
 		case 'too_small':
 		case 'too_big':
-			return boundMessage(issue) + (isEmpty(issue) ? '' : got);
+			return isEmpty(issue) ? 'must not be empty' : `${boundMessage(issue)}${got}`;
 		default:
 			return undefined;
 	}
@@ -88,7 +88,6 @@ const isEmpty = (issue: z.core.$ZodRawIssue): boolean =>
 function boundMessage(issue: z.core.$ZodRawIssue<z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig>): string {
 	const small = issue.code === 'too_small';
 	const bound = String(small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum);
-	if (isEmpty(issue)) return 'must not be empty';
 	switch (issue.origin) {
 		case 'string':
 			return `must be ${small ? 'at least' : 'at most'} ${bound} characters long`;

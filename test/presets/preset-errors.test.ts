@@ -22,6 +22,11 @@ const errorOf = (text: string): string => {
 	throw new Error('the preset was accepted');
 };
 
+/** `it.each`'s check: the broken text is refused with `message`, at the line of its marker. */
+function expectReported(_name: string, {text, line}: {text: string; line: number}, message: string): void {
+	expect(errorOf(text)).toBe(`p.json:${line}: ${message}`);
+}
+
 describe('a field of a kind-tagged object (lengths, arrivals, acceptance, draft cost) is reported as itself', () => {
 	// zod reports a union's every alternative; the one whose `kind` the file names is the one meant.
 	it.each([
@@ -56,9 +61,7 @@ describe('a field of a kind-tagged object (lengths, arrivals, acceptance, draft 
 			broken('"kind": "lognormal",', '', '"prompt"'),
 			'workload.classes[0].prompt.kind: required field missing (one of "fixed", "uniform", "lognormal", "histogram")',
 		],
-	])('%s', (_name, {text, line}, message) => {
-		expect(errorOf(text)).toBe(`p.json:${line}: ${message}`);
-	});
+	])('%s', expectReported);
 });
 
 describe("zod's messages are worded as specsim's others, with the value given", () => {
@@ -94,7 +97,5 @@ describe("zod's messages are worded as specsim's others, with the value given", 
 			broken('"maxNumSeqs": 256', '"maxNumSeqs": 256, "enablePrefixCaching": "yes"', '"enablePrefixCaching"'),
 			'scheduler.enablePrefixCaching: must be true or false, got "yes"',
 		],
-	])('%s', (_name, {text, line}, message) => {
-		expect(errorOf(text)).toBe(`p.json:${line}: ${message}`);
-	});
+	])('%s', expectReported);
 });

@@ -171,7 +171,6 @@ function hardwareLabel(config: SimConfig): string {
 	return `${gpus}x ${name}`;
 }
 
-/** The description up to its first `: ` or `; ` (when that leaves a useful phrase), at most 90 characters. */
 /** The fewest characters of a description worth showing beside the other columns. */
 const MIN_DESCRIPTION = 40;
 
@@ -182,6 +181,7 @@ function fitText(text: string, width: number): string {
 	return `${text.slice(0, space > width / 2 ? space : width - 1).trimEnd()}…`;
 }
 
+/** The description up to its first `: ` or `; ` (when that leaves a useful phrase), at most 90 characters. */
 function shortDescription(description: string): string {
 	const cut = description.search(/[:;] /);
 	const head = cut >= 20 ? description.slice(0, cut) : description;
