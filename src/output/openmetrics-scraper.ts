@@ -75,15 +75,11 @@ export class OpenMetricsScraper {
 	/** One metric's values of the current scrape, in prom-client's order. */
 	#values = new Float64Array(256);
 
-	/**
-	 * `frames`: where the scrapes go; by default the writer renders them itself. Another target
-	 * (a `RecordPipeline`'s batches) must deliver their bytes to the writer's `writeSpools` before
-	 * the writer finishes.
-	 */
-	constructor(registry: Registry, writer: ScrapeSpools, frames: ScrapeFrames = writer.lines) {
+	/** Scrapes of `registry` rendered by `writer`'s lines (its `ScrapeLines`). */
+	constructor(registry: Registry, writer: ScrapeSpools) {
 		this.#registry = registry;
 		this.#writer = writer;
-		this.#frames = frames;
+		this.#frames = writer.lines;
 	}
 
 	/** Append one scrape of the registry, every sample stamped `timestampS`; `createdS` as in `OpenMetricsOptions`. */

@@ -6,7 +6,6 @@ import {SpecDecodingStats} from '../metrics/stats/spec-decoding-stats.js';
 import type {FinishedRequestFields} from '../sim/finished-request.js';
 import {LineBuffer} from './line-buffer.js';
 import {type RequestRecordFields, writeRequestRecord} from './request-record.js';
-import type {ScrapeFrames, ScrapeLines} from './scrape-lines.js';
 import {writeStepRecord} from './step-record.js';
 
 /**
@@ -19,15 +18,10 @@ import {writeStepRecord} from './step-record.js';
  * keeps them: two to a double's eight bytes, read through an `Int32Array` view of the same buffer,
  * so the simulation thread copies half the bytes and converts none.
  */
-const OP_STEP = 1;
 const OP_REQUEST = 2;
 const OP_EVENT_TEXT = 3;
 const OP_LOG_TEXT = 4;
 const OP_REQUEST_TEXT = 5;
-/** `metrics.om` (see {@link ScrapeFrames}): a series' text, a scrape's timestamp, a series' values. */
-const OP_SERIES = 6;
-const OP_SCRAPE = 7;
-const OP_VALUES = 8;
 /**
  * The Prometheus side of `generate` (see {@link PromRecords}): a step's stats with its `step`
  * record, a refused request, a sleep state or operation, a sampled KV block eviction, a scrape of
@@ -86,9 +80,8 @@ export type RenderedBatch = {readonly events: Buffer; readonly requests: Buffer;
 /**
  * Appends records to a batch; {@link take} hands the batch over and starts the next in a buffer
  * the caller gives back (buffers travel to the worker and return, none is allocated per batch).
- * It also carries `metrics.om`'s scrapes as {@link ScrapeFrames}, for the worker to render.
  */
-export class RecordBatchWriter implements ScrapeFrames {
+export class RecordBatchWriter {
 	#values: Float64Array;
 	/** The same bytes as {@link #values}, as 32-bit integers (a step's draft pairs). */
 	#ints: Int32Array;
@@ -129,25 +122,6 @@ export class RecordBatchWriter implements ScrapeFrames {
 			this.#stringIndex.set(text, index);
 		}
 		return index;
-	}
-
-	/**
-	 * A `step` record of `events.jsonl` (see {@link writeStepRecord}); the pairs are copied as
-	 * 32-bit integers, a pair in the place of one value.
-	 */
-	step(t: number, engine: number, numSpecTokens: number, draftPairs: Int32Array, numPairs: number): void {
-		const values = this.#reserve(5 + numPairs);
-		let at = this.#length;
-		values[at++] = OP_STEP;
-		values[at++] = t;
-		values[at++] = engine;
-		values[at++] = numSpecTokens;
-		values[at++] = numPairs;
-		const ints = this.#ints;
-		const from = 2 * at;
-		const end = 2 * numPairs;
-		for (let i = 0; i < end; i++) ints[from + i] = draftPairs[i]!;
-		this.#length = at + numPairs;
 	}
 
 	/**
@@ -207,33 +181,6 @@ export class RecordBatchWriter implements ScrapeFrames {
 		const values = this.#reserve(2);
 		values[this.#length++] = OP_LOG_TEXT;
 		values[this.#length++] = this.#string(line);
-	}
-
-	series(spoolId: number, prefixes: readonly string[], created: string | undefined): void {
-		const values = this.#reserve(4 + prefixes.length);
-		let at = this.#length;
-		values[at++] = OP_SERIES;
-		values[at++] = spoolId;
-		values[at++] = prefixes.length;
-		values[at++] = created === undefined ? -1 : this.#string(created);
-		for (const prefix of prefixes) values[at++] = this.#string(prefix);
-		this.#length = at;
-	}
-
-	scrape(timestampS: number): void {
-		const values = this.#reserve(2);
-		values[this.#length++] = OP_SCRAPE;
-		values[this.#length++] = timestampS;
-	}
-
-	values(spoolId: number, source: ArrayLike<number>, count: number): void {
-		const values = this.#reserve(3 + count);
-		let at = this.#length;
-		values[at++] = OP_VALUES;
-		values[at++] = spoolId;
-		values[at++] = count;
-		for (let i = 0; i < count; i++) values[at++] = source[i]!;
-		this.#length = at;
 	}
 
 	/**
@@ -396,15 +343,13 @@ export type BatchOutput = {readonly events: LineBuffer; readonly requests: LineB
 
 /**
  * Serialise a batch into the bytes of `events.jsonl`, `requests.jsonl` and `vllm.log`, by the same
- * writers `generate` used on the records themselves (so the bytes are the same); its `metrics.om`
- * frames go to `scrapes`, which holds their bytes until taken.
+ * writers `generate` used on the records themselves (so the bytes are the same).
  */
 export function renderBatch(
 	message: BatchMessage,
 	out: BatchOutput = {events: new LineBuffer(), requests: new LineBuffer(), log: new LineBuffer()},
-	scrapes?: ScrapeLines,
 ): RenderedBatch {
-	renderBatchInto(message, out, scrapes);
+	renderBatchInto(message, out);
 	return {events: out.events.take(), requests: out.requests.take(), log: out.log.take()};
 }
 
@@ -415,7 +360,7 @@ export function renderBatch(
  * the batch or just past a scrape of the registry, and returns where it stopped: the caller takes
  * the scrape ({@link PromRecords.scrape}) and reads on from there.
  */
-export function renderBatchInto(message: BatchMessage, out: BatchOutput, scrapes?: ScrapeLines, prom?: PromRecords, from = 0): number {
+export function renderBatchInto(message: BatchMessage, out: BatchOutput, prom?: PromRecords, from = 0): number {
 	const values = new Float64Array(message.buffer, 0, message.length);
 	const ints = new Int32Array(message.buffer, 0, 2 * message.length);
 	const {strings} = message;
@@ -445,10 +390,6 @@ export function renderBatchInto(message: BatchMessage, out: BatchOutput, scrapes
 		const op = values[at]!;
 		if (op === OP_PROM_STEP) {
 			at = readPromStep(values, ints, at, out.events, prom);
-		} else if (op === OP_STEP) {
-			const numPairs = values[at + 4]!;
-			writeStepRecord(out.events, values[at + 1]!, values[at + 2]!, values[at + 3]!, ints.subarray(2 * (at + 5), 2 * (at + 5 + numPairs)), numPairs);
-			at += 5 + numPairs;
 		} else if (op === OP_REQUEST) {
 			const engine = values[at + 1]!;
 			const numSpecTokens = values[at + 2]!;
@@ -486,20 +427,6 @@ export function renderBatchInto(message: BatchMessage, out: BatchOutput, scrapes
 		} else if (op === OP_LOG_TEXT) {
 			out.log.text(strings[values[at + 1]!]!);
 			at += 2;
-		} else if (op === OP_VALUES && scrapes !== undefined) {
-			const count = values[at + 2]!;
-			scrapes.values(values[at + 1]!, values.subarray(at + 3, at + 3 + count), count);
-			at += 3 + count;
-		} else if (op === OP_SCRAPE && scrapes !== undefined) {
-			scrapes.scrape(values[at + 1]!);
-			at += 2;
-		} else if (op === OP_SERIES && scrapes !== undefined) {
-			const count = values[at + 2]!;
-			const created = values[at + 3]!;
-			const prefixes: string[] = [];
-			for (let i = 0; i < count; i++) prefixes.push(strings[values[at + 4 + i]!]!);
-			scrapes.series(values[at + 1]!, prefixes, created < 0 ? undefined : strings[created]!);
-			at += 4 + count;
 		} else if (op === OP_REFUSED) {
 			if (prom !== undefined) {
 				refusedSpec.classIndex = values[at + 1]!;

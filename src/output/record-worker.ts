@@ -60,7 +60,7 @@ async function read(message: BatchMessage): Promise<void> {
 	}
 	let at = 0;
 	do {
-		at = renderBatchInto(message, out, scrapes, prom, at);
+		at = renderBatchInto(message, out, prom, at);
 		await prom?.takeScrape();
 	} while (at < message.length);
 	let reply: RenderedMessage = {buffer: message.buffer};

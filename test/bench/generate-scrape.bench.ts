@@ -7,17 +7,15 @@ import {renderOpenMetricsScrape} from '../../src/metrics/prom/exposition.js';
 import {OutputStream} from '../../src/output/output-stream.js';
 import {OpenMetricsFileWriter} from '../../src/output/openmetrics-file.js';
 import {OpenMetricsScraper} from '../../src/output/openmetrics-scraper.js';
-import {RecordBatchWriter} from '../../src/output/record-batch.js';
 import {Session} from '../../src/runtime/session.js';
 import type {BenchResult} from './harness.js';
 
 /**
  * `generate`'s metrics.om scrapes for one virtual hour at 20 QPS (default preset, every 15 s), A/B
- * interleaved at every scrape in one process (so the machine's load hits all alike): the general
- * path (`renderOpenMetricsScrape`, then the spool writer), `OpenMetricsScraper` (cached layouts)
- * rendering on this thread, and the part of it that stays on generate's main thread (the values
- * into a record batch, which the serialising thread renders). The first two files must come out
- * byte-identical; the figures are the ratios of the times.
+ * interleaved at every scrape in one process (so the machine's load hits both alike): the general
+ * path (`renderOpenMetricsScrape`, then the spool writer) and `OpenMetricsScraper` (cached layouts,
+ * what generate's serialising thread runs). The two files must come out byte-identical; the figure
+ * is the ratio of the times.
  */
 export async function benchGenerateScrapes(): Promise<BenchResult[]> {
 	const {config} = await loadPreset('llama-3.1-8b-eagle3');
@@ -30,10 +28,7 @@ export async function benchGenerateScrapes(): Promise<BenchResult[]> {
 		const general = await OpenMetricsFileWriter.create(dir, 'general.om');
 		const cached = await OpenMetricsFileWriter.create(dir, 'cached.om');
 		const scraper = new OpenMetricsScraper(session.registry, cached);
-		const framesWriter = await OpenMetricsFileWriter.create(dir, 'frames.om');
-		const batch = new RecordBatchWriter(new ArrayBuffer(2 << 20));
-		const frames = new OpenMetricsScraper(session.registry, framesWriter, batch);
-		const seconds = {general: 0, cached: 0, frames: 0};
+		const seconds = {general: 0, cached: 0};
 		const time = async (path: keyof typeof seconds, fn: () => Promise<void>): Promise<void> => {
 			const start = process.hrtime.bigint();
 			await fn();
@@ -49,15 +44,9 @@ export async function benchGenerateScrapes(): Promise<BenchResult[]> {
 					general.add(await renderOpenMetricsScrape(session.registry, {...(createdS === undefined ? {} : {createdS}), timestampS})),
 				);
 			const runCached = () => time('cached', () => scraper.scrape(timestampS, createdS));
-			const runFrames = () =>
-				time('frames', async () => {
-					await frames.scrape(timestampS, createdS);
-					// What RecordPipeline.flush does once a batch is full (handing it over costs a postMessage, not timed here).
-					if (batch.length > 200_000) batch.take(new ArrayBuffer(2 << 20));
-				});
-			// Rotate which goes first (the first pays for the slot counters taking their pending increments).
-			const order = [runGeneral, runCached, runFrames];
-			for (let i = 0; i < 3; i++) await order[(scrapes + i) % 3]!();
+			// Alternate which goes first (the first pays for the slot counters taking their pending increments).
+			const order = [runGeneral, runCached];
+			for (let i = 0; i < 2; i++) await order[(scrapes + i) % 2]!();
 			scrapes++;
 		}
 		const files = {general: join(dir, 'general.om'), cached: join(dir, 'cached.om')};
@@ -69,19 +58,12 @@ export async function benchGenerateScrapes(): Promise<BenchResult[]> {
 			await writer.finish(out);
 			await out.end();
 		}
-		await framesWriter.discard();
 		const identical = readFileSync(files.general).equals(readFileSync(files.cached));
 		if (!identical) throw new Error('metrics.om scrapes: the cached layouts wrote different bytes from the general path');
 		return [
 			{name: `generate: ${scrapes} metrics.om scrapes, general path (1 virtual h, 20 QPS)`, value: seconds.general, unit: 's'},
 			{name: 'generate: the same scrapes with cached layouts (byte-identical)', value: seconds.cached, unit: 's'},
 			{name: 'generate: metrics.om scrape time, cached / general (A/B interleaved)', value: seconds.cached / seconds.general, unit: '×'},
-			{
-				name: "generate: the scrapes' part on the main thread (values into the record batches), over the general path",
-				value: seconds.frames / seconds.general,
-				unit: '×',
-				note: `${seconds.frames.toFixed(2)} s; the serialising thread makes the text`,
-			},
 		];
 	} finally {
 		rmSync(dir, {recursive: true, force: true});

@@ -1,4 +1,4 @@
-import {closeSync, mkdtempSync, openSync, readFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fc, test} from '@fast-check/vitest';
@@ -18,7 +18,6 @@ import {
 import {OpenMetricsFileWriter} from '../../src/output/openmetrics-file.js';
 import {OpenMetricsScraper} from '../../src/output/openmetrics-scraper.js';
 import {OutputStream} from '../../src/output/output-stream.js';
-import {RecordPipeline, type RecordSinks} from '../../src/output/record-pipeline.js';
 import {Session} from '../../src/runtime/session.js';
 import {ScrapeLines} from '../../src/output/scrape-lines.js';
 import {floatToGoString, formatPythonRepr} from '../../src/util/py-format.js';
@@ -29,39 +28,28 @@ let dirs = 0;
 /**
  * Scrape `registry` at every step of `steps` (each changes the registry first) two ways: the
  * general path (`renderOpenMetricsScrape` into a spool writer, what generate did) and
- * OpenMetricsScraper, rendering on this thread or (`viaWorker`, as generate does) sending its
- * frames through a RecordPipeline's worker, a batch handed over after every third scrape;
- * returns both metrics.om files. The general path's writer keeps nothing in memory (spool files
- * from the start); the scraper's keeps `memoryBytes` (all of it by default) before it spills.
+ * OpenMetricsScraper (what generate's serialising thread does); returns both metrics.om files.
+ * The general path's writer keeps nothing in memory (spool files from the start); the scraper's
+ * keeps `memoryBytes` (all of it by default) before it spills.
  */
 async function bothWays(
 	registry: Registry,
 	steps: ReadonlyArray<() => void>,
 	createdS: () => number | undefined,
-	{viaWorker = false, memoryBytes}: {viaWorker?: boolean; memoryBytes?: number} = {},
+	{memoryBytes}: {memoryBytes?: number} = {},
 ): Promise<{general: string; cached: string}> {
 	const dir = join(root, String(dirs++));
 	const {mkdirSync} = await import('node:fs');
 	mkdirSync(dir);
 	const general = await OpenMetricsFileWriter.create(dir, 'general.om', 0);
 	const cached = await OpenMetricsFileWriter.create(dir, 'cached.om', memoryBytes);
-	// The record files: a scrape must leave them empty.
-	const recordFds = viaWorker ? (['events', 'requests', 'log'] as const).map(name => [name, openSync(join(dir, name), 'w')] as const) : [];
-	const files = Object.fromEntries(recordFds.map(([name, fd]) => [name, {fd, displayPath: name}])) as RecordSinks['files'];
-	const pipeline = viaWorker ? new RecordPipeline({files, spools: cached}) : undefined;
-	const scraper = new OpenMetricsScraper(registry, cached, pipeline?.records);
+	const scraper = new OpenMetricsScraper(registry, cached);
 	for (const [i, step] of steps.entries()) {
 		step();
 		const timestampS = 1_767_225_600 + 15 * i + (i % 3) / 10;
 		const created = createdS();
 		await general.add(await renderOpenMetricsScrape(registry, {...(created === undefined ? {} : {createdS: created}), timestampS}));
 		await scraper.scrape(timestampS, created);
-		if (i % 3 === 2) await pipeline?.flush(true);
-	}
-	await pipeline?.finish();
-	for (const [name, fd] of recordFds) {
-		closeSync(fd);
-		expect(readFileSync(join(dir, name), 'utf8'), name).toBe('');
 	}
 	const read = async (writer: OpenMetricsFileWriter, name: string): Promise<string> => {
 		const out = new OutputStream(join(dir, name));
@@ -176,7 +164,7 @@ describe('OpenMetricsScraper (metrics.om scrapes with cached layouts)', () => {
 			t += 1;
 			session.built.simulation.runUntil(t);
 		});
-		const {general, cached} = await bothWays(session.registry, steps, () => session.createdS, {viaWorker: true});
+		const {general, cached} = await bothWays(session.registry, steps, () => session.createdS);
 		expect(cached).toBe(general);
 
 		expect(general.split('\n').filter(line => line.startsWith('vllm:num_requests_running{')).length).toBe(40);

@@ -1,5 +1,6 @@
 import {fc} from '@fast-check/vitest';
 import type {RecordBatchWriter} from '../../src/output/record-batch.js';
+import {SpecDecodingStats} from '../../src/metrics/stats/spec-decoding-stats.js';
 import type {RequestRecordFields} from '../../src/output/request-record.js';
 
 /** The specification: the record as an object through JSON.stringify (what requests.jsonl always held). */
@@ -68,7 +69,8 @@ export const item: fc.Arbitrary<Item> = fc.oneof(
 		kind: fc.constant('step' as const),
 		t: fc.oneof(fc.double({min: 0, max: 1e6, noNaN: true}), fc.constantFrom(0, -0, 0.1 + 0.2, 1e21, 5e-324)),
 		engine: fc.nat({max: 64}),
-		k: fc.nat({max: 64}),
+		// A step record is written for a step that drafted, so with the k it drafted with (at least 1).
+		k: fc.integer({min: 1, max: 64}),
 		pairs: fc.array(fc.tuple(pairValue, pairValue), {maxLength: 300}),
 	}),
 	fc.record({kind: fc.constant('request' as const), request, engine: fc.nat({max: 64}), k: fc.integer({min: 0, max: 8})}),
@@ -76,7 +78,27 @@ export const item: fc.Arbitrary<Item> = fc.oneof(
 	fc.record({kind: fc.constant('log' as const), line}),
 );
 
-/** Hand `record` to a batch writer as generate does (a step's pairs in a reused buffer with stale values after them). */
+/** The fields of a step that drafted, beside its `step` record's, as the engine leaves them when nothing else happened. */
+const quietStep = {
+	numRunning: 0,
+	numWaitingCapacity: 0,
+	numWaitingDeferred: 0,
+	kvUsage: 0,
+	sleepLevel: 0,
+	promptTokens: 0,
+	promptTokensCached: 0,
+	generationTokens: 0,
+	prefixCache: {queries: 0, hits: 0},
+	numPreemptions: 0,
+	numScheduledTokens: 0,
+	ttft: {length: 0, values: []},
+	interTokenLatency: {length: 0, values: [], counts: []},
+};
+
+/**
+ * Hand `record` to a batch writer as generate does: a step through `promStep` (its `step` record
+ * goes with its Prometheus stats), its pairs in a reused buffer with stale values after them.
+ */
 export function writeItem(writer: RecordBatchWriter, record: Item): void {
 	if (record.kind === 'step') {
 		const flat = new Int32Array(2 * record.pairs.length + 4).fill(7);
@@ -84,7 +106,8 @@ export function writeItem(writer: RecordBatchWriter, record: Item): void {
 			flat[2 * i] = d;
 			flat[2 * i + 1] = a;
 		});
-		writer.step(record.t, record.engine, record.k, flat, record.pairs.length);
+		const specStats = new SpecDecodingStats(record.k);
+		writer.promStep({...quietStep, t: record.t, engine: record.engine, specStats, draftPairs: flat, numDraftPairs: record.pairs.length}, undefined);
 	} else if (record.kind === 'request') writer.request(record.request, record.engine, record.k);
 	else if (record.kind === 'event') writer.eventText(record.line);
 	else writer.logText(record.line);
