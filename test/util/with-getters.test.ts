@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {withGetters} from '../../../src/engine/workload/with-getters.js';
+import {withGetters} from '../../src/util/with-getters.js';
 
 describe('withGetters', () => {
 	it('adds read-only, enumerable properties that read the current value, after the object’s own', () => {

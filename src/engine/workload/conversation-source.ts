@@ -6,7 +6,7 @@ import {createDurationSampler} from './durations.js';
 import {createLengthSampler} from './lengths.js';
 import type {ConversationCounts, FinishedRequestInfo, RequestSource} from './request-source.js';
 import {createTemperatureSampler} from './temperature.js';
-import {withGetters} from './with-getters.js';
+import {withGetters} from '../../util/with-getters.js';
 import type {RequestSpec} from '../request.js';
 
 /** What {@link createConversationSource} needs from {@link createRequestSource}'s checked options. */

@@ -5,7 +5,7 @@ import {createConversationSource} from './conversation-source.js';
 import {cumulativeWeights, pickIndex} from './distributions.js';
 import {createLengthSampler} from './lengths.js';
 import {createTemperatureSampler} from './temperature.js';
-import {withGetters} from './with-getters.js';
+import {withGetters} from '../../util/with-getters.js';
 import type {FinishReason, RequestSpec} from '../request.js';
 
 export type {RequestSpec} from '../request.js';

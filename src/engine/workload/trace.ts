@@ -3,7 +3,7 @@ import {MAX_DURATION_S, MAX_REQUEST_TOKENS} from '../../util/limits.js';
 import type {WorkloadClassSpec} from './classes.js';
 import type {RequestSource, RequestSpec} from './request-source.js';
 import {createTemperatureSampler} from './temperature.js';
-import {withGetters} from './with-getters.js';
+import {withGetters} from '../../util/with-getters.js';
 
 /**
  * A malformed trace line. The message is one line, `file:line: what`, e.g.

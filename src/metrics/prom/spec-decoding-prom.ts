@@ -1,6 +1,7 @@
 import type {Registry} from 'prom-client';
 import type {SpecDecodingStats} from '../stats/spec-decoding-stats.js';
 import {addCounterSlot, counterFamily, type FamilySpec} from './registry-families.js';
+import {withGetters} from '../../util/with-getters.js';
 
 const ENGINE_LABELS = ['model_name', 'engine'] as const;
 const POSITION_LABELS = ['model_name', 'engine', 'position'] as const;
@@ -134,11 +135,10 @@ export function createSpecDecodingProm(options: SpecDecodingPromOptions): SpecDe
 	};
 	ensurePositions(k);
 
-	return {
+	// `numPositions` is an accessor added by withGetters, not one in the literal (which would leave the
+	// object's `observe`, called every step, behind a slow property load).
+	const prom = {
 		engine,
-		get numPositions() {
-			return positions;
-		},
 		ensurePositions,
 		observe(stats: SpecDecodingStats): void {
 			const statsK = stats.numSpecTokens;
@@ -156,4 +156,5 @@ export function createSpecDecodingProm(options: SpecDecodingPromOptions): SpecDe
 			}
 		},
 	};
+	return withGetters(prom, {numPositions: () => positions});
 }
