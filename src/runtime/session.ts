@@ -5,6 +5,7 @@ import {type ProcessStats, registerHttpFamilies, registerProcessFamilies} from '
 import {createSimulatedProm, subscribeServerFeed} from '../metrics/prom/simulated-server.js';
 import {buildSimulation, type BuildOptions, type BuiltSimulation} from '../sim/build.js';
 import type {EngineMetrics} from '../sim/engine-metrics.js';
+import type {StepOutcome} from '../engine/step-outcome.js';
 import type {SimObserver} from '../sim/simulation.js';
 import type {AcceptanceExpectation} from '../speculative/acceptance/model-types.js';
 import {MAX_NUM_SPEC_TOKENS} from '../speculative/limits.js';
@@ -127,6 +128,11 @@ export class Session implements LiveSession {
 
 	subscribe(observer: SimObserver): () => void {
 		return this.built.simulation.subscribe(observer);
+	}
+
+	/** Hear every step's outcome before the loggers and observers do (`Simulation.onStepFirst`). */
+	onStepFirst(listener: (outcome: StepOutcome) => void): () => void {
+		return this.built.simulation.onStepFirst(listener);
 	}
 
 	onAdvance(listener: () => void): () => void {

@@ -86,6 +86,8 @@ const finishJson = (finish: {reason: string; stop: string | null} | undefined): 
 
 /** What follows the text of a completion chunk that neither finishes its choice nor carries usage. */
 const RUNNING_COMPLETION_TAIL = `,"logprobs":null,"finish_reason":${finishJson(undefined)},"prompt_token_ids":null,"token_ids":null}]}`;
+/** The same, ending its SSE event (see SseWriter.sendEvent). */
+const RUNNING_COMPLETION_EVENT_TAIL = `${RUNNING_COMPLETION_TAIL}\n\n`;
 
 /** A chunk's `,"usage":{…}` (none without usage), as `JSON.stringify` writes it. */
 const usageJson = (usage: object | undefined): string => (usage ? `,"usage":${JSON.stringify(usage)}` : '');
@@ -107,8 +109,29 @@ export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): Ch
 	/** Per choice, everything before its text: `HEAD INDEX,"text":` (made on its first chunk), and its UTF-8 length. */
 	const textHeads: string[] = [];
 	const textHeadBytes: number[] = [];
+	/** The same with `data: ` before it: the start of a running chunk's SSE event. */
+	const eventHeads: string[] = [];
+	const textHeadOf = (index: number): string => {
+		let textHead = textHeads[index];
+		if (textHead === undefined) {
+			textHead = textHeads[index] = `${head}${index},"text":`;
+			textHeadBytes[index] = Buffer.byteLength(textHead);
+			eventHeads[index] = `data: ${textHead}`;
+		}
+		return textHead;
+	};
 	const format: ChunkFormat & {lastChunkBytes: number | undefined} = {
 		lastChunkBytes: undefined,
+		runningEvent(index, delta, generation) {
+			first ??= generation;
+			format.lastChunkBytes = undefined;
+			if (extras.logprobs?.(index) !== undefined || extras.echoText !== undefined) return undefined;
+			textHeadOf(index);
+			const text = JSON.stringify(delta);
+			// `data: `, the chunk, the blank line (8 bytes).
+			format.lastChunkBytes = textHeadBytes[index]! + Buffer.byteLength(text) + RUNNING_COMPLETION_TAIL.length + 8;
+			return eventHeads[index]! + text + RUNNING_COMPLETION_EVENT_TAIL;
+		},
 		chunk(index, delta, finish, usage, generation) {
 			first ??= generation;
 			format.lastChunkBytes = undefined;
@@ -118,11 +141,7 @@ export function completionChunks(h: StreamHeader, extras: StreamExtras = {}): Ch
 			// text, and the constant rest (a template of all its fields made a string node for
 			// each); its UTF-8 length is theirs, so the writer need not copy it flat to measure it.
 			if (source === undefined && extras.echoText === undefined) {
-				let textHead = textHeads[index];
-				if (textHead === undefined) {
-					textHead = textHeads[index] = `${head}${index},"text":`;
-					textHeadBytes[index] = Buffer.byteLength(textHead);
-				}
+				const textHead = textHeadOf(index);
 				const text = JSON.stringify(delta);
 				if (finish === undefined && usage === undefined) {
 					format.lastChunkBytes = textHeadBytes[index]! + Buffer.byteLength(text) + RUNNING_COMPLETION_TAIL.length;

@@ -83,8 +83,20 @@ export class TextCursor {
 		return this.#holdBack === 0 ? unsent : unsent.slice(0, release);
 	}
 
-	/** The rest of the final text. */
+	/**
+	 * The rest of the final text. Without a stop string that text is every word generated, so the
+	 * rest is the held-back tail and the words not yet taken: no need for the whole text (see
+	 * Generation's text).
+	 */
 	finish(result: Generation): string {
+		if (result.stopReason === null) {
+			const words = result.live.plan.words;
+			let rest = this.#unsent;
+			while (this.#tokens < result.completionTokens) rest += words[this.#tokens++]!;
+			this.#sent += rest.length;
+			this.#unsent = '';
+			return rest;
+		}
 		const text = finalText(result, this.#includeStopStr);
 		const delta = text.slice(this.#sent);
 		this.#sent = text.length;
@@ -111,6 +123,13 @@ export type ChunkFormat = {
 		usage: object | undefined,
 		generation?: LiveGeneration,
 	): string;
+	/**
+	 * The whole SSE event (`data: CHUNK\n\n`) of choice `index`'s running chunk (`delta` text, not
+	 * finishing, no usage), its UTF-8 length in {@link lastChunkBytes}, when the format builds it
+	 * from pieces made once; undefined (nothing done) when it cannot (logprobs, echo): then
+	 * {@link chunk} makes it.
+	 */
+	runningEvent?(index: number, delta: string, generation: LiveGeneration): string | undefined;
 	/** The final usage chunk (no choices). */
 	usage(usage: object, metrics: object | undefined): string;
 	/**
@@ -193,10 +212,16 @@ class ChoiceStream implements GenerationListener {
 		if (generation.request.status === 'finished') return;
 		const index = choice.spec.index;
 		const format = this.#format;
-		this.#sse.send(
-			format.chunk(index, choice.cursor.advance(generation), undefined, this.#continuousUsage?.(index), generation),
-			format.lastChunkBytes,
-		);
+		const delta = choice.cursor.advance(generation);
+		const continuousUsage = this.#continuousUsage;
+		if (continuousUsage === undefined && format.runningEvent !== undefined) {
+			const event = format.runningEvent(index, delta, generation);
+			if (event !== undefined) {
+				this.#sse.sendEvent(event, format.lastChunkBytes!);
+				return;
+			}
+		}
+		this.#sse.send(format.chunk(index, delta, undefined, continuousUsage?.(index), generation), format.lastChunkBytes);
 	}
 
 	onFinish(generation: LiveGeneration, result: Generation): void {

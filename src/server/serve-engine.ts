@@ -163,26 +163,46 @@ export class LiveGeneration {
 	/** @internal The engine finished the request (or it was aborted): settle once. */
 	finish(reason: FinishReason): void {
 		if (this.#result !== undefined) return;
-		const r = this.request;
 		let result: Generation;
-		if (reason === 'abort' || reason === 'error') {
-			result = {text: this.textSoFar(), completionTokens: this.numTokens, finishReason: reason, stopReason: null, request: r, live: this};
-		} else if (this.numTokens >= this.plan.numTokens) {
-			result = {
-				text: this.plan.text,
-				completionTokens: this.numTokens,
-				finishReason: this.plan.finishReason,
-				stopReason: this.plan.stopReason,
-				request: r,
-				live: this,
-			};
-		} else {
-			// The engine ended early (max_model_len): what was generated, finish reason length.
-			result = {text: this.textSoFar(), completionTokens: this.numTokens, finishReason: 'length', stopReason: null, request: r, live: this};
-		}
+		if (reason === 'abort' || reason === 'error') result = new FinishedGeneration(this, reason, null);
+		else if (this.numTokens >= this.plan.numTokens) result = new FinishedGeneration(this, this.plan.finishReason, this.plan.stopReason);
+		// The engine ended early (max_model_len): what was generated, finish reason length.
+		else result = new FinishedGeneration(this, 'length', null);
 		this.#result = result;
 		this.#listener.onFinish?.(this, result);
 		this.#resolve(result);
+	}
+}
+
+/**
+ * A finished generation. Its text is joined from the plan's words when first read: a stream has
+ * sent all but its last step's words by then (see TextCursor.finish), so joining the whole output
+ * at every finish made a string as long as it (about 1.8 kB at 256 tokens) that nothing read.
+ */
+class FinishedGeneration implements Generation {
+	readonly completionTokens: number;
+	readonly finishReason: 'stop' | 'length' | 'abort' | 'error';
+	readonly stopReason: string | null;
+	readonly request: SimRequest;
+	readonly live: LiveGeneration;
+	#text: string | undefined;
+
+	constructor(live: LiveGeneration, finishReason: Generation['finishReason'], stopReason: string | null) {
+		this.completionTokens = live.numTokens;
+		this.finishReason = finishReason;
+		this.stopReason = stopReason;
+		this.request = live.request;
+		this.live = live;
+	}
+
+	/** The plan's text when it completed (cut before its stop string), else the words generated. */
+	get text(): string {
+		if (this.#text === undefined) {
+			const live = this.live;
+			const complete = (this.finishReason === 'stop' || this.finishReason === 'length') && this.completionTokens >= live.plan.numTokens;
+			this.#text = complete ? live.plan.text : live.textSoFar();
+		}
+		return this.#text;
 	}
 }
 
@@ -245,7 +265,9 @@ export class ServeEngine {
 		this.#classWeightTotal = this.#classWeights.reduce((a, b) => a + b, 0);
 		this.#serveRng = createRng(session.built.seed).fork('serve');
 		this.#afterFirstTokens = options.afterFirstTokens;
-		this.#offStep = session.subscribe({onStep: outcome => this.#onStep(outcome)});
+		// First: the new streams' first frames are written in the report, ahead of the loggers and the
+		// Prometheus feed, which only accumulate what the step did and can hear it after.
+		this.#offStep = session.onStepFirst(outcome => this.#onStep(outcome));
 	}
 
 	/**

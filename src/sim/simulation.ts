@@ -126,6 +126,8 @@ export class Simulation {
 	readonly #countsArrivals: boolean;
 	readonly #faults: SimFaults | undefined;
 	#observers: SimObserver[] = [];
+	/** {@link onStepFirst}'s listeners. */
+	#firstStepListeners: Array<(outcome: StepOutcome) => void> = [];
 	// Initialised here, not only declared: a field declared without a value is first defined as
 	// undefined, and V8 then keeps it as a tagged pointer, so every time written (once per event) was
 	// a new heap number and a write barrier (docs/engine-performance.md, fourth round).
@@ -190,6 +192,22 @@ export class Simulation {
 		this.#observers.push(observer);
 		return () => {
 			this.#observers = this.#observers.filter(o => o !== observer);
+		};
+	}
+
+	/**
+	 * Hear every step's outcome as soon as its engine completes it: before the simulation's interval
+	 * loggers observe it and before any {@link subscribe}d observer's `onStep` (listeners in the
+	 * order they came). For a listener whose work waits on nothing else of the step and is
+	 * latency-bound: `specsim serve` writes the new streams' first tokens there. Safe because the
+	 * loggers and observers only accumulate what they are given (none reads another's state or
+	 * changes the outcome, see {@link SimObserver}), so the order in which they hear a step changes
+	 * nothing they output.
+	 */
+	onStepFirst(listener: (outcome: StepOutcome) => void): () => void {
+		this.#firstStepListeners.push(listener);
+		return () => {
+			this.#firstStepListeners = this.#firstStepListeners.filter(l => l !== listener);
 		};
 	}
 
@@ -360,6 +378,8 @@ export class Simulation {
 	#complete(engine: Engine): void {
 		if (this.#deferring) this.#countBacklog(engine.stepEndAt);
 		const outcome = engine.completeStep();
+		const first = this.#firstStepListeners;
+		for (let i = 0; i < first.length; i++) first[i]!(outcome);
 		const logger = this.loggers[engine.index]!;
 		if (outcome.specStats !== undefined) logger.observe(outcome.specStats);
 		const engineLogger = this.engineLoggers[engine.index];

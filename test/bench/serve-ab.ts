@@ -83,6 +83,10 @@ function figures(m: StreamsMeasure): Record<string, number> {
 		'server CPU s/s p50': m.server.steps?.utilisation?.p50 ?? Number.NaN,
 		'server CPU s/s max': m.server.steps?.utilisation?.max ?? Number.NaN,
 		'server GC ms': m.server.steps?.gc.totalMs ?? Number.NaN,
+		'opening steps': m.server.openingSteps?.steps ?? Number.NaN,
+		'opening step total p99': m.server.openingSteps?.total.p99 ?? Number.NaN,
+		'opening lateness p99 ms': m.server.openingSteps?.lateness.p99 ?? Number.NaN,
+		'steady steps': m.server.steps?.steps ?? Number.NaN,
 		streams: m.streams,
 		failed: m.failed.length,
 	};

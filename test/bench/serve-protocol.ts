@@ -92,8 +92,13 @@ export type TargetReport = {
 	readonly cpuMs: number;
 	/** {@link monotonicOffsetMs} of the server process: its times on the clients' clock. */
 	readonly clockOffsetMs?: number;
-	/** Per-step timings at a finite speed (absent from targets older than them, and at max speed). */
+	/**
+	 * Per-step timings at a finite speed (absent from targets older than them, and at max speed): of
+	 * the steady state, the steps due after the run's first stream ended (older targets: every step).
+	 */
 	readonly steps?: StepTimings;
+	/** The opening wave's steps (due before the run's first stream ended); absent from older targets. */
+	readonly openingSteps?: StepTimings;
 };
 
 export type TargetMessage = {readonly ready: true; readonly baseUrl: string} | {readonly report: TargetReport};

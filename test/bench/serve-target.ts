@@ -17,6 +17,7 @@ import {Socket} from 'node:net';
 import {parseSpeed, resolveSimConfig} from '../../src/cli/sim-options.js';
 import {DEFAULT_PRESET} from '../../src/config/load.js';
 import type {SimRequest} from '../../src/engine/request.js';
+import type {StepOutcome} from '../../src/engine/step-outcome.js';
 import {Session} from '../../src/runtime/session.js';
 import {startOpenAiServer} from '../../src/server/openai-server.js';
 import {serverInstruments, spreadOf} from './serve-instruments.js';
@@ -32,8 +33,8 @@ const simulation = session.built.simulation;
 
 /**
  * Per-step timings (see {@link StepTimings}): every advance of the simulation (a runner tick or a
- * request's catch-up) is timed from its start; an observer subscribed before the server's marks
- * when each step's outcome is reported, one subscribed after it when its chunks are built, and the
+ * request's catch-up) is timed from its start; a step listener added before the server's marks
+ * when each step's outcome is reported, one added after it when its chunks are built, and the
  * last stream write before the next advance that ran steps (at the earliest a tick queued behind
  * the turn's flush and Node's per-response uncork) when the chunks were handed to the kernel.
  */
@@ -42,7 +43,18 @@ let advanceStartMs = 0;
 let advanceSteps: StepMark[] = [];
 /** The wall deadline of the last step whose chunks an advance built (running streams' writes are timed against it). */
 let latestDeadlineMs = Number.NaN;
-const stepRows: Array<{chunks: number; lateness: number; engine: number; chunks_: number; next: number; write: number; total: number}> = [];
+type StepRow = {chunks: number; lateness: number; engine: number; chunks_: number; next: number; write: number; total: number};
+/** Per step since the last report, the opening wave's and the steady state's apart (see {@link steadyFromMs}). */
+const openingRows: StepRow[] = [];
+const stepRows: StepRow[] = [];
+/**
+ * When the first tagged stream of the run ended (this process' clock), undefined before: a client
+ * sends its next request only when its last stream ends, so until then every request the server
+ * reads belongs to the opening wave (each client's first, sent at once), and the steps until then
+ * are the opening wave's (its burst of requests read and admitted, its prefills); the steps due
+ * after it are the steady state's, which the steady-state requests (the headline) meet.
+ */
+let steadyFromMs: number | undefined;
 const runUntil = simulation.runUntil.bind(simulation);
 simulation.runUntil = (untilS, options) => {
 	advanceStartMs = performance.now();
@@ -75,7 +87,7 @@ function closeAdvance(lastWriteMs = lastFrameWriteMs): void {
 	openAdvance = undefined;
 	const writtenMs = Math.max(endMs, lastWriteMs);
 	for (const m of steps)
-		stepRows.push({
+		(steadyFromMs !== undefined && m.deadlineMs >= steadyFromMs ? stepRows : openingRows).push({
 			chunks: m.chunks,
 			lateness: startMs - m.deadlineMs,
 			engine: m.engineMs - startMs,
@@ -85,13 +97,20 @@ function closeAdvance(lastWriteMs = lastFrameWriteMs): void {
 			total: writtenMs - m.deadlineMs,
 		});
 }
-session.subscribe({
-	onStep: outcome => {
-		if (outcome.numTokenRequests === 0) return;
-		const deadlineMs = session.runner.wallMsAt(outcome.t);
-		if (deadlineMs === undefined) return;
-		advanceSteps.push({deadlineMs, chunks: outcome.numTokenRequests, engineMs: performance.now(), chunksMs: Number.NaN});
-	},
+/**
+ * Subscribe `onStep` where the server's engine hears steps: first, ahead of the simulation's loggers
+ * and observers (`Session.onStepFirst`), or, on a checkout from before it, as an observer.
+ */
+const onStep = (listener: (outcome: StepOutcome) => void): void => {
+	const first = (session as {onStepFirst?: (listener: (outcome: StepOutcome) => void) => () => void}).onStepFirst;
+	if (first === undefined) session.subscribe({onStep: listener});
+	else first.call(session, listener);
+};
+onStep(outcome => {
+	if (outcome.numTokenRequests === 0) return;
+	const deadlineMs = session.runner.wallMsAt(outcome.t);
+	if (deadlineMs === undefined) return;
+	advanceSteps.push({deadlineMs, chunks: outcome.numTokenRequests, engineMs: performance.now(), chunksMs: Number.NaN});
 });
 
 /**
@@ -204,47 +223,50 @@ server.engine.startAll = (paramsList, listener, arrival) => {
 		tag = undefined;
 	}
 };
-session.subscribe({
-	onStep: outcome => {
-		const now = performance.now();
-		const mark = advanceSteps.at(-1);
-		if (mark !== undefined && Number.isNaN(mark.chunksMs)) mark.chunksMs = now;
-		if (awaitingFirst.length > 0) {
-			const still: typeof awaitingFirst = [];
-			for (const a of awaitingFirst) {
-				if (a.request.numOutputTokens > 0) {
-					a.t.firstTokenMs = now;
-					a.t.firstDeadlineMs = session.runner.wallMsAt(outcome.t) ?? Number.NaN;
-				} else if (a.request.status !== 'finished') still.push(a);
-			}
-			awaitingFirst = still;
+onStep(outcome => {
+	const now = performance.now();
+	const mark = advanceSteps.at(-1);
+	if (mark !== undefined && Number.isNaN(mark.chunksMs)) mark.chunksMs = now;
+	if (awaitingFirst.length > 0) {
+		const still: typeof awaitingFirst = [];
+		for (const a of awaitingFirst) {
+			if (a.request.numOutputTokens > 0) {
+				a.t.firstTokenMs = now;
+				a.t.firstDeadlineMs = session.runner.wallMsAt(outcome.t) ?? Number.NaN;
+			} else if (a.request.status !== 'finished') still.push(a);
 		}
-		for (const request of outcome.finished) {
-			const t = tracked.get(request);
-			if (t === undefined) continue;
-			tracked.delete(request);
-			records.push({
-				tag: t.tag,
-				readMs: t.readMs,
-				arrivalDueMs: session.runner.wallMsAt(request.arrivalAt) ?? Number.NaN,
-				submittedMs: t.submittedMs,
-				firstTokenMs: t.firstTokenMs,
-				firstDueMs: t.firstDeadlineMs,
-				firstWrittenMs: takeFirstWrite(t.tag),
-				finishedMs: now,
-				virtualTtftS: request.firstTokenAt - request.arrivalAt,
-				virtualE2eS: request.finishedAt - request.arrivalAt,
-				outputTokens: request.numOutputTokens,
-			});
-		}
-	},
+		awaitingFirst = still;
+	}
+	for (const request of outcome.finished) {
+		const t = tracked.get(request);
+		if (t === undefined) continue;
+		tracked.delete(request);
+		records.push({
+			tag: t.tag,
+			readMs: t.readMs,
+			arrivalDueMs: session.runner.wallMsAt(request.arrivalAt) ?? Number.NaN,
+			submittedMs: t.submittedMs,
+			firstTokenMs: t.firstTokenMs,
+			firstDueMs: t.firstDeadlineMs,
+			firstWrittenMs: takeFirstWrite(t.tag),
+			finishedMs: now,
+			virtualTtftS: request.firstTokenAt - request.arrivalAt,
+			virtualE2eS: request.finishedAt - request.arrivalAt,
+			outputTokens: request.numOutputTokens,
+		});
+		// The first stream ended: its client sends its second request, and the steady state begins.
+		steadyFromMs ??= now;
+	}
 });
 
 const instruments = serverInstruments();
 const done = session.runner.run();
 
-/** The step rows since the last report, summarised. */
-function stepTimings(): StepTimings {
+/**
+ * Step rows summarised; the steady state's with the running streams' writes. The GC and
+ * utilisation figures are the whole period's in both.
+ */
+function stepTimings(stepRows: StepRow[], steady: boolean): StepTimings {
 	return {
 		steps: stepRows.length,
 		chunksPerStep: spreadOf(stepRows.map(r => r.chunks)),
@@ -254,7 +276,7 @@ function stepTimings(): StepTimings {
 		next: spreadOf(stepRows.map(r => r.next)),
 		write: spreadOf(stepRows.map(r => r.write)),
 		total: spreadOf(stepRows.map(r => r.total)),
-		...(runningGap.length === 0 ? {} : {runningLag: spreadOf(runningLag), runningGap: spreadOf(runningGap)}),
+		...(!steady || runningGap.length === 0 ? {} : {runningLag: spreadOf(runningLag), runningGap: spreadOf(runningGap)}),
 		...instruments.steps(),
 	};
 }
@@ -262,8 +284,17 @@ function stepTimings(): StepTimings {
 process.on('message', async (message: string) => {
 	if (message === 'report') {
 		closeAdvance();
-		const report: TargetMessage = {report: {records, ...instruments.report(), ...(stepRows.length === 0 ? {} : {steps: stepTimings()})}};
+		const report: TargetMessage = {
+			report: {
+				records,
+				...instruments.report(),
+				...(stepRows.length === 0 ? {} : {steps: stepTimings(stepRows, true)}),
+				...(openingRows.length === 0 ? {} : {openingSteps: stepTimings(openingRows, false)}),
+			},
+		};
 		stepRows.length = 0;
+		openingRows.length = 0;
+		steadyFromMs = undefined;
 		runningLag.length = 0;
 		runningGap.length = 0;
 		records = [];

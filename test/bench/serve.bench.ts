@@ -521,10 +521,20 @@ function streamRows(m: StreamsMeasure): BenchResult[] {
 			? []
 			: [
 					{
-						name: `${label}: server, engine step due → its last chunk handed to the kernel, p99`,
+						name: `${label}: server, engine step due → its last chunk handed to the kernel, p99, steady state`,
 						value: m.server.steps.total.p99,
 						unit: 'ms',
 						note: stepsNote(m.server.steps),
+					},
+				]),
+		...(m.server.openingSteps === undefined
+			? []
+			: [
+					{
+						name: `${label}: server, engine step due → its last chunk handed to the kernel, p99, opening wave`,
+						value: m.server.openingSteps.total.p99,
+						unit: 'ms',
+						note: `${stepsNote(m.server.openingSteps)} (GC: the whole run's)`,
 					},
 				]),
 		{

@@ -90,4 +90,39 @@ describe('ServeEngine step report', () => {
 		expect(last.map(o => `${o.name} ${o.event}`)).toEqual(['short tokens', 'long-1 tokens', 'long-2 tokens', 'short finish']);
 		engine.close();
 	});
+
+	/**
+	 * The step's outcome goes to the serve engine first: the simulation's interval loggers and every
+	 * observer (the Prometheus feed, the dashboard's metrics, the server log), subscribed before the
+	 * server, hear it after the new streams' first tokens were told (and, in the server, written).
+	 */
+	it("tells a step's first tokens before the simulation's loggers and observers hear the step", async () => {
+		const resolved = await resolveSimConfig({preset: DEFAULT_PRESET, seed: '3'});
+		const session = new Session(resolved.config, {
+			seed: resolved.seed,
+			speed: 'max',
+			waitWhenIdle: true,
+			traceLines: [],
+			server: {readProcess: () => undefined},
+		});
+		const simulation = session.built.simulation;
+		const events: string[] = [];
+		// An observer subscribed before the serve engine exists, as the session's Prometheus feed is.
+		session.subscribe({onStep: outcome => void (outcome.numTokenRequests > 0 && events.push('observer'))});
+		// The `Engine 000:` line's logger, which hears every step.
+		const logger = simulation.engineLoggers[0]!;
+		const observe = logger.observeIteration.bind(logger);
+		logger.observeIteration = (...args) => {
+			events.push('logger');
+			observe(...args);
+		};
+		const engine = new ServeEngine(session, {afterFirstTokens: () => events.push('first tokens')});
+		const generation = engine.start(params('a', 20), {onTokens: () => void events.push('tokens')});
+		while (generation.numTokens === 0) simulation.runUntil(simulation.now + 0.001);
+		const first = events.indexOf('first tokens');
+		expect(events.slice(first - 1, first + 1)).toEqual(['tokens', 'first tokens']);
+		expect(events.indexOf('observer')).toBeGreaterThan(first);
+		expect(events.indexOf('logger')).toBeGreaterThan(first);
+		engine.close();
+	});
 });

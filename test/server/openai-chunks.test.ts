@@ -1,5 +1,5 @@
 import {fc, test as fcTest} from '@fast-check/vitest';
-import {describe, expect} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {chatChunks, completionChunks} from '../../src/server/openai-chunks.js';
 
 /**
@@ -36,6 +36,27 @@ describe('streamed chunks without logprobs', () => {
 			}
 		},
 	);
+
+	fcTest.prop([header, fc.nat({max: 16}), fc.array(text, {maxLength: 4})])(
+		"completions: a running chunk's whole event (runningEvent) is `data: CHUNK` and a blank line, its length the event's",
+		(h, index, deltas) => {
+			const format = completionChunks(h);
+			const reference = completionChunks(h);
+			for (const delta of deltas) {
+				const event = format.runningEvent!(index, delta, {} as never);
+				expect(event).toBe(`data: ${reference.chunk(index, delta, undefined, undefined)}\n\n`);
+				expect(format.lastChunkBytes).toBe(Buffer.byteLength(event!));
+			}
+		},
+	);
+
+	it('completions: no running event where a chunk carries logprobs or echo (chunk builds those)', () => {
+		const h = {id: 'cmpl-1', created: 1, model: 'm'};
+		expect(completionChunks(h, {echoText: () => 'prompt'}).runningEvent!(0, 'x', {} as never)).toBeUndefined();
+		const format = completionChunks(h, {logprobs: () => ({}) as never});
+		expect(format.runningEvent!(0, 'x', {} as never)).toBeUndefined();
+		expect(format.lastChunkBytes).toBeUndefined();
+	});
 
 	fcTest.prop([header, fc.nat({max: 16}), text, finish, usage])(
 		'completions: the same bytes as JSON.stringify of the CompletionStreamResponse object',

@@ -91,6 +91,33 @@ describe('SseWriter', () => {
 		expect(body).toBe(`${expected}0\r\n\r\n`);
 	});
 
+	it('whole events (sendEvent) with frames (send) in one turn, and chunks of every size, are sized as the bytes sent', async () => {
+		// Chunk sizes from 1 byte (one hex digit) past the cached size lines (4 KiB), some turns mixing both kinds.
+		const sizes = [1, 15, 16, 255, 256, 4095, 4096, 5000, 4095];
+		const port = await serve(async (_req, res) => {
+			const sse = new SseWriter(res);
+			sse.begin(() => undefined);
+			for (const [t, size] of sizes.entries()) {
+				const event = `data: ${'é'.repeat(Math.max(0, Math.floor((size - 8) / 2)))}${(size - 8) % 2 === 1 ? 'x' : ''}\n\n`;
+				if (size >= 8) sse.sendEvent(event, Buffer.byteLength(event));
+				if (t % 3 === 1) sse.send('😀');
+				await nextTurn();
+			}
+			sse.end();
+		});
+		const raw = (await rawGet(port)).toString('latin1');
+		const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+		let expected = '';
+		for (const [t, size] of sizes.entries()) {
+			let frames = size >= 8 ? `data: ${'é'.repeat(Math.max(0, Math.floor((size - 8) / 2)))}${(size - 8) % 2 === 1 ? 'x' : ''}\n\n` : '';
+			if (t % 3 === 1) frames += 'data: 😀\n\n';
+			if (frames === '') continue;
+			const bytes = Buffer.from(frames);
+			expected += `${bytes.length.toString(16)}\r\n${bytes.toString('latin1')}\r\n`;
+		}
+		expect(body).toBe(`${expected}0\r\n\r\n`);
+	});
+
 	it("one write per connection per turn, however many frames; a stream's first frames are written before the running streams'", async () => {
 		const order: string[] = [];
 		const writers: Record<string, SseWriter> = {};

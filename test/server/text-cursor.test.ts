@@ -30,7 +30,8 @@ describe('TextCursor', () => {
 				fc.array(fc.string({minLength: 1, maxLength: 5}), {maxLength: 3}),
 				fc.boolean(),
 				fc.array(fc.integer({min: 1, max: 6}), {minLength: 1, maxLength: 40}),
-				(words, stop, includeStopStr, stepSizes) => {
+				fc.boolean(),
+				(words, stop, includeStopStr, stepSizes, advanceLast) => {
 					// Steps of 1 to 6 tokens until every word is generated (the last step finishes).
 					const steps: number[] = [];
 					let left = words.length;
@@ -46,15 +47,21 @@ describe('TextCursor', () => {
 						generation.numTokens += n;
 						deltas.push(cursor.advance(generation as unknown as LiveGeneration));
 					}
-					// The finishing step's tokens go out with the finish (as the stream sends them).
+					// The finishing step's tokens go out with the finish (as the stream sends them: no
+					// advance for that step), or after an advance that took them.
 					generation.numTokens += steps.at(-1)!;
-					deltas.push(cursor.advance(generation as unknown as LiveGeneration));
+					deltas.push(advanceLast ? cursor.advance(generation as unknown as LiveGeneration) : '');
 					const text = words.join('');
+					// A stop string, when there is one, ended it; else it ended without one.
 					const stopReason = stop[0] ?? null;
-					deltas.push(cursor.finish({text, stopReason} as unknown as Generation));
+					const result = {text, stopReason, completionTokens: words.length, live: generation};
+					deltas.push(cursor.finish(result as unknown as Generation));
 					const holdBack = includeStopStr ? 0 : Math.max(0, ...stop.map(s => s.length - 1));
 					const final = includeStopStr && stopReason !== null ? text + stopReason : text;
-					expect(deltas).toEqual(expectedDeltas(words, steps, holdBack, final));
+					const expected = expectedDeltas(words, steps, holdBack, final);
+					// Without the last advance its delta is part of the finish's.
+					if (!advanceLast) expected.splice(-2, 2, '', expected.at(-2)! + expected.at(-1)!);
+					expect(deltas).toEqual(expected);
 				},
 			),
 		);
