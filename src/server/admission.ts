@@ -1,4 +1,4 @@
-import type {MiddlewareHandler} from 'hono';
+import type {Context} from 'hono';
 
 declare module 'hono' {
 	interface ContextVariableMap {
@@ -46,18 +46,20 @@ export class AdmissionGate {
 	}
 
 	/**
-	 * A Hono middleware that passes each request through the gate; with `arrivals`, it first
-	 * records when the request was read (the handler finds its {@link Arrival} as `c.get('arrival')`
-	 * and hands it to the engine), and lets go of it when the request is answered at the latest.
+	 * `handler` behind the gate: each request passes through the gate first; with `arrivals`, it
+	 * first records when the request was read (the handler finds its {@link Arrival} as
+	 * `c.get('arrival')` and hands it to the engine), and lets go of it when the request is answered
+	 * at the latest. One handler, not a middleware before the route's: Hono runs a route of one
+	 * handler without composing a chain (a promise, closures and a dispatch per request).
 	 */
-	middleware(arrivals?: Arrivals): MiddlewareHandler {
-		return async (c, next) => {
+	handler<C extends Context>(arrivals: Arrivals | undefined, handler: (c: C) => Promise<Response>): (c: C) => Promise<Response> {
+		return async c => {
 			const arrival = arrivals?.receive();
 			if (arrival !== undefined) c.set('arrival', arrival);
 			try {
 				const turn = this.enter();
 				if (turn !== undefined) await turn;
-				await next();
+				return await handler(c);
 			} finally {
 				arrival?.settle();
 			}

@@ -1,4 +1,4 @@
-import {type IncomingMessage, type Server, type ServerResponse, STATUS_CODES} from 'node:http';
+import {type IncomingMessage, type Server, ServerResponse, STATUS_CODES} from 'node:http';
 import type {Registry} from 'prom-client';
 import {serverPromOf} from '../metrics/prom/server-prom.js';
 
@@ -39,44 +39,64 @@ export function formatAccessLine(clientAddress: string, method: string, pathWith
  */
 export function instrumentHttpServer(server: Server, options: HttpInstrumentationOptions): void {
 	const routes = new Set(options.routes);
-	server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
-		const started = performance.now();
-		const url = request.url ?? '/';
+	const onAccessLine = options.onAccessLine;
+	/**
+	 * Each response's `writeHead` and `close` listener are these two functions, shared by every
+	 * response (what they need of the request is its {@link ResponseRecord}): closures made per
+	 * request (with a `once` wrapper) were kept, with the scope they shared, for as long as each
+	 * response lives, a stream's whole life.
+	 */
+	const instrumentedWriteHead = function (this: InstrumentedResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+		const record = this[RECORD]!;
+		record.headersGiven = typeof args[1] === 'string' ? (args as unknown[])[2] : args[1];
+		const result = ServerResponse.prototype.writeHead.apply(this, args);
+		if (onAccessLine !== undefined) {
+			const request = record.request;
+			const address = request.socket.remoteAddress ?? '';
+			onAccessLine(formatAccessLine(`${address}:${request.socket.remotePort ?? 0}`, record.method, record.url, request.httpVersion, this.statusCode));
+		}
+		return result;
+	} as ServerResponse['writeHead'];
+	function onClose(this: InstrumentedResponse): void {
+		const {request, method, url, started, headersGiven} = this[RECORD]!;
 		const path = url.split('?', 1)[0]!;
-		const method = request.method ?? 'GET';
-		const onAccessLine = options.onAccessLine;
-		// Headers given to writeHead() directly (Hono's adapter does) are not visible to getHeader(): keep them.
-		let headersGiven: unknown;
-		const writeHead = response.writeHead;
-		response.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
-			headersGiven = typeof args[1] === 'string' ? (args as unknown[])[2] : args[1];
-			const result = writeHead.apply(this, args);
-			if (onAccessLine !== undefined) {
-				const address = request.socket.remoteAddress ?? '';
-				onAccessLine(formatAccessLine(`${address}:${request.socket.remotePort ?? 0}`, method, url, request.httpVersion, this.statusCode));
-			}
-			return result;
-		} as ServerResponse['writeHead'];
-		response.once('close', () => {
-			const length = (value: unknown): number => {
-				const n = Number(Array.isArray(value) ? value[0] : value);
-				return Number.isFinite(n) && n >= 0 ? n : 0;
-			};
-			serverPromOf(options.registry())?.observeHttp({
-				method,
-				handler: routes.has(path) ? path : 'none',
-				status: response.headersSent ? response.statusCode : 500,
-				durationS: Math.max(0, (performance.now() - started) / 1000),
-				requestBytes: length(request.headers['content-length']),
-				// Hono's adapter may also set Node's internal `_contentLength`, which becomes the header.
-				responseBytes: length(
-					response.getHeader('content-length') ?? contentLength(headersGiven) ?? (response as {_contentLength?: number | null})._contentLength,
-				),
-				atS: options.nowS(),
-			});
+		const length = (value: unknown): number => {
+			const n = Number(Array.isArray(value) ? value[0] : value);
+			return Number.isFinite(n) && n >= 0 ? n : 0;
+		};
+		serverPromOf(options.registry())?.observeHttp({
+			method,
+			handler: routes.has(path) ? path : 'none',
+			status: this.headersSent ? this.statusCode : 500,
+			durationS: Math.max(0, (performance.now() - started) / 1000),
+			requestBytes: length(request.headers['content-length']),
+			// Hono's adapter may also set Node's internal `_contentLength`, which becomes the header.
+			responseBytes: length(
+				this.getHeader('content-length') ?? contentLength(headersGiven) ?? (this as {_contentLength?: number | null})._contentLength,
+			),
+			atS: options.nowS(),
 		});
+	}
+	server.prependListener('request', (request: IncomingMessage, response: InstrumentedResponse) => {
+		response[RECORD] = {request, method: request.method ?? 'GET', url: request.url ?? '/', started: performance.now(), headersGiven: undefined};
+		// Headers given to writeHead() directly (Hono's adapter does) are not visible to getHeader(): keep them.
+		response.writeHead = instrumentedWriteHead;
+		response.on('close', onClose);
 	});
 }
+
+/** What the instrumentation keeps of a request on its response. */
+type ResponseRecord = {
+	readonly request: IncomingMessage;
+	readonly method: string;
+	readonly url: string;
+	/** When the request came (`performance.now`). */
+	readonly started: number;
+	/** The headers given to `writeHead`, once called. */
+	headersGiven: unknown;
+};
+const RECORD = Symbol('http-instrumentation');
+type InstrumentedResponse = ServerResponse & {[RECORD]?: ResponseRecord};
 
 /** The Content-Length among headers passed to `writeHead` (an object, or a flat name/value array). */
 function contentLength(headers: unknown): unknown {

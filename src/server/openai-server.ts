@@ -9,7 +9,7 @@ import {checkContextLength} from '../engine/scheduler-config.js';
 import {instrumentHttpServer} from './http-instrumentation.js';
 import {listen} from './metrics-server.js';
 import {prefersOpenMetrics} from './negotiate.js';
-import {cachedTokens} from './openai-chunks.js';
+import {cachedTokens, type StreamExtras} from './openai-chunks.js';
 import {
 	ChoiceLogprobs,
 	chatLogprobs,
@@ -38,6 +38,7 @@ import {
 	pydanticValidationError,
 	renderChat,
 	type SamplingValues,
+	simpleCompletionRequest,
 	tokenizeRequestSchema,
 	verifySamplingParams,
 } from './openai-protocol.js';
@@ -122,14 +123,20 @@ function errorResponse(c: Context, error: ApiError): Response {
 	);
 }
 
-/** Parse and validate a JSON body; malformed JSON and schema violations are 400s naming the parameter. */
-async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+/**
+ * Parse and validate a JSON body; malformed JSON and schema violations are 400s naming the
+ * parameter. `simple` may parse the common bodies without the schema (its result must be the
+ * schema's; undefined leaves the body to the schema).
+ */
+async function readBody<S extends z.ZodType>(c: Context, schema: S, simple?: (raw: unknown) => z.infer<S> | undefined): Promise<z.infer<S>> {
 	let raw: unknown;
 	try {
 		raw = JSON.parse(await c.req.text());
 	} catch (error) {
 		throw new ApiError(400, `Invalid JSON body: ${(error as Error).message}`);
 	}
+	const body = simple?.(raw);
+	if (body !== undefined) return body;
 	const parsed = schema.safeParse(raw);
 	if (parsed.success) return parsed.data;
 	const ported = parsed.error.issues.map(issue => (issue.code === 'custom' ? (issue.params?.['pydantic'] as PydanticError | undefined) : undefined));
@@ -170,6 +177,26 @@ function promptText(prompt: CompletionRequest['prompt'], i: number, ids: readonl
 	}
 }
 
+/**
+ * A stream's per-choice logprob sources, none when no choice has one. The stream keeps what it is
+ * given for its whole life; a closure made in the request's handler would keep the handler's
+ * whole scope (body, prompt ids, choices...) with it, since V8 gives all closures of one function
+ * one shared context: the stream's closures are made here, from what they need only.
+ */
+function logprobsExtra(sources: readonly (ChoiceLogprobs | undefined)[]): Pick<StreamExtras, 'logprobs'> {
+	return sources.every(source => source === undefined) ? {} : {logprobs: index => sources[index]};
+}
+
+/** A completion stream's echo (each choice's prompt text and logprobs; see {@link logprobsExtra}). */
+function echoExtras(
+	texts: readonly string[],
+	logprobs: readonly (LogprobEntry[] | undefined)[],
+	n: number,
+	echoOnly: boolean,
+): Pick<StreamExtras, 'echoText' | 'echoLogprobs' | 'echoOnly'> {
+	return {echoText: index => texts[Math.floor(index / n)]!, echoLogprobs: index => logprobs[Math.floor(index / n)] ?? [], echoOnly};
+}
+
 /** 32 hex digits, as vLLM's `random_uuid()`, from a counter: ids are reproducible. */
 const hexId = (n: number): string => n.toString(16).padStart(32, '0');
 
@@ -197,6 +224,8 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 	const createdNow = (): number => Math.floor(session.epochMsAt(session.now) / 1000);
 	/** vLLM's `_raise_if_error` logs the request id, then the handler answers 500. */
 	const logGenerationError = (requestId: string): void => options.onLogLine?.(generationErrorLogLine(requestId, session.epochMsAt(session.now)));
+	/** A stream's `onError` (made here, not in a handler: see {@link logprobsExtra}). */
+	const errorLogger = (requestId: string) => (): void => logGenerationError(requestId);
 	/** A choice the engine finished with `error` fails the whole response (HTTP 500), as vLLM's `GenerationError`. */
 	const raiseIfError = (results: readonly Generation[], requestId: string): void => {
 		if (!results.some(g => g.finishReason === 'error')) return;
@@ -363,8 +392,6 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		...(options.arrivalHoldLimitMs === undefined ? {} : {holdLimitMs: options.arrivalHoldLimitMs}),
 	});
 	session.runner.holdAt(() => arrivals.holdMs());
-	app.use('/v1/completions', admission.middleware(arrivals));
-	app.use('/v1/chat/completions', admission.middleware(arrivals));
 
 	if (options.devMode === true)
 		registerSleepEndpoints(app, session, {
@@ -414,176 +441,176 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 		});
 	});
 
-	app.post('/v1/completions', async c => {
-		const body = await readBody(c, completionRequestSchema);
-		const counts = logprobCounts('completion', body);
-		const model = checkModel(body.model);
-		const usageOptions = streamUsage(body);
-		const promptIds: (readonly number[])[] = [];
-		const p = body.prompt;
-		if (typeof p === 'string') promptIds.push(cachedTokenize(p));
-		else if (typeof p[0] === 'number') promptIds.push(p as number[]);
-		else for (const q of p as (string | number[])[]) promptIds.push(typeof q === 'string' ? cachedTokenize(q) : q);
-		const echo = body.echo === true;
-		const echoOnly = echoWithoutGeneration(body);
-		/** With `echo`, each prompt's text: as sent, or a token-id prompt detokenized (vLLM's `prompt` of the output). */
-		const promptTexts = echo ? promptIds.map((ids, i) => promptText(p, i, ids)) : [];
-		const prompts = promptIds.map(ids => ids.length);
-		const maxTokens = completionMaxTokens(body);
-		const limits = prompts.map(tokens => resolveMaxTokens(tokens, maxTokens, body, echoOnly));
-		checkLogprobLimit(counts);
-		const key = drawKey(body);
-		const n = body.n ?? 1;
-		const includeStopStr = body.include_stop_str_in_output === true;
-		const choices: ChoiceSpec[] = [];
-		prompts.forEach((tokens, i) => {
-			for (let j = 0; j < n; j++)
-				choices.push({
-					index: i * n + j,
-					promptTokens: tokens,
-					includeStopStr,
-					params: generationParams(body, promptIds[i]!, limits[i]!, `completion:${key}:${i}#${j}`),
-				});
-		});
-		const promptTotal = prompts.reduce((a, b) => a + b, 0);
-		const header = {id: `cmpl-${hexId(++ids)}`, created: createdNow(), model};
-		const attributable = prompts.length === 1 && n === 1;
-		const lpModel = lazyLogprobModel(body.temperature ?? 1);
-		const sources = choiceLogprobs(counts, lpModel, choices);
-		// vLLM computes a prompt's logprobs once, for all its choices.
-		const promptLogprobs: (LogprobEntry[] | undefined)[] = promptIds.map(ids =>
-			counts.prompt === null ? undefined : promptEntries(promptLogprobRng(session, ids), lpModel(), ids, counts.prompt),
-		);
-		if (body.stream === true)
-			return streamChoices(
-				c,
-				engine,
-				choices,
-				promptTotal,
-				completionChunks(header, {
-					logprobs: index => sources[index],
-					promptTokensDetails,
-					...(echo
-						? {
-								echoText: (index: number) => promptTexts[Math.floor(index / n)]!,
-								echoLogprobs: (index: number) => promptLogprobs[Math.floor(index / n)] ?? [],
-								echoOnly,
-							}
-						: {}),
-				}),
-				usageOptions,
-				streamMetrics(attributable),
-				() => logGenerationError(header.id),
+	app.post(
+		'/v1/completions',
+		admission.handler(arrivals, async c => {
+			const body = await readBody(c, completionRequestSchema, simpleCompletionRequest);
+			const counts = logprobCounts('completion', body);
+			const model = checkModel(body.model);
+			const usageOptions = streamUsage(body);
+			const promptIds: (readonly number[])[] = [];
+			const p = body.prompt;
+			if (typeof p === 'string') promptIds.push(cachedTokenize(p));
+			else if (typeof p[0] === 'number') promptIds.push(p as number[]);
+			else for (const q of p as (string | number[])[]) promptIds.push(typeof q === 'string' ? cachedTokenize(q) : q);
+			const echo = body.echo === true;
+			const echoOnly = echoWithoutGeneration(body);
+			/** With `echo`, each prompt's text: as sent, or a token-id prompt detokenized (vLLM's `prompt` of the output). */
+			const promptTexts = echo ? promptIds.map((ids, i) => promptText(p, i, ids)) : [];
+			const prompts = promptIds.map(ids => ids.length);
+			const maxTokens = completionMaxTokens(body);
+			const limits = prompts.map(tokens => resolveMaxTokens(tokens, maxTokens, body, echoOnly));
+			checkLogprobLimit(counts);
+			const key = drawKey(body);
+			const n = body.n ?? 1;
+			const includeStopStr = body.include_stop_str_in_output === true;
+			const choices: ChoiceSpec[] = [];
+			prompts.forEach((tokens, i) => {
+				for (let j = 0; j < n; j++)
+					choices.push({
+						index: i * n + j,
+						promptTokens: tokens,
+						includeStopStr,
+						params: generationParams(body, promptIds[i]!, limits[i]!, `completion:${key}:${i}#${j}`),
+					});
+			});
+			const promptTotal = prompts.reduce((a, b) => a + b, 0);
+			const header = {id: `cmpl-${hexId(++ids)}`, created: createdNow(), model};
+			const attributable = prompts.length === 1 && n === 1;
+			const lpModel = lazyLogprobModel(body.temperature ?? 1);
+			const sources = choiceLogprobs(counts, lpModel, choices);
+			// vLLM computes a prompt's logprobs once, for all its choices.
+			const promptLogprobs: (LogprobEntry[] | undefined)[] = promptIds.map(ids =>
+				counts.prompt === null ? undefined : promptEntries(promptLogprobRng(session, ids), lpModel(), ids, counts.prompt),
 			);
-		const results = await runAll(c, choices);
-		raiseIfError(results, header.id);
-		return pythonJsonResponse(c, {
-			id: header.id,
-			object: 'text_completion',
-			created: header.created,
-			model,
-			choices: results.map((g, index) => {
-				const prompt = Math.floor(index / n);
-				const echoed = echo ? (promptLogprobs[prompt] ?? []) : [];
-				const source = sources[index];
-				return {
+			if (body.stream === true)
+				return streamChoices(
+					c,
+					engine,
+					choices,
+					promptTotal,
+					completionChunks(header, {
+						...logprobsExtra(sources),
+						promptTokensDetails,
+						...(echo ? echoExtras(promptTexts, promptLogprobs, n, echoOnly) : {}),
+					}),
+					usageOptions,
+					streamMetrics(attributable),
+					errorLogger(header.id),
+				);
+			const results = await runAll(c, choices);
+			raiseIfError(results, header.id);
+			return pythonJsonResponse(c, {
+				id: header.id,
+				object: 'text_completion',
+				created: header.created,
+				model,
+				choices: results.map((g, index) => {
+					const prompt = Math.floor(index / n);
+					const echoed = echo ? (promptLogprobs[prompt] ?? []) : [];
+					const source = sources[index];
+					return {
+						index,
+						// Echo without generation: the prompt alone (the engine's one token is counted in usage only).
+						text: (echo ? promptTexts[prompt]! : '') + (echoOnly ? '' : finalText(g, includeStopStr)),
+						logprobs: source === undefined ? null : completionLogprobs(echoOnly ? echoed : [...echoed, ...outputEntries(source, g)], 0),
+						finish_reason: g.finishReason,
+						stop_reason: g.stopReason,
+						token_ids: null,
+						prompt_logprobs: promptLogprobs[prompt] === undefined ? null : promptLogprobsField(promptLogprobs[prompt]),
+						prompt_token_ids: null,
+						routed_experts: null,
+					};
+				}),
+				service_tier: null,
+				system_fingerprint: null,
+				usage: usage(promptTotal, results, results[results.length - 1]),
+				kv_transfer_params: null,
+				ec_transfer_params: null,
+				metrics: perRequestMetrics(results, attributable, metricsOptions) ?? null,
+			});
+		}),
+	);
+
+	app.post(
+		'/v1/chat/completions',
+		admission.handler(arrivals, async c => {
+			const body = await readBody(c, chatRequestSchema);
+			const counts = logprobCounts('chat', body);
+			const model = checkModel(body.model);
+			const usageOptions = streamUsage(body);
+			const addGenerationPrompt = body.add_generation_prompt !== false;
+			const promptIds = cachedTokenize(renderChat(body.messages, addGenerationPrompt));
+			const answer = chatEcho(body.messages, addGenerationPrompt);
+			const echoText = body.echo === true ? answer.text : '';
+			const includeStopStr = body.include_stop_str_in_output === true;
+			const promptTokens = promptIds.length;
+			const maxTokens = resolveMaxTokens(promptTokens, body.max_completion_tokens ?? body.max_tokens, body);
+			checkLogprobLimit(counts);
+			const key = `chat:${drawKey(body)}`;
+			const n = body.n ?? 1;
+			const choices: ChoiceSpec[] = [];
+			for (let j = 0; j < n; j++)
+				choices.push({index: j, promptTokens, includeStopStr, params: generationParams(body, promptIds, maxTokens, `${key}#${j}`)});
+			const header = {id: `chatcmpl-${hexId(++ids)}`, created: createdNow(), model};
+			const lpModel = lazyLogprobModel(body.temperature ?? 1);
+			const sources = choiceLogprobs(counts, lpModel, choices);
+			const topLogprobs = counts.sample ?? 0;
+			const promptLogprobs =
+				counts.prompt === null ? undefined : promptEntries(promptLogprobRng(session, promptIds), lpModel(), promptIds, counts.prompt);
+			if (body.stream === true)
+				return streamChoices(
+					c,
+					engine,
+					choices,
+					promptTokens,
+					chatChunks(header, n, {
+						...logprobsExtra(sources),
+						topLogprobs,
+						promptTokensDetails,
+						role: answer.role,
+						echoMessage: echoText,
+					}),
+					usageOptions,
+					streamMetrics(n === 1),
+					errorLogger(header.id),
+				);
+			const generations = await runAll(c, choices);
+			raiseIfError(generations, header.id);
+			return pythonJsonResponse(c, {
+				id: header.id,
+				object: 'chat.completion',
+				created: header.created,
+				model,
+				choices: generations.map((g, index) => ({
 					index,
-					// Echo without generation: the prompt alone (the engine's one token is counted in usage only).
-					text: (echo ? promptTexts[prompt]! : '') + (echoOnly ? '' : finalText(g, includeStopStr)),
-					logprobs: source === undefined ? null : completionLogprobs(echoOnly ? echoed : [...echoed, ...outputEntries(source, g)], 0),
+					message: {
+						role: answer.role,
+						content: echoText + finalText(g, includeStopStr),
+						refusal: null,
+						annotations: null,
+						audio: null,
+						function_call: null,
+						reasoning: null,
+					},
+					logprobs: sources[index] === undefined ? null : chatLogprobs(outputEntries(sources[index], g), topLogprobs),
 					finish_reason: g.finishReason,
 					stop_reason: g.stopReason,
 					token_ids: null,
-					prompt_logprobs: promptLogprobs[prompt] === undefined ? null : promptLogprobsField(promptLogprobs[prompt]),
-					prompt_token_ids: null,
 					routed_experts: null,
-				};
-			}),
-			service_tier: null,
-			system_fingerprint: null,
-			usage: usage(promptTotal, results, results[results.length - 1]),
-			kv_transfer_params: null,
-			ec_transfer_params: null,
-			metrics: perRequestMetrics(results, attributable, metricsOptions) ?? null,
-		});
-	});
-
-	app.post('/v1/chat/completions', async c => {
-		const body = await readBody(c, chatRequestSchema);
-		const counts = logprobCounts('chat', body);
-		const model = checkModel(body.model);
-		const usageOptions = streamUsage(body);
-		const addGenerationPrompt = body.add_generation_prompt !== false;
-		const promptIds = cachedTokenize(renderChat(body.messages, addGenerationPrompt));
-		const answer = chatEcho(body.messages, addGenerationPrompt);
-		const echoText = body.echo === true ? answer.text : '';
-		const includeStopStr = body.include_stop_str_in_output === true;
-		const promptTokens = promptIds.length;
-		const maxTokens = resolveMaxTokens(promptTokens, body.max_completion_tokens ?? body.max_tokens, body);
-		checkLogprobLimit(counts);
-		const key = `chat:${drawKey(body)}`;
-		const n = body.n ?? 1;
-		const choices: ChoiceSpec[] = [];
-		for (let j = 0; j < n; j++)
-			choices.push({index: j, promptTokens, includeStopStr, params: generationParams(body, promptIds, maxTokens, `${key}#${j}`)});
-		const header = {id: `chatcmpl-${hexId(++ids)}`, created: createdNow(), model};
-		const lpModel = lazyLogprobModel(body.temperature ?? 1);
-		const sources = choiceLogprobs(counts, lpModel, choices);
-		const topLogprobs = counts.sample ?? 0;
-		const promptLogprobs =
-			counts.prompt === null ? undefined : promptEntries(promptLogprobRng(session, promptIds), lpModel(), promptIds, counts.prompt);
-		if (body.stream === true)
-			return streamChoices(
-				c,
-				engine,
-				choices,
-				promptTokens,
-				chatChunks(header, n, {
-					logprobs: index => sources[index],
-					topLogprobs,
-					promptTokensDetails,
-					role: answer.role,
-					echoMessage: echoText,
-				}),
-				usageOptions,
-				streamMetrics(n === 1),
-				() => logGenerationError(header.id),
-			);
-		const generations = await runAll(c, choices);
-		raiseIfError(generations, header.id);
-		return pythonJsonResponse(c, {
-			id: header.id,
-			object: 'chat.completion',
-			created: header.created,
-			model,
-			choices: generations.map((g, index) => ({
-				index,
-				message: {
-					role: answer.role,
-					content: echoText + finalText(g, includeStopStr),
-					refusal: null,
-					annotations: null,
-					audio: null,
-					function_call: null,
-					reasoning: null,
-				},
-				logprobs: sources[index] === undefined ? null : chatLogprobs(outputEntries(sources[index], g), topLogprobs),
-				finish_reason: g.finishReason,
-				stop_reason: g.stopReason,
-				token_ids: null,
-				routed_experts: null,
-			})),
-			service_tier: null,
-			system_fingerprint: null,
-			usage: usage(promptTokens, generations, generations[0]),
-			prompt_logprobs: promptLogprobs === undefined ? null : promptLogprobsField(promptLogprobs),
-			prompt_token_ids: null,
-			prompt_text: null,
-			kv_transfer_params: null,
-			ec_transfer_params: null,
-			metrics: perRequestMetrics(generations, n === 1, metricsOptions) ?? null,
-		});
-	});
+				})),
+				service_tier: null,
+				system_fingerprint: null,
+				usage: usage(promptTokens, generations, generations[0]),
+				prompt_logprobs: promptLogprobs === undefined ? null : promptLogprobsField(promptLogprobs),
+				prompt_token_ids: null,
+				prompt_text: null,
+				kv_transfer_params: null,
+				ec_transfer_params: null,
+				metrics: perRequestMetrics(generations, n === 1, metricsOptions) ?? null,
+			});
+		}),
+	);
 
 	app.post('/tokenize', async c => {
 		const body = await readBody(c, tokenizeRequestSchema);

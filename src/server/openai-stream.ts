@@ -70,9 +70,9 @@ export class TextCursor {
 
 	/** Text released by the tokens `generation` has received so far. */
 	advance(generation: LiveGeneration): string {
-		const words = generation.plan.words;
+		const plan = generation.plan;
 		let unsent = this.#unsent;
-		while (this.#tokens < generation.numTokens) unsent += words[this.#tokens++]!;
+		while (this.#tokens < generation.numTokens) unsent += plan.word(this.#tokens++);
 		const release = unsent.length - this.#holdBack;
 		if (release <= 0) {
 			this.#unsent = unsent;

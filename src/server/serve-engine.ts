@@ -5,7 +5,7 @@ import {createRng, type Rng} from '../rng/rng.js';
 import type {Session} from '../runtime/session.js';
 import type {Arrival} from './admission.js';
 import {blockKeys} from './block-keys.js';
-import {findStop, generateWords, wordTokenIds} from './text-model.js';
+import {drawWordIndices, findStop, joinWords, spacedVocabulary, spacedVocabularyIds} from './text-model.js';
 
 /** External request ids start here, far above any id the preset's own workload hands out. */
 const EXTERNAL_ID_BASE = 2 ** 40;
@@ -54,33 +54,63 @@ export type GenerationListener = {
 };
 
 /**
- * What a request generates. Its final text is joined from its words only when asked for (at the
- * end of the request): made at planning, it was a string as long as the whole output kept for the
- * request's life, which every young-generation collection of that time copied.
+ * What a request generates. Its words are kept as indices into the output vocabulary, a byte each
+ * in a block shared with other plans ({@link drawWordIndices}): an array of one string reference
+ * per token, kept for the request's life, was copied by every young-generation collection of that
+ * time, as a joined text made at planning was before it. The final text is joined only when asked
+ * for (at the end of the request), or kept when a stop string cut it.
  */
 class Plan {
 	readonly classIndex: number;
 	/** Tokens the engine generates (the stop string's token included). */
 	readonly numTokens: number;
-	/** One string per planned token (before a stop string cuts the text). */
-	readonly words: string[];
 	readonly finishReason: 'stop' | 'length';
 	readonly stopReason: string | null;
+	/** Per planned token (before a stop string cuts the text), its word's index in {@link spacedVocabulary}. */
+	readonly #indices: Uint8Array;
+	readonly #vocabulary: readonly string[];
 	/** The text cut before a stop string, when one cut it. */
 	readonly #cut: string | undefined;
+	#words: string[] | undefined;
 
-	constructor(classIndex: number, numTokens: number, words: string[], finishReason: 'stop' | 'length', stopReason: string | null, cut?: string) {
+	constructor(classIndex: number, numTokens: number, indices: Uint8Array, finishReason: 'stop' | 'length', stopReason: string | null, cut?: string) {
 		this.classIndex = classIndex;
 		this.numTokens = numTokens;
-		this.words = words;
+		this.#indices = indices;
+		this.#vocabulary = spacedVocabulary();
 		this.finishReason = finishReason;
 		this.stopReason = stopReason;
 		this.#cut = cut;
 	}
 
+	/** The word (with its leading space) of planned token `i`. */
+	word(i: number): string {
+		return this.#vocabulary[this.#indices[i]!]!;
+	}
+
+	/** One string per planned token (made on first use: only logprobs ask for it). */
+	get words(): readonly string[] {
+		if (this.#words === undefined) {
+			const words = new Array<string>(this.#indices.length);
+			for (let i = 0; i < words.length; i++) words[i] = this.word(i);
+			this.#words = words;
+		}
+		return this.#words;
+	}
+
+	/** The text of planned tokens `[from, to)`. */
+	textOf(from: number, to: number): string {
+		return joinWords(this.#indices, from, to);
+	}
+
 	/** The final text when the plan completes (cut before the stop string). */
 	get text(): string {
-		return this.#cut ?? this.words.join('');
+		return this.#cut ?? joinWords(this.#indices);
+	}
+
+	/** The prefix cache's block keys of `promptTokenIds` followed by the plan's output tokens. */
+	blockKeys(promptTokenIds: readonly number[], blockSize: number): Uint32Array {
+		return blockKeys(promptTokenIds, blockSize, this.#indices, this.numTokens, spacedVocabularyIds());
 	}
 }
 
@@ -104,10 +134,9 @@ export class LiveGeneration {
 	 * (vLLM's `acceptance_histogram_by_draft_length`; `summary` and `detailed` levels only).
 	 */
 	readonly byDraftLength: Map<number, number[]> | undefined;
-	/** Settles with the result when the generation finishes. */
-	readonly done: Promise<Generation>;
+	#done: Promise<Generation> | undefined;
 	#result: Generation | undefined;
-	#resolve!: (result: Generation) => void;
+	#resolve: ((result: Generation) => void) | undefined;
 	#listener: GenerationListener;
 	#specSteps = 0;
 	#drafted = 0;
@@ -121,7 +150,16 @@ export class LiveGeneration {
 		this.perStepAccepted = level === 'detailed' ? [] : undefined;
 		this.perStepDrafted = level === 'detailed' ? [] : undefined;
 		this.byDraftLength = level === 'none' ? undefined : new Map();
-		this.done = new Promise(resolve => (this.#resolve = resolve));
+	}
+
+	/**
+	 * Settles with the result when the generation finishes. Made when first asked for: a streamed
+	 * request never asks, and a promise and its resolver kept for the stream's life were two more
+	 * objects for every young-generation collection of that time to copy.
+	 */
+	get done(): Promise<Generation> {
+		this.#done ??= this.#result === undefined ? new Promise(resolve => (this.#resolve = resolve)) : Promise.resolve(this.#result);
+		return this.#done;
 	}
 
 	/** The result once finished. */
@@ -131,9 +169,7 @@ export class LiveGeneration {
 
 	/** The text of the first `numTokens` planned tokens (what the engine has produced so far). */
 	textSoFar(): string {
-		let text = '';
-		for (let i = 0; i < this.numTokens; i++) text += this.plan.words[i]!;
-		return text;
+		return this.plan.textOf(0, this.numTokens);
 	}
 
 	/** @internal A step gave this request `numTokens` tokens at `t`. */
@@ -170,7 +206,7 @@ export class LiveGeneration {
 		else result = new FinishedGeneration(this, 'length', null);
 		this.#result = result;
 		this.#listener.onFinish?.(this, result);
-		this.#resolve(result);
+		this.#resolve?.(result);
 	}
 }
 
@@ -371,7 +407,7 @@ export class ServeEngine {
 				// Real tokens name the request's KV blocks: prompts that share a prefix share cached blocks.
 				const keys =
 					params.promptTokenIds !== undefined && engine.config.enablePrefixCaching
-						? blockKeys(params.promptTokenIds, engine.kv.blockSize, wordTokenIds(plan.words, 0, plan.numTokens))
+						? plan.blockKeys(params.promptTokenIds, engine.kv.blockSize)
 						: undefined;
 				return {
 					id: this.#nextId++,
@@ -448,12 +484,12 @@ export class ServeEngine {
 			finishReason = drawn > params.maxTokens ? 'length' : 'stop';
 		}
 		numTokens = Math.max(1, numTokens);
-		const words = generateWords(numTokens, stream('text'));
+		const indices = drawWordIndices(numTokens, stream('text'));
 		if (params.stop.length > 0) {
-			const cut = findStop(words.join(''), params.stop);
+			const cut = findStop(joinWords(indices), params.stop);
 			// vLLM does not stop before min_tokens.
-			if (cut !== undefined && cut.numTokens >= params.minTokens) return new Plan(classIndex, cut.numTokens, words, 'stop', cut.stop, cut.text);
+			if (cut !== undefined && cut.numTokens >= params.minTokens) return new Plan(classIndex, cut.numTokens, indices, 'stop', cut.stop, cut.text);
 		}
-		return new Plan(classIndex, numTokens, words, finishReason, null);
+		return new Plan(classIndex, numTokens, indices, finishReason, null);
 	}
 }

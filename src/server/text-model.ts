@@ -59,7 +59,7 @@ function singleTokenWords(): readonly string[] {
 
 /** The words {@link generateWords} draws from, with their leading space, and their token ids (logprob alternatives). */
 export function vocabularyTokens(): {readonly strings: readonly string[]; readonly ids: readonly number[]} {
-	const strings = singleTokenWords().map(w => ` ${w}`);
+	const strings = spacedVocabulary();
 	return {strings, ids: wordTokenIds(strings)};
 }
 
@@ -81,19 +81,70 @@ export function wordTokenIds(words: readonly string[], from = 0, to = words.leng
 }
 
 let spacedWords: readonly string[] | undefined;
+/** The words output text is made of, with their leading space (indices into this are what plans keep). */
+export function spacedVocabulary(): readonly string[] {
+	spacedWords ??= singleTokenWords().map(w => ` ${w}`);
+	return spacedWords;
+}
+
+let spacedWordIds: Int32Array | undefined;
+/** The token id of each word of {@link spacedVocabulary}, by index. */
+export function spacedVocabularyIds(): Int32Array {
+	spacedWordIds ??= Int32Array.from(wordTokenIds(spacedVocabulary()));
+	return spacedWordIds;
+}
 
 /**
  * `n` output tokens of deterministic text, one string per token: words drawn from a fixed
  * single-token vocabulary by `rng`, each with a leading space. Same stream, same words; never an
- * echo of the prompt. Joined, they are the text.
+ * echo of the prompt. Joined, they are the text. (The serve engine's plans keep the words'
+ * indices instead, drawn the same way: {@link drawWordIndices}.)
  */
 export function generateWords(n: number, rng: Rng): string[] {
 	// The spaced words are made once: a request of n tokens then allocates no string per token.
-	spacedWords ??= singleTokenWords().map(w => ` ${w}`);
-	const vocabulary = spacedWords;
+	const vocabulary = spacedVocabulary();
 	const words = new Array<string>(n);
 	for (let i = 0; i < n; i++) words[i] = vocabulary[Math.floor(rng.next() * vocabulary.length)]!;
 	return words;
+}
+
+/** Bytes of one shared block of word indices (see {@link drawWordIndices}). */
+const WORD_SLAB_BYTES = 64 * 1024;
+let wordSlab = new Uint8Array(0);
+let wordSlabUsed = 0;
+
+/**
+ * The indices into {@link spacedVocabulary} of the `n` words {@link generateWords} would draw from
+ * `rng` (the same draws), as a view of a block shared by many requests' plans: a plan then keeps
+ * no array of `n` references (which every young-generation collection of the request's life
+ * copied) and allocates no buffer of its own; a block is freed when the last plan viewing it is.
+ */
+export function drawWordIndices(n: number, rng: Rng): Uint8Array {
+	const range = spacedVocabulary().length;
+	if (range > 256) throw new Error('word indices are bytes: the vocabulary must have at most 256 words');
+	let out: Uint8Array;
+	let at = 0;
+	if (n > WORD_SLAB_BYTES / 8) out = new Uint8Array(n);
+	else {
+		if (wordSlabUsed + n > wordSlab.length) {
+			wordSlab = new Uint8Array(WORD_SLAB_BYTES);
+			wordSlabUsed = 0;
+		}
+		out = wordSlab;
+		at = wordSlabUsed;
+		wordSlabUsed += n;
+	}
+	for (let i = 0; i < n; i++) out[at + i] = Math.floor(rng.next() * range);
+	return out === wordSlab ? out.subarray(at, at + n) : out;
+}
+
+/** The text of words `indices[from..to)` of {@link spacedVocabulary}. */
+export function joinWords(indices: ArrayLike<number>, from = 0, to = indices.length): string {
+	const vocabulary = spacedVocabulary();
+	// Joined, not appended one by one: one flat string, not a chain of as many pieces.
+	const words = new Array<string>(Math.max(0, to - from));
+	for (let i = from; i < to; i++) words[i - from] = vocabulary[indices[i]!]!;
+	return words.join('');
 }
 
 /**

@@ -40,7 +40,7 @@ describe('TextCursor', () => {
 						steps.push(n);
 						left -= n;
 					}
-					const generation = {plan: {words}, numTokens: 0} as unknown as {plan: {words: string[]}; numTokens: number};
+					const generation = {plan: {word: (i: number) => words[i]!}, numTokens: 0};
 					const cursor = new TextCursor(stop, includeStopStr);
 					const deltas: string[] = [];
 					for (const n of steps.slice(0, -1)) {
