@@ -90,9 +90,9 @@ export class TextCursor {
 	 */
 	finish(result: Generation): string {
 		if (result.stopReason === null) {
-			const words = result.live.plan.words;
+			const plan = result.live.plan;
 			let rest = this.#unsent;
-			while (this.#tokens < result.completionTokens) rest += words[this.#tokens++]!;
+			while (this.#tokens < result.completionTokens) rest += plan.word(this.#tokens++);
 			this.#sent += rest.length;
 			this.#unsent = '';
 			return rest;
