@@ -140,3 +140,36 @@ describe('Runner', () => {
 		expect(seen.length).toBeGreaterThan(3);
 	});
 });
+
+describe('Runner spin', () => {
+	it('waits out the last millisecond before a step ends without advancing the simulation each turn', async () => {
+		const built = buildSimulation(testConfig(), {seed: 1});
+		built.simulation.submit({id: 1e9, promptTokens: 64, maxTokens: 400, classIndex: 0, temperature: 1});
+		// A wall clock that moves 0.02 ms per reading and by a timer's delay when one is set (fired at
+		// once): the last millisecond before a step's end is about fifty turns of the event loop.
+		let wallMs = 0;
+		const runner = new Runner(built.simulation, {speed: 1, durationS: 0.2, tickMs: 25, wallNowMs: () => (wallMs += 0.02)});
+		const setTimer = globalThis.setTimeout;
+		vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, delayMs: number) => {
+			wallMs += delayMs;
+			return setTimer(fn, 0);
+		}) as typeof setTimeout);
+		let steps = 0;
+		built.simulation.subscribe({
+			onStep: () => {
+				steps += 1;
+			},
+		});
+		let advances = 0;
+		runner.onAdvance(() => {
+			advances += 1;
+		});
+		await runner.run();
+		vi.restoreAllMocks();
+		expect(runner.elapsedS).toBe(0.2);
+		expect(steps).toBeGreaterThan(5);
+		// An advance or two when a timer fires (a tick, then a millisecond before the step ends) and
+		// one when the step ends, not one per turn in between (about 35 a step so).
+		expect(advances).toBeLessThanOrEqual(4 * steps);
+	});
+});
