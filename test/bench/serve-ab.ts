@@ -87,6 +87,11 @@ function figures(m: StreamsMeasure): Record<string, number> {
 		'opening step total p99': m.server.openingSteps?.total.p99 ?? Number.NaN,
 		'opening lateness p99 ms': m.server.openingSteps?.lateness.p99 ?? Number.NaN,
 		'steady steps': m.server.steps?.steps ?? Number.NaN,
+		'steady late steps': m.server.steps?.lateCauses?.late ?? Number.NaN,
+		'late: GC share': (m.server.steps?.lateCauses?.gcMs ?? Number.NaN) / (m.server.steps?.lateCauses?.latenessMs ?? Number.NaN),
+		'late: requests share': (m.server.steps?.lateCauses?.requestMs ?? Number.NaN) / (m.server.steps?.lateCauses?.latenessMs ?? Number.NaN),
+		'late: with GC': m.server.steps?.lateCauses?.withGc ?? Number.NaN,
+		'late: with requests': m.server.steps?.lateCauses?.withRequests ?? Number.NaN,
 		streams: m.streams,
 		failed: m.failed.length,
 	};

@@ -72,6 +72,20 @@ export type StepTimings = {
 	 * second of the period (the median is the steady state's; absent from older targets).
 	 */
 	readonly utilisation?: Spread;
+	/**
+	 * The steps whose advance began more than `lateOverMs` after their deadline: how many, their
+	 * lateness summed, and how much of it GC pauses and request handling (read → submitted)
+	 * covered, and in how many of them (absent from older targets).
+	 */
+	readonly lateCauses?: {
+		readonly lateOverMs: number;
+		readonly late: number;
+		readonly latenessMs: number;
+		readonly gcMs: number;
+		readonly requestMs: number;
+		readonly withGc: number;
+		readonly withRequests: number;
+	};
 	/** Garbage collection (`PerformanceObserver` `gc` entries) over the same period. */
 	readonly gc: {readonly count: number; readonly totalMs: number; readonly maxMs: number};
 	/** Each pause's start and duration (ms, the server's clock), for `SERVE_AB_DUMP`. */

@@ -12,7 +12,9 @@
  * argv: SPEED (a number or `max`). Prints nothing; messages: `{ready, baseUrl}` once listening;
  * replies `{report}` to `'report'` (and forgets what it reported), exits on `'stop'`.
  */
+import {writeFileSync} from 'node:fs';
 import {ServerResponse} from 'node:http';
+import {Session as Inspector} from 'node:inspector';
 import {Socket} from 'node:net';
 import {parseSpeed, resolveSimConfig} from '../../src/cli/sim-options.js';
 import {DEFAULT_PRESET} from '../../src/config/load.js';
@@ -43,7 +45,18 @@ let advanceStartMs = 0;
 let advanceSteps: StepMark[] = [];
 /** The wall deadline of the last step whose chunks an advance built (running streams' writes are timed against it). */
 let latestDeadlineMs = Number.NaN;
-type StepRow = {chunks: number; lateness: number; engine: number; chunks_: number; next: number; write: number; total: number};
+type StepRow = {
+	chunks: number;
+	lateness: number;
+	engine: number;
+	chunks_: number;
+	next: number;
+	write: number;
+	total: number;
+	/** The step's wall deadline and the start of the advance that ran it (for {@link lateCauses}). */
+	deadlineMs: number;
+	startMs: number;
+};
 /** Per step since the last report, the opening wave's and the steady state's apart (see {@link steadyFromMs}). */
 const openingRows: StepRow[] = [];
 const stepRows: StepRow[] = [];
@@ -95,7 +108,55 @@ function closeAdvance(lastWriteMs = lastFrameWriteMs): void {
 			next: endMs - m.chunksMs,
 			write: writtenMs - endMs,
 			total: writtenMs - m.deadlineMs,
+			deadlineMs: m.deadlineMs,
+			startMs,
 		});
+}
+
+/**
+ * Each request's handling, read → submitted to the engine (this process' clock, flat pairs): what
+ * the event loop did while a step's deadline passed, beside the GC pauses (see {@link lateCauses}).
+ */
+const handling: number[] = [];
+
+/** Milliseconds of the intervals (flat `[start, end]` pairs, or `[start, duration]` pairs) inside `[from, to]`. */
+function overlapMs(pairs: ArrayLike<number>, from: number, to: number, durations: boolean): number {
+	let ms = 0;
+	for (let i = 0; i + 1 < pairs.length; i += 2) {
+		const start = pairs[i]!;
+		const end = durations ? start + pairs[i + 1]! : pairs[i + 1]!;
+		if (end > from && start < to) ms += Math.min(end, to) - Math.max(start, from);
+	}
+	return ms;
+}
+
+/**
+ * Why steps started late: of the steps whose advance began more than {@link LATE_MS} after their
+ * deadline, how many, their lateness, and how much of it the garbage collector's pauses and the
+ * handling of requests (read → submitted) covered; the rest is everything else (the previous
+ * step's writes, timers, other work of the loop, the core taken away).
+ */
+const LATE_MS = 1;
+function lateCauses(rows: readonly StepRow[], gcPauses: ReadonlyArray<readonly [number, number]>): StepTimings['lateCauses'] {
+	const gc = gcPauses.flat();
+	let late = 0;
+	let latenessMs = 0;
+	let gcMs = 0;
+	let requestMs = 0;
+	let withGc = 0;
+	let withRequests = 0;
+	for (const row of rows) {
+		if (row.lateness <= LATE_MS) continue;
+		late += 1;
+		latenessMs += row.lateness;
+		const g = overlapMs(gc, row.deadlineMs, row.startMs, true);
+		const r = overlapMs(handling, row.deadlineMs, row.startMs, false);
+		gcMs += g;
+		requestMs += r;
+		if (g > 0) withGc += 1;
+		if (r > 0) withRequests += 1;
+	}
+	return {lateOverMs: LATE_MS, late, latenessMs, gcMs, requestMs, withGc, withRequests};
 }
 /**
  * Subscribe `onStep` where the server's engine hears steps: first, ahead of the simulation's loggers
@@ -190,12 +251,6 @@ const server = await startOpenAiServer(session, {port: 0, servedModelNames: [BEN
 
 type Tracked = {tag: string; readMs: number; submittedMs: number; firstTokenMs: number; firstDeadlineMs: number};
 const tracked = new Map<SimRequest, Tracked>();
-/**
- * Tracked requests without their first token yet: each step looks at these few (a request's first
- * output token is the step's that took it past zero), not up its 256 token requests in `tracked`
- * (a hash lookup per request per step, in the middle of the step's report).
- */
-let awaitingFirst: Array<{request: SimRequest; t: Tracked}> = [];
 let records: TargetRecord[] = [];
 
 // Tag each engine request with its HTTP request: startAll() submits synchronously (start() and
@@ -210,7 +265,6 @@ simulation.submitAll = specs => {
 		for (const request of requests) {
 			const t = {tag, readMs, submittedMs: performance.now(), firstTokenMs: Number.NaN, firstDeadlineMs: Number.NaN};
 			tracked.set(request, t);
-			awaitingFirst.push({request, t});
 		}
 	return requests;
 };
@@ -221,21 +275,24 @@ server.engine.startAll = (paramsList, listener, arrival) => {
 		return startAll(paramsList, listener, arrival);
 	} finally {
 		tag = undefined;
+		if (!Number.isNaN(readMs)) handling.push(readMs, performance.now());
 	}
 };
 onStep(outcome => {
 	const now = performance.now();
 	const mark = advanceSteps.at(-1);
 	if (mark !== undefined && Number.isNaN(mark.chunksMs)) mark.chunksMs = now;
-	if (awaitingFirst.length > 0) {
-		const still: typeof awaitingFirst = [];
-		for (const a of awaitingFirst) {
-			if (a.request.numOutputTokens > 0) {
-				a.t.firstTokenMs = now;
-				a.t.firstDeadlineMs = session.runner.wallMsAt(outcome.t) ?? Number.NaN;
-			} else if (a.request.status !== 'finished') still.push(a);
-		}
-		awaitingFirst = still;
+	// A request's first output tokens are the step's that gave it all it has: only those are looked
+	// up in `tracked` (a list of the requests awaiting their first token, rebuilt every step, was
+	// the queue's 700-odd requests at 1,000 streams: garbage and a walk through them per step).
+	const requests = outcome.tokenRequests;
+	for (let i = 0; i < outcome.numTokenRequests; i++) {
+		const request = requests[i]!;
+		if (request.numOutputTokens !== outcome.newTokens[i]) continue;
+		const t = tracked.get(request);
+		if (t === undefined) continue;
+		t.firstTokenMs = now;
+		t.firstDeadlineMs = session.runner.wallMsAt(outcome.t) ?? Number.NaN;
 	}
 	for (const request of outcome.finished) {
 		const t = tracked.get(request);
@@ -267,6 +324,7 @@ const done = session.runner.run();
  * utilisation figures are the whole period's in both.
  */
 function stepTimings(stepRows: StepRow[], steady: boolean): StepTimings {
+	const figures = instruments.steps();
 	return {
 		steps: stepRows.length,
 		chunksPerStep: spreadOf(stepRows.map(r => r.chunks)),
@@ -277,12 +335,36 @@ function stepTimings(stepRows: StepRow[], steady: boolean): StepTimings {
 		write: spreadOf(stepRows.map(r => r.write)),
 		total: spreadOf(stepRows.map(r => r.total)),
 		...(!steady || runningGap.length === 0 ? {} : {runningLag: spreadOf(runningLag), runningGap: spreadOf(runningGap)}),
-		...instruments.steps(),
+		lateCauses: lateCauses(stepRows, figures.gcPauses ?? []),
+		...figures,
 	};
+}
+
+/**
+ * `SERVE_BENCH_HEAP_PROF=PATH`: a sampling heap profile of everything allocated between two
+ * reports (a run's clients), collected or not (`HeapProfiler.startSampling` with the collected
+ * objects kept), written to PATH-N.heapprofile at the N-th report: where the server's garbage
+ * comes from, by allocating stack.
+ */
+const heapProfPath = process.env['SERVE_BENCH_HEAP_PROF'];
+const inspector = heapProfPath === undefined ? undefined : new Inspector();
+inspector?.connect();
+let heapProfiles = 0;
+const post = (method: string, params: object = {}) =>
+	new Promise<unknown>((ok, fail) => inspector!.post(method, params, (error, result) => (error ? fail(error) : ok(result))));
+async function sampleHeap(): Promise<void> {
+	if (inspector === undefined) return;
+	if (heapProfiles > 0) {
+		const {profile} = (await post('HeapProfiler.stopSampling')) as {profile: unknown};
+		writeFileSync(`${heapProfPath}-${heapProfiles}.heapprofile`, JSON.stringify(profile));
+	}
+	heapProfiles += 1;
+	await post('HeapProfiler.startSampling', {samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true});
 }
 
 process.on('message', async (message: string) => {
 	if (message === 'report') {
+		await sampleHeap();
 		closeAdvance();
 		const report: TargetMessage = {
 			report: {
@@ -294,6 +376,7 @@ process.on('message', async (message: string) => {
 		};
 		stepRows.length = 0;
 		openingRows.length = 0;
+		handling.length = 0;
 		steadyFromMs = undefined;
 		runningLag.length = 0;
 		runningGap.length = 0;

@@ -502,7 +502,10 @@ function stepsNote(t: StepTimings): string {
 		`written ${p(t.write)}; GC ${t.gc.count} pauses, ${fmt(t.gc.totalMs)} in all, longest ${fmt(t.gc.maxMs)}` +
 		(t.runningLag === undefined || t.runningGap === undefined
 			? ''
-			: `; running streams' writes: latest step due → written ${p(t.runningLag)}, connection's previous write → this one ${p(t.runningGap)}`)
+			: `; running streams' writes: latest step due → written ${p(t.runningLag)}, connection's previous write → this one ${p(t.runningGap)}`) +
+		(t.lateCauses === undefined || t.lateCauses.late === 0
+			? ''
+			: `; ${t.lateCauses.late} steps began over ${t.lateCauses.lateOverMs} ms late, ${fmt(t.lateCauses.latenessMs)} in all: GC pauses ${fmt(t.lateCauses.gcMs)} (in ${t.lateCauses.withGc}), request handling ${fmt(t.lateCauses.requestMs)} (in ${t.lateCauses.withRequests})`)
 	);
 }
 
