@@ -437,12 +437,10 @@ export function checkLogprobFields(kind: 'completion' | 'chat', body: Record<str
 		if (kind === 'chat' && (sample === -1 || sample > 0) && body['logprobs'] !== true)
 			return vllmValidationError('when using `top_logprobs`, `logprobs` must be set to true.', 'top_logprobs');
 	}
-	for (const [name, value] of [
-		['prompt_logprobs', prompt],
-		[sampleField, sample],
-	] as const)
-		if (value !== null && !Number.isInteger(value))
-			return {message: `${name}: Input should be a valid integer, got a number with a fractional part`, param: name};
+	const fractional = (name: string, value: number | null): ParamError | undefined =>
+		value !== null && !Number.isInteger(value) ? {message: `${name}: Input should be a valid integer, got a number with a fractional part`, param: name} : undefined;
+	const notInteger = fractional('prompt_logprobs', prompt) ?? fractional(sampleField, sample);
+	if (notInteger !== undefined) return notInteger;
 	const echo = body['echo'] === true;
 	if (kind === 'completion') return {sample, prompt: prompt ?? (echo ? sample : null)};
 	const chatSample = body['logprobs'] === true ? (sample ?? 0) : null;
@@ -455,6 +453,8 @@ export function checkLogprobFields(kind: 'completion' | 'chat', body: Record<str
  * never refused.
  */
 export function checkMaxLogprobs(counts: LogprobCounts, maxLogprobs: number, vocabularySize: number): ParamError | undefined {
+	// Neither count asks for alternatives (nearly every request): nothing to check.
+	if ((counts.sample === null || counts.sample === 0) && (counts.prompt === null || counts.prompt === 0)) return undefined;
 	const max = maxLogprobs === -1 ? vocabularySize : maxLogprobs;
 	for (const [what, param, n] of [
 		['sample', 'logprobs', counts.sample],
