@@ -60,10 +60,6 @@ export function instrumentHttpServer(server: Server, options: HttpInstrumentatio
 	function onClose(this: InstrumentedResponse): void {
 		const {request, method, url, started, headersGiven} = this[RECORD]!;
 		const path = url.split('?', 1)[0]!;
-		const length = (value: unknown): number => {
-			const n = Number(Array.isArray(value) ? value[0] : value);
-			return Number.isFinite(n) && n >= 0 ? n : 0;
-		};
 		serverPromOf(options.registry())?.observeHttp({
 			method,
 			handler: routes.has(path) ? path : 'none',
@@ -83,6 +79,12 @@ export function instrumentHttpServer(server: Server, options: HttpInstrumentatio
 		response.writeHead = instrumentedWriteHead;
 		response.on('close', onClose);
 	});
+}
+
+/** A byte count from a header's value (the first of a list), 0 when it is none. */
+function length(value: unknown): number {
+	const n = Number(Array.isArray(value) ? value[0] : value);
+	return Number.isFinite(n) && n >= 0 ? n : 0;
 }
 
 /** What the instrumentation keeps of a request on its response. */

@@ -235,81 +235,6 @@ export const completionRequestSchema = z.looseObject({
 });
 export type CompletionRequest = z.infer<typeof completionRequestSchema>;
 
-/** A field value the fast path passes on unchanged (as zod would parse it: see {@link simpleCompletionRequest}). */
-type PlainCheck = (value: unknown) => boolean;
-const isString: PlainCheck = value => typeof value === 'string';
-const isNumber: PlainCheck = value => typeof value === 'number';
-const isBoolean: PlainCheck = value => typeof value === 'boolean';
-/** An int pydantic takes as it is (see {@link pydanticLaxInt}). */
-const isPlainInt: PlainCheck = value => typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < I64_LIMIT;
-const orNull =
-	(check: PlainCheck): PlainCheck =>
-	value =>
-		value === null || check(value);
-const anyValue: PlainCheck = () => true;
-
-/**
- * Per completion field, the values {@link completionRequestSchema} parses to themselves: strings,
- * booleans and numbers where those are the field's type (a pydantic int: an integral number
- * within i64), null where the field is nullable. A field missing here (`stream_options`), or
- * another value of one listed (a list of stop strings, a string for a number...), leaves the
- * body to zod.
- */
-const PLAIN_COMPLETION_FIELDS: ReadonlyMap<string, PlainCheck> = new Map([
-	['model', orNull(isString)],
-	['stream', orNull(isBoolean)],
-	['n', isPlainInt],
-	['max_tokens', orNull(isPlainInt)],
-	['temperature', orNull(isNumber)],
-	['top_p', orNull(isNumber)],
-	['seed', orNull(isPlainInt)],
-	['stop', orNull(isString)],
-	['ignore_eos', orNull(isBoolean)],
-	['min_tokens', isPlainInt],
-	['user', orNull(isString)],
-	['presence_penalty', orNull(isNumber)],
-	['frequency_penalty', orNull(isNumber)],
-	['repetition_penalty', orNull(isNumber)],
-	['top_k', orNull(isPlainInt)],
-	['min_p', orNull(isNumber)],
-	['include_stop_str_in_output', orNull(isBoolean)],
-	['skip_special_tokens', orNull(isBoolean)],
-	['spaces_between_special_tokens', orNull(isBoolean)],
-	['prompt_logprobs', anyValue],
-	['prompt', isString],
-	['echo', orNull(isBoolean)],
-	['logprobs', anyValue],
-]);
-/** The schema's fields in its order: zod's output has them in this order, then the unknown ones. */
-const COMPLETION_FIELD_ORDER = Object.keys(completionRequestSchema.shape);
-
-/**
- * What `completionRequestSchema.parse(raw)` returns, for the bodies it returns unchanged but for
- * the order of their keys (every field a plain value of its type, see
- * {@link PLAIN_COMPLETION_FIELDS}; a string prompt), without zod: the schema's fields in the
- * schema's order, then the unknown ones as they come (no `__proto__`). Undefined for any other
- * body, which zod then parses (and refuses with its messages). Zod's object parser, its unions and
- * pydantic's int and float checks were about a tenth of the server's time per streamed request,
- * and a few KiB of garbage; the order matters, for a request's draws are keyed by its JSON.
- */
-export function simpleCompletionRequest(raw: unknown): CompletionRequest | undefined {
-	if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-	const input = raw as Record<string, unknown>;
-	if (!('prompt' in input)) return undefined;
-	let unknown = false;
-	for (const key in input) {
-		const check = PLAIN_COMPLETION_FIELDS.get(key);
-		if (check === undefined) {
-			if (Object.hasOwn(completionRequestSchema.shape, key)) return undefined;
-			unknown = true;
-		} else if (!check(input[key])) return undefined;
-	}
-	const body: Record<string, unknown> = {};
-	for (const key of COMPLETION_FIELD_ORDER) if (key in input) body[key] = input[key];
-	if (unknown) for (const key in input) if (!PLAIN_COMPLETION_FIELDS.has(key) && key !== '__proto__') body[key] = input[key];
-	return body as CompletionRequest;
-}
-
 const contentPart = z.looseObject({type: z.string(), text: z.string().optional()});
 const message = z.looseObject({
 	role: z.string(),
@@ -415,6 +340,13 @@ function intField(body: Record<string, unknown>, name: string): number | null | 
 
 const isError = (x: unknown): x is ParamError => typeof x === 'object' && x !== null && 'message' in x;
 
+/** The refusal of a logprob count with a fractional part, if `value` has one. */
+function fractional(name: string, value: number | null): ParamError | undefined {
+	return value !== null && !Number.isInteger(value)
+		? {message: `${name}: Input should be a valid integer, got a number with a fractional part`, param: name}
+		: undefined;
+}
+
 /**
  * vLLM's `check_logprobs` validators of the completion and chat requests, then the counts the
  * engine is asked for (`to_sampling_params`): completions take `logprobs` and, with `echo`, use it
@@ -437,8 +369,6 @@ export function checkLogprobFields(kind: 'completion' | 'chat', body: Record<str
 		if (kind === 'chat' && (sample === -1 || sample > 0) && body['logprobs'] !== true)
 			return vllmValidationError('when using `top_logprobs`, `logprobs` must be set to true.', 'top_logprobs');
 	}
-	const fractional = (name: string, value: number | null): ParamError | undefined =>
-		value !== null && !Number.isInteger(value) ? {message: `${name}: Input should be a valid integer, got a number with a fractional part`, param: name} : undefined;
 	const notInteger = fractional('prompt_logprobs', prompt) ?? fractional(sampleField, sample);
 	if (notInteger !== undefined) return notInteger;
 	const echo = body['echo'] === true;

@@ -38,7 +38,6 @@ import {
 	pydanticValidationError,
 	renderChat,
 	type SamplingValues,
-	simpleCompletionRequest,
 	tokenizeRequestSchema,
 	verifySamplingParams,
 } from './openai-protocol.js';
@@ -123,20 +122,14 @@ function errorResponse(c: Context, error: ApiError): Response {
 	);
 }
 
-/**
- * Parse and validate a JSON body; malformed JSON and schema violations are 400s naming the
- * parameter. `simple` may parse the common bodies without the schema (its result must be the
- * schema's; undefined leaves the body to the schema).
- */
-async function readBody<S extends z.ZodType>(c: Context, schema: S, simple?: (raw: unknown) => z.infer<S> | undefined): Promise<z.infer<S>> {
+/** Parse and validate a JSON body; malformed JSON and schema violations are 400s naming the parameter. */
+async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
 	let raw: unknown;
 	try {
 		raw = JSON.parse(await c.req.text());
 	} catch (error) {
 		throw new ApiError(400, `Invalid JSON body: ${(error as Error).message}`);
 	}
-	const body = simple?.(raw);
-	if (body !== undefined) return body;
 	const parsed = schema.safeParse(raw);
 	if (parsed.success) return parsed.data;
 	const ported = parsed.error.issues.map(issue => (issue.code === 'custom' ? (issue.params?.['pydantic'] as PydanticError | undefined) : undefined));
@@ -444,7 +437,7 @@ export function createOpenAiApp(session: Session, engine: ServeEngine, options: 
 	app.post(
 		'/v1/completions',
 		admission.handler(arrivals, async c => {
-			const body = await readBody(c, completionRequestSchema, simpleCompletionRequest);
+			const body = await readBody(c, completionRequestSchema);
 			const counts = logprobCounts('completion', body);
 			const model = checkModel(body.model);
 			const usageOptions = streamUsage(body);

@@ -465,12 +465,13 @@ export class ServeEngine {
 		// The request's streams, `serve.fork(key).fork(name)`, forked in one step: fork('a/b') is
 		// fork('a').fork('b') (seed paths join with '/'), and the key's own stream is never drawn
 		// from, so seeding it (the whole request body, hashed three times) would be wasted.
-		const stream = (name: string): Rng => this.#serveRng.fork(`${params.key}/${name}`);
+		const serve = this.#serveRng;
+		const key = params.key;
 		const classes = this.session.built.classes;
 		let classIndex = 0;
 		// With one class the pick draws nothing that is used.
 		if (classes.length > 1) {
-			let pick = stream('class').next() * this.#classWeightTotal;
+			let pick = serve.fork(`${key}/class`).next() * this.#classWeightTotal;
 			while (classIndex < classes.length - 1 && pick >= this.#classWeights[classIndex]!) pick -= this.#classWeights[classIndex++]!;
 		}
 		let numTokens: number;
@@ -479,12 +480,12 @@ export class ServeEngine {
 			numTokens = params.maxTokens;
 			finishReason = 'length';
 		} else {
-			const drawn = Math.max(params.minTokens, createLengthSampler(classes[classIndex]!.output, stream('output'))());
+			const drawn = Math.max(params.minTokens, createLengthSampler(classes[classIndex]!.output, serve.fork(`${key}/output`))());
 			numTokens = Math.min(drawn, params.maxTokens);
 			finishReason = drawn > params.maxTokens ? 'length' : 'stop';
 		}
 		numTokens = Math.max(1, numTokens);
-		const indices = drawWordIndices(numTokens, stream('text'));
+		const indices = drawWordIndices(numTokens, serve.fork(`${key}/text`));
 		if (params.stop.length > 0) {
 			const cut = findStop(joinWords(indices), params.stop);
 			// vLLM does not stop before min_tokens.
