@@ -257,6 +257,8 @@ export class Runner {
 	}
 
 	#reanchor(): void {
+		// A spin's last reading (see #spin) is older than the new anchor: the next advance reads anew.
+		this.#spinReadingMs = undefined;
 		this.#anchorWallMs = this.#wallNowMs();
 		this.#anchorVirtualS = this.simulation.now;
 	}

@@ -119,13 +119,25 @@ function closeAdvance(lastWriteMs = lastFrameWriteMs): void {
  */
 const handling: number[] = [];
 
-/** Milliseconds of the intervals (flat `[start, end]` pairs, or `[start, duration]` pairs) inside `[from, to]`. */
+/**
+ * Milliseconds of `[from, to]` covered by the intervals (flat `[start, end]` pairs, or `[start,
+ * duration]` pairs), each instant counted once: the requests a turn reads in a burst share its
+ * start as their reading, so their intervals overlap.
+ */
 function overlapMs(pairs: ArrayLike<number>, from: number, to: number, durations: boolean): number {
-	let ms = 0;
+	const inside: Array<[number, number]> = [];
 	for (let i = 0; i + 1 < pairs.length; i += 2) {
 		const start = pairs[i]!;
 		const end = durations ? start + pairs[i + 1]! : pairs[i + 1]!;
-		if (end > from && start < to) ms += Math.min(end, to) - Math.max(start, from);
+		if (end > from && start < to) inside.push([Math.max(start, from), Math.min(end, to)]);
+	}
+	inside.sort((a, b) => a[0] - b[0]);
+	let ms = 0;
+	let coveredTo = from;
+	for (const [start, end] of inside) {
+		if (end <= coveredTo) continue;
+		ms += end - Math.max(start, coveredTo);
+		coveredTo = end;
 	}
 	return ms;
 }
