@@ -14,7 +14,16 @@
  * minus before; run node with `--min-semi-space-size=256 --max-semi-space-size=256` so that no
  * scavenge runs meanwhile: the number of collections is printed and must be 0) and the bytes
  * retained (heap used after `gc()`, minus before). `SERVE_REQ_PROF=FILE` writes a CPU profile of
- * the last round's requests (`node /work/agg.mjs FILE` style summaries read it).
+ * the last round's requests, `SERVE_REQ_HEAP=FILE` a sampling heap profile of what they allocate
+ * and `SERVE_REQ_SNAP=PREFIX` heap snapshots before and after them (objects new in the second are
+ * what the round's requests keep).
+ *
+ * Instructions per request, which the load of other processes does not move: run it under
+ * valgrind's cachegrind (node `--single-threaded --predictable-gc-schedule`) with
+ * `SERVE_REQ_GC=0` (no forced collections: those the requests cause are counted) and a fixed
+ * `SERVE_REQ_CONNECTIONS` (say 4000), once with 1 round and once with 3; the difference of the
+ * two counts over 2N is the server's instructions per request (start-up, the warm-up round and
+ * the connections' accepting cancel).
  */
 import {fork} from 'node:child_process';
 import {writeFileSync} from 'node:fs';
