@@ -68,7 +68,6 @@ type MetricLayout = {
 export class OpenMetricsScraper {
 	readonly #registry: Registry;
 	readonly #writer: ScrapeSpools;
-	readonly #frames: ScrapeFrames;
 	readonly #layouts: Array<MetricLayout | undefined> = [];
 	/** One series' values of the current scrape, handed to {@link ScrapeFrames.values}. */
 	#scratch = new Float64Array(64);
@@ -79,13 +78,12 @@ export class OpenMetricsScraper {
 	constructor(registry: Registry, writer: ScrapeSpools) {
 		this.#registry = registry;
 		this.#writer = writer;
-		this.#frames = writer.lines;
 	}
 
 	/** Append one scrape of the registry, every sample stamped `timestampS`; `createdS` as in `OpenMetricsOptions`. */
 	async scrape(timestampS: number, createdS: number | undefined): Promise<void> {
 		const metrics = this.#registry.getMetricsAsArray() as unknown as readonly RegisteredMetric[];
-		const frames = this.#frames;
+		const frames = this.#writer.lines;
 		frames.scrape(timestampS);
 		for (let m = 0; m < metrics.length; m++) {
 			const metric = metrics[m]!;
@@ -145,7 +143,7 @@ export class OpenMetricsScraper {
 			series = family.series.map((s, i) => {
 				const spool = this.#writer.series(family.name, chunks[i]!.header, chunks[i]!.seriesKey);
 				const created = withCreated ? `${samplePrefix(`${family.name}_created`, s.labels)}${floatToGoString(s.createdS ?? createdS)}` : undefined;
-				this.#frames.series(
+				this.#writer.lines.series(
 					spool.id,
 					s.samples.map(sample => samplePrefix(sample.name, sample.labels)),
 					created,

@@ -4,8 +4,8 @@ import {LineBuffer} from './line-buffer.js';
 /**
  * What `OpenMetricsScraper` emits for `metrics.om`: per series (identified by its spool's id) the
  * text around its values, defined once and again whenever the registry changes its samples, then
- * per scrape only numbers. {@link ScrapeLines} turns them into the spool files' bytes at once; a
- * `RecordBatchWriter` carries them to the serialising thread, which does the same there.
+ * per scrape only numbers. {@link ScrapeLines} turns them into the spool files' bytes at once (on
+ * `generate`'s serialising thread, or on the writer's own in tests and benches).
  */
 export interface ScrapeFrames {
 	/** (Re)define a series: the text before each sample's value (`name{labels} `), and its `_created` line without timestamp. */
