@@ -149,6 +149,18 @@ export class Runner {
 		return this.#anchorWallMs + ((virtualS - this.#anchorVirtualS) / this.#speed) * 1000;
 	}
 
+	/**
+	 * The wall instant (ms, on the runner's wall clock) at which the next engine step ends, as the
+	 * pacing stands now; undefined at max speed, while paused, held, or when no engine is stepping.
+	 * `specsim serve` collects its young generation in the time before it (see `IdleScavenger`).
+	 */
+	nextStepWallMs(): number | undefined {
+		if (this.#speed === 'max' || this.#paused || this.#stopped || this.#hold?.() !== undefined) return undefined;
+		let nextS = Number.POSITIVE_INFINITY;
+		for (const engine of this.simulation.engines) if (engine.busy && engine.stepEndAt < nextS) nextS = engine.stepEndAt;
+		return nextS === Number.POSITIVE_INFINITY ? undefined : this.wallMsAt(nextS);
+	}
+
 	stop(): void {
 		this.#stopped = true;
 		this.#wake?.();

@@ -52,6 +52,7 @@ import {AdmissionGate, Arrivals} from './admission.js';
 import {GENERATION_ERROR_MESSAGE, generationErrorLogLine} from './generation-error.js';
 import {registerSleepEndpoints} from './sleep-endpoints.js';
 import {flushFirstFrames} from './sse-writer.js';
+import {startIdleScavenger} from './idle-gc.js';
 
 /** Options of {@link startOpenAiServer}. */
 export type OpenAiServerOptions = {
@@ -652,6 +653,7 @@ export async function startOpenAiServer(session: Session, options: OpenAiServerO
 		...(options.onAccessLine === undefined ? {} : {onAccessLine: options.onAccessLine}),
 	});
 	loadTokenizer();
+	const stopScavenger = startIdleScavenger(session.runner);
 	await listen(server, host, options.port ?? 8000, UVICORN_BACKLOG);
 	const address = server.address();
 	const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8000);
@@ -666,7 +668,10 @@ export async function startOpenAiServer(session: Session, options: OpenAiServerO
 				engine.abortAll();
 				// Let the aborted responses go out before dropping idle keep-alive connections.
 				setImmediate(() => server.closeIdleConnections());
-			}).then(() => engine.close());
+			}).then(() => {
+				stopScavenger();
+				engine.close();
+			});
 			return closing;
 		},
 	};

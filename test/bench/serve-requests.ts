@@ -173,7 +173,8 @@ async function server(count: number, rounds: number): Promise<void> {
 		if (done.failed > 0 || started !== count) throw new Error(`${done.failed} failed, ${started} of ${count} started`);
 		if (round === 0) continue;
 		console.log(
-			`round ${round}: ${count} requests, CPU ${(((cpu.user + cpu.system) / 1000 / count) * 1000).toFixed(0)} µs, ` +
+			`round ${round}: ${count} requests, CPU ${((cpu.user + cpu.system) / count).toFixed(0)} µs ` +
+				`(user ${(cpu.user / count).toFixed(0)}, system ${(cpu.system / count).toFixed(0)}), ` +
 				`allocated ${((heapAfter - heapBefore) / count / 1024).toFixed(2)} KiB, retained ${(retained / count / 1024).toFixed(2)} KiB ` +
 				`per request (${seen} collections meanwhile)`,
 		);

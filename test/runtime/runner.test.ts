@@ -66,6 +66,33 @@ describe('Runner', () => {
 		await done;
 	});
 
+	it('nextStepWallMs: the wall instant the next engine step ends; none while no engine steps, held, paused or at max speed', async () => {
+		const built = buildSimulation(testConfig(), {seed: 1});
+		let wallMs = 1000;
+		const runner = new Runner(built.simulation, {speed: 2, tickMs: 60_000, wallNowMs: () => wallMs});
+		const done = runner.run(); // anchored: virtual 0 at wall 1000
+		expect(runner.nextStepWallMs()).toBeUndefined(); // nothing to do yet
+		built.simulation.submit({id: 1e9, promptTokens: 64, maxTokens: 400, classIndex: 0, temperature: 1});
+		wallMs = 1001;
+		runner.catchUp();
+		const engine = built.simulation.engines[0]!;
+		expect(engine.busy).toBe(true);
+		// Virtual stepEndAt at speed 2 from the anchor: half as many wall seconds after wall 1000.
+		expect(runner.nextStepWallMs()).toBeCloseTo(1000 + (engine.stepEndAt / 2) * 1000, 9);
+		expect(runner.nextStepWallMs()).toBeGreaterThan(wallMs);
+		runner.holdAt(() => 1001);
+		expect(runner.nextStepWallMs()).toBeUndefined();
+		runner.holdAt(undefined);
+		runner.pause();
+		expect(runner.nextStepWallMs()).toBeUndefined();
+		runner.resume();
+		expect(runner.nextStepWallMs()).toBeGreaterThan(wallMs);
+		runner.setSpeed('max');
+		expect(runner.nextStepWallMs()).toBeUndefined();
+		runner.stop();
+		await done;
+	});
+
 	it("catchUp: an outside event lands at the wall clock's virtual time, not the last tick's; not at max speed, paused or before run()", async () => {
 		const built = buildSimulation(testConfig(), {seed: 1});
 		let wallMs = 0;
