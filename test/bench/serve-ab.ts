@@ -12,6 +12,8 @@
  * {@link StreamShape}). `SERVE_AB_CLIENT_PROCESSES=N` spreads the clients over N processes
  * (default 1, as the bench; `SERVE_AB_A_CLIENT_PROCESSES` / `SERVE_AB_B_CLIENT_PROCESSES`, one side's). `SERVE_AB_A_NODE_FLAGS` / `SERVE_AB_B_NODE_FLAGS` (space-separated) give one side's
  * server extra node flags (e.g. `--max-semi-space-size=4` against the same checkout).
+ * `SERVE_AB_PIN=main-thread` (or `SERVE_AB_A_PIN` / `SERVE_AB_B_PIN`, one side's) pins only the
+ * server's main thread to its core, V8's helper threads beside the clients (see `TargetOptions.pin`).
  * `SERVE_AB_A_TARGET` / `SERVE_AB_B_TARGET` name another server child in that side's checkout
  * (`test/bench/serve-floor.ts`: the minimal server, the floor); `SERVE_AB_A_ENV` / `SERVE_AB_B_ENV`
  * (space-separated `NAME=VALUE`) add to that side's server's environment. `SERVE_AB_CLIENT=http`
@@ -129,7 +131,9 @@ await pinClients(async () => {
 					.filter(kv => kv.includes('='))
 					.map(kv => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 			);
-			const nodeFlags = {nodeFlags: [...sideFlags, ...profFlags], env: sideEnv};
+			const pin = process.env[`SERVE_AB_${label}_PIN`] ?? process.env['SERVE_AB_PIN'] ?? 'process';
+			if (pin !== 'process' && pin !== 'main-thread') throw new Error(`SERVE_AB_${label}_PIN: expected process or main-thread, got ${pin}`);
+			const nodeFlags = {nodeFlags: [...sideFlags, ...profFlags], env: sideEnv, pin} as const;
 			const targetPath = resolve(dir, process.env[`SERVE_AB_${label}_TARGET`] ?? 'test/bench/serve-target.ts');
 			if (process.env['SERVE_AB_PHASE'] === 'max') {
 				const t = await measureThroughput({targetPath, durationS, ...nodeFlags});

@@ -52,14 +52,25 @@ export type TargetOptions = {
 	readonly nodeFlags?: readonly string[];
 	/** Extra environment variables for the child (e.g. a variant of the floor server, `serve-floor.ts`). */
 	readonly env?: Readonly<Record<string, string>>;
+	/**
+	 * What of the server is pinned to CPU 1: the whole `process` (its main thread and V8's helper
+	 * threads: garbage collection's marking, sweeping and parallel scavenging, the optimizing
+	 * compiler), or its `main-thread` only, V8's helper threads then on CPU 0 with the clients, as on
+	 * a machine with more than two cores, where they run beside the event loop, not in its place.
+	 * @default 'process'
+	 */
+	readonly pin?: ServerPinning;
 };
+
+/** See {@link TargetOptions.pin}. */
+export type ServerPinning = 'process' | 'main-thread';
 
 /** Can this machine pin processes to cores (`taskset`, two cores or more)? */
 const canPin = (): boolean => spawnSync('taskset', ['-c', '1', 'true']).status === 0;
 
 /**
  * Start the server child at `speed`, pinned to CPU 1 when `taskset` exists (the clients are pinned
- * to CPU 0 by {@link pinClients}, so the two never share a core).
+ * to CPU 0 by {@link pinClients}, so the two never share a core); see {@link TargetOptions.pin}.
  */
 export async function startTarget(speed: string, options: TargetOptions = {}): Promise<Target> {
 	const pin = canPin();
@@ -68,7 +79,9 @@ export async function startTarget(speed: string, options: TargetOptions = {}): P
 		execArgv: flags,
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 		...(options.env === undefined ? {} : {env: {...process.env, ...options.env}}),
-		...(pin ? {execPath: 'taskset', execArgv: ['-c', '1', process.execPath, ...flags]} : {}),
+		// Main thread only: every thread starts on CPU 0, then the main thread alone moves to CPU 1
+		// (V8's helper threads exist from the start and stay where they are).
+		...(pin ? {execPath: 'taskset', execArgv: ['-c', options.pin === 'main-thread' ? '0' : '1', process.execPath, ...flags]} : {}),
 	});
 	const next = () =>
 		new Promise<TargetMessage>((ok, fail) => {
@@ -80,6 +93,8 @@ export async function startTarget(speed: string, options: TargetOptions = {}): P
 	});
 	const ready = await next();
 	if (!('ready' in ready)) throw new Error('serve bench target: expected ready');
+	if (pin && options.pin === 'main-thread' && spawnSync('taskset', ['-p', '-c', '1', String(child.pid)], {stdio: 'ignore'}).status !== 0)
+		throw new Error('serve bench: could not pin the server main thread to CPU 1');
 	return {
 		child,
 		baseUrl: ready.baseUrl,
@@ -474,7 +489,11 @@ const SHAPE_LABEL: Record<StreamShape, string> = {
 	lockstep: '1,000 concurrent streams of 256 tokens each, back to back, in lockstep waves (worst case)',
 };
 
-/** Phase 3: 1,000 concurrent streaming clients at --speed 1, varied lengths (the headline), then in lockstep (the worst case). */
+/**
+ * Phase 3: 1,000 concurrent streaming clients at --speed 1, varied lengths (the headline), then in
+ * lockstep (the worst case), the whole server on one core; then varied lengths again with the
+ * server's main thread alone on its core (see {@link TargetOptions.pin}): its added TTFT and steps.
+ */
 async function benchStreams(): Promise<BenchResult[]> {
 	const rows: BenchResult[] = [];
 	for (const shape of ['varied', 'lockstep'] as const) {
@@ -483,6 +502,8 @@ async function benchStreams(): Promise<BenchResult[]> {
 			return [{name: 'serve --speed 1: 1,000 concurrent streams', value: Number.NaN, unit: '', note: 'not measured: serve does not stream yet'}];
 		rows.push(...streamRows(m));
 	}
+	const alone = await pinClients(() => measureStreams({shape: 'varied', pin: 'main-thread'}));
+	if (alone !== undefined) rows.push(...streamRows(alone, 'main-thread').slice(0, 2));
 	return rows;
 }
 
@@ -510,8 +531,9 @@ function stepsNote(t: StepTimings): string {
 }
 
 /** The rows of one streaming run. */
-function streamRows(m: StreamsMeasure): BenchResult[] {
-	const label = `serve --speed 1, ${SHAPE_LABEL[m.shape]}`;
+function streamRows(m: StreamsMeasure, pin: ServerPinning = 'process'): BenchResult[] {
+	const where = pin === 'main-thread' ? ", the server's main thread alone on its core (V8's helper threads on the clients' core)" : '';
+	const label = `serve --speed 1, ${SHAPE_LABEL[m.shape]}${where}`;
 	const failures = m.failed.length === 0 ? '' : `; ${m.failed.length} streams failed (${[...new Set(m.failed)].join(', ')})`;
 	return [
 		{
