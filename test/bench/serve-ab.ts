@@ -4,7 +4,7 @@
  *
  *     node --import tsx test/bench/serve-ab.ts A_DIR B_DIR [ROUNDS] [SECONDS] [CLIENTS]
  *
- * Each run forks `DIR/test/bench/serve-target.ts` (its server code) under this checkout's clients
+ * Each run forks `DIR/test/bench/serve-target.ts` (its server code, compiled) under this checkout's clients
  * and measure. Prints one line per run and the median over rounds of each figure, B over A.
  * `SERVE_BENCH_CPU_PROF=DIR` writes the server's CPU profiles (node --cpu-prof) into DIR.
  * `SERVE_AB_PHASE=max` compares the non-streaming throughput run instead (SECONDS of autocannon).
@@ -14,6 +14,8 @@
  * server extra node flags (e.g. `--max-semi-space-size=4` against the same checkout).
  * `SERVE_AB_PIN=main-thread` (or `SERVE_AB_A_PIN` / `SERVE_AB_B_PIN`, one side's) pins only the
  * server's main thread to its core, V8's helper threads beside the clients (see `TargetOptions.pin`).
+ * Each side's target is compiled against that checkout's `dist/` (`npm run build` there first; see
+ * serve-compile.ts); `SERVE_AB_TSX=1` (or `SERVE_AB_A_TSX` / `SERVE_AB_B_TSX`) runs it through tsx.
  * `SERVE_AB_A_TARGET` / `SERVE_AB_B_TARGET` name another server child in that side's checkout
  * (`test/bench/serve-floor.ts`: the minimal server, the floor); `SERVE_AB_A_ENV` / `SERVE_AB_B_ENV`
  * (space-separated `NAME=VALUE`) add to that side's server's environment. `SERVE_AB_CLIENT=http`
@@ -65,6 +67,7 @@ function figures(m: StreamsMeasure): Record<string, number> {
 		'server peak RSS MiB': m.server.peakRssBytes / 2 ** 20,
 		'client loop p99 ms': m.clientLoopDelayMs.p99,
 		'client CPU ms/stream': m.clientCpuMs / m.streams,
+		'steal ms': m.stealMs,
 		'part send p50 ms': at(m.steady.parts.send, 50),
 		'part send p99 ms': at(m.steady.parts.send, 99),
 		'part arrival p99 ms': at(m.steady.parts.arrival, 99),
@@ -133,7 +136,8 @@ await pinClients(async () => {
 			);
 			const pin = process.env[`SERVE_AB_${label}_PIN`] ?? process.env['SERVE_AB_PIN'] ?? 'process';
 			if (pin !== 'process' && pin !== 'main-thread') throw new Error(`SERVE_AB_${label}_PIN: expected process or main-thread, got ${pin}`);
-			const nodeFlags = {nodeFlags: [...sideFlags, ...profFlags], env: sideEnv, pin} as const;
+			const tsx = (process.env[`SERVE_AB_${label}_TSX`] ?? process.env['SERVE_AB_TSX']) === '1';
+			const nodeFlags = {nodeFlags: [...sideFlags, ...profFlags], env: sideEnv, pin, tsx} as const;
 			const targetPath = resolve(dir, process.env[`SERVE_AB_${label}_TARGET`] ?? 'test/bench/serve-target.ts');
 			if (process.env['SERVE_AB_PHASE'] === 'max') {
 				const t = await measureThroughput({targetPath, durationS, ...nodeFlags});

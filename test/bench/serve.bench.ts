@@ -20,7 +20,7 @@
  *    of real benchmark traffic and the headline figure, and equal lengths, the stated worst case.
  */
 import {type ChildProcess, fork, spawnSync} from 'node:child_process';
-import {writeFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 import {Agent, request} from 'node:http';
 import {resolve} from 'node:path';
 import autocannon from 'autocannon';
@@ -38,6 +38,7 @@ import {
 	type TargetRecord,
 	type TargetReport,
 } from './serve-protocol.js';
+import {compileTarget} from './serve-compile.js';
 import {outputTokensOf, type StreamShape} from './serve-shape.js';
 
 const TARGET = resolve(import.meta.dirname, 'serve-target.ts');
@@ -46,7 +47,7 @@ type Target = {child: ChildProcess; baseUrl: string; report(): Promise<TargetRep
 
 /** Where the server child comes from and how it runs (the A/B driver points it at another checkout). */
 export type TargetOptions = {
-	/** The serve-target.ts to fork. @default this checkout's */
+	/** The serve-target.ts to fork (compiled against its checkout's `dist/`: {@link compileTarget}). @default this checkout's */
 	readonly targetPath?: string;
 	/** Extra node flags for the child (e.g. `--cpu-prof`). */
 	readonly nodeFlags?: readonly string[];
@@ -60,6 +61,8 @@ export type TargetOptions = {
 	 * @default 'process'
 	 */
 	readonly pin?: ServerPinning;
+	/** Run the target's TypeScript through tsx (`node --import tsx`) instead of compiling it ({@link compileTarget}). @default false */
+	readonly tsx?: boolean;
 };
 
 /** See {@link TargetOptions.pin}. */
@@ -74,8 +77,9 @@ const canPin = (): boolean => spawnSync('taskset', ['-c', '1', 'true']).status =
  */
 export async function startTarget(speed: string, options: TargetOptions = {}): Promise<Target> {
 	const pin = canPin();
-	const flags = ['--import', 'tsx', ...(options.nodeFlags ?? [])];
-	const child = fork(options.targetPath ?? TARGET, [speed], {
+	const flags = [...(options.tsx === true ? ['--import', 'tsx'] : []), ...(options.nodeFlags ?? [])];
+	const targetPath = options.targetPath ?? TARGET;
+	const child = fork(options.tsx === true ? targetPath : await compileTarget(targetPath), [speed], {
 		execArgv: flags,
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 		...(options.env === undefined ? {} : {env: {...process.env, ...options.env}}),
@@ -321,7 +325,24 @@ export type StreamsMeasure = {
 	readonly clientLoopDelayMs: {readonly p50: number; readonly p99: number; readonly max: number};
 	/** CPU time the client processes used together (ms). */
 	readonly clientCpuMs: number;
+	/**
+	 * CPU time the hypervisor took from this machine's cores while the clients ran (ms, all cores
+	 * together; `steal` in `/proc/stat`, NaN where there is none): a run on a virtual machine whose
+	 * host is busy reads worse for reasons of neither the server nor the clients.
+	 */
+	readonly stealMs: number;
 };
+
+/** The machine's cores' steal time so far (ms; `/proc/stat`), NaN where it cannot be read. */
+function stealMsSoFar(): number {
+	try {
+		const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+		// cpu user nice system idle iowait irq softirq steal ..., in USER_HZ (100 per second).
+		return Number(fields[8]) * 10;
+	} catch {
+		return Number.NaN;
+	}
+}
 
 const CLIENTS = resolve(import.meta.dirname, 'serve-clients.ts');
 
@@ -404,8 +425,10 @@ export async function measureStreams(
 	try {
 		if (!(await streams(target.baseUrl))) return undefined;
 		await target.report();
+		const stealBefore = stealMsSoFar();
 		const results = await runClients({baseUrl: target.baseUrl, model: BENCH_MODEL, clients, durationS, shape, client}, clientProcesses);
 		const server = await target.report();
+		const stealMs = stealMsSoFar() - stealBefore;
 		// Every time on the machine's monotonic clock.
 		const timings = new Map<string, StreamTiming>();
 		for (const r of results) {
@@ -461,6 +484,7 @@ export async function measureStreams(
 			server,
 			clientLoopDelayMs: {p50: worst('p50'), p99: worst('p99'), max: worst('max')},
 			clientCpuMs: results.reduce((sum, r) => sum + r.cpuMs, 0),
+			stealMs,
 		};
 	} finally {
 		await target.stop();
@@ -540,7 +564,7 @@ function streamRows(m: StreamsMeasure, pin: ServerPinning = 'process'): BenchRes
 			name: `${label}: added TTFT p99 over the simulated TTFT, steady state`,
 			value: percentile(m.steady.added, 99),
 			unit: 'ms',
-			note: `p50 ${fmt(percentile(m.steady.added, 50))}; ${m.steady.added.length} streams${failures}; ${partsNote(m.steady.parts)}; clients: ${m.clientProcesses} process(es), ${m.client} reader, event-loop delay p99 ${fmt(m.clientLoopDelayMs.p99)} (worst process), ${(m.clientCpuMs / 1000).toFixed(2)} CPU s`,
+			note: `p50 ${fmt(percentile(m.steady.added, 50))}; ${m.steady.added.length} streams${failures}; ${partsNote(m.steady.parts)}; clients: ${m.clientProcesses} process(es), ${m.client} reader, event-loop delay p99 ${fmt(m.clientLoopDelayMs.p99)} (worst process), ${(m.clientCpuMs / 1000).toFixed(2)} CPU s; the hypervisor's steal ${fmt(m.stealMs)} over the run`,
 		},
 		...(m.server.steps === undefined
 			? []
