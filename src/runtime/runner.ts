@@ -152,12 +152,11 @@ export class Runner {
 	/**
 	 * The wall instant (ms, on the runner's wall clock) at which the next engine step ends, as the
 	 * pacing stands now; undefined at max speed, while paused, held, or when no engine is stepping.
-	 * `specsim serve` collects its young generation in the time before it (see `IdleScavenger`).
+	 * `specsim serve` collects its young generation in the time before it (`startIdleScavenger`).
 	 */
 	nextStepWallMs(): number | undefined {
 		if (this.#speed === 'max' || this.#paused || this.#stopped || this.#hold?.() !== undefined) return undefined;
-		let nextS = Number.POSITIVE_INFINITY;
-		for (const engine of this.simulation.engines) if (engine.busy && engine.stepEndAt < nextS) nextS = engine.stepEndAt;
+		const nextS = this.simulation.nextStepEndAt();
 		return nextS === Number.POSITIVE_INFINITY ? undefined : this.wallMsAt(nextS);
 	}
 
@@ -262,8 +261,7 @@ export class Runner {
 	#sleepMs(nowS: number, endS: number): number {
 		// Held: what releases the hold (a request entering the engine) wakes the runner.
 		if (this.#hold?.() !== undefined) return this.#tickMs;
-		let nextS = endS;
-		for (const engine of this.simulation.engines) if (engine.busy && engine.stepEndAt < nextS) nextS = engine.stepEndAt;
+		const nextS = Math.min(endS, this.simulation.nextStepEndAt());
 		const wallMs = ((nextS - nowS) / (this.#speed as number)) * 1000;
 		return Math.min(this.#tickMs, Math.max(0, wallMs));
 	}

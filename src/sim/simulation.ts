@@ -221,6 +221,17 @@ export class Simulation {
 		return this.#queuesFull() || this.#source.peekArrivalAt() === Number.POSITIVE_INFINITY;
 	}
 
+	/** The virtual time the earliest engine step in progress ends; Infinity when no engine is stepping. */
+	nextStepEndAt(): number {
+		const engines = this.engines;
+		let next = Number.POSITIVE_INFINITY;
+		for (let e = 0; e < engines.length; e++) {
+			const engine = engines[e]!;
+			if (engine.busy && engine.stepEndAt < next) next = engine.stepEndAt;
+		}
+		return next;
+	}
+
 	/**
 	 * Run every event at or before `untilS`, then set the clock to `untilS`. With `stopWhenIdle`,
 	 * stop as soon as the simulation is {@link idle} instead, the clock left at the last event:
@@ -232,11 +243,7 @@ export class Simulation {
 		const stopWhenIdle = options.stopWhenIdle === true;
 		for (;;) {
 			// Indexed loops, here and below: this runs once per event.
-			let nextCompletion = Number.POSITIVE_INFINITY;
-			for (let e = 0; e < engines.length; e++) {
-				const engine = engines[e]!;
-				if (engine.busy && engine.stepEndAt < nextCompletion) nextCompletion = engine.stepEndAt;
-			}
+			const nextCompletion = this.nextStepEndAt();
 			// Arrivals the queues have no room for wait in the source: they are not events.
 			const nextArrival = this.#queuesFull() ? Number.POSITIVE_INFINITY : this.#source.peekArrivalAt();
 			const nextFault = this.#faults === undefined ? Number.POSITIVE_INFINITY : this.#faults.nextEventAt();
