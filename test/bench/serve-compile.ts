@@ -14,24 +14,18 @@ import {build, type Plugin} from 'esbuild';
 
 /** `src/` files newer than what `dist/` holds of them: the bench would measure old code. */
 function staleModules(checkout: string): string[] {
+	const src = resolve(checkout, 'src');
 	const stale: string[] = [];
-	const walk = (dir: string): void => {
-		for (const entry of readdirSync(dir, {withFileTypes: true})) {
-			const path = join(dir, entry.name);
-			if (entry.isDirectory()) walk(path);
-			else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
-				const compiled = resolve(checkout, 'dist', relative(resolve(checkout, 'src'), path)).replace(/\.ts$/, '.js');
-				let compiledMs = 0;
-				try {
-					compiledMs = statSync(compiled).mtimeMs;
-				} catch {
-					// not compiled at all
-				}
-				if (compiledMs < statSync(path).mtimeMs) stale.push(relative(checkout, path));
-			}
+	for (const file of readdirSync(src, {recursive: true, encoding: 'utf8'})) {
+		if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;
+		let compiledMs = 0;
+		try {
+			compiledMs = statSync(resolve(checkout, 'dist', file.replace(/\.ts$/, '.js'))).mtimeMs;
+		} catch {
+			// not compiled at all
 		}
-	};
-	walk(resolve(checkout, 'src'));
+		if (compiledMs < statSync(resolve(src, file)).mtimeMs) stale.push(join('src', file));
+	}
 	return stale;
 }
 

@@ -77,6 +77,7 @@ const canPin = (): boolean => spawnSync('taskset', ['-c', '1', 'true']).status =
  */
 export async function startTarget(speed: string, options: TargetOptions = {}): Promise<Target> {
 	const pin = canPin();
+	const mainThreadOnly = pin && options.pin === 'main-thread';
 	const flags = [...(options.tsx === true ? ['--import', 'tsx'] : []), ...(options.nodeFlags ?? [])];
 	const targetPath = options.targetPath ?? TARGET;
 	const child = fork(options.tsx === true ? targetPath : await compileTarget(targetPath), [speed], {
@@ -85,7 +86,7 @@ export async function startTarget(speed: string, options: TargetOptions = {}): P
 		...(options.env === undefined ? {} : {env: {...process.env, ...options.env}}),
 		// Main thread only: every thread starts on CPU 0, then the main thread alone moves to CPU 1
 		// (V8's helper threads exist from the start and stay where they are).
-		...(pin ? {execPath: 'taskset', execArgv: ['-c', options.pin === 'main-thread' ? '0' : '1', process.execPath, ...flags]} : {}),
+		...(pin ? {execPath: 'taskset', execArgv: ['-c', mainThreadOnly ? '0' : '1', process.execPath, ...flags]} : {}),
 	});
 	const next = () =>
 		new Promise<TargetMessage>((ok, fail) => {
@@ -97,7 +98,7 @@ export async function startTarget(speed: string, options: TargetOptions = {}): P
 	});
 	const ready = await next();
 	if (!('ready' in ready)) throw new Error('serve bench target: expected ready');
-	if (pin && options.pin === 'main-thread' && spawnSync('taskset', ['-p', '-c', '1', String(child.pid)], {stdio: 'ignore'}).status !== 0)
+	if (mainThreadOnly && spawnSync('taskset', ['-p', '-c', '1', String(child.pid)], {stdio: 'ignore'}).status !== 0)
 		throw new Error('serve bench: could not pin the server main thread to CPU 1');
 	return {
 		child,
