@@ -21,13 +21,25 @@
  * (space-separated `NAME=VALUE`) add to that side's server's environment. `SERVE_AB_CLIENT=http`
  * (or `SERVE_AB_A_CLIENT` / `SERVE_AB_B_CLIENT`, one side's) reads the streams with `http.request`
  * instead of the bench's default raw TCP connections (see `BenchClient` in serve-protocol.ts).
+ * A streaming run during which the hypervisor stole more than `SERVE_AB_MAX_STEAL_MS` of CPU
+ * (default the bench's, 250; over the machine's cores, `/proc/stat`) is printed, marked disturbed,
+ * and run again, up to `SERVE_AB_ATTEMPTS` runs in all (default 4); the last one is kept either
+ * way, and the summary counts the runs discarded (see `measureQuietStreams`).
  * `SERVE_AB_DUMP=DIR` writes each run's streams (their times on the machine's monotonic clock) and
  * the server's GC pauses into DIR, `A-0.json` and so on. Against a checkout whose target
  * predates them, the per-step and per-part figures read NaN.
  */
-import {readFileSync} from 'node:fs';
+import {mkdirSync, readFileSync} from 'node:fs';
 import {resolve} from 'node:path';
-import {DEFAULT_CLIENT, DEFAULT_CLIENT_PROCESSES, measureStreams, measureThroughput, pinClients, type StreamsMeasure} from './serve.bench.js';
+import {
+	DEFAULT_CLIENT,
+	DEFAULT_CLIENT_PROCESSES,
+	MAX_STEAL_MS,
+	measureQuietStreams,
+	measureThroughput,
+	pinClients,
+	type StreamsMeasure,
+} from './serve.bench.js';
 import type {StreamShape} from './serve-shape.js';
 
 const [aDir, bDir, roundsArg, secondsArg, clientsArg] = process.argv.slice(2);
@@ -40,6 +52,7 @@ const durationS = Number(secondsArg ?? 20);
 const clients = Number(clientsArg ?? 1000);
 const profDir = process.env['SERVE_BENCH_CPU_PROF'];
 const dumpDir = process.env['SERVE_AB_DUMP'];
+if (dumpDir !== undefined) mkdirSync(dumpDir, {recursive: true});
 const shapeArg = process.env['SERVE_AB_SHAPE'] ?? 'varied';
 if (shapeArg !== 'varied' && shapeArg !== 'lockstep') {
 	process.stderr.write(`SERVE_AB_SHAPE: expected varied or lockstep, got ${shapeArg}\n`);
@@ -47,6 +60,14 @@ if (shapeArg !== 'varied' && shapeArg !== 'lockstep') {
 }
 const shape: StreamShape = shapeArg;
 const clientProcesses = Number(process.env['SERVE_AB_CLIENT_PROCESSES'] ?? DEFAULT_CLIENT_PROCESSES);
+const maxStealMs = Number(process.env['SERVE_AB_MAX_STEAL_MS'] ?? MAX_STEAL_MS);
+const attempts = Number(process.env['SERVE_AB_ATTEMPTS'] ?? 4);
+if (!(maxStealMs >= 0) || !Number.isInteger(attempts) || attempts < 1) {
+	process.stderr.write('SERVE_AB_MAX_STEAL_MS: expected a number >= 0; SERVE_AB_ATTEMPTS: an integer >= 1\n');
+	process.exit(2);
+}
+/** Runs thrown away for the host's steal, by side. */
+const disturbed = {A: 0, B: 0};
 
 const at = (sorted: readonly number[], p: number): number =>
 	sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -153,17 +174,29 @@ await pinClients(async () => {
 			const overflowsBefore = listenOverflows();
 			const client = process.env[`SERVE_AB_${label}_CLIENT`] ?? process.env['SERVE_AB_CLIENT'] ?? DEFAULT_CLIENT;
 			if (client !== 'http' && client !== 'net') throw new Error(`SERVE_AB_${label}_CLIENT: expected http or net, got ${client}`);
-			const m = await measureStreams({
-				targetPath,
-				client,
-				clients,
-				durationS,
-				shape,
-				clientProcesses: Number(process.env[`SERVE_AB_${label}_CLIENT_PROCESSES`] ?? clientProcesses),
-				...(dumpDir === undefined ? {} : {dumpPath: resolve(dumpDir, `${label}-${round}.json`)}),
-				...nodeFlags,
-			});
-			if (m === undefined) throw new Error(`${label}: serve does not stream`);
+			const run = await measureQuietStreams(
+				{
+					targetPath,
+					client,
+					clients,
+					durationS,
+					shape,
+					clientProcesses: Number(process.env[`SERVE_AB_${label}_CLIENT_PROCESSES`] ?? clientProcesses),
+					...(dumpDir === undefined ? {} : {dumpPath: resolve(dumpDir, `${label}-${round}.json`)}),
+					...nodeFlags,
+				},
+				{
+					maxStealMs,
+					attempts,
+					onDiscard: d =>
+						process.stdout.write(
+							`${label} round ${round}: disturbed (steal ${d.stealMs.toFixed(0)} ms > ${maxStealMs}; added p99 ${at(d.steady.added, 99).toFixed(2)} ms), again\n`,
+						),
+				},
+			);
+			if (run === undefined) throw new Error(`${label}: serve does not stream`);
+			disturbed[label] += run.discarded.length;
+			const {m} = run;
 			const f = {...figures(m), 'listen overflows': listenOverflows() - overflowsBefore};
 			runs[label].push(f);
 			process.stdout.write(
@@ -179,7 +212,7 @@ const median = (values: number[]): number => {
 	return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 process.stdout.write(
-	`\nmedian over ${rounds} rounds (${clients} clients in ${clientProcesses} process(es), ${durationS} s each, ${shape} lengths):\n`,
+	`\nmedian over ${rounds} rounds (${clients} clients in ${clientProcesses} process(es), ${durationS} s each, ${shape} lengths; runs discarded for steal above ${maxStealMs} ms: A ${disturbed.A}, B ${disturbed.B}):\n`,
 );
 for (const name of Object.keys(runs.A[0]!)) {
 	const a = median(runs.A.map(r => r[name]!));
