@@ -509,8 +509,11 @@ const span = (values: readonly number[]): number => (values.length === 0 ? Numbe
 export const spread = (sorted: readonly number[]): string =>
 	sorted.length === 0 ? 'none' : `p50 ${fmt(percentile(sorted, 50))}, p99 ${fmt(percentile(sorted, 99))}, max ${fmt(sorted.at(-1)!)}`;
 
-/** The host's CPU steal (ms, `/proc/stat`, over both cores) above which a 20 s streaming run is run again. */
+/** The host's CPU steal (ms, `/proc/stat`, over the machine's cores) above which a 20 s streaming run is run again. */
 export const MAX_STEAL_MS = 250;
+
+/** A streaming run kept by {@link measureQuietStreams}, and the runs it threw away before it. */
+type QuietRun = {readonly m: StreamsMeasure; readonly discarded: readonly StreamsMeasure[]};
 
 /**
  * {@link measureStreams}, run again while the hypervisor took more than `maxStealMs` of the
@@ -521,7 +524,7 @@ export const MAX_STEAL_MS = 250;
 export async function measureQuietStreams(
 	options: StreamsOptions,
 	{maxStealMs = MAX_STEAL_MS, attempts = 3, onDiscard}: {maxStealMs?: number; attempts?: number; onDiscard?: (m: StreamsMeasure) => void} = {},
-): Promise<{readonly m: StreamsMeasure; readonly discarded: readonly StreamsMeasure[]} | undefined> {
+): Promise<QuietRun | undefined> {
 	const discarded: StreamsMeasure[] = [];
 	for (;;) {
 		const m = await measureStreams(options);
@@ -580,10 +583,7 @@ function stepsNote(t: StepTimings): string {
 }
 
 /** The rows of one streaming run. */
-function streamRows(
-	{m, discarded}: {readonly m: StreamsMeasure; readonly discarded: readonly StreamsMeasure[]},
-	pin: ServerPinning = 'process',
-): BenchResult[] {
+function streamRows({m, discarded}: QuietRun, pin: ServerPinning = 'process'): BenchResult[] {
 	const where = pin === 'main-thread' ? ", the server's main thread alone on its core (V8's helper threads on the clients' core)" : '';
 	const label = `serve --speed 1, ${SHAPE_LABEL[m.shape]}${where}`;
 	const failures = m.failed.length === 0 ? '' : `; ${m.failed.length} streams failed (${[...new Set(m.failed)].join(', ')})`;
