@@ -21,6 +21,8 @@
  * (space-separated `NAME=VALUE`) add to that side's server's environment. `SERVE_AB_CLIENT=http`
  * (or `SERVE_AB_A_CLIENT` / `SERVE_AB_B_CLIENT`, one side's) reads the streams with `http.request`
  * instead of the bench's default raw TCP connections (see `BenchClient` in serve-protocol.ts).
+ * Each streaming run measures SECONDS after `SERVE_AB_WARMUP_S` of the same load (default the
+ * bench's, 20; 0 measures from the server's start) and reports the warm-up window's p99 beside.
  * A streaming run during which the hypervisor stole more than `SERVE_AB_MAX_STEAL_MS` of CPU
  * (default the bench's, 250; over the machine's cores, `/proc/stat`) is printed, marked disturbed,
  * and run again, up to `SERVE_AB_ATTEMPTS` runs in all (default 4); the last one is kept either
@@ -34,6 +36,7 @@ import {resolve} from 'node:path';
 import {
 	DEFAULT_CLIENT,
 	DEFAULT_CLIENT_PROCESSES,
+	BENCH_WARMUP_S,
 	MAX_STEAL_MS,
 	measureQuietStreams,
 	measureThroughput,
@@ -49,6 +52,7 @@ if (aDir === undefined || bDir === undefined) {
 }
 const rounds = Number(roundsArg ?? 2);
 const durationS = Number(secondsArg ?? 20);
+const warmupS = Number(process.env['SERVE_AB_WARMUP_S'] ?? BENCH_WARMUP_S);
 const clients = Number(clientsArg ?? 1000);
 const profDir = process.env['SERVE_BENCH_CPU_PROF'];
 const dumpDir = process.env['SERVE_AB_DUMP'];
@@ -76,6 +80,7 @@ const at = (sorted: readonly number[], p: number): number =>
 function figures(m: StreamsMeasure): Record<string, number> {
 	return {
 		'steady added p50 ms': at(m.steady.added, 50),
+		'warm-up added p99 ms': at(m.cold.added, 99),
 		'steady added p99 ms': at(m.steady.added, 99),
 		'steady http p99 ms': at(m.steady.http, 99),
 		'opening added p50 ms': at(m.opening.added, 50),
@@ -180,6 +185,7 @@ await pinClients(async () => {
 					client,
 					clients,
 					durationS,
+					warmupS,
 					shape,
 					clientProcesses: Number(process.env[`SERVE_AB_${label}_CLIENT_PROCESSES`] ?? clientProcesses),
 					...(dumpDir === undefined ? {} : {dumpPath: resolve(dumpDir, `${label}-${round}.json`)}),
@@ -212,7 +218,7 @@ const median = (values: number[]): number => {
 	return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 process.stdout.write(
-	`\nmedian over ${rounds} rounds (${clients} clients in ${clientProcesses} process(es), ${durationS} s each, ${shape} lengths; runs discarded for steal above ${maxStealMs} ms: A ${disturbed.A}, B ${disturbed.B}):\n`,
+	`\nmedian over ${rounds} rounds (${clients} clients in ${clientProcesses} process(es), ${durationS} s each after ${warmupS} s of warm-up, ${shape} lengths; runs discarded for steal above ${maxStealMs} ms: A ${disturbed.A}, B ${disturbed.B}):\n`,
 );
 for (const name of Object.keys(runs.A[0]!)) {
 	const a = median(runs.A.map(r => r[name]!));
