@@ -316,7 +316,7 @@ export type StreamsMeasure = {
 	readonly durationS: number;
 	/** How long the same load ran before the measured window (s): the server's warm-up. */
 	readonly warmupS: number;
-	/** Streams begun in the measured window. */
+	/** Streams run, warm-up and measured window together (the server's {@link TargetReport.cpuMs} covers them all). */
 	readonly streams: number;
 	readonly failed: readonly string[];
 	/** Each client's first request: all of them sent in the same instant (1,000 connections open at once). */
@@ -509,14 +509,21 @@ export async function measureStreams(options: StreamsOptions = {}): Promise<Stre
 			client,
 			durationS,
 			warmupS,
-			streams: warmupS === 0 ? pairs.length : measured.length,
+			streams: pairs.length,
 			failed,
 			opening: measure(pairs.filter(({s}) => opening.has(s.tag))),
 			openingAdmissionMs: span(pairs.filter(({s}) => opening.has(s.tag)).map(({s}) => s.submittedMs)),
 			steady: measure(measured),
 			cold: measure(later.filter(({c}) => c.startMs < windowFromMs)),
-			// The opening wave's steps are the warm-up's.
-			server: warmupReport?.openingSteps === undefined ? server : {...server, openingSteps: warmupReport.openingSteps},
+			// The opening wave's steps are the warm-up's; the CPU time is the whole run's, as `streams`.
+			server:
+				warmupReport === undefined
+					? server
+					: {
+							...server,
+							cpuMs: warmupReport.cpuMs + server.cpuMs,
+							...(warmupReport.openingSteps === undefined ? {} : {openingSteps: warmupReport.openingSteps}),
+						},
 			clientLoopDelayMs: {p50: worst('p50'), p99: worst('p99'), max: worst('max')},
 			clientCpuMs: results.reduce((sum, r) => sum + r.cpuMs, 0),
 			stealMs,
@@ -677,7 +684,7 @@ function streamRows({m, discarded}: QuietRun, pin: ServerPinning = 'process'): B
 			name: `${label}: server CPU time per stream (load-independent)`,
 			value: m.server.cpuMs / m.streams,
 			unit: 'ms',
-			note: `${(m.server.cpuMs / 1000).toFixed(2)} CPU s over ${m.durationS} s and ${m.streams} streams${m.warmupS === 0 ? '' : ` (after ${m.warmupS} s of warm-up)`}${
+			note: `${(m.server.cpuMs / 1000).toFixed(2)} CPU s over ${m.warmupS + m.durationS} s and ${m.streams} streams${m.warmupS === 0 ? '' : ` (warm-up included)`}${
 				m.server.steps?.utilisation === undefined
 					? ''
 					: `; the server's core busy ${m.server.steps.utilisation.p50.toFixed(2)} CPU s per wall s (median second), ${m.server.steps.utilisation.max.toFixed(2)} in the busiest`
