@@ -583,8 +583,8 @@ const SHAPE_LABEL: Record<StreamShape, string> = {
 
 /**
  * Seconds of load before the bench's measured window of 20 s: over a fresh server's first 20 s V8
- * is still optimizing its code and sizing its heap, and the added TTFT's p99 reads 1 to 3 ms higher
- * than in the 40 s after (docs/serve.md, Performance). The rows give both windows.
+ * is still optimizing its code and sizing its heap, and the added TTFT's p99 reads 0.5 to 4 ms higher
+ * than in the 20 s after (docs/serve.md, Performance). The rows give both windows.
  */
 export const BENCH_WARMUP_S = 20;
 
