@@ -16,6 +16,8 @@ import {readFileSync} from 'node:fs';
 
 type DumpStream = {
 	readonly opening: boolean;
+	/** Begun during the run's warm-up, before the measured window (absent from older dumps). */
+	readonly warmup?: boolean;
 	readonly startMs: number;
 	readonly readMs: number;
 	readonly firstDueMs: number;
@@ -41,7 +43,7 @@ if (dumpPath === undefined) {
 	process.exit(2);
 }
 const dump = JSON.parse(readFileSync(dumpPath, 'utf8')) as Dump;
-const steady = dump.streams.filter(s => !s.opening && Number.isFinite(s.addedMs));
+const steady = dump.streams.filter(s => !s.opening && s.warmup !== true && Number.isFinite(s.addedMs));
 
 /** Milliseconds of GC pauses inside [fromMs, toMs]. */
 function gcWithin(fromMs: number, toMs: number): number {

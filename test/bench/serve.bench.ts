@@ -480,6 +480,12 @@ export async function measureStreams(options: StreamsOptions = {}): Promise<Stre
 				so,
 			),
 		});
+		// The measured window opens warmupS after the opening wave was sent: each client's first
+		// stream is the opening wave's, every later one the warm-up's or the window's.
+		const windowFromMs = Math.min(...pairs.map(({c}) => c.startMs)) + warmupS * 1000;
+		const firsts = pairs.filter(({s}) => opening.has(s.tag));
+		const inWarmup = ({c, s}: (typeof pairs)[number]) => !opening.has(s.tag) && c.startMs < windowFromMs;
+		const measured = pairs.filter(({c, s}) => !opening.has(s.tag) && c.startMs >= windowFromMs);
 		if (options.dumpPath !== undefined)
 			writeFileSync(
 				options.dumpPath,
@@ -488,6 +494,7 @@ export async function measureStreams(options: StreamsOptions = {}): Promise<Stre
 					streams: pairs.map(({c, s}) => ({
 						tag: s.tag,
 						opening: opening.has(s.tag),
+						warmup: inWarmup({c, s}),
 						startMs: c.startMs,
 						readMs: (s.readMs ?? Number.NaN) + so,
 						firstDueMs: (s.firstDueMs ?? Number.NaN) + so,
@@ -498,10 +505,6 @@ export async function measureStreams(options: StreamsOptions = {}): Promise<Stre
 				}),
 			);
 		const worst = (key: 'p50' | 'p99' | 'max') => Math.max(...results.map(r => r.loopDelayMs[key]));
-		// The measured window opens warmupS after the opening wave was sent.
-		const windowFromMs = Math.min(...pairs.map(({c}) => c.startMs)) + warmupS * 1000;
-		const later = pairs.filter(({s}) => !opening.has(s.tag));
-		const measured = later.filter(({c}) => c.startMs >= windowFromMs);
 		return {
 			shape,
 			clients,
@@ -511,10 +514,10 @@ export async function measureStreams(options: StreamsOptions = {}): Promise<Stre
 			warmupS,
 			streams: pairs.length,
 			failed,
-			opening: measure(pairs.filter(({s}) => opening.has(s.tag))),
-			openingAdmissionMs: span(pairs.filter(({s}) => opening.has(s.tag)).map(({s}) => s.submittedMs)),
+			opening: measure(firsts),
+			openingAdmissionMs: span(firsts.map(({s}) => s.submittedMs)),
 			steady: measure(measured),
-			cold: measure(later.filter(({c}) => c.startMs < windowFromMs)),
+			cold: measure(pairs.filter(inWarmup)),
 			// The opening wave's steps are the warm-up's; the CPU time is the whole run's, as `streams`.
 			server:
 				warmupReport === undefined
