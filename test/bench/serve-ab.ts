@@ -40,6 +40,7 @@ import {
 	MAX_STEAL_MS,
 	measureQuietStreams,
 	measureThroughput,
+	percentile,
 	pinClients,
 	type StreamsMeasure,
 } from './serve.bench.js';
@@ -73,18 +74,15 @@ if (!(maxStealMs >= 0) || !Number.isInteger(attempts) || attempts < 1) {
 /** Runs thrown away for the host's steal, by side. */
 const disturbed = {A: 0, B: 0};
 
-const at = (sorted: readonly number[], p: number): number =>
-	sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
 /** The figures compared, by name. */
 function figures(m: StreamsMeasure): Record<string, number> {
 	return {
-		'steady added p50 ms': at(m.steady.added, 50),
-		'warm-up added p99 ms': at(m.cold.added, 99),
-		'steady added p99 ms': at(m.steady.added, 99),
-		'steady http p99 ms': at(m.steady.http, 99),
-		'opening added p50 ms': at(m.opening.added, 50),
-		'opening added p99 ms': at(m.opening.added, 99),
+		'steady added p50 ms': percentile(m.steady.added, 50),
+		'warm-up added p99 ms': percentile(m.cold.added, 99),
+		'steady added p99 ms': percentile(m.steady.added, 99),
+		'steady http p99 ms': percentile(m.steady.http, 99),
+		'opening added p50 ms': percentile(m.opening.added, 50),
+		'opening added p99 ms': percentile(m.opening.added, 99),
 		'opening added max ms': m.opening.added.at(-1) ?? Number.NaN,
 		'opening admission ms': m.openingAdmissionMs,
 		'server CPU ms/stream': m.server.cpuMs / m.streams,
@@ -94,13 +92,13 @@ function figures(m: StreamsMeasure): Record<string, number> {
 		'client loop p99 ms': m.clientLoopDelayMs.p99,
 		'client CPU ms/stream': m.clientCpuMs / m.streams,
 		'steal ms': m.stealMs,
-		'part send p50 ms': at(m.steady.parts.send, 50),
-		'part send p99 ms': at(m.steady.parts.send, 99),
-		'part arrival p99 ms': at(m.steady.parts.arrival, 99),
-		'part release p50 ms': at(m.steady.parts.release, 50),
-		'part release p99 ms': at(m.steady.parts.release, 99),
-		'part receive p50 ms': at(m.steady.parts.receive, 50),
-		'part receive p99 ms': at(m.steady.parts.receive, 99),
+		'part send p50 ms': percentile(m.steady.parts.send, 50),
+		'part send p99 ms': percentile(m.steady.parts.send, 99),
+		'part arrival p99 ms': percentile(m.steady.parts.arrival, 99),
+		'part release p50 ms': percentile(m.steady.parts.release, 50),
+		'part release p99 ms': percentile(m.steady.parts.release, 99),
+		'part receive p50 ms': percentile(m.steady.parts.receive, 50),
+		'part receive p99 ms': percentile(m.steady.parts.receive, 99),
 		'step total p50 ms': m.server.steps?.total.p50 ?? Number.NaN,
 		'step total p99 ms': m.server.steps?.total.p99 ?? Number.NaN,
 		'step lateness p50 ms': m.server.steps?.lateness.p50 ?? Number.NaN,
@@ -196,7 +194,7 @@ await pinClients(async () => {
 					attempts,
 					onDiscard: d =>
 						process.stdout.write(
-							`${label} round ${round}: disturbed (steal ${d.stealMs.toFixed(0)} ms > ${maxStealMs}; added p99 ${at(d.steady.added, 99).toFixed(2)} ms), again\n`,
+							`${label} round ${round}: disturbed (steal ${d.stealMs.toFixed(0)} ms > ${maxStealMs}; added p99 ${percentile(d.steady.added, 99).toFixed(2)} ms), again\n`,
 						),
 				},
 			);

@@ -135,7 +135,9 @@ export async function pinClients<T>(fn: () => Promise<T>): Promise<T> {
 	}
 }
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+/** The nearest-rank `p`th percentile of ascending `sorted`; NaN when it is empty. */
+export const percentile = (sorted: readonly number[], p: number): number =>
+	sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const sortedOf = (values: readonly number[]): number[] => [...values].sort((a, b) => a - b);
 
 /** One request as the client saw it; `status` 0 when the connection failed (`error` says how). */
